@@ -1,0 +1,31 @@
+//! Embeds the built widget and dashboard (Trunk's output) into the `hark` binary, so that one file
+//! is the whole server. `cargo xtask dist` builds them and sets `HARK_DIST_DIR`; without it the
+//! binary still builds, and serves a clear 503 where the assets would be.
+
+use std::{env, fmt::Write as _, fs, path::Path};
+
+const BUNDLES: &[(&str, &[&str])] = &[
+    ("WIDGET", &["widget.js", "widget_bg.wasm"]),
+    ("DASHBOARD", &["index.html", "dashboard.js", "dashboard_bg.wasm", "style.css"]),
+];
+
+fn main() {
+    println!("cargo::rerun-if-env-changed=HARK_DIST_DIR");
+    let dist = env::var("HARK_DIST_DIR").ok().filter(|d| !d.is_empty());
+    let mut out = String::new();
+    for (name, files) in BUNDLES {
+        let dir = dist.as_ref().map(|d| Path::new(d).join(name.to_lowercase()));
+        writeln!(out, "pub(crate) static {name}: &[(&str, &[u8])] = &[").unwrap();
+        for file in *files {
+            let Some(path) = dir.as_ref().map(|d| d.join(file)) else { continue };
+            println!("cargo::rerun-if-changed={}", path.display());
+            if path.is_file() {
+                let abs = fs::canonicalize(&path).unwrap();
+                writeln!(out, "    ({file:?}, include_bytes!({:?})),", abs.display().to_string()).unwrap();
+            }
+        }
+        writeln!(out, "];").unwrap();
+    }
+    let out_dir = env::var("OUT_DIR").unwrap();
+    fs::write(Path::new(&out_dir).join("embedded_assets.rs"), out).unwrap();
+}

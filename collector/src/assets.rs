@@ -1,0 +1,200 @@
+//! The files the collector serves as they are: the loader, the widget bundle, the dashboard.
+//!
+//! The widget and dashboard are embedded in the binary at build time (see `build.rs`). Each file
+//! is compressed once, on first request, and then served from memory with an `ETag`.
+
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::OnceLock;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
+}
+
+/// The hand-written loader, served at `/widget.js`.
+const LOADER: &str = include_str!("../../widget/loader.js");
+/// The placeholder in the loader that stands for the versioned bundle path.
+const ASSETS_PLACEHOLDER: &str = "__HARK_ASSETS__";
+
+/// A content encoding the server can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Encoding {
+    /// Picks the best encoding a client accepts, from its `Accept-Encoding`.
+    pub fn negotiate(accept: Option<&str>) -> Encoding {
+        let Some(accept) = accept else { return Encoding::Identity };
+        let accepts = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or("").trim();
+                let refused = it.any(|p| {
+                    let p = p.trim().replace(' ', "");
+                    p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+                });
+                coding.eq_ignore_ascii_case(name) && !refused
+            })
+        };
+        if accepts("br") {
+            Encoding::Brotli
+        } else if accepts("gzip") {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    pub fn header_value(self) -> Option<&'static str> {
+        match self {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// One file, with its compressed forms made on demand.
+#[derive(Debug)]
+pub struct Asset {
+    pub content_type: &'static str,
+    pub etag: String,
+    raw: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl Asset {
+    fn new(name: &str, raw: Vec<u8>) -> Self {
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&raw))[..20]);
+        Self { content_type: content_type(name), etag, raw: raw.into(), gzip: OnceLock::new(), brotli: OnceLock::new() }
+    }
+
+    /// The bytes to send for an encoding. Compression is skipped where it would not help.
+    pub fn body(&self, encoding: Encoding) -> (Bytes, Encoding) {
+        if self.raw.len() < 256 {
+            return (self.raw.clone(), Encoding::Identity);
+        }
+        let body = match encoding {
+            Encoding::Identity => &self.raw,
+            Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.raw).into()),
+            Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.raw).into()),
+        };
+        (body.clone(), encoding)
+    }
+
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
+/// Every file the collector serves from memory.
+#[derive(Debug)]
+pub struct Assets {
+    /// A digest of the widget bundle, in its URL so that it can be cached for a year.
+    pub version: String,
+    pub loader: Asset,
+    pub widget: HashMap<&'static str, Asset>,
+    pub dashboard: HashMap<&'static str, Asset>,
+}
+
+impl Assets {
+    /// The assets embedded in this binary.
+    pub fn embedded() -> Self {
+        Self::from_files(embedded::WIDGET, embedded::DASHBOARD)
+    }
+
+    pub fn from_files(widget: &[(&'static str, &[u8])], dashboard: &[(&'static str, &[u8])]) -> Self {
+        let mut digest = Sha256::new();
+        for (name, bytes) in widget {
+            digest.update(name.as_bytes());
+            digest.update(bytes);
+        }
+        let version = hex::encode(digest.finalize())[..12].to_owned();
+        let loader = LOADER.replace(ASSETS_PLACEHOLDER, &format!("/assets/{version}"));
+        let table = |files: &[(&'static str, &[u8])]| {
+            files.iter().map(|(name, bytes)| (*name, Asset::new(name, bytes.to_vec()))).collect()
+        };
+        Self {
+            loader: Asset::new("widget.js", loader.into_bytes()),
+            widget: table(widget),
+            dashboard: table(dashboard),
+            version,
+        }
+    }
+
+    /// Whether the wasm bundles were built into this binary.
+    pub fn has_widget(&self) -> bool {
+        self.widget.contains_key("widget_bg.wasm")
+    }
+
+    pub fn has_dashboard(&self) -> bool {
+        self.dashboard.contains_key("index.html")
+    }
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn gzip(raw: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(raw).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+fn brotli(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &raw[..], &mut out, &params).expect("writing to memory");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_the_best_accepted_encoding() {
+        assert_eq!(Encoding::negotiate(None), Encoding::Identity);
+        assert_eq!(Encoding::negotiate(Some("gzip, deflate, br")), Encoding::Brotli);
+        assert_eq!(Encoding::negotiate(Some("gzip")), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate(Some("br;q=0, gzip")), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate(Some("identity")), Encoding::Identity);
+    }
+
+    #[test]
+    fn compressed_bodies_round_trip() {
+        let text = "hark ".repeat(1000);
+        let asset = Asset::new("a.js", text.clone().into_bytes());
+        let (gz, enc) = asset.body(Encoding::Gzip);
+        assert_eq!(enc, Encoding::Gzip);
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+        assert_eq!(out, text);
+        let (br, _) = asset.body(Encoding::Brotli);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+        assert_eq!(out, text.as_bytes());
+    }
+
+    #[test]
+    fn the_loader_points_at_the_versioned_bundle() {
+        let assets = Assets::from_files(&[("widget_bg.wasm", b"\0asm")], &[]);
+        let loader = String::from_utf8(assets.loader.raw().to_vec()).unwrap();
+        assert!(!loader.contains(ASSETS_PLACEHOLDER));
+        assert!(loader.contains(&format!("/assets/{}", assets.version)));
+    }
+}

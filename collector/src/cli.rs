@@ -1,0 +1,180 @@
+//! The `hark` command line.
+
+use crate::access::{ApiToken, Role};
+use crate::clock::{Clock, SystemClock};
+use crate::store::{self, normalize_origin};
+use crate::AppState;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use shared::SiteKey;
+use std::net::SocketAddr;
+
+/// Hark collector: surveys and complaints from an embeddable widget, with an admin dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "hark", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH` (created if missing).
+    #[arg(long, global = true, env = "HARK_DATABASE_URL", default_value = "sqlite://hark.db")]
+    pub database_url: String,
+
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "HARK_LOG_JSON")]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the widget, the public API, the admin API and the dashboard.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "HARK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage sites.
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Create a site. It starts with one active NPS survey, shown once per visitor on any page.
+    Create {
+        /// The site's name, as visitors see it in questions.
+        #[arg(long)]
+        name: String,
+        /// An origin allowed to embed the widget, like `https://shop.example` (repeatable).
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sites.
+    List {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a site. It is printed once; only its hash is stored.
+    Create {
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        /// What the token may do on that site.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HARK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = store::open(&cli.database_url).await?;
+    let now = SystemClock.now_ms();
+    match cli.command {
+        Command::Serve { listen } => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let state = AppState::new(store);
+            if !state.assets.has_widget() || !state.assets.has_dashboard() {
+                tracing::warn!("built without the widget or dashboard bundle: run `cargo xtask dist`");
+            }
+            tracing::info!(address = %listener.local_addr()?, "hark is serving");
+            crate::serve(listener, state, shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => println!("the database at {} is up to date", cli.database_url),
+        Command::Site { command: SiteCommand::Create { name, origins, json } } => {
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty() && name.len() <= 200, "a site name is 1 to 200 characters");
+            let origins = origins
+                .iter()
+                .map(|o| normalize_origin(o))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let site = store.create_site(name, &origins, now).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "key": site.key, "name": site.name, "origins": site.origins })
+                );
+            } else {
+                println!("created site {:?} with key {}", site.name, site.key);
+                println!("snippet: <script src=\"https://YOUR-COLLECTOR/widget.js\" data-site=\"{}\" async></script>", site.key);
+            }
+        }
+        Command::Site { command: SiteCommand::List { json } } => {
+            let sites = store.sites().await?;
+            if json {
+                let sites: Vec<_> = sites
+                    .iter()
+                    .map(|s| serde_json::json!({ "key": s.key, "name": s.name, "origins": s.origins }))
+                    .collect();
+                println!("{}", serde_json::json!({ "sites": sites }));
+            } else {
+                for s in sites {
+                    println!("{}\t{}\t{}", s.key, s.name, s.origins.join(" "));
+                }
+            }
+        }
+        Command::Token { command: TokenCommand::Create { site, role, json } } => {
+            let key = SiteKey::parse(site).map_err(anyhow::Error::msg)?;
+            anyhow::ensure!(store.site(&key).await?.is_some(), "no site has the key {key}");
+            let token = ApiToken::generate();
+            store.create_token(&key, role, &ApiToken::hash(token.expose()), now).await?;
+            if json {
+                println!("{}", serde_json::json!({ "site": key, "role": role, "token": token.expose() }));
+            } else {
+                println!("{}", token.expose());
+                eprintln!("this {role} token for site {key} is shown once; keep it secret");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: draining requests");
+}

@@ -1,0 +1,99 @@
+//! The loader, the versioned widget bundle and the dashboard, from memory.
+
+use super::{ApiError, AppState};
+use crate::assets::{Asset, Encoding};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+/// The loader changes with each release of the collector, so it is cached briefly.
+const LOADER_CACHE: &str = "public, max-age=300";
+/// A versioned bundle never changes under its URL.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Revalidate every time (cheap, thanks to the ETag).
+const REVALIDATE: &str = "no-cache";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/widget.js", get(loader))
+        .route("/assets/{version}/{file}", get(widget_file))
+        .route("/", get(|| async { Redirect::to("/dashboard/") }))
+        .route("/dashboard", get(|| async { Redirect::permanent("/dashboard/") }))
+        .route("/dashboard/", get(dashboard_index))
+        .route("/dashboard/{file}", get(dashboard_file))
+}
+
+async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    send(&state.assets.loader, &headers, LOADER_CACHE)
+}
+
+async fn widget_file(
+    State(state): State<AppState>,
+    Path((version, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !state.assets.has_widget() {
+        return Err(unbuilt("widget"));
+    }
+    let asset = state.assets.widget.get(file.as_str()).ok_or(ApiError::NotFound("no such file"))?;
+    // A loader cached from before an upgrade asks for the old version: it gets the current
+    // bundle (glue and wasm always match each other), just not cached for long.
+    let cache = if version == state.assets.version { IMMUTABLE } else { REVALIDATE };
+    Ok(send(asset, &headers, cache))
+}
+
+async fn dashboard_index(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    dashboard_file(State(state), Path("index.html".to_owned()), headers).await
+}
+
+async fn dashboard_file(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !state.assets.has_dashboard() {
+        return Err(unbuilt("dashboard"));
+    }
+    let asset = state.assets.dashboard.get(file.as_str()).ok_or(ApiError::NotFound("no such file"))?;
+    let mut response = send(asset, &headers, REVALIDATE);
+    let h = response.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
+}
+
+fn unbuilt(what: &str) -> ApiError {
+    ApiError::Unavailable(format!(
+        "this hark binary was built without the {what}; build it with `cargo xtask dist`"
+    ))
+}
+
+/// Sends an asset in the best encoding the client takes, or 304 when its copy is current.
+fn send(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+        let (body, encoding) = asset.body(Encoding::negotiate(accept));
+        let mut r = body.into_response();
+        if let Some(e) = encoding.header_value() {
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(header::ETAG, HeaderValue::from_str(&asset.etag).expect("hex is a valid header"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // The widget's module and wasm are fetched cross-origin by the host page's loader.
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}

@@ -1,0 +1,41 @@
+//! Cross-origin rules for the public API: a site's answers come only from the site's origins.
+//!
+//! The widget posts as `text/plain`, a "simple" request without a preflight, so the check that
+//! matters happens on the request itself, per site. Preflights (from clients that send JSON) carry
+//! no site key, so they pass for any origin that some site allows.
+
+use super::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The `Origin` a browser sent, if any.
+pub(crate) fn request_origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// Lets the browser hand the response to a script of `origin`.
+pub(crate) fn allow(response: &mut Response, origin: Option<&str>) {
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("origin"));
+    if let Some(value) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+}
+
+/// Answers a CORS preflight.
+pub(crate) async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let Some(origin) = request_origin(&headers) else {
+        return Err(ApiError::Malformed("a preflight needs an Origin header".into()));
+    };
+    if !state.store.any_site_allows(origin).await? {
+        return Err(ApiError::OriginNotAllowed(format!("no site allows the origin {origin}")));
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    allow(&mut response, Some(origin));
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    Ok(response)
+}

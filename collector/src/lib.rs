@@ -1,0 +1,12 @@
+//! The Hark collector: stores survey answers, serves the widget and the dashboard, and answers the
+//! admin API. `main.rs` only parses the command line; everything else is here so that tests can
+//! build the same server in-process.
+
+pub mod access;
+pub mod assets;
+pub mod cli;
+pub mod clock;
+pub mod http;
+pub mod store;
+
+pub use http::{app, serve, AppState};

@@ -1,0 +1,165 @@
+//! Storage behind one trait. Each engine has its own implementation and migrations; the HTTP
+//! layer and the CLI see only `Store`.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::access::Role;
+use crate::clock::Millis;
+use async_trait::async_trait;
+use shared::{ResponseId, ResponseSubmission, SiteKey, Survey};
+use std::sync::Arc;
+
+/// A site as the collector knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub key: SiteKey,
+    pub name: String,
+    /// Normalized origins (`scheme://host[:port]`) allowed to embed the widget and submit answers.
+    pub origins: Vec<String>,
+}
+
+impl Site {
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// What an API token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub site: Site,
+    pub role: Role,
+}
+
+/// A stored response, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub id: ResponseId,
+    pub survey_key: String,
+    pub answers: Vec<shared::Answer>,
+    pub page_url: Option<String>,
+    pub received_at: Millis,
+}
+
+/// The outcome of storing a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new row was committed.
+    Created,
+    /// The same id was already stored for this site: a replay, acknowledged again.
+    Replayed,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is overloaded; the caller may retry.
+    #[error("storage is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// A uniqueness rule was broken; the name says which.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Database(ref db) if db.message().contains("database is locked") => {
+                StoreError::Unavailable(e)
+            }
+            other => StoreError::Other(other.into()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the database does.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a site with a random key and one active NPS survey, shown once per visitor on
+    /// any page, so that the snippet works as pasted.
+    async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site>;
+
+    async fn sites(&self) -> StoreResult<Vec<Site>>;
+
+    async fn site(&self, key: &SiteKey) -> StoreResult<Option<Site>>;
+
+    /// Whether any site allows this origin (for CORS preflights, which carry no site key).
+    async fn any_site_allows(&self, origin: &str) -> StoreResult<bool>;
+
+    async fn active_surveys(&self, site: &SiteKey) -> StoreResult<Vec<Survey>>;
+
+    /// Commits a submission durably before returning. A replayed id for the same site is stored
+    /// once; the same id for another site is a conflict.
+    async fn insert_response(&self, r: &ResponseSubmission, now: Millis) -> StoreResult<Stored>;
+
+    /// A site's responses, newest first.
+    async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;
+
+    async fn create_token(&self, site: &SiteKey, role: Role, token_hash: &str, now: Millis)
+        -> StoreResult<()>;
+
+    /// The grant of an unrevoked token, by its hash.
+    async fn grant(&self, token_hash: &str) -> StoreResult<Option<Grant>>;
+}
+
+/// Opens the database a URL names, creating and migrating it as needed.
+pub async fn open(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if database_url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(database_url).await?))
+    } else {
+        anyhow::bail!(
+            "unsupported database URL {database_url:?}: use sqlite://PATH (PostgreSQL support is on its way)"
+        )
+    }
+}
+
+/// The survey every new site starts with.
+pub(crate) fn default_survey(site_name: &str) -> Survey {
+    use shared::{Frequency, Question, QuestionId, SurveyId, Trigger};
+    Survey {
+        id: SurveyId::parse("nps").expect("a valid id"),
+        name: "Net Promoter Score".into(),
+        trigger: Trigger::PageView,
+        frequency: Frequency::Once,
+        questions: vec![Question::Nps {
+            id: QuestionId::parse("q1").expect("a valid id"),
+            prompt: format!("How likely are you to recommend {site_name} to a friend or colleague?"),
+        }],
+    }
+}
+
+/// Normalizes an origin as browsers send it in the `Origin` header: `scheme://host[:port]`.
+pub fn normalize_origin(input: &str) -> Result<String, String> {
+    let url = url::Url::parse(input.trim()).map_err(|e| format!("{input:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{input:?} is not an http or https origin"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{input:?} has a path; an origin is only scheme://host[:port]"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins_normalize_like_browsers_send_them() {
+        use super::normalize_origin as n;
+        assert_eq!(n("https://Shop.Example/").unwrap(), "https://shop.example");
+        assert_eq!(n("http://127.0.0.1:8081").unwrap(), "http://127.0.0.1:8081");
+        assert_eq!(n("https://shop.example:443").unwrap(), "https://shop.example");
+        assert!(n("shop.example").is_err());
+        assert!(n("ftp://shop.example").is_err());
+        assert!(n("https://shop.example/cart").is_err());
+    }
+}

@@ -1,0 +1,293 @@
+//! The HTTP API at its boundary: a real server on a free port, a fresh SQLite file per test.
+
+use collector::access::{ApiToken, Role};
+use collector::assets::Assets;
+use collector::clock::ManualClock;
+use collector::store::{self, Site, Store};
+use collector::AppState;
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, ETAG, IF_NONE_MATCH, ORIGIN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const SHOP: &str = "http://shop.test";
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    store: Arc<dyn Store>,
+    site: Site,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    async fn spawn() -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_env_filter("debug").try_init();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
+        let store = store::open(&url).await.unwrap();
+        let site = store.create_site("Test Shop", &[SHOP.into()], 0).await.unwrap();
+        let token = ApiToken::generate();
+        store.create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0).await.unwrap();
+        let state = AppState {
+            store: store.clone(),
+            clock: Arc::new(ManualClock::at(1_795_000_000_000)),
+            assets: Arc::new(Assets::from_files(&[], &[])),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        Self { base, client: reqwest::Client::new(), store, site, token: token.expose().to_owned(), _dir: dir }
+    }
+
+    fn submission(&self, score: i64) -> Value {
+        json!({
+            "id": uuid(),
+            "site_key": self.site.key,
+            "survey_id": "nps",
+            "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+            "page_url": "http://shop.test/cart"
+        })
+    }
+
+    async fn post_raw(&self, body: impl Into<reqwest::Body>, origin: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/responses", self.base))
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(body);
+        if let Some(o) = origin {
+            req = req.header(ORIGIN, o);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn post(&self, body: &Value) -> reqwest::Response {
+        self.post_raw(body.to_string(), Some(SHOP)).await
+    }
+
+    async fn stored(&self) -> Vec<Value> {
+        let list: Value = self
+            .client
+            .get(format!("{}/api/v1/admin/sites/{}/responses", self.base, self.site.key))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["responses"].as_array().unwrap().clone()
+    }
+
+    async fn healthy(&self) -> bool {
+        self.client.get(format!("{}/healthz", self.base)).send().await.unwrap().status() == StatusCode::OK
+    }
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("errors are JSON");
+    let code = body["error"]["code"].as_str().expect("an error code").to_owned();
+    let message = body["error"]["message"].as_str().expect("an error message").to_owned();
+    (status, code, message)
+}
+
+#[tokio::test]
+async fn an_answer_is_stored_once_and_listed_for_admins() {
+    let app = TestApp::spawn().await;
+    let body = app.submission(9);
+
+    let first = app.post(&body).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert_eq!(first.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
+    let ack: Value = first.json().await.unwrap();
+    assert_eq!(ack["id"], body["id"]);
+
+    // A replay (the widget retrying after a lost acknowledgement) is acknowledged, not duplicated.
+    let again = app.post(&body).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], body["id"]);
+
+    let stored = app.stored().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["id"], body["id"]);
+    assert_eq!(stored[0]["survey_id"], "nps");
+    assert_eq!(stored[0]["answers"][0]["score"], 9);
+    assert_eq!(stored[0]["page_url"], "http://shop.test/cart");
+    assert_eq!(stored[0]["received_at"], "2026-11-18T11:06:40.000Z");
+}
+
+#[tokio::test]
+async fn json_bodies_are_accepted_too() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/responses", app.base))
+        .header(ORIGIN, SHOP)
+        .json(&app.submission(0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(app.stored().await.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_submissions_get_a_json_error_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    let mut unknown_site = app.submission(9);
+    unknown_site["site_key"] = json!("nosuchsite");
+    let mut eleven = app.submission(9);
+    eleven["answers"][0]["score"] = json!(11);
+    let mut huge = app.submission(9);
+    huge["padding"] = json!("x".repeat(64 * 1024));
+    let mut wrong_survey = app.submission(9);
+    wrong_survey["survey_id"] = json!("csat");
+
+    let cases: Vec<(&str, String, Option<&str>, StatusCode, &str)> = vec![
+        ("malformed JSON", "{\"id\": ".into(), Some(SHOP), StatusCode::BAD_REQUEST, "malformed"),
+        ("unknown site", unknown_site.to_string(), Some(SHOP), StatusCode::NOT_FOUND, "unknown_site"),
+        ("foreign origin", app.submission(9).to_string(), Some("http://evil.test"), StatusCode::FORBIDDEN, "origin_not_allowed"),
+        ("no origin", app.submission(9).to_string(), None, StatusCode::FORBIDDEN, "origin_not_allowed"),
+        ("over 64 KiB", huge.to_string(), Some(SHOP), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ("NPS of 11", eleven.to_string(), Some(SHOP), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        ("unknown survey", wrong_survey.to_string(), Some(SHOP), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+    ];
+    for (what, body, origin, status, code) in cases {
+        let (got_status, got_code, message) = error_of(app.post_raw(body, origin).await).await;
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{what}: {message}");
+        assert!(!message.is_empty() && !message.ends_with('.'), "{what}: {message:?}");
+        assert!(app.healthy().await, "the server still serves after {what}");
+    }
+    assert_eq!(app.stored().await.len(), 0, "nothing was stored");
+
+    // The message says what was wrong.
+    let (_, _, message) = error_of(app.post(&eleven).await).await;
+    assert!(message.contains("0 to 10, not 11"), "{message}");
+}
+
+#[tokio::test]
+async fn other_media_types_are_refused() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/responses", app.base))
+        .header(ORIGIN, SHOP)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(app.submission(3).to_string())
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(response).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+}
+
+#[tokio::test]
+async fn a_replayed_id_from_another_site_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let other = app.store.create_site("Other", &[SHOP.into()], 0).await.unwrap();
+    let body = app.submission(5);
+    assert_eq!(app.post(&body).await.status(), StatusCode::CREATED);
+    let mut stolen = body.clone();
+    stolen["site_key"] = json!(other.key);
+    let (status, code, _) = error_of(app.post(&stolen).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+}
+
+#[tokio::test]
+async fn the_config_lists_the_default_survey_and_is_cacheable() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/api/v1/sites/{}/config", app.base, app.site.key);
+    let response = app.client.get(&url).header(ORIGIN, SHOP).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
+    let etag = response.headers()[ETAG].clone();
+    let config: Value = response.json().await.unwrap();
+    assert_eq!(config["site_key"], json!(app.site.key));
+    let survey = &config["surveys"][0];
+    assert_eq!(survey["id"], "nps");
+    assert_eq!(survey["trigger"]["type"], "page_view");
+    assert_eq!(survey["frequency"]["type"], "once");
+    assert_eq!(survey["questions"][0]["type"], "nps");
+    assert!(survey["questions"][0]["prompt"].as_str().unwrap().contains("Test Shop"));
+
+    let again = app.client.get(&url).header(IF_NONE_MATCH, etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let foreign = app.client.get(&url).header(ORIGIN, "http://evil.test").send().await.unwrap();
+    assert_eq!(error_of(foreign).await.1, "origin_not_allowed");
+    let unknown = app.client.get(format!("{}/api/v1/sites/nope/config", app.base)).send().await.unwrap();
+    assert_eq!(error_of(unknown).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn preflights_pass_only_for_known_origins() {
+    let app = TestApp::spawn().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/responses", app.base))
+            .header(ORIGIN, origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ok = preflight(SHOP).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+    assert_eq!(ok.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
+    let refused = preflight("http://evil.test").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[tokio::test]
+async fn admin_routes_need_a_token_for_that_site() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/api/v1/admin/sites/{}/responses", app.base, app.site.key);
+    let none = app.client.get(&url).send().await.unwrap();
+    assert_eq!(error_of(none).await.1, "unauthorized");
+    let wrong = app.client.get(&url).bearer_auth("hark_nope").send().await.unwrap();
+    assert_eq!(error_of(wrong).await.0, StatusCode::UNAUTHORIZED);
+
+    let other = app.store.create_site("Other", &["http://other.test".into()], 0).await.unwrap();
+    let other_url = format!("{}/api/v1/admin/sites/{}/responses", app.base, other.key);
+    let foreign = app.client.get(&other_url).bearer_auth(&app.token).send().await.unwrap();
+    assert_eq!(error_of(foreign).await.0, StatusCode::FORBIDDEN);
+
+    let me: Value = app
+        .client
+        .get(format!("{}/api/v1/admin/me", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, json!({"site_key": app.site.key, "site_name": "Test Shop", "role": "viewer"}));
+
+    let bad_limit = app.client.get(format!("{url}?limit=lots")).bearer_auth(&app.token).send().await.unwrap();
+    assert_eq!(error_of(bad_limit).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_missing_bundles_answer_in_json() {
+    let app = TestApp::spawn().await;
+    let (status, code, _) = error_of(app.client.get(format!("{}/nope", app.base)).send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    // This server was built without bundles: it says so instead of serving a broken widget.
+    let wasm = app.client.get(format!("{}/assets/x/widget_bg.wasm", app.base)).send().await.unwrap();
+    let (status, _, message) = error_of(wasm).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(message.contains("cargo xtask dist"), "{message}");
+    // The loader is always there.
+    let loader = app.client.get(format!("{}/widget.js", app.base)).send().await.unwrap();
+    assert_eq!(loader.status(), StatusCode::OK);
+}
