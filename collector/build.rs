@@ -6,7 +6,15 @@ use std::{env, fmt::Write as _, fs, path::Path};
 
 const BUNDLES: &[(&str, &[&str])] = &[
     ("WIDGET", &["widget.js", "widget_bg.wasm"]),
-    ("DASHBOARD", &["index.html", "dashboard.js", "dashboard_bg.wasm", "style.css"]),
+    (
+        "DASHBOARD",
+        &[
+            "index.html",
+            "dashboard.js",
+            "dashboard_bg.wasm",
+            "style.css",
+        ],
+    ),
 ];
 
 fn main() {
@@ -14,14 +22,23 @@ fn main() {
     let dist = env::var("HARK_DIST_DIR").ok().filter(|d| !d.is_empty());
     let mut out = String::new();
     for (name, files) in BUNDLES {
-        let dir = dist.as_ref().map(|d| Path::new(d).join(name.to_lowercase()));
+        let dir = dist
+            .as_ref()
+            .map(|d| Path::new(d).join(name.to_lowercase()));
         writeln!(out, "pub(crate) static {name}: &[(&str, &[u8])] = &[").unwrap();
         for file in *files {
-            let Some(path) = dir.as_ref().map(|d| d.join(file)) else { continue };
+            let Some(path) = dir.as_ref().map(|d| d.join(file)) else {
+                continue;
+            };
             println!("cargo::rerun-if-changed={}", path.display());
             if path.is_file() {
                 let abs = fs::canonicalize(&path).unwrap();
-                writeln!(out, "    ({file:?}, include_bytes!({:?})),", abs.display().to_string()).unwrap();
+                writeln!(
+                    out,
+                    "    ({file:?}, include_bytes!({:?})),",
+                    abs.display().to_string()
+                )
+                .unwrap();
             }
         }
         writeln!(out, "];").unwrap();

@@ -29,7 +29,9 @@ pub enum Encoding {
 impl Encoding {
     /// Picks the best encoding a client accepts, from its `Accept-Encoding`.
     pub fn negotiate(accept: Option<&str>) -> Encoding {
-        let Some(accept) = accept else { return Encoding::Identity };
+        let Some(accept) = accept else {
+            return Encoding::Identity;
+        };
         let accepts = |name: &str| {
             accept.split(',').any(|part| {
                 let mut it = part.split(';');
@@ -72,7 +74,13 @@ pub struct Asset {
 impl Asset {
     fn new(name: &str, raw: Vec<u8>) -> Self {
         let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&raw))[..20]);
-        Self { content_type: content_type(name), etag, raw: raw.into(), gzip: OnceLock::new(), brotli: OnceLock::new() }
+        Self {
+            content_type: content_type(name),
+            etag,
+            raw: raw.into(),
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
     }
 
     /// The bytes to send for an encoding. Compression is skipped where it would not help.
@@ -109,7 +117,10 @@ impl Assets {
         Self::from_files(embedded::WIDGET, embedded::DASHBOARD)
     }
 
-    pub fn from_files(widget: &[(&'static str, &[u8])], dashboard: &[(&'static str, &[u8])]) -> Self {
+    pub fn from_files(
+        widget: &[(&'static str, &[u8])],
+        dashboard: &[(&'static str, &[u8])],
+    ) -> Self {
         let mut digest = Sha256::new();
         for (name, bytes) in widget {
             digest.update(name.as_bytes());
@@ -118,7 +129,10 @@ impl Assets {
         let version = hex::encode(digest.finalize())[..12].to_owned();
         let loader = LOADER.replace(ASSETS_PLACEHOLDER, &format!("/assets/{version}"));
         let table = |files: &[(&'static str, &[u8])]| {
-            files.iter().map(|(name, bytes)| (*name, Asset::new(name, bytes.to_vec()))).collect()
+            files
+                .iter()
+                .map(|(name, bytes)| (*name, Asset::new(name, bytes.to_vec())))
+                .collect()
         };
         Self {
             loader: Asset::new("widget.js", loader.into_bytes()),
@@ -157,7 +171,11 @@ fn gzip(raw: &[u8]) -> Vec<u8> {
 
 fn brotli(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &raw[..], &mut out, &params).expect("writing to memory");
     out
 }
@@ -169,7 +187,10 @@ mod tests {
     #[test]
     fn negotiates_the_best_accepted_encoding() {
         assert_eq!(Encoding::negotiate(None), Encoding::Identity);
-        assert_eq!(Encoding::negotiate(Some("gzip, deflate, br")), Encoding::Brotli);
+        assert_eq!(
+            Encoding::negotiate(Some("gzip, deflate, br")),
+            Encoding::Brotli
+        );
         assert_eq!(Encoding::negotiate(Some("gzip")), Encoding::Gzip);
         assert_eq!(Encoding::negotiate(Some("br;q=0, gzip")), Encoding::Gzip);
         assert_eq!(Encoding::negotiate(Some("identity")), Encoding::Identity);
@@ -182,7 +203,8 @@ mod tests {
         let (gz, enc) = asset.body(Encoding::Gzip);
         assert_eq!(enc, Encoding::Gzip);
         let mut out = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+            .unwrap();
         assert_eq!(out, text);
         let (br, _) = asset.body(Encoding::Brotli);
         let mut out = Vec::new();

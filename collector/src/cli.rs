@@ -14,7 +14,12 @@ use std::net::SocketAddr;
 #[command(name = "hark", version, about, long_about = None)]
 pub struct Cli {
     /// Database URL: `sqlite://PATH` (created if missing).
-    #[arg(long, global = true, env = "HARK_DATABASE_URL", default_value = "sqlite://hark.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "HARK_DATABASE_URL",
+        default_value = "sqlite://hark.db"
+    )]
     pub database_url: String,
 
     /// Log as JSON lines instead of text.
@@ -88,7 +93,9 @@ pub enum TokenCommand {
 pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HARK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -106,16 +113,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let state = AppState::new(store);
             if !state.assets.has_widget() || !state.assets.has_dashboard() {
-                tracing::warn!("built without the widget or dashboard bundle: run `cargo xtask dist`");
+                tracing::warn!(
+                    "built without the widget or dashboard bundle: run `cargo xtask dist`"
+                );
             }
             tracing::info!(address = %listener.local_addr()?, "hark is serving");
             crate::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
         Command::Migrate => println!("the database at {} is up to date", cli.database_url),
-        Command::Site { command: SiteCommand::Create { name, origins, json } } => {
+        Command::Site {
+            command:
+                SiteCommand::Create {
+                    name,
+                    origins,
+                    json,
+                },
+        } => {
             let name = name.trim();
-            anyhow::ensure!(!name.is_empty() && name.len() <= 200, "a site name is 1 to 200 characters");
+            anyhow::ensure!(
+                !name.is_empty() && name.len() <= 200,
+                "a site name is 1 to 200 characters"
+            );
             let origins = origins
                 .iter()
                 .map(|o| normalize_origin(o))
@@ -132,7 +151,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("snippet: <script src=\"https://YOUR-COLLECTOR/widget.js\" data-site=\"{}\" async></script>", site.key);
             }
         }
-        Command::Site { command: SiteCommand::List { json } } => {
+        Command::Site {
+            command: SiteCommand::List { json },
+        } => {
             let sites = store.sites().await?;
             if json {
                 let sites: Vec<_> = sites
@@ -146,13 +167,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Token { command: TokenCommand::Create { site, role, json } } => {
+        Command::Token {
+            command: TokenCommand::Create { site, role, json },
+        } => {
             let key = SiteKey::parse(site).map_err(anyhow::Error::msg)?;
-            anyhow::ensure!(store.site(&key).await?.is_some(), "no site has the key {key}");
+            anyhow::ensure!(
+                store.site(&key).await?.is_some(),
+                "no site has the key {key}"
+            );
             let token = ApiToken::generate();
-            store.create_token(&key, role, &ApiToken::hash(token.expose()), now).await?;
+            store
+                .create_token(&key, role, &ApiToken::hash(token.expose()), now)
+                .await?;
             if json {
-                println!("{}", serde_json::json!({ "site": key, "role": role, "token": token.expose() }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "site": key, "role": role, "token": token.expose() })
+                );
             } else {
                 println!("{}", token.expose());
                 eprintln!("this {role} token for site {key} is shown once; keep it secret");
@@ -169,7 +200,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -56,6 +56,9 @@ mod tests {
     #[test]
     fn formats_utc_milliseconds() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+        assert_eq!(
+            super::rfc3339(1_795_000_000_123),
+            "2026-11-18T11:06:40.123Z"
+        );
     }
 }

@@ -24,14 +24,22 @@ struct TestApp {
 impl TestApp {
     async fn spawn() -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt().with_env_filter("debug").try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("debug")
+                .try_init();
         }
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("hark.db").display());
         let store = store::open(&url).await.unwrap();
-        let site = store.create_site("Test Shop", &[SHOP.into()], 0).await.unwrap();
+        let site = store
+            .create_site("Test Shop", &[SHOP.into()], 0)
+            .await
+            .unwrap();
         let token = ApiToken::generate();
-        store.create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0).await.unwrap();
+        store
+            .create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0)
+            .await
+            .unwrap();
         let state = AppState {
             store: store.clone(),
             clock: Arc::new(ManualClock::at(1_795_000_000_000)),
@@ -40,7 +48,14 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(collector::serve(listener, state, std::future::pending()));
-        Self { base, client: reqwest::Client::new(), store, site, token: token.expose().to_owned(), _dir: dir }
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            site,
+            token: token.expose().to_owned(),
+            _dir: dir,
+        }
     }
 
     fn submission(&self, score: i64) -> Value {
@@ -53,7 +68,11 @@ impl TestApp {
         })
     }
 
-    async fn post_raw(&self, body: impl Into<reqwest::Body>, origin: Option<&str>) -> reqwest::Response {
+    async fn post_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        origin: Option<&str>,
+    ) -> reqwest::Response {
         let mut req = self
             .client
             .post(format!("{}/api/v1/responses", self.base))
@@ -72,7 +91,10 @@ impl TestApp {
     async fn stored(&self) -> Vec<Value> {
         let list: Value = self
             .client
-            .get(format!("{}/api/v1/admin/sites/{}/responses", self.base, self.site.key))
+            .get(format!(
+                "{}/api/v1/admin/sites/{}/responses",
+                self.base, self.site.key
+            ))
             .bearer_auth(&self.token)
             .send()
             .await
@@ -84,7 +106,13 @@ impl TestApp {
     }
 
     async fn healthy(&self) -> bool {
-        self.client.get(format!("{}/healthz", self.base)).send().await.unwrap().status() == StatusCode::OK
+        self.client
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == StatusCode::OK
     }
 }
 
@@ -95,8 +123,14 @@ fn uuid() -> String {
 async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
     let status = response.status();
     let body: Value = response.json().await.expect("errors are JSON");
-    let code = body["error"]["code"].as_str().expect("an error code").to_owned();
-    let message = body["error"]["message"].as_str().expect("an error message").to_owned();
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("an error code")
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("an error message")
+        .to_owned();
     (status, code, message)
 }
 
@@ -153,18 +187,67 @@ async fn bad_submissions_get_a_json_error_and_store_nothing() {
     wrong_survey["survey_id"] = json!("csat");
 
     let cases: Vec<(&str, String, Option<&str>, StatusCode, &str)> = vec![
-        ("malformed JSON", "{\"id\": ".into(), Some(SHOP), StatusCode::BAD_REQUEST, "malformed"),
-        ("unknown site", unknown_site.to_string(), Some(SHOP), StatusCode::NOT_FOUND, "unknown_site"),
-        ("foreign origin", app.submission(9).to_string(), Some("http://evil.test"), StatusCode::FORBIDDEN, "origin_not_allowed"),
-        ("no origin", app.submission(9).to_string(), None, StatusCode::FORBIDDEN, "origin_not_allowed"),
-        ("over 64 KiB", huge.to_string(), Some(SHOP), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("NPS of 11", eleven.to_string(), Some(SHOP), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-        ("unknown survey", wrong_survey.to_string(), Some(SHOP), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        (
+            "malformed JSON",
+            "{\"id\": ".into(),
+            Some(SHOP),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown site",
+            unknown_site.to_string(),
+            Some(SHOP),
+            StatusCode::NOT_FOUND,
+            "unknown_site",
+        ),
+        (
+            "foreign origin",
+            app.submission(9).to_string(),
+            Some("http://evil.test"),
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+        ),
+        (
+            "no origin",
+            app.submission(9).to_string(),
+            None,
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+        ),
+        (
+            "over 64 KiB",
+            huge.to_string(),
+            Some(SHOP),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "NPS of 11",
+            eleven.to_string(),
+            Some(SHOP),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            "unknown survey",
+            wrong_survey.to_string(),
+            Some(SHOP),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
     ];
     for (what, body, origin, status, code) in cases {
         let (got_status, got_code, message) = error_of(app.post_raw(body, origin).await).await;
-        assert_eq!((got_status, got_code.as_str()), (status, code), "{what}: {message}");
-        assert!(!message.is_empty() && !message.ends_with('.'), "{what}: {message:?}");
+        assert_eq!(
+            (got_status, got_code.as_str()),
+            (status, code),
+            "{what}: {message}"
+        );
+        assert!(
+            !message.is_empty() && !message.ends_with('.'),
+            "{what}: {message:?}"
+        );
         assert!(app.healthy().await, "the server still serves after {what}");
     }
     assert_eq!(app.stored().await.len(), 0, "nothing was stored");
@@ -187,13 +270,20 @@ async fn other_media_types_are_refused() {
         .await
         .unwrap();
     let (status, code, _) = error_of(response).await;
-    assert_eq!((status, code.as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
 }
 
 #[tokio::test]
 async fn a_replayed_id_from_another_site_is_a_conflict() {
     let app = TestApp::spawn().await;
-    let other = app.store.create_site("Other", &[SHOP.into()], 0).await.unwrap();
+    let other = app
+        .store
+        .create_site("Other", &[SHOP.into()], 0)
+        .await
+        .unwrap();
     let body = app.submission(5);
     assert_eq!(app.post(&body).await.status(), StatusCode::CREATED);
     let mut stolen = body.clone();
@@ -206,7 +296,13 @@ async fn a_replayed_id_from_another_site_is_a_conflict() {
 async fn the_config_lists_the_default_survey_and_is_cacheable() {
     let app = TestApp::spawn().await;
     let url = format!("{}/api/v1/sites/{}/config", app.base, app.site.key);
-    let response = app.client.get(&url).header(ORIGIN, SHOP).send().await.unwrap();
+    let response = app
+        .client
+        .get(&url)
+        .header(ORIGIN, SHOP)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
     let etag = response.headers()[ETAG].clone();
@@ -217,14 +313,34 @@ async fn the_config_lists_the_default_survey_and_is_cacheable() {
     assert_eq!(survey["trigger"]["type"], "page_view");
     assert_eq!(survey["frequency"]["type"], "once");
     assert_eq!(survey["questions"][0]["type"], "nps");
-    assert!(survey["questions"][0]["prompt"].as_str().unwrap().contains("Test Shop"));
+    assert!(survey["questions"][0]["prompt"]
+        .as_str()
+        .unwrap()
+        .contains("Test Shop"));
 
-    let again = app.client.get(&url).header(IF_NONE_MATCH, etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(&url)
+        .header(IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
-    let foreign = app.client.get(&url).header(ORIGIN, "http://evil.test").send().await.unwrap();
+    let foreign = app
+        .client
+        .get(&url)
+        .header(ORIGIN, "http://evil.test")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(foreign).await.1, "origin_not_allowed");
-    let unknown = app.client.get(format!("{}/api/v1/sites/nope/config", app.base)).send().await.unwrap();
+    let unknown = app
+        .client
+        .get(format!("{}/api/v1/sites/nope/config", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(unknown).await.0, StatusCode::NOT_FOUND);
 }
 
@@ -233,7 +349,10 @@ async fn preflights_pass_only_for_known_origins() {
     let app = TestApp::spawn().await;
     let preflight = |origin: &'static str| {
         app.client
-            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/responses", app.base))
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/api/v1/responses", app.base),
+            )
             .header(ORIGIN, origin)
             .header("access-control-request-method", "POST")
             .header("access-control-request-headers", "content-type")
@@ -253,12 +372,28 @@ async fn admin_routes_need_a_token_for_that_site() {
     let url = format!("{}/api/v1/admin/sites/{}/responses", app.base, app.site.key);
     let none = app.client.get(&url).send().await.unwrap();
     assert_eq!(error_of(none).await.1, "unauthorized");
-    let wrong = app.client.get(&url).bearer_auth("hark_nope").send().await.unwrap();
+    let wrong = app
+        .client
+        .get(&url)
+        .bearer_auth("hark_nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(wrong).await.0, StatusCode::UNAUTHORIZED);
 
-    let other = app.store.create_site("Other", &["http://other.test".into()], 0).await.unwrap();
+    let other = app
+        .store
+        .create_site("Other", &["http://other.test".into()], 0)
+        .await
+        .unwrap();
     let other_url = format!("{}/api/v1/admin/sites/{}/responses", app.base, other.key);
-    let foreign = app.client.get(&other_url).bearer_auth(&app.token).send().await.unwrap();
+    let foreign = app
+        .client
+        .get(&other_url)
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(foreign).await.0, StatusCode::FORBIDDEN);
 
     let me: Value = app
@@ -271,23 +406,52 @@ async fn admin_routes_need_a_token_for_that_site() {
         .json()
         .await
         .unwrap();
-    assert_eq!(me, json!({"site_key": app.site.key, "site_name": "Test Shop", "role": "viewer"}));
+    assert_eq!(
+        me,
+        json!({"site_key": app.site.key, "site_name": "Test Shop", "role": "viewer"})
+    );
 
-    let bad_limit = app.client.get(format!("{url}?limit=lots")).bearer_auth(&app.token).send().await.unwrap();
+    let bad_limit = app
+        .client
+        .get(format!("{url}?limit=lots"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(bad_limit).await.0, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn unknown_routes_and_missing_bundles_answer_in_json() {
     let app = TestApp::spawn().await;
-    let (status, code, _) = error_of(app.client.get(format!("{}/nope", app.base)).send().await.unwrap()).await;
-    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    let (status, code, _) = error_of(
+        app.client
+            .get(format!("{}/nope", app.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     // This server was built without bundles: it says so instead of serving a broken widget.
-    let wasm = app.client.get(format!("{}/assets/x/widget_bg.wasm", app.base)).send().await.unwrap();
+    let wasm = app
+        .client
+        .get(format!("{}/assets/x/widget_bg.wasm", app.base))
+        .send()
+        .await
+        .unwrap();
     let (status, _, message) = error_of(wasm).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(message.contains("cargo xtask dist"), "{message}");
     // The loader is always there.
-    let loader = app.client.get(format!("{}/widget.js", app.base)).send().await.unwrap();
+    let loader = app
+        .client
+        .get(format!("{}/widget.js", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(loader.status(), StatusCode::OK);
 }

@@ -11,7 +11,11 @@ pub struct IdError {
 
 impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} must be 1 to 64 characters of a-z, A-Z, 0-9, '_' or '-'", self.kind)
+        write!(
+            f,
+            "{} must be 1 to 64 characters of a-z, A-Z, 0-9, '_' or '-'",
+            self.kind
+        )
     }
 }
 
@@ -20,7 +24,8 @@ impl std::error::Error for IdError {}
 fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 macro_rules! token_id {
@@ -94,9 +99,9 @@ impl ResponseId {
     }
 
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        uuid::Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| IdError { kind: "response id" })
+        uuid::Uuid::parse_str(s).map(Self).map_err(|_| IdError {
+            kind: "response id",
+        })
     }
 
     pub fn as_uuid(&self) -> uuid::Uuid {

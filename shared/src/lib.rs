@@ -11,6 +11,5 @@ pub mod survey;
 
 pub use ids::{IdError, QuestionId, ResponseId, SiteKey, SurveyId};
 pub use survey::{
-    Answer, Frequency, Invalid, NpsScore, Question, ResponseSubmission, SiteConfig, Survey,
-    Trigger,
+    Answer, Frequency, Invalid, NpsScore, Question, ResponseSubmission, SiteConfig, Survey, Trigger,
 };

@@ -70,7 +70,9 @@ impl NpsScore {
     pub fn new(score: i64) -> Result<Self, Invalid> {
         match u8::try_from(score) {
             Ok(s) if s <= Self::MAX => Ok(Self(s)),
-            _ => Err(Invalid::new(format!("an NPS score is 0 to 10, not {score}"))),
+            _ => Err(Invalid::new(format!(
+                "an NPS score is 0 to 10, not {score}"
+            ))),
         }
     }
 
@@ -96,7 +98,10 @@ impl From<NpsScore> for u8 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Answer {
-    Nps { question_id: QuestionId, score: NpsScore },
+    Nps {
+        question_id: QuestionId,
+        score: NpsScore,
+    },
 }
 
 impl Answer {
@@ -140,12 +145,20 @@ impl TryFrom<RawSubmission> for ResponseSubmission {
         }
         if let Some(url) = &raw.page_url {
             if url.len() > MAX_PAGE_URL {
-                return Err(Invalid::new(format!("page_url is longer than {MAX_PAGE_URL} bytes")));
+                return Err(Invalid::new(format!(
+                    "page_url is longer than {MAX_PAGE_URL} bytes"
+                )));
             }
         }
         for (i, a) in raw.answers.iter().enumerate() {
-            if raw.answers[..i].iter().any(|b| b.question_id() == a.question_id()) {
-                return Err(Invalid::new(format!("question {} is answered twice", a.question_id())));
+            if raw.answers[..i]
+                .iter()
+                .any(|b| b.question_id() == a.question_id())
+            {
+                return Err(Invalid::new(format!(
+                    "question {} is answered twice",
+                    a.question_id()
+                )));
             }
         }
         Ok(Self {
@@ -232,46 +245,72 @@ mod tests {
 
     #[test]
     fn nps_scores_are_0_to_10() {
-        for (input, ok) in [(-1, false), (0, true), (9, true), (10, true), (11, false), (256, false)] {
+        for (input, ok) in [
+            (-1, false),
+            (0, true),
+            (9, true),
+            (10, true),
+            (11, false),
+            (256, false),
+        ] {
             assert_eq!(NpsScore::new(input).is_ok(), ok, "{input}");
         }
     }
 
     #[test]
     fn a_valid_submission_parses_and_fits_its_survey() {
-        let s: ResponseSubmission =
-            serde_json::from_value(submission(json!([{"type": "nps", "question_id": "q1", "score": 9}])))
-                .unwrap();
-        assert_eq!(s.answers, vec![Answer::Nps {
-            question_id: QuestionId::parse("q1").unwrap(),
-            score: NpsScore::new(9).unwrap()
-        }]);
+        let s: ResponseSubmission = serde_json::from_value(submission(
+            json!([{"type": "nps", "question_id": "q1", "score": 9}]),
+        ))
+        .unwrap();
+        assert_eq!(
+            s.answers,
+            vec![Answer::Nps {
+                question_id: QuestionId::parse("q1").unwrap(),
+                score: NpsScore::new(9).unwrap()
+            }]
+        );
         s.check_against(&survey()).unwrap();
     }
 
     #[test]
     fn invalid_submissions_say_why() {
         let cases = [
-            (json!([{"type": "nps", "question_id": "q1", "score": 11}]), "0 to 10, not 11"),
+            (
+                json!([{"type": "nps", "question_id": "q1", "score": 11}]),
+                "0 to 10, not 11",
+            ),
             (json!([]), "at least one answer"),
             (
                 json!([{"type": "nps", "question_id": "q1", "score": 1}, {"type": "nps", "question_id": "q1", "score": 2}]),
                 "answered twice",
             ),
-            (json!([{"type": "essay", "question_id": "q1"}]), "unknown variant"),
+            (
+                json!([{"type": "essay", "question_id": "q1"}]),
+                "unknown variant",
+            ),
         ];
         for (answers, expected) in cases {
-            let err = serde_json::from_value::<ResponseSubmission>(submission(answers)).unwrap_err();
-            assert!(err.to_string().contains(expected), "{err} should mention {expected}");
+            let err =
+                serde_json::from_value::<ResponseSubmission>(submission(answers)).unwrap_err();
+            assert!(
+                err.to_string().contains(expected),
+                "{err} should mention {expected}"
+            );
         }
     }
 
     #[test]
     fn answers_must_match_the_survey() {
-        let s: ResponseSubmission =
-            serde_json::from_value(submission(json!([{"type": "nps", "question_id": "q9", "score": 3}])))
-                .unwrap();
-        assert!(s.check_against(&survey()).unwrap_err().message().contains("no question q9"));
+        let s: ResponseSubmission = serde_json::from_value(submission(
+            json!([{"type": "nps", "question_id": "q9", "score": 3}]),
+        ))
+        .unwrap();
+        assert!(s
+            .check_against(&survey())
+            .unwrap_err()
+            .message()
+            .contains("no question q9"));
     }
 
     #[test]

@@ -27,10 +27,14 @@ impl Caller {
     /// The caller's grant on `site`, if it is that site's and at least `role`.
     fn on_site(&self, site: &str, role: Role) -> Result<&Grant, ApiError> {
         if self.0.site.key.as_str() != site {
-            return Err(ApiError::Forbidden(format!("this token has no access to site {site}")));
+            return Err(ApiError::Forbidden(format!(
+                "this token has no access to site {site}"
+            )));
         }
         if !self.0.role.at_least(role) {
-            return Err(ApiError::Forbidden(format!("this needs the {role} role or higher")));
+            return Err(ApiError::Forbidden(format!(
+                "this needs the {role} role or higher"
+            )));
         }
         Ok(&self.0)
     }
@@ -47,14 +51,22 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(ApiError::Unauthorized)?;
-        let grant = state.store.grant(&ApiToken::hash(token)).await?.ok_or(ApiError::Unauthorized)?;
+        let grant = state
+            .store
+            .grant(&ApiToken::hash(token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         Ok(Caller(grant))
     }
 }
 
 async fn me(caller: Caller) -> Json<Me> {
     let g = caller.0;
-    Json(Me { site_key: g.site.key, site_name: g.site.name, role: g.role.to_string() })
+    Json(Me {
+        site_key: g.site.key,
+        site_name: g.site.name,
+        role: g.role.to_string(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,12 +91,16 @@ async fn responses(
         .map(|r| {
             Ok(StoredResponse {
                 id: r.id,
-                survey_id: SurveyId::parse(r.survey_key).map_err(|e| ApiError::Internal(e.into()))?,
+                survey_id: SurveyId::parse(r.survey_key)
+                    .map_err(|e| ApiError::Internal(e.into()))?,
                 answers: r.answers,
                 page_url: r.page_url,
                 received_at: rfc3339(r.received_at),
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(Json(ResponseList { site_key: key, responses }))
+    Ok(Json(ResponseList {
+        site_key: key,
+        responses,
+    }))
 }

@@ -20,7 +20,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/widget.js", get(loader))
         .route("/assets/{version}/{file}", get(widget_file))
         .route("/", get(|| async { Redirect::to("/dashboard/") }))
-        .route("/dashboard", get(|| async { Redirect::permanent("/dashboard/") }))
+        .route(
+            "/dashboard",
+            get(|| async { Redirect::permanent("/dashboard/") }),
+        )
         .route("/dashboard/", get(dashboard_index))
         .route("/dashboard/{file}", get(dashboard_file))
 }
@@ -37,14 +40,25 @@ async fn widget_file(
     if !state.assets.has_widget() {
         return Err(unbuilt("widget"));
     }
-    let asset = state.assets.widget.get(file.as_str()).ok_or(ApiError::NotFound("no such file"))?;
+    let asset = state
+        .assets
+        .widget
+        .get(file.as_str())
+        .ok_or(ApiError::NotFound("no such file"))?;
     // A loader cached from before an upgrade asks for the old version: it gets the current
     // bundle (glue and wasm always match each other), just not cached for long.
-    let cache = if version == state.assets.version { IMMUTABLE } else { REVALIDATE };
+    let cache = if version == state.assets.version {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
     Ok(send(asset, &headers, cache))
 }
 
-async fn dashboard_index(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn dashboard_index(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     dashboard_file(State(state), Path("index.html".to_owned()), headers).await
 }
 
@@ -56,11 +70,18 @@ async fn dashboard_file(
     if !state.assets.has_dashboard() {
         return Err(unbuilt("dashboard"));
     }
-    let asset = state.assets.dashboard.get(file.as_str()).ok_or(ApiError::NotFound("no such file"))?;
+    let asset = state
+        .assets
+        .dashboard
+        .get(file.as_str())
+        .ok_or(ApiError::NotFound("no such file"))?;
     let mut response = send(asset, &headers, REVALIDATE);
     let h = response.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
@@ -79,21 +100,36 @@ fn send(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+        let accept = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok());
         let (body, encoding) = asset.body(Encoding::negotiate(accept));
         let mut r = body.into_response();
         if let Some(e) = encoding.header_value() {
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
         }
         r
     };
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(header::ETAG, HeaderValue::from_str(&asset.etag).expect("hex is a valid header"));
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&asset.etag).expect("hex is a valid header"),
+    );
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // The widget's module and wasm are fetched cross-origin by the host page's loader.
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }

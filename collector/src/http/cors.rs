@@ -24,18 +24,34 @@ pub(crate) fn allow(response: &mut Response, origin: Option<&str>) {
 }
 
 /// Answers a CORS preflight.
-pub(crate) async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn preflight(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let Some(origin) = request_origin(&headers) else {
-        return Err(ApiError::Malformed("a preflight needs an Origin header".into()));
+        return Err(ApiError::Malformed(
+            "a preflight needs an Origin header".into(),
+        ));
     };
     if !state.store.any_site_allows(origin).await? {
-        return Err(ApiError::OriginNotAllowed(format!("no site allows the origin {origin}")));
+        return Err(ApiError::OriginNotAllowed(format!(
+            "no site allows the origin {origin}"
+        )));
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     allow(&mut response, Some(origin));
     let h = response.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
     Ok(response)
 }

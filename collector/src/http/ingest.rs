@@ -55,7 +55,10 @@ async fn accept(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
-    if !matches!(media_type.as_deref(), Some("application/json" | "text/plain")) {
+    if !matches!(
+        media_type.as_deref(),
+        Some("application/json" | "text/plain")
+    ) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let value: serde_json::Value = serde_json::from_slice(&body)
@@ -71,9 +74,15 @@ async fn accept(
     match cors::request_origin(headers) {
         Some(o) if site.allows_origin(o) => *allowed_origin = Some(o.to_owned()),
         Some(o) => {
-            return Err(ApiError::OriginNotAllowed(format!("site {key} does not allow the origin {o}")))
+            return Err(ApiError::OriginNotAllowed(format!(
+                "site {key} does not allow the origin {o}"
+            )))
         }
-        None => return Err(ApiError::OriginNotAllowed("answers must come with an Origin header".into())),
+        None => {
+            return Err(ApiError::OriginNotAllowed(
+                "answers must come with an Origin header".into(),
+            ))
+        }
     }
 
     let submission: ResponseSubmission =
@@ -85,11 +94,19 @@ async fn accept(
         .into_iter()
         .find(|s| s.id == submission.survey_id)
         .ok_or_else(|| {
-            ApiError::Invalid(format!("site {key} has no active survey {}", submission.survey_id))
+            ApiError::Invalid(format!(
+                "site {key} has no active survey {}",
+                submission.survey_id
+            ))
         })?;
-    submission.check_against(&survey).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    submission
+        .check_against(&survey)
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
 
-    let stored = state.store.insert_response(&submission, state.clock.now_ms()).await?;
+    let stored = state
+        .store
+        .insert_response(&submission, state.clock.now_ms())
+        .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
     let status = match stored {
         Stored::Created => StatusCode::CREATED,

@@ -34,7 +34,11 @@ pub struct AppState {
 impl AppState {
     /// A state with the real clock and the assets built into this binary.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, clock: Arc::new(SystemClock), assets: Arc::new(Assets::embedded()) }
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            assets: Arc::new(Assets::embedded()),
+        }
     }
 }
 
@@ -63,5 +67,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -105,8 +105,13 @@ pub trait Store: Send + Sync + 'static {
     /// A site's responses, newest first.
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;
 
-    async fn create_token(&self, site: &SiteKey, role: Role, token_hash: &str, now: Millis)
-        -> StoreResult<()>;
+    async fn create_token(
+        &self,
+        site: &SiteKey,
+        role: Role,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<()>;
 
     /// The grant of an unrevoked token, by its hash.
     async fn grant(&self, token_hash: &str) -> StoreResult<Option<Grant>>;
@@ -133,7 +138,9 @@ pub(crate) fn default_survey(site_name: &str) -> Survey {
         frequency: Frequency::Once,
         questions: vec![Question::Nps {
             id: QuestionId::parse("q1").expect("a valid id"),
-            prompt: format!("How likely are you to recommend {site_name} to a friend or colleague?"),
+            prompt: format!(
+                "How likely are you to recommend {site_name} to a friend or colleague?"
+            ),
         }],
     }
 }
@@ -145,7 +152,9 @@ pub fn normalize_origin(input: &str) -> Result<String, String> {
         return Err(format!("{input:?} is not an http or https origin"));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{input:?} has a path; an origin is only scheme://host[:port]"));
+        return Err(format!(
+            "{input:?} has a path; an origin is only scheme://host[:port]"
+        ));
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -157,7 +166,10 @@ mod tests {
         use super::normalize_origin as n;
         assert_eq!(n("https://Shop.Example/").unwrap(), "https://shop.example");
         assert_eq!(n("http://127.0.0.1:8081").unwrap(), "http://127.0.0.1:8081");
-        assert_eq!(n("https://shop.example:443").unwrap(), "https://shop.example");
+        assert_eq!(
+            n("https://shop.example:443").unwrap(),
+            "https://shop.example"
+        );
         assert!(n("shop.example").is_err());
         assert!(n("ftp://shop.example").is_err());
         assert!(n("https://shop.example/cart").is_err());

@@ -66,13 +66,14 @@ impl Store for SqliteStore {
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
         let key = new_site_key();
         let mut tx = self.pool.begin().await?;
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO sites (key, name, created_at) VALUES (?, ?, ?) RETURNING id")
-                .bind(&key)
-                .bind(name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sites (key, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(&key)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         for origin in origins {
             sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES (?, ?)")
                 .bind(id)
@@ -95,7 +96,9 @@ impl Store for SqliteStore {
     }
 
     async fn sites(&self) -> StoreResult<Vec<Site>> {
-        let rows = sqlx::query("SELECT id, key, name FROM sites ORDER BY id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id, key, name FROM sites ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         let mut sites = Vec::with_capacity(rows.len());
         for r in rows {
             sites.push(self.site_by_id(r.get(0), r.get(1), r.get(2)).await?);
@@ -115,10 +118,11 @@ impl Store for SqliteStore {
     }
 
     async fn any_site_allows(&self, origin: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM site_origins WHERE origin = ? LIMIT 1")
-            .bind(origin)
-            .fetch_optional(&self.pool)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM site_origins WHERE origin = ? LIMIT 1")
+                .bind(origin)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(found.is_some())
     }
 
@@ -131,7 +135,11 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|d| serde_json::from_str(d).context("a stored survey is invalid").map_err(Into::into))
+            .map(|d| {
+                serde_json::from_str(d)
+                    .context("a stored survey is invalid")
+                    .map_err(Into::into)
+            })
             .collect()
     }
 
@@ -164,7 +172,10 @@ impl Store for SqliteStore {
         match owner {
             Some(key) if key == r.site_key.as_str() => Ok(Stored::Replayed),
             Some(_) => Err(StoreError::Conflict("responses.id")),
-            None => Err(StoreError::Other(anyhow::anyhow!("site {} vanished", r.site_key))),
+            None => Err(StoreError::Other(anyhow::anyhow!(
+                "site {} vanished",
+                r.site_key
+            ))),
         }
     }
 
@@ -185,7 +196,8 @@ impl Store for SqliteStore {
                 Ok(StoredResponse {
                     id: ResponseId::parse(&id).context("a stored response id is invalid")?,
                     survey_key: r.get(1),
-                    answers: serde_json::from_str(&answers).context("stored answers are invalid")?,
+                    answers: serde_json::from_str(&answers)
+                        .context("stored answers are invalid")?,
                     page_url: r.get(3),
                     received_at: r.get(4),
                 })
@@ -211,7 +223,9 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Other(anyhow::anyhow!("no site has the key {site}")));
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "no site has the key {site}"
+            )));
         }
         Ok(())
     }

@@ -1,0 +1,202 @@
+//! `cargo xtask`: everything that is not plain cargo.
+//!
+//! - `setup`: installs the tools the build and the tests need, skipping what is present.
+//! - `dist`:  builds the widget and the dashboard to wasm, then the `hark` binary with both inside.
+//! - `test`:  every check and every test: formatting, lints, unit, API, wasm component and browser.
+//! - `demo`:  `dist`, then a collector on SQLite with a demo site and the example shop page.
+
+mod demo;
+mod setup;
+
+use anyhow::{bail, Context as _, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup   install the wasm target, Trunk, wasm-bindgen, wasm-opt, Chromium and PostgreSQL if missing
+  dist    build the widget, the dashboard and the `hark` binary with both embedded
+  test    run every check and test (installs what is missing first)
+  demo    build, then start a collector on SQLite with a demo site and an example shop page";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run().map(|_| ()),
+        Some("dist") => dist().map(|_| ()),
+        Some("test") => test(),
+        Some("demo") => demo::run(),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_owned()
+}
+
+/// Cargo's target directory, honouring `CARGO_TARGET_DIR`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        }
+        None => root().join("target"),
+    }
+}
+
+/// Where `dist` puts the wasm bundles that the `hark` binary embeds.
+fn dist_dir() -> PathBuf {
+    target_dir().join("hark-dist")
+}
+
+/// Prints a step the way cargo prints its own.
+fn step(what: &str) {
+    eprintln!("\x1b[1;32m{:>12}\x1b[0m {what}", "xtask");
+}
+
+/// Runs a command in the workspace root, failing with its command line if it fails.
+fn run(cmd: &mut Command) -> Result<()> {
+    cmd.current_dir(root());
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo`, as the one running xtask.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds the widget and the dashboard with Trunk into `dist_dir()`.
+fn build_bundles(tools: &setup::Tools) -> Result<PathBuf> {
+    let dist = dist_dir();
+    for (name, public_url) in [("widget", "/assets/"), ("dashboard", "/dashboard/")] {
+        step(&format!("building the {name} (wasm, release)"));
+        let out = dist.join(name);
+        run(tools
+            .command("trunk")
+            .args(["build", "--release", "--offline", "--dist"])
+            .arg(&out)
+            .args(["--public-url", public_url])
+            .arg(root().join(name).join("index.html")))?;
+    }
+    Ok(dist)
+}
+
+fn dist() -> Result<PathBuf> {
+    let tools = setup::run()?;
+    let dist = build_bundles(&tools)?;
+    step("building the hark binary (profile server)");
+    run(cargo()
+        .args([
+            "build",
+            "--profile",
+            "server",
+            "--package",
+            "collector",
+            "--bin",
+            "hark",
+        ])
+        .env("HARK_DIST_DIR", &dist))?;
+    let bin = target_dir().join("server").join("hark");
+    step(&format!("built {}", bin.display()));
+    Ok(bin)
+}
+
+fn test() -> Result<()> {
+    let tools = setup::run()?;
+    let dist = build_bundles(&tools)?;
+    let host = |cmd: &mut Command| -> Result<()> {
+        run(cmd
+            .env("HARK_DIST_DIR", &dist)
+            .env("HARK_CHROMEDRIVER", &tools.chromedriver)
+            .env("HARK_CHROMIUM", &tools.chromium))
+    };
+
+    step("checking formatting");
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    step("linting (clippy, warnings are errors)");
+    host(cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "widget",
+        "--exclude",
+        "dashboard",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    host(cargo().args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "widget",
+        "-p",
+        "dashboard",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("unit, API and browser tests");
+    host(cargo().args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "widget",
+        "--exclude",
+        "dashboard",
+    ]))?;
+
+    step("size budgets");
+    host(cargo().args([
+        "test",
+        "-p",
+        "e2e",
+        "--test",
+        "size",
+        "--",
+        "--nocapture",
+        "--quiet",
+    ]))?;
+
+    step("widget component tests (wasm, headless Chromium)");
+    run(tools
+        .command("cargo")
+        .args(["test", "-p", "widget", "--target", "wasm32-unknown-unknown"])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+    step("all tests passed");
+    Ok(())
+}
