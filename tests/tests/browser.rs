@@ -4,27 +4,28 @@ mod support;
 
 use support::{in_widget, Browser, System};
 
-const SCORE_BUTTON: &str = "return [...root.querySelectorAll('[role=radio]')].find(b => b.textContent.trim() === '{}') || null";
-
-fn score(n: u8) -> String {
-    in_widget(&SCORE_BUTTON.replace("{}", &n.to_string()))
+/// JavaScript (inside the widget) binding `b` to the score button showing `n`, or null.
+fn score_button(n: u8) -> String {
+    format!(
+        "const b = [...root.querySelectorAll('[role=radio]')].find(b => b.textContent.trim() === '{n}') || null;"
+    )
 }
 
 /// Answers the widget's NPS question with `n` and waits for the acknowledged thanks.
 async fn answer(browser: &Browser, n: u8) -> anyhow::Result<()> {
-    browser
-        .wait_element("the score buttons", &score(n))
-        .await?
-        .click()
+    let button = browser
+        .wait_element(
+            "the score buttons",
+            &in_widget(&format!("{} return b", score_button(n))),
+        )
         .await?;
+    button.click().await?;
     browser
         .wait_true(
             "the choice to register",
             &in_widget(&format!(
-                "{}; return b.getAttribute('aria-checked') === 'true'",
-                score(n)
-                    .replace("return ", "const b = ")
-                    .replace(" || null", "")
+                "{} return b.getAttribute('aria-checked') === 'true'",
+                score_button(n)
             )),
         )
         .await?;

@@ -98,7 +98,8 @@ fn build_bundles(tools: &setup::Tools) -> Result<PathBuf> {
         let out = dist.join(name);
         run(tools
             .command("trunk")
-            .args(["build", "--release", "--offline", "--dist"])
+            // `--offline` takes an optional value: without `=true` it would swallow the next argument.
+            .args(["build", "--release", "--offline=true", "--dist"])
             .arg(&out)
             .args(["--public-url", public_url])
             .arg(root().join(name).join("index.html")))?;
@@ -127,6 +128,8 @@ fn dist() -> Result<PathBuf> {
 }
 
 fn test() -> Result<()> {
+    step("checking formatting");
+    run(cargo().args(["fmt", "--all", "--check"]))?;
     let tools = setup::run()?;
     let dist = build_bundles(&tools)?;
     let host = |cmd: &mut Command| -> Result<()> {
@@ -136,8 +139,6 @@ fn test() -> Result<()> {
             .env("HARK_CHROMIUM", &tools.chromium))
     };
 
-    step("checking formatting");
-    run(cargo().args(["fmt", "--all", "--check"]))?;
     step("linting (clippy, warnings are errors)");
     host(cargo().args([
         "clippy",
@@ -187,10 +188,18 @@ fn test() -> Result<()> {
         "--quiet",
     ]))?;
 
-    step("widget component tests (wasm, headless Chromium)");
+    step("widget and dashboard component tests (wasm, headless Chromium)");
     run(tools
         .command("cargo")
-        .args(["test", "-p", "widget", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "test",
+            "-p",
+            "widget",
+            "-p",
+            "dashboard",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
             "wasm-bindgen-test-runner",

@@ -52,7 +52,7 @@ impl System {
         let shop_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let shop = format!("http://{}", shop_listener.local_addr()?);
         let site = store
-            .create_site("Northwind Coffee", &[shop.clone()], 0)
+            .create_site("Northwind Coffee", std::slice::from_ref(&shop), 0)
             .await?;
         let token = ApiToken::generate();
         store

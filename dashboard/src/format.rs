@@ -1,0 +1,58 @@
+//! How values read on screen.
+
+/// An RFC 3339 UTC time as `2026-11-23 12:13:40`, or the text unchanged if it is not one.
+///
+/// Times stay in UTC, as the collector records them, so that every admin reads the same clock.
+pub(crate) fn received_at(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(10..11), rfc3339.get(11..19)) {
+        (Some(date), Some("T" | "t" | " "), Some(time)) => format!("{date} {time}"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+/// A Net Promoter Score as a whole number with its sign, as it is usually quoted:
+/// `+40`, `0`, `-50`.
+pub(crate) fn nps_score(score: f64) -> String {
+    // `as` saturates and turns -0.0 into 0, which is what should show.
+    let rounded = score.round() as i64;
+    if rounded > 0 {
+        format!("+{rounded}")
+    } else {
+        rounded.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn received_times_read_as_date_and_time() {
+        let cases = [
+            ("2026-11-23T12:13:40Z", "2026-11-23 12:13:40"),
+            ("2026-11-23T12:13:40.123456Z", "2026-11-23 12:13:40"),
+            ("2026-11-23T12:13:40+00:00", "2026-11-23 12:13:40"),
+            ("yesterday", "yesterday"),
+            ("2026-11-23é12:13:40Z", "2026-11-23é12:13:40Z"),
+        ];
+        for (input, shown) in cases {
+            assert_eq!(received_at(input), shown, "{input}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn nps_scores_are_whole_and_signed() {
+        let cases = [
+            (40.0, "+40"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (-50.0, "-50"),
+            (33.333, "+33"),
+            (-0.4, "0"),
+        ];
+        for (score, shown) in cases {
+            assert_eq!(nps_score(score), shown, "{score}");
+        }
+    }
+}

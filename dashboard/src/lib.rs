@@ -1,0 +1,13 @@
+//! The admin dashboard: signs an admin in with an API token and lists the site's responses.
+//!
+//! It is served by the collector under `/dashboard/` and talks to the same origin's
+//! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
+
+mod api;
+mod app;
+mod format;
+mod responses;
+mod sign_in;
+mod token_store;
+
+pub use app::App;
