@@ -23,6 +23,10 @@ struct TestApp {
 
 impl TestApp {
     async fn spawn() -> Self {
+        Self::spawn_with(Assets::from_files(&[], &[])).await
+    }
+
+    async fn spawn_with(assets: Assets) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter("debug")
@@ -43,7 +47,7 @@ impl TestApp {
         let state = AppState {
             store: store.clone(),
             clock: Arc::new(ManualClock::at(1_795_000_000_000)),
-            assets: Arc::new(Assets::from_files(&[], &[])),
+            assets: Arc::new(assets),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -454,4 +458,94 @@ async fn unknown_routes_and_missing_bundles_answer_in_json() {
         .await
         .unwrap();
     assert_eq!(loader.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bundles_are_served_compressed_with_the_right_caching() {
+    let glue = "export default function init() {}\n".repeat(200);
+    let wasm = [b"\0asm".as_slice(), &[7u8; 4096]].concat();
+    let widget: [(&str, &[u8]); 2] = [("widget.js", glue.as_bytes()), ("widget_bg.wasm", &wasm)];
+    let app = TestApp::spawn_with(Assets::from_files(&widget, &[])).await;
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+
+    // The loader: short-lived cache, pointing at the versioned bundle.
+    let loader = client
+        .get(format!("{}/widget.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
+    assert!(loader.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let loader = loader.text().await.unwrap();
+    let start = loader
+        .find("/assets/")
+        .expect("the loader names the bundle path");
+    let version: String = loader[start + 8..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(version.len(), 12, "{loader}");
+
+    // The versioned wasm: brotli when accepted, gzip otherwise, immutable, fetchable cross-origin.
+    let url = format!("{}/assets/{version}/widget_bg.wasm", app.base);
+    for (accept, encoding) in [
+        ("gzip, deflate, br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let r = client
+            .get(&url)
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(r.headers()["content-type"], "application/wasm");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let body = r.bytes().await.unwrap();
+        if encoding.is_none() {
+            assert_eq!(body.as_ref(), wasm.as_slice());
+        } else {
+            assert!(
+                body.len() < wasm.len() / 4,
+                "{accept}: {} bytes",
+                body.len()
+            );
+        }
+    }
+
+    // Revalidation costs nothing; an old version gets the current bundle, revalidated every time.
+    let etag = client.get(&url).send().await.unwrap().headers()["etag"].clone();
+    let again = client
+        .get(&url)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let old = client
+        .get(format!("{}/assets/0123456789ab/widget.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::OK);
+    assert_eq!(old.headers()["cache-control"], "no-cache");
 }
