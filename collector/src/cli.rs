@@ -121,7 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
-        Command::Migrate => println!("the database at {} is up to date", cli.database_url),
+        Command::Migrate => println!("the database is up to date"),
         Command::Site {
             command:
                 SiteCommand::Create {

@@ -132,11 +132,15 @@ fn test() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     let tools = setup::run()?;
     let dist = build_bundles(&tools)?;
+    // The storage tests start their own PostgreSQL server from these binaries.
+    let postgres_bin = setup::postgres_bin_dir()
+        .context("setup found no PostgreSQL server binaries in /usr/lib/postgresql/*/bin")?;
     let host = |cmd: &mut Command| -> Result<()> {
         run(cmd
             .env("HARK_DIST_DIR", &dist)
             .env("HARK_CHROMEDRIVER", &tools.chromedriver)
-            .env("HARK_CHROMIUM", &tools.chromium))
+            .env("HARK_CHROMIUM", &tools.chromium)
+            .env("HARK_POSTGRES_BIN", &postgres_bin))
     };
 
     step("linting (clippy, warnings are errors)");

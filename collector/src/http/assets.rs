@@ -93,11 +93,7 @@ fn unbuilt(what: &str) -> ApiError {
 
 /// Sends an asset in the best encoding the client takes, or 304 when its copy is current.
 fn send(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag));
-    let mut response = if fresh {
+    let mut response = if super::client_has(headers, &asset.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let accept = headers

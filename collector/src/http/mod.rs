@@ -61,6 +61,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether the client's `If-None-Match` names `etag`: its copy is current.
+pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,

@@ -1,8 +1,10 @@
 //! Storage behind one trait. Each engine has its own implementation and migrations; the HTTP
 //! layer and the CLI see only `Store`.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::access::Role;
@@ -73,9 +75,25 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(ref db) if db.message().contains("database is locked") => {
                 StoreError::Unavailable(e)
             }
+            sqlx::Error::Database(ref db)
+                if db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some_and(|pg| pg_is_transient(pg.code())) =>
+            {
+                StoreError::Unavailable(e)
+            }
             other => StoreError::Other(other.into()),
         }
     }
+}
+
+/// Whether a PostgreSQL error (by SQLSTATE) says "not now" rather than "never": the connection
+/// broke (class 08), the server is out of connections, memory or disk (class 53), or it is
+/// shutting down or starting up (57P01 to 57P03). Retrying later may succeed.
+fn pg_is_transient(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || matches!(sqlstate, "57P01" | "57P02" | "57P03")
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -117,13 +135,18 @@ pub trait Store: Send + Sync + 'static {
     async fn grant(&self, token_hash: &str) -> StoreResult<Option<Grant>>;
 }
 
-/// Opens the database a URL names, creating and migrating it as needed.
+/// Opens the database a URL names and migrates it: a SQLite file is created if missing, a
+/// PostgreSQL database must exist.
 pub async fn open(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if database_url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(database_url).await?))
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(database_url).await?))
     } else {
+        // Not the URL itself: a PostgreSQL URL with a typo in its scheme may carry a password.
+        let scheme = database_url.split(':').next().unwrap_or_default();
         anyhow::bail!(
-            "unsupported database URL {database_url:?}: use sqlite://PATH (PostgreSQL support is on its way)"
+            "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
         )
     }
 }
@@ -161,6 +184,21 @@ pub fn normalize_origin(input: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn postgres_errors_worth_retrying_are_told_apart() {
+        for (sqlstate, transient) in [
+            ("08006", true),  // connection_failure
+            ("53300", true),  // too_many_connections
+            ("57P01", true),  // admin_shutdown
+            ("57P03", true),  // cannot_connect_now
+            ("23505", false), // unique_violation
+            ("42P01", false), // undefined_table
+            ("57014", false), // query_canceled
+        ] {
+            assert_eq!(super::pg_is_transient(sqlstate), transient, "{sqlstate}");
+        }
+    }
+
     #[test]
     fn origins_normalize_like_browsers_send_them() {
         use super::normalize_origin as n;

@@ -1,0 +1,667 @@
+//! One behavioural suite for every storage engine. Each test is written once against
+//! `Arc<dyn Store>` and runs on SQLite (a fresh file) and on PostgreSQL (a fresh database on a
+//! server this test binary starts): `cargo test -p collector --test storage postgres::` runs one
+//! engine.
+
+use collector::access::Role;
+use collector::store::{self, Grant, Store, StoreError, Stored, StoredResponse};
+use shared::{
+    Answer, Frequency, NpsScore, Question, QuestionId, ResponseId, ResponseSubmission, SiteKey,
+    Survey, SurveyId, Trigger,
+};
+use sqlx::Connection as _;
+use std::sync::Arc;
+
+/// Generates, for each test, `sqlite::NAME` and `postgres::NAME`, each on a fresh database.
+/// Tests under `with_db` also get the `TestDb`, to set up states the trait cannot make.
+macro_rules! on_every_engine {
+    (tests: [$($test:ident),* $(,)?], with_db: [$($db_test:ident),* $(,)?] $(,)?) => {
+        on_every_engine!(@engine sqlite, [$($test),*], [$($db_test),*]);
+        on_every_engine!(@engine postgres, [$($test),*], [$($db_test),*]);
+    };
+    (@engine $engine:ident, [$($test:ident),*], [$($db_test:ident),*]) => {
+        mod $engine {
+            use super::TestDb;
+
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let db = TestDb::$engine().await;
+                    super::$test(db.store.clone()).await;
+                }
+            )*
+
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $db_test() {
+                    let db = TestDb::$engine().await;
+                    super::$db_test(db.store.clone(), &db).await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_engine! {
+    tests: [
+        the_database_answers_pings,
+        a_new_site_has_its_origins_and_the_default_survey,
+        sites_are_listed_in_creation_order_and_found_by_key,
+        an_origin_is_allowed_when_any_site_lists_it,
+        an_answer_is_stored_once_and_a_replay_is_acknowledged,
+        the_same_id_for_another_site_is_a_conflict,
+        an_answer_for_an_unknown_site_is_refused,
+        responses_are_listed_newest_first_up_to_the_limit,
+        a_token_grants_its_role_on_its_site,
+        concurrent_replays_store_one_row,
+    ],
+    with_db: [
+        active_surveys_are_listed_in_creation_order,
+        a_revoked_token_grants_nothing,
+    ],
+}
+
+const SHOP: &str = "https://shop.test";
+
+async fn the_database_answers_pings(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+}
+
+async fn a_new_site_has_its_origins_and_the_default_survey(store: Arc<dyn Store>) {
+    let origins = [
+        "https://b.shop.test".to_owned(),
+        "https://a.shop.test".to_owned(),
+        "https://a.shop.test".to_owned(),
+    ];
+    let site = store.create_site("Corner Shop", &origins, 5).await.unwrap();
+
+    assert_eq!(site.name, "Corner Shop");
+    // Sorted, and stored once however often they were given.
+    assert_eq!(site.origins, ["https://a.shop.test", "https://b.shop.test"]);
+    assert_eq!(store.site(&site.key).await.unwrap(), Some(site.clone()));
+
+    let surveys = store.active_surveys(&site.key).await.unwrap();
+    assert_eq!(surveys.len(), 1, "{surveys:?}");
+    let survey = &surveys[0];
+    assert_eq!(survey.id.as_str(), "nps");
+    assert_eq!(survey.trigger, Trigger::PageView);
+    assert_eq!(survey.frequency, Frequency::Once);
+    match survey.questions.as_slice() {
+        [Question::Nps { id, prompt }] => {
+            assert_eq!(id.as_str(), "q1");
+            assert!(prompt.contains("Corner Shop"), "{prompt}");
+        }
+        other => panic!("the default survey asks one NPS question, not {other:?}"),
+    }
+}
+
+async fn sites_are_listed_in_creation_order_and_found_by_key(store: Arc<dyn Store>) {
+    assert!(store.sites().await.unwrap().is_empty());
+    let first = store.create_site("First", &[], 1).await.unwrap();
+    let second = store
+        .create_site("Second", &[SHOP.to_owned()], 2)
+        .await
+        .unwrap();
+
+    assert_ne!(first.key, second.key);
+    assert_eq!(first.origins, Vec::<String>::new());
+    assert_eq!(
+        store.sites().await.unwrap(),
+        [first.clone(), second.clone()]
+    );
+    assert_eq!(store.site(&second.key).await.unwrap(), Some(second));
+
+    let unknown = SiteKey::parse("no-such-site").unwrap();
+    assert_eq!(store.site(&unknown).await.unwrap(), None);
+    assert!(store.active_surveys(&unknown).await.unwrap().is_empty());
+}
+
+async fn an_origin_is_allowed_when_any_site_lists_it(store: Arc<dyn Store>) {
+    assert!(!store.any_site_allows(SHOP).await.unwrap());
+
+    store
+        .create_site("Shop", &[SHOP.to_owned()], 1)
+        .await
+        .unwrap();
+    assert!(store.any_site_allows(SHOP).await.unwrap());
+    // Origins match exactly: another port or scheme is another origin.
+    assert!(!store
+        .any_site_allows("https://shop.test:8443")
+        .await
+        .unwrap());
+    assert!(!store.any_site_allows("http://shop.test").await.unwrap());
+    assert!(!store.any_site_allows("https://blog.test").await.unwrap());
+
+    store
+        .create_site("Blog", &["https://blog.test".to_owned()], 2)
+        .await
+        .unwrap();
+    assert!(store.any_site_allows("https://blog.test").await.unwrap());
+    assert!(store.any_site_allows(SHOP).await.unwrap());
+}
+
+async fn active_surveys_are_listed_in_creation_order(store: Arc<dyn Store>, db: &TestDb) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    // The trait cannot add surveys yet, so they go in behind its back, in the columns both
+    // schemas share.
+    for (key, status) in [
+        ("later", "active"),
+        ("paused", "paused"),
+        ("latest", "active"),
+    ] {
+        let definition = serde_json::to_string(&survey(key)).unwrap();
+        assert!(!definition.contains('\''), "{definition}");
+        db.execute(&format!(
+            "INSERT INTO surveys (site_id, key, status, definition, created_at)
+             VALUES ((SELECT id FROM sites WHERE key = '{}'), '{key}', '{status}', '{definition}', 2)",
+            site.key
+        ))
+        .await;
+    }
+
+    let listed: Vec<String> = store
+        .active_surveys(&site.key)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id.as_str().to_owned())
+        .collect();
+    assert_eq!(listed, ["nps", "later", "latest"]);
+    assert_eq!(
+        store.active_surveys(&site.key).await.unwrap()[2],
+        survey("latest"),
+        "a survey reads back as it was written"
+    );
+}
+
+async fn an_answer_is_stored_once_and_a_replay_is_acknowledged(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
+
+    assert_eq!(
+        store.insert_response(&answer, 100).await.unwrap(),
+        Stored::Created
+    );
+    assert_eq!(
+        store.insert_response(&answer, 200).await.unwrap(),
+        Stored::Replayed
+    );
+
+    // The first arrival is the one kept.
+    assert_eq!(
+        store.responses(&site.key, 10).await.unwrap(),
+        [stored(&answer, 100)]
+    );
+}
+
+async fn the_same_id_for_another_site_is_a_conflict(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let id = uuid::Uuid::new_v4();
+    let answer = submission(&shop.key, id, 7);
+    store.insert_response(&answer, 100).await.unwrap();
+
+    let stolen = submission(&blog.key, id, 0);
+    match store.insert_response(&stolen, 200).await {
+        Err(StoreError::Conflict(what)) => assert_eq!(what, "responses.id"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(store.responses(&blog.key, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.responses(&shop.key, 10).await.unwrap(),
+        [stored(&answer, 100)]
+    );
+}
+
+async fn an_answer_for_an_unknown_site_is_refused(store: Arc<dyn Store>) {
+    let unknown = SiteKey::parse("no-such-site").unwrap();
+    let answer = submission(&unknown, uuid::Uuid::new_v4(), 5);
+    assert!(matches!(
+        store.insert_response(&answer, 100).await,
+        Err(StoreError::Other(_))
+    ));
+    assert!(store.responses(&unknown, 10).await.unwrap().is_empty());
+}
+
+async fn responses_are_listed_newest_first_up_to_the_limit(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let oldest = submission(&shop.key, uuid::Uuid::from_u128(1), 0);
+    let mut middle = submission(&shop.key, uuid::Uuid::from_u128(2), 10);
+    middle.page_url = None;
+    // Two answers in the same millisecond are listed by id, highest first.
+    let newest_low = submission(&shop.key, uuid::Uuid::from_u128(3), 5);
+    let newest_high = submission(&shop.key, uuid::Uuid::from_u128(u128::MAX - 1), 6);
+    let elsewhere = submission(&blog.key, uuid::Uuid::from_u128(4), 8);
+    for (answer, at) in [
+        (&newest_low, 300),
+        (&oldest, 100),
+        (&elsewhere, 400),
+        (&newest_high, 300),
+        (&middle, 200),
+    ] {
+        assert_eq!(
+            store.insert_response(answer, at).await.unwrap(),
+            Stored::Created
+        );
+    }
+
+    let all = [
+        stored(&newest_high, 300),
+        stored(&newest_low, 300),
+        stored(&middle, 200),
+        stored(&oldest, 100),
+    ];
+    assert_eq!(store.responses(&shop.key, 10).await.unwrap(), all);
+    assert_eq!(store.responses(&shop.key, 2).await.unwrap(), all[..2]);
+    assert!(store.responses(&shop.key, 0).await.unwrap().is_empty());
+    assert_eq!(
+        store.responses(&blog.key, 10).await.unwrap(),
+        [stored(&elsewhere, 400)]
+    );
+}
+
+async fn a_token_grants_its_role_on_its_site(store: Arc<dyn Store>) {
+    let shop = store
+        .create_site("Shop", &[SHOP.to_owned()], 1)
+        .await
+        .unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    store
+        .create_token(&shop.key, Role::Owner, "hash-of-shop-token", 2)
+        .await
+        .unwrap();
+    store
+        .create_token(&blog.key, Role::Viewer, "hash-of-blog-token", 2)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.grant("hash-of-shop-token").await.unwrap(),
+        Some(Grant {
+            site: shop.clone(),
+            role: Role::Owner
+        })
+    );
+    assert_eq!(
+        store.grant("hash-of-blog-token").await.unwrap(),
+        Some(Grant {
+            site: blog,
+            role: Role::Viewer
+        })
+    );
+    assert_eq!(store.grant("hash-of-no-token").await.unwrap(), None);
+
+    let unknown = SiteKey::parse("no-such-site").unwrap();
+    assert!(store
+        .create_token(&unknown, Role::Admin, "hash-of-orphan", 3)
+        .await
+        .is_err());
+    assert_eq!(store.grant("hash-of-orphan").await.unwrap(), None);
+    // A hash names one token.
+    assert!(store
+        .create_token(&shop.key, Role::Viewer, "hash-of-shop-token", 3)
+        .await
+        .is_err());
+    assert_eq!(
+        store
+            .grant("hash-of-shop-token")
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Owner
+    );
+}
+
+async fn a_revoked_token_grants_nothing(store: Arc<dyn Store>, db: &TestDb) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    for hash in ["hash-of-revoked", "hash-of-kept"] {
+        store
+            .create_token(&site.key, Role::Admin, hash, 2)
+            .await
+            .unwrap();
+    }
+    // The trait has no revocation yet; revoke in the column both schemas share.
+    db.execute("UPDATE api_tokens SET revoked_at = 3 WHERE token_hash = 'hash-of-revoked'")
+        .await;
+
+    assert_eq!(store.grant("hash-of-revoked").await.unwrap(), None);
+    assert_eq!(
+        store.grant("hash-of-kept").await.unwrap(),
+        Some(Grant {
+            site,
+            role: Role::Admin
+        })
+    );
+}
+
+async fn concurrent_replays_store_one_row(store: Arc<dyn Store>) {
+    const CALLS: usize = 100;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let answer = Arc::new(submission(&site.key, uuid::Uuid::new_v4(), 8));
+
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..CALLS {
+        let (store, answer) = (store.clone(), answer.clone());
+        calls.spawn(async move { store.insert_response(&answer, 100 + i as i64).await });
+    }
+    let mut outcomes = Vec::with_capacity(CALLS);
+    while let Some(outcome) = calls.join_next().await {
+        outcomes.push(outcome.expect("a call panicked").expect("a call failed"));
+    }
+
+    let created = outcomes.iter().filter(|o| **o == Stored::Created).count();
+    let replayed = outcomes.iter().filter(|o| **o == Stored::Replayed).count();
+    assert_eq!((created, replayed), (1, CALLS - 1));
+    let rows = store.responses(&site.key, 1000).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].id, answer.id);
+}
+
+/// An NPS answer of `score` to the default survey.
+fn submission(site: &SiteKey, id: uuid::Uuid, score: i64) -> ResponseSubmission {
+    ResponseSubmission {
+        id: ResponseId::from_uuid(id),
+        site_key: site.clone(),
+        survey_id: SurveyId::parse("nps").unwrap(),
+        answers: vec![Answer::Nps {
+            question_id: QuestionId::parse("q1").unwrap(),
+            score: NpsScore::new(score).unwrap(),
+        }],
+        page_url: Some("https://shop.test/cart?step=2".to_owned()),
+    }
+}
+
+/// How `answer` reads back when it was received at `at`.
+fn stored(answer: &ResponseSubmission, at: i64) -> StoredResponse {
+    StoredResponse {
+        id: answer.id,
+        survey_key: answer.survey_id.as_str().to_owned(),
+        answers: answer.answers.clone(),
+        page_url: answer.page_url.clone(),
+        received_at: at,
+    }
+}
+
+fn survey(key: &str) -> Survey {
+    Survey {
+        id: SurveyId::parse(key).unwrap(),
+        name: format!("Survey {key}"),
+        trigger: Trigger::PageView,
+        frequency: Frequency::Once,
+        questions: vec![Question::Nps {
+            id: QuestionId::parse("q1").unwrap(),
+            prompt: "Would you recommend us?".to_owned(),
+        }],
+    }
+}
+
+/// A fresh, migrated database of one engine, and the store on it.
+struct TestDb {
+    store: Arc<dyn Store>,
+    url: String,
+    /// Holds the SQLite file; PostgreSQL databases go with the server's cluster.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
+        Self {
+            store: store::open(&url).await.unwrap(),
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres() -> Self {
+        let server = postgres_server::shared();
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
+            .await
+            .expect("cannot connect to the test PostgreSQL server");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let url = server.url(&name);
+        Self {
+            store: store::open(&url).await.unwrap(),
+            url,
+            _dir: None,
+        }
+    }
+
+    /// Runs one statement behind the store's back, on its own connection.
+    async fn execute(&self, sql: &str) {
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            c.close().await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            c.close().await.unwrap();
+        }
+    }
+}
+
+/// One PostgreSQL server per test binary, in a throwaway cluster on a free loopback port.
+///
+/// A `static` is never dropped, so the server cannot be stopped from a `Drop`. Instead it runs
+/// under a small shell watchdog whose standard input is a pipe from this process: when this
+/// process ends, however it ends (even `kill -9`), the kernel closes the pipe, the watchdog reads
+/// end-of-file, stops PostgreSQL with a fast shutdown (SIGINT) and removes the cluster.
+mod postgres_server {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    use std::path::{Path, PathBuf};
+    use std::process::{ChildStdin, Command, Stdio};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    pub(super) struct Server {
+        port: u16,
+        /// The watchdog's standard input; held open, never written, for as long as this
+        /// process lives.
+        _lifeline: ChildStdin,
+    }
+
+    impl Server {
+        pub(super) fn url(&self, database: &str) -> String {
+            format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        }
+    }
+
+    /// The server, started by the first test that asks. A failure is kept too, so that every
+    /// PostgreSQL test fails with the same message instead of trying again.
+    pub(super) fn shared() -> &'static Server {
+        static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+        // Starting takes a second or two of blocking; the other tests wait on the lock anyway.
+        match SERVER.get_or_init(|| binaries().and_then(|bin| start(&bin))) {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The watchdog: `$1` is the `postgres` binary, `$2` the cluster's directory, `$3` the port.
+    /// Background jobs of a non-interactive shell read `/dev/null`, so the pipe is handed to
+    /// the reader as descriptor 3.
+    const WATCHDOG: &str = r#"
+set -u
+postgres=$1 dir=$2 port=$3
+exec 3<&0
+"$postgres" -D "$dir/data" -c listen_addresses=127.0.0.1 -p "$port" -k "$dir" -F \
+    -c max_connections=300 </dev/null 3<&- >"$dir/server.log" 2>&1 &
+server=$!
+( read -r _ <&3; kill -INT "$server" ) &
+reader=$!
+wait "$server"
+status=$?
+kill "$reader" 2>/dev/null
+[ "$status" -eq 0 ] || cat "$dir/server.log" >&2
+rm -rf "$dir"
+exit "$status"
+"#;
+
+    const SETUP_HINT: &str = "run `cargo xtask setup` to install PostgreSQL, or set \
+        HARK_POSTGRES_BIN to the directory of its `initdb` and `postgres`";
+
+    /// `HARK_POSTGRES_BIN`, or else the newest `/usr/lib/postgresql/*/bin` (Debian's layout).
+    fn binaries() -> Result<PathBuf, String> {
+        let has_server =
+            |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+        if let Some(dir) = std::env::var_os("HARK_POSTGRES_BIN").filter(|d| !d.is_empty()) {
+            let dir = PathBuf::from(dir);
+            return if has_server(&dir) {
+                Ok(dir)
+            } else {
+                Err(format!(
+                    "HARK_POSTGRES_BIN={} has no `initdb` and `postgres`: {SETUP_HINT}",
+                    dir.display()
+                ))
+            };
+        }
+        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let major = e.file_name().to_str()?.split('.').next()?.parse().ok()?;
+                Some((major, e.path().join("bin")))
+            })
+            .filter(|(_, bin)| has_server(bin))
+            .collect();
+        found.sort();
+        found.pop().map(|(_, bin)| bin).ok_or_else(|| {
+            format!(
+                "the PostgreSQL tests need a PostgreSQL server and found none \
+                 (HARK_POSTGRES_BIN is unset, /usr/lib/postgresql/*/bin has no initdb): {SETUP_HINT}"
+            )
+        })
+    }
+
+    /// Starts a server, trying again on another port if the one picked was taken meanwhile.
+    fn start(bin: &Path) -> Result<Server, String> {
+        let mut failure = String::new();
+        for _ in 0..3 {
+            match start_once(bin) {
+                Ok(server) => return Ok(server),
+                Err(e) => failure = e,
+            }
+        }
+        Err(format!("cannot start a PostgreSQL server: {failure}"))
+    }
+
+    fn start_once(bin: &Path) -> Result<Server, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("hark-pg-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a directory for the cluster: {e}"))?;
+        if running_as_root() {
+            // PostgreSQL refuses to run as root; its own user gets the directory.
+            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
+        }
+        run(as_server_user(bin.join("initdb"))
+            .current_dir(dir.path())
+            .arg("--pgdata")
+            .arg(dir.path().join("data"))
+            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
+            .args(["--no-locale", "--no-sync", "--no-instructions"]))?;
+
+        let port = free_port()?;
+        let mut watchdog = as_server_user("sh")
+            .current_dir(dir.path())
+            .args(["-c", WATCHDOG, "hark-postgres"])
+            .arg(bin.join("postgres"))
+            .arg(dir.path())
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run the PostgreSQL watchdog: {e}"))?;
+        // From here on the watchdog removes the directory when the server stops.
+        let _ = dir.keep();
+        let lifeline = watchdog.stdin.take().expect("a piped stdin");
+
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = watchdog.try_wait().map_err(|e| e.to_string())? {
+                let mut log = String::new();
+                if let Some(mut stderr) = watchdog.stderr.take() {
+                    let _ = stderr.read_to_string(&mut log);
+                }
+                return Err(format!("postgres exited ({status}):\n{log}"));
+            }
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["--host=127.0.0.1", "--username=postgres", "--quiet"])
+                .arg(format!("--port={port}"))
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(Server {
+                    port,
+                    _lifeline: lifeline,
+                });
+            }
+            if Instant::now() > deadline {
+                // Dropping the lifeline makes the watchdog stop the server and clean up.
+                return Err(format!("postgres was not ready on port {port} within 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A port nobody listened on a moment ago.
+    fn free_port() -> Result<u16, String> {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| format!("cannot find a free port: {e}"))
+    }
+
+    /// `program` as PostgreSQL's own user when this process is root, as this user otherwise.
+    fn as_server_user(program: impl AsRef<std::ffi::OsStr>) -> Command {
+        if running_as_root() {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", "postgres", "--"]).arg(program);
+            cmd
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// Whether this process runs as root, by the owner of its `/proc` entry.
+    fn running_as_root() -> bool {
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+
+    fn run(cmd: &mut Command) -> Result<(), String> {
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{cmd:?} failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_database_scheme_is_refused_without_echoing_the_url() {
+    let Err(e) = store::open("mysql://hark:secret@db/hark").await else {
+        panic!("a MySQL URL opened a store");
+    };
+    let message = e.to_string();
+    assert!(message.contains("\"mysql\""), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+}
