@@ -1,6 +1,7 @@
 //! The `hark` command line.
 
 use crate::access::{ApiToken, Role};
+use crate::accounts::{Email, Password};
 use crate::clock::{Clock, SystemClock};
 use crate::store::{self, normalize_origin};
 use crate::AppState;
@@ -37,6 +38,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "HARK_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Mark session cookies `Secure`, so that browsers send them only over HTTPS. Turn it on
+        /// whenever the dashboard is reached through TLS; off, plain `http://localhost` works.
+        #[arg(long, env = "HARK_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -49,6 +54,34 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Manage the people who sign in to the dashboard.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user with a role on one site. The password is read from standard input.
+    Create {
+        /// The user's e-mail address, their login.
+        #[arg(long)]
+        email: String,
+        /// What the user may do on the site.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        /// Read the password from standard input (its first line), so that it stays out of the
+        /// shell's history and the process list. Required: there is no other way.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -107,11 +140,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = store::open(&cli.database_url).await?;
     let now = SystemClock.now_ms();
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            secure_cookies,
+        } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            let state = AppState::new(store);
+            let state = AppState::new(store).with_secure_cookies(secure_cookies);
             if !state.assets.has_widget() || !state.assets.has_dashboard() {
                 tracing::warn!(
                     "built without the widget or dashboard bundle: run `cargo xtask dist`"
@@ -189,8 +225,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("this {role} token for site {key} is shown once; keep it secret");
             }
         }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    site,
+                    password_stdin: _,
+                    json,
+                },
+        } => {
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let key = SiteKey::parse(site).map_err(anyhow::Error::msg)?;
+            anyhow::ensure!(
+                store.site(&key).await?.is_some(),
+                "no site has the key {key}"
+            );
+            let password = read_password(std::io::stdin().lock())?;
+            let hash = tokio::task::spawn_blocking(move || password.hash()).await??;
+            let id = match store.create_user(email.as_str(), &hash, now).await {
+                Err(store::StoreError::Conflict(_)) => {
+                    anyhow::bail!("a user with the e-mail address {email} already exists")
+                }
+                other => other?,
+            };
+            store.set_membership(id, &key, role, now).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": id, "email": email.as_str(), "site": key, "role": role })
+                );
+            } else {
+                println!("created user {email} with the {role} role on site {key}");
+            }
+        }
     }
     Ok(())
+}
+
+/// The password on the first line of `input`, without its line ending.
+fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<Password> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let text = line.strip_suffix('\n').unwrap_or(&line);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    anyhow::ensure!(
+        !text.is_empty(),
+        "no password on standard input: pipe it in, like `printf %s \"$PASSWORD\" | hark user create …`"
+    );
+    Password::new(text.to_owned()).map_err(anyhow::Error::msg)
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -209,4 +294,18 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: draining requests");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_password_is_the_first_line_of_stdin_and_long_enough() {
+        let read = |s: &str| super::read_password(s.as_bytes());
+        assert!(read("correct horse\n").is_ok());
+        assert!(read("correct horse\r\nmore").is_ok());
+        let short = read("too short\n").unwrap_err().to_string();
+        assert!(short.contains("at least 10"), "{short}");
+        assert!(!short.contains("too short"), "{short}");
+        assert!(read("").unwrap_err().to_string().contains("no password"));
+    }
 }

@@ -3,6 +3,7 @@
 //! build the same server in-process.
 
 pub mod access;
+pub mod accounts;
 pub mod assets;
 pub mod cli;
 pub mod clock;

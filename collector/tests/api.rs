@@ -44,11 +44,9 @@ impl TestApp {
             .create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0)
             .await
             .unwrap();
-        let state = AppState {
-            store: store.clone(),
-            clock: Arc::new(ManualClock::at(1_795_000_000_000)),
-            assets: Arc::new(assets),
-        };
+        let state = AppState::new(store.clone())
+            .with_clock(Arc::new(ManualClock::at(1_795_000_000_000)))
+            .with_assets(assets);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(collector::serve(listener, state, std::future::pending()));

@@ -4,7 +4,9 @@
 //! engine.
 
 use collector::access::Role;
-use collector::store::{self, Grant, Store, StoreError, Stored, StoredResponse};
+use collector::store::{
+    self, AuditEntry, Grant, SessionUser, Store, StoreError, Stored, StoredResponse, TokenRecord,
+};
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, ResponseId, ResponseSubmission, SiteKey,
     Survey, SurveyId, Trigger,
@@ -54,6 +56,11 @@ on_every_engine! {
         responses_are_listed_newest_first_up_to_the_limit,
         a_token_grants_its_role_on_its_site,
         concurrent_replays_store_one_row,
+        tokens_are_revoked_by_site_and_id,
+        a_user_is_found_by_email_and_an_email_names_one_user,
+        a_user_has_one_role_per_site,
+        a_session_lives_while_used_and_ends_when_idle_or_deleted,
+        the_audit_log_lists_a_sites_entries_newest_first,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -357,6 +364,254 @@ async fn concurrent_replays_store_one_row(store: Arc<dyn Store>) {
     let rows = store.responses(&site.key, 1000).await.unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].id, answer.id);
+}
+
+async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let first = store
+        .create_token(&shop.key, Role::Agent, "hash-1", 2)
+        .await
+        .unwrap();
+    let second = store
+        .create_token(&shop.key, Role::Owner, "hash-2", 3)
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        store.token_grant("hash-2").await.unwrap(),
+        Some((
+            second,
+            Grant {
+                site: shop.clone(),
+                role: Role::Owner
+            }
+        ))
+    );
+    assert_eq!(
+        store.site_token(&shop.key, first).await.unwrap(),
+        Some(TokenRecord {
+            id: first,
+            role: Role::Agent,
+            created_at: 2,
+            revoked_at: None
+        })
+    );
+    // Another site's key does not reach the token.
+    assert_eq!(store.site_token(&blog.key, first).await.unwrap(), None);
+    assert!(!store.revoke_token(&blog.key, first, 4).await.unwrap());
+    assert!(store.grant("hash-1").await.unwrap().is_some());
+
+    assert!(store.revoke_token(&shop.key, first, 5).await.unwrap());
+    assert_eq!(store.grant("hash-1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .site_token(&shop.key, first)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(5)
+    );
+    // Revoking twice changes nothing.
+    assert!(!store.revoke_token(&shop.key, first, 6).await.unwrap());
+    assert_eq!(
+        store
+            .site_token(&shop.key, first)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(5)
+    );
+    assert!(store.grant("hash-2").await.unwrap().is_some());
+}
+
+async fn a_user_is_found_by_email_and_an_email_names_one_user(store: Arc<dyn Store>) {
+    assert_eq!(store.user_by_email("ann@shop.test").await.unwrap(), None);
+    let ann = store
+        .create_user("ann@shop.test", "$argon2id$ann", 1)
+        .await
+        .unwrap();
+    let bob = store
+        .create_user("bob@shop.test", "$argon2id$bob", 1)
+        .await
+        .unwrap();
+    assert_ne!(ann, bob);
+
+    let found = store.user_by_email("ann@shop.test").await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.email.as_str(), found.password_hash.as_str()),
+        (ann, "ann@shop.test", "$argon2id$ann")
+    );
+    assert!(!format!("{found:?}").contains("argon2id"), "{found:?}");
+
+    match store
+        .create_user("ann@shop.test", "$argon2id$other", 2)
+        .await
+    {
+        Err(StoreError::Conflict(what)) => assert_eq!(what, "users.email"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store
+            .user_by_email("ann@shop.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$ann"
+    );
+}
+
+async fn a_user_has_one_role_per_site(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let ann = store.create_user("ann@shop.test", "h", 1).await.unwrap();
+    let bob = store.create_user("bob@shop.test", "h", 1).await.unwrap();
+    assert!(store.memberships(ann).await.unwrap().is_empty());
+
+    store
+        .set_membership(ann, &blog.key, Role::Viewer, 2)
+        .await
+        .unwrap();
+    store
+        .set_membership(ann, &shop.key, Role::Agent, 2)
+        .await
+        .unwrap();
+    store
+        .set_membership(bob, &shop.key, Role::Owner, 2)
+        .await
+        .unwrap();
+    // A second role on the same site replaces the first.
+    store
+        .set_membership(ann, &shop.key, Role::Admin, 3)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.memberships(ann).await.unwrap(),
+        [
+            Grant {
+                site: shop.clone(),
+                role: Role::Admin
+            },
+            Grant {
+                site: blog,
+                role: Role::Viewer
+            }
+        ]
+    );
+    assert_eq!(
+        store.memberships(bob).await.unwrap(),
+        [Grant {
+            site: shop,
+            role: Role::Owner
+        }]
+    );
+    let unknown = SiteKey::parse("no-such-site").unwrap();
+    assert!(store
+        .set_membership(ann, &unknown, Role::Owner, 4)
+        .await
+        .is_err());
+    assert_eq!(store.memberships(ann).await.unwrap().len(), 2);
+}
+
+async fn a_session_lives_while_used_and_ends_when_idle_or_deleted(store: Arc<dyn Store>) {
+    let ann = store.create_user("ann@shop.test", "h", 1).await.unwrap();
+    let as_ann = Some(SessionUser {
+        user_id: ann,
+        email: "ann@shop.test".into(),
+    });
+    store
+        .create_session(ann, "session-1", 100, 200)
+        .await
+        .unwrap();
+    store
+        .create_session(ann, "session-2", 100, 200)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.touch_session("no-session", 150, 250).await.unwrap(),
+        None
+    );
+
+    // Used before it expires, a session lasts longer.
+    assert_eq!(
+        store.touch_session("session-1", 150, 250).await.unwrap(),
+        as_ann
+    );
+    assert_eq!(
+        store.touch_session("session-1", 240, 340).await.unwrap(),
+        as_ann
+    );
+    // Left idle, it ends at its expiry.
+    assert_eq!(
+        store.touch_session("session-2", 200, 300).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.touch_session("session-2", 150, 250).await.unwrap(),
+        as_ann,
+        "not swept yet"
+    );
+    assert_eq!(
+        store.touch_session("session-1", 340, 440).await.unwrap(),
+        None
+    );
+
+    // A new session sweeps out expired ones.
+    store
+        .create_session(ann, "session-3", 400, 500)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.touch_session("session-2", 150, 250).await.unwrap(),
+        None
+    );
+
+    assert!(store.delete_session("session-3").await.unwrap());
+    assert!(!store.delete_session("session-3").await.unwrap());
+    assert_eq!(
+        store.touch_session("session-3", 410, 510).await.unwrap(),
+        None
+    );
+}
+
+async fn the_audit_log_lists_a_sites_entries_newest_first(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let entry = |at, site: Option<&SiteKey>, action: &str| AuditEntry {
+        at,
+        actor: "ann@shop.test".into(),
+        site: site.cloned(),
+        action: action.into(),
+        detail: format!("detail of {action}"),
+    };
+    let entries = [
+        entry(10, Some(&shop.key), "token.create"),
+        entry(30, Some(&shop.key), "token.revoke"),
+        entry(20, Some(&blog.key), "token.create"),
+        entry(40, None, "session.create"),
+        entry(30, Some(&shop.key), "token.create"),
+    ];
+    for e in &entries {
+        store.record_audit(e).await.unwrap();
+    }
+
+    // Entries of the same millisecond are listed latest first.
+    assert_eq!(
+        store.audit_log(&shop.key, 10).await.unwrap(),
+        [entries[4].clone(), entries[1].clone(), entries[0].clone()]
+    );
+    assert_eq!(
+        store.audit_log(&shop.key, 1).await.unwrap(),
+        [entries[4].clone()]
+    );
+    assert_eq!(
+        store.audit_log(&blog.key, 10).await.unwrap(),
+        [entries[2].clone()]
+    );
 }
 
 /// An NPS answer of `score` to the default survey.

@@ -49,3 +49,66 @@ pub struct Me {
     pub site_name: String,
     pub role: String,
 }
+
+/// A caller's role on one site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteRole {
+    pub site_key: SiteKey,
+    pub site_name: String,
+    /// `owner`, `admin`, `agent` or `viewer`.
+    pub role: String,
+}
+
+/// A dashboard session: the answer to `POST /api/v1/admin/session` and, for a session's caller,
+/// to `GET /api/v1/admin/me` (an API token's caller gets `Me`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub email: String,
+    /// Send it as `X-CSRF-Token` with every change made with the session cookie.
+    pub csrf_token: String,
+    pub sites: Vec<SiteRole>,
+}
+
+/// The body of `POST /api/v1/admin/sites/{site_key}/tokens`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub role: String,
+}
+
+/// A new API token, shown this once: only its hash is stored.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub id: i64,
+    pub site_key: SiteKey,
+    pub role: String,
+    pub token: String,
+}
+
+impl core::fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("id", &self.id)
+            .field("site_key", &self.site_key)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One line of a site's audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditLine {
+    /// RFC 3339 in UTC.
+    pub at: String,
+    /// A user's e-mail address, or `token:<id>`.
+    pub actor: String,
+    /// What happened, like `token.create`.
+    pub action: String,
+    pub detail: String,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/audit`: newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditList {
+    pub site_key: SiteKey,
+    pub entries: Vec<AuditLine>,
+}

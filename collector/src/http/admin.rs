@@ -1,42 +1,96 @@
 //! `/api/v1/admin/*`: what admins and agents read and change. Every route checks the caller's
 //! role on the site it names.
 
+use super::session::{session_cookie, site_roles};
 use super::{ApiError, AppState};
 use crate::access::{ApiToken, Role};
+use crate::accounts::same_secret;
 use crate::clock::rfc3339;
-use crate::store::Grant;
-use axum::extract::rejection::QueryRejection;
+use crate::store::{AuditEntry, Grant};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::{header, request::Parts};
-use axum::routing::get;
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shared::api::{Me, ResponseList, StoredResponse};
+use shared::api::{
+    Account, AuditLine, AuditList, CreatedToken, Me, NewToken, ResponseList, StoredResponse,
+};
 use shared::{SiteKey, SurveyId};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/me", get(me))
         .route("/api/v1/admin/sites/{site_key}/responses", get(responses))
+        .route("/api/v1/admin/sites/{site_key}/tokens", post(create_token))
+        .route(
+            "/api/v1/admin/sites/{site_key}/tokens/{token_id}",
+            delete(revoke_token),
+        )
+        .route("/api/v1/admin/sites/{site_key}/audit", get(audit))
 }
 
-/// The authenticated caller: a Bearer API token.
-pub(crate) struct Caller(Grant);
+/// The authenticated caller: a Bearer API token (one site, one role) or a dashboard session
+/// (a role on each of the user's sites).
+pub(crate) enum Caller {
+    Token {
+        id: i64,
+        grant: Grant,
+    },
+    Session {
+        email: String,
+        grants: Vec<Grant>,
+        /// The stored form of the session token, to end the session.
+        token_hash: String,
+        csrf_token: String,
+    },
+}
 
 impl Caller {
-    /// The caller's grant on `site`, if it is that site's and at least `role`.
-    fn on_site(&self, site: &str, role: Role) -> Result<&Grant, ApiError> {
-        if self.0.site.key.as_str() != site {
+    /// The caller's grant on `site`, if the caller has at least `role` there. A site the caller
+    /// has no role on is refused the same whether it exists or not.
+    pub(crate) fn on_site(&self, site: &str, role: Role) -> Result<&Grant, ApiError> {
+        let grant = match self {
+            Caller::Token { grant, .. } => Some(grant).filter(|g| g.site.key.as_str() == site),
+            Caller::Session { grants, .. } => grants.iter().find(|g| g.site.key.as_str() == site),
+        };
+        let Some(grant) = grant else {
             return Err(ApiError::Forbidden(format!(
-                "this token has no access to site {site}"
+                "you have no access to site {site}"
             )));
-        }
-        if !self.0.role.at_least(role) {
+        };
+        if !grant.role.at_least(role) {
             return Err(ApiError::Forbidden(format!(
                 "this needs the {role} role or higher"
             )));
         }
-        Ok(&self.0)
+        Ok(grant)
+    }
+
+    /// Who the audit log says did it: a user's e-mail address or `token:<id>`.
+    pub(crate) fn actor(&self) -> String {
+        match self {
+            Caller::Token { id, .. } => format!("token:{id}"),
+            Caller::Session { email, .. } => email.clone(),
+        }
+    }
+
+    /// The sites the caller has a role on.
+    pub(crate) fn sites(&self) -> impl Iterator<Item = &SiteKey> {
+        let grants = match self {
+            Caller::Token { grant, .. } => std::slice::from_ref(grant),
+            Caller::Session { grants, .. } => grants.as_slice(),
+        };
+        grants.iter().map(|g| &g.site.key)
+    }
+
+    /// The stored form of the session token, for a session's caller.
+    pub(crate) fn session_hash(&self) -> Option<&str> {
+        match self {
+            Caller::Token { .. } => None,
+            Caller::Session { token_hash, .. } => Some(token_hash),
+        }
     }
 }
 
@@ -44,29 +98,226 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError::Unauthorized)?;
-        let grant = state
+        if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+            // A Bearer token is sent on purpose by a script, never by the browser on its own:
+            // it needs no CSRF token.
+            let token = authorization
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(ApiError::Unauthorized)?;
+            let (id, grant) = state
+                .store
+                .token_grant(&ApiToken::hash(token))
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            return Ok(Caller::Token { id, grant });
+        }
+        let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        let now = state.clock.now_ms();
+        let token_hash = token.hash();
+        let user = state
             .store
-            .grant(&ApiToken::hash(token))
+            .touch_session(&token_hash, now, now + state.sessions.idle_ms)
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        Ok(Caller(grant))
+        let csrf_token = token.csrf_token();
+        // The browser sends the cookie with any request to this origin, whoever's page made it:
+        // a change must also prove that it comes from a page that could read the CSRF token.
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let presented = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !same_secret(presented, &csrf_token) {
+                return Err(ApiError::Forbidden(format!(
+                    "a change made with the session cookie needs the {CSRF_HEADER} header"
+                )));
+            }
+        }
+        let grants = state.store.memberships(user.user_id).await?;
+        Ok(Caller::Session {
+            email: user.email,
+            grants,
+            token_hash,
+            csrf_token,
+        })
     }
 }
 
-async fn me(caller: Caller) -> Json<Me> {
-    let g = caller.0;
-    Json(Me {
-        site_key: g.site.key,
-        site_name: g.site.name,
-        role: g.role.to_string(),
-    })
+/// The header that carries a session's CSRF token.
+const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A token's caller gets `Me` (its one site); a session's gets `Account` (every site).
+async fn me(caller: Caller) -> Response {
+    match caller {
+        Caller::Token { grant, .. } => Json(Me {
+            site_key: grant.site.key,
+            site_name: grant.site.name,
+            role: grant.role.to_string(),
+        })
+        .into_response(),
+        Caller::Session {
+            email,
+            grants,
+            csrf_token,
+            ..
+        } => Json(Account {
+            email,
+            csrf_token,
+            sites: site_roles(&grants),
+        })
+        .into_response(),
+    }
+}
+
+/// Records a change in the audit log.
+async fn audit_change(
+    state: &AppState,
+    caller: &Caller,
+    site: &SiteKey,
+    action: &str,
+    detail: String,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .record_audit(&AuditEntry {
+            at: state.clock.now_ms(),
+            actor: caller.actor(),
+            site: Some(site.clone()),
+            action: action.into(),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Mints an API token: admins and owners, for a role no higher than their own.
+#[tracing::instrument(skip(state, caller, body))]
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    body: Result<Json<NewToken>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let grant = caller.on_site(&site_key, Role::Admin)?;
+    let Json(NewToken { role }) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let role: Role = role.parse().map_err(ApiError::Invalid)?;
+    if !grant.role.at_least(role) {
+        return Err(ApiError::Forbidden(format!(
+            "a {} cannot create a token with the {role} role",
+            grant.role
+        )));
+    }
+    let key = grant.site.key.clone();
+    let token = ApiToken::generate();
+    let id = state
+        .store
+        .create_token(
+            &key,
+            role,
+            &ApiToken::hash(token.expose()),
+            state.clock.now_ms(),
+        )
+        .await?;
+    audit_change(
+        &state,
+        &caller,
+        &key,
+        "token.create",
+        format!("token:{id} role={role}"),
+    )
+    .await?;
+    let created = CreatedToken {
+        id,
+        site_key: key,
+        role: role.to_string(),
+        token: token.expose().to_owned(),
+    };
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Revokes an API token: admins and owners, of a role no higher than their own.
+#[tracing::instrument(skip(state, caller))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((site_key, token_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let grant = caller.on_site(&site_key, Role::Admin)?;
+    // Parsed here rather than by the extractor, so that a bad id gets the JSON error shape.
+    let token_id: i64 = token_id
+        .parse()
+        .map_err(|_| ApiError::NotFound("this site has no active token with this id"))?;
+    let key = grant.site.key.clone();
+    let token = state
+        .store
+        .site_token(&key, token_id)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+        .ok_or(ApiError::NotFound(
+            "this site has no active token with this id",
+        ))?;
+    if !grant.role.at_least(token.role) {
+        return Err(ApiError::Forbidden(format!(
+            "a {} cannot revoke a token with the {} role",
+            grant.role, token.role
+        )));
+    }
+    if !state
+        .store
+        .revoke_token(&key, token_id, state.clock.now_ms())
+        .await?
+    {
+        return Err(ApiError::NotFound(
+            "this site has no active token with this id",
+        ));
+    }
+    audit_change(
+        &state,
+        &caller,
+        &key,
+        "token.revoke",
+        format!("token:{token_id} role={}", token.role),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A site's audit log, newest first: admins and owners.
+#[tracing::instrument(skip(state, caller))]
+async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<AuditList>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let grant = caller.on_site(&site_key, Role::Admin)?;
+    let key = grant.site.key.clone();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state
+        .store
+        .audit_log(&key, limit)
+        .await?
+        .into_iter()
+        .map(|e| AuditLine {
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(Json(AuditList {
+        site_key: key,
+        entries,
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,12 +14,17 @@ pub(crate) fn request_origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
 }
 
-/// Lets the browser hand the response to a script of `origin`.
+/// Lets the browser hand the response to a script of `origin`, `Retry-After` included (it is
+/// not one of the headers a cross-origin script may read unless told).
 pub(crate) fn allow(response: &mut Response, origin: Option<&str>) {
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("origin"));
     if let Some(value) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
     }
 }
 

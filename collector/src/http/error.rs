@@ -12,6 +12,9 @@ pub enum ApiError {
     Malformed(String),
     #[error("a valid API token is required")]
     Unauthorized,
+    /// A login with an unknown e-mail or a wrong password: the same answer for both.
+    #[error("the e-mail address or the password is wrong")]
+    WrongCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -28,6 +31,15 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("{0}")]
     Invalid(String),
+    /// Too many requests from one client or for one site; retry after this many seconds.
+    #[error("too many answers {what}; retry in {retry_after} s")]
+    RateLimited {
+        what: &'static str,
+        retry_after: u64,
+    },
+    /// Too many failed logins for one e-mail address or from one client.
+    #[error("too many failed logins; retry in {retry_after} s")]
+    TooManyLogins { retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
     /// Anything unexpected: logged in full, shown as an opaque 500.
@@ -40,6 +52,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::UnknownSite => (StatusCode::NOT_FOUND, "unknown_site"),
@@ -50,6 +63,8 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::TooManyLogins { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -71,10 +86,16 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match self {
+            ApiError::Unavailable(_) => Some(5),
+            ApiError::RateLimited { retry_after, .. } => Some(retry_after),
+            ApiError::TooManyLogins { retry_after } => Some(retry_after),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response
     }

@@ -1,19 +1,27 @@
 //! `POST /api/v1/responses`: the ingest pipeline for survey answers.
 //!
-//! parse (size, media type, JSON) → identify the site and check the origin → validate with
-//! `shared`, against the survey → store. The 2xx goes out only after the row is committed.
+//! limit the client → parse (size, media type, JSON) → identify the site, check the origin and
+//! limit the site → read the spam signs → validate with `shared`, against the survey → drop
+//! (spam) or store. The 2xx goes out only after the row is committed; a dropped answer gets the
+//! same 201 as a stored one, so that a bot cannot tell. Every refusal and drop is counted by reason.
 
+use super::metrics::DropReason;
 use super::{cors, ApiError, AppState, MAX_BODY};
 use crate::store::Stored;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use shared::api::Accepted;
-use shared::{ResponseSubmission, SiteKey};
+use shared::{ResponseId, ResponseSubmission, SiteKey};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+/// The fewest milliseconds between showing a survey and sending it that a person could take.
+const MIN_DWELL_MS: f64 = 800.0;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -21,28 +29,109 @@ pub(crate) fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
+/// What became of a submission that was not refused.
+enum Outcome {
+    Stored(Stored, ResponseId),
+    Dropped(DropReason, ResponseId),
+}
+
 async fn submit(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // Latency is measured on the monotonic clock: the injected `Clock` is for timestamps.
+    let started = Instant::now();
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
-    let mut response = match accept(&state, &headers, body, &mut allowed_origin).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
+    let mut response = match accept(&state, peer, &headers, body, &mut allowed_origin).await {
+        Ok(Outcome::Stored(stored, id)) => {
+            state.metrics.accepted();
+            let status = match stored {
+                Stored::Created => StatusCode::CREATED,
+                Stored::Replayed => StatusCode::OK,
+            };
+            (status, Json(Accepted { id })).into_response()
+        }
+        Ok(Outcome::Dropped(reason, id)) => {
+            state.metrics.dropped(reason);
+            (StatusCode::CREATED, Json(Accepted { id })).into_response()
+        }
+        Err(e) => {
+            if let Some(reason) = refusal_reason(&e) {
+                state.metrics.dropped(reason);
+            }
+            e.into_response()
+        }
     };
     cors::allow(&mut response, allowed_origin.as_deref());
+    state.metrics.ingest_took(started.elapsed());
     response
+}
+
+/// The drop reason a refusal is counted under; failures of the server itself are not drops.
+fn refusal_reason(e: &ApiError) -> Option<DropReason> {
+    Some(match e {
+        ApiError::Malformed(_) | ApiError::UnsupportedMediaType => DropReason::Malformed,
+        ApiError::UnknownSite => DropReason::UnknownSite,
+        ApiError::OriginNotAllowed(_) => DropReason::Origin,
+        ApiError::Invalid(_) => DropReason::Invalid,
+        ApiError::Conflict(_) => DropReason::Conflict,
+        ApiError::TooLarge => DropReason::TooLarge,
+        ApiError::RateLimited { .. } => DropReason::RateLimited,
+        // The storage being down or a bug: the client retries, and the answer is not lost.
+        ApiError::Unavailable(_) | ApiError::Internal(_) => return None,
+        // Errors of other routes (authentication, logins) never come out of ingest.
+        _ => return None,
+    })
+}
+
+/// Takes the widget's spam signs out of the raw submission (they are not part of the domain
+/// type) and says whether they give a bot away: a filled-in honeypot field, which people never
+/// see, or an answer sent sooner than a person could read the survey. Clients that send neither
+/// (the hosted page, API clients, older widgets) are not judged.
+fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
+    let object = value.as_object_mut()?;
+    let honeypot = object.remove("hp");
+    let dwell_ms = object.remove("dwell_ms");
+    let honeypot_filled = match honeypot {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    };
+    if honeypot_filled {
+        return Some(DropReason::Honeypot);
+    }
+    match dwell_ms {
+        None | Some(serde_json::Value::Null) => None,
+        // Anything but a number of milliseconds did not come from the widget either.
+        Some(ms) => match ms.as_f64() {
+            Some(ms) if ms >= MIN_DWELL_MS => None,
+            _ => Some(DropReason::TooFast),
+        },
+    }
 }
 
 #[tracing::instrument(skip_all, fields(site, outcome))]
 async fn accept(
     state: &AppState,
+    peer: Option<IpAddr>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     allowed_origin: &mut Option<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Outcome, ApiError> {
+    // The cheapest check first, so that a flood costs no parsing and no database reads.
+    if let Some(ip) = peer {
+        state
+            .limiter
+            .check_client(ip, state.clock.as_ref())
+            .map_err(|retry| ApiError::RateLimited {
+                what: "from this client",
+                retry_after: retry.0,
+            })?;
+    }
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
@@ -61,7 +150,7 @@ async fn accept(
     ) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let value: serde_json::Value = serde_json::from_slice(&body)
+    let mut value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
 
     let key = value
@@ -84,7 +173,15 @@ async fn accept(
             ))
         }
     }
+    state
+        .limiter
+        .check_site(key.as_str(), state.clock.as_ref())
+        .map_err(|retry| ApiError::RateLimited {
+            what: "for this site",
+            retry_after: retry.0,
+        })?;
 
+    let spam = spam_signs(&mut value);
     let submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let survey = state
@@ -103,14 +200,16 @@ async fn accept(
         .check_against(&survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
 
+    // Dropped only now, so that a bot's answer gets exactly what a person's would have: the
+    // same refusal when it is invalid, the same acknowledgement when it is not.
+    if let Some(reason) = spam {
+        tracing::Span::current().record("outcome", reason.as_str());
+        return Ok(Outcome::Dropped(reason, submission.id));
+    }
     let stored = state
         .store
         .insert_response(&submission, state.clock.now_ms())
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
-    let status = match stored {
-        Stored::Created => StatusCode::CREATED,
-        Stored::Replayed => StatusCode::OK,
-    };
-    Ok((status, Json(Accepted { id: submission.id })).into_response())
+    Ok(Outcome::Stored(stored, submission.id))
 }

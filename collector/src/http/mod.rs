@@ -6,15 +6,21 @@ mod cors;
 mod error;
 mod health;
 mod ingest;
+mod limits;
+mod metrics;
+mod session;
 mod site_config;
 
 pub use error::ApiError;
+pub use limits::{Limits, Rate, RateLimiter};
+pub use metrics::Metrics;
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
 use crate::store::Store;
 use axum::Router;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
@@ -23,22 +29,52 @@ use tower_http::trace::TraceLayer;
 /// The largest request body accepted anywhere.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach. Built with `new` and the `with_*` methods; the rate limiter
+/// and the metrics registry belong to one state (one server), so tests do not share them.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub assets: Arc<Assets>,
+    pub limiter: Arc<RateLimiter>,
+    pub metrics: Arc<Metrics>,
+    pub(crate) sessions: Arc<session::Sessions>,
 }
 
 impl AppState {
-    /// A state with the real clock and the assets built into this binary.
+    /// A state with the real clock, the assets built into this binary and the default limits.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
             clock: Arc::new(SystemClock),
             assets: Arc::new(Assets::embedded()),
+            limiter: Arc::new(RateLimiter::new(Limits::default())),
+            metrics: Arc::new(Metrics::default()),
+            sessions: Arc::new(session::Sessions::default()),
         }
+    }
+
+    /// Whether session cookies carry `Secure` (browsers then send them only over HTTPS).
+    /// Off by default so that `http://localhost` works; turn it on behind TLS.
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.sessions = Arc::new(session::Sessions::new(secure));
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_assets(mut self, assets: Assets) -> Self {
+        self.assets = Arc::new(assets);
+        self
+    }
+
+    /// Replaces the rate limits, with empty buckets.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limiter = Arc::new(RateLimiter::new(limits));
+        self
     }
 }
 
@@ -48,7 +84,9 @@ pub fn app(state: AppState) -> Router {
         .merge(site_config::router())
         .merge(ingest::router())
         .merge(admin::router())
+        .merge(session::router())
         .merge(health::router())
+        .merge(metrics::router())
         // Assets are compressed ahead of time; this compresses the JSON answers.
         .layer(CompressionLayer::new().compress_when(
             SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),
@@ -57,6 +95,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(assets::router())
         .fallback(|| async { ApiError::NotFound("no such route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -70,12 +112,18 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
 }
 
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests.
+///
+/// Handlers learn the TCP peer's address (for the per-client rate limit); `app(state)` called
+/// in-process has none, and its requests are limited per site only.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

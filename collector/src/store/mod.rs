@@ -35,6 +35,53 @@ pub struct Grant {
     pub role: Role,
 }
 
+/// A user as stored, for checking a login. Its `Debug` leaves out the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    /// Argon2id in PHC form.
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The user a live session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub email: String,
+}
+
+/// An API token as listed: never the token, only what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub role: Role,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
+}
+
+/// One line of the audit log: who did what, when, on which site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: Millis,
+    /// A user's e-mail address, or `token:<id>`.
+    pub actor: String,
+    /// `None` for what concerns no one site, like a login.
+    pub site: Option<SiteKey>,
+    /// What happened, like `token.create`.
+    pub action: String,
+    pub detail: String,
+}
+
 /// A stored response, as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
@@ -123,16 +170,72 @@ pub trait Store: Send + Sync + 'static {
     /// A site's responses, newest first.
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;
 
+    /// Stores a token's hash and returns the token's id.
     async fn create_token(
         &self,
         site: &SiteKey,
         role: Role,
         token_hash: &str,
         now: Millis,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<i64>;
 
     /// The grant of an unrevoked token, by its hash.
-    async fn grant(&self, token_hash: &str) -> StoreResult<Option<Grant>>;
+    async fn grant(&self, token_hash: &str) -> StoreResult<Option<Grant>> {
+        Ok(self.token_grant(token_hash).await?.map(|(_, grant)| grant))
+    }
+
+    /// The id and grant of an unrevoked token, by its hash.
+    async fn token_grant(&self, token_hash: &str) -> StoreResult<Option<(i64, Grant)>>;
+
+    /// A token of `site` by its id, revoked or not.
+    async fn site_token(&self, site: &SiteKey, id: i64) -> StoreResult<Option<TokenRecord>>;
+
+    /// Revokes a token of `site`; false when `site` has no unrevoked token with this id.
+    async fn revoke_token(&self, site: &SiteKey, id: i64, now: Millis) -> StoreResult<bool>;
+
+    /// Creates a user; `Conflict("users.email")` when the address is taken. `email` is
+    /// normalized by the caller (`accounts::Email`).
+    async fn create_user(&self, email: &str, password_hash: &str, now: Millis) -> StoreResult<i64>;
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+
+    /// Gives a user a role on a site, replacing the role they had there.
+    async fn set_membership(
+        &self,
+        user_id: i64,
+        site: &SiteKey,
+        role: Role,
+        now: Millis,
+    ) -> StoreResult<()>;
+
+    /// A user's role on each of their sites, in the sites' creation order.
+    async fn memberships(&self, user_id: i64) -> StoreResult<Vec<Grant>>;
+
+    /// Stores a new session by its token's hash. Expired sessions are swept out on the way.
+    async fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<()>;
+
+    /// The user of a session that has not expired at `now`, whose expiry then moves to
+    /// `expires_at`.
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<Option<SessionUser>>;
+
+    /// Ends a session; false when there was none.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
+
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+
+    /// A site's audit log, newest first.
+    async fn audit_log(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Opens the database a URL names and migrates it: a SQLite file is created if missing, a

@@ -13,7 +13,6 @@ use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// CSS a careless or hostile host page might have.
@@ -61,11 +60,7 @@ impl System {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let collector = format!("http://{}", listener.local_addr()?);
-        let state = AppState::new(store);
-        let state = AppState {
-            assets: Arc::new(assets),
-            ..state
-        };
+        let state = AppState::new(store).with_assets(assets);
         tokio::spawn(collector::serve(listener, state, std::future::pending()));
         tokio::spawn(serve_shop(
             shop_listener,

@@ -1,0 +1,199 @@
+//! `/api/v1/admin/session`: dashboard logins and logouts, with the session cookie.
+//!
+//! The cookie `hark_session` holds a random token whose SHA-256 hash is stored; the session's
+//! CSRF token is derived from it (`SessionToken::csrf_token`). A session ends after
+//! `Sessions::idle_ms` without use, judged by the injected clock.
+
+use super::admin::Caller;
+use super::{ApiError, AppState};
+use crate::accounts::{Email, LoginLimiter, Password, SessionToken};
+use crate::clock::Millis;
+use crate::store::{AuditEntry, Grant};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Extension;
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::api::{Account, SiteRole};
+use std::net::SocketAddr;
+
+/// The session cookie's name.
+pub(crate) const COOKIE: &str = "hark_session";
+
+/// How sessions are kept: cookie flags, idle timeout, login rate limit.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    secure_cookies: bool,
+    pub(crate) idle_ms: Millis,
+    logins: LoginLimiter,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl Sessions {
+    pub(crate) fn new(secure_cookies: bool) -> Self {
+        Self {
+            secure_cookies,
+            idle_ms: 12 * 60 * 60 * 1000,
+            logins: LoginLimiter::default(),
+        }
+    }
+
+    fn cookie(&self, value: &str, max_age_s: i64) -> HeaderValue {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}{secure}"
+        ))
+        .expect("a cookie of hex digits is a valid header")
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/admin/session", post(login).delete(logout))
+}
+
+/// The session token in the request's cookies, if any.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| SessionToken::from_cookie(value.trim()))
+}
+
+pub(crate) fn site_roles(grants: &[Grant]) -> Vec<SiteRole> {
+    grants
+        .iter()
+        .map(|g| SiteRole {
+            site_key: g.site.key.clone(),
+            site_name: g.site.name.clone(),
+            role: g.role.to_string(),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn login(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Json<Login>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(Login { email, password }) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let now = state.clock.now_ms();
+    // An address that cannot be an e-mail is just a wrong one, counted under its own text.
+    let email_key = match Email::parse(&email) {
+        Ok(e) => e.to_string(),
+        Err(_) => email.trim().to_lowercase(),
+    };
+    let email_key = format!("email:{}", email_key.chars().take(254).collect::<String>());
+    let ip_key = peer.map(|Extension(ConnectInfo(addr))| format!("ip:{}", addr.ip()));
+    let keys: Vec<&str> = std::iter::once(email_key.as_str())
+        .chain(ip_key.as_deref())
+        .collect();
+    let limiter = &state.sessions.logins;
+    limiter
+        .check(&keys, now)
+        .map_err(|retry_after| ApiError::TooManyLogins { retry_after })?;
+
+    let user = match Email::parse(&email) {
+        Ok(e) => state.store.user_by_email(e.as_str()).await?,
+        Err(_) => None,
+    };
+    let password = Password::presented(password);
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || password.verify(stored.as_deref()))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let Some(user) = user.filter(|_| matches) else {
+        limiter.record_failure(&keys, now);
+        tracing::info!("a login was refused");
+        return Err(ApiError::WrongCredentials);
+    };
+
+    let token = SessionToken::generate();
+    state
+        .store
+        .create_session(user.id, &token.hash(), now, now + state.sessions.idle_ms)
+        .await?;
+    let grants = state.store.memberships(user.id).await?;
+    // Once in the log of each of the user's sites, so that each site's admins see who came in.
+    let mut sites: Vec<_> = grants.iter().map(|g| Some(g.site.key.clone())).collect();
+    if sites.is_empty() {
+        sites.push(None);
+    }
+    for site in sites {
+        state
+            .store
+            .record_audit(&AuditEntry {
+                at: now,
+                actor: user.email.clone(),
+                site,
+                action: "session.create".into(),
+                detail: String::new(),
+            })
+            .await?;
+    }
+    let account = Account {
+        email: user.email,
+        csrf_token: token.csrf_token(),
+        sites: site_roles(&grants),
+    };
+    let max_age = state.sessions.idle_ms / 1000;
+    let mut response = (StatusCode::OK, Json(account)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        state.sessions.cookie(token.expose(), max_age),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Ends the caller's session. Goes through `Caller`, so it needs the CSRF token like any change.
+#[tracing::instrument(skip_all)]
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let Some(token_hash) = caller.session_hash() else {
+        return Err(ApiError::Malformed(
+            "an API token has no session to end".into(),
+        ));
+    };
+    state.store.delete_session(token_hash).await?;
+    let mut sites: Vec<_> = caller.sites().map(|key| Some(key.clone())).collect();
+    if sites.is_empty() {
+        sites.push(None);
+    }
+    for site in sites {
+        state
+            .store
+            .record_audit(&AuditEntry {
+                at: state.clock.now_ms(),
+                actor: caller.actor(),
+                site,
+                action: "session.delete".into(),
+                detail: String::new(),
+            })
+            .await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, state.sessions.cookie("", 0));
+    Ok(response)
+}

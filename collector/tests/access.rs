@@ -1,0 +1,654 @@
+//! Who may do what on the admin API: every admin route for every role, on the caller's own site
+//! and on another, through a dashboard session and through an API token; and the session's
+//! guards (CSRF, idle expiry, login rate limit). A real server on a free port, a fresh SQLite
+//! file and a manual clock per test.
+
+use collector::access::{ApiToken, Role};
+use collector::accounts::Password;
+use collector::assets::Assets;
+use collector::clock::ManualClock;
+use collector::store::{self, Site, Store};
+use collector::AppState;
+use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::{Arc, OnceLock};
+
+const PASSWORD: &str = "correct horse battery staple";
+const ROLES: [Role; 4] = [Role::Viewer, Role::Agent, Role::Admin, Role::Owner];
+const HOUR: i64 = 60 * 60 * 1000;
+
+/// One Argon2id hash of `PASSWORD`, shared by every user of every test: hashing is slow on
+/// purpose.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| Password::new(PASSWORD.into()).unwrap().hash().unwrap())
+}
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    /// The site every user and token of the tests has a role on.
+    own: Site,
+    /// A site they have no role on.
+    other: Site,
+    _dir: tempfile::TempDir,
+}
+
+/// How a request authenticates.
+#[derive(Clone)]
+enum Credentials {
+    None,
+    Token(String),
+    Session { cookie: String, csrf: String },
+}
+
+impl TestApp {
+    async fn spawn() -> Self {
+        Self::spawn_with(false).await
+    }
+
+    async fn spawn_with(secure_cookies: bool) -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("debug")
+                .try_init();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
+        let store = store::open(&url).await.unwrap();
+        let own = store.create_site("Own Shop", &[], 0).await.unwrap();
+        let other = store.create_site("Other Shop", &[], 0).await.unwrap();
+        let clock = ManualClock::at(1_795_000_000_000);
+        let state = AppState::new(store.clone())
+            .with_clock(Arc::new(clock.clone()))
+            .with_assets(Assets::from_files(&[], &[]))
+            .with_secure_cookies(secure_cookies);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            clock,
+            own,
+            other,
+            _dir: dir,
+        }
+    }
+
+    /// A user with `role` on each of `sites`, whose password is `PASSWORD`.
+    async fn user(&self, email: &str, sites: &[(&Site, Role)]) {
+        let id = self
+            .store
+            .create_user(email, password_hash(), 0)
+            .await
+            .unwrap();
+        for (site, role) in sites {
+            self.store
+                .set_membership(id, &site.key, *role, 0)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A new API token with `role` on `site`, and its id.
+    async fn token(&self, site: &Site, role: Role) -> (String, i64) {
+        let token = ApiToken::generate();
+        let id = self
+            .store
+            .create_token(&site.key, role, &ApiToken::hash(token.expose()), 0)
+            .await
+            .unwrap();
+        (token.expose().to_owned(), id)
+    }
+
+    async fn login_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/admin/session", self.base))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in and returns the session's credentials and the answer's body.
+    async fn login(&self, email: &str) -> (Credentials, Value) {
+        let response = self.login_response(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let body: Value = response.json().await.unwrap();
+        let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        (Credentials::Session { cookie, csrf }, body)
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        credentials: &Credentials,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req = match credentials {
+            Credentials::None => req,
+            Credentials::Token(token) => req.bearer_auth(token),
+            Credentials::Session { cookie, csrf } => {
+                req.header(COOKIE, cookie).header("X-CSRF-Token", csrf)
+            }
+        };
+        req.send().await.unwrap()
+    }
+}
+
+/// The admin routes that name a site, and the least role each needs.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    ListResponses,
+    CreateToken,
+    RevokeToken,
+    ReadAudit,
+}
+
+impl Route {
+    const ALL: [Route; 4] = [
+        Route::ListResponses,
+        Route::CreateToken,
+        Route::RevokeToken,
+        Route::ReadAudit,
+    ];
+
+    fn least_role(self) -> Role {
+        match self {
+            Route::ListResponses => Role::Viewer,
+            Route::CreateToken | Route::RevokeToken | Route::ReadAudit => Role::Admin,
+        }
+    }
+
+    /// Calls the route on `site`; a revocation gets a fresh viewer token of that site to revoke.
+    async fn call(self, app: &TestApp, site: &Site, credentials: &Credentials) -> StatusCode {
+        let key = &site.key;
+        let (method, path, body) = match self {
+            Route::ListResponses => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/responses"),
+                None,
+            ),
+            Route::CreateToken => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/tokens"),
+                Some(json!({ "role": "viewer" })),
+            ),
+            Route::RevokeToken => {
+                let (_, id) = app.token(site, Role::Viewer).await;
+                (
+                    Method::DELETE,
+                    format!("/api/v1/admin/sites/{key}/tokens/{id}"),
+                    None,
+                )
+            }
+            Route::ReadAudit => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/audit"),
+                None,
+            ),
+        };
+        app.request(method, &path, body, credentials).await.status()
+    }
+}
+
+#[tokio::test]
+async fn every_admin_route_checks_the_role_on_the_site_it_names() {
+    let app = TestApp::spawn().await;
+    let mut callers = Vec::new();
+    for role in ROLES {
+        let email = format!("{role}@own.test");
+        app.user(&email, &[(&app.own, role)]).await;
+        let (session, _) = app.login(&email).await;
+        callers.push((format!("{role} session"), role, session));
+        let (token, _) = app.token(&app.own, role).await;
+        callers.push((format!("{role} token"), role, Credentials::Token(token)));
+    }
+
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for route in Route::ALL {
+        for (site, is_own) in [(&app.own, true), (&app.other, false)] {
+            let status = route.call(&app, site, &Credentials::None).await;
+            checked += 1;
+            if status != StatusCode::UNAUTHORIZED {
+                wrong.push(format!(
+                    "{route:?} on {site:?} without credentials: {status}",
+                    site = site.name
+                ));
+            }
+            for (who, role, credentials) in &callers {
+                let allowed = is_own && role.at_least(route.least_role());
+                let status = route.call(&app, site, credentials).await;
+                checked += 1;
+                let as_designed = if allowed {
+                    status.is_success()
+                } else {
+                    status == StatusCode::FORBIDDEN
+                };
+                if !as_designed {
+                    wrong.push(format!(
+                        "{route:?} on {} by a {who}: {status}, expected {}",
+                        site.name,
+                        if allowed { "2xx" } else { "403" }
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 2 * (1 + 8));
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+
+    // `me` answers every caller, and no one without credentials.
+    for (who, _, credentials) in &callers {
+        let status = app
+            .request(Method::GET, "/api/v1/admin/me", None, credentials)
+            .await
+            .status();
+        assert_eq!(status, StatusCode::OK, "{who}");
+    }
+    let status = app
+        .request(Method::GET, "/api/v1/admin/me", None, &Credentials::None)
+        .await
+        .status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_acts_with_its_role_on_each_of_its_sites() {
+    let app = TestApp::spawn().await;
+    app.user(
+        "ann@own.test",
+        &[(&app.own, Role::Owner), (&app.other, Role::Viewer)],
+    )
+    .await;
+    let (ann, body) = app.login("ann@own.test").await;
+    assert_eq!(body["email"], "ann@own.test");
+    assert_eq!(
+        body["sites"],
+        json!([
+            {"site_key": app.own.key, "site_name": "Own Shop", "role": "owner"},
+            {"site_key": app.other.key, "site_name": "Other Shop", "role": "viewer"},
+        ])
+    );
+    let me: Value = app
+        .request(Method::GET, "/api/v1/admin/me", None, &ann)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["sites"], body["sites"]);
+    assert_eq!(me["csrf_token"], body["csrf_token"]);
+
+    assert_eq!(
+        Route::CreateToken.call(&app, &app.own, &ann).await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        Route::CreateToken.call(&app, &app.other, &ann).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        Route::ListResponses.call(&app, &app.other, &ann).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_token_caller_still_gets_me_for_its_one_site() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.token(&app.own, Role::Agent).await;
+    let me: shared::api::Me = app
+        .request(
+            Method::GET,
+            "/api/v1/admin/me",
+            None,
+            &Credentials::Token(token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.site_key, app.own.key);
+    assert_eq!(me.role, "agent");
+}
+
+#[tokio::test]
+async fn nobody_grants_or_revokes_more_than_their_own_role() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.token(&app.own, Role::Admin).await;
+    let admin = Credentials::Token(admin);
+    let (owner, _) = app.token(&app.own, Role::Owner).await;
+    let owner = Credentials::Token(owner);
+    let tokens = format!("/api/v1/admin/sites/{}/tokens", app.own.key);
+
+    let refused = app
+        .request(
+            Method::POST,
+            &tokens,
+            Some(json!({"role": "owner"})),
+            &admin,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let created = app
+        .request(
+            Method::POST,
+            &tokens,
+            Some(json!({"role": "admin"})),
+            &admin,
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["role"], "admin");
+    // The token works as soon as it is shown.
+    let minted = Credentials::Token(created["token"].as_str().unwrap().to_owned());
+    assert_eq!(
+        Route::ReadAudit.call(&app, &app.own, &minted).await,
+        StatusCode::OK
+    );
+
+    let created = app
+        .request(
+            Method::POST,
+            &tokens,
+            Some(json!({"role": "owner"})),
+            &owner,
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let owner_token_id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let revoke_owner = format!("{tokens}/{owner_token_id}");
+    assert_eq!(
+        app.request(Method::DELETE, &revoke_owner, None, &admin)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.request(Method::DELETE, &revoke_owner, None, &owner)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.request(Method::DELETE, &revoke_owner, None, &owner)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a token is revoked once"
+    );
+    let bad_role = app
+        .request(Method::POST, &tokens, Some(json!({"role": "god"})), &owner)
+        .await;
+    assert_eq!(bad_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A revoked token stops working at once, even for itself.
+    let revoke_self = format!("{tokens}/{admin_id}");
+    assert_eq!(
+        app.request(Method::DELETE, &revoke_self, None, &admin)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        Route::ListResponses.call(&app, &app.own, &admin).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn changes_and_logins_are_in_the_audit_log_with_their_actor() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Owner)]).await;
+    let (ann, _) = app.login("ann@own.test").await;
+    let (token, token_id) = app.token(&app.own, Role::Admin).await;
+    let token = Credentials::Token(token);
+    let tokens = format!("/api/v1/admin/sites/{}/tokens", app.own.key);
+
+    let created: Value = app
+        .request(Method::POST, &tokens, Some(json!({"role": "agent"})), &ann)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let agent_id = created["id"].as_i64().unwrap();
+    app.clock.advance(1000);
+    let status = app
+        .request(
+            Method::DELETE,
+            &format!("{tokens}/{agent_id}"),
+            None,
+            &token,
+        )
+        .await
+        .status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let audit: Value = app
+        .request(
+            Method::GET,
+            &format!("/api/v1/admin/sites/{}/audit", app.own.key),
+            None,
+            &ann,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lines: Vec<(String, String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+                e["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let as_tuple = |a: &str, b: &str, c: String| (a.to_owned(), b.to_owned(), c);
+    assert_eq!(
+        lines,
+        [
+            as_tuple(
+                &format!("token:{token_id}"),
+                "token.revoke",
+                format!("token:{agent_id} role=agent")
+            ),
+            as_tuple(
+                "ann@own.test",
+                "token.create",
+                format!("token:{agent_id} role=agent")
+            ),
+            as_tuple("ann@own.test", "session.create", String::new()),
+        ]
+    );
+    // The log names tokens by id, never by their secret.
+    let text = serde_json::to_string(&audit).unwrap();
+    assert!(!text.contains(created["token"].as_str().unwrap()), "{text}");
+}
+
+#[tokio::test]
+async fn a_change_with_the_session_cookie_needs_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Owner)]).await;
+    let (ann, _) = app.login("ann@own.test").await;
+    let Credentials::Session { cookie, csrf } = &ann else {
+        unreachable!()
+    };
+    let tokens = format!("{}/api/v1/admin/sites/{}/tokens", app.base, app.own.key);
+
+    let without = app
+        .client
+        .post(&tokens)
+        .header(COOKIE, cookie)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), StatusCode::FORBIDDEN);
+    let wrong = app
+        .client
+        .post(&tokens)
+        .header(COOKIE, cookie)
+        .header("X-CSRF-Token", csrf.replace(|c: char| c != '0', "0"))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let logout_without = app
+        .client
+        .delete(format!("{}/api/v1/admin/session", app.base))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout_without.status(), StatusCode::FORBIDDEN);
+    let log = app.store.audit_log(&app.own.key, 10).await.unwrap();
+    assert_eq!(log.len(), 1, "only the login: {log:?}");
+
+    // Reading needs no CSRF token; the right one lets the change through.
+    let read = app
+        .client
+        .get(format!("{}/api/v1/admin/me", app.base))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(
+        Route::CreateToken.call(&app, &app.own, &ann).await,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_twelve_idle_hours_or_at_logout() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Viewer)]).await;
+    let (ann, _) = app.login("ann@own.test").await;
+    let me = |credentials: Credentials| {
+        let app = &app;
+        async move {
+            app.request(Method::GET, "/api/v1/admin/me", None, &credentials)
+                .await
+                .status()
+        }
+    };
+
+    // Each use keeps it alive for another twelve hours.
+    app.clock.advance(11 * HOUR);
+    assert_eq!(me(ann.clone()).await, StatusCode::OK);
+    app.clock.advance(11 * HOUR);
+    assert_eq!(me(ann.clone()).await, StatusCode::OK);
+    app.clock.advance(12 * HOUR);
+    assert_eq!(me(ann.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        Route::ListResponses.call(&app, &app.own, &ann).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (again, _) = app.login("ann@own.test").await;
+    assert_eq!(me(again.clone()).await, StatusCode::OK);
+    let logout = app
+        .request(Method::DELETE, "/api/v1/admin/session", None, &again)
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let cleared = logout.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(me(again).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_locked_down() {
+    for secure in [false, true] {
+        let app = TestApp::spawn_with(secure).await;
+        app.user("ann@own.test", &[(&app.own, Role::Viewer)]).await;
+        let response = app.login_response("ann@own.test", PASSWORD).await;
+        let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("hark_session="), "{cookie}");
+        for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(cookie.contains(flag), "{cookie}");
+        }
+        assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_email_and_a_wrong_password_look_the_same() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Viewer)]).await;
+    let wrong_password = app.login_response("ann@own.test", "not the password").await;
+    let wrong_email = app.login_response("bob@own.test", PASSWORD).await;
+    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_email.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong_password.headers().get(SET_COOKIE).is_none());
+    let (a, b): (Value, Value) = (
+        wrong_password.json().await.unwrap(),
+        wrong_email.json().await.unwrap(),
+    );
+    assert_eq!(a, b);
+    // Logins are case-blind in the address.
+    assert_eq!(
+        app.login_response(" Ann@Own.Test", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_email_and_per_client() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Viewer)]).await;
+    app.user("bob@own.test", &[(&app.own, Role::Viewer)]).await;
+
+    for _ in 0..5 {
+        let status = app
+            .login_response("ann@own.test", "guess guess guess")
+            .await
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The right password is refused too now: the limit is checked first.
+    let limited = app.login_response("ann@own.test", PASSWORD).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    // This client has used up its failures too, whatever the address.
+    assert_eq!(
+        app.login_response("bob@own.test", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    app.clock.advance(15 * 60 * 1000);
+    assert_eq!(
+        app.login_response("ann@own.test", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
