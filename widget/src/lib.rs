@@ -11,12 +11,26 @@ mod send;
 mod style;
 mod survey;
 
-use card::SurveyCard;
+use card::survey_card;
 use leptos::prelude::*;
 use send::Collector;
 use shared::SiteKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// How many of `element`'s earlier siblings have its class: its position among its like siblings.
+fn position(element: &web_sys::Element) -> usize {
+    let class = element.class_name();
+    let mut position = 0;
+    let mut sibling = element.previous_element_sibling();
+    while let Some(earlier) = sibling {
+        if earlier.class_name() == class {
+            position += 1;
+        }
+        sibling = earlier.previous_element_sibling();
+    }
+    position
+}
 
 /// Shows `survey_json` (a [`shared::Survey`]) in the shadow root of `host`; answers go to
 /// `api_base`. Anything unusable is reported with one console warning and nothing is shown:
@@ -24,7 +38,7 @@ use wasm_bindgen::JsCast;
 #[wasm_bindgen]
 pub fn mount(host: web_sys::Element, survey_json: String, api_base: String, site_key: String) {
     if let Err(why) = try_mount(host, &survey_json, api_base, site_key) {
-        leptos::logging::warn!("hark: {why}");
+        web_sys::console::warn_1(&(String::from("hark: ") + &why).into());
     }
 }
 
@@ -34,11 +48,14 @@ fn try_mount(
     api_base: String,
     site_key: String,
 ) -> Result<(), String> {
-    let survey = survey::parse(survey_json).map_err(|e| format!("invalid survey: {e}"))?;
+    // Messages are put together without `format!`: its machinery costs kilobytes on the page.
+    let survey = survey::parse(survey_json)
+        .map_err(|at| String::from("invalid survey (bad or unsupported: ") + at + ")")?;
     if survey.questions.is_empty() {
-        return Err(format!("survey {} has no questions", survey.id));
+        return Err("the survey has no questions".into());
     }
-    let site_key = SiteKey::parse(site_key).map_err(|e| e.to_string())?;
+    let site_key = SiteKey::parse(site_key)
+        .map_err(|_| "site key must be 1 to 64 characters of a-z, A-Z, 0-9, '_' or '-'")?;
     let collector = Collector::new(api_base, site_key).ok_or("no crypto to make response ids")?;
     let shadow = host
         .shadow_root()
@@ -57,10 +74,15 @@ fn try_mount(
         .map_err(|_| "cannot fill the shadow root")?;
 
     // The widget lives as long as the page (or until closed): nothing ever unmounts it, so the
-    // handle is forgotten rather than dropped, which would unmount at once.
-    mount_to(container, move || {
-        view! { <SurveyCard survey=survey collector=collector on_close=move || host.remove() /> }
-    })
-    .forget();
+    // handle and the listener are forgotten rather than dropped, which would undo them at once.
+    let (card, on_event) = survey_card(survey, collector, move || host.remove());
+    let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(on_event);
+    for event in ["click", "keydown", "submit"] {
+        container
+            .add_event_listener_with_callback(event, on_event.as_ref().unchecked_ref())
+            .map_err(|_| "cannot listen to the card")?;
+    }
+    on_event.forget();
+    mount_to(container, move || card).forget();
     Ok(())
 }

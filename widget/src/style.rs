@@ -60,6 +60,7 @@ button {
 :focus { outline: none; }
 :focus-visible { outline: 2px solid #0969da; outline-offset: 2px; }
 .thanks, .error { margin: 12px 28px 0 0; }
+p:empty { display: none; }
 .thanks { font-weight: 600; }
 .error { color: #cf222e; }
 @media (prefers-reduced-motion: reduce) {

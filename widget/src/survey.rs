@@ -10,65 +10,57 @@
 
 use js_sys::{Array, Reflect, JSON};
 use shared::{Frequency, Question, QuestionId, Survey, SurveyId, Trigger};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// Parses the `shared::Survey` JSON the loader took from the site's config.
-pub(crate) fn parse(json: &str) -> Result<Survey, String> {
-    let survey = JSON::parse(json).map_err(|_| "not JSON")?;
+/// Parses the `shared::Survey` JSON the loader took from the site's config. On failure, names
+/// the field that is missing, malformed, or of a kind this widget does not know (or "JSON").
+///
+/// (Field names rather than sentences, and loops rather than iterator chains: the widget's code
+/// ships to every visitor of the site, and the formatting machinery costs kilobytes.)
+pub(crate) fn parse(json: &str) -> Result<Survey, &'static str> {
+    let survey = JSON::parse(json).map_err(|_| "JSON")?;
+    let questions = field(&survey, "questions")?;
+    if !Array::is_array(&questions) {
+        return Err("questions");
+    }
+    let mut parsed = Vec::new();
+    for q in questions.unchecked_into::<Array>().iter() {
+        parsed.push(match string(&q, "type")?.as_str() {
+            "nps" => Question::Nps {
+                id: QuestionId::parse(string(&q, "id")?).map_err(|_| "id")?,
+                prompt: string(&q, "prompt")?,
+            },
+            _ => return Err("type"),
+        });
+    }
     Ok(Survey {
-        id: SurveyId::parse(string(&survey, "id")?).map_err(|e| e.to_string())?,
+        id: SurveyId::parse(string(&survey, "id")?).map_err(|_| "id")?,
         name: string(&survey, "name")?,
         trigger: match tag(&survey, "trigger")?.as_str() {
             "page_view" => Trigger::PageView,
-            other => return Err(format!("unknown trigger `{other}`")),
+            _ => return Err("trigger"),
         },
         frequency: match tag(&survey, "frequency")?.as_str() {
             "once" => Frequency::Once,
-            other => return Err(format!("unknown frequency `{other}`")),
+            _ => return Err("frequency"),
         },
-        questions: array(&survey, "questions")?
-            .iter()
-            .map(|q| question(&q))
-            .collect::<Result<_, _>>()?,
+        questions: parsed,
     })
 }
 
-fn question(q: &JsValue) -> Result<Question, String> {
-    match string(q, "type")?.as_str() {
-        "nps" => Ok(Question::Nps {
-            id: QuestionId::parse(string(q, "id")?).map_err(|e| e.to_string())?,
-            prompt: string(q, "prompt")?,
-        }),
-        other => Err(format!("unknown question type `{other}`")),
-    }
+/// `object[name]`, or `Err(name)` when `object` is not an object (`Reflect.get` throws on `null`
+/// and on primitives).
+fn field(object: &JsValue, name: &'static str) -> Result<JsValue, &'static str> {
+    Reflect::get(object, &name.into()).map_err(|_| name)
 }
 
-fn field(object: &JsValue, name: &str) -> Result<JsValue, String> {
-    // `Reflect.get` throws on `null` and on primitives, so only objects get through.
-    Reflect::get(object, &name.into())
-        .ok()
-        .filter(|v| !v.is_undefined())
-        .ok_or_else(|| format!("missing `{name}`"))
-}
-
-fn string(object: &JsValue, name: &str) -> Result<String, String> {
-    field(object, name)?
-        .as_string()
-        .ok_or_else(|| format!("`{name}` is not a string"))
+fn string(object: &JsValue, name: &'static str) -> Result<String, &'static str> {
+    field(object, name)?.as_string().ok_or(name)
 }
 
 /// The `type` of a tagged object such as `"trigger": {"type": "page_view"}`.
-fn tag(object: &JsValue, name: &str) -> Result<String, String> {
-    string(&field(object, name)?, "type")
-}
-
-fn array(object: &JsValue, name: &str) -> Result<Array, String> {
-    let value = field(object, name)?;
-    if Array::is_array(&value) {
-        Ok(value.into())
-    } else {
-        Err(format!("`{name}` is not an array"))
-    }
+fn tag(object: &JsValue, name: &'static str) -> Result<String, &'static str> {
+    string(&field(object, name)?, "type").map_err(|_| name)
 }
 
 #[cfg(test)]

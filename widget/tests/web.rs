@@ -153,11 +153,28 @@ async fn arrow_keys_move_the_choice_and_the_focus() {
     }
 }
 
+fn display(element: &Element) -> String {
+    web_sys::window()
+        .unwrap()
+        .get_computed_style(element)
+        .unwrap()
+        .unwrap()
+        .get_property_value("display")
+        .unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn a_failed_send_says_so_keeps_the_choice_and_never_thanks() {
     let (_, root) = mount(SURVEY);
     radio(&root, 9).click();
     tick().await;
+    let status = one(&root, "[role=status] > p").expect("the status paragraph");
+    assert_eq!(status.inner_text(), "");
+    assert_eq!(
+        display(&status),
+        "none",
+        "no room taken before there is news"
+    );
     send_button(&root).click();
     tick().await;
     let mut waited = 0;
@@ -170,6 +187,7 @@ async fn a_failed_send_says_so_keeps_the_choice_and_never_thanks() {
         waited += 50;
     }
     let error = one(&root, "[role=status] .error").expect("an error message");
+    assert_eq!(display(&error), "block");
     assert!(
         error.inner_text().contains("Couldn't send"),
         "{}",
@@ -244,4 +262,196 @@ async fn hostile_page_css_does_not_reach_the_widget() {
         ["fixed", "block", "2147483647", "14px", "block", "13px"]
     );
     assert_ne!(width, 0, "the scale is laid out");
+}
+
+/// Replaces `window.fetch` with one that answers every request with `status` and records the
+/// requests in `window.harkRequests`; returns the real `fetch`, for [`restore_fetch`].
+fn fake_fetch(status: u16) -> wasm_bindgen::JsValue {
+    let window = web_sys::window().unwrap();
+    let real = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+    let fake = js_sys::Function::new_with_args(
+        "url, init",
+        &format!(
+            "(window.harkRequests = window.harkRequests || []).push({{url, init}});
+             return Promise.resolve(new Response(null, {{status: {status}}}));"
+        ),
+    );
+    js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
+    real
+}
+
+fn restore_fetch(real: &wasm_bindgen::JsValue) {
+    let window = web_sys::window().unwrap();
+    js_sys::Reflect::set(&window, &"fetch".into(), real).unwrap();
+    js_sys::Reflect::delete_property(&window, &"harkRequests".into()).unwrap();
+}
+
+/// The requests made to the fake `fetch`, oldest first.
+fn requests() -> Vec<wasm_bindgen::JsValue> {
+    let window = web_sys::window().unwrap();
+    js_sys::Array::from(&js_sys::Reflect::get(&window, &"harkRequests".into()).unwrap())
+        .iter()
+        .collect()
+}
+
+fn get(object: &wasm_bindgen::JsValue, path: &str) -> wasm_bindgen::JsValue {
+    path.split('.').fold(object.clone(), |value, key| {
+        js_sys::Reflect::get(&value, &key.into()).unwrap()
+    })
+}
+
+/// Waits until `selector` matches inside the widget, for at most 5 s.
+async fn wait_for(root: &ShadowRoot, selector: &str) -> HtmlElement {
+    for _ in 0..100 {
+        if let Some(found) = one(root, selector) {
+            return found;
+        }
+        sleep(50).await;
+    }
+    panic!("no {selector} after 5 s");
+}
+
+#[wasm_bindgen_test]
+async fn an_acknowledged_answer_is_posted_then_thanked() {
+    let real = fake_fetch(201);
+    let (_, root) = mount(SURVEY);
+    radio(&root, 9).click();
+    tick().await;
+    send_button(&root).click();
+    tick().await;
+    let thanks = wait_for(&root, "[role=status] .thanks").await;
+    let requests = requests();
+    restore_fetch(&real);
+
+    assert_eq!(thanks.inner_text(), "Thank you!");
+    assert!(one(&root, ".error").is_none());
+    assert!(one(&root, "form").unwrap().hidden(), "the form is gone");
+    let focused = root.active_element().map(|e| e.class_name());
+    assert_eq!(
+        focused.as_deref(),
+        Some("close"),
+        "the focus stays in the card"
+    );
+
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(
+        get(request, "url").as_string().as_deref(),
+        Some("http://127.0.0.1:9/api/v1/responses")
+    );
+    let init = get(request, "init");
+    assert_eq!(get(&init, "method").as_string().as_deref(), Some("POST"));
+    assert_eq!(
+        get(&init, "credentials").as_string().as_deref(),
+        Some("omit")
+    );
+    assert_eq!(get(&init, "keepalive"), wasm_bindgen::JsValue::TRUE);
+    assert_eq!(
+        get(&init, "headers.Content-Type").as_string().as_deref(),
+        Some("text/plain;charset=UTF-8")
+    );
+    let body: shared::ResponseSubmission =
+        serde_json::from_str(&get(&init, "body").as_string().unwrap()).unwrap();
+    assert_eq!(body.id.as_uuid().get_version_num(), 4);
+    assert_eq!(body.site_key.as_str(), "demo");
+    assert_eq!(body.survey_id.as_str(), "nps");
+    assert_eq!(
+        body.answers,
+        [shared::Answer::Nps {
+            question_id: shared::QuestionId::parse("q1").unwrap(),
+            score: shared::NpsScore::new(9).unwrap(),
+        }]
+    );
+    assert_eq!(
+        body.page_url,
+        web_sys::window().unwrap().location().href().ok()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_after_a_refusal_reuses_the_response_id() {
+    let real = fake_fetch(503);
+    let (_, root) = mount(SURVEY);
+    radio(&root, 3).click();
+    tick().await;
+    send_button(&root).click();
+    tick().await;
+    wait_for(&root, ".error").await;
+    assert!(one(&root, ".thanks").is_none(), "a 503 is not thanked");
+    let first = requests();
+    restore_fetch(&real);
+    let real = fake_fetch(201);
+    send_button(&root).click();
+    tick().await;
+    wait_for(&root, ".thanks").await;
+    let second = requests();
+    restore_fetch(&real);
+
+    assert!(
+        one(&root, ".error").is_none(),
+        "the error is gone once thanked"
+    );
+    let id = |request: &wasm_bindgen::JsValue| {
+        let body = get(request, "init.body").as_string().unwrap();
+        serde_json::from_str::<shared::ResponseSubmission>(&body)
+            .unwrap()
+            .id
+    };
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert_eq!(
+        id(&first[0]),
+        id(&second[0]),
+        "the retry is the same response"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn each_question_has_its_own_scale() {
+    let survey = SURVEY.replace(
+        r#"{"type": "nps", "id": "q1", "prompt": "How likely are you to recommend us?"}"#,
+        r#"{"type": "nps", "id": "q1", "prompt": "Us?"}, {"type": "nps", "id": "q2", "prompt": "Them?"}"#,
+    );
+    let (_, root) = mount(&survey);
+    let groups = all(&root, "[role=radiogroup]");
+    assert_eq!(groups.len(), 2);
+    let radio_of = |group: usize, score: u32| -> HtmlElement {
+        groups[group]
+            .children()
+            .item(score)
+            .unwrap()
+            .unchecked_into()
+    };
+    radio_of(1, 4).click();
+    tick().await;
+    assert_eq!(checked(&root), ["4"]);
+    assert_eq!(
+        radio_of(1, 4).get_attribute("aria-checked").as_deref(),
+        Some("true")
+    );
+    assert!(
+        send_button(&root).disabled(),
+        "one question is still unanswered"
+    );
+    press(&radio_of(1, 4), "ArrowLeft");
+    tick().await;
+    assert_eq!(
+        radio_of(1, 3).get_attribute("aria-checked").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        root.active_element().map(|e| e.text_content()),
+        Some(Some("3".into()))
+    );
+    radio_of(0, 10).click();
+    tick().await;
+    assert_eq!(checked(&root), ["10", "3"]);
+    assert!(!send_button(&root).disabled());
+}
+
+#[wasm_bindgen_test]
+async fn the_close_button_removes_the_widget() {
+    let (host, root) = mount(SURVEY);
+    one(&root, "button.close").unwrap().click();
+    tick().await;
+    assert!(!host.is_connected());
 }
