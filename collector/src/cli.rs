@@ -3,11 +3,14 @@
 use crate::access::{ApiToken, Role};
 use crate::accounts::{Email, Password};
 use crate::clock::{Clock, SystemClock};
+use crate::enrich::email_label;
+use crate::export::{next_page, Format};
 use crate::store::{self, normalize_origin};
 use crate::AppState;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use shared::SiteKey;
+use std::io::Write;
 use std::net::SocketAddr;
 
 /// Hark collector: surveys and complaints from an embeddable widget, with an admin dashboard.
@@ -42,6 +45,13 @@ pub enum Command {
         /// whenever the dashboard is reached through TLS; off, plain `http://localhost` works.
         #[arg(long, env = "HARK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Answers a minute one client address may send; it may send half a minute's worth at
+        /// once. Raise it when many visitors share one address (a proxy) or for load tests.
+        #[arg(long, env = "HARK_RATE_LIMIT_PER_CLIENT", default_value_t = 60)]
+        rate_limit_per_client: u32,
+        /// Answers a minute one site may receive; it may receive ten seconds' worth at once.
+        #[arg(long, env = "HARK_RATE_LIMIT_PER_SITE", default_value_t = 6000)]
+        rate_limit_per_site: u32,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -59,6 +69,34 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Erase every answer of one respondent on a site (a data-subject request), named by
+    /// exactly one of e-mail, user id or visitor hash.
+    Erase {
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        #[arg(long, required_unless_present_any = ["user_id", "visitor"], conflicts_with_all = ["user_id", "visitor"])]
+        email: Option<String>,
+        #[arg(long, conflicts_with = "visitor")]
+        user_id: Option<String>,
+        /// A visitor hash, as listed with an answer.
+        #[arg(long)]
+        visitor: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a site's answers, oldest first.
+    Export {
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -95,6 +133,9 @@ pub enum SiteCommand {
         /// An origin allowed to embed the widget, like `https://shop.example` (repeatable).
         #[arg(long = "origin", required = true)]
         origins: Vec<String>,
+        /// Delete answers older than this many days (1 to 36500); without it, keep them forever.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retention_days: Option<u32>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -143,11 +184,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             secure_cookies,
+            rate_limit_per_client,
+            rate_limit_per_site,
         } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            let state = AppState::new(store).with_secure_cookies(secure_cookies);
+            let limits = crate::http::Limits {
+                per_client: crate::http::Rate {
+                    per_minute: rate_limit_per_client,
+                    burst: (rate_limit_per_client / 2).max(1),
+                },
+                per_site: crate::http::Rate {
+                    per_minute: rate_limit_per_site,
+                    burst: (rate_limit_per_site / 6).max(1),
+                },
+            };
+            let state = AppState::new(store)
+                .with_secure_cookies(secure_cookies)
+                .with_limits(limits);
+            tokio::spawn(crate::retention::run(
+                state.store.clone(),
+                state.clock.clone(),
+                crate::retention::PERIOD,
+            ));
             if !state.assets.has_widget() || !state.assets.has_dashboard() {
                 tracing::warn!(
                     "built without the widget or dashboard bundle: run `cargo xtask dist`"
@@ -163,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 SiteCommand::Create {
                     name,
                     origins,
+                    retention_days,
                     json,
                 },
         } => {
@@ -177,10 +238,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)?;
             let site = store.create_site(name, &origins, now).await?;
+            if retention_days.is_some() {
+                store.set_retention_days(&site.key, retention_days).await?;
+            }
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "key": site.key, "name": site.name, "origins": site.origins })
+                    serde_json::json!({
+                        "key": site.key,
+                        "name": site.name,
+                        "origins": site.origins,
+                        "retention_days": retention_days,
+                    })
                 );
             } else {
                 println!("created site {:?} with key {}", site.name, site.key);
@@ -259,8 +328,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("created user {email} with the {role} role on site {key}");
             }
         }
+        Command::Erase {
+            site,
+            email,
+            user_id,
+            visitor,
+            json,
+        } => {
+            let key = existing_site(store.as_ref(), site).await?;
+            let (who, label) = match (email, user_id, visitor) {
+                (Some(e), _, _) => (store::Respondent::Email(e.clone()), email_label(&e)),
+                (_, Some(u), _) => (store::Respondent::UserId(u.clone()), format!("user_id:{u}")),
+                (_, _, Some(v)) => (
+                    store::Respondent::Visitor(v.clone()),
+                    format!("visitor:{v}"),
+                ),
+                _ => anyhow::bail!("name the respondent with --email, --user-id or --visitor"),
+            };
+            let erased = store.erase_respondent(&key, &who).await?;
+            store
+                .record_audit(&store::AuditEntry {
+                    at: now,
+                    actor: "cli".into(),
+                    site: Some(key.clone()),
+                    action: "responses.erase".into(),
+                    detail: format!("{label} erased={erased}"),
+                })
+                .await?;
+            if json {
+                println!("{}", serde_json::json!({ "site": key, "erased": erased }));
+            } else {
+                println!("erased {erased} answers on site {key}");
+            }
+        }
+        Command::Export {
+            site,
+            format,
+            output,
+        } => {
+            let key = existing_site(store.as_ref(), site).await?;
+            let mut out: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot create {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            out.write_all(&format.header())?;
+            let mut after = None;
+            while let Some(rows) = next_page(store.as_ref(), &key, &mut after).await? {
+                out.write_all(&format.encode(&rows))?;
+            }
+            out.flush()?;
+        }
     }
     Ok(())
+}
+
+/// A site key given on the command line, of a site that exists.
+async fn existing_site(store: &dyn store::Store, site: String) -> anyhow::Result<SiteKey> {
+    let key = SiteKey::parse(site).map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(
+        store.site(&key).await?.is_some(),
+        "no site has the key {key}"
+    );
+    Ok(key)
 }
 
 /// The password on the first line of `input`, without its line ending.

@@ -7,7 +7,10 @@ pub mod accounts;
 pub mod assets;
 pub mod cli;
 pub mod clock;
+pub mod enrich;
+pub mod export;
 pub mod http;
+pub mod retention;
 pub mod store;
 
 pub use http::{app, serve, AppState};

@@ -155,20 +155,30 @@ enum Route {
     CreateToken,
     RevokeToken,
     ReadAudit,
+    SetRetention,
+    Erase,
+    Export,
 }
 
 impl Route {
-    const ALL: [Route; 4] = [
+    const ALL: [Route; 7] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
         Route::ReadAudit,
+        Route::SetRetention,
+        Route::Erase,
+        Route::Export,
     ];
 
     fn least_role(self) -> Role {
         match self {
-            Route::ListResponses => Role::Viewer,
-            Route::CreateToken | Route::RevokeToken | Route::ReadAudit => Role::Admin,
+            Route::ListResponses | Route::Export => Role::Viewer,
+            Route::CreateToken
+            | Route::RevokeToken
+            | Route::ReadAudit
+            | Route::SetRetention
+            | Route::Erase => Role::Admin,
         }
     }
 
@@ -197,6 +207,21 @@ impl Route {
             Route::ReadAudit => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/audit"),
+                None,
+            ),
+            Route::SetRetention => (
+                Method::PATCH,
+                format!("/api/v1/admin/sites/{key}"),
+                Some(json!({ "retention_days": 30 })),
+            ),
+            Route::Erase => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/erasure"),
+                Some(json!({ "email": "ann@example.com" })),
+            ),
+            Route::Export => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/export?format=csv"),
                 None,
             ),
         };
@@ -248,7 +273,7 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
             }
         }
     }
-    assert_eq!(checked, 4 * 2 * (1 + 8));
+    assert_eq!(checked, 7 * 2 * (1 + 8));
     assert!(
         wrong.is_empty(),
         "{} of {checked}:\n{}",

@@ -5,7 +5,8 @@
 
 use collector::access::Role;
 use collector::store::{
-    self, AuditEntry, Grant, SessionUser, Store, StoreError, Stored, StoredResponse, TokenRecord,
+    self, AuditEntry, Enrichment, Grant, Respondent, SessionUser, Store, StoreError, Stored,
+    StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, ResponseId, ResponseSubmission, SiteKey,
@@ -61,6 +62,11 @@ on_every_engine! {
         a_user_has_one_role_per_site,
         a_session_lives_while_used_and_ends_when_idle_or_deleted,
         the_audit_log_lists_a_sites_entries_newest_first,
+        what_ingest_learned_is_stored_with_an_answer,
+        responses_are_paged_oldest_first_by_received_at_and_id,
+        a_site_keeps_answers_for_its_retention_window,
+        expired_answers_are_purged_and_sites_without_a_window_keep_everything,
+        erasure_removes_one_respondents_answers_on_one_site,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -614,6 +620,162 @@ async fn the_audit_log_lists_a_sites_entries_newest_first(store: Arc<dyn Store>)
     );
 }
 
+async fn what_ingest_learned_is_stored_with_an_answer(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
+    let learned = enrichment("ab12cd34ef56ab78", Some("u-1"), Some("ann@example.com"));
+    assert_eq!(
+        store.insert_enriched(&answer, &learned, 100).await.unwrap(),
+        Stored::Created
+    );
+    let mut expected = stored(&answer, 100);
+    expected.enrichment = learned;
+    assert_eq!(store.responses(&site.key, 10).await.unwrap(), [expected]);
+}
+
+async fn responses_are_paged_oldest_first_by_received_at_and_id(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    // Five answers, three of them received in the same millisecond: the id breaks the tie.
+    let mut answers = Vec::new();
+    for (i, at) in [300, 100, 200, 200, 200].into_iter().enumerate() {
+        let answer = submission(&site.key, uuid::Uuid::new_v4(), i as i64);
+        store.insert_response(&answer, at).await.unwrap();
+        answers.push(stored(&answer, at));
+    }
+    let noise = submission(&other.key, uuid::Uuid::new_v4(), 1);
+    store.insert_response(&noise, 150).await.unwrap();
+    answers.sort_by_key(|a| (a.received_at, a.id.to_string()));
+
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.responses_page(&site.key, after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some((last.received_at, last.id));
+        walked.extend(page);
+    }
+    assert_eq!(walked, answers);
+}
+
+async fn a_site_keeps_answers_for_its_retention_window(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    assert_eq!(store.retention_days(&site.key).await.unwrap(), None);
+    assert!(store.set_retention_days(&site.key, Some(30)).await.unwrap());
+    assert_eq!(store.retention_days(&site.key).await.unwrap(), Some(30));
+    assert!(store.set_retention_days(&site.key, None).await.unwrap());
+    assert_eq!(store.retention_days(&site.key).await.unwrap(), None);
+}
+
+async fn expired_answers_are_purged_and_sites_without_a_window_keep_everything(
+    store: Arc<dyn Store>,
+) {
+    let now = 1_795_000_000_000;
+    let kept_short = store.create_site("Short", &[], 1).await.unwrap();
+    let forever = store.create_site("Forever", &[], 1).await.unwrap();
+    store
+        .set_retention_days(&kept_short.key, Some(7))
+        .await
+        .unwrap();
+    let old = submission(&kept_short.key, uuid::Uuid::new_v4(), 1);
+    let recent = submission(&kept_short.key, uuid::Uuid::new_v4(), 2);
+    let ancient = submission(&forever.key, uuid::Uuid::new_v4(), 3);
+    store
+        .insert_response(&old, now - 7 * DAY_MS - 1)
+        .await
+        .unwrap();
+    store
+        .insert_response(&recent, now - 7 * DAY_MS + 1)
+        .await
+        .unwrap();
+    store
+        .insert_response(&ancient, now - 10_000 * DAY_MS)
+        .await
+        .unwrap();
+
+    assert_eq!(store.purge_expired(now).await.unwrap(), 1);
+    assert_eq!(
+        store.responses(&kept_short.key, 10).await.unwrap(),
+        [stored(&recent, now - 7 * DAY_MS + 1)]
+    );
+    assert_eq!(
+        store.responses(&forever.key, 10).await.unwrap(),
+        [stored(&ancient, now - 10_000 * DAY_MS)]
+    );
+    // Nothing more is due until time moves on.
+    assert_eq!(store.purge_expired(now).await.unwrap(), 0);
+    assert_eq!(store.purge_expired(now + 2).await.unwrap(), 1);
+}
+
+async fn erasure_removes_one_respondents_answers_on_one_site(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let ann = enrichment("aaaaaaaaaaaaaaaa", Some("u-ann"), Some("ann@example.com"));
+    let bob = enrichment("bbbbbbbbbbbbbbbb", Some("u-bob"), Some("bob@example.com"));
+    for at in 0..2 {
+        for (key, who) in [(&site.key, &ann), (&site.key, &bob), (&other.key, &ann)] {
+            let answer = submission(key, uuid::Uuid::new_v4(), 5);
+            store.insert_enriched(&answer, who, at).await.unwrap();
+        }
+    }
+    let left = |key: SiteKey| {
+        let store = store.clone();
+        async move {
+            let mut users: Vec<String> = store
+                .responses(&key, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.enrichment.user_id.unwrap())
+                .collect();
+            users.sort();
+            users
+        }
+    };
+
+    let by_email = Respondent::Email("ann@example.com".into());
+    assert_eq!(
+        store.erase_respondent(&site.key, &by_email).await.unwrap(),
+        2
+    );
+    assert_eq!(left(site.key.clone()).await, ["u-bob", "u-bob"]);
+    assert_eq!(left(other.key.clone()).await, ["u-ann", "u-ann"]);
+    assert_eq!(
+        store.erase_respondent(&site.key, &by_email).await.unwrap(),
+        0
+    );
+
+    let by_user = Respondent::UserId("u-ann".into());
+    assert_eq!(
+        store.erase_respondent(&other.key, &by_user).await.unwrap(),
+        2
+    );
+    assert!(left(other.key.clone()).await.is_empty());
+
+    let by_visitor = Respondent::Visitor("bbbbbbbbbbbbbbbb".into());
+    assert_eq!(
+        store
+            .erase_respondent(&site.key, &by_visitor)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(left(site.key.clone()).await.is_empty());
+}
+
+fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {
+    Enrichment {
+        page_path: Some("/cart".into()),
+        device: Some("desktop".into()),
+        browser: Some("Chrome".into()),
+        locale: Some("de-CH".into()),
+        visitor: Some(visitor.into()),
+        user_id: user_id.map(Into::into),
+        email: email.map(Into::into),
+    }
+}
+
 /// An NPS answer of `score` to the default survey.
 fn submission(site: &SiteKey, id: uuid::Uuid, score: i64) -> ResponseSubmission {
     ResponseSubmission {
@@ -636,6 +798,7 @@ fn stored(answer: &ResponseSubmission, at: i64) -> StoredResponse {
         answers: answer.answers.clone(),
         page_url: answer.page_url.clone(),
         received_at: at,
+        enrichment: Default::default(),
     }
 }
 
@@ -704,212 +867,9 @@ impl TestDb {
     }
 }
 
-/// One PostgreSQL server per test binary, in a throwaway cluster on a free loopback port.
-///
-/// A `static` is never dropped, so the server cannot be stopped from a `Drop`. Instead it runs
-/// under a small shell watchdog whose standard input is a pipe from this process: when this
-/// process ends, however it ends (even `kill -9`), the kernel closes the pipe, the watchdog reads
-/// end-of-file, stops PostgreSQL with a fast shutdown (SIGINT) and removes the cluster.
-mod postgres_server {
-    use std::io::Read as _;
-    use std::os::unix::fs::MetadataExt as _;
-    use std::path::{Path, PathBuf};
-    use std::process::{ChildStdin, Command, Stdio};
-    use std::sync::OnceLock;
-    use std::time::{Duration, Instant};
-
-    pub(super) struct Server {
-        port: u16,
-        /// The watchdog's standard input; held open, never written, for as long as this
-        /// process lives.
-        _lifeline: ChildStdin,
-    }
-
-    impl Server {
-        pub(super) fn url(&self, database: &str) -> String {
-            format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-        }
-    }
-
-    /// The server, started by the first test that asks. A failure is kept too, so that every
-    /// PostgreSQL test fails with the same message instead of trying again.
-    pub(super) fn shared() -> &'static Server {
-        static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-        // Starting takes a second or two of blocking; the other tests wait on the lock anyway.
-        match SERVER.get_or_init(|| binaries().and_then(|bin| start(&bin))) {
-            Ok(server) => server,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    /// The watchdog: `$1` is the `postgres` binary, `$2` the cluster's directory, `$3` the port.
-    /// Background jobs of a non-interactive shell read `/dev/null`, so the pipe is handed to
-    /// the reader as descriptor 3.
-    const WATCHDOG: &str = r#"
-set -u
-postgres=$1 dir=$2 port=$3
-exec 3<&0
-"$postgres" -D "$dir/data" -c listen_addresses=127.0.0.1 -p "$port" -k "$dir" -F \
-    -c max_connections=300 </dev/null 3<&- >"$dir/server.log" 2>&1 &
-server=$!
-( read -r _ <&3; kill -INT "$server" ) &
-reader=$!
-wait "$server"
-status=$?
-kill "$reader" 2>/dev/null
-[ "$status" -eq 0 ] || cat "$dir/server.log" >&2
-rm -rf "$dir"
-exit "$status"
-"#;
-
-    const SETUP_HINT: &str = "run `cargo xtask setup` to install PostgreSQL, or set \
-        HARK_POSTGRES_BIN to the directory of its `initdb` and `postgres`";
-
-    /// `HARK_POSTGRES_BIN`, or else the newest `/usr/lib/postgresql/*/bin` (Debian's layout).
-    fn binaries() -> Result<PathBuf, String> {
-        let has_server =
-            |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-        if let Some(dir) = std::env::var_os("HARK_POSTGRES_BIN").filter(|d| !d.is_empty()) {
-            let dir = PathBuf::from(dir);
-            return if has_server(&dir) {
-                Ok(dir)
-            } else {
-                Err(format!(
-                    "HARK_POSTGRES_BIN={} has no `initdb` and `postgres`: {SETUP_HINT}",
-                    dir.display()
-                ))
-            };
-        }
-        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let major = e.file_name().to_str()?.split('.').next()?.parse().ok()?;
-                Some((major, e.path().join("bin")))
-            })
-            .filter(|(_, bin)| has_server(bin))
-            .collect();
-        found.sort();
-        found.pop().map(|(_, bin)| bin).ok_or_else(|| {
-            format!(
-                "the PostgreSQL tests need a PostgreSQL server and found none \
-                 (HARK_POSTGRES_BIN is unset, /usr/lib/postgresql/*/bin has no initdb): {SETUP_HINT}"
-            )
-        })
-    }
-
-    /// Starts a server, trying again on another port if the one picked was taken meanwhile.
-    fn start(bin: &Path) -> Result<Server, String> {
-        let mut failure = String::new();
-        for _ in 0..3 {
-            match start_once(bin) {
-                Ok(server) => return Ok(server),
-                Err(e) => failure = e,
-            }
-        }
-        Err(format!("cannot start a PostgreSQL server: {failure}"))
-    }
-
-    fn start_once(bin: &Path) -> Result<Server, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("hark-pg-")
-            .tempdir()
-            .map_err(|e| format!("cannot make a directory for the cluster: {e}"))?;
-        if running_as_root() {
-            // PostgreSQL refuses to run as root; its own user gets the directory.
-            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
-        }
-        run(as_server_user(bin.join("initdb"))
-            .current_dir(dir.path())
-            .arg("--pgdata")
-            .arg(dir.path().join("data"))
-            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
-            .args(["--no-locale", "--no-sync", "--no-instructions"]))?;
-
-        let port = free_port()?;
-        let mut watchdog = as_server_user("sh")
-            .current_dir(dir.path())
-            .args(["-c", WATCHDOG, "hark-postgres"])
-            .arg(bin.join("postgres"))
-            .arg(dir.path())
-            .arg(port.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run the PostgreSQL watchdog: {e}"))?;
-        // From here on the watchdog removes the directory when the server stops.
-        let _ = dir.keep();
-        let lifeline = watchdog.stdin.take().expect("a piped stdin");
-
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = watchdog.try_wait().map_err(|e| e.to_string())? {
-                let mut log = String::new();
-                if let Some(mut stderr) = watchdog.stderr.take() {
-                    let _ = stderr.read_to_string(&mut log);
-                }
-                return Err(format!("postgres exited ({status}):\n{log}"));
-            }
-            let ready = Command::new(bin.join("pg_isready"))
-                .args(["--host=127.0.0.1", "--username=postgres", "--quiet"])
-                .arg(format!("--port={port}"))
-                .status()
-                .is_ok_and(|s| s.success());
-            if ready {
-                return Ok(Server {
-                    port,
-                    _lifeline: lifeline,
-                });
-            }
-            if Instant::now() > deadline {
-                // Dropping the lifeline makes the watchdog stop the server and clean up.
-                return Err(format!("postgres was not ready on port {port} within 60 s"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// A port nobody listened on a moment ago.
-    fn free_port() -> Result<u16, String> {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .map_err(|e| format!("cannot find a free port: {e}"))
-    }
-
-    /// `program` as PostgreSQL's own user when this process is root, as this user otherwise.
-    fn as_server_user(program: impl AsRef<std::ffi::OsStr>) -> Command {
-        if running_as_root() {
-            let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(program);
-            cmd
-        } else {
-            Command::new(program)
-        }
-    }
-
-    /// Whether this process runs as root, by the owner of its `/proc` entry.
-    fn running_as_root() -> bool {
-        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-    }
-
-    fn run(cmd: &mut Command) -> Result<(), String> {
-        let out = cmd
-            .output()
-            .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{cmd:?} failed ({}):\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    }
-}
+/// One PostgreSQL server per test binary; see the module.
+#[path = "support/postgres.rs"]
+mod postgres_server;
 
 #[tokio::test]
 async fn an_unknown_database_scheme_is_refused_without_echoing_the_url() {

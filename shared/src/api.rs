@@ -33,6 +33,26 @@ pub struct StoredResponse {
     pub page_url: Option<String>,
     /// When the collector committed it, RFC 3339 in UTC.
     pub received_at: String,
+    /// The path of `page_url`, without query or fragment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_path: Option<String>,
+    /// `desktop`, `mobile`, `tablet`, `bot` or `other`, from the `User-Agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// The browser family, from the `User-Agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// The first tag of the visitor's `Accept-Language`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// A salted hash that is the same for one visitor on one site for one UTC day only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
+    /// Who the site said the respondent is, if it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// `GET /api/v1/admin/sites/{site_key}/responses`: newest first.

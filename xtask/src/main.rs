@@ -4,7 +4,9 @@
 //! - `dist`:  builds the widget and the dashboard to wasm, then the `hark` binary with both inside.
 //! - `test`:  every check and every test: formatting, lints, unit, API, wasm component and browser.
 //! - `demo`:  `dist`, then a collector on SQLite with a demo site and the example shop page.
+//! - `bench`: ingest throughput, latency and memory against an axum no-op, on SQLite and PostgreSQL.
 
+mod bench;
 mod demo;
 mod setup;
 
@@ -18,7 +20,8 @@ commands:
   setup   install the wasm target, Trunk, wasm-bindgen, wasm-opt, Chromium and PostgreSQL if missing
   dist    build the widget, the dashboard and the `hark` binary with both embedded
   test    run every check and test (installs what is missing first)
-  demo    build, then start a collector on SQLite with a demo site and an example shop page";
+  demo    build, then start a collector on SQLite with a demo site and an example shop page
+  bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +30,7 @@ fn main() {
         Some("dist") => dist().map(|_| ()),
         Some("test") => test(),
         Some("demo") => demo::run(),
+        Some("bench") => bench::run_bench(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

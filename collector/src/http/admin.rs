@@ -174,7 +174,7 @@ async fn me(caller: Caller) -> Response {
 }
 
 /// Records a change in the audit log.
-async fn audit_change(
+pub(crate) async fn audit_change(
     state: &AppState,
     caller: &Caller,
     site: &SiteKey,
@@ -347,6 +347,13 @@ async fn responses(
                 answers: r.answers,
                 page_url: r.page_url,
                 received_at: rfc3339(r.received_at),
+                page_path: r.enrichment.page_path,
+                device: r.enrichment.device,
+                browser: r.enrichment.browser,
+                locale: r.enrichment.locale,
+                visitor: r.enrichment.visitor,
+                user_id: r.enrichment.user_id,
+                email: r.enrichment.email,
             })
         })
         .collect::<Result<_, ApiError>>()?;

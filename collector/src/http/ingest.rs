@@ -2,11 +2,13 @@
 //!
 //! limit the client → parse (size, media type, JSON) → identify the site, check the origin and
 //! limit the site → read the spam signs → validate with `shared`, against the survey → drop
-//! (spam) or store. The 2xx goes out only after the row is committed; a dropped answer gets the
-//! same 201 as a stored one, so that a bot cannot tell. Every refusal and drop is counted by reason.
+//! (spam) or enrich (page path, device, browser, locale, salted visitor hash) and store. The
+//! 2xx goes out only after the row is committed; a dropped answer gets the same 201 as a stored
+//! one, so that a bot cannot tell. Every refusal and drop is counted by reason.
 
 use super::metrics::DropReason;
 use super::{cors, ApiError, AppState, MAX_BODY};
+use crate::enrich::{self, Enrichment};
 use crate::store::Stored;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -114,6 +116,65 @@ fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
     }
 }
 
+/// Takes who the site says the respondent is out of the raw submission (`user_id`, `email`; they
+/// are not part of the domain type, which the widget builds): each optional, and refused when
+/// present but not plausible.
+fn identity(value: &mut serde_json::Value) -> Result<(Option<String>, Option<String>), ApiError> {
+    let Some(object) = value.as_object_mut() else {
+        return Ok((None, None));
+    };
+    let text = |v: Option<serde_json::Value>, name: &str, max: usize| match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => {
+            let s = s.trim().to_owned();
+            if s.is_empty() || s.chars().count() > max {
+                Err(ApiError::Invalid(format!(
+                    "{name} must have 1 to {max} characters"
+                )))
+            } else {
+                Ok(Some(s))
+            }
+        }
+        Some(_) => Err(ApiError::Invalid(format!("{name} must be a string"))),
+    };
+    let user_id = text(object.remove("user_id"), "user_id", enrich::MAX_USER_ID)?;
+    let email = text(object.remove("email"), "email", enrich::MAX_EMAIL)?;
+    if email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return Err(ApiError::Invalid("email must contain '@'".into()));
+    }
+    Ok((user_id, email))
+}
+
+/// The enrich step: what is stored with the answer. The client's address only goes into the
+/// visitor hash.
+fn enrich(
+    state: &AppState,
+    submission: &ResponseSubmission,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    now: crate::clock::Millis,
+    user_id: Option<String>,
+    email: Option<String>,
+) -> Enrichment {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let ua = header(header::USER_AGENT).unwrap_or_default();
+    let client = peer.map(|ip| ip.to_string());
+    Enrichment {
+        page_path: submission.page_url.as_deref().and_then(enrich::page_path),
+        device: Some(enrich::device_class(ua).to_owned()),
+        browser: Some(enrich::browser_family(ua).to_owned()),
+        locale: header(header::ACCEPT_LANGUAGE).and_then(enrich::locale),
+        visitor: Some(state.visitor_salt.visitor(
+            now,
+            submission.site_key.as_str(),
+            client.as_deref(),
+            ua,
+        )),
+        user_id,
+        email,
+    }
+}
+
 #[tracing::instrument(skip_all, fields(site, outcome))]
 async fn accept(
     state: &AppState,
@@ -182,6 +243,7 @@ async fn accept(
         })?;
 
     let spam = spam_signs(&mut value);
+    let (user_id, email) = identity(&mut value)?;
     let submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let survey = state
@@ -206,9 +268,11 @@ async fn accept(
         tracing::Span::current().record("outcome", reason.as_str());
         return Ok(Outcome::Dropped(reason, submission.id));
     }
+    let now = state.clock.now_ms();
+    let enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
     let stored = state
         .store
-        .insert_response(&submission, state.clock.now_ms())
+        .insert_enriched(&submission, &enrichment, now)
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
     Ok(Outcome::Stored(stored, submission.id))

@@ -6,6 +6,7 @@ mod cors;
 mod error;
 mod health;
 mod ingest;
+mod lifecycle;
 mod limits;
 mod metrics;
 mod session;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,
     pub(crate) sessions: Arc<session::Sessions>,
+    /// Today's salt for visitor hashes, in memory only.
+    pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(Limits::default())),
             metrics: Arc::new(Metrics::default()),
             sessions: Arc::new(session::Sessions::default()),
+            visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
         }
     }
 
@@ -84,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .merge(site_config::router())
         .merge(ingest::router())
         .merge(admin::router())
+        .merge(lifecycle::router())
         .merge(session::router())
         .merge(health::router())
         .merge(metrics::router())

@@ -9,6 +9,7 @@ pub use sqlite::SqliteStore;
 
 use crate::access::Role;
 use crate::clock::Millis;
+pub use crate::enrich::Enrichment;
 use async_trait::async_trait;
 use shared::{ResponseId, ResponseSubmission, SiteKey, Survey};
 use std::sync::Arc;
@@ -90,7 +91,25 @@ pub struct StoredResponse {
     pub answers: Vec<shared::Answer>,
     pub page_url: Option<String>,
     pub received_at: Millis,
+    /// What ingest learned besides the answer.
+    pub enrichment: Enrichment,
 }
+
+/// Whose responses a data-subject request names, on one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Respondent {
+    Email(String),
+    UserId(String),
+    /// A visitor hash, as listed with a response.
+    Visitor(String),
+}
+
+/// Where a page of a keyset walk through a site's responses starts: after this
+/// `(received_at, id)`, oldest first.
+pub type After = Option<(Millis, ResponseId)>;
+
+/// A milliseconds day, for retention windows.
+pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 
 /// The outcome of storing a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,10 +184,42 @@ pub trait Store: Send + Sync + 'static {
 
     /// Commits a submission durably before returning. A replayed id for the same site is stored
     /// once; the same id for another site is a conflict.
-    async fn insert_response(&self, r: &ResponseSubmission, now: Millis) -> StoreResult<Stored>;
+    async fn insert_response(&self, r: &ResponseSubmission, now: Millis) -> StoreResult<Stored> {
+        self.insert_enriched(r, &Enrichment::default(), now).await
+    }
+
+    /// `insert_response` with what ingest learned about the answer.
+    async fn insert_enriched(
+        &self,
+        r: &ResponseSubmission,
+        e: &Enrichment,
+        now: Millis,
+    ) -> StoreResult<Stored>;
 
     /// A site's responses, newest first.
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;
+
+    /// A site's responses oldest first, `limit` at a time, after `after` (keyset on
+    /// `(received_at, id)`, so that a long export never holds the whole site in memory).
+    async fn responses_page(
+        &self,
+        site: &SiteKey,
+        after: After,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredResponse>>;
+
+    /// How many days a site keeps responses; `None` keeps them forever.
+    async fn retention_days(&self, site: &SiteKey) -> StoreResult<Option<u32>>;
+
+    /// Sets how many days a site keeps responses; false when no site has the key.
+    async fn set_retention_days(&self, site: &SiteKey, days: Option<u32>) -> StoreResult<bool>;
+
+    /// Deletes every response older than its site's retention window at `now`; returns how
+    /// many. Sites without a window keep everything.
+    async fn purge_expired(&self, now: Millis) -> StoreResult<u64>;
+
+    /// Deletes every response of one respondent on one site; returns how many.
+    async fn erase_respondent(&self, site: &SiteKey, who: &Respondent) -> StoreResult<u64>;
 
     /// Stores a token's hash and returns the token's id.
     async fn create_token(

@@ -7,8 +7,8 @@
 //! way out), so that sqlx needs neither its `uuid` nor its `json` feature.
 
 use super::{
-    default_survey, AuditEntry, Grant, SessionUser, Site, Store, StoreError, StoreResult, Stored,
-    StoredResponse, TokenRecord, User,
+    default_survey, After, AuditEntry, Enrichment, Grant, Respondent, SessionUser, Site, Store,
+    StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
 use crate::clock::Millis;
@@ -153,14 +153,21 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn insert_response(&self, r: &ResponseSubmission, now: Millis) -> StoreResult<Stored> {
+    async fn insert_enriched(
+        &self,
+        r: &ResponseSubmission,
+        e: &Enrichment,
+        now: Millis,
+    ) -> StoreResult<Stored> {
         let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
         let id = r.id.to_string();
         // Concurrent inserts of one id wait for the first one's commit, then do nothing, so the
         // lookup below always finds the row that won.
         let inserted = sqlx::query(
-            "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at)
-             SELECT $1::uuid, id, $2, $3::jsonb, $4, $5 FROM sites WHERE key = $6
+            "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
+                 page_path, device, browser, locale, visitor, user_id, email)
+             SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13
+             FROM sites WHERE key = $6
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&id)
@@ -169,6 +176,13 @@ impl Store for PostgresStore {
         .bind(r.page_url.as_deref())
         .bind(now)
         .bind(r.site_key.as_str())
+        .bind(e.page_path.as_deref())
+        .bind(e.device.as_deref())
+        .bind(e.browser.as_deref())
+        .bind(e.locale.as_deref())
+        .bind(e.visitor.as_deref())
+        .bind(e.user_id.as_deref())
+        .bind(e.email.as_deref())
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -193,7 +207,8 @@ impl Store for PostgresStore {
 
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
         let rows = sqlx::query(
-            "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at
+            "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2",
         )
@@ -201,20 +216,86 @@ impl Store for PostgresStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                let answers: String = r.get(2);
-                Ok(StoredResponse {
-                    id: ResponseId::parse(&id).context("a stored response id is invalid")?,
-                    survey_key: r.get(1),
-                    answers: serde_json::from_str(&answers)
-                        .context("stored answers are invalid")?,
-                    page_url: r.get(3),
-                    received_at: r.get(4),
-                })
-            })
-            .collect()
+        rows.into_iter().map(read_response).collect()
+    }
+
+    async fn responses_page(
+        &self,
+        site: &SiteKey,
+        after: After,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredResponse>> {
+        // The first page starts before any time, where the id does not matter.
+        let (at, id) = after.map_or((Millis::MIN, uuid::Uuid::nil().to_string()), |(at, id)| {
+            (at, id.to_string())
+        });
+        let rows = sqlx::query(
+            "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+             FROM responses r JOIN sites t ON t.id = r.site_id
+             WHERE t.key = $1
+               AND (r.received_at > $2 OR (r.received_at = $3 AND r.id > $4::uuid))
+             ORDER BY r.received_at, r.id LIMIT $5",
+        )
+        .bind(site.as_str())
+        .bind(at)
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(read_response).collect()
+    }
+
+    async fn retention_days(&self, site: &SiteKey) -> StoreResult<Option<u32>> {
+        let days: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT retention_days::bigint FROM sites WHERE key = $1")
+                .bind(site.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(days.flatten().and_then(|d| u32::try_from(d).ok()))
+    }
+
+    async fn set_retention_days(&self, site: &SiteKey, days: Option<u32>) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE sites SET retention_days = $1 WHERE key = $2")
+            .bind(days.map(|d| d as i32))
+            .bind(site.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
+        // A site without a window gives NULL, and NULL compares as false: nothing goes.
+        let done = sqlx::query(
+            "DELETE FROM responses WHERE received_at < $1 - (
+                 SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = responses.site_id
+             )",
+        )
+        .bind(now)
+        .bind(super::DAY_MS)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn erase_respondent(&self, site: &SiteKey, who: &Respondent) -> StoreResult<u64> {
+        let (column, value) = match who {
+            Respondent::Email(e) => ("email", e),
+            Respondent::UserId(u) => ("user_id", u),
+            Respondent::Visitor(v) => ("visitor", v),
+        };
+        // `column` is one of three names above, never input.
+        let sql = format!(
+            "DELETE FROM responses WHERE {column} = $1
+             AND site_id = (SELECT id FROM sites WHERE key = $2)"
+        );
+        let done = sqlx::query(&sql)
+            .bind(value)
+            .bind(site.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn create_token(
@@ -463,4 +544,26 @@ fn redacted(url: &str) -> String {
         Ok(u) => u.to_string(),
         Err(_) => "(an unparsable URL)".to_owned(),
     }
+}
+
+/// A response row as `SELECT`ed by `responses` and `responses_page`.
+fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
+    let id: String = r.get(0);
+    let answers: String = r.get(2);
+    Ok(StoredResponse {
+        id: ResponseId::parse(&id).context("a stored response id is invalid")?,
+        survey_key: r.get(1),
+        answers: serde_json::from_str(&answers).context("stored answers are invalid")?,
+        page_url: r.get(3),
+        received_at: r.get(4),
+        enrichment: Enrichment {
+            page_path: r.get(5),
+            device: r.get(6),
+            browser: r.get(7),
+            locale: r.get(8),
+            visitor: r.get(9),
+            user_id: r.get(10),
+            email: r.get(11),
+        },
+    })
 }

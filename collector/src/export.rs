@@ -1,0 +1,150 @@
+//! A site's responses as a file: CSV (one row per answered question) or NDJSON (one line per
+//! response). Read a page at a time, so that neither the HTTP route nor the CLI holds a whole
+//! site in memory.
+
+use crate::clock::rfc3339;
+use crate::store::{After, Store, StoreResult, StoredResponse};
+use shared::{Answer, SiteKey};
+
+/// Responses read per query.
+pub const PAGE: u32 = 1000;
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 11] = [
+    "id",
+    "received_at",
+    "survey_id",
+    "question_id",
+    "score",
+    "page_url",
+    "page_path",
+    "device",
+    "browser",
+    "locale",
+    "user_id",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Ndjson,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "ndjson" => Ok(Format::Ndjson),
+            other => Err(format!(
+                "unknown export format {other:?}: use csv or ndjson"
+            )),
+        }
+    }
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Ndjson => "application/x-ndjson",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+        }
+    }
+
+    /// What comes before the first row: CSV's header.
+    pub fn header(self) -> Vec<u8> {
+        match self {
+            Format::Csv => csv_bytes(|w| w.write_record(CSV_COLUMNS)),
+            Format::Ndjson => Vec::new(),
+        }
+    }
+
+    /// One page of responses, encoded.
+    pub fn encode(self, rows: &[StoredResponse]) -> Vec<u8> {
+        match self {
+            Format::Csv => csv_bytes(|w| {
+                for r in rows {
+                    let received_at = rfc3339(r.received_at);
+                    let e = &r.enrichment;
+                    for answer in &r.answers {
+                        let (question, score) = match answer {
+                            Answer::Nps { question_id, score } => {
+                                (question_id.as_str(), score.get().to_string())
+                            }
+                        };
+                        w.write_record([
+                            r.id.to_string().as_str(),
+                            &received_at,
+                            &r.survey_key,
+                            question,
+                            &score,
+                            r.page_url.as_deref().unwrap_or_default(),
+                            e.page_path.as_deref().unwrap_or_default(),
+                            e.device.as_deref().unwrap_or_default(),
+                            e.browser.as_deref().unwrap_or_default(),
+                            e.locale.as_deref().unwrap_or_default(),
+                            e.user_id.as_deref().unwrap_or_default(),
+                        ])?;
+                    }
+                }
+                Ok(())
+            }),
+            Format::Ndjson => {
+                let mut out = Vec::new();
+                for r in rows {
+                    let e = &r.enrichment;
+                    let line = serde_json::json!({
+                        "id": r.id,
+                        "received_at": rfc3339(r.received_at),
+                        "survey_id": r.survey_key,
+                        "answers": r.answers,
+                        "page_url": r.page_url,
+                        "page_path": e.page_path,
+                        "device": e.device,
+                        "browser": e.browser,
+                        "locale": e.locale,
+                        "user_id": e.user_id,
+                    });
+                    out.extend_from_slice(line.to_string().as_bytes());
+                    out.push(b'\n');
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Writes CSV into memory; writing into a `Vec` cannot fail but for a bug.
+fn csv_bytes(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        write(&mut w).expect("CSV into memory");
+        w.flush().expect("CSV into memory");
+    }
+    out
+}
+
+/// Reads the next page of a site's responses after `after`; `None` once there are no more.
+pub async fn next_page(
+    store: &dyn Store,
+    site: &SiteKey,
+    after: &mut After,
+) -> StoreResult<Option<Vec<StoredResponse>>> {
+    let rows = store.responses_page(site, *after, PAGE).await?;
+    match rows.last() {
+        Some(last) => {
+            *after = Some((last.received_at, last.id));
+            Ok(Some(rows))
+        }
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,224 @@
+//! Two `hark serve` processes on one PostgreSQL database: answers sent to either are stored
+//! once, replays sent to both at the same moment included. The real `hark` binary, a fresh
+//! database on a PostgreSQL server this test binary starts from `HARK_POSTGRES_BIN`.
+
+#[path = "support/postgres.rs"]
+mod postgres_server;
+
+use reqwest::header::{CONTENT_TYPE, ORIGIN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Connection as _;
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SHOP: &str = "http://shop.test";
+
+/// A `hark serve` process, killed when dropped, so that a failing test leaves none behind.
+struct Collector {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a `hark` command that prints one JSON object.
+fn hark_json(database_url: &str, args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_hark"))
+        .args(args)
+        .env("HARK_DATABASE_URL", database_url)
+        .env("HARK_LOG", "warn")
+        .output()
+        .expect("cannot run hark");
+    assert!(
+        out.status.success(),
+        "hark {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("hark printed one JSON object")
+}
+
+/// A port nobody listened on a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts `hark serve` on a free port and waits until it answers `/healthz`.
+async fn serve(database_url: &str) -> Collector {
+    let port = free_port();
+    let logs = if std::env::var_os("TEST_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_hark"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("HARK_DATABASE_URL", database_url)
+        .stdout(Stdio::null())
+        .stderr(logs)
+        .spawn()
+        .expect("cannot start hark serve");
+    let mut collector = Collector {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = collector.child.try_wait().unwrap() {
+            panic!("hark serve exited before it served ({status})");
+        }
+        let health = client
+            .get(format!("{}/healthz", collector.base))
+            .send()
+            .await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return collector;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hark serve did not answer within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn post(client: &reqwest::Client, collector: &Collector, answer: &Value) -> StatusCode {
+    client
+        .post(format!("{}/api/v1/responses", collector.base))
+        .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .header(ORIGIN, SHOP)
+        .body(answer.to_string())
+        .send()
+        .await
+        .expect("the collector answers")
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_on_one_postgres_store_every_answer_once() {
+    let server = postgres_server::shared();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
+        .await
+        .expect("cannot connect to the test PostgreSQL server");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let database_url = server.url(&name);
+
+    let site = hark_json(
+        &database_url,
+        &[
+            "site",
+            "create",
+            "--name",
+            "Cluster Shop",
+            "--origin",
+            SHOP,
+            "--json",
+        ],
+    );
+    let site_key = site["key"].as_str().expect("a site key").to_owned();
+    let token = hark_json(
+        &database_url,
+        &[
+            "token", "create", "--site", &site_key, "--role", "viewer", "--json",
+        ],
+    );
+    let token = token["token"].as_str().expect("a token").to_owned();
+
+    let (a, b) = tokio::join!(serve(&database_url), serve(&database_url));
+    let collectors = [&a, &b];
+    let client = reqwest::Client::new();
+    let answer = |id: uuid::Uuid, score: i64| {
+        json!({
+            "id": id.to_string(),
+            "site_key": site_key,
+            "survey_id": "nps",
+            "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+            "page_url": "http://shop.test/cart"
+        })
+    };
+
+    // Distinct answers, alternately to each collector. Each collector takes fewer than the
+    // per-client burst (30) in all, so that no answer is rate-limited.
+    let mut sent = Vec::new();
+    let mut answered = [0; 2];
+    for i in 0..16 {
+        let id = uuid::Uuid::new_v4();
+        let status = post(&client, collectors[i % 2], &answer(id, (i % 11) as i64)).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "answer {i} to collector {}",
+            i % 2
+        );
+        answered[i % 2] += 1;
+        sent.push(id);
+    }
+
+    // The same answer to both at once, as a widget retrying through a load balancer would:
+    // one stores it (201), the other acknowledges the replay (200).
+    for round in 0..8 {
+        let id = uuid::Uuid::new_v4();
+        let body = answer(id, 10);
+        let (sa, sb) = tokio::join!(post(&client, &a, &body), post(&client, &b, &body));
+        let mut statuses = [sa, sb];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CREATED],
+            "replay round {round}: exactly one collector stores it"
+        );
+        answered[0] += 1;
+        answered[1] += 1;
+        sent.push(id);
+    }
+    assert!(answered.iter().all(|&n| n > 0), "{answered:?}");
+
+    // Either collector lists every answer exactly once.
+    for (which, collector) in collectors.iter().enumerate() {
+        let list: Value = client
+            .get(format!(
+                "{}/api/v1/admin/sites/{site_key}/responses?limit=100",
+                collector.base
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for response in list["responses"].as_array().expect("a list of responses") {
+            let id = response["id"].as_str().expect("an id").to_owned();
+            *seen.entry(id).or_default() += 1;
+        }
+        assert_eq!(seen.len(), sent.len(), "collector {which} lists {seen:?}");
+        for id in &sent {
+            assert_eq!(
+                seen.get(&id.to_string()),
+                Some(&1),
+                "collector {which}: answer {id} is listed once"
+            );
+        }
+    }
+    // Both collectors are killed when `a` and `b` drop; kill them here to say so.
+    drop(a);
+    drop(b);
+}

@@ -1,0 +1,583 @@
+//! `cargo xtask bench`: measures ingest against the budgets in DESIGN.md, on this machine, in one
+//! run, over loopback only.
+//!
+//! It builds `hark` (profile `server`, as `dist` does) and the `noop` example (an axum server on
+//! the same axum and tokio whose `POST /noop` answers `201`), then drives each with the same
+//! request bodies (an NPS answer with a fresh UUID each time) from a load generator here:
+//! - closed loop: `CONNECTIONS` keep-alive connections, each sending its next request as soon as
+//!   the last is answered, for `SECONDS`; requests per second and latency percentiles;
+//! - fixed rate: `FIXED_RATE` requests per second spread over the connections, for `SECONDS`;
+//!   latency is measured from when a request was due, not when it went out, so that a stalled
+//!   server is not hidden by a load generator that waited for it (coordinated omission); the
+//!   requests per second printed are the achieved rate, over the time until the last answer.
+//!
+//! The load generator is plain blocking sockets, one thread per connection: no HTTP library
+//! between the clock and the wire. It runs on the same cores as the servers, as any loopback
+//! benchmark does, so the numbers are a lower bound and noisy when something else is busy.
+
+use super::{dist, run, step, target_dir};
+use anyhow::{bail, Context as _, Result};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 64;
+const SECONDS: u64 = 10;
+const FIXED_RATE: u64 = 5_000;
+const ORIGIN: &str = "http://bench.test";
+
+/// Budgets from DESIGN.md.
+const MIN_INGEST_SHARE: f64 = 0.5;
+const MAX_P99_AT_FIXED_RATE: Duration = Duration::from_millis(25);
+const MAX_RSS_KB: u64 = 50 * 1000;
+
+pub(crate) fn run_bench() -> Result<()> {
+    let hark = dist()?;
+    step("building the no-op axum server (profile server)");
+    run(super::cargo().args([
+        "build",
+        "--profile",
+        "server",
+        "--package",
+        "collector",
+        "--example",
+        "noop",
+    ]))?;
+    let noop = target_dir().join("server").join("examples").join("noop");
+    let postgres_bin = super::setup::postgres_bin_dir().context(
+        "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
+    )?;
+
+    let work = target_dir().join("bench");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+
+    println!();
+    println!("  machine: {}", machine());
+    println!("  load:    {CONNECTIONS} keep-alive connections, {SECONDS} s per run, loopback");
+    println!();
+
+    // The baseline.
+    let port = free_port()?;
+    let server = Server::spawn(Command::new(&noop).arg(format!("127.0.0.1:{port}")), port)?;
+    let noop_target = Target::new(port, "/noop", None);
+    step("no-op: closed loop");
+    let baseline = closed_loop(&noop_target)?;
+    drop(server);
+
+    // SQLite, a fresh file.
+    let sqlite_url = format!("sqlite://{}", work.join("hark.db").display());
+    let sqlite = measure_ingest("SQLite", &hark, &sqlite_url)?;
+
+    // PostgreSQL, a fresh cluster with durable commits (fsync on), stopped at the end.
+    let postgres = Postgres::start(&postgres_bin, &work.join("pg"))?;
+    let postgres_result = measure_ingest("PostgreSQL", &hark, &postgres.url());
+    drop(postgres);
+    let postgres = postgres_result?;
+
+    println!();
+    println!(
+        "  {:<34} {:>9} {:>9} {:>9} {:>7}  budget",
+        "run", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    baseline.print("axum no-op, closed loop", "");
+    for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+        let share = m.closed.rate() / baseline.rate();
+        let verdict = if engine == "SQLite" {
+            within(share >= MIN_INGEST_SHARE, "≥ 50 % of no-op")
+        } else {
+            "(no budget)".to_owned()
+        };
+        m.closed.print(
+            &format!("ingest {engine}, closed loop"),
+            &format!("{:.0} % of no-op {verdict}", share * 100.0),
+        );
+        m.fixed.print(
+            &format!("ingest {engine}, {FIXED_RATE}/s offered"),
+            &within(m.fixed.p(0.99) <= MAX_P99_AT_FIXED_RATE, "p99 ≤ 25 ms"),
+        );
+    }
+    for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+        println!(
+            "  {:<34} {:>9.1} MB peak RSS (VmHWM)  {}",
+            format!("collector on {engine}"),
+            m.peak_rss_kb as f64 / 1000.0,
+            within(m.peak_rss_kb <= MAX_RSS_KB, "≤ 50 MB")
+        );
+    }
+    println!();
+    Ok(())
+}
+
+fn within(ok: bool, budget: &str) -> String {
+    format!("{} ({budget})", if ok { "within" } else { "OVER" })
+}
+
+/// What one engine did.
+struct Ingest {
+    closed: Run,
+    fixed: Run,
+    peak_rss_kb: u64,
+}
+
+fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Ingest> {
+    let out = Command::new(hark)
+        .args([
+            "site", "create", "--name", "Bench", "--origin", ORIGIN, "--json",
+        ])
+        .env("HARK_DATABASE_URL", database_url)
+        .output()
+        .context("cannot run hark site create")?;
+    if !out.status.success() {
+        bail!(
+            "hark site create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let site: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let site_key = site["key"].as_str().context("no site key")?.to_owned();
+
+    let port = free_port()?;
+    // Rate limits out of the way: every request comes from one loopback address.
+    let server = Server::spawn(
+        Command::new(hark)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--rate-limit-per-client", "4000000000"])
+            .args(["--rate-limit-per-site", "4000000000"])
+            .env("HARK_DATABASE_URL", database_url)
+            .env("HARK_LOG", "warn"),
+        port,
+    )?;
+    let target = Target::new(port, "/api/v1/responses", Some(site_key));
+    step(&format!("ingest on {engine}: closed loop"));
+    let closed = closed_loop(&target)?;
+    step(&format!("ingest on {engine}: {FIXED_RATE} requests/s"));
+    let fixed = fixed_rate(&target, FIXED_RATE)?;
+    let peak_rss_kb = server.peak_rss_kb()?;
+    Ok(Ingest {
+        closed,
+        fixed,
+        peak_rss_kb,
+    })
+}
+
+/// A server process, killed when dropped.
+struct Server(Child);
+
+impl Server {
+    fn spawn(cmd: &mut Command, port: u16) -> Result<Self> {
+        let child = cmd
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
+        let mut server = Server(child);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if server.0.try_wait()?.is_some() || started.elapsed() > Duration::from_secs(30) {
+                bail!("{:?} did not start", cmd.get_program());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
+    /// The most memory the process has had resident.
+    fn peak_rss_kb(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmHWM in /proc/PID/status")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A throwaway PostgreSQL cluster, run as the `postgres` user when this is root (PostgreSQL
+/// refuses to run as root), stopped with a fast shutdown when dropped.
+struct Postgres {
+    server: Child,
+    port: u16,
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+impl Postgres {
+    fn start(bin: &Path, dir: &Path) -> Result<Self> {
+        step("starting PostgreSQL");
+        std::fs::create_dir_all(dir)?;
+        if is_root() {
+            run(Command::new("chown").arg("-R").arg("postgres:").arg(dir))?;
+        }
+        run(as_server_user(bin.join("initdb"))
+            .arg("--pgdata")
+            .arg(dir.join("data"))
+            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
+            .args(["--no-locale", "--no-instructions"])
+            .stdout(Stdio::null()))?;
+        let port = free_port()?;
+        // Durable commits, as in production: no `-F`, `synchronous_commit` left on.
+        let server = as_server_user(bin.join("postgres"))
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-c", "listen_addresses=127.0.0.1", "-p", &port.to_string()])
+            .arg("-k")
+            .arg(dir)
+            .args(["-c", "max_connections=200"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("server.log"))?)
+            .spawn()
+            .context("cannot start postgres")?;
+        let mut pg = Postgres {
+            server,
+            port,
+            dir: dir.to_owned(),
+            bin: bin.to_owned(),
+        };
+        let started = Instant::now();
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["--host=127.0.0.1", "--username=postgres", "--quiet"])
+                .arg(format!("--port={port}"))
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(pg);
+            }
+            if pg.server.try_wait()?.is_some() || started.elapsed() > Duration::from_secs(60) {
+                bail!(
+                    "PostgreSQL did not start; see {}",
+                    pg.dir.join("server.log").display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // A fast shutdown, by PostgreSQL's own tool as its own user; `runuser` then exits too.
+        let stopped = as_server_user(self.bin.join("pg_ctl"))
+            .arg("stop")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !stopped {
+            let _ = self.server.kill();
+        }
+        let _ = self.server.wait();
+    }
+}
+
+/// Where and what to send.
+#[derive(Clone)]
+struct Target {
+    port: u16,
+    path: &'static str,
+    site_key: String,
+}
+
+impl Target {
+    fn new(port: u16, path: &'static str, site_key: Option<String>) -> Self {
+        Self {
+            port,
+            path,
+            // The no-op gets the same body; its site key is never looked at.
+            site_key: site_key.unwrap_or_else(|| "benchsite0000000".to_owned()),
+        }
+    }
+
+    /// One request: an NPS answer with a fresh id, as the widget sends it.
+    fn request(&self, ids: &mut Ids) -> Vec<u8> {
+        let body = format!(
+            r#"{{"id":"{}","site_key":"{}","survey_id":"nps","answers":[{{"type":"nps","question_id":"q1","score":9}}],"page_url":"http://bench.test/cart"}}"#,
+            ids.next_uuid(),
+            self.site_key
+        );
+        format!(
+            "POST {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\norigin: {ORIGIN}\r\n\
+             content-type: text/plain;charset=UTF-8\r\ncontent-length: {}\r\n\r\n{body}",
+            self.path,
+            self.port,
+            body.len()
+        )
+        .into_bytes()
+    }
+}
+
+/// Version 4 UUIDs from a xorshift generator seeded per thread: unique within a run, with no
+/// dependency for it.
+struct Ids(u64);
+
+impl Ids {
+    fn new(thread: usize) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        Ids((nanos ^ ((thread as u64 + 1) << 48)) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn next_uuid(&mut self) -> String {
+        let (a, b) = (self.next(), self.next());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Connection {
+    reader: BufReader<TcpStream>,
+    line: String,
+    body: Vec<u8>,
+}
+
+impl Connection {
+    fn open(port: u16) -> Result<Self> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        Ok(Self {
+            reader: BufReader::new(stream),
+            line: String::new(),
+            body: Vec::new(),
+        })
+    }
+
+    /// Sends one request and reads its response; the response's status.
+    fn exchange(&mut self, request: &[u8]) -> Result<u16> {
+        self.reader.get_mut().write_all(request)?;
+        self.line.clear();
+        self.reader.read_line(&mut self.line)?;
+        let status: u16 = self
+            .line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("not an HTTP status line: {:?}", self.line))?;
+        let mut length = None;
+        loop {
+            self.line.clear();
+            if self.reader.read_line(&mut self.line)? == 0 {
+                bail!("the server closed the connection");
+            }
+            let header = self.line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+            }
+        }
+        let length = length.context("a response without content-length")?;
+        self.body.resize(length, 0);
+        self.reader.read_exact(&mut self.body)?;
+        Ok(status)
+    }
+}
+
+/// Latencies and failures of one run.
+struct Run {
+    latencies_us: Vec<u32>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `q` quantile of the latencies (sorted in `merge`).
+    fn p(&self, q: f64) -> Duration {
+        if self.latencies_us.is_empty() {
+            return Duration::MAX;
+        }
+        let i = ((self.latencies_us.len() as f64 * q).ceil() as usize)
+            .clamp(1, self.latencies_us.len());
+        Duration::from_micros(u64::from(self.latencies_us[i - 1]))
+    }
+
+    fn print(&self, what: &str, note: &str) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "  {what:<34} {:>9.0} {:>9.2} {:>9.2} {:>7}  {note}",
+            self.rate(),
+            ms(self.p(0.5)),
+            ms(self.p(0.99)),
+            self.errors
+        );
+    }
+
+    fn merge(parts: Vec<Result<(Vec<u32>, usize)>>, elapsed: Duration) -> Result<Run> {
+        let mut latencies_us = Vec::new();
+        let mut errors = 0;
+        for part in parts {
+            let (l, e) = part?;
+            latencies_us.extend(l);
+            errors += e;
+        }
+        latencies_us.sort_unstable();
+        Ok(Run {
+            latencies_us,
+            errors,
+            elapsed,
+        })
+    }
+}
+
+/// A response is counted when it is a 2xx; anything else is an error and not counted.
+fn record(status: u16, took: Duration, latencies: &mut Vec<u32>, errors: &mut usize) {
+    if (200..300).contains(&status) {
+        latencies.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
+    } else {
+        *errors += 1;
+    }
+}
+
+/// Every connection sends its next request as soon as the previous one is answered.
+fn closed_loop(target: &Target) -> Result<Run> {
+    // A second of warm-up, not counted: connections, caches, the database's first pages.
+    drive(target, Duration::from_secs(1), None)?;
+    drive(target, Duration::from_secs(SECONDS), None)
+}
+
+/// `rate` requests per second in all, each connection on its own schedule.
+fn fixed_rate(target: &Target, rate: u64) -> Result<Run> {
+    drive(target, Duration::from_secs(SECONDS), Some(rate))
+}
+
+fn drive(target: &Target, duration: Duration, rate: Option<u64>) -> Result<Run> {
+    let start = Instant::now() + Duration::from_millis(200);
+    let end = start + duration;
+    // At a fixed rate a server that cannot keep up falls ever further behind: the run stops
+    // sending at this hard deadline, and the achieved rate tells.
+    let give_up = end + duration;
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|thread| {
+            let target = target.clone();
+            std::thread::spawn(move || -> Result<(Vec<u32>, usize)> {
+                let mut ids = Ids::new(thread);
+                let mut conn = Connection::open(target.port)?;
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                let interval = rate.map(|r| Duration::from_secs_f64(CONNECTIONS as f64 / r as f64));
+                // Connections start spread over one interval, not all at once.
+                let mut due = start
+                    + interval.map_or(Duration::ZERO, |i| i * thread as u32 / CONNECTIONS as u32);
+                while let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                while due < end && Instant::now() < give_up {
+                    let request = target.request(&mut ids);
+                    let sent = Instant::now();
+                    let status = conn.exchange(&request)?;
+                    let done = Instant::now();
+                    match interval {
+                        None => {
+                            record(status, done - sent, &mut latencies, &mut errors);
+                            due = done;
+                        }
+                        Some(interval) => {
+                            // From when it was due: a late request counts its wait too.
+                            record(status, done - due, &mut latencies, &mut errors);
+                            due += interval;
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                        }
+                    }
+                }
+                Ok((latencies, errors))
+            })
+        })
+        .collect();
+    let parts = threads
+        .into_iter()
+        .map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a load thread panicked")))
+        })
+        .collect();
+    Run::merge(parts, start.elapsed())
+}
+
+/// A port nobody listened on a moment ago.
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// `program` as PostgreSQL's own user when this is root (PostgreSQL refuses to run as root).
+fn as_server_user(program: PathBuf) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Cores, memory, CPU model and the load average when the run started.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gb = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1e6);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!(
+        "{cores} cores (nproc), {mem_gb:.1} GB memory, {model}; load average {}",
+        load.join(" ")
+    )
+}
