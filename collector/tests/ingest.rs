@@ -306,6 +306,9 @@ async fn metrics_count_requests_by_route_template_answers_and_refusals() {
     );
     assert_eq!(sample(&metrics, "hark_ingest_seconds_count"), Some(4.0));
     assert!(metrics.contains("hark_ingest_seconds_bucket{le=\"0.032\"}"));
+    // One at a time, each answer is its own batch: group commit waits for no one.
+    assert_eq!(sample(&metrics, "hark_ingest_batch_size_count"), Some(2.0));
+    assert_eq!(sample(&metrics, "hark_ingest_batch_size_sum"), Some(2.0));
 
     // This scrape is counted by the next one.
     let again = app.metrics().await;

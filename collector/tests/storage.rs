@@ -5,8 +5,8 @@
 
 use collector::access::Role;
 use collector::store::{
-    self, AuditEntry, Enrichment, Grant, Respondent, SessionUser, Store, StoreError, Stored,
-    StoredResponse, TokenRecord, DAY_MS,
+    self, AuditEntry, Enrichment, Grant, GroupCommit, NewResponse, Respondent, SessionUser, Store,
+    StoreError, Stored, StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, ResponseId, ResponseSubmission, SiteKey,
@@ -67,6 +67,9 @@ on_every_engine! {
         a_site_keeps_answers_for_its_retention_window,
         expired_answers_are_purged_and_sites_without_a_window_keep_everything,
         erasure_removes_one_respondents_answers_on_one_site,
+        a_batch_gives_each_answer_its_own_outcome_in_one_transaction,
+        concurrent_submissions_through_the_group_commit_share_batches,
+        a_replay_through_the_group_commit_is_stored_once,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -370,6 +373,132 @@ async fn concurrent_replays_store_one_row(store: Arc<dyn Store>) {
     let rows = store.responses(&site.key, 1000).await.unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].id, answer.id);
+}
+
+fn new_response(answer: &ResponseSubmission, at: i64) -> NewResponse {
+    NewResponse {
+        submission: answer.clone(),
+        enrichment: Enrichment::default(),
+        received_at: at,
+    }
+}
+
+async fn a_batch_gives_each_answer_its_own_outcome_in_one_transaction(store: Arc<dyn Store>) {
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let earlier = submission(&shop.key, uuid::Uuid::new_v4(), 3);
+    let blogs = submission(&blog.key, uuid::Uuid::new_v4(), 4);
+    store.insert_response(&earlier, 10).await.unwrap();
+    store.insert_response(&blogs, 11).await.unwrap();
+
+    let fresh = submission(&shop.key, uuid::Uuid::new_v4(), 9);
+    let twice = submission(&shop.key, uuid::Uuid::new_v4(), 6);
+    let stolen = submission(&shop.key, blogs.id.as_uuid(), 0);
+    let unknown = submission(
+        &SiteKey::parse("no-such-site").unwrap(),
+        uuid::Uuid::new_v4(),
+        1,
+    );
+    let outcomes = store
+        .insert_batch(&[
+            new_response(&fresh, 100),
+            new_response(&earlier, 101),
+            new_response(&twice, 102),
+            new_response(&stolen, 103),
+            new_response(&twice, 104),
+            new_response(&unknown, 105),
+        ])
+        .await
+        .expect("the batch commits");
+
+    assert_eq!(outcomes.len(), 6);
+    assert_eq!(outcomes[0].as_ref().unwrap(), &Stored::Created);
+    assert_eq!(outcomes[1].as_ref().unwrap(), &Stored::Replayed);
+    assert_eq!(outcomes[2].as_ref().unwrap(), &Stored::Created);
+    assert!(
+        matches!(outcomes[3], Err(StoreError::Conflict("responses.id"))),
+        "{:?}",
+        outcomes[3]
+    );
+    // The same id twice in one batch: stored once, by its first arrival.
+    assert_eq!(outcomes[4].as_ref().unwrap(), &Stored::Replayed);
+    assert!(matches!(outcomes[5], Err(StoreError::Other(_))));
+
+    let mut shop_rows = store.responses(&shop.key, 10).await.unwrap();
+    shop_rows.sort_by_key(|r| r.received_at);
+    assert_eq!(
+        shop_rows,
+        [
+            stored(&earlier, 10),
+            stored(&fresh, 100),
+            stored(&twice, 102)
+        ]
+    );
+    assert_eq!(
+        store.responses(&blog.key, 10).await.unwrap(),
+        [stored(&blogs, 11)]
+    );
+    assert!(store.insert_batch(&[]).await.unwrap().is_empty());
+}
+
+async fn concurrent_submissions_through_the_group_commit_share_batches(store: Arc<dyn Store>) {
+    const CALLS: usize = 200;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let group = GroupCommit::new(
+        store.clone(),
+        Some(Arc::new(move |n| seen.lock().unwrap().push(n))),
+    );
+
+    let answers: Vec<_> = (0..CALLS)
+        .map(|i| submission(&site.key, uuid::Uuid::new_v4(), (i % 11) as i64))
+        .collect();
+    let mut calls = tokio::task::JoinSet::new();
+    for (i, answer) in answers.iter().enumerate() {
+        let (group, item) = (group.clone(), new_response(answer, 1000 + i as i64));
+        calls.spawn(async move { group.insert(item).await });
+    }
+    while let Some(outcome) = calls.join_next().await {
+        assert_eq!(
+            outcome.expect("a call panicked").expect("a call failed"),
+            Stored::Created
+        );
+    }
+
+    let rows = store.responses(&site.key, 1000).await.unwrap();
+    assert_eq!(rows.len(), CALLS);
+    let mut stored_ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    let mut sent_ids: Vec<_> = answers.iter().map(|a| a.id).collect();
+    stored_ids.sort_by_key(|id| id.to_string());
+    sent_ids.sort_by_key(|id| id.to_string());
+    assert_eq!(stored_ids, sent_ids);
+
+    let sizes = sizes.lock().unwrap().clone();
+    assert_eq!(sizes.iter().sum::<usize>(), CALLS, "{sizes:?}");
+    assert_eq!(sizes.len() as u64, group.batches());
+    assert!(group.largest_batch() > 1, "no batch was shared: {sizes:?}");
+    assert!(group.largest_batch() <= store::MAX_BATCH);
+}
+
+async fn a_replay_through_the_group_commit_is_stored_once(store: Arc<dyn Store>) {
+    const CALLS: usize = 100;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let answer = submission(&site.key, uuid::Uuid::new_v4(), 8);
+    let group = GroupCommit::new(store.clone(), None);
+
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..CALLS {
+        let (group, item) = (group.clone(), new_response(&answer, 100 + i as i64));
+        calls.spawn(async move { group.insert(item).await });
+    }
+    let mut outcomes = Vec::with_capacity(CALLS);
+    while let Some(outcome) = calls.join_next().await {
+        outcomes.push(outcome.expect("a call panicked").expect("a call failed"));
+    }
+    let created = outcomes.iter().filter(|o| **o == Stored::Created).count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    assert_eq!(store.responses(&site.key, 1000).await.unwrap().len(), 1);
 }
 
 async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {
@@ -879,4 +1008,29 @@ async fn an_unknown_database_scheme_is_refused_without_echoing_the_url() {
     let message = e.to_string();
     assert!(message.contains("\"mysql\""), "{message}");
     assert!(!message.contains("secret"), "{message}");
+}
+
+/// On a single-threaded runtime the writer cannot run between the two sends below, so the
+/// second finds the one-place queue full.
+#[tokio::test]
+async fn a_full_group_commit_queue_is_unavailable_and_what_was_queued_is_stored() {
+    let db = TestDb::sqlite().await;
+    let site = db.store.create_site("Shop", &[], 1).await.unwrap();
+    let group = GroupCommit::with_capacity(db.store.clone(), 1, None);
+    let first = submission(&site.key, uuid::Uuid::new_v4(), 1);
+    let second = submission(&site.key, uuid::Uuid::new_v4(), 2);
+
+    let (queued, refused) = tokio::join!(
+        group.insert(new_response(&first, 100)),
+        group.insert(new_response(&second, 101)),
+    );
+    assert_eq!(queued.unwrap(), Stored::Created);
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        db.store.responses(&site.key, 10).await.unwrap(),
+        [stored(&first, 100)]
+    );
 }

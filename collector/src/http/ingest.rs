@@ -2,14 +2,15 @@
 //!
 //! limit the client → parse (size, media type, JSON) → identify the site, check the origin and
 //! limit the site → read the spam signs → validate with `shared`, against the survey → drop
-//! (spam) or enrich (page path, device, browser, locale, salted visitor hash) and store. The
-//! 2xx goes out only after the row is committed; a dropped answer gets the same 201 as a stored
+//! (spam) or enrich (page path, device, browser, locale, salted visitor hash) and store through
+//! the group commit (`store::GroupCommit`). The 2xx goes out only after the row's batch is
+//! committed; a dropped answer gets the same 201 as a stored
 //! one, so that a bot cannot tell. Every refusal and drop is counted by reason.
 
 use super::metrics::DropReason;
 use super::{cors, ApiError, AppState, MAX_BODY};
 use crate::enrich::{self, Enrichment};
-use crate::store::Stored;
+use crate::store::{NewResponse, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -270,10 +271,15 @@ async fn accept(
     }
     let now = state.clock.now_ms();
     let enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
+    let id = submission.id;
     let stored = state
-        .store
-        .insert_enriched(&submission, &enrichment, now)
+        .ingest
+        .insert(NewResponse {
+            submission,
+            enrichment,
+            received_at: now,
+        })
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
-    Ok(Outcome::Stored(stored, submission.id))
+    Ok(Outcome::Stored(stored, id))
 }

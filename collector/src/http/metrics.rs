@@ -81,6 +81,7 @@ pub struct Metrics {
     accepted: Counter,
     dropped: Family<DropLabels, Counter>,
     ingest_seconds: Histogram,
+    batch_size: Histogram,
 }
 
 impl Default for Metrics {
@@ -118,12 +119,20 @@ impl Default for Metrics {
             "Time to answer POST /api/v1/responses, whatever the outcome",
             ingest_seconds.clone(),
         );
+        // 1 to 256 (the largest batch), by powers of two.
+        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 9));
+        registry.register(
+            "hark_ingest_batch_size",
+            "Answers committed together in one transaction (group commit)",
+            batch_size.clone(),
+        );
         Self {
             registry,
             requests,
             accepted,
             dropped,
             ingest_seconds,
+            batch_size,
         }
     }
 }
@@ -143,6 +152,10 @@ impl Metrics {
 
     pub(crate) fn ingest_took(&self, elapsed: Duration) {
         self.ingest_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    pub(crate) fn batch_committed(&self, size: usize) {
+        self.batch_size.observe(size as f64);
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

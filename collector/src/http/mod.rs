@@ -18,7 +18,7 @@ pub use metrics::Metrics;
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
-use crate::store::Store;
+use crate::store::{GroupCommit, Store};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,
+    /// Ingest's writer: concurrent answers share one transaction.
+    pub ingest: GroupCommit,
     pub(crate) sessions: Arc<session::Sessions>,
     /// Today's salt for visitor hashes, in memory only.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
@@ -46,13 +48,22 @@ pub struct AppState {
 
 impl AppState {
     /// A state with the real clock, the assets built into this binary and the default limits.
+    /// Starts ingest's group-commit writer, so it must be called inside a tokio runtime; the
+    /// writer stores what is queued and ends when the last clone of the state is dropped.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let observed = metrics.clone();
+        let ingest = GroupCommit::new(
+            store.clone(),
+            Some(Arc::new(move |size| observed.batch_committed(size))),
+        );
         Self {
             store,
             clock: Arc::new(SystemClock),
             assets: Arc::new(Assets::embedded()),
             limiter: Arc::new(RateLimiter::new(Limits::default())),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            ingest,
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
         }

@@ -1,9 +1,11 @@
 //! Storage behind one trait. Each engine has its own implementation and migrations; the HTTP
 //! layer and the CLI see only `Store`.
 
+mod group;
 mod postgres;
 mod sqlite;
 
+pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -120,6 +122,14 @@ pub enum Stored {
     Replayed,
 }
 
+/// One answer to store with others in one transaction (`Store::insert_batch`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResponse {
+    pub submission: ResponseSubmission,
+    pub enrichment: Enrichment,
+    pub received_at: Millis,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or is overloaded; the caller may retry.
@@ -195,6 +205,12 @@ pub trait Store: Send + Sync + 'static {
         e: &Enrichment,
         now: Millis,
     ) -> StoreResult<Stored>;
+
+    /// Commits several submissions in ONE transaction, durably, before returning. Each item gets,
+    /// in order, what `insert_enriched` would have given it on its own: an id repeated within
+    /// the batch is stored once, the later items are replays. `Err` when the transaction as a
+    /// whole failed, and then none of the items was stored.
+    async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>>;
 
     /// A site's responses, newest first.
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;

@@ -2,8 +2,8 @@
 //! answer survives a crash of the process or the machine.
 
 use super::{
-    default_survey, After, AuditEntry, Enrichment, Grant, Respondent, SessionUser, Site, Store,
-    StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
+    default_survey, After, AuditEntry, Enrichment, Grant, NewResponse, Respondent, SessionUser,
+    Site, Store, StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
 use crate::clock::Millis;
@@ -152,47 +152,29 @@ impl Store for SqliteStore {
         e: &Enrichment,
         now: Millis,
     ) -> StoreResult<Stored> {
-        let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
-        let id = r.id.to_string();
-        let inserted = sqlx::query(
-            "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-                 page_path, device, browser, locale, visitor, user_id, email)
-             SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(r.survey_id.as_str())
-        .bind(&answers)
-        .bind(r.page_url.as_deref())
-        .bind(now)
-        .bind(e.page_path.as_deref())
-        .bind(e.device.as_deref())
-        .bind(e.browser.as_deref())
-        .bind(e.locale.as_deref())
-        .bind(e.visitor.as_deref())
-        .bind(e.user_id.as_deref())
-        .bind(e.email.as_deref())
-        .bind(r.site_key.as_str())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(Stored::Created);
+        let mut conn = self.pool.acquire().await?;
+        insert_one(&mut conn, r, e, now).await?
+    }
+
+    async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
+        // IMMEDIATE takes the write lock up front (waiting up to `busy_timeout`), so that the
+        // transaction never has to upgrade from reading to writing.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items {
+            // An id repeated within the batch finds the earlier item's row: a replay.
+            outcomes.push(
+                insert_one(
+                    &mut tx,
+                    &item.submission,
+                    &item.enrichment,
+                    item.received_at,
+                )
+                .await?,
+            );
         }
-        let owner: Option<String> = sqlx::query_scalar(
-            "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?",
-        )
-        .bind(&id)
-        .fetch_optional(&self.pool)
-        .await?;
-        match owner {
-            Some(key) if key == r.site_key.as_str() => Ok(Stored::Replayed),
-            Some(_) => Err(StoreError::Conflict("responses.id")),
-            None => Err(StoreError::Other(anyhow::anyhow!(
-                "site {} vanished",
-                r.site_key
-            ))),
-        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
@@ -544,4 +526,56 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
             email: r.get(11),
         },
     })
+}
+
+/// Stores one submission on `conn` (alone, or inside a batch's transaction). The outer `Err` is
+/// a failure of the database; the inner one is this submission's own fate (a conflict, an
+/// unknown site), which leaves the transaction usable.
+async fn insert_one(
+    conn: &mut sqlx::SqliteConnection,
+    r: &ResponseSubmission,
+    e: &Enrichment,
+    now: Millis,
+) -> StoreResult<StoreResult<Stored>> {
+    let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
+    let id = r.id.to_string();
+    let inserted = sqlx::query(
+        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
+             page_path, device, browser, locale, visitor, user_id, email)
+         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(r.survey_id.as_str())
+    .bind(&answers)
+    .bind(r.page_url.as_deref())
+    .bind(now)
+    .bind(e.page_path.as_deref())
+    .bind(e.device.as_deref())
+    .bind(e.browser.as_deref())
+    .bind(e.locale.as_deref())
+    .bind(e.visitor.as_deref())
+    .bind(e.user_id.as_deref())
+    .bind(e.email.as_deref())
+    .bind(r.site_key.as_str())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Ok(Stored::Created));
+    }
+    let owner: Option<String> = sqlx::query_scalar(
+        "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?",
+    )
+    .bind(&id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match owner {
+        Some(key) if key == r.site_key.as_str() => Ok(Ok(Stored::Replayed)),
+        Some(_) => Ok(Err(StoreError::Conflict("responses.id"))),
+        None => Ok(Err(StoreError::Other(anyhow::anyhow!(
+            "site {} vanished",
+            r.site_key
+        )))),
+    }
 }

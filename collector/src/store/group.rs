@@ -1,0 +1,156 @@
+//! Group commit: concurrent submissions share one transaction, and so one fsync.
+//!
+//! One task owns a bounded queue. It takes the first submission waiting, then whatever else is
+//! queued at that moment (up to `MAX_BATCH`), stores them with `Store::insert_batch` and answers
+//! each submitter. It never waits for a batch to fill: under a light load a batch is one
+//! submission and adds no latency; under a heavy one, submissions that arrive during a commit
+//! go together in the next. A submitter hears back only after its batch is committed, so the
+//! durability contract of `insert_enriched` holds. When every `GroupCommit` handle is dropped,
+//! the task still stores what is queued, then ends.
+
+use super::{NewResponse, Store, StoreError, StoreResult, Stored};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most submissions committed in one transaction.
+pub const MAX_BATCH: usize = 256;
+/// How many submissions may wait for the writer before new ones are refused (503, retry).
+pub const QUEUE: usize = 4096;
+
+type Reply = oneshot::Sender<StoreResult<Stored>>;
+
+/// Called with the size of every batch committed (or attempted), e.g. for a histogram.
+pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
+
+/// A handle on the group-commit writer; cheap to clone, all clones share one queue.
+#[derive(Clone)]
+pub struct GroupCommit {
+    queue: mpsc::Sender<(NewResponse, Reply)>,
+    stats: Arc<Stats>,
+}
+
+#[derive(Default)]
+struct Stats {
+    batches: AtomicU64,
+    largest: AtomicUsize,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("batches", &self.batches())
+            .field("largest_batch", &self.largest_batch())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GroupCommit {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn new(store: Arc<dyn Store>, observe: Option<BatchObserver>) -> Self {
+        Self::with_capacity(store, QUEUE, observe)
+    }
+
+    /// `new` with a queue of `capacity` submissions.
+    pub fn with_capacity(
+        store: Arc<dyn Store>,
+        capacity: usize,
+        observe: Option<BatchObserver>,
+    ) -> Self {
+        let (queue, rx) = mpsc::channel(capacity.max(1));
+        let stats = Arc::new(Stats::default());
+        tokio::spawn(write(store, rx, stats.clone(), observe));
+        Self { queue, stats }
+    }
+
+    /// Stores one submission with whatever else is waiting, and answers once it is committed.
+    /// A full queue is `Unavailable`: the client retries later.
+    pub async fn insert(&self, item: NewResponse) -> StoreResult<Stored> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.try_send((item, reply)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => unavailable("the ingest queue is full"),
+            mpsc::error::TrySendError::Closed(_) => unavailable("the ingest writer has stopped"),
+        })?;
+        answer
+            .await
+            .map_err(|_| unavailable("the ingest writer stopped before answering"))?
+    }
+
+    /// How many batches have been written.
+    pub fn batches(&self) -> u64 {
+        self.stats.batches.load(Ordering::Relaxed)
+    }
+
+    /// The most submissions written in one batch so far.
+    pub fn largest_batch(&self) -> usize {
+        self.stats.largest.load(Ordering::Relaxed)
+    }
+}
+
+fn unavailable(why: &str) -> StoreError {
+    StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(why.to_owned())))
+}
+
+/// The error of a failed batch, once for each of its submitters.
+fn share(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(inner) => unavailable(&inner.to_string()),
+        StoreError::Conflict(what) => StoreError::Conflict(what),
+        StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
+    }
+}
+
+async fn write(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<(NewResponse, Reply)>,
+    stats: Arc<Stats>,
+    observe: Option<BatchObserver>,
+) {
+    let mut items = Vec::with_capacity(MAX_BATCH);
+    let mut replies = Vec::with_capacity(MAX_BATCH);
+    // `recv` keeps returning what is queued after the senders are gone: nothing queued is lost.
+    while let Some((item, reply)) = rx.recv().await {
+        items.push(item);
+        replies.push(reply);
+        while items.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok((item, reply)) => {
+                    items.push(item);
+                    replies.push(reply);
+                }
+                Err(_) => break,
+            }
+        }
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.largest.fetch_max(items.len(), Ordering::Relaxed);
+        if let Some(observe) = &observe {
+            observe(items.len());
+        }
+        let outcomes = match store.insert_batch(&items).await {
+            Ok(outcomes) => outcomes,
+            // The database is away: every submitter hears it and retries.
+            Err(e @ StoreError::Unavailable(_)) => items.iter().map(|_| Err(share(&e))).collect(),
+            // Something in the batch broke the transaction (on PostgreSQL, one failed statement
+            // aborts it; two collectors may deadlock on a replay): store each on its own, so
+            // that one bad submission does not fail the others.
+            Err(e) => {
+                tracing::warn!(error = %e, size = items.len(), "a batch failed; storing one by one");
+                let mut outcomes = Vec::with_capacity(items.len());
+                for item in &items {
+                    outcomes.push(
+                        store
+                            .insert_enriched(&item.submission, &item.enrichment, item.received_at)
+                            .await,
+                    );
+                }
+                outcomes
+            }
+        };
+        // A submitter that gave up (its request was cancelled) no longer listens; its answer is
+        // stored all the same.
+        for (reply, outcome) in replies.drain(..).zip(outcomes) {
+            let _ = reply.send(outcome);
+        }
+        items.clear();
+    }
+}
