@@ -3,12 +3,14 @@
 //! guards (CSRF, idle expiry, login rate limit). A real server on a free port, a fresh SQLite
 //! file and a manual clock per test.
 
-use collector::access::{ApiToken, Role};
+#[path = "support/app.rs"]
+mod app;
+
+use app::{create_token, Harness};
+use collector::access::Role;
 use collector::accounts::Password;
-use collector::assets::Assets;
 use collector::clock::ManualClock;
-use collector::store::{self, Site, Store};
-use collector::AppState;
+use collector::store::{Site, Store};
 use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -51,32 +53,18 @@ impl TestApp {
     }
 
     async fn spawn_with(secure_cookies: bool) -> Self {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("debug")
-                .try_init();
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
-        let store = store::open(&url).await.unwrap();
-        let own = store.create_site("Own Shop", &[], 0).await.unwrap();
-        let other = store.create_site("Other Shop", &[], 0).await.unwrap();
-        let clock = ManualClock::at(1_795_000_000_000);
-        let state = AppState::new(store.clone())
-            .with_clock(Arc::new(clock.clone()))
-            .with_assets(Assets::from_files(&[], &[]))
-            .with_secure_cookies(secure_cookies);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        let harness = Harness::new().await.secure_cookies(secure_cookies);
+        let own = harness.site("Own Shop", &[]).await;
+        let other = harness.site("Other Shop", &[]).await;
+        let served = harness.serve().await;
         Self {
-            base,
-            client: reqwest::Client::new(),
-            store,
-            clock,
+            base: served.base,
+            client: served.client,
+            store: served.store,
+            clock: served.clock,
             own,
             other,
-            _dir: dir,
+            _dir: served.dir,
         }
     }
 
@@ -97,13 +85,7 @@ impl TestApp {
 
     /// A new API token with `role` on `site`, and its id.
     async fn token(&self, site: &Site, role: Role) -> (String, i64) {
-        let token = ApiToken::generate();
-        let id = self
-            .store
-            .create_token(&site.key, role, &ApiToken::hash(token.expose()), 0)
-            .await
-            .unwrap();
-        (token.expose().to_owned(), id)
+        create_token(&self.store, site, role).await
     }
 
     async fn login_response(&self, email: &str, password: &str) -> reqwest::Response {

@@ -1,16 +1,16 @@
 //! The HTTP API at its boundary: a real server on a free port, a fresh SQLite file per test.
 
-use collector::access::{ApiToken, Role};
+#[path = "support/app.rs"]
+mod app;
+
+use app::{error_of, ingest_request, submission, Harness, SHOP};
+use collector::access::Role;
 use collector::assets::Assets;
-use collector::clock::ManualClock;
-use collector::store::{self, Site, Store};
-use collector::AppState;
+use collector::store::{Site, Store};
 use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, ETAG, IF_NONE_MATCH, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-const SHOP: &str = "http://shop.test";
 
 struct TestApp {
     base: String,
@@ -27,47 +27,22 @@ impl TestApp {
     }
 
     async fn spawn_with(assets: Assets) -> Self {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("debug")
-                .try_init();
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
-        let store = store::open(&url).await.unwrap();
-        let site = store
-            .create_site("Test Shop", &[SHOP.into()], 0)
-            .await
-            .unwrap();
-        let token = ApiToken::generate();
-        store
-            .create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0)
-            .await
-            .unwrap();
-        let state = AppState::new(store.clone())
-            .with_clock(Arc::new(ManualClock::at(1_795_000_000_000)))
-            .with_assets(assets);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        let harness = Harness::new().await.assets(assets);
+        let site = harness.site("Test Shop", &[SHOP]).await;
+        let token = harness.token(&site, Role::Viewer).await;
+        let served = harness.serve().await;
         Self {
-            base,
-            client: reqwest::Client::new(),
-            store,
+            base: served.base,
+            client: served.client,
+            store: served.store,
             site,
-            token: token.expose().to_owned(),
-            _dir: dir,
+            token,
+            _dir: served.dir,
         }
     }
 
     fn submission(&self, score: i64) -> Value {
-        json!({
-            "id": uuid(),
-            "site_key": self.site.key,
-            "survey_id": "nps",
-            "answers": [{"type": "nps", "question_id": "q1", "score": score}],
-            "page_url": "http://shop.test/cart"
-        })
+        submission(&self.site, score, "http://shop.test/cart")
     }
 
     async fn post_raw(
@@ -75,15 +50,10 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         origin: Option<&str>,
     ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(format!("{}/api/v1/responses", self.base))
-            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
-            .body(body);
-        if let Some(o) = origin {
-            req = req.header(ORIGIN, o);
-        }
-        req.send().await.unwrap()
+        ingest_request(&self.client, &self.base, body, origin)
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn post(&self, body: &Value) -> reqwest::Response {
@@ -116,24 +86,6 @@ impl TestApp {
             .status()
             == StatusCode::OK
     }
-}
-
-fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
-    let status = response.status();
-    let body: Value = response.json().await.expect("errors are JSON");
-    let code = body["error"]["code"]
-        .as_str()
-        .expect("an error code")
-        .to_owned();
-    let message = body["error"]["message"]
-        .as_str()
-        .expect("an error message")
-        .to_owned();
-    (status, code, message)
 }
 
 #[tokio::test]

@@ -2,17 +2,18 @@
 //! absence of client addresses from the database. A real server on a free port, a fresh SQLite
 //! file and a `ManualClock` per test.
 
+#[path = "support/app.rs"]
+mod app;
+
+use app::{ingest_request, submission, Harness, SHOP};
 use collector::clock::ManualClock;
 use collector::http::{Limits, Rate};
-use collector::store::{self, Site, Store};
-use collector::AppState;
-use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, ORIGIN, RETRY_AFTER};
+use collector::store::{Site, Store};
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
 use std::sync::Arc;
-
-const SHOP: &str = "http://shop.test";
 
 /// Limits that no test reaches unless it means to.
 const UNLIMITED: Rate = Rate {
@@ -32,53 +33,26 @@ struct TestApp {
 
 impl TestApp {
     async fn spawn(limits: Limits) -> Self {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("debug")
-                .try_init();
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
-        let store = store::open(&database_url).await.unwrap();
-        let site = store
-            .create_site("Test Shop", &[SHOP.into()], 0)
-            .await
-            .unwrap();
-        let clock = ManualClock::at(1_795_000_000_000);
-        let state = AppState::new(store.clone())
-            .with_clock(Arc::new(clock.clone()))
-            .with_assets(collector::assets::Assets::from_files(&[], &[]))
-            .with_limits(limits);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        let harness = Harness::new().await.limits(limits);
+        let site = harness.site("Test Shop", &[SHOP]).await;
+        let served = harness.serve().await;
         Self {
-            base,
-            client: reqwest::Client::new(),
-            store,
-            clock,
+            base: served.base,
+            client: served.client,
+            store: served.store,
+            clock: served.clock,
             site,
-            database_url,
-            dir,
+            database_url: served.database_url,
+            dir: served.dir,
         }
     }
 
     fn submission(&self) -> Value {
-        json!({
-            "id": uuid::Uuid::new_v4().to_string(),
-            "site_key": self.site.key,
-            "survey_id": "nps",
-            "answers": [{"type": "nps", "question_id": "q1", "score": 8}],
-            "page_url": "http://shop.test/cart"
-        })
+        submission(&self.site, 8, "http://shop.test/cart")
     }
 
     async fn post(&self, body: &Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}/api/v1/responses", self.base))
-            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
-            .header(ORIGIN, SHOP)
-            .body(body.to_string())
+        ingest_request(&self.client, &self.base, body.to_string(), Some(SHOP))
             .send()
             .await
             .unwrap()

@@ -3,16 +3,18 @@
 //! erasure on a data-subject request and its export. A real server on a free port, a fresh
 //! SQLite file and a `ManualClock` per test.
 
-use collector::access::{ApiToken, Role};
+#[path = "support/app.rs"]
+mod app;
+
+use app::{create_token, ingest_request, submission, Harness, SHOP};
+use collector::access::Role;
 use collector::clock::ManualClock;
 use collector::store::{self, Site, Store, DAY_MS};
-use collector::AppState;
-use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, CONTENT_TYPE, ORIGIN, USER_AGENT};
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, CONTENT_TYPE, USER_AGENT};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const SHOP: &str = "http://shop.test";
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 /// 2026-11-18T11:06:40Z: the middle of a UTC day.
@@ -33,75 +35,34 @@ struct TestApp {
 
 impl TestApp {
     async fn spawn() -> Self {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("debug")
-                .try_init();
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hark.db").display());
-        let store = store::open(&url).await.unwrap();
-        let site = store
-            .create_site("Test Shop", &[SHOP.into()], 0)
-            .await
-            .unwrap();
-        let other = store
-            .create_site("Other Shop", &[SHOP.into()], 0)
-            .await
-            .unwrap();
-        let clock = ManualClock::at(NOON);
-        let state = AppState::new(store.clone())
-            .with_clock(Arc::new(clock.clone()))
-            .with_assets(collector::assets::Assets::from_files(&[], &[]));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(collector::serve(listener, state, std::future::pending()));
-        let token = |role| {
-            let store = store.clone();
-            let key = site.key.clone();
-            async move {
-                let token = ApiToken::generate();
-                store
-                    .create_token(&key, role, &ApiToken::hash(token.expose()), 0)
-                    .await
-                    .unwrap();
-                token.expose().to_owned()
-            }
-        };
-        let admin = token(Role::Admin).await;
-        let viewer = token(Role::Viewer).await;
+        let harness = Harness::new().await.clock_at(NOON);
+        let site = harness.site("Test Shop", &[SHOP]).await;
+        let other = harness.site("Other Shop", &[SHOP]).await;
+        let served = harness.serve().await;
+        let admin = create_token(&served.store, &site, Role::Admin).await.0;
+        let viewer = create_token(&served.store, &site, Role::Viewer).await.0;
         Self {
-            base,
-            client: reqwest::Client::new(),
-            store,
-            clock,
+            base: served.base,
+            client: served.client,
+            store: served.store,
+            clock: served.clock,
             site,
             other,
             admin,
             viewer,
-            _dir: dir,
+            _dir: served.dir,
         }
     }
 
     fn submission(&self, site: &Site, page_url: &str) -> Value {
-        json!({
-            "id": uuid::Uuid::new_v4().to_string(),
-            "site_key": site.key,
-            "survey_id": "nps",
-            "answers": [{"type": "nps", "question_id": "q1", "score": 9}],
-            "page_url": page_url,
-        })
+        submission(site, 9, page_url)
     }
 
     /// Posts an answer as a browser with `user_agent` would; returns its status.
     async fn post(&self, body: &Value, user_agent: &str) -> StatusCode {
-        self.client
-            .post(format!("{}/api/v1/responses", self.base))
-            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
-            .header(ORIGIN, SHOP)
+        ingest_request(&self.client, &self.base, body.to_string(), Some(SHOP))
             .header(USER_AGENT, user_agent)
             .header(ACCEPT_LANGUAGE, "de-CH, de;q=0.9, en;q=0.8")
-            .body(body.to_string())
             .send()
             .await
             .unwrap()
@@ -138,12 +99,7 @@ impl TestApp {
         if site.key == self.site.key {
             return self.admin.clone();
         }
-        let token = ApiToken::generate();
-        self.store
-            .create_token(&site.key, Role::Admin, &ApiToken::hash(token.expose()), 0)
-            .await
-            .unwrap();
-        token.expose().to_owned()
+        create_token(&self.store, site, Role::Admin).await.0
     }
 
     async fn erase(&self, token: &str, site: &Site, who: Value) -> reqwest::Response {

@@ -1,0 +1,171 @@
+//! The harness the HTTP tests share: a fresh SQLite file, a `ManualClock` and a real server on a
+//! free port. Each test binary uses a subset of it.
+#![allow(dead_code)]
+
+use collector::access::{ApiToken, Role};
+use collector::assets::Assets;
+use collector::clock::ManualClock;
+use collector::http::Limits;
+use collector::store::{self, Site, Store};
+use collector::AppState;
+use reqwest::header::{CONTENT_TYPE, ORIGIN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub(super) const SHOP: &str = "http://shop.test";
+/// Where every test's clock starts unless it says otherwise.
+pub(super) const START_MS: i64 = 1_795_000_000_000;
+
+/// A store in a fresh SQLite file, and how the server on it will be configured.
+pub(super) struct Harness {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) database_url: String,
+    pub(super) dir: tempfile::TempDir,
+    clock_at: i64,
+    assets: Option<Assets>,
+    limits: Option<Limits>,
+    secure_cookies: Option<bool>,
+}
+
+/// A running server and what the tests reach it through.
+pub(super) struct Served {
+    pub(super) base: String,
+    pub(super) client: reqwest::Client,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) clock: ManualClock,
+    pub(super) database_url: String,
+    pub(super) dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub(super) async fn new() -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("debug")
+                .try_init();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
+        let store = store::open(&database_url).await.unwrap();
+        Self {
+            store,
+            database_url,
+            dir,
+            clock_at: START_MS,
+            assets: None,
+            limits: None,
+            secure_cookies: None,
+        }
+    }
+
+    pub(super) fn clock_at(mut self, ms: i64) -> Self {
+        self.clock_at = ms;
+        self
+    }
+
+    pub(super) fn assets(mut self, assets: Assets) -> Self {
+        self.assets = Some(assets);
+        self
+    }
+
+    pub(super) fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    pub(super) fn secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = Some(secure);
+        self
+    }
+
+    pub(super) async fn site(&self, name: &str, origins: &[&str]) -> Site {
+        let origins: Vec<String> = origins.iter().map(|o| (*o).to_owned()).collect();
+        self.store.create_site(name, &origins, 0).await.unwrap()
+    }
+
+    pub(super) async fn token(&self, site: &Site, role: Role) -> String {
+        create_token(&self.store, site, role).await.0
+    }
+
+    pub(super) async fn serve(self) -> Served {
+        let clock = ManualClock::at(self.clock_at);
+        let mut state = AppState::new(self.store.clone())
+            .with_clock(Arc::new(clock.clone()))
+            .with_assets(self.assets.unwrap_or_else(|| Assets::from_files(&[], &[])));
+        if let Some(limits) = self.limits {
+            state = state.with_limits(limits);
+        }
+        if let Some(secure) = self.secure_cookies {
+            state = state.with_secure_cookies(secure);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+        Served {
+            base,
+            client: reqwest::Client::new(),
+            store: self.store,
+            clock,
+            database_url: self.database_url,
+            dir: self.dir,
+        }
+    }
+}
+
+/// A new API token with `role` on `site`, and its id.
+pub(super) async fn create_token(store: &Arc<dyn Store>, site: &Site, role: Role) -> (String, i64) {
+    let token = ApiToken::generate();
+    let id = store
+        .create_token(&site.key, role, &ApiToken::hash(token.expose()), 0)
+        .await
+        .unwrap();
+    (token.expose().to_owned(), id)
+}
+
+pub(super) fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// An NPS answer to the `nps` survey on `site`.
+pub(super) fn submission(site: &Site, score: i64, page_url: &str) -> Value {
+    json!({
+        "id": uuid(),
+        "site_key": site.key,
+        "survey_id": "nps",
+        "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+        "page_url": page_url,
+    })
+}
+
+/// A widget-style post of `body` to the ingest route, from `origin` if any.
+pub(super) fn ingest_request(
+    client: &reqwest::Client,
+    base: &str,
+    body: impl Into<reqwest::Body>,
+    origin: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut req = client
+        .post(format!("{base}/api/v1/responses"))
+        .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .body(body);
+    if let Some(o) = origin {
+        req = req.header(ORIGIN, o);
+    }
+    req
+}
+
+/// Status, error code and message of an error answer.
+pub(super) async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("errors are JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("an error code")
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("an error message")
+        .to_owned();
+    (status, code, message)
+}
