@@ -203,7 +203,7 @@ async fn create_token(
     body: Result<Json<NewToken>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let grant = caller.on_site(&site_key, Role::Admin)?;
-    let Json(NewToken { role }) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Json(NewToken { role }) = body?;
     let role: Role = role.parse().map_err(ApiError::Invalid)?;
     if !grant.role.at_least(role) {
         return Err(ApiError::Forbidden(format!(
@@ -298,7 +298,7 @@ async fn audit(
     Path(site_key): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Admin)?;
     let key = grant.site.key.clone();
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
@@ -332,7 +332,7 @@ async fn responses(
     Path(site_key): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ResponseList>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let key: SiteKey = grant.site.key.clone();

@@ -49,7 +49,7 @@ async fn update_site(
     body: Result<Json<SiteUpdate>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let grant = caller.on_site(&site_key, Role::Admin)?;
-    let Json(update) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Json(update) = body?;
     let key = grant.site.key.clone();
     if let Some(days) = update.retention_days {
         if days.is_some_and(|d| d == 0 || d > MAX_RETENTION_DAYS) {
@@ -89,7 +89,7 @@ async fn erase(
     body: Result<Json<ErasureRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let grant = caller.on_site(&site_key, Role::Admin)?;
-    let Json(request) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Json(request) = body?;
     let key = grant.site.key.clone();
     let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let (who, label) = match (
@@ -140,7 +140,7 @@ async fn export(
     Path(site_key): Path<String>,
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let format: Format = q
         .format

@@ -94,7 +94,7 @@ async fn login(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(Login { email, password }) = body.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let Json(Login { email, password }) = body?;
     let now = state.clock.now_ms();
     // An address that cannot be an e-mail is just a wrong one, counted under its own text.
     let email_key = match Email::parse(&email) {
