@@ -10,12 +10,14 @@ use shared::{Answer, SiteKey};
 pub const PAGE: u32 = 1000;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 13] = [
     "id",
     "received_at",
     "survey_id",
     "question_id",
+    "type",
     "score",
+    "answer",
     "page_url",
     "page_path",
     "device",
@@ -75,17 +77,15 @@ impl Format {
                     let received_at = rfc3339(r.received_at);
                     let e = &r.enrichment;
                     for answer in &r.answers {
-                        let (question, score) = match answer {
-                            Answer::Nps { question_id, score } => {
-                                (question_id.as_str(), score.get().to_string())
-                            }
-                        };
+                        let score = answer.score().map(|s| s.to_string()).unwrap_or_default();
                         w.write_record([
                             r.id.to_string().as_str(),
                             &received_at,
                             &r.survey_key,
-                            question,
+                            answer.question_id().as_str(),
+                            answer.name(),
                             &score,
+                            &answer_text(answer),
                             r.page_url.as_deref().unwrap_or_default(),
                             e.page_path.as_deref().unwrap_or_default(),
                             e.device.as_deref().unwrap_or_default(),
@@ -146,5 +146,23 @@ pub async fn next_page(
             Ok(Some(rows))
         }
         None => Ok(None),
+    }
+}
+
+/// The non-numeric part of an answer, as one CSV cell: a text answer's text, or a choice's
+/// chosen option indices separated by `;`, then `other: …` when the visitor wrote one.
+fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Text { text, .. } => text.clone(),
+        Answer::Choice {
+            selected, other, ..
+        } => {
+            let mut cell: Vec<String> = selected.iter().map(u16::to_string).collect();
+            if let Some(other) = other {
+                cell.push(format!("other: {other}"));
+            }
+            cell.join(";")
+        }
+        _ => String::new(),
     }
 }

@@ -418,19 +418,19 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,received_at,survey_id,question_id,score,page_url,page_path,device,browser,locale,user_id"
+        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id"
     );
     assert_eq!(
         lines[1],
         format!(
-            "{},2026-11-18T11:06:40.000Z,nps,q1,9,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\"",
+            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\"",
             first["id"].as_str().unwrap()
         )
     );
     assert_eq!(
         lines[2],
         format!(
-            "{},2026-11-18T11:06:41.000Z,nps,q1,9,http://shop.test/,/,mobile,Safari,de-CH,",
+            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,",
             second["id"].as_str().unwrap()
         )
     );

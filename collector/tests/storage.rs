@@ -9,8 +9,8 @@ use collector::store::{
     StoreError, Stored, StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
-    Answer, Frequency, NpsScore, Question, QuestionId, ResponseId, ResponseSubmission, SiteKey,
-    Survey, SurveyId, Trigger,
+    Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
+    ResponseSubmission, SiteKey, Survey, SurveyId, Trigger,
 };
 use sqlx::Connection as _;
 use std::sync::Arc;
@@ -100,10 +100,15 @@ async fn a_new_site_has_its_origins_and_the_default_survey(store: Arc<dyn Store>
     assert_eq!(surveys.len(), 1, "{surveys:?}");
     let survey = &surveys[0];
     assert_eq!(survey.id.as_str(), "nps");
-    assert_eq!(survey.trigger, Trigger::PageView);
+    assert_eq!(survey.trigger, Trigger::page_view());
     assert_eq!(survey.frequency, Frequency::Once);
     match survey.questions.as_slice() {
-        [Question::Nps { id, prompt }] => {
+        [Question {
+            id,
+            prompt,
+            kind: QuestionKind::Nps,
+            ..
+        }] => {
             assert_eq!(id.as_str(), "q1");
             assert!(prompt.contains("Corner Shop"), "{prompt}");
         }
@@ -911,6 +916,7 @@ fn submission(site: &SiteKey, id: uuid::Uuid, score: i64) -> ResponseSubmission 
         id: ResponseId::from_uuid(id),
         site_key: site.clone(),
         survey_id: SurveyId::parse("nps").unwrap(),
+        survey_version: None,
         answers: vec![Answer::Nps {
             question_id: QuestionId::parse("q1").unwrap(),
             score: NpsScore::new(score).unwrap(),
@@ -932,16 +938,14 @@ fn stored(answer: &ResponseSubmission, at: i64) -> StoredResponse {
 }
 
 fn survey(key: &str) -> Survey {
-    Survey {
-        id: SurveyId::parse(key).unwrap(),
-        name: format!("Survey {key}"),
-        trigger: Trigger::PageView,
-        frequency: Frequency::Once,
-        questions: vec![Question::Nps {
-            id: QuestionId::parse("q1").unwrap(),
-            prompt: "Would you recommend us?".to_owned(),
-        }],
-    }
+    serde_json::from_value(serde_json::json!({
+        "id": key,
+        "name": format!("Survey {key}"),
+        "trigger": {"type": "page_view"},
+        "frequency": {"type": "once"},
+        "questions": [{"id": "q1", "type": "nps", "prompt": "Would you recommend us?"}]
+    }))
+    .unwrap()
 }
 
 /// A fresh, migrated database of one engine, and the store on it.

@@ -143,7 +143,8 @@ fn ResponseRow(response: StoredResponse) -> impl IntoView {
 
 /// The NPS answers among `answers`.
 fn scores(answers: &[Answer]) -> impl Iterator<Item = NpsScore> + '_ {
-    answers.iter().map(|a| match a {
-        Answer::Nps { score, .. } => *score,
+    answers.iter().filter_map(|a| match a {
+        Answer::Nps { score, .. } => Some(*score),
+        _ => None,
     })
 }

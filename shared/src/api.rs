@@ -1,7 +1,7 @@
 //! Shapes of the HTTP API that are not domain values: errors, acknowledgements, admin listings.
 
+use crate::answer::Answer;
 use crate::ids::{ResponseId, SiteKey, SurveyId};
-use crate::survey::Answer;
 use serde::{Deserialize, Serialize};
 
 /// Every error the collector returns: `{"error": {"code": "...", "message": "..."}}`.

@@ -21,7 +21,7 @@ impl fmt::Display for IdError {
 
 impl std::error::Error for IdError {}
 
-fn is_token(s: &str) -> bool {
+pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()

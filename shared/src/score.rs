@@ -1,6 +1,6 @@
 //! Scoring: pure functions over answers.
 
-use crate::survey::NpsScore;
+use crate::answer::NpsScore;
 use serde::{Deserialize, Serialize};
 
 /// The Net Promoter Score of a set of answers.

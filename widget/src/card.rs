@@ -77,13 +77,10 @@ pub(crate) fn survey_card(
     let mut asked = Vec::new();
     let mut scores = Vec::new();
     for question in survey.questions {
-        match question {
-            Question::Nps { id, prompt } => {
-                let score = ScoreSignal::new();
-                scores.push((id, score.clone()));
-                asked.push((prompt, score));
-            }
-        }
+        let Question { id, prompt, .. } = question;
+        let score = ScoreSignal::new();
+        scores.push((id, score.clone()));
+        asked.push((prompt, score));
     }
     let unanswered = {
         let scores = scores.clone();

@@ -1,7 +1,7 @@
 //! Delivering an answered survey to the collector.
 
 use js_sys::{Object, Promise, Reflect, JSON};
-use shared::survey::MAX_PAGE_URL;
+use shared::MAX_PAGE_URL;
 use shared::{Answer, ResponseId, ResponseSubmission, SiteKey, SurveyId};
 use std::future::Future;
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,6 +39,7 @@ impl Collector {
             id: self.response_id,
             site_key: self.site_key.clone(),
             survey_id,
+            survey_version: None,
             answers,
             page_url: page_url(),
         };
@@ -86,6 +87,7 @@ pub(crate) fn to_json(submission: &ResponseSubmission) -> String {
                 json.push(char::from(b'0' + score % 10));
                 json.push('}');
             }
+            _ => {}
         }
     }
     json.push(']');
@@ -173,6 +175,7 @@ mod tests {
                     id: ResponseId::from_uuid(random_uuid().unwrap()),
                     site_key: SiteKey::parse("demo").unwrap(),
                     survey_id: SurveyId::parse("nps_1").unwrap(),
+                    survey_version: None,
                     answers,
                     page_url: page_url.clone(),
                 };

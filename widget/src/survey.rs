@@ -9,7 +9,7 @@
 //! as serde would refuse it.
 
 use js_sys::{Array, Reflect, JSON};
-use shared::{Frequency, Question, QuestionId, Survey, SurveyId, Trigger};
+use shared::{Frequency, Question, QuestionId, QuestionKind, Survey, SurveyId, Trigger};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parses the `shared::Survey` JSON the loader took from the site's config. On failure, names
@@ -26,18 +26,27 @@ pub(crate) fn parse(json: &str) -> Result<Survey, &'static str> {
     let mut parsed = Vec::new();
     for q in questions.unchecked_into::<Array>().iter() {
         parsed.push(match string(&q, "type")?.as_str() {
-            "nps" => Question::Nps {
+            "nps" => Question {
                 id: QuestionId::parse(string(&q, "id")?).map_err(|_| "id")?,
                 prompt: string(&q, "prompt")?,
+                kind: QuestionKind::Nps,
+                optional: false,
+                low: None,
+                high: None,
+                branches: Vec::new(),
+                next: None,
             },
             _ => return Err("type"),
         });
     }
     Ok(Survey {
         id: SurveyId::parse(string(&survey, "id")?).map_err(|_| "id")?,
+        version: 0,
+        thank_you: None,
+        translations: Default::default(),
         name: string(&survey, "name")?,
         trigger: match tag(&survey, "trigger")?.as_str() {
-            "page_view" => Trigger::PageView,
+            "page_view" => Trigger::page_view(),
             _ => return Err("trigger"),
         },
         frequency: match tag(&survey, "frequency")?.as_str() {

@@ -1,13 +1,21 @@
 //! `GET /api/v1/sites/{site_key}/config`: what the loader needs to decide whether a survey is due.
 
 use super::{cors, ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::{SiteConfig, SiteKey};
+use shared::{i18n, SiteConfig, SiteKey, SiteSettings};
+
+#[derive(Debug, Deserialize)]
+struct ConfigQuery {
+    /// The visitor's language (`data-lang` or the browser's), e.g. `de-AT`.
+    #[serde(default)]
+    lang: Option<String>,
+}
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route(
@@ -20,6 +28,7 @@ pub(crate) fn router() -> Router<AppState> {
 async fn config(
     State(state): State<AppState>,
     Path(site_key): Path<String>,
+    Query(query): Query<ConfigQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = SiteKey::parse(site_key).map_err(|_| ApiError::UnknownSite)?;
@@ -32,8 +41,37 @@ async fn config(
             )));
         }
     }
+    // A survey translated into the requested language speaks it, even one without built-in
+    // words (which then fall back to English); otherwise the nearest built-in language.
+    let requested = query
+        .lang
+        .as_deref()
+        .map(|l| l.replace('_', "-"))
+        .filter(|l| i18n::is_lang(&l.to_ascii_lowercase()));
+    let surveys = state.store.active_surveys(&key).await?;
+    let lang = match requested {
+        Some(l) => {
+            let l = l.to_ascii_lowercase();
+            let primary = l.split('-').next().unwrap_or_default().to_owned();
+            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
+                l
+            } else if surveys
+                .iter()
+                .any(|s| s.translations.contains_key(&primary))
+            {
+                primary
+            } else {
+                i18n::pick(&l).to_owned()
+            }
+        }
+        None => "en".to_owned(),
+    };
     let config = SiteConfig {
-        surveys: state.store.active_surveys(&key).await?,
+        surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),
+        strings: i18n::strings(&lang),
+        dir: if i18n::is_rtl(&lang) { "rtl" } else { "ltr" }.to_owned(),
+        lang,
+        settings: SiteSettings::default(),
         site_key: key,
     };
     let body = serde_json::to_vec(&config).map_err(|e| ApiError::Internal(e.into()))?;

@@ -323,18 +323,27 @@ pub async fn open(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
 
 /// The survey every new site starts with.
 pub(crate) fn default_survey(site_name: &str) -> Survey {
-    use shared::{Frequency, Question, QuestionId, SurveyId, Trigger};
+    use shared::{Frequency, Question, QuestionId, QuestionKind, SurveyId, Trigger};
     Survey {
         id: SurveyId::parse("nps").expect("a valid id"),
+        version: 1,
         name: "Net Promoter Score".into(),
-        trigger: Trigger::PageView,
+        trigger: Trigger::page_view(),
         frequency: Frequency::Once,
-        questions: vec![Question::Nps {
+        questions: vec![Question {
             id: QuestionId::parse("q1").expect("a valid id"),
             prompt: format!(
                 "How likely are you to recommend {site_name} to a friend or colleague?"
             ),
+            kind: QuestionKind::Nps,
+            optional: false,
+            low: None,
+            high: None,
+            branches: Vec::new(),
+            next: None,
         }],
+        thank_you: None,
+        translations: Default::default(),
     }
 }
 

@@ -1,0 +1,154 @@
+//! How a site looks and behaves in the widget, and the config the loader fetches.
+
+use crate::i18n::Strings;
+use crate::ids::{SiteKey, SurveyId};
+use crate::survey::{Invalid, Survey, MAX_LABEL};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeMode {
+    Light,
+    Dark,
+    /// Follows the visitor's `prefers-color-scheme`.
+    #[default]
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    #[default]
+    BottomRight,
+    BottomLeft,
+}
+
+/// The widget's look on one site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Theme {
+    /// The brand colour, `#rrggbb`: chosen answers, buttons and focus rings.
+    #[serde(default = "default_brand")]
+    pub brand: String,
+    #[serde(default)]
+    pub mode: ThemeMode,
+    #[serde(default)]
+    pub position: Position,
+    /// Corner radius in pixels, 0 to 24.
+    #[serde(default = "default_radius")]
+    pub radius: u8,
+}
+
+fn default_brand() -> String {
+    "#0969da".into()
+}
+
+fn default_radius() -> u8 {
+    12
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self {
+            brand: default_brand(),
+            mode: ThemeMode::default(),
+            position: Position::default(),
+            radius: default_radius(),
+        }
+    }
+}
+
+/// The always-available "Feedback" tab and its menu.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Launcher {
+    /// The tab's text (the built-in "Feedback" in the visitor's language when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The survey "Rate us" opens; without one the menu offers only reports and suggestions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyId>,
+}
+
+/// What an admin sets for a site's widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSettings {
+    #[serde(default)]
+    pub theme: Theme,
+    /// The launcher tab, or none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher: Option<Launcher>,
+    /// What a complaint can be about, in the site's words.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Days after any survey was shown before another may be (0: no cooldown).
+    #[serde(default = "default_cooldown")]
+    pub cooldown_days: u16,
+}
+
+fn default_cooldown() -> u16 {
+    1
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            theme: Theme::default(),
+            launcher: Some(Launcher::default()),
+            categories: [
+                "Order or delivery",
+                "Payment",
+                "Website",
+                "Product",
+                "Other",
+            ]
+            .map(String::from)
+            .to_vec(),
+            cooldown_days: default_cooldown(),
+        }
+    }
+}
+
+impl SiteSettings {
+    pub fn check(&self) -> Result<(), Invalid> {
+        let fail = |why: &'static str| Err(Invalid::new(why));
+        let b = self.theme.brand.as_bytes();
+        if b.len() != 7 || b[0] != b'#' || !b[1..].iter().all(u8::is_ascii_hexdigit) {
+            return fail("the brand colour is #rrggbb");
+        }
+        if self.theme.radius > 24 {
+            return fail("the corner radius is 0 to 24 pixels");
+        }
+        if let Some(label) = self.launcher.as_ref().and_then(|l| l.label.as_ref()) {
+            if label.trim().is_empty() || label.chars().count() > 40 {
+                return fail("the launcher's label is 1 to 40 characters");
+            }
+        }
+        if self.categories.len() > 30
+            || self
+                .categories
+                .iter()
+                .any(|c| c.trim().is_empty() || c.len() > MAX_LABEL)
+        {
+            return fail("up to 30 categories of 1 to 500 bytes");
+        }
+        if self.cooldown_days > 365 {
+            return fail("cooldown_days is 0 to 365");
+        }
+        Ok(())
+    }
+}
+
+/// What `GET /api/v1/sites/{site_key}/config?lang=…` returns: everything the loader and the
+/// widget need, in one language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteConfig {
+    pub site_key: SiteKey,
+    /// The language of `strings` and of the surveys' texts.
+    pub lang: String,
+    /// `"ltr"` or `"rtl"`.
+    pub dir: String,
+    pub strings: Strings,
+    #[serde(flatten)]
+    pub settings: SiteSettings,
+    /// The active surveys, translated into `lang` where they have a translation.
+    pub surveys: Vec<Survey>,
+}
