@@ -140,10 +140,12 @@ enum Route {
     SetRetention,
     Erase,
     Export,
+    ReadSettings,
+    ChangeSettings,
 }
 
 impl Route {
-    const ALL: [Route; 7] = [
+    const ALL: [Route; 9] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -151,12 +153,15 @@ impl Route {
         Route::SetRetention,
         Route::Erase,
         Route::Export,
+        Route::ReadSettings,
+        Route::ChangeSettings,
     ];
 
     fn least_role(self) -> Role {
         match self {
-            Route::ListResponses | Route::Export => Role::Viewer,
-            Route::CreateToken
+            Route::ListResponses | Route::Export | Route::ReadSettings => Role::Viewer,
+            Route::ChangeSettings
+            | Route::CreateToken
             | Route::RevokeToken
             | Route::ReadAudit
             | Route::SetRetention
@@ -205,6 +210,16 @@ impl Route {
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/export?format=csv"),
                 None,
+            ),
+            Route::ReadSettings => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/settings"),
+                None,
+            ),
+            Route::ChangeSettings => (
+                Method::PATCH,
+                format!("/api/v1/admin/sites/{key}/settings"),
+                Some(json!({ "cooldown_days": 3 })),
             ),
         };
         app.request(method, &path, body, credentials).await.status()
@@ -255,7 +270,7 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * (1 + 8));
+    assert_eq!(checked, Route::ALL.len() * 2 * (1 + 8));
     assert!(
         wrong.is_empty(),
         "{} of {checked}:\n{}",

@@ -70,6 +70,7 @@ on_every_engine! {
         a_batch_gives_each_answer_its_own_outcome_in_one_transaction,
         concurrent_submissions_through_the_group_commit_share_batches,
         a_replay_through_the_group_commit_is_stored_once,
+        a_site_starts_with_the_default_settings_and_keeps_what_is_set,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -896,6 +897,32 @@ async fn erasure_removes_one_respondents_answers_on_one_site(store: Arc<dyn Stor
         2
     );
     assert!(left(site.key.clone()).await.is_empty());
+}
+
+async fn a_site_starts_with_the_default_settings_and_keeps_what_is_set(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    assert_eq!(
+        store.site_settings(&site.key).await.unwrap(),
+        Some(shared::SiteSettings::default())
+    );
+    let mut settings = shared::SiteSettings::default();
+    settings.theme.brand = "#112233".into();
+    settings.launcher = None;
+    settings.categories = vec!["Billing".into()];
+    settings.cooldown_days = 0;
+    assert!(store.set_site_settings(&site.key, &settings).await.unwrap());
+    assert_eq!(
+        store.site_settings(&site.key).await.unwrap(),
+        Some(settings.clone())
+    );
+    assert_eq!(
+        store.site_settings(&other.key).await.unwrap(),
+        Some(shared::SiteSettings::default())
+    );
+    let unknown = SiteKey::parse("nope").unwrap();
+    assert_eq!(store.site_settings(&unknown).await.unwrap(), None);
+    assert!(!store.set_site_settings(&unknown, &settings).await.unwrap());
 }
 
 fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {

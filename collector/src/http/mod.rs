@@ -10,6 +10,7 @@ mod lifecycle;
 mod limits;
 mod metrics;
 mod session;
+mod settings;
 mod site_config;
 
 pub use error::ApiError;
@@ -101,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(lifecycle::router())
         .merge(session::router())
+        .merge(settings::router())
         .merge(health::router())
         .merge(metrics::router())
         // Assets are compressed ahead of time; this compresses the JSON answers.

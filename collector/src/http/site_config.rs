@@ -8,7 +8,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::{i18n, SiteConfig, SiteKey, SiteSettings};
+use shared::{i18n, SiteConfig, SiteKey};
 
 #[derive(Debug, Deserialize)]
 struct ConfigQuery {
@@ -49,6 +49,11 @@ async fn config(
         .map(|l| l.replace('_', "-"))
         .filter(|l| i18n::is_lang(&l.to_ascii_lowercase()));
     let surveys = state.store.active_surveys(&key).await?;
+    let settings = state
+        .store
+        .site_settings(&key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
     let lang = match requested {
         Some(l) => {
             let l = l.to_ascii_lowercase();
@@ -71,7 +76,7 @@ async fn config(
         strings: i18n::strings(&lang),
         dir: if i18n::is_rtl(&lang) { "rtl" } else { "ltr" }.to_owned(),
         lang,
-        settings: SiteSettings::default(),
+        settings,
         site_key: key,
     };
     let body = serde_json::to_vec(&config).map_err(|e| ApiError::Internal(e.into()))?;
