@@ -142,10 +142,11 @@ enum Route {
     Export,
     ReadSettings,
     ChangeSettings,
+    ListComplaints,
 }
 
 impl Route {
-    const ALL: [Route; 9] = [
+    const ALL: [Route; 10] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -155,11 +156,14 @@ impl Route {
         Route::Export,
         Route::ReadSettings,
         Route::ChangeSettings,
+        Route::ListComplaints,
     ];
 
     fn least_role(self) -> Role {
         match self {
-            Route::ListResponses | Route::Export | Route::ReadSettings => Role::Viewer,
+            Route::ListResponses | Route::Export | Route::ReadSettings | Route::ListComplaints => {
+                Role::Viewer
+            }
             Route::ChangeSettings
             | Route::CreateToken
             | Route::RevokeToken
@@ -220,6 +224,11 @@ impl Route {
                 Method::PATCH,
                 format!("/api/v1/admin/sites/{key}/settings"),
                 Some(json!({ "cooldown_days": 3 })),
+            ),
+            Route::ListComplaints => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/complaints"),
+                None,
             ),
         };
         app.request(method, &path, body, credentials).await.status()

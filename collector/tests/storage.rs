@@ -5,8 +5,8 @@
 
 use collector::access::Role;
 use collector::store::{
-    self, AuditEntry, Enrichment, Grant, GroupCommit, NewResponse, Respondent, SessionUser, Store,
-    StoreError, Stored, StoredResponse, TokenRecord, DAY_MS,
+    self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
+    SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
@@ -71,6 +71,8 @@ on_every_engine! {
         concurrent_submissions_through_the_group_commit_share_batches,
         a_replay_through_the_group_commit_is_stored_once,
         a_site_starts_with_the_default_settings_and_keeps_what_is_set,
+        a_complaint_is_stored_once_open_and_listed_newest_first,
+        erasure_and_retention_remove_complaints_too,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -925,6 +927,137 @@ async fn a_site_starts_with_the_default_settings_and_keeps_what_is_set(store: Ar
     assert!(!store.set_site_settings(&unknown, &settings).await.unwrap());
 }
 
+fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> NewComplaint {
+    let mut body = serde_json::json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "site_key": site,
+        "category": "Payment",
+        "description": "Charged twice",
+        "impact": 4,
+        "page_url": "https://shop.test/checkout",
+    });
+    if let Some(e) = email {
+        body["email"] = e.into();
+        body["contact_consent"] = true.into();
+    }
+    let mut enrichment = who.clone();
+    enrichment.email = None;
+    NewComplaint {
+        complaint: serde_json::from_value(body).unwrap(),
+        enrichment,
+        received_at: at,
+    }
+}
+
+fn stored_complaint(c: &NewComplaint) -> StoredComplaint {
+    StoredComplaint {
+        id: c.complaint.id,
+        status: "open".into(),
+        kind: c.complaint.kind,
+        category: c.complaint.category.clone(),
+        description: c.complaint.description.clone(),
+        impact: c.complaint.impact,
+        email: c.complaint.email.clone(),
+        contact_consent: c.complaint.contact_consent,
+        page_url: c.complaint.page_url.clone(),
+        received_at: c.received_at,
+        enrichment: c.enrichment.clone(),
+    }
+}
+
+async fn a_complaint_is_stored_once_open_and_listed_newest_first(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut who = enrichment("aaaaaaaaaaaaaaaa", Some("u-1"), None);
+    who.attributes = [("plan".to_owned(), "pro".to_owned())].into();
+    let first = complaint(&site.key, Some("ann@example.com"), 100, &who);
+    let mut second = complaint(&site.key, None, 200, &Enrichment::default());
+    second.complaint.kind = shared::ComplaintKind::Suggestion;
+    second.complaint.impact = None;
+    second.complaint.category = None;
+    assert_eq!(
+        store.insert_complaint(&first).await.unwrap(),
+        Stored::Created
+    );
+    assert_eq!(
+        store.insert_complaint(&second).await.unwrap(),
+        Stored::Created
+    );
+    assert_eq!(
+        store.insert_complaint(&first).await.unwrap(),
+        Stored::Replayed
+    );
+    let mut stolen = first.clone();
+    stolen.complaint.site_key = other.key.clone();
+    assert!(matches!(
+        store.insert_complaint(&stolen).await,
+        Err(StoreError::Conflict("complaints.id"))
+    ));
+    assert_eq!(
+        store.complaints(&site.key, 10).await.unwrap(),
+        [stored_complaint(&second), stored_complaint(&first)]
+    );
+    assert_eq!(
+        store.complaints(&site.key, 1).await.unwrap(),
+        [stored_complaint(&second)]
+    );
+    assert!(store.complaints(&other.key, 10).await.unwrap().is_empty());
+}
+
+async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
+    let now = 1_795_000_000_000;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let ann = enrichment("aaaaaaaaaaaaaaaa", Some("u-ann"), Some("ann@example.com"));
+    let bob = enrichment("bbbbbbbbbbbbbbbb", Some("u-bob"), None);
+    let by_email = complaint(
+        &site.key,
+        Some("ann@example.com"),
+        now,
+        &Enrichment::default(),
+    );
+    let by_user = complaint(&site.key, None, now, &ann);
+    let by_visitor = complaint(&site.key, None, now, &bob);
+    for c in [&by_email, &by_user, &by_visitor] {
+        store.insert_complaint(c).await.unwrap();
+    }
+    // An answer by the same e-mail address goes in the same erasure.
+    let answer = submission(&site.key, uuid::Uuid::new_v4(), 5);
+    store.insert_enriched(&answer, &ann, now).await.unwrap();
+    let email = Respondent::Email("ann@example.com".into());
+    assert_eq!(store.erase_respondent(&site.key, &email).await.unwrap(), 2);
+    let user = Respondent::UserId("u-ann".into());
+    assert_eq!(store.erase_respondent(&site.key, &user).await.unwrap(), 1);
+    let visitor = Respondent::Visitor("bbbbbbbbbbbbbbbb".into());
+    assert_eq!(
+        store.erase_respondent(&site.key, &visitor).await.unwrap(),
+        1
+    );
+    assert!(store.complaints(&site.key, 10).await.unwrap().is_empty());
+    assert!(store.responses(&site.key, 10).await.unwrap().is_empty());
+
+    let old = complaint(
+        &site.key,
+        None,
+        now - 7 * DAY_MS - 1,
+        &Enrichment::default(),
+    );
+    let recent = complaint(
+        &site.key,
+        None,
+        now - 7 * DAY_MS + 1,
+        &Enrichment::default(),
+    );
+    store.insert_complaint(&old).await.unwrap();
+    store.insert_complaint(&recent).await.unwrap();
+    assert_eq!(store.purge_expired(now).await.unwrap(), 0, "no window yet");
+    store.set_retention_days(&site.key, Some(7)).await.unwrap();
+    assert_eq!(store.purge_expired(now).await.unwrap(), 1);
+    assert_eq!(
+        store.complaints(&site.key, 10).await.unwrap(),
+        [stored_complaint(&recent)]
+    );
+}
+
 fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {
     Enrichment {
         page_path: Some("/cart".into()),
@@ -934,6 +1067,7 @@ fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enri
         visitor: Some(visitor.into()),
         user_id: user_id.map(Into::into),
         email: email.map(Into::into),
+        attributes: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! no site key, so they pass for any origin that some site allows.
 
 use super::{ApiError, AppState};
+use crate::store::Site;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -59,4 +60,19 @@ pub(crate) async fn preflight(
         HeaderValue::from_static("86400"),
     );
     Ok(response)
+}
+
+/// The origin a public write or read for `site` comes from, if it may: one of the site's
+/// origins. Requests without an `Origin` are refused (the widget's browser always sends one).
+pub(crate) fn check_origin(site: &Site, headers: &HeaderMap) -> Result<String, ApiError> {
+    match request_origin(headers) {
+        Some(o) if site.allows_origin(o) => Ok(o.to_owned()),
+        Some(o) => Err(ApiError::OriginNotAllowed(format!(
+            "site {} does not allow the origin {o}",
+            site.key
+        ))),
+        None => Err(ApiError::OriginNotAllowed(
+            "answers must come with an Origin header".into(),
+        )),
+    }
 }

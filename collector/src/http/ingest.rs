@@ -75,7 +75,7 @@ async fn submit(
 }
 
 /// The drop reason a refusal is counted under; failures of the server itself are not drops.
-fn refusal_reason(e: &ApiError) -> Option<DropReason> {
+pub(super) fn refusal_reason(e: &ApiError) -> Option<DropReason> {
     Some(match e {
         ApiError::Malformed(_) | ApiError::UnsupportedMediaType => DropReason::Malformed,
         ApiError::UnknownSite => DropReason::UnknownSite,
@@ -95,7 +95,7 @@ fn refusal_reason(e: &ApiError) -> Option<DropReason> {
 /// type) and says whether they give a bot away: a filled-in honeypot field, which people never
 /// see, or an answer sent sooner than a person could read the survey. Clients that send neither
 /// (the hosted page, API clients, older widgets) are not judged.
-fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
+pub(super) fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
     let object = value.as_object_mut()?;
     let honeypot = object.remove("hp");
     let dwell_ms = object.remove("dwell_ms");
@@ -173,6 +173,7 @@ fn enrich(
         )),
         user_id,
         email,
+        attributes: Default::default(),
     }
 }
 

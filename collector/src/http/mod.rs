@@ -2,9 +2,11 @@
 
 mod admin;
 mod assets;
+mod complaints;
 mod cors;
 mod error;
 mod health;
+mod identity;
 mod ingest;
 mod lifecycle;
 mod limits;
@@ -99,6 +101,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(site_config::router())
         .merge(ingest::router())
+        .merge(complaints::router())
         .merge(admin::router())
         .merge(lifecycle::router())
         .merge(session::router())

@@ -10,7 +10,7 @@ mod sqlite_site;
 
 pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
-pub use site_store::SiteStore;
+pub use site_store::{NewComplaint, SiteStore, StoredComplaint};
 pub use sqlite::SqliteStore;
 
 use crate::access::Role;

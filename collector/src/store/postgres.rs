@@ -244,16 +244,25 @@ impl Store for PostgresStore {
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
         // A site without a window gives NULL, and NULL compares as false: nothing goes.
-        let done = sqlx::query(
-            "DELETE FROM responses WHERE received_at < $1 - (
-                 SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = responses.site_id
-             )",
-        )
-        .bind(now)
-        .bind(super::DAY_MS)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        // Answers and complaints alike, in one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut purged = 0;
+        for table in ["responses", "complaints"] {
+            // `table` is one of two names above, never input.
+            let sql = format!(
+                "DELETE FROM {table} WHERE received_at < $1 - (
+                     SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = {table}.site_id
+                 )"
+            );
+            let done = sqlx::query(&sql)
+                .bind(now)
+                .bind(super::DAY_MS)
+                .execute(&mut *tx)
+                .await?;
+            purged += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn erase_respondent(&self, site: &SiteKey, who: &Respondent) -> StoreResult<u64> {
@@ -262,17 +271,24 @@ impl Store for PostgresStore {
             Respondent::UserId(u) => ("user_id", u),
             Respondent::Visitor(v) => ("visitor", v),
         };
-        // `column` is one of three names above, never input.
-        let sql = format!(
-            "DELETE FROM responses WHERE {column} = $1
-             AND site_id = (SELECT id FROM sites WHERE key = $2)"
-        );
-        let done = sqlx::query(&sql)
-            .bind(value)
-            .bind(site.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        // `column` and `table` are names above, never input. Answers and complaints alike, in
+        // one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut erased = 0;
+        for table in ["responses", "complaints"] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE {column} = $1
+                 AND site_id = (SELECT id FROM sites WHERE key = $2)"
+            );
+            let done = sqlx::query(&sql)
+                .bind(value)
+                .bind(site.as_str())
+                .execute(&mut *tx)
+                .await?;
+            erased += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(erased)
     }
 
     async fn create_token(
@@ -541,6 +557,7 @@ fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
             visitor: r.get(9),
             user_id: r.get(10),
             email: r.get(11),
+            attributes: Default::default(),
         },
     })
 }

@@ -1,0 +1,289 @@
+//! `POST /api/v1/complaints`: what a visitor reports from the widget (a problem or a
+//! suggestion), through the same pipeline as answers: limit the client → parse (size, media
+//! type, JSON) → site and origin → limit the site → spam signs → identity (`user_id`,
+//! `attributes`) → validate with `shared` and against the site's categories → drop (spam,
+//! acknowledged but not stored) or enrich and commit → 201 (200 for a replayed id). Every
+//! refusal and drop is counted by reason, with the answers'.
+//!
+//! And `GET /api/v1/admin/sites/{site_key}/complaints`: a site's complaints, newest first.
+
+use super::admin::Caller;
+use super::metrics::DropReason;
+use super::{cors, identity, ApiError, AppState, MAX_BODY};
+use crate::access::Role;
+use crate::clock::rfc3339;
+use crate::enrich::{self, Enrichment};
+use crate::store::{NewComplaint, Stored, StoredComplaint};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use shared::api::Accepted;
+use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/complaints",
+            post(submit)
+                .options(cors::preflight)
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+        .route("/api/v1/admin/sites/{site_key}/complaints", get(list))
+}
+
+enum Outcome {
+    Stored(Stored, ResponseId),
+    Dropped(DropReason, ResponseId),
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let started = Instant::now();
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let mut allowed_origin = None;
+    let mut response = match accept(&state, peer, &headers, body, &mut allowed_origin).await {
+        Ok(Outcome::Stored(stored, id)) => {
+            state.metrics.accepted();
+            let status = match stored {
+                Stored::Created => StatusCode::CREATED,
+                Stored::Replayed => StatusCode::OK,
+            };
+            (status, Json(Accepted { id })).into_response()
+        }
+        Ok(Outcome::Dropped(reason, id)) => {
+            state.metrics.dropped(reason);
+            (StatusCode::CREATED, Json(Accepted { id })).into_response()
+        }
+        Err(e) => {
+            if let Some(reason) = super::ingest::refusal_reason(&e) {
+                state.metrics.dropped(reason);
+            }
+            e.into_response()
+        }
+    };
+    cors::allow(&mut response, allowed_origin.as_deref());
+    state.metrics.ingest_took(started.elapsed());
+    response
+}
+
+#[tracing::instrument(skip_all, fields(site, outcome))]
+async fn accept(
+    state: &AppState,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    allowed_origin: &mut Option<String>,
+) -> Result<Outcome, ApiError> {
+    if let Some(ip) = peer {
+        state
+            .limiter
+            .check_client(ip, state.clock.as_ref())
+            .map_err(|retry| ApiError::RateLimited {
+                what: "from this client",
+                retry_after: retry.0,
+            })?;
+    }
+    let mut value = read_json(headers, body)?;
+    let key = value
+        .get("site_key")
+        .and_then(|k| k.as_str())
+        .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
+    let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    tracing::Span::current().record("site", key.as_str());
+    let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
+    *allowed_origin = Some(cors::check_origin(&site, headers)?);
+    state
+        .limiter
+        .check_site(key.as_str(), state.clock.as_ref())
+        .map_err(|retry| ApiError::RateLimited {
+            what: "for this site",
+            retry_after: retry.0,
+        })?;
+
+    let spam = super::ingest::spam_signs(&mut value);
+    let user_id = identity::take_user_id(&mut value)?;
+    let attributes = identity::take_attributes(&mut value)?;
+    let complaint: ComplaintSubmission =
+        serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let settings = state
+        .store
+        .site_settings(&key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
+    complaint
+        .check_category(&settings.categories)
+        .map_err(|e| ApiError::Invalid(e.message().to_owned()))?;
+
+    if let Some(reason) = spam {
+        tracing::Span::current().record("outcome", reason.as_str());
+        return Ok(Outcome::Dropped(reason, complaint.id));
+    }
+    let now = state.clock.now_ms();
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let ua = header(header::USER_AGENT).unwrap_or_default();
+    let client = peer.map(|ip| ip.to_string());
+    let enrichment = Enrichment {
+        page_path: complaint.page_url.as_deref().and_then(enrich::page_path),
+        device: Some(enrich::device_class(ua).to_owned()),
+        browser: Some(enrich::browser_family(ua).to_owned()),
+        locale: header(header::ACCEPT_LANGUAGE).and_then(enrich::locale),
+        visitor: Some(
+            state
+                .visitor_salt
+                .visitor(now, key.as_str(), client.as_deref(), ua),
+        ),
+        user_id,
+        // A complaint's e-mail address is part of the complaint, kept only with consent.
+        email: None,
+        attributes,
+    };
+    let id = complaint.id;
+    let stored = state
+        .store
+        .insert_complaint(&NewComplaint {
+            complaint,
+            enrichment,
+            received_at: now,
+        })
+        .await?;
+    tracing::Span::current().record("outcome", format!("{stored:?}"));
+    Ok(Outcome::Stored(stored, id))
+}
+
+/// The body as JSON: at most 64 KiB (413), sent as `application/json` or `text/plain` (the
+/// widget's CORS-simple form; 415 otherwise), well-formed (400). As for answers (`ingest.rs`).
+fn read_json(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<serde_json::Value, ApiError> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::Malformed(r.body_text())
+        }
+    })?;
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(
+        media_type.as_deref(),
+        Some("application/json" | "text/plain")
+    ) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))
+}
+
+/// One complaint as admins list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListedComplaint {
+    pub(crate) id: ResponseId,
+    /// `open` until the workflow moves it on.
+    pub(crate) status: String,
+    pub(crate) kind: ComplaintKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) category: Option<String>,
+    pub(crate) description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) impact: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) email: Option<String>,
+    pub(crate) contact_consent: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) page_url: Option<String>,
+    /// RFC 3339 in UTC.
+    pub(crate) received_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) page_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) browser: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) visitor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) attributes: BTreeMap<String, String>,
+}
+
+impl From<StoredComplaint> for ListedComplaint {
+    fn from(c: StoredComplaint) -> Self {
+        let e = c.enrichment;
+        Self {
+            id: c.id,
+            status: c.status,
+            kind: c.kind,
+            category: c.category,
+            description: c.description,
+            impact: c.impact,
+            email: c.email,
+            contact_consent: c.contact_consent,
+            page_url: c.page_url,
+            received_at: rfc3339(c.received_at),
+            page_path: e.page_path,
+            device: e.device,
+            browser: e.browser,
+            locale: e.locale,
+            visitor: e.visitor,
+            user_id: e.user_id,
+            attributes: e.attributes,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ComplaintList {
+    site_key: SiteKey,
+    complaints: Vec<ListedComplaint>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    limit: Option<u32>,
+}
+
+/// A site's complaints, newest first: viewers and up (agents work them; everyone who may read
+/// a site's answers may read its complaints).
+#[tracing::instrument(skip(state, caller))]
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let grant = caller.on_site(&site_key, Role::Viewer)?;
+    let key = grant.site.key.clone();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let complaints = state
+        .store
+        .complaints(&key, limit)
+        .await?
+        .into_iter()
+        .map(ListedComplaint::from)
+        .collect();
+    Ok(Json(ComplaintList {
+        site_key: key,
+        complaints,
+    })
+    .into_response())
+}
