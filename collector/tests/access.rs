@@ -143,10 +143,15 @@ enum Route {
     ReadSettings,
     ChangeSettings,
     ListComplaints,
+    ListSurveys,
+    CreateSurvey,
+    ReadSurvey,
+    EditSurvey,
+    SetSurveyStatus,
 }
 
 impl Route {
-    const ALL: [Route; 10] = [
+    const ALL: [Route; 15] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -157,14 +162,25 @@ impl Route {
         Route::ReadSettings,
         Route::ChangeSettings,
         Route::ListComplaints,
+        Route::ListSurveys,
+        Route::CreateSurvey,
+        Route::ReadSurvey,
+        Route::EditSurvey,
+        Route::SetSurveyStatus,
     ];
 
     fn least_role(self) -> Role {
         match self {
-            Route::ListResponses | Route::Export | Route::ReadSettings | Route::ListComplaints => {
-                Role::Viewer
-            }
-            Route::ChangeSettings
+            Route::ListResponses
+            | Route::Export
+            | Route::ReadSettings
+            | Route::ListComplaints
+            | Route::ListSurveys
+            | Route::ReadSurvey => Role::Viewer,
+            Route::CreateSurvey
+            | Route::EditSurvey
+            | Route::SetSurveyStatus
+            | Route::ChangeSettings
             | Route::CreateToken
             | Route::RevokeToken
             | Route::ReadAudit
@@ -230,9 +246,44 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/complaints"),
                 None,
             ),
+            Route::ListSurveys => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/surveys"),
+                None,
+            ),
+            // A fresh id each time, so that every allowed call creates one.
+            Route::CreateSurvey => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/surveys"),
+                Some(survey(&format!("s{}", uuid::Uuid::new_v4().simple()))),
+            ),
+            Route::ReadSurvey => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/surveys/nps"),
+                None,
+            ),
+            Route::EditSurvey => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/surveys/nps"),
+                Some(survey("nps")),
+            ),
+            Route::SetSurveyStatus => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/surveys/nps/status"),
+                Some(json!({ "status": "active" })),
+            ),
         };
         app.request(method, &path, body, credentials).await.status()
     }
+}
+
+/// A valid survey with this id.
+fn survey(id: &str) -> Value {
+    json!({
+        "id": id, "name": "Survey",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [{"id": "q1", "type": "nps", "prompt": "Would you recommend us?"}]
+    })
 }
 
 #[tokio::test]

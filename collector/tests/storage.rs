@@ -73,6 +73,7 @@ on_every_engine! {
         a_site_starts_with_the_default_settings_and_keeps_what_is_set,
         a_complaint_is_stored_once_open_and_listed_newest_first,
         erasure_and_retention_remove_complaints_too,
+        surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -1058,6 +1059,126 @@ async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
     );
 }
 
+async fn surveys_are_created_versioned_by_each_edit_and_switched_on_and_off(store: Arc<dyn Store>) {
+    use collector::store::SurveyStatus;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let nps = SurveyId::parse("nps").unwrap();
+    let default = store.survey(&site.key, &nps).await.unwrap().unwrap();
+    assert_eq!(default.status, SurveyStatus::Active);
+    assert_eq!(default.survey.version, 1);
+    assert_eq!(
+        store.survey_version(&site.key, &nps, 1).await.unwrap(),
+        Some(default.survey.clone()),
+        "a new site's survey is kept as version 1"
+    );
+
+    let created = store
+        .create_survey(&site.key, &survey("exit"), SurveyStatus::Paused, 5)
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert!(matches!(
+        store
+            .create_survey(&site.key, &survey("exit"), SurveyStatus::Paused, 6)
+            .await,
+        Err(StoreError::Conflict("surveys.key"))
+    ));
+    // Another site may use the same id.
+    store
+        .create_survey(&other.key, &survey("exit"), SurveyStatus::Active, 6)
+        .await
+        .unwrap();
+    let ids = |records: Vec<collector::store::SurveyRecord>| {
+        records
+            .into_iter()
+            .map(|r| (r.survey.id.as_str().to_owned(), r.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.surveys(&site.key).await.unwrap()),
+        [
+            ("nps".to_owned(), SurveyStatus::Active),
+            ("exit".to_owned(), SurveyStatus::Paused)
+        ]
+    );
+    let exit = SurveyId::parse("exit").unwrap();
+    let mut edited = survey("exit");
+    edited.name = "Exit, edited".into();
+    let v2 = store
+        .update_survey(&site.key, &edited, 7)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((v2.version, v2.name.as_str()), (2, "Exit, edited"));
+    let v3 = store
+        .update_survey(&site.key, &edited, 8)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v3.version, 3);
+    assert_eq!(
+        store
+            .survey(&site.key, &exit)
+            .await
+            .unwrap()
+            .unwrap()
+            .survey,
+        v3
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 1).await.unwrap(),
+        Some(created)
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 2).await.unwrap(),
+        Some(v2)
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 4).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .survey_version(&other.key, &exit, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1,
+        "the other site's survey of that id is untouched"
+    );
+    let missing = survey("missing");
+    assert_eq!(
+        store.update_survey(&site.key, &missing, 9).await.unwrap(),
+        None
+    );
+
+    assert!(store
+        .set_survey_status(&site.key, &exit, SurveyStatus::Active)
+        .await
+        .unwrap());
+    assert!(store
+        .set_survey_status(&site.key, &nps, SurveyStatus::Archived)
+        .await
+        .unwrap());
+    assert!(!store
+        .set_survey_status(&site.key, &missing.id, SurveyStatus::Active)
+        .await
+        .unwrap());
+    let active: Vec<Survey> = store.active_surveys(&site.key).await.unwrap();
+    assert_eq!(active, [v3]);
+
+    // An answer keeps the version it answered.
+    let mut answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
+    answer.survey_version = Some(1);
+    store.insert_response(&answer, 10).await.unwrap();
+    assert_eq!(
+        store.responses(&site.key, 1).await.unwrap()[0].survey_version,
+        Some(1)
+    );
+}
+
 fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {
     Enrichment {
         page_path: Some("/cart".into()),
@@ -1095,6 +1216,7 @@ fn stored(answer: &ResponseSubmission, at: i64) -> StoredResponse {
         page_url: answer.page_url.clone(),
         received_at: at,
         enrichment: Default::default(),
+        survey_version: answer.survey_version,
     }
 }
 

@@ -14,9 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shared::api::{
-    Account, AuditLine, AuditList, CreatedToken, Me, NewToken, ResponseList, StoredResponse,
-};
+use shared::api::{Account, AuditLine, AuditList, CreatedToken, Me, NewToken, StoredResponse};
 use shared::{SiteKey, SurveyId};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -331,7 +329,7 @@ async fn responses(
     caller: Caller,
     Path(site_key): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<ResponseList>, ApiError> {
+) -> Result<Json<ListedResponses>, ApiError> {
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
@@ -340,7 +338,8 @@ async fn responses(
     let responses = rows
         .into_iter()
         .map(|r| {
-            Ok(StoredResponse {
+            let survey_version = r.survey_version;
+            let response = StoredResponse {
                 id: r.id,
                 survey_id: SurveyId::parse(r.survey_key)
                     .map_err(|e| ApiError::Internal(e.into()))?,
@@ -354,11 +353,31 @@ async fn responses(
                 visitor: r.enrichment.visitor,
                 user_id: r.enrichment.user_id,
                 email: r.enrichment.email,
+            };
+            Ok(ListedResponse {
+                response,
+                survey_version,
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(Json(ResponseList {
+    Ok(Json(ListedResponses {
         site_key: key,
         responses,
     }))
+}
+
+/// `shared::api::ResponseList`, each response with what the collector added since: the survey
+/// version it answered.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct ListedResponses {
+    site_key: SiteKey,
+    responses: Vec<ListedResponse>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedResponse {
+    #[serde(flatten)]
+    response: StoredResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    survey_version: Option<u32>,
 }

@@ -246,7 +246,7 @@ async fn accept(
 
     let spam = spam_signs(&mut value);
     let (user_id, email) = identity(&mut value)?;
-    let submission: ResponseSubmission =
+    let mut submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let survey = state
         .store
@@ -260,6 +260,7 @@ async fn accept(
                 submission.survey_id
             ))
         })?;
+    let survey = super::surveys::answered(state, &mut submission, survey).await?;
     submission
         .check_against(&survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;

@@ -14,6 +14,7 @@ mod metrics;
 mod session;
 mod settings;
 mod site_config;
+mod surveys;
 
 pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(lifecycle::router())
         .merge(session::router())
         .merge(settings::router())
+        .merge(surveys::router())
         .merge(health::router())
         .merge(metrics::router())
         // Assets are compressed ahead of time; this compresses the JSON answers.

@@ -10,7 +10,7 @@ mod sqlite_site;
 
 pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
-pub use site_store::{NewComplaint, SiteStore, StoredComplaint};
+pub use site_store::{NewComplaint, SiteStore, StoredComplaint, SurveyRecord, SurveyStatus};
 pub use sqlite::SqliteStore;
 
 use crate::access::Role;
@@ -99,6 +99,8 @@ pub struct StoredResponse {
     pub received_at: Millis,
     /// What ingest learned besides the answer.
     pub enrichment: Enrichment,
+    /// The version of the survey the answers were checked against (`None` before versions).
+    pub survey_version: Option<u32>,
 }
 
 /// Whose responses a data-subject request names, on one site.

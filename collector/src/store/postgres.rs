@@ -101,6 +101,13 @@ impl Store for PostgresStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             SELECT id, version, definition, created_at FROM surveys WHERE site_id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.site_by_id(id, key, name.to_owned()).await
     }
@@ -185,7 +192,8 @@ impl Store for PostgresStore {
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2",
         )
@@ -208,7 +216,8 @@ impl Store for PostgresStore {
         });
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1
                AND (r.received_at > $2 OR (r.received_at = $3 AND r.id > $4::uuid))
@@ -559,6 +568,9 @@ fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
             email: r.get(11),
             attributes: Default::default(),
         },
+        survey_version: r
+            .get::<Option<i64>, _>(12)
+            .and_then(|v| u32::try_from(v).ok()),
     })
 }
 
@@ -577,8 +589,8 @@ async fn insert_one(
     // lookup below always finds the row that won.
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email)
-         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13
+             page_path, device, browser, locale, visitor, user_id, email, survey_version)
+         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14
          FROM sites WHERE key = $6
          ON CONFLICT (id) DO NOTHING",
     )
@@ -595,6 +607,7 @@ async fn insert_one(
     .bind(e.visitor.as_deref())
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
+    .bind(r.survey_version.map(i64::from))
     .execute(&mut *conn)
     .await?
     .rows_affected();

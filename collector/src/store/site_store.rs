@@ -6,7 +6,53 @@
 use super::{Enrichment, StoreResult, Stored};
 use crate::clock::Millis;
 use async_trait::async_trait;
-use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey, SiteSettings};
+use shared::{
+    ComplaintKind, ComplaintSubmission, ResponseId, SiteKey, SiteSettings, Survey, SurveyId,
+};
+
+/// Where a survey is in its life: only `active` ones are shown to visitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyStatus {
+    Active,
+    Paused,
+    Archived,
+}
+
+impl SurveyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyStatus::Active => "active",
+            SurveyStatus::Paused => "paused",
+            SurveyStatus::Archived => "archived",
+        }
+    }
+
+    pub(super) fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "active" => Ok(SurveyStatus::Active),
+            "paused" => Ok(SurveyStatus::Paused),
+            "archived" => Ok(SurveyStatus::Archived),
+            other => Err(anyhow::anyhow!("a stored survey status {other:?} is unknown").into()),
+        }
+    }
+}
+
+/// A survey as admins manage it: its current version and its status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyRecord {
+    /// The current version (`survey.version`).
+    pub survey: Survey,
+    pub status: SurveyStatus,
+}
+
+pub(super) fn read_survey(definition: &str, status: &str) -> StoreResult<SurveyRecord> {
+    use anyhow::Context as _;
+    Ok(SurveyRecord {
+        survey: serde_json::from_str(definition).context("a stored survey is invalid")?,
+        status: SurveyStatus::parse(status)?,
+    })
+}
 
 /// A complaint to store, with what ingest learned (its `email` is the complaint's own, so the
 /// enrichment's is not used).
@@ -52,6 +98,46 @@ pub trait SiteStore: Send + Sync + 'static {
 
     /// A site's complaints, newest first.
     async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>>;
+
+    /// Every survey of a site, in creation order, whatever its status.
+    async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>>;
+
+    async fn survey(&self, site: &SiteKey, id: &SurveyId) -> StoreResult<Option<SurveyRecord>>;
+
+    /// Adds a survey as version 1 with `status`; `Conflict("surveys.key")` when the site has a
+    /// survey with its id. Returns the survey as stored.
+    async fn create_survey(
+        &self,
+        site: &SiteKey,
+        survey: &Survey,
+        status: SurveyStatus,
+        now: Millis,
+    ) -> StoreResult<Survey>;
+
+    /// Replaces a survey's questions and settings as a new version (the current one + 1),
+    /// keeping the earlier versions; `None` when the site has no such survey.
+    async fn update_survey(
+        &self,
+        site: &SiteKey,
+        survey: &Survey,
+        now: Millis,
+    ) -> StoreResult<Option<Survey>>;
+
+    /// false when the site has no such survey.
+    async fn set_survey_status(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+        status: SurveyStatus,
+    ) -> StoreResult<bool>;
+
+    /// One version of a survey, if it was kept.
+    async fn survey_version(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+        version: u32,
+    ) -> StoreResult<Option<Survey>>;
 }
 
 pub(super) fn kind_name(kind: ComplaintKind) -> &'static str {

@@ -94,6 +94,13 @@ impl Store for SqliteStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             SELECT id, version, definition, created_at FROM surveys WHERE site_id = ?",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.site_by_id(id, key, name.to_owned()).await
     }
@@ -180,7 +187,8 @@ impl Store for SqliteStore {
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ? ORDER BY r.received_at DESC, r.id DESC LIMIT ?",
         )
@@ -203,7 +211,8 @@ impl Store for SqliteStore {
         });
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ?
                AND (r.received_at > ? OR (r.received_at = ? AND r.id > ?))
@@ -542,6 +551,9 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
             email: r.get(11),
             attributes: Default::default(),
         },
+        survey_version: r
+            .get::<Option<i64>, _>(12)
+            .and_then(|v| u32::try_from(v).ok()),
     })
 }
 
@@ -558,8 +570,8 @@ async fn insert_one(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email)
-         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
+             page_path, device, browser, locale, visitor, user_id, email, survey_version)
+         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
@@ -574,6 +586,7 @@ async fn insert_one(
     .bind(e.visitor.as_deref())
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
+    .bind(r.survey_version.map(i64::from))
     .bind(r.site_key.as_str())
     .execute(&mut *conn)
     .await?

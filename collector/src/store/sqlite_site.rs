@@ -1,11 +1,13 @@
 //! `SiteStore` on SQLite.
 
 use super::site_store::{
-    encode, kind_name, read_settings, ComplaintRow, NewComplaint, SiteStore, StoredComplaint,
+    encode, kind_name, read_settings, read_survey, ComplaintRow, NewComplaint, SiteStore,
+    StoredComplaint, SurveyRecord, SurveyStatus,
 };
 use super::{SqliteStore, StoreError, StoreResult, Stored};
+use crate::clock::Millis;
 use async_trait::async_trait;
-use shared::{SiteKey, SiteSettings};
+use shared::{SiteKey, SiteSettings, Survey, SurveyId};
 use sqlx::Row;
 
 #[async_trait]
@@ -118,5 +120,153 @@ impl SiteStore for SqliteStore {
                 .read()
             })
             .collect()
+    }
+
+    async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>> {
+        let rows = sqlx::query(
+            "SELECT s.definition, s.status FROM surveys s JOIN sites t ON t.id = s.site_id
+             WHERE t.key = ? ORDER BY s.id",
+        )
+        .bind(site.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| read_survey(r.get::<&str, _>(0), r.get::<&str, _>(1)))
+            .collect()
+    }
+
+    async fn survey(&self, site: &SiteKey, id: &SurveyId) -> StoreResult<Option<SurveyRecord>> {
+        let row = sqlx::query(
+            "SELECT s.definition, s.status FROM surveys s JOIN sites t ON t.id = s.site_id
+             WHERE t.key = ? AND s.key = ?",
+        )
+        .bind(site.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| read_survey(r.get::<&str, _>(0), r.get::<&str, _>(1)))
+            .transpose()
+    }
+
+    async fn create_survey(
+        &self,
+        site: &SiteKey,
+        survey: &Survey,
+        status: SurveyStatus,
+        now: Millis,
+    ) -> StoreResult<Survey> {
+        let mut survey = survey.clone();
+        survey.version = 1;
+        let definition = encode(&survey)?;
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO surveys (site_id, key, status, definition, created_at, version)
+             SELECT id, ?, ?, ?, ?, 1 FROM sites WHERE key = ?
+             ON CONFLICT (site_id, key) DO NOTHING RETURNING id",
+        )
+        .bind(survey.id.as_str())
+        .bind(status.as_str())
+        .bind(&definition)
+        .bind(now)
+        .bind(site.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Err(StoreError::Conflict("surveys.key"));
+        };
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             VALUES (?, 1, ?, ?)",
+        )
+        .bind(id)
+        .bind(&definition)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(survey)
+    }
+
+    async fn update_survey(
+        &self,
+        site: &SiteKey,
+        survey: &Survey,
+        now: Millis,
+    ) -> StoreResult<Option<Survey>> {
+        let mut tx = self.pool.begin().await?;
+        // Taking the row first (for update on PostgreSQL) makes concurrent edits take turns, so
+        // each gets its own version.
+        let row = sqlx::query(
+            "UPDATE surveys SET version = version + 1
+             WHERE key = ? AND site_id = (SELECT id FROM sites WHERE key = ?)
+             RETURNING id, version",
+        )
+        .bind(survey.id.as_str())
+        .bind(site.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (id, version): (i64, i64) = (row.get(0), row.get(1));
+        let mut survey = survey.clone();
+        survey.version = u32::try_from(version).map_err(|e| StoreError::Other(e.into()))?;
+        let definition = encode(&survey)?;
+        sqlx::query("UPDATE surveys SET definition = ? WHERE id = ?")
+            .bind(&definition)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(&definition)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(survey))
+    }
+
+    async fn set_survey_status(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+        status: SurveyStatus,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE surveys SET status = ?
+             WHERE key = ? AND site_id = (SELECT id FROM sites WHERE key = ?)",
+        )
+        .bind(status.as_str())
+        .bind(id.as_str())
+        .bind(site.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn survey_version(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+        version: u32,
+    ) -> StoreResult<Option<Survey>> {
+        let definition: Option<String> = sqlx::query_scalar(
+            "SELECT v.definition FROM survey_versions v
+             JOIN surveys s ON s.id = v.survey_id JOIN sites t ON t.id = s.site_id
+             WHERE t.key = ? AND s.key = ? AND v.version = ?",
+        )
+        .bind(site.as_str())
+        .bind(id.as_str())
+        .bind(i64::from(version))
+        .fetch_optional(&self.pool)
+        .await?;
+        definition
+            .map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Other(e.into())))
+            .transpose()
     }
 }
