@@ -10,7 +10,7 @@ use shared::{Answer, SiteKey};
 pub const PAGE: u32 = 1000;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 13] = [
+pub const CSV_COLUMNS: [&str; 15] = [
     "id",
     "received_at",
     "survey_id",
@@ -24,6 +24,9 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "browser",
     "locale",
     "user_id",
+    "survey_version",
+    // A JSON object, empty when the site sent none.
+    "attributes",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,6 +79,12 @@ impl Format {
                 for r in rows {
                     let received_at = rfc3339(r.received_at);
                     let e = &r.enrichment;
+                    let version = r.survey_version.map(|v| v.to_string()).unwrap_or_default();
+                    let attributes = if e.attributes.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::to_string(&e.attributes).unwrap_or_default()
+                    };
                     for answer in &r.answers {
                         let score = answer.score().map(|s| s.to_string()).unwrap_or_default();
                         w.write_record([
@@ -92,6 +101,8 @@ impl Format {
                             e.browser.as_deref().unwrap_or_default(),
                             e.locale.as_deref().unwrap_or_default(),
                             e.user_id.as_deref().unwrap_or_default(),
+                            &version,
+                            &attributes,
                         ])?;
                     }
                 }
@@ -112,6 +123,8 @@ impl Format {
                         "browser": e.browser,
                         "locale": e.locale,
                         "user_id": e.user_id,
+                        "survey_version": r.survey_version,
+                        "attributes": e.attributes,
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');

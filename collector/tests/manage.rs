@@ -497,3 +497,51 @@ async fn an_answer_records_and_is_checked_against_the_version_it_answered() {
     versions.sort_by_key(|v| v.as_u64());
     assert_eq!(versions, [json!(1), json!(2), json!(2)]);
 }
+
+#[tokio::test]
+async fn an_answer_carries_the_visitors_attributes_and_bad_ones_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut answer = app::submission(&app.site, 9, "http://shop.test/");
+    answer["user_id"] = json!("cust-7");
+    answer["attributes"] = json!({"plan": "pro", "signup_year": "2024"});
+    let response = app::ingest_request(&app.client, &app.base, answer.to_string(), Some(SHOP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let many: serde_json::Map<String, Value> =
+        (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for bad in [
+        json!({"bad key": "x"}),
+        json!({"plan": 1}),
+        json!({"plan": "x".repeat(201)}),
+        json!(["plan"]),
+        Value::Object(many),
+    ] {
+        let mut body = app::submission(&app.site, 9, "http://shop.test/");
+        body["attributes"] = bad.clone();
+        let response = app::ingest_request(&app.client, &app.base, body.to_string(), Some(SHOP))
+            .send()
+            .await
+            .unwrap();
+        let (status, code, _) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{bad}"
+        );
+    }
+    let list: Value = app
+        .call(Method::GET, "/responses", &app.viewer, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = list["responses"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["user_id"], "cust-7");
+    assert_eq!(
+        listed[0]["attributes"],
+        json!({"plan": "pro", "signup_year": "2024"})
+    );
+}

@@ -761,7 +761,10 @@ async fn the_audit_log_lists_a_sites_entries_newest_first(store: Arc<dyn Store>)
 async fn what_ingest_learned_is_stored_with_an_answer(store: Arc<dyn Store>) {
     let site = store.create_site("Shop", &[], 1).await.unwrap();
     let answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
-    let learned = enrichment("ab12cd34ef56ab78", Some("u-1"), Some("ann@example.com"));
+    let mut learned = enrichment("ab12cd34ef56ab78", Some("u-1"), Some("ann@example.com"));
+    learned.attributes = [("plan", "pro"), ("seats", "3")]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .into();
     assert_eq!(
         store.insert_enriched(&answer, &learned, 100).await.unwrap(),
         Stored::Created

@@ -337,8 +337,9 @@ async fn responses(
     let rows = state.store.responses(&key, limit).await?;
     let responses = rows
         .into_iter()
-        .map(|r| {
+        .map(|mut r| {
             let survey_version = r.survey_version;
+            let attributes = std::mem::take(&mut r.enrichment.attributes);
             let response = StoredResponse {
                 id: r.id,
                 survey_id: SurveyId::parse(r.survey_key)
@@ -357,6 +358,7 @@ async fn responses(
             Ok(ListedResponse {
                 response,
                 survey_version,
+                attributes,
             })
         })
         .collect::<Result<_, ApiError>>()?;
@@ -367,7 +369,7 @@ async fn responses(
 }
 
 /// `shared::api::ResponseList`, each response with what the collector added since: the survey
-/// version it answered.
+/// version it answered and the respondent's attributes.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct ListedResponses {
     site_key: SiteKey,
@@ -380,4 +382,7 @@ struct ListedResponse {
     response: StoredResponse,
     #[serde(skip_serializing_if = "Option::is_none")]
     survey_version: Option<u32>,
+    /// What the site said about the respondent (`hark('identify', id, attrs)`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    attributes: std::collections::BTreeMap<String, String>,
 }

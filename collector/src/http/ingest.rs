@@ -246,6 +246,7 @@ async fn accept(
 
     let spam = spam_signs(&mut value);
     let (user_id, email) = identity(&mut value)?;
+    let attributes = super::identity::take_attributes(&mut value)?;
     let mut submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let survey = state
@@ -272,7 +273,8 @@ async fn accept(
         return Ok(Outcome::Dropped(reason, submission.id));
     }
     let now = state.clock.now_ms();
-    let enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
+    let mut enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
+    enrichment.attributes = attributes;
     let id = submission.id;
     let stored = state
         .ingest

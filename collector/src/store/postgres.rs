@@ -193,7 +193,7 @@ impl Store for PostgresStore {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version
+                 r.survey_version, r.attributes::text
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2",
         )
@@ -217,7 +217,7 @@ impl Store for PostgresStore {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version
+                 r.survey_version, r.attributes::text
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1
                AND (r.received_at > $2 OR (r.received_at = $3 AND r.id > $4::uuid))
@@ -566,7 +566,7 @@ fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
             visitor: r.get(9),
             user_id: r.get(10),
             email: r.get(11),
-            attributes: Default::default(),
+            attributes: super::site_store::read_attributes(r.get(13))?,
         },
         survey_version: r
             .get::<Option<i64>, _>(12)
@@ -589,8 +589,10 @@ async fn insert_one(
     // lookup below always finds the row that won.
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email, survey_version)
-         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14,
+             $15::jsonb
          FROM sites WHERE key = $6
          ON CONFLICT (id) DO NOTHING",
     )
@@ -608,6 +610,7 @@ async fn insert_one(
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
     .bind(r.survey_version.map(i64::from))
+    .bind(super::site_store::attributes_json(&e.attributes)?)
     .execute(&mut *conn)
     .await?
     .rows_affected();

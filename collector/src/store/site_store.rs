@@ -213,3 +213,24 @@ pub(super) fn encode<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     use anyhow::Context as _;
     Ok(serde_json::to_string(value).context("cannot encode a value as JSON")?)
 }
+
+/// A response's attributes as stored: NULL when there are none.
+pub(super) fn attributes_json(
+    attributes: &std::collections::BTreeMap<String, String>,
+) -> StoreResult<Option<String>> {
+    if attributes.is_empty() {
+        Ok(None)
+    } else {
+        encode(attributes).map(Some)
+    }
+}
+
+pub(super) fn read_attributes(
+    json: Option<String>,
+) -> StoreResult<std::collections::BTreeMap<String, String>> {
+    use anyhow::Context as _;
+    match json {
+        None => Ok(Default::default()),
+        Some(j) => Ok(serde_json::from_str(&j).context("stored attributes are invalid")?),
+    }
+}

@@ -188,7 +188,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version
+                 r.survey_version, r.attributes
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ? ORDER BY r.received_at DESC, r.id DESC LIMIT ?",
         )
@@ -212,7 +212,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version
+                 r.survey_version, r.attributes
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ?
                AND (r.received_at > ? OR (r.received_at = ? AND r.id > ?))
@@ -549,7 +549,7 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
             visitor: r.get(9),
             user_id: r.get(10),
             email: r.get(11),
-            attributes: Default::default(),
+            attributes: super::site_store::read_attributes(r.get(13))?,
         },
         survey_version: r
             .get::<Option<i64>, _>(12)
@@ -570,8 +570,9 @@ async fn insert_one(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email, survey_version)
-         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
@@ -587,6 +588,7 @@ async fn insert_one(
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
     .bind(r.survey_version.map(i64::from))
+    .bind(super::site_store::attributes_json(&e.attributes)?)
     .bind(r.site_key.as_str())
     .execute(&mut *conn)
     .await?
