@@ -224,7 +224,9 @@ async fn accept(
     tracing::Span::current().record("site", key.as_str());
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     match cors::request_origin(headers) {
-        Some(o) if site.allows_origin(o) => *allowed_origin = Some(o.to_owned()),
+        Some(o) if site.allows_origin(o) || cors::is_own_origin(headers, o) => {
+            *allowed_origin = Some(o.to_owned())
+        }
         Some(o) => {
             return Err(ApiError::OriginNotAllowed(format!(
                 "site {key} does not allow the origin {o}"

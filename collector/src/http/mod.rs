@@ -6,6 +6,7 @@ mod complaints;
 mod cors;
 mod error;
 mod health;
+mod hosted;
 mod identity;
 mod ingest;
 mod lifecycle;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(settings::router())
         .merge(surveys::router())
+        .merge(hosted::router())
         .merge(health::router())
         .merge(metrics::router())
         // Assets are compressed ahead of time; this compresses the JSON answers.

@@ -35,42 +35,19 @@ async fn config(
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     let origin = cors::request_origin(&headers);
     if let Some(o) = origin {
-        if !site.allows_origin(o) {
+        if !site.allows_origin(o) && !cors::is_own_origin(&headers, o) {
             return Err(ApiError::OriginNotAllowed(format!(
                 "site {key} does not allow the origin {o}"
             )));
         }
     }
-    // A survey translated into the requested language speaks it, even one without built-in
-    // words (which then fall back to English); otherwise the nearest built-in language.
-    let requested = query
-        .lang
-        .as_deref()
-        .map(|l| l.replace('_', "-"))
-        .filter(|l| i18n::is_lang(&l.to_ascii_lowercase()));
     let surveys = state.store.active_surveys(&key).await?;
     let settings = state
         .store
         .site_settings(&key)
         .await?
         .ok_or(ApiError::UnknownSite)?;
-    let lang = match requested {
-        Some(l) => {
-            let l = l.to_ascii_lowercase();
-            let primary = l.split('-').next().unwrap_or_default().to_owned();
-            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
-                l
-            } else if surveys
-                .iter()
-                .any(|s| s.translations.contains_key(&primary))
-            {
-                primary
-            } else {
-                i18n::pick(&l).to_owned()
-            }
-        }
-        None => "en".to_owned(),
-    };
+    let lang = choose_lang(query.lang.as_deref(), &surveys);
     let config = SiteConfig {
         surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),
         strings: i18n::strings(&lang),
@@ -104,4 +81,30 @@ async fn config(
     );
     cors::allow(&mut response, origin);
     Ok(response)
+}
+
+/// The language to speak to a visitor who asked for `requested` (`data-lang` or the browser's,
+/// e.g. `de-AT`): a survey translated into it speaks it, even one without built-in words (which
+/// then fall back to English); otherwise the nearest built-in language; English when nothing
+/// (or nothing valid) was asked.
+pub(super) fn choose_lang(requested: Option<&str>, surveys: &[shared::Survey]) -> String {
+    let requested = requested
+        .map(|l| l.replace('_', "-").to_ascii_lowercase())
+        .filter(|l| i18n::is_lang(l));
+    match requested {
+        Some(l) => {
+            let primary = l.split('-').next().unwrap_or_default().to_owned();
+            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
+                l
+            } else if surveys
+                .iter()
+                .any(|s| s.translations.contains_key(&primary))
+            {
+                primary
+            } else {
+                i18n::pick(&l).to_owned()
+            }
+        }
+        None => "en".to_owned(),
+    }
 }
