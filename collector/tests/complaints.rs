@@ -297,8 +297,10 @@ async fn bad_complaints_get_a_json_error_and_store_nothing() {
 #[tokio::test]
 async fn categories_are_the_sites_own() {
     let app = TestApp::spawn().await;
-    let mut settings = shared::SiteSettings::default();
-    settings.categories = vec!["Shipping".into()];
+    let mut settings = shared::SiteSettings {
+        categories: vec!["Shipping".into()],
+        ..Default::default()
+    };
     app.store()
         .set_site_settings(&app.site.key, &settings)
         .await

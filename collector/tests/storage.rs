@@ -912,11 +912,13 @@ async fn a_site_starts_with_the_default_settings_and_keeps_what_is_set(store: Ar
         store.site_settings(&site.key).await.unwrap(),
         Some(shared::SiteSettings::default())
     );
-    let mut settings = shared::SiteSettings::default();
+    let mut settings = shared::SiteSettings {
+        launcher: None,
+        categories: vec!["Billing".into()],
+        cooldown_days: 0,
+        ..Default::default()
+    };
     settings.theme.brand = "#112233".into();
-    settings.launcher = None;
-    settings.categories = vec!["Billing".into()];
-    settings.cooldown_days = 0;
     assert!(store.set_site_settings(&site.key, &settings).await.unwrap());
     assert_eq!(
         store.site_settings(&site.key).await.unwrap(),

@@ -19,24 +19,24 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use shared::api::Accepted;
 use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/complaints",
-            post(submit)
-                .options(cors::preflight)
-                .layer(DefaultBodyLimit::max(MAX_BODY)),
-        )
-        .route("/api/v1/admin/sites/{site_key}/complaints", get(list))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = routes!(submit);
+    let method = method
+        .options(cors::preflight)
+        .layer(DefaultBodyLimit::max(MAX_BODY));
+    OpenApiRouter::new()
+        .routes((schemas, paths, method))
+        .routes(routes!(list))
 }
 
 enum Outcome {
@@ -44,6 +44,27 @@ enum Outcome {
     Dropped(DropReason, ResponseId),
 }
 
+/// A problem report or a suggestion (`shared::ComplaintSubmission`, plus optional `user_id`,
+/// `attributes`, and the widget's spam signs `hp` and `dwell_ms`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints",
+    tag = super::openapi::PUBLIC,
+    request_body(content(("application/json"), ("text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
+    responses(
+        (status = 201, description = "Committed, `open`: `{\"id\"}`", body = Object),
+        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
+        (status = 409, description = "The id belongs to another site's complaint", body = super::openapi::ErrorDoc),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 413, description = "Body over 64 KiB", body = super::openapi::ErrorDoc),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+        (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
+        (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
+    )
+)]
 async fn submit(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -261,6 +282,20 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
+/// A site's complaints, newest first (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/complaints",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, complaints: [...]}`", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 /// A site's complaints, newest first: viewers and up (agents work them; everyone who may read
 /// a site's answers may read its complaints).
 #[tracing::instrument(skip(state, caller))]

@@ -10,17 +10,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use shared::{i18n, SiteKey, SurveyId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Only the collector's own scripts and wasm, its own API, and any page may frame it.
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
     connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors *";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/s/{survey_id}", get(page))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +29,21 @@ struct PageQuery {
     lang: Option<String>,
 }
 
+/// The hosted page: the widget, full page, on the collector's origin.
+#[utoipa::path(
+    get,
+    path = "/s/{survey_id}",
+    tag = super::openapi::PUBLIC,
+    params(
+        ("survey_id" = String, Path, description = "The survey's id"),
+        ("site" = String, Query, description = "The site's key"),
+        ("lang" = Option<String>, Query, description = "The visitor's language"),
+    ),
+    responses(
+        (status = 200, description = "The page: the loader's script tag, under a strict CSP", body = String, content_type = "text/html"),
+        (status = 404, description = "A page saying the survey is not found", body = String, content_type = "text/html"),
+    )
+)]
 #[tracing::instrument(skip(state))]
 async fn page(
     State(state): State<AppState>,

@@ -16,19 +16,21 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use shared::api::Accepted;
 use shared::{ResponseId, ResponseSubmission, SiteKey};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The fewest milliseconds between showing a survey and sending it that a person could take.
 const MIN_DWELL_MS: f64 = 800.0;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/responses", post(submit).options(cors::preflight))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = routes!(submit);
+    OpenApiRouter::new()
+        .routes((schemas, paths, method.options(cors::preflight)))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -38,6 +40,27 @@ enum Outcome {
     Dropped(DropReason, ResponseId),
 }
 
+/// An answer to a survey (`shared::ResponseSubmission`, plus optional `user_id`, `email`,
+/// `attributes`, and the widget's spam signs `hp` and `dwell_ms`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = super::openapi::PUBLIC,
+    request_body(content(("application/json"), ("text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
+    responses(
+        (status = 201, description = "Committed: `{\"id\"}`", body = Object),
+        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
+        (status = 409, description = "The id belongs to another site's answer", body = super::openapi::ErrorDoc),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 413, description = "Body over 64 KiB", body = super::openapi::ErrorDoc),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+        (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
+        (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
+    )
+)]
 async fn submit(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,

@@ -12,6 +12,7 @@ mod ingest;
 mod lifecycle;
 mod limits;
 mod metrics;
+mod openapi;
 mod session;
 mod settings;
 mod site_config;
@@ -20,6 +21,7 @@ mod surveys;
 pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
 pub use metrics::Metrics;
+pub use openapi::document as openapi_document;
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
@@ -100,18 +102,9 @@ impl AppState {
 
 /// The whole application, ready to serve or to call in-process.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(site_config::router())
-        .merge(ingest::router())
-        .merge(complaints::router())
-        .merge(admin::router())
-        .merge(lifecycle::router())
-        .merge(session::router())
-        .merge(settings::router())
-        .merge(surveys::router())
-        .merge(hosted::router())
-        .merge(health::router())
-        .merge(metrics::router())
+    // The routes and their OpenAPI document come from the same `routes!` calls.
+    let (api, _) = openapi::api_router().split_for_parts();
+    let api = api
         // Assets are compressed ahead of time; this compresses the JSON answers.
         .layer(CompressionLayer::new().compress_when(
             SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),

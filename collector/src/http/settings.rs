@@ -7,18 +7,29 @@ use super::{ApiError, AppState};
 use crate::access::Role;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::Value;
 use shared::SiteSettings;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/admin/sites/{site_key}/settings",
-        get(read).patch(change),
-    )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(read, change))
 }
 
+/// The site's widget settings (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/settings",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`shared::SiteSettings`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, caller))]
 async fn read(
     State(state): State<AppState>,
@@ -34,6 +45,22 @@ async fn read(
     Ok(Json(settings))
 }
 
+/// Changes the widget settings with a JSON merge patch (admin and up, audited).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/sites/{site_key}/settings",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "A JSON merge patch of `shared::SiteSettings`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new `shared::SiteSettings`", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// A JSON merge patch (RFC 7396) onto the current settings: the fields sent replace theirs
 /// (objects merge, `null` removes, which restores a default), the rest stay. The result must
 /// pass `SiteSettings::check`.

@@ -4,11 +4,11 @@ use super::{cors, ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::{i18n, SiteConfig, SiteKey};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize)]
 struct ConfigQuery {
@@ -17,13 +17,28 @@ struct ConfigQuery {
     lang: Option<String>,
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/sites/{site_key}/config",
-        get(config).options(cors::preflight),
-    )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = routes!(config);
+    OpenApiRouter::new().routes((schemas, paths, method.options(cors::preflight)))
 }
 
+/// What the loader needs: the site's settings, the built-in words in the visitor's language and
+/// the active surveys (`shared::SiteConfig`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/config",
+    tag = super::openapi::PUBLIC,
+    params(
+        ("site_key" = String, Path, description = "The site's key"),
+        ("lang" = Option<String>, Query, description = "The visitor's language, e.g. `de-AT`"),
+    ),
+    responses(
+        (status = 200, description = "`shared::SiteConfig`; `ETag`, `Cache-Control: public, max-age=60`", body = Object),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current"),
+        (status = 403, description = "The `Origin` is not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 async fn config(
     State(state): State<AppState>,

@@ -13,26 +13,18 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::{ResponseSubmission, SiteKey, Survey, SurveyId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/admin/sites/{site_key}/surveys",
-            get(list).post(create),
-        )
-        .route(
-            "/api/v1/admin/sites/{site_key}/surveys/{survey_id}",
-            get(read).put(update),
-        )
-        .route(
-            "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/status",
-            post(set_status),
-        )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update))
+        .routes(routes!(set_status))
 }
 
 /// A survey as admins see it: the current version, with its status beside its fields.
@@ -75,6 +67,19 @@ fn survey_id(id: String) -> Result<SurveyId, ApiError> {
     SurveyId::parse(id).map_err(|_| ApiError::NotFound("this site has no survey with this id"))
 }
 
+/// A site's surveys with their status and current version (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/surveys",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, surveys: [...]}`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, caller))]
 async fn list(
     State(state): State<AppState>,
@@ -90,6 +95,23 @@ async fn list(
     }))
 }
 
+/// Adds a survey as version 1, paused (admin and up, audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/surveys",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`shared::Survey`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The survey with its status", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 409, description = "Already exists", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Adds a survey as version 1, `paused` until an admin activates it.
 #[tracing::instrument(skip(state, caller, body))]
 async fn create(
@@ -126,6 +148,20 @@ async fn create(
     Ok((StatusCode::CREATED, Json(listed)).into_response())
 }
 
+/// One survey with its status (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The survey with its status", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, caller))]
 async fn read(
     State(state): State<AppState>,
@@ -141,6 +177,23 @@ async fn read(
     Ok(Json(record.into()))
 }
 
+/// Replaces a survey as its next version (admin and up, audited).
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`shared::Survey`"),
+    params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new version with its status", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Replaces a survey as its next version; the status stays.
 #[tracing::instrument(skip(state, caller, body))]
 async fn update(
@@ -180,6 +233,23 @@ async fn update(
     Ok(Json(record.into()))
 }
 
+/// Activates, pauses or archives a survey (admin and up, audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/status",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"status\": \"active\" | \"paused\" | \"archived\"}`"),
+    params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The survey with its new status", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// `{"status": "active" | "paused" | "archived"}`.
 #[tracing::instrument(skip(state, caller, body))]
 async fn set_status(
