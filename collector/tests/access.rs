@@ -143,6 +143,7 @@ enum Route {
     ReadSettings,
     ChangeSettings,
     ListComplaints,
+    ExportComplaints,
     ListSurveys,
     CreateSurvey,
     ReadSurvey,
@@ -151,7 +152,7 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 15] = [
+    const ALL: [Route; 16] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -162,6 +163,7 @@ impl Route {
         Route::ReadSettings,
         Route::ChangeSettings,
         Route::ListComplaints,
+        Route::ExportComplaints,
         Route::ListSurveys,
         Route::CreateSurvey,
         Route::ReadSurvey,
@@ -175,6 +177,7 @@ impl Route {
             | Route::Export
             | Route::ReadSettings
             | Route::ListComplaints
+            | Route::ExportComplaints
             | Route::ListSurveys
             | Route::ReadSurvey => Role::Viewer,
             Route::CreateSurvey
@@ -244,6 +247,11 @@ impl Route {
             Route::ListComplaints => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/complaints"),
+                None,
+            ),
+            Route::ExportComplaints => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/complaints/export?format=ndjson"),
                 None,
             ),
             Route::ListSurveys => (

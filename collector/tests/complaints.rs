@@ -450,3 +450,85 @@ async fn erasure_and_retention_reach_complaints() {
     );
     assert!(app.complaints().await.is_empty());
 }
+
+#[tokio::test]
+async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
+    let app = TestApp::spawn().await;
+    let first = app.complaint(json!({
+        "description": "Charged twice, \"again\"",
+        "email": "ann@example.com", "contact_consent": true,
+        "user_id": "u-1", "attributes": {"plan": "pro"},
+    }));
+    assert_eq!(app.post(&first).await.status(), StatusCode::CREATED);
+    app.served.clock.advance(1000);
+    let second = app.complaint(json!({
+        "kind": "suggestion", "impact": null, "category": null, "description": "Dark mode",
+    }));
+    assert_eq!(app.post(&second).await.status(), StatusCode::CREATED);
+    let export = |format: &'static str| {
+        let app = &app;
+        async move {
+            app.served
+                .client
+                .get(format!(
+                    "{}/api/v1/admin/sites/{}/complaints/export?format={format}",
+                    app.served.base, app.site.key
+                ))
+                .bearer_auth(&app.admin)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let csv = export("csv").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("complaints.csv"), "{disposition}");
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,received_at,status,kind,category,description,impact,page_url,page_path,device,browser,locale,user_id,attributes"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "{},2026-11-18T11:06:40.000Z,open,problem,Payment,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\"",
+            first["id"].as_str().unwrap()
+        )
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "{},2026-11-18T11:06:41.000Z,open,suggestion,,Dark mode,,",
+            second["id"].as_str().unwrap()
+        )),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(!text.contains("ann@example.com"), "{text}");
+
+    let ndjson = export("ndjson").await.text().await.unwrap();
+    let rows: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], first["id"]);
+    assert_eq!(rows[0]["attributes"], json!({"plan": "pro"}));
+    assert_eq!(rows[1]["kind"], "suggestion");
+    assert!(rows[0].get("email").is_none() && rows[0].get("visitor").is_none());
+
+    let (status, code, _) = error_of(export("xml").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+}

@@ -125,6 +125,23 @@ async fn settings_start_as_the_defaults_and_a_change_reaches_the_config() {
     assert_eq!(config["categories"], json!(["Shipping", "Billing"]));
     assert_eq!(config["cooldown_days"], 7);
 
+    // The launcher's "Rate us" opens one of the site's surveys.
+    let rate_us: Value = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            &app.admin,
+            Some(json!({"launcher": {"label": "Tell us", "survey": "nps"}})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rate_us["launcher"],
+        json!({"label": "Tell us", "survey": "nps"})
+    );
+
     // `null` removes the launcher.
     let no_launcher: Value = app
         .call(
@@ -144,7 +161,7 @@ async fn settings_start_as_the_defaults_and_a_change_reaches_the_config() {
             .iter()
             .filter(|a| *a == "site.settings")
             .count()
-            == 2
+            == 3
     );
 }
 
@@ -157,6 +174,11 @@ async fn bad_settings_are_refused_with_the_reason_and_change_nothing() {
         (json!({"categories": [" "]}), 422, "categories"),
         (json!({"cooldown_days": 400}), 422, "0 to 365"),
         (json!({"theme": {"mode": "neon"}}), 422, "unknown variant"),
+        (
+            json!({"launcher": {"survey": "nope"}}),
+            422,
+            "not a survey of this site",
+        ),
         (json!(["not", "an", "object"]), 422, "object"),
     ] {
         let response = app

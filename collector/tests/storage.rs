@@ -73,6 +73,7 @@ on_every_engine! {
         a_site_starts_with_the_default_settings_and_keeps_what_is_set,
         a_complaint_is_stored_once_open_and_listed_newest_first,
         erasure_and_retention_remove_complaints_too,
+        complaints_are_paged_oldest_first_by_received_at_and_id,
         surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
     ],
     with_db: [
@@ -1008,6 +1009,30 @@ async fn a_complaint_is_stored_once_open_and_listed_newest_first(store: Arc<dyn 
         [stored_complaint(&second)]
     );
     assert!(store.complaints(&other.key, 10).await.unwrap().is_empty());
+}
+
+async fn complaints_are_paged_oldest_first_by_received_at_and_id(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut expected = Vec::new();
+    for at in [300, 100, 200, 200, 200] {
+        let c = complaint(&site.key, None, at, &Enrichment::default());
+        store.insert_complaint(&c).await.unwrap();
+        expected.push(stored_complaint(&c));
+    }
+    let noise = complaint(&other.key, None, 150, &Enrichment::default());
+    store.insert_complaint(&noise).await.unwrap();
+    expected.sort_by_key(|c| (c.received_at, c.id.to_string()));
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.complaints_page(&site.key, after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some((last.received_at, last.id));
+        walked.extend(page);
+    }
+    assert_eq!(walked, expected);
 }
 
 async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {

@@ -5,7 +5,8 @@
 //! acknowledged but not stored) or enrich and commit → 201 (200 for a replayed id). Every
 //! refusal and drop is counted by reason, with the answers'.
 //!
-//! And `GET /api/v1/admin/sites/{site_key}/complaints`: a site's complaints, newest first.
+//! And `GET /api/v1/admin/sites/{site_key}/complaints`: a site's complaints, newest first, and
+//! `…/complaints/export`: all of them, oldest first, as CSV or NDJSON.
 
 use super::admin::Caller;
 use super::metrics::DropReason;
@@ -25,7 +26,6 @@ use shared::api::Accepted;
 use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,6 +37,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes((schemas, paths, method))
         .routes(routes!(list))
+        .routes(routes!(export))
 }
 
 enum Outcome {
@@ -71,7 +72,6 @@ async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let started = Instant::now();
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     let mut allowed_origin = None;
     let mut response = match accept(&state, peer, &headers, body, &mut allowed_origin).await {
@@ -95,7 +95,6 @@ async fn submit(
         }
     };
     cors::allow(&mut response, allowed_origin.as_deref());
-    state.metrics.ingest_took(started.elapsed());
     response
 }
 
@@ -321,4 +320,75 @@ async fn list(
         complaints,
     })
     .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+/// Streams a site's complaints as CSV or NDJSON, oldest first, a page at a time (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/complaints/export",
+    tag = super::openapi::ADMIN,
+    params(
+        ("site_key" = String, Path, description = "The site's key"),
+        ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "CSV or NDJSON, without e-mail addresses or visitor hashes", body = String, content_type = "text/csv"),
+        (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Unknown format", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use crate::export::{next_complaint_page, Format};
+    use axum::body::Body;
+    use axum::http::HeaderValue;
+    let Query(q) = query?;
+    let grant = caller.on_site(&site_key, Role::Viewer)?;
+    let format: Format = q
+        .format
+        .as_deref()
+        .unwrap_or("csv")
+        .parse()
+        .map_err(ApiError::Invalid)?;
+    let key = grant.site.key.clone();
+    let filename = format!("hark-{key}-complaints.{}", format.extension());
+    let store = state.store.clone();
+    let header_chunk = futures_util::stream::once(async move {
+        Ok::<_, crate::store::StoreError>(Bytes::from(format.complaint_header()))
+    });
+    let pages = futures_util::stream::try_unfold(None, move |mut after| {
+        let store = store.clone();
+        let key = key.clone();
+        async move {
+            let page = next_complaint_page(store.as_ref(), &key, &mut after).await?;
+            Ok(page.map(|rows| (Bytes::from(format.encode_complaints(&rows)), after)))
+        }
+    });
+    let body = Body::from_stream(futures_util::StreamExt::chain(header_chunk, pages));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            .map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

@@ -92,6 +92,13 @@ async fn change(
     settings
         .check()
         .map_err(|e| ApiError::Invalid(e.message().to_owned()))?;
+    if let Some(survey) = settings.launcher.as_ref().and_then(|l| l.survey.as_ref()) {
+        if state.store.survey(&key, survey).await?.is_none() {
+            return Err(ApiError::Invalid(format!(
+                "the launcher's survey {survey} is not a survey of this site"
+            )));
+        }
+    }
     if !state.store.set_site_settings(&key, &settings).await? {
         return Err(ApiError::UnknownSite);
     }

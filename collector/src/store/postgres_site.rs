@@ -4,7 +4,7 @@ use super::site_store::{
     encode, kind_name, read_settings, read_survey, ComplaintRow, NewComplaint, SiteStore,
     StoredComplaint, SurveyRecord, SurveyStatus,
 };
-use super::{PostgresStore, StoreError, StoreResult, Stored};
+use super::{After, PostgresStore, StoreError, StoreResult, Stored};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use shared::{SiteKey, SiteSettings, Survey, SurveyId};
@@ -89,41 +89,43 @@ impl SiteStore for PostgresStore {
     }
 
     async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>> {
-        let rows = sqlx::query(
-            "SELECT c.id::text, c.status, c.kind, c.category, c.description, c.impact, c.email,
-                 c.contact_consent, c.page_url, c.received_at, c.page_path, c.device, c.browser,
-                 c.locale, c.visitor, c.user_id, c.attributes::text
-             FROM complaints c JOIN sites t ON t.id = c.site_id
-             WHERE t.key = $1 ORDER BY c.received_at DESC, c.id DESC LIMIT $2",
-        )
-        .bind(site.as_str())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                ComplaintRow {
-                    id: r.get(0),
-                    status: r.get(1),
-                    kind: r.get(2),
-                    category: r.get(3),
-                    description: r.get(4),
-                    impact: r.get::<Option<i16>, _>(5).map(i64::from),
-                    email: r.get(6),
-                    contact_consent: r.get(7),
-                    page_url: r.get(8),
-                    received_at: r.get(9),
-                    page_path: r.get(10),
-                    device: r.get(11),
-                    browser: r.get(12),
-                    locale: r.get(13),
-                    visitor: r.get(14),
-                    user_id: r.get(15),
-                    attributes: r.get(16),
-                }
-                .read()
-            })
-            .collect()
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
+             WHERE t.key = $1 ORDER BY c.received_at DESC, c.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(read_complaint).collect()
+    }
+
+    async fn complaints_page(
+        &self,
+        site: &SiteKey,
+        after: After,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredComplaint>> {
+        // The first page starts before any time, where the id does not matter.
+        let (at, id) = after.map_or((Millis::MIN, uuid::Uuid::nil().to_string()), |(at, id)| {
+            (at, id.to_string())
+        });
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
+             WHERE t.key = $1
+               AND (c.received_at > $2 OR (c.received_at = $3 AND c.id > $4::uuid))
+             ORDER BY c.received_at, c.id LIMIT $5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site.as_str())
+            .bind(at)
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(read_complaint).collect()
     }
 
     async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>> {
@@ -273,4 +275,32 @@ impl SiteStore for PostgresStore {
             .map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Other(e.into())))
             .transpose()
     }
+}
+
+/// The columns `read_complaint` reads, in its order.
+const COMPLAINT_COLUMNS: &str = "c.id::text, c.status, c.kind, c.category, c.description, c.impact,
+    c.email, c.contact_consent, c.page_url, c.received_at, c.page_path, c.device, c.browser,
+    c.locale, c.visitor, c.user_id, c.attributes::text";
+
+fn read_complaint(r: sqlx::postgres::PgRow) -> StoreResult<StoredComplaint> {
+    ComplaintRow {
+        id: r.get(0),
+        status: r.get(1),
+        kind: r.get(2),
+        category: r.get(3),
+        description: r.get(4),
+        impact: r.get::<Option<i16>, _>(5).map(i64::from),
+        email: r.get(6),
+        contact_consent: r.get(7),
+        page_url: r.get(8),
+        received_at: r.get(9),
+        page_path: r.get(10),
+        device: r.get(11),
+        browser: r.get(12),
+        locale: r.get(13),
+        visitor: r.get(14),
+        user_id: r.get(15),
+        attributes: r.get(16),
+    }
+    .read()
 }

@@ -99,6 +99,15 @@ pub trait SiteStore: Send + Sync + 'static {
     /// A site's complaints, newest first.
     async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>>;
 
+    /// A site's complaints oldest first, `limit` at a time, after `after` (keyset on
+    /// `(received_at, id)`, as `Store::responses_page`).
+    async fn complaints_page(
+        &self,
+        site: &SiteKey,
+        after: super::After,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredComplaint>>;
+
     /// Every survey of a site, in creation order, whatever its status.
     async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>>;
 

@@ -4,7 +4,7 @@ use super::site_store::{
     encode, kind_name, read_settings, read_survey, ComplaintRow, NewComplaint, SiteStore,
     StoredComplaint, SurveyRecord, SurveyStatus,
 };
-use super::{SqliteStore, StoreError, StoreResult, Stored};
+use super::{After, SqliteStore, StoreError, StoreResult, Stored};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use shared::{SiteKey, SiteSettings, Survey, SurveyId};
@@ -85,41 +85,43 @@ impl SiteStore for SqliteStore {
     }
 
     async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.status, c.kind, c.category, c.description, c.impact, c.email,
-                 c.contact_consent, c.page_url, c.received_at, c.page_path, c.device, c.browser,
-                 c.locale, c.visitor, c.user_id, c.attributes
-             FROM complaints c JOIN sites t ON t.id = c.site_id
-             WHERE t.key = ? ORDER BY c.received_at DESC, c.id DESC LIMIT ?",
-        )
-        .bind(site.as_str())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                ComplaintRow {
-                    id: r.get(0),
-                    status: r.get(1),
-                    kind: r.get(2),
-                    category: r.get(3),
-                    description: r.get(4),
-                    impact: r.get(5),
-                    email: r.get(6),
-                    contact_consent: r.get(7),
-                    page_url: r.get(8),
-                    received_at: r.get(9),
-                    page_path: r.get(10),
-                    device: r.get(11),
-                    browser: r.get(12),
-                    locale: r.get(13),
-                    visitor: r.get(14),
-                    user_id: r.get(15),
-                    attributes: r.get(16),
-                }
-                .read()
-            })
-            .collect()
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
+             WHERE t.key = ? ORDER BY c.received_at DESC, c.id DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(read_complaint).collect()
+    }
+
+    async fn complaints_page(
+        &self,
+        site: &SiteKey,
+        after: After,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredComplaint>> {
+        // The first page starts before any time, where the id does not matter.
+        let (at, id) = after.map_or((Millis::MIN, uuid::Uuid::nil().to_string()), |(at, id)| {
+            (at, id.to_string())
+        });
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
+             WHERE t.key = ?
+               AND (c.received_at > ? OR (c.received_at = ? AND c.id > ?))
+             ORDER BY c.received_at, c.id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site.as_str())
+            .bind(at)
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(read_complaint).collect()
     }
 
     async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>> {
@@ -269,4 +271,32 @@ impl SiteStore for SqliteStore {
             .map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Other(e.into())))
             .transpose()
     }
+}
+
+/// The columns `read_complaint` reads, in its order.
+const COMPLAINT_COLUMNS: &str = "c.id, c.status, c.kind, c.category, c.description, c.impact,
+    c.email, c.contact_consent, c.page_url, c.received_at, c.page_path, c.device, c.browser,
+    c.locale, c.visitor, c.user_id, c.attributes";
+
+fn read_complaint(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredComplaint> {
+    ComplaintRow {
+        id: r.get(0),
+        status: r.get(1),
+        kind: r.get(2),
+        category: r.get(3),
+        description: r.get(4),
+        impact: r.get(5),
+        email: r.get(6),
+        contact_consent: r.get(7),
+        page_url: r.get(8),
+        received_at: r.get(9),
+        page_path: r.get(10),
+        device: r.get(11),
+        browser: r.get(12),
+        locale: r.get(13),
+        visitor: r.get(14),
+        user_id: r.get(15),
+        attributes: r.get(16),
+    }
+    .read()
 }
