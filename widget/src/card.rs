@@ -11,13 +11,12 @@ use crate::bridge::Bridge;
 use crate::flow::{Flow, Kind, Picked, Step, Words};
 use crate::position;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent};
 
-/// Where the answer is on its way to the collector (the card's `delivery` signal).
+/// Where the answer is on its way to the collector (the card's `delivery`).
 const UNSENT: u8 = 0;
 const SENDING: u8 = 1;
 /// Refused by the collector (a 4xx): the form stays, with what was picked.
@@ -35,9 +34,9 @@ pub(crate) struct Card {
     steps: RefCell<Vec<Step>>,
     /// The steps visited, with what was picked on each.
     path: RefCell<Vec<(usize, Picked)>>,
-    /// The step shown (re-rendered on every `set`, even to the same value).
-    step: ArcRwSignal<u8>,
-    delivery: ArcRwSignal<u8>,
+    /// The step shown.
+    step: Cell<u8>,
+    delivery: Cell<u8>,
     bridge: Bridge,
     site_key: String,
     categories: Vec<String>,
@@ -61,8 +60,8 @@ impl Card {
             flow: RefCell::new(flow),
             steps: RefCell::new(steps),
             path: RefCell::new(Vec::new()),
-            step: ArcRwSignal::new(0),
-            delivery: ArcRwSignal::new(UNSENT),
+            step: Cell::new(0),
+            delivery: Cell::new(UNSENT),
             bridge,
             site_key,
             categories,
@@ -71,126 +70,200 @@ impl Card {
         })
     }
 
-    /// What the card says about the answer, by `delivery`: the status paragraph's class and
-    /// text. (Worked out once: the view's closures may only hold what can cross threads.)
-    fn outcomes(&self) -> [(&'static str, &'static str); 6] {
+    /// Records where the answer is, and says it: the status paragraph (a live region, so that
+    /// screen readers announce it) and, once the answer is saved, the form hidden. Only this
+    /// changes the delivery, so the DOM is set here rather than through reactive bindings,
+    /// which cost code on customers' pages for nothing.
+    fn deliver(&self, delivery: u8) {
+        self.delivery.set(delivery);
         let thanks = match &*self.flow.borrow() {
             Flow::Survey(s) => s.thank_you.as_deref().map(|t| &*String::from(t).leak()),
             _ => None,
         };
-        [
-            ("", ""),
-            ("", ""),
-            ("error", self.words.get("failed")),
-            ("queued", self.words.get("queued")),
-            ("thanks", thanks.unwrap_or_else(|| self.words.get("thanks"))),
-            ("thanks", self.words.get("report_sent")),
-        ]
+        let (class, text) = match delivery {
+            FAILED => ("error", self.words.get("failed")),
+            QUEUED => ("queued", self.words.get("queued")),
+            SENT => ("thanks", thanks.unwrap_or_else(|| self.words.get("thanks"))),
+            SENT_REPORT => ("thanks", self.words.get("report_sent")),
+            _ => ("", ""),
+        };
+        let root = &self.bridge.root;
+        if let Ok(Some(status)) = root.query_selector("[role=status] p") {
+            status.set_class_name(class);
+            status.set_text_content(Some(text));
+        }
+        if let (Ok(Some(form)), true) = (root.query_selector("form"), delivery >= QUEUED) {
+            let _ = form.set_attribute("hidden", "");
+        }
     }
 
-    /// The view of step `index`.
-    fn step_view(self: &Rc<Self>, index: usize) -> impl IntoView {
-        let steps = self.steps.borrow();
-        let step = &steps[index];
-        let kind = step.kind;
-        let (group_role, option_role, class) = match kind {
-            Kind::Scale => (Some("radiogroup"), Some("radio"), "scale"),
-            Kind::Single => (Some("radiogroup"), Some("radio"), "list"),
-            Kind::Multi => (Some("group"), Some("checkbox"), "list"),
-            _ => (None, None, "list"),
+    /// Builds step `index` into the card's `.step` element, from fresh elements (what was
+    /// picked on the step before must not carry over), and moves the focus to its first control.
+    ///
+    /// Built with the DOM directly rather than with a `view!`: the steps differ in shape, and
+    /// one view per shape (or tachys's diffing of one shape into the next) costs several KB on
+    /// customers' pages. All text goes in as text nodes, never as HTML.
+    pub(crate) fn show_step(&self) {
+        let root = &self.bridge.root;
+        let Ok(Some(holder)) = root.query_selector(".step") else {
+            return;
         };
-        let last = !matches!(kind, Kind::Menu)
-            && self
-                .flow
-                .borrow()
-                .after(index, &Picked::default(), &steps)
-                .is_none()
-            && !matches!(&*self.flow.borrow(), Flow::Survey(s) if s.questions[index].branches.iter().any(|b| b.goto != shared::Step::End));
-        let send_text = if last { "send" } else { "next" };
-        let send_label = self.words.get(send_text);
-        let sending = {
-            let (delivery, sending) = (self.delivery.clone(), self.words.get("sending"));
-            move || {
-                if delivery.get() == SENDING {
-                    sending
-                } else {
-                    send_label
+        holder.set_text_content(None);
+        let index = usize::from(self.step.get());
+        let steps = self.steps.borrow();
+        let Some(step) = steps.get(index) else {
+            return;
+        };
+        let kind = step.kind;
+        let prompt = add(
+            &holder,
+            "p",
+            &[("class", "prompt"), ("id", "hark-prompt")],
+            step.prompt,
+        );
+        if step.optional {
+            add(
+                &prompt,
+                "span",
+                &[("class", "optional")],
+                self.words.get("optional"),
+            );
+        }
+        let (group_role, option_role, class) = match kind {
+            Kind::Scale => ("radiogroup", "radio", "scale"),
+            Kind::Single => ("radiogroup", "radio", "list"),
+            Kind::Multi => ("group", "checkbox", "list"),
+            _ => ("", "", "list"),
+        };
+        if !step.options.is_empty() {
+            let group = add(
+                &holder,
+                "div",
+                &[("class", class), ("aria-labelledby", "hark-prompt")],
+                "",
+            );
+            if !group_role.is_empty() {
+                let _ = group.set_attribute("role", group_role);
+            }
+            for (n, &(text, label)) in step.options.iter().enumerate() {
+                let option = add(&group, "button", &[("type", "button")], text);
+                if !option_role.is_empty() {
+                    let _ = option.set_attribute("role", option_role);
+                    let _ = option.set_attribute("aria-checked", "false");
+                    // A radio group is one tab stop (a roving tabindex); checkboxes are one each.
+                    let roving = option_role == "radio" && n > 0;
+                    let _ = option.set_attribute("tabindex", if roving { "-1" } else { "0" });
+                }
+                if let Some(label) = label {
+                    let _ = option.set_attribute("aria-label", label);
                 }
             }
-        };
-        let hidden = {
-            let delivery = self.delivery.clone();
-            move || delivery.get() >= QUEUED
-        };
-        let optional = step.optional.then(|| self.words.get("optional"));
-        let (low, high) = step.ends.unwrap_or(("", ""));
-        let options = step
-            .options
-            .iter()
-            .enumerate()
-            .map(|(n, &(text, label))| {
-                // A radio group is one tab stop (a roving tabindex); checkboxes are one each.
-                let tab = if n == 0 || option_role != Some("radio") { "0" } else { "-1" };
-                let checked = option_role.map(|_| "false");
-                view! {
-                    <button type="button" role=option_role aria-checked=checked tabindex=tab aria-label=label>
-                        {text}
-                    </button>
+        }
+        if let Some((low, high)) = step.ends {
+            let ends = add(
+                &holder,
+                "div",
+                &[("class", "ends"), ("aria-hidden", "true")],
+                "",
+            );
+            add(&ends, "span", &[], low);
+            add(&ends, "span", &[], high);
+        }
+        if let Some(other) = step.other {
+            add(
+                &holder,
+                "input",
+                &[
+                    ("class", "other"),
+                    ("type", "text"),
+                    ("maxlength", "500"),
+                    ("aria-label", other),
+                    ("placeholder", other),
+                ],
+                "",
+            );
+        }
+        if kind == Kind::Text {
+            let area = add(
+                &holder,
+                "textarea",
+                &[
+                    ("rows", "4"),
+                    ("aria-labelledby", "hark-prompt"),
+                    ("placeholder", self.words.get("text_placeholder")),
+                ],
+                "",
+            );
+            let _ = area.set_attribute("maxlength", crate::flow::number(step.max_len));
+        }
+        if kind == Kind::Email {
+            add(
+                &holder,
+                "input",
+                &[
+                    ("class", "email"),
+                    ("type", "email"),
+                    ("maxlength", "254"),
+                    ("autocomplete", "email"),
+                    ("aria-labelledby", "hark-prompt"),
+                ],
+                "",
+            );
+            add(
+                &holder,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("class", "consent"),
+                    ("role", "checkbox"),
+                    ("aria-checked", "false"),
+                ],
+                self.words.get("consent"),
+            );
+        }
+        if kind != Kind::Menu {
+            // "Send" where the step can only end the flow, "Next" where it may go on.
+            let goes_on = match &*self.flow.borrow() {
+                Flow::Survey(s) => {
+                    let q = &s.questions[index];
+                    s.after(index, None, &[]).is_some()
+                        || q.branches.iter().any(|b| b.goto != shared::Step::End)
                 }
-            })
-            .collect_view();
-        let consent = self.words.get("consent");
-        let view = view! {
-            <form hidden=hidden>
-                <p class="prompt" id="hark-prompt">
-                    {step.prompt}
-                    <span class="optional" hidden=optional.is_none()>{optional.unwrap_or_default()}</span>
-                </p>
-                <div class=class role=group_role aria-labelledby="hark-prompt" hidden=step.options.is_empty()>
-                    {options}
-                </div>
-                <div class="ends" hidden=step.ends.is_none() aria-hidden="true">
-                    <span>{low}</span>
-                    <span>{high}</span>
-                </div>
-                <input class="other" type="text" maxlength="500" hidden=step.other.is_none()
-                    aria-label=step.other.unwrap_or_default() placeholder=step.other.unwrap_or_default() />
-                <textarea rows="4" maxlength=step.max_len hidden=kind != Kind::Text
-                    aria-labelledby="hark-prompt" placeholder=self.words.get("text_placeholder")></textarea>
-                <input class="email" type="email" maxlength="254" autocomplete="email"
-                    hidden=kind != Kind::Email aria-labelledby="hark-prompt" />
-                <button type="button" class="consent" role="checkbox" aria-checked="false"
-                    hidden=kind != Kind::Email>
-                    {consent}
-                </button>
-                <button type="submit" class="send" hidden=kind == Kind::Menu disabled=!step.optional>
-                    {sending}
-                </button>
-            </form>
-        };
-        view
+                _ => index + 1 < steps.len(),
+            };
+            let label = self.words.get(if goes_on { "next" } else { "send" });
+            let send = add(
+                &holder,
+                "button",
+                &[("type", "submit"), ("class", "send")],
+                label,
+            );
+            if !step.optional {
+                let _ = send.set_attribute("disabled", "");
+            }
+        }
+        drop(steps);
+        if let Some(form) = holder.parent_element() {
+            self.enable_send(&form);
+        }
+        if let Ok(Some(first)) =
+            holder.query_selector("[tabindex='0'], .list > button, textarea, input.email")
+        {
+            let _ = first.unchecked_into::<HtmlElement>().focus();
+        }
     }
 
-    /// The whole card.
+    /// The whole card; the steps are built into its `.step` element by [`Card::show_step`].
     pub(crate) fn view(self: &Rc<Self>, title: &'static str) -> impl IntoView {
-        let steps = {
-            let card = SendWrapper::new(self.clone());
-            move || card.step_view(usize::from(card.step.get()))
-        };
-        let outcomes = self.outcomes();
-        let class = {
-            let delivery = self.delivery.clone();
-            move || outcomes[usize::from(delivery.get())].0
-        };
-        let delivery = self.delivery.clone();
-        let text = move || outcomes[usize::from(delivery.get())].1;
         let dir = if self.rtl { "rtl" } else { "ltr" };
         view! {
             <div class="card" role="dialog" aria-label=title dir=dir>
                 <button type="button" class="close" aria-label=self.words.get("close")>"×"</button>
-                {steps}
+                <form>
+                    <div class="step"></div>
+                </form>
                 <div role="status" aria-live="polite">
-                    <p class=class>{text}</p>
+                    <p></p>
                 </div>
             </div>
         }
@@ -290,7 +363,7 @@ impl Card {
     /// What is picked on the form, or `None` while the step cannot be left.
     fn read(&self, form: &Element) -> Option<Picked> {
         let steps = self.steps.borrow();
-        let step = &steps[usize::from(self.step.get_untracked())];
+        let step = &steps[usize::from(self.step.get())];
         let mut picked = Picked::default();
         let mut other = false;
         if let Ok(chosen) = form.query_selector_all("[aria-checked=true]") {
@@ -335,13 +408,13 @@ impl Card {
 
     /// Next or Send: on to the next step, or the answers to the collector.
     fn next(self: &Rc<Self>, form: &Element) {
-        if self.delivery.get_untracked() == SENDING {
+        if self.delivery.get() == SENDING {
             return;
         }
         let Some(picked) = self.read(form) else {
             return;
         };
-        let index = usize::from(self.step.get_untracked());
+        let index = usize::from(self.step.get());
         let after = {
             let steps = self.steps.borrow();
             self.flow.borrow().after(index, &picked, &steps)
@@ -371,7 +444,14 @@ impl Card {
         let Ok((endpoint, body)) = body else {
             return;
         };
-        self.delivery.set(SENDING);
+        self.deliver(SENDING);
+        // "Sending…" on the button until the outbox tells; the label comes back on a refusal.
+        let button = self.bridge.root.query_selector(".send").ok().flatten();
+        let label = button.as_ref().and_then(|b| b.text_content());
+        if let Some(b) = &button {
+            b.set_text_content(Some(self.words.get("sending")));
+            let _ = b.set_attribute("disabled", "");
+        }
         let card = self.clone();
         let sent = if matches!(&*self.flow.borrow(), Flow::Survey(_)) {
             SENT
@@ -379,20 +459,24 @@ impl Card {
             SENT_REPORT
         };
         self.bridge.send(endpoint, &body, move |state: String| {
-            card.delivery.set(match state.as_str() {
+            card.deliver(match state.as_str() {
                 "sent" => sent,
                 "queued" => QUEUED,
                 _ => FAILED,
             });
             if state != "rejected" {
                 card.focus("button.close");
+            } else if let Some(b) = &button {
+                b.set_text_content(label.as_deref());
+                let _ = b.remove_attribute("disabled");
             }
         });
     }
 
     /// A menu option: open the flow it names.
     fn menu(self: &Rc<Self>, option: usize) {
-        let Some(flow) = self.flow.borrow().pick(option, self.categories.clone()) else {
+        let picked = self.flow.borrow_mut().pick(option, self.categories.clone());
+        let Some(flow) = picked else {
             return;
         };
         *self.steps.borrow_mut() = flow.steps(&self.words);
@@ -403,63 +487,32 @@ impl Card {
     }
 
     fn close(&self) {
-        self.bridge.close(self.delivery.get_untracked() >= QUEUED);
+        self.bridge.close(self.delivery.get() >= QUEUED);
     }
 
-    /// Once step `index` is rendered: clears what was picked and moves the focus to its first
-    /// control. (Leptos renders a step into the elements of the one before, and compares with
-    /// what it rendered, not with the DOM: the choices, values and the disabled Send that the
-    /// listener changed would otherwise carry over.)
-    pub(crate) fn show_step(self: &Rc<Self>) {
-        let card = self.clone();
-        self.after_render(move |root| {
-            if let Ok(options) = root.query_selector_all("[aria-checked]") {
-                for i in 0..options.length() {
-                    if let Some(option) = options.item(i).map(JsCast::unchecked_into::<Element>) {
-                        let _ = option.set_attribute("aria-checked", "false");
-                        if option.get_attribute("role").as_deref() == Some("radio") {
-                            let first = option.previous_element_sibling().is_none();
-                            let _ = option.set_attribute("tabindex", if first { "0" } else { "-1" });
-                        }
-                    }
-                }
-            }
-            if let Ok(fields) = root.query_selector_all("input, textarea") {
-                for i in 0..fields.length() {
-                    if let Some(field) = fields.item(i) {
-                        let _ = js_sys::Reflect::set(&field, &"value".into(), &"".into());
-                    }
-                }
-            }
-            if let Ok(Some(form)) = root.query_selector("form") {
-                card.enable_send(&form);
-            }
-            if let Ok(Some(first)) = root.query_selector(
-                "form [role=radio][tabindex='0'], form [role=checkbox][tabindex='0'], .list > button, textarea:not([hidden]), input.email:not([hidden])",
-            ) {
-                let _ = first.unchecked_into::<HtmlElement>().focus();
-            }
-        });
+    fn focus(&self, selector: &str) {
+        if let Ok(Some(el)) = self.bridge.root.query_selector(selector) {
+            let _ = el.unchecked_into::<HtmlElement>().focus();
+        }
     }
+}
 
-    fn focus(self: &Rc<Self>, selector: &'static str) {
-        self.after_render(move |root| {
-            if let Ok(Some(el)) = root.query_selector(selector) {
-                let _ = el.unchecked_into::<HtmlElement>().focus();
-            }
-        });
+/// Appends a `tag` element with `attributes` and the text `text` (as text) to `parent`.
+fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: &str) -> Element {
+    let Some(element) = parent
+        .owner_document()
+        .and_then(|d| d.create_element(tag).ok())
+    else {
+        return parent.clone();
+    };
+    for (name, value) in attributes {
+        let _ = element.set_attribute(name, value);
     }
-
-    /// Runs `then` on the shadow root after the reactive system has rendered the latest change
-    /// (its effects run as microtasks, queued before this one).
-    fn after_render(&self, then: impl FnOnce(&web_sys::ShadowRoot) + 'static) {
-        let root = self.bridge.root.clone();
-        leptos::task::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL))
-                .await;
-            then(&root);
-        });
+    if !text.is_empty() {
+        element.set_text_content(Some(text));
     }
+    let _ = parent.append_child(&element);
+    element
 }
 
 /// Marks `radio` chosen, and its siblings not; only it stays in the tab order.

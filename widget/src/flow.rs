@@ -102,6 +102,20 @@ pub(crate) const NUMBERS_24: [&str; 25] = [
     "17", "18", "19", "20", "21", "22", "23", "24",
 ];
 const NUMBERS: &[&str] = &NUMBERS_24;
+
+/// `n` as text, without the formatting machinery.
+pub(crate) fn number(mut n: u16) -> &'static str {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default().leak()
+}
 const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
 const OF_FIVE: [&str; 5] = ["1 / 5", "2 / 5", "3 / 5", "4 / 5", "5 / 5"];
 
@@ -214,13 +228,13 @@ impl Flow {
     }
 
     /// The flow a menu option opens.
-    pub(crate) fn pick(&self, option: usize, categories: Vec<String>) -> Option<Flow> {
+    pub(crate) fn pick(&mut self, option: usize, categories: Vec<String>) -> Option<Flow> {
         let Flow::Menu { rate_us } = self else {
             return None;
         };
         let option = option + usize::from(rate_us.is_none());
         Some(match option {
-            0 => Flow::Survey(rate_us.clone()?),
+            0 => Flow::Survey(rate_us.take()?),
             1 => Flow::Problem { categories },
             _ => Flow::Suggestion,
         })
