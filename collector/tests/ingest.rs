@@ -396,3 +396,68 @@ async fn no_client_address_reaches_the_database() {
         );
     }
 }
+
+/// On a graceful shutdown the server stops taking connections, lets the answers in flight
+/// finish, and returns only once every queued answer is committed: here the writer is held up
+/// by another connection's write lock until after the shutdown began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_answers_and_stores_every_answer_in_flight() {
+    const ANSWERS: usize = 20;
+    let harness = Harness::new().await.limits(limits(UNLIMITED, UNLIMITED));
+    let site = harness.site("Test Shop", &[SHOP]).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (served, server) = harness
+        .serve_until(async {
+            let _ = stopped.await;
+        })
+        .await;
+    // A first answer, the writer's first batch: the site is known (and cached) before the rest.
+    let first = submission(&site, 9, "http://shop.test/");
+    let response = ingest_request(&served.client, &served.base, first.to_string(), Some(SHOP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let mut lock = sqlx::SqliteConnection::connect(&served.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let answers: Vec<Value> = (0..ANSWERS)
+        .map(|i| submission(&site, (i % 11) as i64, "http://shop.test/"))
+        .collect();
+    let mut calls = tokio::task::JoinSet::new();
+    for answer in &answers {
+        let request = ingest_request(&served.client, &served.base, answer.to_string(), Some(SHOP));
+        calls.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    // Every answer reached the writer: one batch waits for the lock, the rest are queued.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while served.ingest.batches() < 2
+        || served.ingest.largest_batch() + served.ingest.queued() < ANSWERS
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answers did not arrive"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    stop.send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        !server.is_finished(),
+        "the server stopped with answers in flight"
+    );
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+
+    while let Some(status) = calls.join_next().await {
+        assert_eq!(status.unwrap().unwrap(), StatusCode::CREATED);
+    }
+    server.await.unwrap().unwrap();
+    let stored = served.store.responses(&site.key, 100).await.unwrap();
+    assert_eq!(stored.len(), ANSWERS + 1);
+}

@@ -70,6 +70,7 @@ on_every_engine! {
         a_batch_gives_each_answer_its_own_outcome_in_one_transaction,
         concurrent_submissions_through_the_group_commit_share_batches,
         a_replay_through_the_group_commit_is_stored_once,
+        a_flush_writes_what_is_queued_though_its_submitters_have_gone,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -499,6 +500,38 @@ async fn a_replay_through_the_group_commit_is_stored_once(store: Arc<dyn Store>)
     let created = outcomes.iter().filter(|o| **o == Stored::Created).count();
     assert_eq!(created, 1, "{outcomes:?}");
     assert_eq!(store.responses(&site.key, 1000).await.unwrap().len(), 1);
+}
+
+/// Submitters that stopped waiting (their requests were cancelled) leave their answers queued;
+/// `flush`, which the server calls when it stops, returns only once those are written.
+async fn a_flush_writes_what_is_queued_though_its_submitters_have_gone(store: Arc<dyn Store>) {
+    use futures_util::FutureExt as _;
+    const CALLS: usize = 50;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let group = GroupCommit::new(store.clone(), None);
+    let answers: Vec<_> = (0..CALLS)
+        .map(|i| submission(&site.key, uuid::Uuid::new_v4(), (i % 11) as i64))
+        .collect();
+    for (i, answer) in answers.iter().enumerate() {
+        // One poll queues the answer; the call is then dropped, as a cancelled request's is.
+        let _ = group
+            .insert(new_response(answer, 100 + i as i64))
+            .now_or_never();
+    }
+
+    group.flush().await;
+    let mut stored_ids: Vec<_> = store
+        .responses(&site.key, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    let mut sent_ids: Vec<_> = answers.iter().map(|a| a.id.to_string()).collect();
+    stored_ids.sort();
+    sent_ids.sort();
+    assert_eq!(stored_ids, sent_ids);
+    assert_eq!(group.queued(), 0);
 }
 
 async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {

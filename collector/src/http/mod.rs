@@ -127,7 +127,9 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests.
+/// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests
+/// and returns once every answer queued for the group commit is written, those of requests that
+/// were cancelled included.
 ///
 /// Handlers learn the TCP peer's address (for the per-client rate limit); `app(state)` called
 /// in-process has none, and its requests are limited per site only.
@@ -136,10 +138,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let ingest = state.ingest.clone();
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    ingest.flush().await;
+    served
 }
