@@ -397,6 +397,68 @@ async fn no_client_address_reaches_the_database() {
     }
 }
 
+/// Ingest keeps a site's origins and surveys in memory for `site_cache::TTL_MS` by the clock:
+/// a change made behind its back (another collector, the CLI, SQL) is honoured once that has
+/// passed, and may be ignored until then (DESIGN.md: "config changes seen within a minute").
+#[tokio::test]
+async fn a_sites_changed_origins_and_surveys_are_honoured_after_the_cache_ttl() {
+    const NEW: &str = "http://new-shop.test";
+    let app = TestApp::spawn(limits(UNLIMITED, UNLIMITED)).await;
+    let post_from = |origin: &'static str| {
+        let body = app.submission().to_string();
+        let request = ingest_request(&app.client, &app.base, body, Some(origin));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(post_from(SHOP).await, StatusCode::CREATED);
+    assert_eq!(post_from(NEW).await, StatusCode::FORBIDDEN);
+
+    // The site moves to a new origin and pauses its survey, behind the server's back.
+    let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    for sql in [
+        "DELETE FROM site_origins".to_owned(),
+        format!(
+            "INSERT INTO site_origins (site_id, origin) SELECT id, '{NEW}' FROM sites WHERE key = '{}'",
+            app.site.key
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut db).await.unwrap();
+    }
+    app.clock.advance(collector::site_cache::TTL_MS - 1);
+    assert_eq!(post_from(SHOP).await, StatusCode::CREATED, "still cached");
+
+    app.clock.advance(1);
+    assert_eq!(post_from(SHOP).await, StatusCode::FORBIDDEN);
+    assert_eq!(post_from(NEW).await, StatusCode::CREATED);
+
+    sqlx::query("UPDATE surveys SET status = 'paused'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(post_from(NEW).await, StatusCode::CREATED, "still cached");
+    app.clock.advance(collector::site_cache::TTL_MS);
+    let (status, _, code, message) = refusal(
+        ingest_request(
+            &app.client,
+            &app.base,
+            app.submission().to_string(),
+            Some(NEW),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+    assert!(message.contains("no active survey nps"), "{message}");
+    db.close().await.unwrap();
+    assert_eq!(app.stored_ids().await.len(), 4);
+}
+
 /// On a graceful shutdown the server stops taking connections, lets the answers in flight
 /// finish, and returns only once every queued answer is committed: here the writer is held up
 /// by another connection's write lock until after the shutdown began.

@@ -221,9 +221,14 @@ async fn accept(
         .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
     let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
     tracing::Span::current().record("site", key.as_str());
-    let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
+    // The site, its origins and its surveys as of at most `site_cache::TTL_MS` ago.
+    let config = state
+        .site_cache
+        .get(state.store.as_ref(), state.clock.now_ms(), &key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
     match cors::request_origin(headers) {
-        Some(o) if site.allows_origin(o) => *allowed_origin = Some(o.to_owned()),
+        Some(o) if config.site.allows_origin(o) => *allowed_origin = Some(o.to_owned()),
         Some(o) => {
             return Err(ApiError::OriginNotAllowed(format!(
                 "site {key} does not allow the origin {o}"
@@ -247,11 +252,9 @@ async fn accept(
     let (user_id, email) = identity(&mut value)?;
     let submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let survey = state
-        .store
-        .active_surveys(&key)
-        .await?
-        .into_iter()
+    let survey = config
+        .surveys
+        .iter()
         .find(|s| s.id == submission.survey_id)
         .ok_or_else(|| {
             ApiError::Invalid(format!(
@@ -260,7 +263,7 @@ async fn accept(
             ))
         })?;
     submission
-        .check_against(&survey)
+        .check_against(survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
 
     // Dropped only now, so that a bot's answer gets exactly what a person's would have: the
@@ -280,6 +283,6 @@ async fn accept(
             received_at: now,
         })
         .await?;
-    tracing::Span::current().record("outcome", format!("{stored:?}"));
+    tracing::Span::current().record("outcome", tracing::field::debug(stored));
     Ok(Outcome::Stored(stored, id))
 }

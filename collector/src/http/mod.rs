@@ -44,6 +44,8 @@ pub struct AppState {
     pub(crate) sessions: Arc<session::Sessions>,
     /// Today's salt for visitor hashes, in memory only.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
+    /// Ingest's copy of each site's origins and active surveys, read again after a TTL.
+    pub site_cache: Arc<crate::site_cache::SiteCache>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
             ingest,
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
+            site_cache: Arc::new(crate::site_cache::SiteCache::default()),
         }
     }
 
