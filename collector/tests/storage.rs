@@ -70,6 +70,7 @@ on_every_engine! {
         a_batch_gives_each_answer_its_own_outcome_in_one_transaction,
         concurrent_submissions_through_the_group_commit_share_batches,
         a_replay_through_the_group_commit_is_stored_once,
+        a_large_batch_stores_each_answer_with_what_ingest_learned,
         a_flush_writes_what_is_queued_though_its_submitters_have_gone,
     ],
     with_db: [
@@ -500,6 +501,48 @@ async fn a_replay_through_the_group_commit_is_stored_once(store: Arc<dyn Store>)
     let created = outcomes.iter().filter(|o| **o == Stored::Created).count();
     assert_eq!(created, 1, "{outcomes:?}");
     assert_eq!(store.responses(&site.key, 1000).await.unwrap().len(), 1);
+}
+
+/// More answers than one multi-row statement carries, each with its own enrichment (some
+/// fields absent), read back exactly as they went in.
+async fn a_large_batch_stores_each_answer_with_what_ingest_learned(store: Arc<dyn Store>) {
+    const ANSWERS: usize = 203;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let items: Vec<NewResponse> = (0..ANSWERS)
+        .map(|i| {
+            let mut item = new_response(
+                &submission(&site.key, uuid::Uuid::new_v4(), (i % 11) as i64),
+                1000 + i as i64,
+            );
+            item.enrichment = enrichment(
+                &format!("{i:016x}"),
+                (i % 3 == 0).then_some("u-1"),
+                (i % 5 == 0).then_some("ann@example.com"),
+            );
+            if i % 7 == 0 {
+                item.submission.page_url = None;
+                item.enrichment.page_path = None;
+                item.enrichment.locale = None;
+            }
+            item
+        })
+        .collect();
+
+    let outcomes = store.insert_batch(&items).await.expect("the batch commits");
+    assert_eq!(outcomes.len(), ANSWERS);
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(Stored::Created))));
+
+    let mut read = store.responses(&site.key, 1000).await.unwrap();
+    read.sort_by_key(|r| r.received_at);
+    let expected: Vec<StoredResponse> = items
+        .iter()
+        .map(|item| {
+            let mut row = stored(&item.submission, item.received_at);
+            row.enrichment = item.enrichment.clone();
+            row
+        })
+        .collect();
+    assert_eq!(read, expected);
 }
 
 /// Submitters that stopped waiting (their requests were cancelled) leave their answers queued;

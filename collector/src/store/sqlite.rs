@@ -160,19 +160,7 @@ impl Store for SqliteStore {
         // IMMEDIATE takes the write lock up front (waiting up to `busy_timeout`), so that the
         // transaction never has to upgrade from reading to writing.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        for item in items {
-            // An id repeated within the batch finds the earlier item's row: a replay.
-            outcomes.push(
-                insert_one(
-                    &mut tx,
-                    &item.submission,
-                    &item.enrichment,
-                    item.received_at,
-                )
-                .await?,
-            );
-        }
+        let outcomes = insert_many(&mut tx, items).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -528,6 +516,89 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
     })
 }
 
+/// The most rows one multi-row `INSERT` carries (13 parameters each, far below SQLite's limit).
+/// Batches go in chunks of powers of two up to it, so that a connection prepares at most eight
+/// statements and reuses them from its cache.
+const ROWS_PER_INSERT: usize = 128;
+
+/// `INSERT … SELECT … FROM (VALUES …)` of `rows` answers, each joined to its site by key (an
+/// unknown key joins nothing), returning the ids it stored.
+fn insert_rows_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
+             page_path, device, browser, locale, visitor, user_id, email)
+         SELECT v.column1, s.id, v.column2, v.column3, v.column4, v.column5, v.column6,
+             v.column7, v.column8, v.column9, v.column10, v.column11, v.column12
+         FROM (VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "" } else { "," });
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    // `WHERE true`: SQLite's parser needs a WHERE before the upsert clause of an INSERT … SELECT.
+    sql.push_str(
+        ") AS v JOIN sites s ON s.key = v.column13 WHERE true
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+    );
+    sql
+}
+
+/// Stores a batch on `conn`, inside its transaction, with a few multi-row statements instead of
+/// one statement per answer: each answer gets what `insert_one` would have given it.
+async fn insert_many(
+    conn: &mut sqlx::SqliteConnection,
+    items: &[NewResponse],
+) -> StoreResult<Vec<StoreResult<Stored>>> {
+    let (firsts, repeats) = super::split_repeats(items);
+    let ids: Vec<String> = items.iter().map(|i| i.submission.id.to_string()).collect();
+    let mut created = std::collections::HashSet::with_capacity(firsts.len());
+    let mut rest = &firsts[..];
+    while !rest.is_empty() {
+        let rows = ROWS_PER_INSERT.min(1 << rest.len().ilog2());
+        let (chunk, after) = rest.split_at(rows);
+        rest = after;
+        let sql = insert_rows_sql(rows);
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for &i in chunk {
+            let (r, e) = (&items[i].submission, &items[i].enrichment);
+            let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
+            query = query
+                .bind(&ids[i])
+                .bind(r.survey_id.as_str())
+                .bind(answers)
+                .bind(r.page_url.as_deref())
+                .bind(items[i].received_at)
+                .bind(e.page_path.as_deref())
+                .bind(e.device.as_deref())
+                .bind(e.browser.as_deref())
+                .bind(e.locale.as_deref())
+                .bind(e.visitor.as_deref())
+                .bind(e.user_id.as_deref())
+                .bind(e.email.as_deref())
+                .bind(r.site_key.as_str());
+        }
+        created.extend(query.fetch_all(&mut *conn).await?);
+    }
+    let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
+    for &i in &firsts {
+        outcomes[i] = Some(if created.contains(&ids[i]) {
+            Ok(Stored::Created)
+        } else {
+            // Already stored before this batch, or for no site.
+            owner_outcome(conn, &ids[i], &items[i].submission.site_key).await?
+        });
+    }
+    for &i in &repeats {
+        let item = &items[i];
+        outcomes[i] =
+            Some(insert_one(conn, &item.submission, &item.enrichment, item.received_at).await?);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every item has an outcome"))
+        .collect())
+}
+
 /// Stores one submission on `conn` (alone, or inside a batch's transaction). The outer `Err` is
 /// a failure of the database; the inner one is this submission's own fate (a conflict, an
 /// unknown site), which leaves the transaction usable.
@@ -564,18 +635,27 @@ async fn insert_one(
     if inserted == 1 {
         return Ok(Ok(Stored::Created));
     }
+    owner_outcome(conn, &id, &r.site_key).await
+}
+
+/// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
+/// site, a conflict when for another, and an error when its site does not exist.
+async fn owner_outcome(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+    site_key: &SiteKey,
+) -> StoreResult<StoreResult<Stored>> {
     let owner: Option<String> = sqlx::query_scalar(
         "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?",
     )
-    .bind(&id)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     match owner {
-        Some(key) if key == r.site_key.as_str() => Ok(Ok(Stored::Replayed)),
+        Some(key) if key == site_key.as_str() => Ok(Ok(Stored::Replayed)),
         Some(_) => Ok(Err(StoreError::Conflict("responses.id"))),
         None => Ok(Err(StoreError::Other(anyhow::anyhow!(
-            "site {} vanished",
-            r.site_key
+            "site {site_key} vanished"
         )))),
     }
 }
