@@ -35,11 +35,14 @@ const MAX_RSS_KB: u64 = 50 * 1000;
 
 pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let mut args = args.iter();
-    let (mut no_dist, mut given) = (false, None);
+    let (mut no_dist, mut given, mut given_noop) = (false, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
+            "--noop" => {
+                given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
+            }
             other => bail!("unknown bench option {other:?}"),
         }
     }
@@ -56,17 +59,22 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         }
         None => dist()?,
     };
-    step("building the no-op axum server (profile server)");
-    run(super::cargo().args([
-        "build",
-        "--profile",
-        "server",
-        "--package",
-        "collector",
-        "--example",
-        "noop",
-    ]))?;
-    let noop = target_dir().join("server").join("examples").join("noop");
+    let noop = match given_noop {
+        Some(path) => path,
+        None => {
+            step("building the no-op axum server (profile server)");
+            run(super::cargo().args([
+                "build",
+                "--profile",
+                "server",
+                "--package",
+                "collector",
+                "--example",
+                "noop",
+            ]))?;
+            target_dir().join("server").join("examples").join("noop")
+        }
+    };
     let postgres_bin = super::setup::postgres_bin_dir().context(
         "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
     )?;

@@ -23,7 +23,7 @@ commands:
   demo    build, then start a collector on SQLite with a demo site and an example shop page
   bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback
           [--no-dist: build `hark` without the wasm bundles, which ingest does not use]
-          [--hark PATH: measure this `hark` binary instead of building one]";
+          [--hark PATH, --noop PATH: measure these binaries instead of building them]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
