@@ -94,6 +94,10 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let noop_target = Target::new(port, server.pid(), "/noop", None);
     step("no-op: closed loop");
     let baseline = closed_loop(&noop_target)?;
+    // The latency floor of this machine and load generator at the budget's rate, for reading
+    // ingest's p99 against (no budget of its own).
+    step(&format!("no-op: {FIXED_RATE} requests/s"));
+    let baseline_fixed = fixed_rate(&noop_target, FIXED_RATE)?;
     drop(server);
 
     // SQLite, a fresh file.
@@ -112,6 +116,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         "run", "req/s", "p50 ms", "p99 ms", "errors", "srv µs/r", "gen cores"
     );
     baseline.print("axum no-op, closed loop", "");
+    baseline_fixed.print(&format!("axum no-op, {FIXED_RATE}/s offered"), "(floor)");
     for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
         let share = m.closed.rate() / baseline.rate();
         let verdict = if engine == "SQLite" {
