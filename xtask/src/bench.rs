@@ -14,6 +14,13 @@
 //! The load generator is plain blocking sockets, one thread per connection: no HTTP library
 //! between the clock and the wire. It runs on the same cores as the servers, as any loopback
 //! benchmark does, so the numbers are a lower bound and noisy when something else is busy.
+//! It is the same generator, with the same connections and the same bytes, for the no-op and
+//! for ingest; each run prints the CPU it used itself (`gen cores`) beside the server's CPU
+//! time per answer (`srv µs/r`), which does not depend on how the cores were shared. The no-op
+//! also runs at the fixed rate: the latency floor of the machine and the generator.
+//!
+//! `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
+//! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
 use super::{dist, run, step, target_dir};
 use anyhow::{bail, Context as _, Result};
