@@ -22,6 +22,9 @@ type Reply = oneshot::Sender<StoreResult<Stored>>;
 
 /// What the writer is sent: a submission to store, or a request to hear back once everything
 /// queued before it is committed (`GroupCommit::flush`).
+// Nearly every message is an `Insert`: boxing it to shrink the rare `Flush` would cost an
+// allocation per answer.
+#[allow(clippy::large_enum_variant)]
 enum Message {
     Insert(NewResponse, Reply),
     Flush(oneshot::Sender<()>),
