@@ -11,6 +11,7 @@ pub mod enrich;
 pub mod export;
 pub mod http;
 pub mod retention;
+pub mod site_cache;
 pub mod store;
 
 pub use http::{app, serve, AppState};

@@ -413,3 +413,130 @@ async fn no_client_address_reaches_the_database() {
         );
     }
 }
+
+/// Ingest keeps a site's origins and surveys in memory for `site_cache::TTL_MS` by the clock:
+/// a change made behind its back (another collector, the CLI, SQL) is honoured once that has
+/// passed, and may be ignored until then (DESIGN.md: "config changes seen within a minute").
+#[tokio::test]
+async fn a_sites_changed_origins_and_surveys_are_honoured_after_the_cache_ttl() {
+    const NEW: &str = "http://new-shop.test";
+    let app = TestApp::spawn(limits(UNLIMITED, UNLIMITED)).await;
+    let post_from = |origin: &'static str| {
+        let body = app.submission().to_string();
+        let request = ingest_request(&app.client, &app.base, body, Some(origin));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(post_from(SHOP).await, StatusCode::CREATED);
+    assert_eq!(post_from(NEW).await, StatusCode::FORBIDDEN);
+
+    // The site moves to a new origin and pauses its survey, behind the server's back.
+    let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    for sql in [
+        "DELETE FROM site_origins".to_owned(),
+        format!(
+            "INSERT INTO site_origins (site_id, origin) SELECT id, '{NEW}' FROM sites WHERE key = '{}'",
+            app.site.key
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut db).await.unwrap();
+    }
+    app.clock.advance(collector::site_cache::TTL_MS - 1);
+    assert_eq!(post_from(SHOP).await, StatusCode::CREATED, "still cached");
+
+    app.clock.advance(1);
+    assert_eq!(post_from(SHOP).await, StatusCode::FORBIDDEN);
+    assert_eq!(post_from(NEW).await, StatusCode::CREATED);
+
+    sqlx::query("UPDATE surveys SET status = 'paused'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(post_from(NEW).await, StatusCode::CREATED, "still cached");
+    app.clock.advance(collector::site_cache::TTL_MS);
+    let (status, _, code, message) = refusal(
+        ingest_request(
+            &app.client,
+            &app.base,
+            app.submission().to_string(),
+            Some(NEW),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+    assert!(message.contains("no active survey nps"), "{message}");
+    db.close().await.unwrap();
+    assert_eq!(app.stored_ids().await.len(), 4);
+}
+
+/// On a graceful shutdown the server stops taking connections, lets the answers in flight
+/// finish, and returns only once every queued answer is committed: here the writer is held up
+/// by another connection's write lock until after the shutdown began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_answers_and_stores_every_answer_in_flight() {
+    const ANSWERS: usize = 20;
+    let harness = Harness::new().await.limits(limits(UNLIMITED, UNLIMITED));
+    let site = harness.site("Test Shop", &[SHOP]).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (served, server) = harness
+        .serve_until(async {
+            let _ = stopped.await;
+        })
+        .await;
+    // A first answer, the writer's first batch: the site is known (and cached) before the rest.
+    let first = submission(&site, 9, "http://shop.test/");
+    let response = ingest_request(&served.client, &served.base, first.to_string(), Some(SHOP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let mut lock = sqlx::SqliteConnection::connect(&served.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let answers: Vec<Value> = (0..ANSWERS)
+        .map(|i| submission(&site, (i % 11) as i64, "http://shop.test/"))
+        .collect();
+    let mut calls = tokio::task::JoinSet::new();
+    for answer in &answers {
+        let request = ingest_request(&served.client, &served.base, answer.to_string(), Some(SHOP));
+        calls.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    // Every answer reached the writer: one batch waits for the lock, the rest are queued.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while served.ingest.batches() < 2
+        || served.ingest.largest_batch() + served.ingest.queued() < ANSWERS
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answers did not arrive"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    stop.send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        !server.is_finished(),
+        "the server stopped with answers in flight"
+    );
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+
+    while let Some(status) = calls.join_next().await {
+        assert_eq!(status.unwrap().unwrap(), StatusCode::CREATED);
+    }
+    server.await.unwrap().unwrap();
+    let stored = served.store.responses(&site.key, 100).await.unwrap();
+    assert_eq!(stored.len(), ANSWERS + 1);
+}

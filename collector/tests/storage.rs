@@ -75,6 +75,8 @@ on_every_engine! {
         erasure_and_retention_remove_complaints_too,
         complaints_are_paged_oldest_first_by_received_at_and_id,
         surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
+        a_large_batch_stores_each_answer_with_what_ingest_learned,
+        a_flush_writes_what_is_queued_though_its_submitters_have_gone,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -509,6 +511,80 @@ async fn a_replay_through_the_group_commit_is_stored_once(store: Arc<dyn Store>)
     let created = outcomes.iter().filter(|o| **o == Stored::Created).count();
     assert_eq!(created, 1, "{outcomes:?}");
     assert_eq!(store.responses(&site.key, 1000).await.unwrap().len(), 1);
+}
+
+/// More answers than one multi-row statement carries, each with its own enrichment (some
+/// fields absent), read back exactly as they went in.
+async fn a_large_batch_stores_each_answer_with_what_ingest_learned(store: Arc<dyn Store>) {
+    const ANSWERS: usize = 203;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let items: Vec<NewResponse> = (0..ANSWERS)
+        .map(|i| {
+            let mut item = new_response(
+                &submission(&site.key, uuid::Uuid::new_v4(), (i % 11) as i64),
+                1000 + i as i64,
+            );
+            item.enrichment = enrichment(
+                &format!("{i:016x}"),
+                (i % 3 == 0).then_some("u-1"),
+                (i % 5 == 0).then_some("ann@example.com"),
+            );
+            if i % 7 == 0 {
+                item.submission.page_url = None;
+                item.enrichment.page_path = None;
+                item.enrichment.locale = None;
+            }
+            item
+        })
+        .collect();
+
+    let outcomes = store.insert_batch(&items).await.expect("the batch commits");
+    assert_eq!(outcomes.len(), ANSWERS);
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(Stored::Created))));
+
+    let mut read = store.responses(&site.key, 1000).await.unwrap();
+    read.sort_by_key(|r| r.received_at);
+    let expected: Vec<StoredResponse> = items
+        .iter()
+        .map(|item| {
+            let mut row = stored(&item.submission, item.received_at);
+            row.enrichment = item.enrichment.clone();
+            row
+        })
+        .collect();
+    assert_eq!(read, expected);
+}
+
+/// Submitters that stopped waiting (their requests were cancelled) leave their answers queued;
+/// `flush`, which the server calls when it stops, returns only once those are written.
+async fn a_flush_writes_what_is_queued_though_its_submitters_have_gone(store: Arc<dyn Store>) {
+    use futures_util::FutureExt as _;
+    const CALLS: usize = 50;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let group = GroupCommit::new(store.clone(), None);
+    let answers: Vec<_> = (0..CALLS)
+        .map(|i| submission(&site.key, uuid::Uuid::new_v4(), (i % 11) as i64))
+        .collect();
+    for (i, answer) in answers.iter().enumerate() {
+        // One poll queues the answer; the call is then dropped, as a cancelled request's is.
+        let _ = group
+            .insert(new_response(answer, 100 + i as i64))
+            .now_or_never();
+    }
+
+    group.flush().await;
+    let mut stored_ids: Vec<_> = store
+        .responses(&site.key, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    let mut sent_ids: Vec<_> = answers.iter().map(|a| a.id.to_string()).collect();
+    stored_ids.sort();
+    sent_ids.sort();
+    assert_eq!(stored_ids, sent_ids);
+    assert_eq!(group.queued(), 0);
 }
 
 async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {

@@ -14,6 +14,13 @@
 //! The load generator is plain blocking sockets, one thread per connection: no HTTP library
 //! between the clock and the wire. It runs on the same cores as the servers, as any loopback
 //! benchmark does, so the numbers are a lower bound and noisy when something else is busy.
+//! It is the same generator, with the same connections and the same bytes, for the no-op and
+//! for ingest; each run prints the CPU it used itself (`gen cores`) beside the server's CPU
+//! time per answer (`srv µs/r`), which does not depend on how the cores were shared. The no-op
+//! also runs at the fixed rate: the latency floor of the machine and the generator.
+//!
+//! `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
+//! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
 use super::{dist, run, step, target_dir};
 use anyhow::{bail, Context as _, Result};
@@ -33,19 +40,48 @@ const MIN_INGEST_SHARE: f64 = 0.5;
 const MAX_P99_AT_FIXED_RATE: Duration = Duration::from_millis(25);
 const MAX_RSS_KB: u64 = 50 * 1000;
 
-pub(crate) fn run_bench() -> Result<()> {
-    let hark = dist()?;
-    step("building the no-op axum server (profile server)");
-    run(super::cargo().args([
-        "build",
-        "--profile",
-        "server",
-        "--package",
-        "collector",
-        "--example",
-        "noop",
-    ]))?;
-    let noop = target_dir().join("server").join("examples").join("noop");
+pub(crate) fn run_bench(args: &[String]) -> Result<()> {
+    let mut args = args.iter();
+    let (mut no_dist, mut given, mut given_noop) = (false, None, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--no-dist" => no_dist = true,
+            "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
+            "--noop" => {
+                given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
+            }
+            other => bail!("unknown bench option {other:?}"),
+        }
+    }
+    let hark = match given {
+        Some(path) => path,
+        None if no_dist => {
+            // Ingest does not touch the bundles; this skips Trunk and the wasm toolchain.
+            step("building the hark binary without bundles (profile server)");
+            run(super::cargo()
+                .args(["build", "--profile", "server", "--package", "collector"])
+                .args(["--bin", "hark"])
+                .env_remove("HARK_DIST_DIR"))?;
+            target_dir().join("server").join("hark")
+        }
+        None => dist()?,
+    };
+    let noop = match given_noop {
+        Some(path) => path,
+        None => {
+            step("building the no-op axum server (profile server)");
+            run(super::cargo().args([
+                "build",
+                "--profile",
+                "server",
+                "--package",
+                "collector",
+                "--example",
+                "noop",
+            ]))?;
+            target_dir().join("server").join("examples").join("noop")
+        }
+    };
     let postgres_bin = super::setup::postgres_bin_dir().context(
         "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
     )?;
@@ -62,9 +98,13 @@ pub(crate) fn run_bench() -> Result<()> {
     // The baseline.
     let port = free_port()?;
     let server = Server::spawn(Command::new(&noop).arg(format!("127.0.0.1:{port}")), port)?;
-    let noop_target = Target::new(port, "/noop", None);
+    let noop_target = Target::new(port, server.pid(), "/noop", None);
     step("no-op: closed loop");
     let baseline = closed_loop(&noop_target)?;
+    // The latency floor of this machine and load generator at the budget's rate, for reading
+    // ingest's p99 against (no budget of its own).
+    step(&format!("no-op: {FIXED_RATE} requests/s"));
+    let baseline_fixed = fixed_rate(&noop_target, FIXED_RATE)?;
     drop(server);
 
     // SQLite, a fresh file.
@@ -79,10 +119,11 @@ pub(crate) fn run_bench() -> Result<()> {
 
     println!();
     println!(
-        "  {:<34} {:>9} {:>9} {:>9} {:>7}  budget",
-        "run", "req/s", "p50 ms", "p99 ms", "errors"
+        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}  budget",
+        "run", "req/s", "p50 ms", "p99 ms", "errors", "srv µs/r", "gen cores"
     );
     baseline.print("axum no-op, closed loop", "");
+    baseline_fixed.print(&format!("axum no-op, {FIXED_RATE}/s offered"), "(floor)");
     for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
         let share = m.closed.rate() / baseline.rate();
         let verdict = if engine == "SQLite" {
@@ -99,6 +140,9 @@ pub(crate) fn run_bench() -> Result<()> {
             &within(m.fixed.p(0.99) <= MAX_P99_AT_FIXED_RATE, "p99 ≤ 25 ms"),
         );
     }
+    println!(
+        "  srv µs/r: the server's CPU time per answer; gen cores: the CPU this load generator used"
+    );
     for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
         println!(
             "  {:<34} {:>9.1} MB peak RSS (VmHWM)  {}",
@@ -150,7 +194,7 @@ fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Inges
             .env("HARK_LOG", "warn"),
         port,
     )?;
-    let target = Target::new(port, "/api/v1/responses", Some(site_key));
+    let target = Target::new(port, server.pid(), "/api/v1/responses", Some(site_key));
     step(&format!("ingest on {engine}: closed loop"));
     let closed = closed_loop(&target)?;
     step(&format!("ingest on {engine}: {FIXED_RATE} requests/s"));
@@ -181,6 +225,10 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
     }
 
     /// The most memory the process has had resident.
@@ -289,14 +337,17 @@ impl Drop for Postgres {
 #[derive(Clone)]
 struct Target {
     port: u16,
+    /// The server's process, whose CPU time each run reports.
+    server_pid: u32,
     path: &'static str,
     site_key: String,
 }
 
 impl Target {
-    fn new(port: u16, path: &'static str, site_key: Option<String>) -> Self {
+    fn new(port: u16, server_pid: u32, path: &'static str, site_key: Option<String>) -> Self {
         Self {
             port,
+            server_pid,
             path,
             // The no-op gets the same body; its site key is never looked at.
             site_key: site_key.unwrap_or_else(|| "benchsite0000000".to_owned()),
@@ -412,6 +463,9 @@ struct Run {
     latencies_us: Vec<u32>,
     errors: usize,
     elapsed: Duration,
+    /// CPU time (user and system) the server and this load generator used during the run.
+    server_cpu: Duration,
+    generator_cpu: Duration,
 }
 
 impl Run {
@@ -431,16 +485,24 @@ impl Run {
 
     fn print(&self, what: &str, note: &str) {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let answered = self.latencies_us.len() + self.errors;
         println!(
-            "  {what:<34} {:>9.0} {:>9.2} {:>9.2} {:>7}  {note}",
+            "  {what:<34} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>9.1} {:>9.2}  {note}",
             self.rate(),
             ms(self.p(0.5)),
             ms(self.p(0.99)),
-            self.errors
+            self.errors,
+            self.server_cpu.as_secs_f64() * 1e6 / answered.max(1) as f64,
+            self.generator_cpu.as_secs_f64() / self.elapsed.as_secs_f64(),
         );
     }
 
-    fn merge(parts: Vec<Result<(Vec<u32>, usize)>>, elapsed: Duration) -> Result<Run> {
+    fn merge(
+        parts: Vec<Result<(Vec<u32>, usize)>>,
+        elapsed: Duration,
+        server_cpu: Duration,
+        generator_cpu: Duration,
+    ) -> Result<Run> {
         let mut latencies_us = Vec::new();
         let mut errors = 0;
         for part in parts {
@@ -453,6 +515,8 @@ impl Run {
             latencies_us,
             errors,
             elapsed,
+            server_cpu,
+            generator_cpu,
         })
     }
 }
@@ -480,6 +544,7 @@ fn fixed_rate(target: &Target, rate: u64) -> Result<Run> {
 
 fn drive(target: &Target, duration: Duration, rate: Option<u64>) -> Result<Run> {
     let start = Instant::now() + Duration::from_millis(200);
+    let (server_before, generator_before) = (cpu_time(target.server_pid)?, own_cpu_time()?);
     let end = start + duration;
     // At a fixed rate a server that cannot keep up falls ever further behind: the run stops
     // sending at this hard deadline, and the achieved rate tells.
@@ -530,7 +595,41 @@ fn drive(target: &Target, duration: Duration, rate: Option<u64>) -> Result<Run> 
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("a load thread panicked")))
         })
         .collect();
-    Run::merge(parts, start.elapsed())
+    let elapsed = start.elapsed();
+    let server_cpu = cpu_time(target.server_pid)?.saturating_sub(server_before);
+    let generator_cpu = own_cpu_time()?.saturating_sub(generator_before);
+    Run::merge(parts, elapsed, server_cpu, generator_cpu)
+}
+
+/// The CPU time (user and system, all threads) a process has used, from `/proc/PID/stat`.
+fn cpu_time(pid: u32) -> Result<Duration> {
+    proc_cpu_time(&format!("/proc/{pid}/stat"))
+}
+
+/// This process's CPU time: the load generator's (its threads are counted when they end).
+fn own_cpu_time() -> Result<Duration> {
+    proc_cpu_time("/proc/self/stat")
+}
+
+fn proc_cpu_time(path: &str) -> Result<Duration> {
+    let stat = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    // The command name (field 2) may hold spaces; fields 14 and 15 count after its `)`.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .context("a malformed /proc stat")?
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| -> Result<u64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .context("a malformed /proc stat")
+    };
+    // utime and stime, fields 14 and 15: the 12th and 13th after the command name.
+    let ticks = ticks(11)? + ticks(12)?;
+    // Clock ticks are 100 a second on Linux (`getconf CLK_TCK`).
+    Ok(Duration::from_millis(ticks * 10))
 }
 
 /// A port nobody listened on a moment ago.

@@ -21,7 +21,9 @@ commands:
   dist    build the widget, the dashboard and the `hark` binary with both embedded
   test    run every check and test (installs what is missing first)
   demo    build, then start a collector on SQLite with a demo site and an example shop page
-  bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback";
+  bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback
+          [--no-dist: build `hark` without the wasm bundles, which ingest does not use]
+          [--hark PATH, --noop PATH: measure these binaries instead of building them]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +32,7 @@ fn main() {
         Some("dist") => dist().map(|_| ()),
         Some("test") => test(),
         Some("demo") => demo::run(),
-        Some("bench") => bench::run_bench(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

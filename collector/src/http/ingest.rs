@@ -245,9 +245,14 @@ async fn accept(
         .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
     let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
     tracing::Span::current().record("site", key.as_str());
-    let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
+    // The site, its origins and its surveys as of at most `site_cache::TTL_MS` ago.
+    let config = state
+        .site_cache
+        .get(state.store.as_ref(), state.clock.now_ms(), &key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
     match cors::request_origin(headers) {
-        Some(o) if site.allows_origin(o) || cors::is_own_origin(headers, o) => {
+        Some(o) if config.site.allows_origin(o) || cors::is_own_origin(headers, o) => {
             *allowed_origin = Some(o.to_owned())
         }
         Some(o) => {
@@ -274,11 +279,9 @@ async fn accept(
     let attributes = super::identity::take_attributes(&mut value)?;
     let mut submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let survey = state
-        .store
-        .active_surveys(&key)
-        .await?
-        .into_iter()
+    let survey = config
+        .surveys
+        .iter()
         .find(|s| s.id == submission.survey_id)
         .ok_or_else(|| {
             ApiError::Invalid(format!(
@@ -286,7 +289,7 @@ async fn accept(
                 submission.survey_id
             ))
         })?;
-    let survey = super::surveys::answered(state, &mut submission, survey).await?;
+    let survey = super::surveys::answered(state, &mut submission, survey.clone()).await?;
     submission
         .check_against(&survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
@@ -309,6 +312,6 @@ async fn accept(
             received_at: now,
         })
         .await?;
-    tracing::Span::current().record("outcome", format!("{stored:?}"));
+    tracing::Span::current().record("outcome", tracing::field::debug(stored));
     Ok(Outcome::Stored(stored, id))
 }

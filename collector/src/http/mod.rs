@@ -51,6 +51,8 @@ pub struct AppState {
     pub(crate) sessions: Arc<session::Sessions>,
     /// Today's salt for visitor hashes, in memory only.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
+    /// Ingest's copy of each site's origins and active surveys, read again after a TTL.
+    pub site_cache: Arc<crate::site_cache::SiteCache>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             ingest,
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
+            site_cache: Arc::new(crate::site_cache::SiteCache::default()),
         }
     }
 
@@ -129,7 +132,9 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests.
+/// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests
+/// and returns once every answer queued for the group commit is written, those of requests that
+/// were cancelled included.
 ///
 /// Handlers learn the TCP peer's address (for the per-client rate limit); `app(state)` called
 /// in-process has none, and its requests are limited per site only.
@@ -138,10 +143,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let ingest = state.ingest.clone();
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    ingest.flush().await;
+    served
 }

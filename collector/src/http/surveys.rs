@@ -133,6 +133,8 @@ async fn create(
             }
             other => other.into(),
         })?;
+    // This process answers with the change at once; others within the cache's TTL.
+    state.site_cache.forget(&key);
     audit_change(
         &state,
         &caller,
@@ -217,6 +219,7 @@ async fn update(
         .update_survey(&key, &survey, state.clock.now_ms())
         .await?
         .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
+    state.site_cache.forget(&key);
     audit_change(
         &state,
         &caller,
@@ -270,6 +273,7 @@ async fn set_status(
     if !state.store.set_survey_status(&key, &id, status).await? {
         return Err(ApiError::NotFound("this site has no survey with this id"));
     }
+    state.site_cache.forget(&key);
     audit_change(
         &state,
         &caller,

@@ -20,13 +20,23 @@ pub const QUEUE: usize = 4096;
 
 type Reply = oneshot::Sender<StoreResult<Stored>>;
 
+/// What the writer is sent: a submission to store, or a request to hear back once everything
+/// queued before it is committed (`GroupCommit::flush`).
+// Nearly every message is an `Insert`: boxing it to shrink the rare `Flush` would cost an
+// allocation per answer.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    Insert(NewResponse, Reply),
+    Flush(oneshot::Sender<()>),
+}
+
 /// Called with the size of every batch committed (or attempted), e.g. for a histogram.
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// A handle on the group-commit writer; cheap to clone, all clones share one queue.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: mpsc::Sender<(NewResponse, Reply)>,
+    queue: mpsc::Sender<Message>,
     stats: Arc<Stats>,
 }
 
@@ -67,13 +77,34 @@ impl GroupCommit {
     /// A full queue is `Unavailable`: the client retries later.
     pub async fn insert(&self, item: NewResponse) -> StoreResult<Stored> {
         let (reply, answer) = oneshot::channel();
-        self.queue.try_send((item, reply)).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => unavailable("the ingest queue is full"),
-            mpsc::error::TrySendError::Closed(_) => unavailable("the ingest writer has stopped"),
-        })?;
+        self.queue
+            .try_send(Message::Insert(item, reply))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => unavailable("the ingest queue is full"),
+                mpsc::error::TrySendError::Closed(_) => {
+                    unavailable("the ingest writer has stopped")
+                }
+            })?;
         answer
             .await
             .map_err(|_| unavailable("the ingest writer stopped before answering"))?
+    }
+
+    /// Waits until every submission queued before this call is committed (or has failed), e.g.
+    /// when the server stops: the submitters of some may have gone (their requests were
+    /// cancelled), and their answers are written all the same. Returns at once when the writer
+    /// has stopped.
+    pub async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        // `send` waits for room in a full queue rather than refusing, as `insert` does.
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
+    }
+
+    /// How many submissions wait for the writer (not counting the batch it is writing).
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// How many batches have been written.
@@ -102,55 +133,82 @@ fn share(e: &StoreError) -> StoreError {
 
 async fn write(
     store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<(NewResponse, Reply)>,
+    mut rx: mpsc::Receiver<Message>,
     stats: Arc<Stats>,
     observe: Option<BatchObserver>,
 ) {
     let mut items = Vec::with_capacity(MAX_BATCH);
     let mut replies = Vec::with_capacity(MAX_BATCH);
+    // Flushes answered once the batch taken with them (everything queued before) is committed.
+    let mut flushed = Vec::new();
     // `recv` keeps returning what is queued after the senders are gone: nothing queued is lost.
-    while let Some((item, reply)) = rx.recv().await {
-        items.push(item);
-        replies.push(reply);
-        while items.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok((item, reply)) => {
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Insert(item, reply) => {
                     items.push(item);
                     replies.push(reply);
                 }
-                Err(_) => break,
+                Message::Flush(done) => flushed.push(done),
+            }
+            if items.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.largest.fetch_max(items.len(), Ordering::Relaxed);
-        if let Some(observe) = &observe {
-            observe(items.len());
+        if !items.is_empty() {
+            commit(
+                store.as_ref(),
+                &stats,
+                observe.as_ref(),
+                &items,
+                &mut replies,
+            )
+            .await;
+            items.clear();
         }
-        let outcomes = match store.insert_batch(&items).await {
-            Ok(outcomes) => outcomes,
-            // The database is away: every submitter hears it and retries.
-            Err(e @ StoreError::Unavailable(_)) => items.iter().map(|_| Err(share(&e))).collect(),
-            // Something in the batch broke the transaction (on PostgreSQL, one failed statement
-            // aborts it; two collectors may deadlock on a replay): store each on its own, so
-            // that one bad submission does not fail the others.
-            Err(e) => {
-                tracing::warn!(error = %e, size = items.len(), "a batch failed; storing one by one");
-                let mut outcomes = Vec::with_capacity(items.len());
-                for item in &items {
-                    outcomes.push(
-                        store
-                            .insert_enriched(&item.submission, &item.enrichment, item.received_at)
-                            .await,
-                    );
-                }
-                outcomes
+        for done in flushed.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Stores one batch and answers each of its submitters.
+async fn commit(
+    store: &dyn Store,
+    stats: &Stats,
+    observe: Option<&BatchObserver>,
+    items: &[NewResponse],
+    replies: &mut Vec<Reply>,
+) {
+    stats.batches.fetch_add(1, Ordering::Relaxed);
+    stats.largest.fetch_max(items.len(), Ordering::Relaxed);
+    if let Some(observe) = observe {
+        observe(items.len());
+    }
+    let outcomes = match store.insert_batch(items).await {
+        Ok(outcomes) => outcomes,
+        // The database is away: every submitter hears it and retries.
+        Err(e @ StoreError::Unavailable(_)) => items.iter().map(|_| Err(share(&e))).collect(),
+        // Something in the batch broke the transaction (on PostgreSQL, one failed statement
+        // aborts it; two collectors may deadlock on a replay): store each on its own, so
+        // that one bad submission does not fail the others.
+        Err(e) => {
+            tracing::warn!(error = %e, size = items.len(), "a batch failed; storing one by one");
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                outcomes.push(
+                    store
+                        .insert_enriched(&item.submission, &item.enrichment, item.received_at)
+                        .await,
+                );
             }
-        };
-        // A submitter that gave up (its request was cancelled) no longer listens; its answer is
-        // stored all the same.
-        for (reply, outcome) in replies.drain(..).zip(outcomes) {
-            let _ = reply.send(outcome);
+            outcomes
         }
-        items.clear();
+    };
+    // A submitter that gave up (its request was cancelled) no longer listens; its answer is
+    // stored all the same.
+    for (reply, outcome) in replies.drain(..).zip(outcomes) {
+        let _ = reply.send(outcome);
     }
 }

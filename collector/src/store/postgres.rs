@@ -172,19 +172,7 @@ impl Store for PostgresStore {
 
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
         let mut tx = self.pool.begin().await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        for item in items {
-            // An id repeated within the batch finds the earlier item's row: a replay.
-            outcomes.push(
-                insert_one(
-                    &mut tx,
-                    &item.submission,
-                    &item.enrichment,
-                    item.received_at,
-                )
-                .await?,
-            );
-        }
+        let outcomes = insert_many(&mut tx, items).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -617,18 +605,118 @@ async fn insert_one(
     if inserted == 1 {
         return Ok(Ok(Stored::Created));
     }
+    owner_outcome(conn, &id, &r.site_key).await
+}
+
+/// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
+/// site, a conflict when for another, and an error when its site does not exist.
+async fn owner_outcome(
+    conn: &mut sqlx::PgConnection,
+    id: &str,
+    site_key: &SiteKey,
+) -> StoreResult<StoreResult<Stored>> {
     let owner: Option<String> = sqlx::query_scalar(
         "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = $1::uuid",
     )
-    .bind(&id)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     match owner {
-        Some(key) if key == r.site_key.as_str() => Ok(Ok(Stored::Replayed)),
+        Some(key) if key == site_key.as_str() => Ok(Ok(Stored::Replayed)),
         Some(_) => Ok(Err(StoreError::Conflict("responses.id"))),
         None => Ok(Err(StoreError::Other(anyhow::anyhow!(
-            "site {} vanished",
-            r.site_key
+            "site {site_key} vanished"
         )))),
     }
+}
+
+/// Stores a batch on `conn`, inside its transaction, with one statement over arrays (`UNNEST`)
+/// instead of one statement per answer: each answer gets what `insert_one` would have given it.
+/// Rows go in id order, so that two collectors storing overlapping batches take the ids' locks
+/// in the same order and do not deadlock.
+async fn insert_many(
+    conn: &mut sqlx::PgConnection,
+    items: &[NewResponse],
+) -> StoreResult<Vec<StoreResult<Stored>>> {
+    let (mut firsts, repeats) = super::split_repeats(items);
+    let ids: Vec<String> = items.iter().map(|i| i.submission.id.to_string()).collect();
+    firsts.sort_by(|a, b| ids[*a].cmp(&ids[*b]));
+    let column = |f: &dyn Fn(&NewResponse) -> Option<String>| -> Vec<Option<String>> {
+        firsts.iter().map(|&i| f(&items[i])).collect()
+    };
+    let answers = firsts
+        .iter()
+        .map(|&i| serde_json::to_string(&items[i].submission.answers))
+        .collect::<Result<Vec<_>, _>>()
+        .context("cannot encode answers")?;
+    let attributes = firsts
+        .iter()
+        .map(|&i| super::site_store::attributes_json(&items[i].enrichment.attributes))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let created: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT v.id::uuid, s.id, v.survey_key, v.answers::jsonb, v.page_url, v.received_at,
+             v.page_path, v.device, v.browser, v.locale, v.visitor, v.user_id, v.email,
+             v.survey_version, v.attributes::jsonb
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                     $13::text[], $14::int8[], $15::text[])
+             AS v (id, site_key, survey_key, answers, page_url, received_at,
+                   page_path, device, browser, locale, visitor, user_id, email,
+                   survey_version, attributes)
+         JOIN sites s ON s.key = v.site_key
+         ORDER BY v.id
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id::text",
+    )
+    .bind(firsts.iter().map(|&i| ids[i].as_str()).collect::<Vec<_>>())
+    .bind(column(&|i| Some(i.submission.site_key.as_str().to_owned())))
+    .bind(column(&|i| {
+        Some(i.submission.survey_id.as_str().to_owned())
+    }))
+    .bind(answers)
+    .bind(column(&|i| i.submission.page_url.clone()))
+    .bind(
+        firsts
+            .iter()
+            .map(|&i| items[i].received_at)
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(&|i| i.enrichment.page_path.clone()))
+    .bind(column(&|i| i.enrichment.device.clone()))
+    .bind(column(&|i| i.enrichment.browser.clone()))
+    .bind(column(&|i| i.enrichment.locale.clone()))
+    .bind(column(&|i| i.enrichment.visitor.clone()))
+    .bind(column(&|i| i.enrichment.user_id.clone()))
+    .bind(column(&|i| i.enrichment.email.clone()))
+    .bind(
+        firsts
+            .iter()
+            .map(|&i| items[i].submission.survey_version.map(i64::from))
+            .collect::<Vec<_>>(),
+    )
+    .bind(attributes)
+    .fetch_all(&mut *conn)
+    .await?;
+    let created: std::collections::HashSet<String> = created.into_iter().collect();
+    let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
+    for &i in &firsts {
+        outcomes[i] = Some(if created.contains(&ids[i]) {
+            Ok(Stored::Created)
+        } else {
+            // Already stored before this batch (perhaps by another collector), or for no site.
+            owner_outcome(conn, &ids[i], &items[i].submission.site_key).await?
+        });
+    }
+    for &i in &repeats {
+        let item = &items[i];
+        outcomes[i] =
+            Some(insert_one(conn, &item.submission, &item.enrichment, item.received_at).await?);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every item has an outcome"))
+        .collect())
 }

@@ -11,13 +11,19 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use shared::{ResponseId, ResponseSubmission, SiteKey, Survey};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Connection as _, Row, SqliteConnection, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
+    options: SqliteConnectOptions,
+    /// The connection `insert_batch` writes on, opened on first use and kept, so that the group
+    /// commit's batches find their pages in its cache: the pool hands its connections out in
+    /// turn, and a connection that missed another's write starts again from an empty cache.
+    writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
 }
 
 impl SqliteStore {
@@ -32,14 +38,18 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open {url}"))?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            options,
+            writer: Arc::default(),
+        })
     }
 
     async fn origins(&self, site_id: i64) -> StoreResult<Vec<String>> {
@@ -166,22 +176,34 @@ impl Store for SqliteStore {
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
         // IMMEDIATE takes the write lock up front (waiting up to `busy_timeout`), so that the
         // transaction never has to upgrade from reading to writing.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        for item in items {
-            // An id repeated within the batch finds the earlier item's row: a replay.
-            outcomes.push(
-                insert_one(
-                    &mut tx,
-                    &item.submission,
-                    &item.enrichment,
-                    item.received_at,
-                )
-                .await?,
-            );
+        let mut writer = self.writer.lock().await;
+        let conn = match writer.as_mut() {
+            Some(conn) => conn,
+            None => {
+                // SQLite copies the write-ahead log into the database (a checkpoint) on the
+                // commit that takes the log past this many pages. Ingest's random keys (the id,
+                // the visitor hash) dirty many pages per batch: a longer log (about 40 MB rather
+                // than 4) copies a page rewritten by many batches once, and checkpoints less
+                // often. Commits are as durable either way: each one syncs the log.
+                let options = self
+                    .options
+                    .clone()
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
+                writer.insert(SqliteConnection::connect_with(&options).await?)
+            }
+        };
+        let outcomes = async {
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+            let outcomes = insert_many(&mut tx, items).await?;
+            tx.commit().await?;
+            Ok(outcomes)
         }
-        tx.commit().await?;
-        Ok(outcomes)
+        .await;
+        if outcomes.is_err() {
+            // Whatever went wrong, the next batch starts on a fresh connection.
+            *writer = None;
+        }
+        outcomes
     }
 
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
@@ -557,6 +579,96 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
     })
 }
 
+/// The write-ahead log's length, in pages, at which the group commit's connection checkpoints.
+const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// The most rows one multi-row `INSERT` carries (13 parameters each, far below SQLite's limit).
+/// Batches go in chunks of powers of two up to it, so that a connection prepares at most eight
+/// statements and reuses them from its cache.
+const ROWS_PER_INSERT: usize = 128;
+
+/// `INSERT … SELECT … FROM (VALUES …)` of `rows` answers, each joined to its site by key (an
+/// unknown key joins nothing), returning the ids it stored.
+fn insert_rows_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT v.column1, s.id, v.column2, v.column3, v.column4, v.column5, v.column6,
+             v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, v.column14,
+             v.column15
+         FROM (VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "" } else { "," });
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    // `WHERE true`: SQLite's parser needs a WHERE before the upsert clause of an INSERT … SELECT.
+    sql.push_str(
+        ") AS v JOIN sites s ON s.key = v.column13 WHERE true
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+    );
+    sql
+}
+
+/// Stores a batch on `conn`, inside its transaction, with a few multi-row statements instead of
+/// one statement per answer: each answer gets what `insert_one` would have given it.
+async fn insert_many(
+    conn: &mut sqlx::SqliteConnection,
+    items: &[NewResponse],
+) -> StoreResult<Vec<StoreResult<Stored>>> {
+    let (firsts, repeats) = super::split_repeats(items);
+    let ids: Vec<String> = items.iter().map(|i| i.submission.id.to_string()).collect();
+    let mut created = std::collections::HashSet::with_capacity(firsts.len());
+    let mut rest = &firsts[..];
+    while !rest.is_empty() {
+        let rows = ROWS_PER_INSERT.min(1 << rest.len().ilog2());
+        let (chunk, after) = rest.split_at(rows);
+        rest = after;
+        let sql = insert_rows_sql(rows);
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for &i in chunk {
+            let (r, e) = (&items[i].submission, &items[i].enrichment);
+            let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
+            query = query
+                .bind(&ids[i])
+                .bind(r.survey_id.as_str())
+                .bind(answers)
+                .bind(r.page_url.as_deref())
+                .bind(items[i].received_at)
+                .bind(e.page_path.as_deref())
+                .bind(e.device.as_deref())
+                .bind(e.browser.as_deref())
+                .bind(e.locale.as_deref())
+                .bind(e.visitor.as_deref())
+                .bind(e.user_id.as_deref())
+                .bind(e.email.as_deref())
+                .bind(r.site_key.as_str())
+                .bind(r.survey_version.map(i64::from))
+                .bind(super::site_store::attributes_json(&e.attributes)?);
+        }
+        created.extend(query.fetch_all(&mut *conn).await?);
+    }
+    let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
+    for &i in &firsts {
+        outcomes[i] = Some(if created.contains(&ids[i]) {
+            Ok(Stored::Created)
+        } else {
+            // Already stored before this batch, or for no site.
+            owner_outcome(conn, &ids[i], &items[i].submission.site_key).await?
+        });
+    }
+    for &i in &repeats {
+        let item = &items[i];
+        outcomes[i] =
+            Some(insert_one(conn, &item.submission, &item.enrichment, item.received_at).await?);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every item has an outcome"))
+        .collect())
+}
+
 /// Stores one submission on `conn` (alone, or inside a batch's transaction). The outer `Err` is
 /// a failure of the database; the inner one is this submission's own fate (a conflict, an
 /// unknown site), which leaves the transaction usable.
@@ -596,18 +708,27 @@ async fn insert_one(
     if inserted == 1 {
         return Ok(Ok(Stored::Created));
     }
+    owner_outcome(conn, &id, &r.site_key).await
+}
+
+/// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
+/// site, a conflict when for another, and an error when its site does not exist.
+async fn owner_outcome(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+    site_key: &SiteKey,
+) -> StoreResult<StoreResult<Stored>> {
     let owner: Option<String> = sqlx::query_scalar(
         "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?",
     )
-    .bind(&id)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     match owner {
-        Some(key) if key == r.site_key.as_str() => Ok(Ok(Stored::Replayed)),
+        Some(key) if key == site_key.as_str() => Ok(Ok(Stored::Replayed)),
         Some(_) => Ok(Err(StoreError::Conflict("responses.id"))),
         None => Ok(Err(StoreError::Other(anyhow::anyhow!(
-            "site {} vanished",
-            r.site_key
+            "site {site_key} vanished"
         )))),
     }
 }

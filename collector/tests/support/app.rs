@@ -6,7 +6,7 @@ use collector::access::{ApiToken, Role};
 use collector::assets::Assets;
 use collector::clock::ManualClock;
 use collector::http::Limits;
-use collector::store::{self, Site, Store};
+use collector::store::{self, GroupCommit, Site, Store};
 use collector::AppState;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::StatusCode;
@@ -34,6 +34,8 @@ pub(super) struct Served {
     pub(super) client: reqwest::Client,
     pub(super) store: Arc<dyn Store>,
     pub(super) clock: ManualClock,
+    /// The server's group commit, to watch its queue.
+    pub(super) ingest: GroupCommit,
     pub(super) database_url: String,
     pub(super) dir: tempfile::TempDir,
 }
@@ -89,6 +91,14 @@ impl Harness {
     }
 
     pub(super) async fn serve(self) -> Served {
+        self.serve_until(std::future::pending()).await.0
+    }
+
+    /// `serve`, stopping gracefully when `shutdown` completes; the handle says how `serve` ended.
+    pub(super) async fn serve_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> (Served, tokio::task::JoinHandle<std::io::Result<()>>) {
         let clock = ManualClock::at(self.clock_at);
         let mut state = AppState::new(self.store.clone())
             .with_clock(Arc::new(clock.clone()))
@@ -101,15 +111,18 @@ impl Harness {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(collector::serve(listener, state, std::future::pending()));
-        Served {
+        let ingest = state.ingest.clone();
+        let server = tokio::spawn(collector::serve(listener, state, shutdown));
+        let served = Served {
             base,
             client: reqwest::Client::new(),
             store: self.store,
             clock,
+            ingest,
             database_url: self.database_url,
             dir: self.dir,
-        }
+        };
+        (served, server)
     }
 }
 
