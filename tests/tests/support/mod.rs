@@ -24,6 +24,8 @@ pub struct System {
     pub shop: String,
     pub site: Site,
     pub token: String,
+    /// An owner's API token, for setting the site up.
+    pub owner: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -57,6 +59,10 @@ impl System {
         store
             .create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0)
             .await?;
+        let owner = ApiToken::generate();
+        store
+            .create_token(&site.key, Role::Owner, &ApiToken::hash(owner.expose()), 0)
+            .await?;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let collector = format!("http://{}", listener.local_addr()?);
@@ -72,6 +78,7 @@ impl System {
             shop,
             site,
             token: token.expose().to_owned(),
+            owner: owner.expose().to_owned(),
             http: reqwest::Client::new(),
             _dir: dir,
         })

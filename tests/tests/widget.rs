@@ -1,0 +1,319 @@
+//! The widget end to end, in headless Chromium: every question type answered by keyboard alone
+//! on the example shop page and checked by axe-core at each step, a complaint reported by mouse,
+//! and an Arabic survey on the hosted page, right to left (its screenshot kept as an artifact).
+//! Each answer is checked where it lands: the collector's admin API.
+
+mod support;
+
+use anyhow::{bail, Context as _, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use serde_json::{json, Value};
+use support::{in_widget, Browser, System};
+
+/// WebDriver's codes for the keys a keyboard user presses here.
+const TAB: char = '\u{E004}';
+const ENTER: char = '\u{E007}';
+const SPACE: char = '\u{E00D}';
+const END: char = '\u{E010}';
+const LEFT: char = '\u{E012}';
+const RIGHT: char = '\u{E014}';
+const DOWN: char = '\u{E015}';
+
+/// Presses `keys` one after the other on whatever has the focus, as a person would.
+async fn press(browser: &Browser, keys: &[char]) -> Result<()> {
+    let mut actions = KeyActions::new("keyboard".into());
+    for &key in keys {
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    browser.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+async fn type_text(browser: &Browser, text: &str) -> Result<()> {
+    press(browser, &text.chars().collect::<Vec<_>>()).await
+}
+
+/// Sets the site up through the admin API: `survey` created and activated, the default survey
+/// archived.
+async fn only_survey(system: &System, survey: &Value) -> Result<()> {
+    let base = format!(
+        "{}/api/v1/admin/sites/{}/surveys",
+        system.collector, system.site.key
+    );
+    let created = system
+        .http
+        .post(&base)
+        .bearer_auth(&system.owner)
+        .json(survey)
+        .send()
+        .await?;
+    if !created.status().is_success() {
+        bail!(
+            "creating the survey: {} {}",
+            created.status(),
+            created.text().await?
+        );
+    }
+    for (id, status) in [
+        (survey["id"].as_str().unwrap(), "active"),
+        ("nps", "archived"),
+    ] {
+        system
+            .http
+            .post(format!("{base}/{id}/status"))
+            .bearer_auth(&system.owner)
+            .json(&json!({"status": status}))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    Ok(())
+}
+
+/// axe-core's source, as `cargo xtask setup` installs it.
+fn axe_source() -> Result<String> {
+    let path = std::env::var("HARK_AXE").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/hark/tools/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path)
+        .with_context(|| format!("no axe-core at {path}: run `cargo xtask setup`"))
+}
+
+/// Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget as it is now and fails on any violation.
+async fn axe(browser: &Browser, what: &str) -> Result<()> {
+    let loaded = browser
+        .client
+        .execute("return typeof axe !== 'undefined'", vec![])
+        .await?;
+    if loaded != Value::Bool(true) {
+        browser.client.execute(&axe_source()?, vec![]).await?;
+    }
+    let result = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document.querySelector('hark-widget'),
+                     {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
+                .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                                 v.nodes.map(n => n.html).join(' | '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await?;
+    let violations = result.as_array().context("axe's violations")?;
+    if !violations.is_empty() {
+        bail!("axe found violations on {what}: {violations:#?}");
+    }
+    Ok(())
+}
+
+/// Waits for the step asking `expected`.
+async fn wait_prompt(browser: &Browser, expected: &str) -> Result<()> {
+    let script = in_widget(&format!(
+        "const p = root.querySelector('.prompt'); return !!p && p.firstChild.textContent === {}",
+        json!(expected)
+    ));
+    browser
+        .wait_true(expected, &script)
+        .await
+        .with_context(|| format!("the widget never asked {expected:?}"))
+}
+
+fn every_type() -> Value {
+    json!({
+        "id": "all", "name": "Everything", "trigger": {"type": "page_view"},
+        "frequency": {"type": "once"},
+        "questions": [
+            {"id": "nps", "type": "nps", "prompt": "How likely are you to recommend us?"},
+            {"id": "csat", "type": "csat", "prompt": "How satisfied are you?"},
+            {"id": "ces", "type": "ces", "prompt": "How easy was it?"},
+            {"id": "stars", "type": "rating", "prompt": "Rate our coffee", "max": 5},
+            {"id": "drink", "type": "choice", "prompt": "What do you drink?",
+             "options": ["Espresso", "Filter", "Tea"], "other": true},
+            {"id": "why", "type": "choice", "prompt": "Why us?",
+             "options": ["Taste", "Price", "Staff"], "multiple": true},
+            {"id": "more", "type": "text", "prompt": "Anything else?", "max_len": 200}
+        ],
+        "translations": {"ar": {"questions": {"nps": {"prompt": "ما مدى احتمال أن توصي بنا؟"}}}}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Result<()> {
+    let system = System::start().await?;
+    only_survey(&system, &every_type()).await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&format!("{}/", system.shop)).await?;
+
+    // NPS: End chooses 10, ArrowLeft 9; Tab reaches Next, Enter presses it.
+    wait_prompt(&browser, "How likely are you to recommend us?").await?;
+    axe(&browser, "the NPS question").await?;
+    press(&browser, &[END, LEFT, TAB, ENTER]).await?;
+    // CSAT stars: ArrowRight three times from the first star chooses 4.
+    wait_prompt(&browser, "How satisfied are you?").await?;
+    axe(&browser, "the CSAT question").await?;
+    press(&browser, &[RIGHT, RIGHT, RIGHT, TAB, ENTER]).await?;
+    wait_prompt(&browser, "How easy was it?").await?;
+    axe(&browser, "the CES question").await?;
+    press(&browser, &[END, TAB, ENTER]).await?;
+    wait_prompt(&browser, "Rate our coffee").await?;
+    axe(&browser, "the rating question").await?;
+    press(&browser, &[RIGHT, RIGHT, TAB, ENTER]).await?;
+    // Single choice: ArrowDown chooses Filter; Tab passes the "Other" field, then Next.
+    wait_prompt(&browser, "What do you drink?").await?;
+    axe(&browser, "the single choice question").await?;
+    press(&browser, &[DOWN, TAB, TAB, ENTER]).await?;
+    // Multiple choice: each checkbox is a tab stop, Space ticks it.
+    wait_prompt(&browser, "Why us?").await?;
+    axe(&browser, "the multiple choice question").await?;
+    press(&browser, &[SPACE, TAB, TAB, SPACE, TAB, ENTER]).await?;
+    wait_prompt(&browser, "Anything else?").await?;
+    axe(&browser, "the text question").await?;
+    type_text(&browser, "Great beans").await?;
+    press(&browser, &[TAB, ENTER]).await?;
+
+    browser
+        .wait_true(
+            "the thanks",
+            &in_widget("return root.querySelector('[role=status] p').textContent === 'Thank you!'"),
+        )
+        .await?;
+    axe(&browser, "the thank-you step").await?;
+    let stored = system.stored().await?;
+    assert_eq!(stored.len(), 1, "{stored:#?}");
+    assert_eq!(
+        stored[0]["answers"],
+        json!([
+            {"type": "nps", "question_id": "nps", "score": 9},
+            {"type": "csat", "question_id": "csat", "score": 4},
+            {"type": "ces", "question_id": "ces", "score": 7},
+            {"type": "rating", "question_id": "stars", "score": 3},
+            {"type": "choice", "question_id": "drink", "selected": [1]},
+            {"type": "choice", "question_id": "why", "selected": [0, 2]},
+            {"type": "text", "question_id": "more", "text": "Great beans"}
+        ])
+    );
+    assert_eq!(stored[0]["survey_version"], 1);
+    browser.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_by_mouse_and_an_arabic_survey_right_to_left() -> Result<()> {
+    let system = System::start().await?;
+    let mut survey = every_type();
+    // Shown only on an event the page never sends: the complaint is opened by the page.
+    survey["trigger"] = json!({"type": "event", "name": "never"});
+    only_survey(&system, &survey).await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&format!("{}/", system.shop)).await?;
+    browser
+        .wait_true(
+            "the loader",
+            "return typeof window.hark === 'function' && !window.hark.q",
+        )
+        .await?;
+    browser
+        .client
+        .execute("hark('open', 'complaint')", vec![])
+        .await?;
+
+    let click = |selector: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .wait_element(
+                    selector,
+                    &in_widget(&format!("return root.querySelector({})", json!(selector))),
+                )
+                .await?
+                .click()
+                .await?;
+            anyhow::Ok(())
+        }
+    };
+    wait_prompt(&browser, "What is it about?").await?;
+    axe(&browser, "the complaint's category").await?;
+    click(".list > button:nth-child(2)").await?;
+    click(".send").await?;
+    wait_prompt(&browser, "What happened?").await?;
+    click("textarea").await?;
+    type_text(&browser, "The grinder arrived broken").await?;
+    click(".send").await?;
+    wait_prompt(&browser, "How badly does it affect you?").await?;
+    axe(&browser, "the complaint's impact").await?;
+    click(".list > button:nth-child(3)").await?;
+    click(".send").await?;
+    wait_prompt(&browser, "Your e-mail (optional)").await?;
+    axe(&browser, "the complaint's contact step").await?;
+    click("input.email").await?;
+    type_text(&browser, "ann@example.com").await?;
+    click(".consent").await?;
+    click(".send").await?;
+    browser
+        .wait_true(
+            "the report's thanks",
+            &in_widget("return root.querySelector('[role=status] p').textContent === \"Thank you! We've received your report.\""),
+        )
+        .await?;
+    let list: Value = system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let complaint = &list["complaints"][0];
+    assert_eq!(complaint["category"], "Payment", "{list:#}");
+    assert_eq!(complaint["description"], "The grinder arrived broken");
+    assert_eq!(complaint["impact"], 3);
+    assert_eq!(complaint["email"], "ann@example.com");
+    assert_eq!(complaint["contact_consent"], true);
+
+    // The hosted page in Arabic: right to left, the scale mirrored, the words Arabic.
+    browser
+        .client
+        .goto(&format!(
+            "{}/s/all?site={}&lang=ar",
+            system.collector, system.site.key
+        ))
+        .await?;
+    wait_prompt(&browser, "ما مدى احتمال أن توصي بنا؟").await?;
+    let layout = browser
+        .client
+        .execute(
+            &in_widget(
+                "const r = [...root.querySelectorAll('[role=radio]')].map(b => b.getBoundingClientRect().left);
+                 return {dir: root.querySelector('.card').getAttribute('dir'),
+                         mirrored: r[0] > r[10],
+                         next: root.querySelector('.send').textContent};",
+            ),
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        layout,
+        json!({"dir": "rtl", "mirrored": true, "next": "التالي"})
+    );
+    axe(&browser, "the Arabic survey").await?;
+    let png = browser.client.screenshot().await?;
+    // Kept with the build, where CI keeps its artifacts.
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let shot = artifacts.join("arabic-survey.png");
+    std::fs::write(&shot, &png)?;
+    println!("screenshot: {}", shot.display());
+    assert!(png.len() > 1000, "a real screenshot");
+    browser.stop().await;
+    Ok(())
+}
