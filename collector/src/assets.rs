@@ -13,8 +13,8 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
 }
 
-/// The hand-written loader, served at `/widget.js`.
-const LOADER: &str = include_str!("../../widget/loader.js");
+/// The hand-written loader, served at `/widget.js`: minified by `cargo xtask dist` (see `build.rs`).
+const LOADER: &str = embedded::LOADER;
 /// The placeholder in the loader that stands for the versioned bundle path.
 const ASSETS_PLACEHOLDER: &str = "__HARK_ASSETS__";
 

@@ -94,9 +94,24 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// Builds the widget and the dashboard with Trunk into `dist_dir()`.
+/// Builds the widget and the dashboard with Trunk into `dist_dir()`, and minifies the loader
+/// into `dist_dir()/loader/widget.js` (the collector embeds it instead of the source).
 fn build_bundles(tools: &setup::Tools) -> Result<PathBuf> {
     let dist = dist_dir();
+    step("minifying the loader (esbuild)");
+    run(tools
+        .command("esbuild")
+        .args([
+            "widget/loader.js",
+            "--minify",
+            "--target=es2021",
+            "--charset=utf8",
+            "--log-level=warning",
+        ])
+        .arg(format!(
+            "--outfile={}",
+            dist.join("loader").join("widget.js").display()
+        )))?;
     for (name, public_url) in [("widget", "/assets/"), ("dashboard", "/dashboard/")] {
         step(&format!("building the {name} (wasm, release)"));
         let out = dist.join(name);
