@@ -550,6 +550,7 @@ async fn offline_then_online_delivers_exactly_once_also_across_a_reload() -> Res
     t.visit("/").await?;
     t.wait_view("nps").await?;
     t.b.set_offline(true).await?;
+    assert_eq!(t.b.js("return navigator.onLine").await?, false, "offline");
     t.answer().await?;
     t.wait_status(&t.string("queued")).await?;
     assert_eq!(t.outbox().await?, 1);

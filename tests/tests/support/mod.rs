@@ -212,6 +212,7 @@ impl Browser {
 
     /// Takes the browser offline or back online (ChromeDriver's network emulation).
     pub async fn set_offline(&self, offline: bool) -> Result<()> {
+        self.cdp("Network.enable", json!({})).await?;
         self.cdp(
             "Network.emulateNetworkConditions",
             json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
