@@ -6,10 +6,11 @@
 // under `hark:SITE:` (never cookies; where storage is blocked, in memory, as for a new visitor):
 //   outbox    [{id, path, body}]: what the collector has not acknowledged yet
 //   user      [id, attributes], from hark('identify', id, attributes)
-//   s:SURVEY  {in: sampled in (true) or out, shown, answered, dismissed: when (ms)}
+//   s:SURVEY  {in: sampled in (true) or out; when (ms) it was s: shown, a: answered, d: dismissed}
 ((w, d, hark) => {
-  const data = d.currentScript.dataset;
-  const base = d.currentScript.src.replace(/\/widget\.js[^/]*$/, '');
+  const script = d.currentScript;
+  const data = script.dataset;
+  const base = script.src.replace(/\/[^/]*$/, '');
   const assets = base + '__HARK_ASSETS__';
   const hosted = 'hosted' in data;
   const now = Date.now;
@@ -26,43 +27,44 @@
   } catch (e) {}
   const get = k => JSON.parse(store['hark:' + data.site + k] || 0);
   const put = (k, v) => (store['hark:' + data.site + k] = JSON.stringify(v));
-  // What this visitor did with a survey, and when: shown, answered, dismissed.
+  // What this visitor did with a survey, and when: s(hown), a(nswered), d(ismissed).
   const state = id => get(':s:' + id) || {};
   const mark = (id, what, st = state(id)) => put(':s:' + id, ((st[what] = now()), st));
 
   // The outbox: an answer is stored before it is sent, and leaves it only when the collector
   // acknowledged it (2xx) or refused it for good (4xx but 408 and 429).
   const box = () => get(':outbox') || [];
-  const sending = {}; // by item id: {b: being sent, n: failed attempts, t: retry timer, f: onState}
-  const attempt = (item, onState) => {
-    const r = (sending[item.id] ||= { n: 0, f() {} });
-    if (r.b) return; // never two sends of one item at once
-    r.b = 1;
-    r.f = onState || r.f;
-    clearTimeout(r.t);
-    const wait = after => {
-      r.b = 0;
-      // Exponential backoff with full jitter (1 s, doubling, at most 60 s), or Retry-After.
-      r.t = setTimeout(attempt, Math.max(Math.random() * Math.min(6e4, 2 ** r.n++ * 1e3), after * 1e3 || 0), item);
-      r.f('queued');
-    };
-    fetch(base + item.path, { method: 'POST', body: item.body, credentials: 'omit', keepalive: true }).then(
-      res =>
-        /^2|^4(?!08|29)/.test(res.status)
-          ? (put(':outbox', box().filter(i => i.id != item.id)), r.f(res.ok ? 'sent' : 'rejected'))
-          : wait(res.headers.get('retry-after')),
-      wait
-    );
-  };
-  // What waits is sent on every page load (without the widget) and when the browser is back online.
-  const flush = () => box().forEach(i => attempt(i));
+  const told = {}; // the widget's onState for what it sent from this page, by item id
+  const busy = {}; // the items being sent now, by id: never two sends of one item at once
+  let tries = 0; // failures in a row
+  let timer;
+  // Sends everything that waits (and is not on its way already). On every page load (without the
+  // widget), when the widget sends, when the browser is back online, and after a backoff.
+  const flush = () =>
+    box().forEach(({ id, path, body }) => {
+      const wait = after => {
+        busy[id] = 0;
+        // Exponential backoff with full jitter (1 s, doubling, at most 60 s), after Retry-After.
+        clearTimeout(timer);
+        timer = setTimeout(flush, Math.random() * Math.min(6e4, 2 ** tries++ * 1e3) + (after * 1e3 || 0));
+        told[id]?.('queued');
+      };
+      busy[id] ||
+        fetch(base + path, { method: 'POST', body, credentials: 'omit', keepalive: (busy[id] = true) }).then(
+          res =>
+            /^2|^4(?!08|29)/.test(res.status)
+              ? (put(':outbox', box().filter(i => i.id != id)), (tries = 0), told[id]?.(res.ok ? 'sent' : 'rejected'))
+              : wait(res.headers.get('retry-after')),
+          wait
+        );
+    });
   flush();
   on('online', flush);
   // Leaving: the browser sends what still waits (as text/plain), which stays in the outbox all
   // the same: the collector stores a replayed id once.
-  on('pagehide', () => box().forEach(i => sending[i.id]?.b || navigator.sendBeacon(base + i.path, i.body)));
+  on('pagehide', () => box().forEach(i => busy[i.id] || navigator.sendBeacon(base + i.path, i.body)));
 
-  let config, text, host, current, focused, shownAt, mod;
+  let config, text, host, current, focused, shownAt;
   const seen = {}; // surveys triggered on this page: each at most once
 
   // What the widget calls back (widget/src/lib.rs, `mount`).
@@ -72,26 +74,27 @@
       const b = JSON.parse(body);
       [b.user_id, b.attributes] = get(':user') || [];
       b.dwell_ms = now() - shownAt;
-      const item = { id: b.id, path, body: JSON.stringify(b) };
-      put(':outbox', box().concat(item));
-      attempt(item, s => {
+      put(':outbox', box().concat({ id: b.id, path, body: JSON.stringify(b) }));
+      told[b.id] = s => {
         // Saved, sent or on the device, counts as answered.
-        s != 'rejected' && b.survey_id && mark(b.survey_id, 'answered');
+        s != 'rejected' && b.survey_id && mark(b.survey_id, 'a');
         onState(s);
-      });
+      };
+      flush();
     },
     close(answered) {
       host?.remove();
       host = 0;
-      current && !answered && mark(current, 'dismissed');
+      current && !answered && mark(current, 'd');
       focused?.focus();
     },
   };
 
-  // A host element on the page with an open shadow root (the page's CSS does not reach inside),
-  // styled by a constructed stylesheet whose `:host` rules win over the page's; and an element in it.
-  const shadow = (tag, inner, css) => {
-    const root = d.body.appendChild(d.createElement(tag)).attachShadow({ mode: 'open' });
+  // A host element on the page with an open shadow root: the page's CSS does not reach inside.
+  const shadow = tag => d.body.appendChild(d.createElement(tag)).attachShadow({ mode: 'open' });
+  // Styles a shadow root with a constructed stylesheet whose `:host` rules win over the page's
+  // (nothing is added to the page's own styles), and adds an element to it.
+  const styled = (root, inner, css) => {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(
       `:host{all:initial!important;position:fixed!important;z-index:2147483647!important;bottom:0!important;${config.theme.position.slice(7)}:16px!important}` + css
@@ -105,28 +108,28 @@
     if (host) return; // one at a time
     focused = d.activeElement;
     shownAt = now();
-    (current = config.surveys.some(v => v.id == view) && view) && mark(view, 'shown');
+    (current = config.surveys.some(v => v.id == view) && view) && mark(view, 's');
+    const root = shadow('hark-widget');
+    host = root.host;
+    if (hosted) host.dataset.hosted = '';
     try {
       // A page whose CSP forbids WebAssembly gets the hosted page in a frame instead; its close
       // button (the text of strings.close) is a dismissal: the frame does not say more.
-      new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0));
+      new WebAssembly.Module(Uint32Array.of(1836278016, 1)); // the empty module: \0asm 1 0 0 0
     } catch (e) {
-      const frame = shadow('hark-widget', 'iframe', 'iframe{border:0;width:380px;height:560px}');
-      host = frame.parentNode.host;
-      frame.src = base + '/s/' + view + '?site=' + data.site + '&lang=' + config.lang;
-      const x = frame.parentNode.appendChild(d.createElement('button'));
+      styled(root, 'iframe', 'iframe{border:0;width:380px;height:560px}').src =
+        base + '/s/' + view + '?site=' + data.site + '&lang=' + config.lang;
+      const x = root.appendChild(d.createElement('button'));
       x.textContent = config.strings.close;
       x.onclick = () => bridge.close();
       return;
     }
-    host = d.body.appendChild(d.createElement('hark-widget'));
-    if (hosted) host.dataset.hosted = '';
-    host.attachShadow({ mode: 'open' });
     try {
-      mod ||= import(assets + '/widget.js').then(m => m.default({ module_or_path: assets + '/widget_bg.wasm' }).then(() => m));
-      (await mod).mount(host, text, view, bridge);
+      // (A second import or init returns at once what the first one loaded.)
+      const m = await import(assets + '/widget.js');
+      await m.default({ module_or_path: assets + '/widget_bg.wasm' });
+      m.mount(host, text, view, bridge);
     } catch (e) {
-      mod = 0;
       bridge.close(1);
       warn(e);
     }
@@ -149,20 +152,20 @@
       (!t.pages?.length || t.pages.some(match)) &&
       !(at < t.starts_at * 1e3 || at > t.ends_at * 1e3) &&
       // The site's cooldown: after any survey was shown, no other for a while.
-      !config.surveys.some(v => v.id != id && at - state(v.id).shown < cool) &&
+      !config.surveys.some(v => v.id != id && at - state(v.id).s < cool) &&
       (f.type == 'until_answered'
         ? // again on later pages until answered; a dismissal waits out the cooldown
-          !st.answered && !(at - st.dismissed < cool)
+          !st.a && !(at - st.d < cool)
         : // every_days: again `days` after it was last shown; once: never again
-          !(at - st.shown < (f.days || 1 / 0) * day))
+          !(at - st.s < (f.days || 1 / 0) * day))
     );
   };
 
   // Something happened on the page: each survey it triggers is shown after its delay, if still due.
-  const fire = (type, arg) =>
+  const fire = (type, percent, name) =>
     config.surveys.forEach(v => {
       const t = v.trigger;
-      if (t.type == type && (type != 'event' || t.name == arg) && !(arg < t.percent) && !seen[v.id] && due(v))
+      if (t.type == type && t.name == name && !(percent < t.percent) && !seen[v.id] && due(v))
         seen[v.id] = setTimeout(() => due(v) && open(v.id), t.delay_seconds * 1e3 || 0);
     });
 
@@ -177,7 +180,7 @@
     // The real hark(): first the calls that waited in the queue, then every later one.
     const queued = hark.q || [];
     hark = w.hark = (what, a, b) =>
-      what == 'track' ? fire('event', a) : what == 'identify' ? put(':user', [a, b]) : what == 'open' && open(a);
+      what == 'track' ? fire('event', 0, a) : what == 'identify' ? put(':user', [a, b]) : what == 'open' && open(a);
     for (const c of queued) hark(...c);
 
     // The hosted page: this one view, full page, whatever triggers and frequency say.
@@ -185,15 +188,15 @@
 
     const launcher = config.launcher;
     if (launcher) {
-      const tab = shadow('hark-launcher', 'button', `button{color:#fff;background:${config.theme.brand};border:0;padding:8px 16px}`);
+      const tab = styled(shadow('hark-launcher'), 'button', `button{color:#fff;background:${config.theme.brand};border:0;padding:8px 16px}`);
       tab.textContent = launcher.label || config.strings.launcher;
       tab.onclick = () => open('menu');
     }
 
-    fire('page_view');
-    // A single-page app's new route is a new page view.
-    let was = path();
-    const route = () => was != path() && fire('page_view', (was = path()));
+    // This page view, and a single-page app's every new route.
+    let was;
+    const route = () => was != path() && ((was = path()), fire('page_view'));
+    route();
     for (const m of ['pushState', 'replaceState']) {
       const f = history[m];
       history[m] = function () {
