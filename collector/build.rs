@@ -3,7 +3,7 @@
 //! binary still builds, and serves a clear 503 where the assets would be.
 //!
 //! The loader is the minified `HARK_DIST_DIR/loader/widget.js` that `cargo xtask dist` writes with
-//! esbuild; without it, the readable source `widget/loader.js` (which works the same, but is
+//! terser; without it, the readable source `widget/loader.js` (which works the same, but is
 //! over its size budget).
 
 use std::{env, fmt::Write as _, fs, path::Path};

@@ -451,7 +451,7 @@ impl Lab {
 pub fn survey(id: &str, trigger: Value, frequency: Value) -> Value {
     json!({
         "id": id, "version": 1, "name": id, "trigger": trigger, "frequency": frequency,
-        "questions": [{"id": "q1", "type": "nps", "prompt": "How likely?"}],
+        "questions": [{"id": "q1", "type": "nps", "prompt": format!("Question of {id}?")}],
     })
 }
 

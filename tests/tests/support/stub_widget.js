@@ -4,8 +4,10 @@
 // in a `[role=radiogroup]`, a `.send` button, a `[role=status]` line, a `.close` button), so that
 // the loader's triggers, frequency rules, outbox and fallbacks are tested on their own. Its
 // `init` downloads and compiles the `.wasm` as the real glue does, so resource lists stay honest.
-export default async function init({ module_or_path }) {
-  const bytes = await (await fetch(module_or_path)).arrayBuffer();
+export default async function init(options) {
+  // Like wasm-bindgen's glue: without a path, the .wasm beside this module.
+  const url = (options && options.module_or_path) || new URL('widget_bg.wasm', import.meta.url);
+  const bytes = await (await fetch(url)).arrayBuffer();
   await WebAssembly.compile(bytes);
 }
 
@@ -20,11 +22,11 @@ export function mount(host, configJson, view, bridge) {
   const el = (parent, tag, props) => parent.appendChild(Object.assign(document.createElement(tag), props));
   const card = el(root, 'div', { className: 'card' });
   card.setAttribute('role', 'dialog');
-  card.dataset.view = view;
   const survey = config.surveys.find(v => v.id == view);
   let answered = false;
   let score = null;
   if (survey) {
+    el(card, 'p', { className: 'prompt', textContent: survey.questions[0].prompt });
     const group = el(card, 'div');
     group.setAttribute('role', 'radiogroup');
     for (let n = 0; n <= 10; n++) {
