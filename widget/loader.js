@@ -25,7 +25,11 @@
     store = localStorage; // throws where storage is blocked
   } catch {}
   const get = k => JSON.parse(store['hark:' + data.site + k] || 0);
-  const put = (k, v) => (store['hark:' + data.site + k] = JSON.stringify(v));
+  const put = (k, v) => {
+    try {
+      store['hark:' + data.site + k] = JSON.stringify(v);
+    } catch {} // full: as if blocked
+  };
   // What this visitor did with a survey, and when: s(hown), a(nswered), d(ismissed).
   const state = id => get(':s:' + id) || {};
   const mark = (id, what, st = state(id)) => put(':s:' + id, ((st[what] = now()), st));
