@@ -23,6 +23,8 @@ const BUNDLES: &[(&str, &[&str])] = &[
 
 fn main() {
     println!("cargo::rerun-if-env-changed=HARK_DIST_DIR");
+    // `sqlx::migrate!` embeds these; a new migration alone must rebuild the crate.
+    println!("cargo::rerun-if-changed=migrations");
     let dist = env::var("HARK_DIST_DIR").ok().filter(|d| !d.is_empty());
     let mut out = String::new();
     for (name, files) in BUNDLES {

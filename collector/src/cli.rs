@@ -358,7 +358,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::json!({ "site": key, "erased": erased }));
             } else {
-                println!("erased {erased} answers on site {key}");
+                println!("erased {erased} answers and complaints on site {key}");
             }
         }
         Command::Export {

@@ -27,6 +27,8 @@ pub struct Enrichment {
     /// Who the site says the respondent is (`hark('identify', …)`), if it says.
     pub user_id: Option<String>,
     pub email: Option<String>,
+    /// What else the site says about them (`hark('identify', id, attrs)`): up to 20 pairs.
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// The path of a page URL, without its query or fragment.

@@ -3,14 +3,14 @@
 //! site in memory.
 
 use crate::clock::rfc3339;
-use crate::store::{After, Store, StoreResult, StoredResponse};
+use crate::store::{After, Store, StoreResult, StoredComplaint, StoredResponse};
 use shared::{Answer, SiteKey};
 
 /// Responses read per query.
 pub const PAGE: u32 = 1000;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 13] = [
+pub const CSV_COLUMNS: [&str; 15] = [
     "id",
     "received_at",
     "survey_id",
@@ -24,6 +24,9 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "browser",
     "locale",
     "user_id",
+    "survey_version",
+    // A JSON object, empty when the site sent none.
+    "attributes",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,6 +79,12 @@ impl Format {
                 for r in rows {
                     let received_at = rfc3339(r.received_at);
                     let e = &r.enrichment;
+                    let version = r.survey_version.map(|v| v.to_string()).unwrap_or_default();
+                    let attributes = if e.attributes.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::to_string(&e.attributes).unwrap_or_default()
+                    };
                     for answer in &r.answers {
                         let score = answer.score().map(|s| s.to_string()).unwrap_or_default();
                         w.write_record([
@@ -92,6 +101,8 @@ impl Format {
                             e.browser.as_deref().unwrap_or_default(),
                             e.locale.as_deref().unwrap_or_default(),
                             e.user_id.as_deref().unwrap_or_default(),
+                            &version,
+                            &attributes,
                         ])?;
                     }
                 }
@@ -112,6 +123,8 @@ impl Format {
                         "browser": e.browser,
                         "locale": e.locale,
                         "user_id": e.user_id,
+                        "survey_version": r.survey_version,
+                        "attributes": e.attributes,
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');
@@ -119,6 +132,114 @@ impl Format {
                 out
             }
         }
+    }
+}
+
+/// The CSV columns of a complaints export, in order. Like the answers' export, it names no
+/// e-mail address and no visitor hash (the admin listing shows them).
+pub const COMPLAINT_CSV_COLUMNS: [&str; 14] = [
+    "id",
+    "received_at",
+    "status",
+    "kind",
+    "category",
+    "description",
+    "impact",
+    "page_url",
+    "page_path",
+    "device",
+    "browser",
+    "locale",
+    "user_id",
+    // A JSON object, empty when the site sent none.
+    "attributes",
+];
+
+impl Format {
+    /// What comes before the first complaint: CSV's header.
+    pub fn complaint_header(self) -> Vec<u8> {
+        match self {
+            Format::Csv => csv_bytes(|w| w.write_record(COMPLAINT_CSV_COLUMNS)),
+            Format::Ndjson => Vec::new(),
+        }
+    }
+
+    /// One page of complaints, encoded: a CSV row or an NDJSON line each.
+    pub fn encode_complaints(self, rows: &[StoredComplaint]) -> Vec<u8> {
+        let kind = |c: &StoredComplaint| match c.kind {
+            shared::ComplaintKind::Problem => "problem",
+            shared::ComplaintKind::Suggestion => "suggestion",
+        };
+        match self {
+            Format::Csv => csv_bytes(|w| {
+                for c in rows {
+                    let e = &c.enrichment;
+                    let attributes = if e.attributes.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::to_string(&e.attributes).unwrap_or_default()
+                    };
+                    w.write_record([
+                        c.id.to_string().as_str(),
+                        &rfc3339(c.received_at),
+                        &c.status,
+                        kind(c),
+                        c.category.as_deref().unwrap_or_default(),
+                        &c.description,
+                        &c.impact.map(|i| i.to_string()).unwrap_or_default(),
+                        c.page_url.as_deref().unwrap_or_default(),
+                        e.page_path.as_deref().unwrap_or_default(),
+                        e.device.as_deref().unwrap_or_default(),
+                        e.browser.as_deref().unwrap_or_default(),
+                        e.locale.as_deref().unwrap_or_default(),
+                        e.user_id.as_deref().unwrap_or_default(),
+                        &attributes,
+                    ])?;
+                }
+                Ok(())
+            }),
+            Format::Ndjson => {
+                let mut out = Vec::new();
+                for c in rows {
+                    let e = &c.enrichment;
+                    let line = serde_json::json!({
+                        "id": c.id,
+                        "received_at": rfc3339(c.received_at),
+                        "status": c.status,
+                        "kind": kind(c),
+                        "category": c.category,
+                        "description": c.description,
+                        "impact": c.impact,
+                        "page_url": c.page_url,
+                        "page_path": e.page_path,
+                        "device": e.device,
+                        "browser": e.browser,
+                        "locale": e.locale,
+                        "user_id": e.user_id,
+                        "attributes": e.attributes,
+                    });
+                    out.extend_from_slice(line.to_string().as_bytes());
+                    out.push(b'\n');
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Reads the next page of a site's complaints after `after`; `None` once there are no more.
+pub async fn next_complaint_page(
+    store: &dyn Store,
+    site: &SiteKey,
+    after: &mut After,
+) -> StoreResult<Option<Vec<StoredComplaint>>> {
+    let rows = store.complaints_page(site, *after, PAGE).await?;
+    match rows.last() {
+        Some(last) => {
+            *after = Some((last.received_at, last.id));
+            Ok(Some(rows))
+        }
+        None => Ok(None),
     }
 }
 

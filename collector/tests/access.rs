@@ -140,10 +140,19 @@ enum Route {
     SetRetention,
     Erase,
     Export,
+    ReadSettings,
+    ChangeSettings,
+    ListComplaints,
+    ExportComplaints,
+    ListSurveys,
+    CreateSurvey,
+    ReadSurvey,
+    EditSurvey,
+    SetSurveyStatus,
 }
 
 impl Route {
-    const ALL: [Route; 7] = [
+    const ALL: [Route; 16] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -151,12 +160,31 @@ impl Route {
         Route::SetRetention,
         Route::Erase,
         Route::Export,
+        Route::ReadSettings,
+        Route::ChangeSettings,
+        Route::ListComplaints,
+        Route::ExportComplaints,
+        Route::ListSurveys,
+        Route::CreateSurvey,
+        Route::ReadSurvey,
+        Route::EditSurvey,
+        Route::SetSurveyStatus,
     ];
 
     fn least_role(self) -> Role {
         match self {
-            Route::ListResponses | Route::Export => Role::Viewer,
-            Route::CreateToken
+            Route::ListResponses
+            | Route::Export
+            | Route::ReadSettings
+            | Route::ListComplaints
+            | Route::ExportComplaints
+            | Route::ListSurveys
+            | Route::ReadSurvey => Role::Viewer,
+            Route::CreateSurvey
+            | Route::EditSurvey
+            | Route::SetSurveyStatus
+            | Route::ChangeSettings
+            | Route::CreateToken
             | Route::RevokeToken
             | Route::ReadAudit
             | Route::SetRetention
@@ -206,9 +234,64 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/export?format=csv"),
                 None,
             ),
+            Route::ReadSettings => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/settings"),
+                None,
+            ),
+            Route::ChangeSettings => (
+                Method::PATCH,
+                format!("/api/v1/admin/sites/{key}/settings"),
+                Some(json!({ "cooldown_days": 3 })),
+            ),
+            Route::ListComplaints => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/complaints"),
+                None,
+            ),
+            Route::ExportComplaints => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/complaints/export?format=ndjson"),
+                None,
+            ),
+            Route::ListSurveys => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/surveys"),
+                None,
+            ),
+            // A fresh id each time, so that every allowed call creates one.
+            Route::CreateSurvey => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/surveys"),
+                Some(survey(&format!("s{}", uuid::Uuid::new_v4().simple()))),
+            ),
+            Route::ReadSurvey => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/surveys/nps"),
+                None,
+            ),
+            Route::EditSurvey => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/surveys/nps"),
+                Some(survey("nps")),
+            ),
+            Route::SetSurveyStatus => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/surveys/nps/status"),
+                Some(json!({ "status": "active" })),
+            ),
         };
         app.request(method, &path, body, credentials).await.status()
     }
+}
+
+/// A valid survey with this id.
+fn survey(id: &str) -> Value {
+    json!({
+        "id": id, "name": "Survey",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [{"id": "q1", "type": "nps", "prompt": "Would you recommend us?"}]
+    })
 }
 
 #[tokio::test]
@@ -255,7 +338,7 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * (1 + 8));
+    assert_eq!(checked, Route::ALL.len() * 2 * (1 + 8));
     assert!(
         wrong.is_empty(),
         "{} of {checked}:\n{}",

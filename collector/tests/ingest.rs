@@ -334,7 +334,7 @@ async fn no_client_address_reaches_the_database() {
     let app = TestApp::spawn(limits(
         Rate {
             per_minute: 60,
-            burst: 4,
+            burst: 5,
         },
         UNLIMITED,
     ))
@@ -347,6 +347,21 @@ async fn no_client_address_reaches_the_database() {
     for body in [&kept, &app.submission(), &bot, &invalid] {
         app.post(body).await;
     }
+    // Complaints go through the same pipeline, into their own table.
+    let complaint = json!({
+        "id": app::uuid(), "site_key": app.site.key, "category": "Other",
+        "description": "The page froze", "user_id": "u-1", "attributes": {"plan": "pro"},
+    });
+    let response = app
+        .client
+        .post(format!("{}/api/v1/complaints", app.base))
+        .header(CONTENT_TYPE, "text/plain")
+        .header(reqwest::header::ORIGIN, SHOP)
+        .body(complaint.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
     // Over the limit too, so that the limiter has seen this client.
     for _ in 0..3 {
         let response = app.post(&app.submission()).await;
@@ -381,6 +396,8 @@ async fn no_client_address_reaches_the_database() {
     db.close().await.unwrap();
     // The dump sees what was stored, so it would see an address too.
     assert!(tables.iter().any(|t| t == "responses"), "{tables:?}");
+    assert!(tables.iter().any(|t| t == "complaints"), "{tables:?}");
+    assert!(dump.contains(complaint["id"].as_str().unwrap()), "{dump}");
     assert!(dump.contains(kept["id"].as_str().unwrap()), "{dump}");
     assert!(dump.contains("Test Shop"), "{dump}");
     assert!(!dump.contains("127.0.0.1"), "{dump}");

@@ -400,6 +400,7 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     let tricky = "http://shop.test/search?q=a,b&t=\"quoted\"";
     let mut first = app.submission(&app.site, tricky);
     first["user_id"] = json!("cust, \"the first\"");
+    first["attributes"] = json!({"plan": "pro"});
     assert_eq!(app.post(&first, CHROME).await, StatusCode::CREATED);
     app.clock.advance(1000);
     let second = app.submission(&app.site, "http://shop.test/");
@@ -418,19 +419,19 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id"
+        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id,survey_version,attributes"
     );
     assert_eq!(
         lines[1],
         format!(
-            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\"",
+            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\",1,\"{{\"\"plan\"\":\"\"pro\"\"}}\"",
             first["id"].as_str().unwrap()
         )
     );
     assert_eq!(
         lines[2],
         format!(
-            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,",
+            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,,1,",
             second["id"].as_str().unwrap()
         )
     );
@@ -452,6 +453,8 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     assert_eq!(rows[0]["page_url"], tricky);
     assert_eq!(rows[0]["user_id"], "cust, \"the first\"");
     assert_eq!(rows[0]["answers"][0]["score"], 9);
+    assert_eq!(rows[0]["survey_version"], 1);
+    assert_eq!(rows[0]["attributes"], json!({"plan": "pro"}));
     assert_eq!(rows[1]["id"], second["id"]);
     assert_eq!(rows[1]["device"], "mobile");
     // An export names no e-mail address and no visitor hash.
@@ -558,7 +561,11 @@ async fn the_command_line_sets_retention_exports_and_erases() {
     .unwrap();
     let csv = std::fs::read_to_string(&output).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.contains(",ann\n") || csv.contains(",ann\r\n"), "{csv}");
+    // user_id, then no survey version (stored behind ingest's back) and no attributes.
+    assert!(
+        csv.contains(",ann,,\n") || csv.contains(",ann,,\r\n"),
+        "{csv}"
+    );
 
     hark(&["erase", "--site", &key, "--email", "ann@example.com"])
         .await

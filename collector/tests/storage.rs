@@ -5,8 +5,8 @@
 
 use collector::access::Role;
 use collector::store::{
-    self, AuditEntry, Enrichment, Grant, GroupCommit, NewResponse, Respondent, SessionUser, Store,
-    StoreError, Stored, StoredResponse, TokenRecord, DAY_MS,
+    self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
+    SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
@@ -70,6 +70,11 @@ on_every_engine! {
         a_batch_gives_each_answer_its_own_outcome_in_one_transaction,
         concurrent_submissions_through_the_group_commit_share_batches,
         a_replay_through_the_group_commit_is_stored_once,
+        a_site_starts_with_the_default_settings_and_keeps_what_is_set,
+        a_complaint_is_stored_once_open_and_listed_newest_first,
+        erasure_and_retention_remove_complaints_too,
+        complaints_are_paged_oldest_first_by_received_at_and_id,
+        surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -757,7 +762,10 @@ async fn the_audit_log_lists_a_sites_entries_newest_first(store: Arc<dyn Store>)
 async fn what_ingest_learned_is_stored_with_an_answer(store: Arc<dyn Store>) {
     let site = store.create_site("Shop", &[], 1).await.unwrap();
     let answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
-    let learned = enrichment("ab12cd34ef56ab78", Some("u-1"), Some("ann@example.com"));
+    let mut learned = enrichment("ab12cd34ef56ab78", Some("u-1"), Some("ann@example.com"));
+    learned.attributes = [("plan", "pro"), ("seats", "3")]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .into();
     assert_eq!(
         store.insert_enriched(&answer, &learned, 100).await.unwrap(),
         Stored::Created
@@ -898,6 +906,309 @@ async fn erasure_removes_one_respondents_answers_on_one_site(store: Arc<dyn Stor
     assert!(left(site.key.clone()).await.is_empty());
 }
 
+async fn a_site_starts_with_the_default_settings_and_keeps_what_is_set(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    assert_eq!(
+        store.site_settings(&site.key).await.unwrap(),
+        Some(shared::SiteSettings::default())
+    );
+    let mut settings = shared::SiteSettings {
+        launcher: None,
+        categories: vec!["Billing".into()],
+        cooldown_days: 0,
+        ..Default::default()
+    };
+    settings.theme.brand = "#112233".into();
+    assert!(store.set_site_settings(&site.key, &settings).await.unwrap());
+    assert_eq!(
+        store.site_settings(&site.key).await.unwrap(),
+        Some(settings.clone())
+    );
+    assert_eq!(
+        store.site_settings(&other.key).await.unwrap(),
+        Some(shared::SiteSettings::default())
+    );
+    let unknown = SiteKey::parse("nope").unwrap();
+    assert_eq!(store.site_settings(&unknown).await.unwrap(), None);
+    assert!(!store.set_site_settings(&unknown, &settings).await.unwrap());
+}
+
+fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> NewComplaint {
+    let mut body = serde_json::json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "site_key": site,
+        "category": "Payment",
+        "description": "Charged twice",
+        "impact": 4,
+        "page_url": "https://shop.test/checkout",
+    });
+    if let Some(e) = email {
+        body["email"] = e.into();
+        body["contact_consent"] = true.into();
+    }
+    let mut enrichment = who.clone();
+    enrichment.email = None;
+    NewComplaint {
+        complaint: serde_json::from_value(body).unwrap(),
+        enrichment,
+        received_at: at,
+    }
+}
+
+fn stored_complaint(c: &NewComplaint) -> StoredComplaint {
+    StoredComplaint {
+        id: c.complaint.id,
+        status: "open".into(),
+        kind: c.complaint.kind,
+        category: c.complaint.category.clone(),
+        description: c.complaint.description.clone(),
+        impact: c.complaint.impact,
+        email: c.complaint.email.clone(),
+        contact_consent: c.complaint.contact_consent,
+        page_url: c.complaint.page_url.clone(),
+        received_at: c.received_at,
+        enrichment: c.enrichment.clone(),
+    }
+}
+
+async fn a_complaint_is_stored_once_open_and_listed_newest_first(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut who = enrichment("aaaaaaaaaaaaaaaa", Some("u-1"), None);
+    who.attributes = [("plan".to_owned(), "pro".to_owned())].into();
+    let first = complaint(&site.key, Some("ann@example.com"), 100, &who);
+    let mut second = complaint(&site.key, None, 200, &Enrichment::default());
+    second.complaint.kind = shared::ComplaintKind::Suggestion;
+    second.complaint.impact = None;
+    second.complaint.category = None;
+    assert_eq!(
+        store.insert_complaint(&first).await.unwrap(),
+        Stored::Created
+    );
+    assert_eq!(
+        store.insert_complaint(&second).await.unwrap(),
+        Stored::Created
+    );
+    assert_eq!(
+        store.insert_complaint(&first).await.unwrap(),
+        Stored::Replayed
+    );
+    let mut stolen = first.clone();
+    stolen.complaint.site_key = other.key.clone();
+    assert!(matches!(
+        store.insert_complaint(&stolen).await,
+        Err(StoreError::Conflict("complaints.id"))
+    ));
+    assert_eq!(
+        store.complaints(&site.key, 10).await.unwrap(),
+        [stored_complaint(&second), stored_complaint(&first)]
+    );
+    assert_eq!(
+        store.complaints(&site.key, 1).await.unwrap(),
+        [stored_complaint(&second)]
+    );
+    assert!(store.complaints(&other.key, 10).await.unwrap().is_empty());
+}
+
+async fn complaints_are_paged_oldest_first_by_received_at_and_id(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut expected = Vec::new();
+    for at in [300, 100, 200, 200, 200] {
+        let c = complaint(&site.key, None, at, &Enrichment::default());
+        store.insert_complaint(&c).await.unwrap();
+        expected.push(stored_complaint(&c));
+    }
+    let noise = complaint(&other.key, None, 150, &Enrichment::default());
+    store.insert_complaint(&noise).await.unwrap();
+    expected.sort_by_key(|c| (c.received_at, c.id.to_string()));
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.complaints_page(&site.key, after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some((last.received_at, last.id));
+        walked.extend(page);
+    }
+    assert_eq!(walked, expected);
+}
+
+async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
+    let now = 1_795_000_000_000;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let ann = enrichment("aaaaaaaaaaaaaaaa", Some("u-ann"), Some("ann@example.com"));
+    let bob = enrichment("bbbbbbbbbbbbbbbb", Some("u-bob"), None);
+    let by_email = complaint(
+        &site.key,
+        Some("ann@example.com"),
+        now,
+        &Enrichment::default(),
+    );
+    let by_user = complaint(&site.key, None, now, &ann);
+    let by_visitor = complaint(&site.key, None, now, &bob);
+    for c in [&by_email, &by_user, &by_visitor] {
+        store.insert_complaint(c).await.unwrap();
+    }
+    // An answer by the same e-mail address goes in the same erasure.
+    let answer = submission(&site.key, uuid::Uuid::new_v4(), 5);
+    store.insert_enriched(&answer, &ann, now).await.unwrap();
+    let email = Respondent::Email("ann@example.com".into());
+    assert_eq!(store.erase_respondent(&site.key, &email).await.unwrap(), 2);
+    let user = Respondent::UserId("u-ann".into());
+    assert_eq!(store.erase_respondent(&site.key, &user).await.unwrap(), 1);
+    let visitor = Respondent::Visitor("bbbbbbbbbbbbbbbb".into());
+    assert_eq!(
+        store.erase_respondent(&site.key, &visitor).await.unwrap(),
+        1
+    );
+    assert!(store.complaints(&site.key, 10).await.unwrap().is_empty());
+    assert!(store.responses(&site.key, 10).await.unwrap().is_empty());
+
+    let old = complaint(
+        &site.key,
+        None,
+        now - 7 * DAY_MS - 1,
+        &Enrichment::default(),
+    );
+    let recent = complaint(
+        &site.key,
+        None,
+        now - 7 * DAY_MS + 1,
+        &Enrichment::default(),
+    );
+    store.insert_complaint(&old).await.unwrap();
+    store.insert_complaint(&recent).await.unwrap();
+    assert_eq!(store.purge_expired(now).await.unwrap(), 0, "no window yet");
+    store.set_retention_days(&site.key, Some(7)).await.unwrap();
+    assert_eq!(store.purge_expired(now).await.unwrap(), 1);
+    assert_eq!(
+        store.complaints(&site.key, 10).await.unwrap(),
+        [stored_complaint(&recent)]
+    );
+}
+
+async fn surveys_are_created_versioned_by_each_edit_and_switched_on_and_off(store: Arc<dyn Store>) {
+    use collector::store::SurveyStatus;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let nps = SurveyId::parse("nps").unwrap();
+    let default = store.survey(&site.key, &nps).await.unwrap().unwrap();
+    assert_eq!(default.status, SurveyStatus::Active);
+    assert_eq!(default.survey.version, 1);
+    assert_eq!(
+        store.survey_version(&site.key, &nps, 1).await.unwrap(),
+        Some(default.survey.clone()),
+        "a new site's survey is kept as version 1"
+    );
+
+    let created = store
+        .create_survey(&site.key, &survey("exit"), SurveyStatus::Paused, 5)
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert!(matches!(
+        store
+            .create_survey(&site.key, &survey("exit"), SurveyStatus::Paused, 6)
+            .await,
+        Err(StoreError::Conflict("surveys.key"))
+    ));
+    // Another site may use the same id.
+    store
+        .create_survey(&other.key, &survey("exit"), SurveyStatus::Active, 6)
+        .await
+        .unwrap();
+    let ids = |records: Vec<collector::store::SurveyRecord>| {
+        records
+            .into_iter()
+            .map(|r| (r.survey.id.as_str().to_owned(), r.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.surveys(&site.key).await.unwrap()),
+        [
+            ("nps".to_owned(), SurveyStatus::Active),
+            ("exit".to_owned(), SurveyStatus::Paused)
+        ]
+    );
+    let exit = SurveyId::parse("exit").unwrap();
+    let mut edited = survey("exit");
+    edited.name = "Exit, edited".into();
+    let v2 = store
+        .update_survey(&site.key, &edited, 7)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((v2.version, v2.name.as_str()), (2, "Exit, edited"));
+    let v3 = store
+        .update_survey(&site.key, &edited, 8)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v3.version, 3);
+    assert_eq!(
+        store
+            .survey(&site.key, &exit)
+            .await
+            .unwrap()
+            .unwrap()
+            .survey,
+        v3
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 1).await.unwrap(),
+        Some(created)
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 2).await.unwrap(),
+        Some(v2)
+    );
+    assert_eq!(
+        store.survey_version(&site.key, &exit, 4).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .survey_version(&other.key, &exit, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1,
+        "the other site's survey of that id is untouched"
+    );
+    let missing = survey("missing");
+    assert_eq!(
+        store.update_survey(&site.key, &missing, 9).await.unwrap(),
+        None
+    );
+
+    assert!(store
+        .set_survey_status(&site.key, &exit, SurveyStatus::Active)
+        .await
+        .unwrap());
+    assert!(store
+        .set_survey_status(&site.key, &nps, SurveyStatus::Archived)
+        .await
+        .unwrap());
+    assert!(!store
+        .set_survey_status(&site.key, &missing.id, SurveyStatus::Active)
+        .await
+        .unwrap());
+    let active: Vec<Survey> = store.active_surveys(&site.key).await.unwrap();
+    assert_eq!(active, [v3]);
+
+    // An answer keeps the version it answered.
+    let mut answer = submission(&site.key, uuid::Uuid::new_v4(), 9);
+    answer.survey_version = Some(1);
+    store.insert_response(&answer, 10).await.unwrap();
+    assert_eq!(
+        store.responses(&site.key, 1).await.unwrap()[0].survey_version,
+        Some(1)
+    );
+}
+
 fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {
     Enrichment {
         page_path: Some("/cart".into()),
@@ -907,6 +1218,7 @@ fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enri
         visitor: Some(visitor.into()),
         user_id: user_id.map(Into::into),
         email: email.map(Into::into),
+        attributes: Default::default(),
     }
 }
 
@@ -934,6 +1246,7 @@ fn stored(answer: &ResponseSubmission, at: i64) -> StoredResponse {
         page_url: answer.page_url.clone(),
         received_at: at,
         enrichment: Default::default(),
+        survey_version: answer.survey_version,
     }
 }
 

@@ -135,10 +135,10 @@ impl Answer {
                     return fail("a choice answer chooses something");
                 }
             }
-            Answer::Text { text, .. } => {
-                if text.trim().is_empty() || text.chars().count() > usize::from(MAX_TEXT) {
-                    return fail("a text answer is 1 to 5000 characters");
-                }
+            Answer::Text { text, .. }
+                if text.trim().is_empty() || text.chars().count() > usize::from(MAX_TEXT) =>
+            {
+                return fail("a text answer is 1 to 5000 characters");
             }
             _ => {}
         }

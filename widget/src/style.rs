@@ -19,66 +19,120 @@ const CSS: &str = r#"
   bottom: 16px !important;
   z-index: 2147483647 !important;
   visibility: visible !important;
-  direction: ltr !important;
   font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif !important;
   color: #1f2328 !important;
 }
+:host([data-pos=left]) { right: auto !important; left: 16px !important; }
+:host([data-hosted]) { position: static !important; display: flex !important; justify-content: center !important; padding: 24px 8px !important; }
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
+.light, .auto { --bg: #fff; --fg: #1f2328; --mu: #57606a; --bd: #d0d7de; --sf: #f6f8fa; --er: #cf222e; }
+.dark { --bg: #1c2128; --fg: #e6edf3; --mu: #9da7b3; --bd: #444c56; --sf: #2d333b; --er: #ff7b72; }
+@media (prefers-color-scheme: dark) {
+  .auto { --bg: #1c2128; --fg: #e6edf3; --mu: #9da7b3; --bd: #444c56; --sf: #2d333b; --er: #ff7b72; }
+}
 .card {
   position: relative; width: 360px; max-width: calc(100vw - 32px); padding: 16px;
-  background: #fff; color: #1f2328; border: 1px solid #d0d7de; border-radius: 12px;
-  box-shadow: 0 8px 24px rgba(0, 0, 0, .18); font: inherit; text-align: left;
+  background: var(--bg); color: var(--fg); border: 1px solid var(--bd); border-radius: var(--r);
+  box-shadow: 0 8px 24px rgba(0, 0, 0, .18); font: inherit; text-align: start;
   animation: hark-in .2s ease-out;
 }
 @keyframes hark-in { from { opacity: 0; transform: translateY(8px); } }
 form { display: block; margin: 0; }
 .prompt { margin: 0 28px 12px 0; font-size: 15px; font-weight: 600; }
-.scale { display: grid; grid-template-columns: repeat(11, 1fr); gap: 4px; }
-button {
-  appearance: none; margin: 0; font: inherit; color: inherit; cursor: pointer;
-  text-transform: none; letter-spacing: normal;
+[dir=rtl] .prompt { margin: 0 0 12px 28px; }
+.optional { margin-inline-start: 6px; font-weight: 400; color: var(--mu); }
+.scale { display: flex; gap: 4px; }
+.scale > * { flex: 1; min-width: 0; height: 34px; padding: 0; }
+.list { display: flex; flex-direction: column; gap: 6px; margin-bottom: 12px; }
+.list > * { padding: 8px 10px; text-align: start; }
+button, input, textarea {
+  appearance: none; margin: 0; font: inherit; color: inherit; text-transform: none; letter-spacing: normal;
 }
-[role=radio] {
-  display: block; min-width: 0; height: 32px; padding: 0; font-size: 13px;
-  background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
+button { cursor: pointer; }
+[role=radio], [role=checkbox], .list > button {
+  display: block; background: var(--sf); border: 1px solid var(--bd); border-radius: calc(var(--r) / 2);
   transition: background-color .12s, border-color .12s;
 }
-[role=radio]:hover { border-color: #8c959f; }
-[role=radio][aria-checked=true] { background: #0969da; border-color: #0969da; color: #fff; }
-.ends { display: flex; justify-content: space-between; margin: 6px 0 14px; font-size: 12px; color: #57606a; }
+[role=radio]:hover, [role=checkbox]:hover, .list > button:hover { border-color: var(--mu); }
+[aria-checked=true] { background: var(--b); border-color: var(--b); color: var(--bt); }
+.consent { width: 100%; margin: 8px 0 12px; padding: 8px 10px; text-align: start; }
+.consent::before { content: "☐ "; }
+.consent[aria-checked=true]::before { content: "☑ "; }
+.ends { display: flex; justify-content: space-between; margin: 6px 0 14px; font-size: 12px; color: var(--mu); }
+input, textarea {
+  display: block; width: 100%; padding: 8px 10px; background: var(--bg); border: 1px solid var(--bd);
+  border-radius: calc(var(--r) / 2); resize: vertical;
+}
+input.other { margin: -6px 0 12px; }
+textarea { margin-bottom: 12px; }
 .send {
   display: block; width: 100%; height: 36px; padding: 0 12px; font-weight: 600;
-  background: #1f2328; color: #fff; border: 0; border-radius: 8px;
+  background: var(--b); color: var(--bt); border: 0; border-radius: calc(var(--r) / 1.5);
 }
-.send:disabled { background: #d0d7de; color: #57606a; cursor: default; }
+.send:disabled { background: var(--bd); color: var(--fg); cursor: default; opacity: .7; }
 .close {
   position: absolute; top: 8px; right: 8px; display: block; width: 28px; height: 28px; padding: 0;
-  font-size: 20px; line-height: 1; color: #57606a; background: transparent; border: 0; border-radius: 6px;
+  font-size: 20px; line-height: 1; color: var(--mu); background: transparent; border: 0; border-radius: 6px;
 }
-.close:hover { background: #f6f8fa; color: #1f2328; }
+[dir=rtl] .close { right: auto; left: 8px; }
+.close:hover { background: var(--sf); color: var(--fg); }
 :focus { outline: none; }
-:focus-visible { outline: 2px solid #0969da; outline-offset: 2px; }
-.thanks, .error { margin: 12px 28px 0 0; }
+:focus-visible { outline: 2px solid var(--b); outline-offset: 2px; }
 p:empty { display: none; }
+.thanks, .queued, .error { margin: 12px 28px 0 0; }
 .thanks { font-weight: 600; }
-.error { color: #cf222e; }
+.error { color: var(--er); }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation: none !important; transition: none !important; }
 }
 "#;
 
-/// Styles `shadow` with a constructed stylesheet; where the browser cannot construct one
-/// (Safari before 16.4), with a `<style>` element inside the shadow root.
-pub(crate) fn adopt(shadow: &ShadowRoot, document: &Document) -> Result<(), JsValue> {
+/// Styles `shadow` with the stylesheet and the site's theme (`brand`, `radius`, as CSS custom
+/// properties in the same constructed sheet: no `style` attribute, so a page's CSP that forbids
+/// inline styles does not matter); where the browser cannot construct a sheet (Safari before
+/// 16.4), with a `<style>` element inside the shadow root. Tells whether the widget sits left.
+pub(crate) fn adopt(
+    shadow: &ShadowRoot,
+    document: &Document,
+    theme: &JsValue,
+) -> Result<bool, JsValue> {
+    let get = |key: &str| js_sys::Reflect::get(theme, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let brand = get("brand")
+        .as_string()
+        .filter(|b| {
+            b.len() == 7 && b.starts_with('#') && b[1..].bytes().all(|c| c.is_ascii_hexdigit())
+        })
+        .unwrap_or_else(|| "#0969da".into());
+    let radius = get("radius")
+        .as_f64()
+        .filter(|r| (0.0..=24.0).contains(r))
+        .unwrap_or(12.0) as u8;
+    // White text on a dark brand colour, black on a light one: WCAG's relative luminance, with
+    // sRGB's transfer curve taken as a square (within a few percent, and no `powf` on the page),
+    // against 0.179, where black and white text contrast equally.
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&brand[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        c * c
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    let text = if luminance > 0.179 { "#000" } else { "#fff" };
+    let mut css = String::from(".card{--b:");
+    css += &brand;
+    css += ";--bt:";
+    css += text;
+    css += ";--r:";
+    css += crate::flow::NUMBERS_24[usize::from(radius)];
+    css += "px}";
+    css += CSS;
     let adoptable = js_sys::Reflect::has(shadow, &"adoptedStyleSheets".into()).unwrap_or(false);
     if let (true, Ok(sheet)) = (adoptable, CssStyleSheet::new()) {
-        sheet.replace_sync(CSS)?;
+        sheet.replace_sync(&css)?;
         shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
     } else {
         let style = document.create_element("style")?;
-        style.set_text_content(Some(CSS));
+        style.set_text_content(Some(&css));
         shadow.append_child(&style)?;
     }
-    Ok(())
+    Ok(get("position").as_string().as_deref() == Some("bottom_left"))
 }

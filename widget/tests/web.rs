@@ -1,7 +1,8 @@
-//! The widget in a real browser, mounted into a shadow root the way `loader.js` does it.
+//! The widget in a real browser, mounted into a shadow root the way `loader.js` does it, with a
+//! bridge that records what the widget hands to the loader's outbox.
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{
     Element, HtmlButtonElement, HtmlElement, KeyboardEvent, KeyboardEventInit, ShadowRoot,
@@ -10,65 +11,167 @@ use web_sys::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PROMPT: &str = "How likely are you to recommend us?";
-const SURVEY: &str = r#"{"id": "nps", "name": "NPS", "trigger": {"type": "page_view"},
-    "frequency": {"type": "once"},
-    "questions": [{"type": "nps", "id": "q1", "prompt": "How likely are you to recommend us?"}]}"#;
-/// Nothing listens there (and browsers refuse the port anyway), so every send fails.
-const DEAD_COLLECTOR: &str = "http://127.0.0.1:9";
-
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// A `<hark-widget>` host with an open shadow root, as the loader makes it, and the widget in it.
-fn mount(survey_json: &str) -> (Element, ShadowRoot) {
+fn strings(lang: &str) -> Value {
+    serde_json::to_value(shared::i18n::strings(lang)).unwrap()
+}
+
+/// A site config as the collector serves it, with `surveys`.
+fn config(surveys: Value) -> Value {
+    json!({
+        "site_key": "demo", "lang": "en", "dir": "ltr", "strings": strings("en"),
+        "theme": {"brand": "#0969da", "mode": "light", "position": "bottom_right", "radius": 12},
+        "launcher": {"survey": "nps"},
+        "categories": ["Delivery", "Billing"], "cooldown_days": 1,
+        "surveys": surveys
+    })
+}
+
+/// The NPS survey with branches: detractors are asked what went wrong, promoters what they
+/// love, passives nothing more.
+fn branching() -> Value {
+    json!({
+        "id": "nps", "version": 3, "name": "NPS",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "score", "type": "nps", "prompt": "How likely are you to recommend us?",
+             "branches": [
+                {"when": {"type": "score", "min": 0, "max": 6}, "goto": "wrong"},
+                {"when": {"type": "score", "min": 9, "max": 10}, "goto": "love"}
+             ], "next": "end"},
+            {"id": "wrong", "type": "text", "prompt": "What went wrong?", "max_len": 200, "next": "end"},
+            {"id": "love", "type": "choice", "prompt": "What do you love?",
+             "options": ["Price", "Speed", "Staff"], "multiple": true, "other": true}
+        ]
+    })
+}
+
+fn one_question(question: Value) -> Value {
+    json!({
+        "id": "one", "name": "One", "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [question]
+    })
+}
+
+/// Records what the widget hands over: `sent` ([path, body] pairs), `closed`, and the last
+/// `onState` callback as `state`.
+fn bridge() -> JsValue {
+    js_sys::Function::new_no_args(
+        "return {sent: [], closed: [],
+                 send(path, body, onState) { this.sent.push([path, body]); this.state = onState; },
+                 close(answered) { this.closed.push(answered); }};",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap()
+}
+
+struct Mounted {
+    host: Element,
+    root: ShadowRoot,
+    bridge: JsValue,
+}
+
+impl Mounted {
+    fn all(&self, selector: &str) -> Vec<HtmlElement> {
+        let list = self.root.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().unchecked_into())
+            .collect()
+    }
+
+    fn one(&self, selector: &str) -> Option<HtmlElement> {
+        self.root
+            .query_selector(selector)
+            .unwrap()
+            .map(JsCast::unchecked_into)
+    }
+
+    fn options(&self) -> Vec<HtmlElement> {
+        self.all("form [role=radio], form [role=checkbox]:not(.consent), .list > button")
+    }
+
+    fn send_button(&self) -> HtmlButtonElement {
+        self.one("form .send").unwrap().unchecked_into()
+    }
+
+    fn prompt(&self) -> String {
+        self.one(".prompt").unwrap().inner_text()
+    }
+
+    fn status(&self) -> String {
+        self.one("[role=status] p")
+            .unwrap()
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    /// The bodies handed to the outbox: (path, JSON).
+    fn sent(&self) -> Vec<(String, Value)> {
+        js_sys::Array::from(&get(&self.bridge, "sent"))
+            .iter()
+            .map(|pair| {
+                let pair = js_sys::Array::from(&pair);
+                (
+                    pair.get(0).as_string().unwrap(),
+                    serde_json::from_str(&pair.get(1).as_string().unwrap()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Tells the widget what the outbox did: "sent", "queued" or "rejected".
+    fn outbox_says(&self, state: &str) {
+        get(&self.bridge, "state")
+            .unchecked_into::<js_sys::Function>()
+            .call1(&JsValue::NULL, &state.into())
+            .unwrap();
+    }
+
+    fn type_text(&self, selector: &str, text: &str) {
+        let field = self.one(selector).unwrap();
+        js_sys::Reflect::set(&field, &"value".into(), &text.into()).unwrap();
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        field
+            .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+            .unwrap();
+    }
+
+    fn focused(&self) -> Option<Element> {
+        self.root.active_element()
+    }
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &key.into()).unwrap()
+}
+
+fn mount_view(config: &Value, view: &str) -> Mounted {
     let host = document().create_element("hark-widget").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
     host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .unwrap();
+    let bridge = bridge();
     widget::mount(
         host.clone(),
-        survey_json.into(),
-        DEAD_COLLECTOR.into(),
-        "demo".into(),
+        config.to_string(),
+        view.into(),
+        bridge.clone(),
     );
-    let shadow = host.shadow_root().unwrap();
-    (host, shadow)
+    let root = host.shadow_root().unwrap();
+    Mounted { host, root, bridge }
 }
 
-fn all(root: &ShadowRoot, selector: &str) -> Vec<HtmlElement> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().unchecked_into())
-        .collect()
+async fn mount(config: &Value, view: &str) -> Mounted {
+    let m = mount_view(config, view);
+    tick().await;
+    m
 }
 
-fn one(root: &ShadowRoot, selector: &str) -> Option<HtmlElement> {
-    root.query_selector(selector)
-        .unwrap()
-        .map(JsCast::unchecked_into)
-}
-
-fn radio(root: &ShadowRoot, score: usize) -> HtmlElement {
-    all(root, "[role=radio]").swap_remove(score)
-}
-
-/// The texts of the radios marked as chosen.
-fn checked(root: &ShadowRoot) -> Vec<String> {
-    all(root, "[role=radio][aria-checked=true]")
-        .iter()
-        .map(HtmlElement::inner_text)
-        .collect()
-}
-
-fn send_button(root: &ShadowRoot) -> HtmlButtonElement {
-    one(root, "form button[type=submit]")
-        .unwrap()
-        .unchecked_into()
-}
-
-fn press(target: &HtmlElement, key: &str) {
+fn press(target: &Element, key: &str) {
     let init = KeyboardEventInit::new();
     init.set_key(key);
     init.set_bubbles(true);
@@ -76,153 +179,447 @@ fn press(target: &HtmlElement, key: &str) {
     target.dispatch_event(&event).unwrap();
 }
 
-/// Lets the reactive system apply pending DOM updates.
+/// Lets the reactive system apply pending DOM updates (and the focus moves after them).
 async fn tick() {
-    leptos::task::tick().await;
-}
-
-/// Waits on a browser timer: used only to wait for a fetch to settle.
-async fn sleep(ms: i32) {
-    let timer = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+    for _ in 0..3 {
+        leptos::task::tick().await;
+        let resolved = js_sys::Promise::resolve(&JsValue::NULL);
+        wasm_bindgen_futures::JsFuture::from(resolved)
+            .await
             .unwrap();
-    });
-    JsFuture::from(timer).await.unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn shows_eleven_scores_in_a_labelled_radio_group() {
-    let (_, root) = mount(SURVEY);
-    let group = one(&root, "[role=radiogroup]").expect("a radio group");
-    assert_eq!(group.get_attribute("aria-label").as_deref(), Some(PROMPT));
-    let radios = all(&root, "[role=radiogroup] > button[type=button][role=radio]");
-    let texts: Vec<_> = radios.iter().map(HtmlElement::inner_text).collect();
-    assert_eq!(texts, (0..=10).map(|n| n.to_string()).collect::<Vec<_>>());
-    assert!(checked(&root).is_empty());
-    let tabbable: Vec<_> = radios.iter().filter(|r| r.tab_index() == 0).collect();
-    assert_eq!(tabbable.len(), 1, "one tab stop before a choice");
-    assert_eq!(tabbable[0].inner_text(), "0");
-    assert_eq!(one(&root, ".prompt").unwrap().inner_text(), PROMPT);
-}
-
-#[wasm_bindgen_test]
-async fn clicking_a_score_chooses_only_it_and_enables_send() {
-    let (_, root) = mount(SURVEY);
-    assert!(
-        send_button(&root).disabled(),
-        "Send is disabled before a choice"
-    );
-    radio(&root, 9).click();
-    tick().await;
-    assert_eq!(checked(&root), ["9"]);
-    assert_eq!(all(&root, "[aria-checked=false]").len(), 10);
-    assert_eq!(radio(&root, 9).tab_index(), 0);
-    assert_eq!(radio(&root, 0).tab_index(), -1);
-    assert!(!send_button(&root).disabled());
-    radio(&root, 3).click();
-    tick().await;
-    assert_eq!(checked(&root), ["3"]);
-}
-
-#[wasm_bindgen_test]
-async fn arrow_keys_move_the_choice_and_the_focus() {
-    let (_, root) = mount(SURVEY);
-    radio(&root, 9).click();
-    tick().await;
-    let focused = || {
-        root.active_element()
-            .map(|e| e.text_content().unwrap_or_default())
-    };
-    for (key, expected) in [
-        ("ArrowRight", "10"),
-        ("ArrowRight", "0"),
-        ("ArrowLeft", "10"),
-        ("ArrowUp", "9"),
-        ("Home", "0"),
-        ("End", "10"),
-        ("ArrowDown", "0"),
-    ] {
-        let current = checked(&root).pop().unwrap();
-        press(&radio(&root, current.parse().unwrap()), key);
-        tick().await;
-        assert_eq!(checked(&root), [expected], "after {key}");
-        assert_eq!(focused().as_deref(), Some(expected), "focus after {key}");
-        assert_eq!(all(&root, "[role=radio][tabindex='0']").len(), 1);
     }
 }
 
-fn display(element: &Element) -> String {
-    web_sys::window()
-        .unwrap()
-        .get_computed_style(element)
-        .unwrap()
-        .unwrap()
-        .get_property_value("display")
-        .unwrap()
+fn checked(m: &Mounted) -> Vec<String> {
+    m.all("form [aria-checked=true]")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect()
 }
 
 #[wasm_bindgen_test]
-async fn a_failed_send_says_so_keeps_the_choice_and_never_thanks() {
-    let (_, root) = mount(SURVEY);
-    radio(&root, 9).click();
-    tick().await;
-    let status = one(&root, "[role=status] > p").expect("the status paragraph");
-    assert_eq!(status.inner_text(), "");
+async fn a_detractor_is_asked_what_went_wrong_by_mouse() {
+    let m = mount(&config(json!([branching()])), "nps").await;
+    assert_eq!(m.prompt(), "How likely are you to recommend us?");
+    let scale = m.one("[role=radiogroup]").unwrap();
     assert_eq!(
-        display(&status),
-        "none",
-        "no room taken before there is news"
+        scale.get_attribute("aria-labelledby").unwrap(),
+        "hark-prompt"
     );
-    send_button(&root).click();
+    assert_eq!(m.options().len(), 11);
+    assert!(m.send_button().disabled(), "nothing chosen yet");
+    m.options()[3].click();
     tick().await;
-    let mut waited = 0;
-    while one(&root, ".error").is_none() && waited < 10_000 {
-        assert!(
-            one(&root, ".thanks").is_none(),
-            "thanked before any acknowledgement"
-        );
-        sleep(50).await;
-        waited += 50;
-    }
-    let error = one(&root, "[role=status] .error").expect("an error message");
-    assert_eq!(display(&error), "block");
-    assert!(
-        error.inner_text().contains("Couldn't send"),
-        "{}",
-        error.inner_text()
+    assert_eq!(checked(&m), ["3"]);
+    assert!(!m.send_button().disabled());
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "What went wrong?");
+    assert!(m.send_button().disabled(), "an empty answer cannot be sent");
+    m.type_text("textarea", "Late parcel");
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    let sent = m.sent();
+    assert_eq!(sent.len(), 1);
+    let (path, body) = &sent[0];
+    assert_eq!(path, "/api/v1/responses");
+    assert_eq!(
+        body["answers"],
+        json!([
+            {"type": "nps", "question_id": "score", "score": 3},
+            {"type": "text", "question_id": "wrong", "text": "Late parcel"}
+        ])
     );
-    assert!(one(&root, ".thanks").is_none());
-    assert_eq!(checked(&root), ["9"], "the choice is kept for a retry");
-    let send = send_button(&root);
-    assert!(!send.disabled(), "Send can be pressed again");
-    assert_eq!(send.inner_text(), "Send");
+    assert_eq!(body["survey_id"], "nps");
+    assert_eq!(body["survey_version"], 3);
+    assert_eq!(body["site_key"], "demo");
+    // The body is what the collector accepts.
+    let parsed: shared::ResponseSubmission = serde_json::from_value(body.clone()).unwrap();
+    let survey: shared::Survey = serde_json::from_value(branching()).unwrap();
+    parsed.check_against(&survey).unwrap();
+    assert_eq!(m.send_button().text_content().unwrap(), "Sending…");
+    assert_eq!(m.status(), "", "no thanks before the acknowledgement");
+    m.outbox_says("sent");
+    tick().await;
+    assert_eq!(m.status(), "Thank you!");
+    assert!(m.one("form").unwrap().has_attribute("hidden"));
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_promoter_is_asked_what_they_love_by_keyboard_alone() {
+    let m = mount(&config(json!([branching()])), "nps").await;
+    // The focus is on the scale, on its first score.
+    let first = m.focused().expect("the focus moved into the widget");
+    assert_eq!(first.text_content().unwrap(), "0");
+    press(&first, "End");
+    tick().await;
+    assert_eq!(checked(&m), ["10"]);
+    let ten = m.focused().unwrap();
+    assert_eq!(ten.text_content().unwrap(), "10");
+    press(&ten, "ArrowLeft");
+    tick().await;
+    assert_eq!(checked(&m), ["9"]);
+    assert_eq!(m.focused().unwrap().get_attribute("tabindex").unwrap(), "0");
+    // Enter in the form submits it, as the browser does for a submit button.
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "What do you love?");
+    let love = m.options();
+    assert_eq!(love.len(), 4, "three options and Other");
+    assert_eq!(
+        m.one("[role=group]")
+            .unwrap()
+            .get_attribute("aria-labelledby")
+            .unwrap(),
+        "hark-prompt"
+    );
+    love[0].click();
+    love[2].click();
+    love[3].click();
+    tick().await;
+    assert!(m.send_button().disabled(), "Other needs its text");
+    m.type_text(".other", "Packaging");
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    assert_eq!(
+        m.sent()[0].1["answers"],
+        json!([
+            {"type": "nps", "question_id": "score", "score": 9},
+            {"type": "choice", "question_id": "love", "selected": [0, 2], "other": "Packaging"}
+        ])
+    );
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_passive_sends_after_the_first_question() {
+    let m = mount(&config(json!([branching()])), "nps").await;
+    m.options()[8].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    assert_eq!(
+        m.sent()[0].1["answers"],
+        json!([{"type": "nps", "question_id": "score", "score": 8}])
+    );
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn every_scale_sends_its_own_score() {
+    let cases = [
+        (
+            json!({"id": "q", "type": "csat", "prompt": "Happy?"}),
+            5,
+            4,
+            "★",
+            "csat",
+        ),
+        (
+            json!({"id": "q", "type": "csat", "prompt": "Happy?", "style": "faces"}),
+            5,
+            0,
+            "😞",
+            "csat",
+        ),
+        (
+            json!({"id": "q", "type": "ces", "prompt": "Easy?"}),
+            7,
+            6,
+            "7",
+            "ces",
+        ),
+        (
+            json!({"id": "q", "type": "rating", "prompt": "Rate", "max": 4}),
+            4,
+            1,
+            "2",
+            "rating",
+        ),
+    ];
+    for (question, count, pick, label, kind) in cases {
+        let m = mount(&config(json!([one_question(question.clone())])), "one").await;
+        let options = m.options();
+        assert_eq!(options.len(), count, "{question}");
+        assert_eq!(options[pick].text_content().unwrap(), label);
+        if kind == "csat" {
+            let name = options[pick].get_attribute("aria-label").unwrap();
+            assert!(name.ends_with("/ 5"), "{name}: stars and faces have a name");
+        }
+        // By keyboard: Home, then ArrowRight `pick` times.
+        let first = m.focused().unwrap();
+        press(&first, "Home");
+        for _ in 0..pick {
+            let at = m.focused().unwrap();
+            press(&at, "ArrowRight");
+        }
+        tick().await;
+        m.send_button().click();
+        tick().await;
+        let answer = &m.sent()[0].1["answers"][0];
+        assert_eq!(answer["type"], kind);
+        assert_eq!(
+            answer["score"],
+            pick as u64 + if kind == "nps" { 0 } else { 1 },
+            "{question}"
+        );
+        m.host.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn single_choice_and_optional_text() {
+    let survey = json!({
+        "id": "two", "name": "Two", "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "pick", "type": "choice", "prompt": "Which?", "options": ["A", "B"], "other": true},
+            {"id": "more", "type": "text", "prompt": "Anything else?", "optional": true, "max_len": 10}
+        ]
+    });
+    let m = mount(&config(json!([survey])), "two").await;
+    let options = m.options();
+    options[0].click();
+    options[1].click();
+    tick().await;
+    assert_eq!(checked(&m), ["B"], "one at a time");
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "Anything else?optional");
+    assert_eq!(
+        m.one("textarea")
+            .unwrap()
+            .get_attribute("maxlength")
+            .unwrap(),
+        "10"
+    );
+    assert!(!m.send_button().disabled(), "optional: may be left empty");
+    m.send_button().click();
+    tick().await;
+    assert_eq!(
+        m.sent()[0].1["answers"],
+        json!([{"type": "choice", "question_id": "pick", "selected": [1]}])
+    );
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_complaint_is_reported_step_by_step() {
+    let m = mount(&config(json!([branching()])), "complaint").await;
+    assert_eq!(m.prompt(), "What is it about?");
+    m.options()[1].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "What happened?");
+    m.type_text("textarea", "Charged twice");
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "How badly does it affect you?optional");
+    m.options()[3].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    assert_eq!(m.prompt(), "Your e-mail (optional)");
+    m.type_text(".email", "ann@example.com");
+    tick().await;
+    assert!(m.send_button().disabled(), "an address needs the consent");
+    m.one(".consent").unwrap().click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    let (path, body) = &m.sent()[0];
+    assert_eq!(path, "/api/v1/complaints");
+    assert_eq!(body["kind"], "problem");
+    assert_eq!(body["category"], "Billing");
+    assert_eq!(body["description"], "Charged twice");
+    assert_eq!(body["impact"], 4);
+    assert_eq!(body["email"], "ann@example.com");
+    assert_eq!(body["contact_consent"], true);
+    serde_json::from_value::<shared::ComplaintSubmission>(body.clone()).unwrap();
+    m.outbox_says("queued");
+    tick().await;
+    assert_eq!(m.status(), shared::i18n::strings("en").queued);
+    m.outbox_says("sent");
+    tick().await;
+    assert_eq!(m.status(), "Thank you! We've received your report.");
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_menu_opens_each_flow() {
+    let m = mount(&config(json!([branching()])), "menu").await;
+    let items: Vec<String> = m
+        .options()
+        .iter()
+        .map(|o| o.text_content().unwrap())
+        .collect();
+    assert_eq!(items, ["Rate us", "Report a problem", "Suggest something"]);
+    m.options()[2].click();
+    tick().await;
+    assert_eq!(m.prompt(), "What would you suggest?");
+    m.type_text("textarea", "Dark mode");
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    let (path, body) = &m.sent()[0];
+    assert_eq!(path, "/api/v1/complaints");
+    assert_eq!(body["kind"], "suggestion");
+    assert_eq!(body.get("email"), None);
+    m.host.remove();
+
+    let m = mount(&config(json!([branching()])), "menu").await;
+    m.options()[0].click();
+    tick().await;
+    assert_eq!(m.prompt(), "How likely are you to recommend us?");
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_says_so_and_keeps_the_answer() {
+    let m = mount(&config(json!([branching()])), "nps").await;
+    m.options()[8].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    m.outbox_says("rejected");
+    tick().await;
+    assert_eq!(m.status(), "Couldn't send your answer. Please try again.");
+    assert!(!m.one("form").unwrap().has_attribute("hidden"));
+    assert_eq!(checked(&m), ["8"]);
+    m.send_button().click();
+    tick().await;
+    let sent = m.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].1["id"], sent[1].1["id"],
+        "a retry reuses the response id"
+    );
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn escape_and_the_close_button_dismiss() {
+    let m = mount(&config(json!([branching()])), "nps").await;
+    press(&m.focused().unwrap(), "Escape");
+    m.one(".close").unwrap().click();
+    let closed = js_sys::Array::from(&get(&m.bridge, "closed"));
+    assert_eq!(closed.length(), 2);
+    assert_eq!(closed.get(0), JsValue::FALSE, "dismissed, not answered");
+    m.host.remove();
 }
 
 #[wasm_bindgen_test]
 async fn config_text_is_shown_as_text() {
-    let survey = SURVEY.replace(PROMPT, "<img src=x onerror=alert(1)>Why?");
-    let (_, root) = mount(&survey);
-    assert!(one(&root, "img").is_none());
-    assert_eq!(
-        one(&root, ".prompt").unwrap().inner_text(),
-        "<img src=x onerror=alert(1)>Why?"
-    );
+    let mut survey = branching();
+    survey["questions"][0]["prompt"] = json!("<img src=x onerror=alert(1)>Why?");
+    survey["questions"][2]["options"][0] = json!("<script>alert(1)</script>");
+    let m = mount(&config(json!([survey])), "nps").await;
+    assert!(m.one("img").is_none());
+    assert_eq!(m.prompt(), "<img src=x onerror=alert(1)>Why?");
+    m.host.remove();
 }
 
 #[wasm_bindgen_test]
-async fn an_unusable_survey_renders_nothing() {
-    let wrong_kind = SURVEY.replace(r#""type": "nps""#, r#""type": "essay""#);
-    let no_questions = SURVEY.replace(
-        r#"{"type": "nps", "id": "q1", "prompt": "How likely are you to recommend us?"}"#,
-        "",
-    );
-    for survey in ["{nope", "null", &wrong_kind, &no_questions] {
-        let (_, root) = mount(survey);
+async fn hostile_configs_render_nothing_and_never_throw() {
+    let mut unknown = branching();
+    unknown["questions"][0]["type"] = json!("essay");
+    let mut huge = branching();
+    huge["questions"][2]["options"] = json!(vec!["x"; 10_000]);
+    let mut looping = branching();
+    looping["questions"][1]["next"] = json!("score");
+    let cases = [
+        config(json!([unknown])).to_string(),
+        config(json!([huge])).to_string(),
+        config(json!([looping])).to_string(),
+        config(json!([])).to_string(),
+        "{nope".into(),
+        "null".into(),
+        json!({"surveys": [branching()]}).to_string(),
+    ];
+    for json in cases {
+        let host = document().create_element("hark-widget").unwrap();
+        document().body().unwrap().append_child(&host).unwrap();
+        host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .unwrap();
+        // `mount` returns normally (a throw would fail the test) and shows nothing.
+        widget::mount(host.clone(), json.clone(), "nps".into(), bridge());
         tick().await;
-        assert_eq!(root.child_element_count(), 0, "{survey}");
+        assert_eq!(
+            host.shadow_root().unwrap().child_element_count(),
+            0,
+            "{json}"
+        );
+        host.remove();
     }
+}
+
+#[wasm_bindgen_test]
+async fn arabic_renders_right_to_left_with_a_mirrored_scale() {
+    let mut c = config(json!([branching()]));
+    c["lang"] = json!("ar");
+    c["dir"] = json!("rtl");
+    c["strings"] = strings("ar");
+    let m = mount(&c, "nps").await;
+    let card = m.one(".card").unwrap();
+    assert_eq!(card.get_attribute("dir").unwrap(), "rtl");
+    let options = m.options();
+    let (zero, ten) = (
+        options[0].get_bounding_client_rect(),
+        options[10].get_bounding_client_rect(),
+    );
+    assert!(zero.left() > ten.left(), "0 sits on the right");
+    assert_eq!(m.send_button().text_content().unwrap(), "التالي");
+    // ArrowLeft moves toward 10 in a right-to-left scale.
+    let first = m.focused().unwrap();
+    press(&first, "ArrowLeft");
+    tick().await;
+    assert_eq!(checked(&m), ["1"]);
+    m.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn theme_colours_and_position_apply() {
+    let mut c = config(json!([branching()]));
+    c["theme"] =
+        json!({"brand": "#ffd33d", "mode": "dark", "position": "bottom_left", "radius": 4});
+    let m = mount(&c, "nps").await;
+    assert_eq!(m.host.get_attribute("data-pos").unwrap(), "left");
+    m.options()[2].click();
+    tick().await;
+    // Ends the colour transition, as if its 120 ms had passed.
+    js_sys::eval("document.querySelector('hark-widget:last-of-type').shadowRoot.getAnimations().forEach(a => a.finish())").unwrap();
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&m.options()[2])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        style.get_property_value("background-color").unwrap(),
+        "rgb(255, 211, 61)"
+    );
+    // A light brand colour gets dark text, for contrast.
+    assert_eq!(style.get_property_value("color").unwrap(), "rgb(0, 0, 0)");
+    assert_eq!(
+        style.get_property_value("border-top-left-radius").unwrap(),
+        "2px"
+    );
+    let card = web_sys::window()
+        .unwrap()
+        .get_computed_style(&m.one(".card").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        card.get_property_value("background-color").unwrap(),
+        "rgb(28, 33, 40)",
+        "dark"
+    );
+    m.host.remove();
 }
 
 #[wasm_bindgen_test]
@@ -234,8 +631,7 @@ async fn hostile_page_css_does_not_reach_the_widget() {
          hark-widget { position: static !important; display: none !important }",
     ));
     document().head().unwrap().append_child(&style).unwrap();
-    let (host, root) = mount(SURVEY);
-    tick().await;
+    let m = mount(&config(json!([branching()])), "nps").await;
     let window = web_sys::window().unwrap();
     let css = |e: &Element, property: &str| {
         window
@@ -245,213 +641,18 @@ async fn hostile_page_css_does_not_reach_the_widget() {
             .get_property_value(property)
             .unwrap()
     };
-    let zero = radio(&root, 0);
+    let zero = m.options()[0].clone();
     let seen = [
-        css(&host, "position"),
-        css(&host, "display"),
-        css(&host, "z-index"),
-        css(&host, "font-size"),
+        css(&m.host, "position"),
+        css(&m.host, "display"),
+        css(&m.host, "z-index"),
+        css(&m.host, "font-size"),
         css(&zero, "display"),
-        css(&zero, "font-size"),
     ];
     let width = zero.offset_width();
     // Removed before asserting, so that a failure here cannot hide the widget in other tests.
     style.remove();
-    assert_eq!(
-        seen,
-        ["fixed", "block", "2147483647", "14px", "block", "13px"]
-    );
+    m.host.remove();
+    assert_eq!(seen, ["fixed", "block", "2147483647", "14px", "block"]);
     assert_ne!(width, 0, "the scale is laid out");
-}
-
-/// Replaces `window.fetch` with one that answers every request with `status` and records the
-/// requests in `window.harkRequests`; returns the real `fetch`, for [`restore_fetch`].
-fn fake_fetch(status: u16) -> wasm_bindgen::JsValue {
-    let window = web_sys::window().unwrap();
-    let real = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
-    let fake = js_sys::Function::new_with_args(
-        "url, init",
-        &format!(
-            "(window.harkRequests = window.harkRequests || []).push({{url, init}});
-             return Promise.resolve(new Response(null, {{status: {status}}}));"
-        ),
-    );
-    js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
-    real
-}
-
-fn restore_fetch(real: &wasm_bindgen::JsValue) {
-    let window = web_sys::window().unwrap();
-    js_sys::Reflect::set(&window, &"fetch".into(), real).unwrap();
-    js_sys::Reflect::delete_property(&window, &"harkRequests".into()).unwrap();
-}
-
-/// The requests made to the fake `fetch`, oldest first.
-fn requests() -> Vec<wasm_bindgen::JsValue> {
-    let window = web_sys::window().unwrap();
-    js_sys::Array::from(&js_sys::Reflect::get(&window, &"harkRequests".into()).unwrap())
-        .iter()
-        .collect()
-}
-
-fn get(object: &wasm_bindgen::JsValue, path: &str) -> wasm_bindgen::JsValue {
-    path.split('.').fold(object.clone(), |value, key| {
-        js_sys::Reflect::get(&value, &key.into()).unwrap()
-    })
-}
-
-/// Waits until `selector` matches inside the widget, for at most 5 s.
-async fn wait_for(root: &ShadowRoot, selector: &str) -> HtmlElement {
-    for _ in 0..100 {
-        if let Some(found) = one(root, selector) {
-            return found;
-        }
-        sleep(50).await;
-    }
-    panic!("no {selector} after 5 s");
-}
-
-#[wasm_bindgen_test]
-async fn an_acknowledged_answer_is_posted_then_thanked() {
-    let real = fake_fetch(201);
-    let (_, root) = mount(SURVEY);
-    radio(&root, 9).click();
-    tick().await;
-    send_button(&root).click();
-    tick().await;
-    let thanks = wait_for(&root, "[role=status] .thanks").await;
-    let requests = requests();
-    restore_fetch(&real);
-
-    assert_eq!(thanks.inner_text(), "Thank you!");
-    assert!(one(&root, ".error").is_none());
-    assert!(one(&root, "form").unwrap().hidden(), "the form is gone");
-    let focused = root.active_element().map(|e| e.class_name());
-    assert_eq!(
-        focused.as_deref(),
-        Some("close"),
-        "the focus stays in the card"
-    );
-
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        get(request, "url").as_string().as_deref(),
-        Some("http://127.0.0.1:9/api/v1/responses")
-    );
-    let init = get(request, "init");
-    assert_eq!(get(&init, "method").as_string().as_deref(), Some("POST"));
-    assert_eq!(
-        get(&init, "credentials").as_string().as_deref(),
-        Some("omit")
-    );
-    assert_eq!(get(&init, "keepalive"), wasm_bindgen::JsValue::TRUE);
-    assert_eq!(
-        get(&init, "headers.Content-Type").as_string().as_deref(),
-        Some("text/plain;charset=UTF-8")
-    );
-    let body: shared::ResponseSubmission =
-        serde_json::from_str(&get(&init, "body").as_string().unwrap()).unwrap();
-    assert_eq!(body.id.as_uuid().get_version_num(), 4);
-    assert_eq!(body.site_key.as_str(), "demo");
-    assert_eq!(body.survey_id.as_str(), "nps");
-    assert_eq!(
-        body.answers,
-        [shared::Answer::Nps {
-            question_id: shared::QuestionId::parse("q1").unwrap(),
-            score: shared::NpsScore::new(9).unwrap(),
-        }]
-    );
-    assert_eq!(
-        body.page_url,
-        web_sys::window().unwrap().location().href().ok()
-    );
-}
-
-#[wasm_bindgen_test]
-async fn a_retry_after_a_refusal_reuses_the_response_id() {
-    let real = fake_fetch(503);
-    let (_, root) = mount(SURVEY);
-    radio(&root, 3).click();
-    tick().await;
-    send_button(&root).click();
-    tick().await;
-    wait_for(&root, ".error").await;
-    assert!(one(&root, ".thanks").is_none(), "a 503 is not thanked");
-    let first = requests();
-    restore_fetch(&real);
-    let real = fake_fetch(201);
-    send_button(&root).click();
-    tick().await;
-    wait_for(&root, ".thanks").await;
-    let second = requests();
-    restore_fetch(&real);
-
-    assert!(
-        one(&root, ".error").is_none(),
-        "the error is gone once thanked"
-    );
-    let id = |request: &wasm_bindgen::JsValue| {
-        let body = get(request, "init.body").as_string().unwrap();
-        serde_json::from_str::<shared::ResponseSubmission>(&body)
-            .unwrap()
-            .id
-    };
-    assert_eq!((first.len(), second.len()), (1, 1));
-    assert_eq!(
-        id(&first[0]),
-        id(&second[0]),
-        "the retry is the same response"
-    );
-}
-
-#[wasm_bindgen_test]
-async fn each_question_has_its_own_scale() {
-    let survey = SURVEY.replace(
-        r#"{"type": "nps", "id": "q1", "prompt": "How likely are you to recommend us?"}"#,
-        r#"{"type": "nps", "id": "q1", "prompt": "Us?"}, {"type": "nps", "id": "q2", "prompt": "Them?"}"#,
-    );
-    let (_, root) = mount(&survey);
-    let groups = all(&root, "[role=radiogroup]");
-    assert_eq!(groups.len(), 2);
-    let radio_of = |group: usize, score: u32| -> HtmlElement {
-        groups[group]
-            .children()
-            .item(score)
-            .unwrap()
-            .unchecked_into()
-    };
-    radio_of(1, 4).click();
-    tick().await;
-    assert_eq!(checked(&root), ["4"]);
-    assert_eq!(
-        radio_of(1, 4).get_attribute("aria-checked").as_deref(),
-        Some("true")
-    );
-    assert!(
-        send_button(&root).disabled(),
-        "one question is still unanswered"
-    );
-    press(&radio_of(1, 4), "ArrowLeft");
-    tick().await;
-    assert_eq!(
-        radio_of(1, 3).get_attribute("aria-checked").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        root.active_element().map(|e| e.text_content()),
-        Some(Some("3".into()))
-    );
-    radio_of(0, 10).click();
-    tick().await;
-    assert_eq!(checked(&root), ["10", "3"]);
-    assert!(!send_button(&root).disabled());
-}
-
-#[wasm_bindgen_test]
-async fn the_close_button_removes_the_widget() {
-    let (host, root) = mount(SURVEY);
-    one(&root, "button.close").unwrap().click();
-    tick().await;
-    assert!(!host.is_connected());
 }

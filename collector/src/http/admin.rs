@@ -11,24 +11,20 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use shared::api::{
-    Account, AuditLine, AuditList, CreatedToken, Me, NewToken, ResponseList, StoredResponse,
-};
+use shared::api::{Account, AuditLine, AuditList, CreatedToken, Me, NewToken, StoredResponse};
 use shared::{SiteKey, SurveyId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/me", get(me))
-        .route("/api/v1/admin/sites/{site_key}/responses", get(responses))
-        .route("/api/v1/admin/sites/{site_key}/tokens", post(create_token))
-        .route(
-            "/api/v1/admin/sites/{site_key}/tokens/{token_id}",
-            delete(revoke_token),
-        )
-        .route("/api/v1/admin/sites/{site_key}/audit", get(audit))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(responses))
+        .routes(routes!(create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(audit))
 }
 
 /// The authenticated caller: a Bearer API token (one site, one role) or a dashboard session
@@ -150,6 +146,18 @@ impl FromRequestParts<AppState> for Caller {
 /// The header that carries a session's CSRF token.
 const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Who the caller is: a token's `{site_key, site_name, role}`, a session's
+/// `{email, csrf_token, sites}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/me",
+    tag = super::openapi::ADMIN,
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`shared::api::Me` or `shared::api::Account`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+    )
+)]
 /// A token's caller gets `Me` (its one site); a session's gets `Account` (every site).
 async fn me(caller: Caller) -> Response {
     match caller {
@@ -194,6 +202,22 @@ pub(crate) async fn audit_change(
     Ok(())
 }
 
+/// Mints an API token of a role no higher than one's own (admin and up, audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/tokens",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"role\"}`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "`shared::api::CreatedToken`: the token, shown this once", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Mints an API token: admins and owners, for a role no higher than their own.
 #[tracing::instrument(skip(state, caller, body))]
 async fn create_token(
@@ -243,6 +267,20 @@ async fn create_token(
     Ok(response)
 }
 
+/// Revokes an API token of a role no higher than one's own (admin and up, audited).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/sites/{site_key}/tokens/{token_id}",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("token_id" = i64, Path, description = "The token's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Revokes an API token: admins and owners, of a role no higher than their own.
 #[tracing::instrument(skip(state, caller))]
 async fn revoke_token(
@@ -290,6 +328,20 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A site's audit log, newest first (admin and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/audit",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`shared::api::AuditList`", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 /// A site's audit log, newest first: admins and owners.
 #[tracing::instrument(skip(state, caller))]
 async fn audit(
@@ -325,13 +377,27 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
+/// A site's answers, newest first, each with its survey version and attributes (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/responses",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, responses: [...]}` (`shared::api::ResponseList` and more)", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, caller))]
 async fn responses(
     State(state): State<AppState>,
     caller: Caller,
     Path(site_key): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<ResponseList>, ApiError> {
+) -> Result<Json<ListedResponses>, ApiError> {
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
@@ -339,8 +405,10 @@ async fn responses(
     let rows = state.store.responses(&key, limit).await?;
     let responses = rows
         .into_iter()
-        .map(|r| {
-            Ok(StoredResponse {
+        .map(|mut r| {
+            let survey_version = r.survey_version;
+            let attributes = std::mem::take(&mut r.enrichment.attributes);
+            let response = StoredResponse {
                 id: r.id,
                 survey_id: SurveyId::parse(r.survey_key)
                     .map_err(|e| ApiError::Internal(e.into()))?,
@@ -354,11 +422,35 @@ async fn responses(
                 visitor: r.enrichment.visitor,
                 user_id: r.enrichment.user_id,
                 email: r.enrichment.email,
+            };
+            Ok(ListedResponse {
+                response,
+                survey_version,
+                attributes,
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(Json(ResponseList {
+    Ok(Json(ListedResponses {
         site_key: key,
         responses,
     }))
+}
+
+/// `shared::api::ResponseList`, each response with what the collector added since: the survey
+/// version it answered and the respondent's attributes.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct ListedResponses {
+    site_key: SiteKey,
+    responses: Vec<ListedResponse>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedResponse {
+    #[serde(flatten)]
+    response: StoredResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    survey_version: Option<u32>,
+    /// What the site said about the respondent (`hark('identify', id, attrs)`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    attributes: std::collections::BTreeMap<String, String>,
 }

@@ -7,6 +7,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The loader changes with each release of the collector, so it is cached briefly.
 const LOADER_CACHE: &str = "public, max-age=300";
@@ -15,10 +17,17 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Revalidate every time (cheap, thanks to the ETag).
 const REVALIDATE: &str = "no-cache";
 
+/// The loader and the widget's bundle, with their OpenAPI documentation.
+pub(crate) fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(loader))
+        .routes(routes!(widget_file))
+}
+
+/// Those, and the dashboard's pages (a UI, not part of the API document).
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/widget.js", get(loader))
-        .route("/assets/{version}/{file}", get(widget_file))
+    let (documented, _) = documented().split_for_parts();
+    documented
         .route("/", get(|| async { Redirect::to("/dashboard/") }))
         .route(
             "/dashboard",
@@ -28,10 +37,32 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/dashboard/{file}", get(dashboard_file))
 }
 
+/// The loader: the only script a host page includes.
+#[utoipa::path(
+    get,
+    path = "/widget.js",
+    tag = super::openapi::PUBLIC,
+    responses((status = 200, description = "The loader (JavaScript), cached 5 minutes", body = String, content_type = "text/javascript"))
+)]
 async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
     send(&state.assets.loader, &headers, LOADER_CACHE)
 }
 
+/// A file of the widget's bundle, under its version.
+#[utoipa::path(
+    get,
+    path = "/assets/{version}/{file}",
+    tag = super::openapi::PUBLIC,
+    params(
+        ("version" = String, Path, description = "The bundle's version"),
+        ("file" = String, Path, description = "`widget.js` or `widget_bg.wasm`"),
+    ),
+    responses(
+        (status = 200, description = "The file, immutable, cached a year"),
+        (status = 404, description = "No such file or version", body = super::openapi::ErrorDoc),
+        (status = 503, description = "This binary was built without the widget", body = super::openapi::ErrorDoc),
+    )
+)]
 async fn widget_file(
     State(state): State<AppState>,
     Path((version, file)): Path<(String, String)>,

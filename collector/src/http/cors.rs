@@ -5,6 +5,7 @@
 //! no site key, so they pass for any origin that some site allows.
 
 use super::{ApiError, AppState};
+use crate::store::Site;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -59,4 +60,62 @@ pub(crate) async fn preflight(
         HeaderValue::from_static("86400"),
     );
     Ok(response)
+}
+
+/// The origin a public write or read for `site` comes from, if it may: one of the site's
+/// origins, or the collector's own (the hosted page). Requests without an `Origin` are refused (the widget's browser always sends one).
+pub(crate) fn check_origin(site: &Site, headers: &HeaderMap) -> Result<String, ApiError> {
+    match request_origin(headers) {
+        Some(o) if site.allows_origin(o) || is_own_origin(headers, o) => Ok(o.to_owned()),
+        Some(o) => Err(ApiError::OriginNotAllowed(format!(
+            "site {} does not allow the origin {o}",
+            site.key
+        ))),
+        None => Err(ApiError::OriginNotAllowed(
+            "answers must come with an Origin header".into(),
+        )),
+    }
+}
+
+/// Whether `origin` is the collector's own: the scheme (`http` or `https`, which the server
+/// behind a proxy cannot tell) and the `Host` the request was sent to. Pages served from there,
+/// like the hosted survey page `/s/{survey}`, may send answers and complaints for any site.
+pub(crate) fn is_own_origin(headers: &HeaderMap, origin: &str) -> bool {
+    let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+    else {
+        return false;
+    };
+    let origin = origin.to_ascii_lowercase();
+    let (authority, default_port) = if let Some(a) = origin.strip_prefix("https://") {
+        (a, ":443")
+    } else if let Some(a) = origin.strip_prefix("http://") {
+        (a, ":80")
+    } else {
+        return false;
+    };
+    !authority.is_empty()
+        && (host == authority || host.strip_suffix(default_port) == Some(authority))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_origin_is_the_host_the_request_was_sent_to() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("Hark.Example:8080"));
+        assert!(is_own_origin(&headers, "http://hark.example:8080"));
+        assert!(is_own_origin(&headers, "https://hark.example:8080"));
+        assert!(!is_own_origin(&headers, "http://hark.example"));
+        assert!(!is_own_origin(&headers, "http://evil.example:8080"));
+        assert!(!is_own_origin(&headers, "hark.example:8080"));
+        headers.insert(header::HOST, HeaderValue::from_static("hark.example:443"));
+        assert!(is_own_origin(&headers, "https://hark.example"));
+        assert!(!is_own_origin(&headers, "http://hark.example"));
+        assert!(!is_own_origin(&HeaderMap::new(), "http://hark.example"));
+    }
 }

@@ -16,19 +16,21 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use shared::api::Accepted;
 use shared::{ResponseId, ResponseSubmission, SiteKey};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The fewest milliseconds between showing a survey and sending it that a person could take.
 const MIN_DWELL_MS: f64 = 800.0;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/responses", post(submit).options(cors::preflight))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = routes!(submit);
+    OpenApiRouter::new()
+        .routes((schemas, paths, method.options(cors::preflight)))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -38,6 +40,27 @@ enum Outcome {
     Dropped(DropReason, ResponseId),
 }
 
+/// An answer to a survey (`shared::ResponseSubmission`, plus optional `user_id`, `email`,
+/// `attributes`, and the widget's spam signs `hp` and `dwell_ms`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = super::openapi::PUBLIC,
+    request_body(content(("application/json"), ("text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
+    responses(
+        (status = 201, description = "Committed: `{\"id\"}`", body = Object),
+        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
+        (status = 409, description = "The id belongs to another site's answer", body = super::openapi::ErrorDoc),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 413, description = "Body over 64 KiB", body = super::openapi::ErrorDoc),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+        (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
+        (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
+    )
+)]
 async fn submit(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -75,7 +98,7 @@ async fn submit(
 }
 
 /// The drop reason a refusal is counted under; failures of the server itself are not drops.
-fn refusal_reason(e: &ApiError) -> Option<DropReason> {
+pub(super) fn refusal_reason(e: &ApiError) -> Option<DropReason> {
     Some(match e {
         ApiError::Malformed(_) | ApiError::UnsupportedMediaType => DropReason::Malformed,
         ApiError::UnknownSite => DropReason::UnknownSite,
@@ -95,7 +118,7 @@ fn refusal_reason(e: &ApiError) -> Option<DropReason> {
 /// type) and says whether they give a bot away: a filled-in honeypot field, which people never
 /// see, or an answer sent sooner than a person could read the survey. Clients that send neither
 /// (the hosted page, API clients, older widgets) are not judged.
-fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
+pub(super) fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
     let object = value.as_object_mut()?;
     let honeypot = object.remove("hp");
     let dwell_ms = object.remove("dwell_ms");
@@ -173,6 +196,7 @@ fn enrich(
         )),
         user_id,
         email,
+        attributes: Default::default(),
     }
 }
 
@@ -223,7 +247,9 @@ async fn accept(
     tracing::Span::current().record("site", key.as_str());
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     match cors::request_origin(headers) {
-        Some(o) if site.allows_origin(o) => *allowed_origin = Some(o.to_owned()),
+        Some(o) if site.allows_origin(o) || cors::is_own_origin(headers, o) => {
+            *allowed_origin = Some(o.to_owned())
+        }
         Some(o) => {
             return Err(ApiError::OriginNotAllowed(format!(
                 "site {key} does not allow the origin {o}"
@@ -245,7 +271,8 @@ async fn accept(
 
     let spam = spam_signs(&mut value);
     let (user_id, email) = identity(&mut value)?;
-    let submission: ResponseSubmission =
+    let attributes = super::identity::take_attributes(&mut value)?;
+    let mut submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let survey = state
         .store
@@ -259,6 +286,7 @@ async fn accept(
                 submission.survey_id
             ))
         })?;
+    let survey = super::surveys::answered(state, &mut submission, survey).await?;
     submission
         .check_against(&survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
@@ -270,7 +298,8 @@ async fn accept(
         return Ok(Outcome::Dropped(reason, submission.id));
     }
     let now = state.clock.now_ms();
-    let enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
+    let mut enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
+    enrichment.attributes = attributes;
     let id = submission.id;
     let stored = state
         .ingest

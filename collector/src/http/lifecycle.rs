@@ -12,19 +12,20 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The longest retention window accepted: a hundred years.
 const MAX_RETENTION_DAYS: u32 = 36_500;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/sites/{site_key}", patch(update_site))
-        .route("/api/v1/admin/sites/{site_key}/erasure", post(erase))
-        .route("/api/v1/admin/sites/{site_key}/export", get(export))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(update_site))
+        .routes(routes!(erase))
+        .routes(routes!(export))
 }
 
 /// `PATCH /api/v1/admin/sites/{site_key}`: `{"retention_days": N | null}`.
@@ -40,6 +41,22 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>
     Option::<u32>::deserialize(d).map(Some)
 }
 
+/// Sets the site's retention window (admin and up, audited).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/sites/{site_key}",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"retention_days\": N | null}`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, retention_days}`", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Sets a site's retention window: admins and owners.
 #[tracing::instrument(skip(state, caller, body))]
 async fn update_site(
@@ -79,6 +96,22 @@ struct ErasureRequest {
     visitor: Option<String>,
 }
 
+/// Erases every answer and complaint of one respondent (admin and up, audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/erasure",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, erased}`", body = Object),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Erases every answer of one respondent on a site: admins and owners. The audit log names
 /// the respondent without showing an e-mail address.
 #[tracing::instrument(skip(state, caller, body))]
@@ -132,6 +165,21 @@ struct ExportQuery {
     format: Option<String>,
 }
 
+/// The site's answers, oldest first, as an attachment (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/export",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "CSV or NDJSON", body = String, content_type = "text/csv"),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Streams a site's responses as CSV or NDJSON, oldest first: viewers and up.
 #[tracing::instrument(skip(state, caller))]
 async fn export(

@@ -2,19 +2,26 @@
 
 mod admin;
 mod assets;
+mod complaints;
 mod cors;
 mod error;
 mod health;
+mod hosted;
+mod identity;
 mod ingest;
 mod lifecycle;
 mod limits;
 mod metrics;
+mod openapi;
 mod session;
+mod settings;
 mod site_config;
+mod surveys;
 
 pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
 pub use metrics::Metrics;
+pub use openapi::document as openapi_document;
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
@@ -95,14 +102,9 @@ impl AppState {
 
 /// The whole application, ready to serve or to call in-process.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(site_config::router())
-        .merge(ingest::router())
-        .merge(admin::router())
-        .merge(lifecycle::router())
-        .merge(session::router())
-        .merge(health::router())
-        .merge(metrics::router())
+    // The routes and their OpenAPI document come from the same `routes!` calls.
+    let (api, _) = openapi::api_router().split_for_parts();
+    let api = api
         // Assets are compressed ahead of time; this compresses the JSON answers.
         .layer(CompressionLayer::new().compress_when(
             SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),

@@ -13,12 +13,13 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::Extension;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use shared::api::{Account, SiteRole};
 use std::net::SocketAddr;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "hark_session";
@@ -55,8 +56,8 @@ impl Sessions {
     }
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/admin/session", post(login).delete(logout))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login, logout))
 }
 
 /// The session token in the request's cookies, if any.
@@ -88,6 +89,19 @@ struct Login {
     password: String,
 }
 
+/// Dashboard login, `{"email", "password"}`: sets the `hark_session` cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/session",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"email\", \"password\"}`"),
+    responses(
+        (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = Object),
+        (status = 401, description = "Wrong e-mail address or password (`wrong_credentials`)", body = super::openapi::ErrorDoc),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
@@ -166,6 +180,18 @@ async fn login(
     Ok(response)
 }
 
+/// Logout: ends the session.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/session",
+    tag = super::openapi::ADMIN,
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+    )
+)]
 /// Ends the caller's session. Goes through `Caller`, so it needs the CSRF token like any change.
 #[tracing::instrument(skip_all)]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {

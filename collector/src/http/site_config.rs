@@ -4,11 +4,11 @@ use super::{cors, ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::{i18n, SiteConfig, SiteKey, SiteSettings};
+use shared::{i18n, SiteConfig, SiteKey};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize)]
 struct ConfigQuery {
@@ -17,13 +17,28 @@ struct ConfigQuery {
     lang: Option<String>,
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/sites/{site_key}/config",
-        get(config).options(cors::preflight),
-    )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = routes!(config);
+    OpenApiRouter::new().routes((schemas, paths, method.options(cors::preflight)))
 }
 
+/// What the loader needs: the site's settings, the built-in words in the visitor's language and
+/// the active surveys (`shared::SiteConfig`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/config",
+    tag = super::openapi::PUBLIC,
+    params(
+        ("site_key" = String, Path, description = "The site's key"),
+        ("lang" = Option<String>, Query, description = "The visitor's language, e.g. `de-AT`"),
+    ),
+    responses(
+        (status = 200, description = "`shared::SiteConfig`; `ETag`, `Cache-Control: public, max-age=60`", body = Object),
+        (status = 304, description = "The client's copy (`If-None-Match`) is current"),
+        (status = 403, description = "The `Origin` is not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
+    )
+)]
 #[tracing::instrument(skip(state, headers))]
 async fn config(
     State(state): State<AppState>,
@@ -35,43 +50,25 @@ async fn config(
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     let origin = cors::request_origin(&headers);
     if let Some(o) = origin {
-        if !site.allows_origin(o) {
+        if !site.allows_origin(o) && !cors::is_own_origin(&headers, o) {
             return Err(ApiError::OriginNotAllowed(format!(
                 "site {key} does not allow the origin {o}"
             )));
         }
     }
-    // A survey translated into the requested language speaks it, even one without built-in
-    // words (which then fall back to English); otherwise the nearest built-in language.
-    let requested = query
-        .lang
-        .as_deref()
-        .map(|l| l.replace('_', "-"))
-        .filter(|l| i18n::is_lang(&l.to_ascii_lowercase()));
     let surveys = state.store.active_surveys(&key).await?;
-    let lang = match requested {
-        Some(l) => {
-            let l = l.to_ascii_lowercase();
-            let primary = l.split('-').next().unwrap_or_default().to_owned();
-            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
-                l
-            } else if surveys
-                .iter()
-                .any(|s| s.translations.contains_key(&primary))
-            {
-                primary
-            } else {
-                i18n::pick(&l).to_owned()
-            }
-        }
-        None => "en".to_owned(),
-    };
+    let settings = state
+        .store
+        .site_settings(&key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
+    let lang = choose_lang(query.lang.as_deref(), &surveys);
     let config = SiteConfig {
         surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),
         strings: i18n::strings(&lang),
         dir: if i18n::is_rtl(&lang) { "rtl" } else { "ltr" }.to_owned(),
         lang,
-        settings: SiteSettings::default(),
+        settings,
         site_key: key,
     };
     let body = serde_json::to_vec(&config).map_err(|e| ApiError::Internal(e.into()))?;
@@ -99,4 +96,30 @@ async fn config(
     );
     cors::allow(&mut response, origin);
     Ok(response)
+}
+
+/// The language to speak to a visitor who asked for `requested` (`data-lang` or the browser's,
+/// e.g. `de-AT`): a survey translated into it speaks it, even one without built-in words (which
+/// then fall back to English); otherwise the nearest built-in language; English when nothing
+/// (or nothing valid) was asked.
+pub(super) fn choose_lang(requested: Option<&str>, surveys: &[shared::Survey]) -> String {
+    let requested = requested
+        .map(|l| l.replace('_', "-").to_ascii_lowercase())
+        .filter(|l| i18n::is_lang(l));
+    match requested {
+        Some(l) => {
+            let primary = l.split('-').next().unwrap_or_default().to_owned();
+            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
+                l
+            } else if surveys
+                .iter()
+                .any(|s| s.translations.contains_key(&primary))
+            {
+                primary
+            } else {
+                i18n::pick(&l).to_owned()
+            }
+        }
+        None => "en".to_owned(),
+    }
 }

@@ -3,10 +3,14 @@
 
 mod group;
 mod postgres;
+mod postgres_site;
+mod site_store;
 mod sqlite;
+mod sqlite_site;
 
 pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
+pub use site_store::{NewComplaint, SiteStore, StoredComplaint, SurveyRecord, SurveyStatus};
 pub use sqlite::SqliteStore;
 
 use crate::access::Role;
@@ -95,6 +99,8 @@ pub struct StoredResponse {
     pub received_at: Millis,
     /// What ingest learned besides the answer.
     pub enrichment: Enrichment,
+    /// The version of the survey the answers were checked against (`None` before versions).
+    pub survey_version: Option<u32>,
 }
 
 /// Whose responses a data-subject request names, on one site.
@@ -174,8 +180,10 @@ fn pg_is_transient(sqlstate: &str) -> bool {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
+/// surveys and complaints.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SiteStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 

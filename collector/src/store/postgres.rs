@@ -22,7 +22,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -99,6 +99,13 @@ impl Store for PostgresStore {
         .bind(survey.id.as_str())
         .bind(serde_json::to_string(&survey).context("cannot encode a survey")?)
         .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             SELECT id, version, definition, created_at FROM surveys WHERE site_id = $1",
+        )
+        .bind(id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -185,7 +192,8 @@ impl Store for PostgresStore {
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version, r.attributes::text
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2",
         )
@@ -208,7 +216,8 @@ impl Store for PostgresStore {
         });
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version, r.attributes::text
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1
                AND (r.received_at > $2 OR (r.received_at = $3 AND r.id > $4::uuid))
@@ -244,16 +253,25 @@ impl Store for PostgresStore {
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
         // A site without a window gives NULL, and NULL compares as false: nothing goes.
-        let done = sqlx::query(
-            "DELETE FROM responses WHERE received_at < $1 - (
-                 SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = responses.site_id
-             )",
-        )
-        .bind(now)
-        .bind(super::DAY_MS)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        // Answers and complaints alike, in one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut purged = 0;
+        for table in ["responses", "complaints"] {
+            // `table` is one of two names above, never input.
+            let sql = format!(
+                "DELETE FROM {table} WHERE received_at < $1 - (
+                     SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = {table}.site_id
+                 )"
+            );
+            let done = sqlx::query(&sql)
+                .bind(now)
+                .bind(super::DAY_MS)
+                .execute(&mut *tx)
+                .await?;
+            purged += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn erase_respondent(&self, site: &SiteKey, who: &Respondent) -> StoreResult<u64> {
@@ -262,17 +280,24 @@ impl Store for PostgresStore {
             Respondent::UserId(u) => ("user_id", u),
             Respondent::Visitor(v) => ("visitor", v),
         };
-        // `column` is one of three names above, never input.
-        let sql = format!(
-            "DELETE FROM responses WHERE {column} = $1
-             AND site_id = (SELECT id FROM sites WHERE key = $2)"
-        );
-        let done = sqlx::query(&sql)
-            .bind(value)
-            .bind(site.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        // `column` and `table` are names above, never input. Answers and complaints alike, in
+        // one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut erased = 0;
+        for table in ["responses", "complaints"] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE {column} = $1
+                 AND site_id = (SELECT id FROM sites WHERE key = $2)"
+            );
+            let done = sqlx::query(&sql)
+                .bind(value)
+                .bind(site.as_str())
+                .execute(&mut *tx)
+                .await?;
+            erased += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(erased)
     }
 
     async fn create_token(
@@ -541,7 +566,11 @@ fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
             visitor: r.get(9),
             user_id: r.get(10),
             email: r.get(11),
+            attributes: super::site_store::read_attributes(r.get(13))?,
         },
+        survey_version: r
+            .get::<Option<i64>, _>(12)
+            .and_then(|v| u32::try_from(v).ok()),
     })
 }
 
@@ -560,8 +589,10 @@ async fn insert_one(
     // lookup below always finds the row that won.
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email)
-         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14,
+             $15::jsonb
          FROM sites WHERE key = $6
          ON CONFLICT (id) DO NOTHING",
     )
@@ -578,6 +609,8 @@ async fn insert_one(
     .bind(e.visitor.as_deref())
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
+    .bind(r.survey_version.map(i64::from))
+    .bind(super::site_store::attributes_json(&e.attributes)?)
     .execute(&mut *conn)
     .await?
     .rows_affected();

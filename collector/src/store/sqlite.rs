@@ -17,7 +17,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -92,6 +92,13 @@ impl Store for SqliteStore {
         .bind(survey.id.as_str())
         .bind(serde_json::to_string(&survey).context("cannot encode a survey")?)
         .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             SELECT id, version, definition, created_at FROM surveys WHERE site_id = ?",
+        )
+        .bind(id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -180,7 +187,8 @@ impl Store for SqliteStore {
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version, r.attributes
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ? ORDER BY r.received_at DESC, r.id DESC LIMIT ?",
         )
@@ -203,7 +211,8 @@ impl Store for SqliteStore {
         });
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
-                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email
+                 r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
+                 r.survey_version, r.attributes
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ?
                AND (r.received_at > ? OR (r.received_at = ? AND r.id > ?))
@@ -239,16 +248,25 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
         // A site without a window gives NULL, and NULL compares as false: nothing goes.
-        let done = sqlx::query(
-            "DELETE FROM responses WHERE received_at < ? - (
-                 SELECT retention_days * ? FROM sites WHERE sites.id = responses.site_id
-             )",
-        )
-        .bind(now)
-        .bind(super::DAY_MS)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        // Answers and complaints alike, in one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut purged = 0;
+        for table in ["responses", "complaints"] {
+            // `table` is one of two names above, never input.
+            let sql = format!(
+                "DELETE FROM {table} WHERE received_at < ? - (
+                     SELECT retention_days * ? FROM sites WHERE sites.id = {table}.site_id
+                 )"
+            );
+            let done = sqlx::query(&sql)
+                .bind(now)
+                .bind(super::DAY_MS)
+                .execute(&mut *tx)
+                .await?;
+            purged += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn erase_respondent(&self, site: &SiteKey, who: &Respondent) -> StoreResult<u64> {
@@ -257,17 +275,24 @@ impl Store for SqliteStore {
             Respondent::UserId(u) => ("user_id", u),
             Respondent::Visitor(v) => ("visitor", v),
         };
-        // `column` is one of three names above, never input.
-        let sql = format!(
-            "DELETE FROM responses WHERE {column} = ?
-             AND site_id = (SELECT id FROM sites WHERE key = ?)"
-        );
-        let done = sqlx::query(&sql)
-            .bind(value)
-            .bind(site.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        // `column` and `table` are names above, never input. Answers and complaints alike, in
+        // one transaction.
+        let mut tx = self.pool.begin().await?;
+        let mut erased = 0;
+        for table in ["responses", "complaints"] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE {column} = ?
+                 AND site_id = (SELECT id FROM sites WHERE key = ?)"
+            );
+            let done = sqlx::query(&sql)
+                .bind(value)
+                .bind(site.as_str())
+                .execute(&mut *tx)
+                .await?;
+            erased += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(erased)
     }
 
     async fn create_token(
@@ -524,7 +549,11 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
             visitor: r.get(9),
             user_id: r.get(10),
             email: r.get(11),
+            attributes: super::site_store::read_attributes(r.get(13))?,
         },
+        survey_version: r
+            .get::<Option<i64>, _>(12)
+            .and_then(|v| u32::try_from(v).ok()),
     })
 }
 
@@ -541,8 +570,9 @@ async fn insert_one(
     let id = r.id.to_string();
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email)
-         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
+             page_path, device, browser, locale, visitor, user_id, email, survey_version,
+             attributes)
+         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
@@ -557,6 +587,8 @@ async fn insert_one(
     .bind(e.visitor.as_deref())
     .bind(e.user_id.as_deref())
     .bind(e.email.as_deref())
+    .bind(r.survey_version.map(i64::from))
+    .bind(super::site_store::attributes_json(&e.attributes)?)
     .bind(r.site_key.as_str())
     .execute(&mut *conn)
     .await?

@@ -1,0 +1,5 @@
+-- What an admin sets for a site's widget (`shared::SiteSettings` as JSON): theme, launcher,
+-- complaint categories, cooldown. NULL reads as `SiteSettings::default()`, which is what every
+-- site starts with. The same as `migrations/sqlite/0004_site_settings.sql`.
+
+ALTER TABLE sites ADD COLUMN settings JSONB;

@@ -1,0 +1,57 @@
+//! The loader's side of the widget: delivery through its outbox, and closing.
+//!
+//! The loader keeps an outbox on the device and retries it across reloads, also on pages where
+//! no wasm is loaded; so the widget hands each finished answer over and only reports what the
+//! loader says became of it.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::ShadowRoot;
+
+/// The object the loader passes to `mount`, and the shadow root the card lives in.
+pub(crate) struct Bridge {
+    object: JsValue,
+    pub(crate) root: ShadowRoot,
+}
+
+impl Bridge {
+    pub(crate) fn new(object: JsValue, root: ShadowRoot) -> Self {
+        Self { object, root }
+    }
+
+    fn call(&self, name: &str, args: &js_sys::Array) -> bool {
+        Reflect::get(&self.object, &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .is_some_and(|f| f.apply(&self.object, args).is_ok())
+    }
+
+    /// Hands `body` for `endpoint` to the loader's outbox; `on_state` hears `"sent"`, `"queued"`
+    /// or `"rejected"`, each time that changes.
+    pub(crate) fn send(&self, endpoint: &str, body: &str, on_state: impl FnMut(String) + 'static) {
+        let on_state = Closure::<dyn FnMut(String)>::new(on_state);
+        let args = js_sys::Array::of3(&endpoint.into(), &body.into(), on_state.as_ref());
+        // The loader may call it until the page goes away.
+        on_state.forget();
+        if !self.call("send", &args) {
+            web_sys::console::warn_1(&"hark: the loader cannot send".into());
+        }
+    }
+
+    /// The visitor is done with the card (`answered`) or dismissed it.
+    pub(crate) fn close(&self, answered: bool) {
+        self.call("close", &js_sys::Array::of1(&answered.into()));
+    }
+}
+
+/// A version 4 UUID from `crypto.getRandomValues()`, which unlike `crypto.randomUUID()` also
+/// exists on plain-http pages.
+pub(crate) fn random_uuid() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window()?.crypto().ok()?;
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+    Some(uuid.hyphenated().encode_lower(&mut text).to_owned())
+}
