@@ -89,7 +89,7 @@
       host?.remove();
       host = 0;
       answered == 1 || mark(current, 'd'); // (true; not a click event)
-      focused?.focus();
+      focused.focus();
     },
   };
 
@@ -106,7 +106,8 @@
   // Shows a view (a survey id, "menu", "complaint" or "suggestion") in <hark-widget>.
   const open = async view => {
     if (host) return; // one at a time
-    focused = d.activeElement;
+    // What had the focus, inside a shadow root too (the launcher's button, say), to give it back.
+    focused = d.activeElement.shadowRoot?.activeElement || d.activeElement;
     shownAt = now();
     mark((current = view), 's'); // (a menu's note is harmless)
     const root = shadow('hark-widget');
@@ -135,7 +136,7 @@
 
   // `PageRule::matches` (shared/src/survey.rs): exact, prefix, or wildcard where `*` is any run.
   const match = ({ match: m, value }) =>
-    RegExp('^' + value.replace(/\W/g, '\\$&').replace(/\\\*/g, m == 'wildcard' ? '[^]*' : '\\*') + (m == 'prefix' ? '' : '$')).test(path());
+    RegExp('^' + value.replace(/\W/g, '\\$&').replace(/\\\*/g, m == 'wildcard' ? '.*' : '\\*') + (m == 'prefix' ? '' : '$')).test(path());
 
   // Whether a survey may be shown now, on this page, to this visitor.
   const due = ({ id, trigger: t, frequency: f }) => {
@@ -150,7 +151,7 @@
       !(at < t.starts_at * 1e3 || at > t.ends_at * 1e3) &&
       // The site's cooldown: after any survey was shown, no other for a while.
       !config.surveys.some(v => v.id != id && at - state(v.id).s < cool) &&
-      (f.type == 'until_answered'
+      (f.type > 'u' // until_answered (the others are once and every_days)
         ? // again on later pages until answered; a dismissal waits out the cooldown
           !st.a && !(at - st.d < cool)
         : // every_days: again `days` after it was last shown; once: never again
@@ -197,7 +198,7 @@
 
     // This page view, and a single-page app's every new route.
     let was;
-    const route = () => was != path() && ((was = path()), fire('page_view'));
+    const route = () => was != (was = path()) && fire('page_view');
     route();
     for (const m of ['pushState', 'replaceState']) {
       const f = history[m];

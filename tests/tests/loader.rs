@@ -3,8 +3,7 @@
 //!
 //! Each scenario runs twice: against the stand-in widget (`support/stub_widget.js`: the widget's
 //! interface and DOM, without Leptos), which tests the loader alone, and against the real wasm
-//! widget (module `real`, ignored until the widget with `mount(host, config, view, bridge)` is on
-//! main). The config comes from the test, through a proxy in front of a real collector, which
+//! widget (module `real`). The config comes from the test, through a proxy in front of a real collector, which
 //! stores the answers. A survey is told apart by its question, `Question of ID?`.
 
 mod support;
@@ -664,7 +663,7 @@ async fn without_wasm_under_a_strict_csp_the_visitor_answers_in_the_hosted_page(
     Ok(())
 }
 
-/// Each scenario against the stand-in widget, and against the real one once it is on main.
+/// Each scenario against the stand-in widget and against the real one.
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {
         mod stub {
@@ -678,7 +677,6 @@ macro_rules! scenarios {
         mod real {
             $(
                 #[tokio::test]
-                #[ignore = "needs the new widget from main: mount(host, config, view, bridge)"]
                 async fn $name() -> anyhow::Result<()> {
                     super::$name(super::Widget::Real).await
                 }

@@ -313,9 +313,9 @@ pub struct Front {
     pub posts: std::sync::atomic::AtomicUsize,
 }
 
-/// A loader's world: a collector (real storage, real ingest), in front of it a small proxy on the
-/// collector's public origin (serving a config the test chooses, failing POSTs on demand, serving a
-/// static hosted page at `/s/{view}`), and a shop on a third origin whose every path is a page
+/// A loader's world: a collector (real storage, real ingest, real hosted page), in front of it a
+/// small proxy on the collector's public origin (serving a config the test chooses, failing POSTs
+/// on demand, passing everything else on), and a shop on a third origin whose every path is a page
 /// with the snippet (`?csp` adds `Content-Security-Policy: script-src 'self' FRONT`).
 pub struct Lab {
     pub collector: String,
@@ -388,7 +388,6 @@ impl Lab {
         tokio::spawn(serve_front(
             front_listener,
             collector.clone(),
-            site.key.to_string(),
             state.clone(),
         ));
         tokio::spawn(serve_test_shop(
@@ -458,7 +457,6 @@ pub fn survey(id: &str, trigger: Value, frequency: Value) -> Value {
 async fn serve_front(
     listener: tokio::net::TcpListener,
     collector: String,
-    site_key: String,
     state: std::sync::Arc<Front>,
 ) {
     use axum::body::Body;
@@ -468,8 +466,7 @@ async fn serve_front(
     use std::sync::atomic::Ordering;
     let http = reqwest::Client::new();
     let app = axum::Router::new().fallback(move |req: Request| {
-        let (http, collector, site_key, state) =
-            (http.clone(), collector.clone(), site_key.clone(), state.clone());
+        let (http, collector, state) = (http.clone(), collector.clone(), state.clone());
         async move {
             let path = req.uri().path().to_owned();
             let origin = req.headers().get(header::ORIGIN).cloned();
@@ -487,16 +484,9 @@ async fn serve_front(
             };
             if req.method() == Method::GET && path.ends_with("/config") {
                 let config = state.config.lock().unwrap().to_string();
-                return cors(([(header::CONTENT_TYPE, "application/json")], config).into_response());
-            }
-            if let Some(view) = path.strip_prefix("/s/") {
-                // The hosted page as the collector will serve it (a static stand-in).
-                let page = format!(
-                    "<!DOCTYPE html><html><head><meta charset=utf-8><title>Hosted</title></head><body>\
-                     <script src=\"/widget.js\" data-site=\"{site_key}\" data-survey=\"{view}\" data-hosted async></script>\
-                     </body></html>"
+                return cors(
+                    ([(header::CONTENT_TYPE, "application/json")], config).into_response(),
                 );
-                return axum::response::Html(page).into_response();
             }
             if req.method() == Method::POST {
                 state.posts.fetch_add(1, Ordering::SeqCst);
@@ -518,7 +508,10 @@ async fn serve_front(
             // Everything else goes to the collector as it came.
             let url = format!(
                 "{collector}{}",
-                req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/")
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
             );
             let mut forward = http.request(req.method().clone(), url);
             for (name, value) in req.headers() {
