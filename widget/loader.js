@@ -28,7 +28,7 @@
   const put = (k, v) => {
     try {
       store['hark:' + data.site + k] = JSON.stringify(v);
-    } catch {} // full: as if blocked
+    } catch {} // full: not kept, but no error in the page
   };
   // What this visitor did with a survey, and when: s(hown), a(nswered), d(ismissed).
   const state = id => get(':s:' + id) || {};
@@ -96,9 +96,9 @@
   // A host element on the page with an open shadow root: the page's CSS does not reach inside.
   // (Appended to <html>, which exists even when the loader runs before <body>.)
   const shadow = tag => d.documentElement.appendChild(d.createElement(tag)).attachShadow({ mode: 'open' });
-  // Styles a shadow root with a constructed stylesheet whose `:host` rules win over the page's
-  // (nothing is added to the page's own styles), and adds an element to it.
-  // One sheet for the launcher and the frame of the hosted page.
+  // One constructed stylesheet for the launcher and the frame of the hosted page, whose `:host`
+  // rules win over the page's (nothing is added to the page's own styles); `styled` adopts it in
+  // a shadow root and adds an element there.
   const sheet = new CSSStyleSheet();
   const styled = (root, inner) => ((root.adoptedStyleSheets = [sheet]), root.appendChild(d.createElement(inner)));
   const button = (root, text, click, b = styled(root, 'button')) => ((b.textContent = text), (b.onclick = click));
