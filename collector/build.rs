@@ -1,6 +1,10 @@
 //! Embeds the built widget and dashboard (Trunk's output) into the `hark` binary, so that one file
 //! is the whole server. `cargo xtask dist` builds them and sets `HARK_DIST_DIR`; without it the
 //! binary still builds, and serves a clear 503 where the assets would be.
+//!
+//! The loader is the minified `HARK_DIST_DIR/loader/widget.js` that `cargo xtask dist` writes with
+//! terser; without it, the readable source `widget/loader.js` (which works the same, but is
+//! over its size budget).
 
 use std::{env, fmt::Write as _, fs, path::Path};
 
@@ -45,6 +49,21 @@ fn main() {
         }
         writeln!(out, "];").unwrap();
     }
+    let source = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("../widget/loader.js");
+    let minified = dist
+        .as_ref()
+        .map(|d| Path::new(d).join("loader").join("widget.js"));
+    if let Some(path) = &minified {
+        println!("cargo::rerun-if-changed={}", path.display());
+    }
+    println!("cargo::rerun-if-changed={}", source.display());
+    let loader = minified.filter(|p| p.is_file()).unwrap_or(source);
+    writeln!(
+        out,
+        "pub(crate) static LOADER: &str = include_str!({:?});",
+        fs::canonicalize(&loader).unwrap().display().to_string()
+    )
+    .unwrap();
     let out_dir = env::var("OUT_DIR").unwrap();
     fs::write(Path::new(&out_dir).join("embedded_assets.rs"), out).unwrap();
 }

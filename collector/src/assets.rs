@@ -13,8 +13,8 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
 }
 
-/// The hand-written loader, served at `/widget.js`.
-const LOADER: &str = include_str!("../../widget/loader.js");
+/// The hand-written loader, served at `/widget.js`: minified by `cargo xtask dist` (see `build.rs`).
+const LOADER: &str = embedded::LOADER;
 /// The placeholder in the loader that stands for the versioned bundle path.
 const ASSETS_PLACEHOLDER: &str = "__HARK_ASSETS__";
 
@@ -163,7 +163,20 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// Files up to this size are gzipped with zopfli: a few percent smaller than zlib's best, read by
+/// every gzip decoder, and paid for once (each file is compressed once). The loader is such a file.
+const ZOPFLI_UP_TO: usize = 16 * 1024;
+
 fn gzip(raw: &[u8]) -> Vec<u8> {
+    if raw.len() <= ZOPFLI_UP_TO {
+        let mut out = Vec::new();
+        let options = zopfli::Options {
+            iteration_count: std::num::NonZeroU64::new(100).expect("not zero"),
+            ..Default::default()
+        };
+        zopfli::compress(options, zopfli::Format::Gzip, raw, &mut out).expect("writing to memory");
+        return out;
+    }
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(raw).expect("writing to memory");
     enc.finish().expect("writing to memory")
@@ -210,6 +223,17 @@ mod tests {
         let mut out = Vec::new();
         brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
         assert_eq!(out, text.as_bytes());
+    }
+
+    #[test]
+    fn small_files_round_trip_through_zopfli() {
+        let text = "hark loader ".repeat(100);
+        let asset = Asset::new("a.js", text.clone().into_bytes());
+        let (gz, _) = asset.body(Encoding::Gzip);
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+            .unwrap();
+        assert_eq!(out, text);
     }
 
     #[test]

@@ -19,6 +19,9 @@ async fn answer(browser: &Browser, n: u8) -> anyhow::Result<()> {
             &in_widget(&format!("{} return b", score_button(n))),
         )
         .await?;
+    // A person reads the question first: the collector drops answers sent within 800 ms of the
+    // widget showing (`dwell_ms`) as a bot's.
+    let shown = std::time::Instant::now();
     button.click().await?;
     browser
         .wait_true(
@@ -29,10 +32,12 @@ async fn answer(browser: &Browser, n: u8) -> anyhow::Result<()> {
             )),
         )
         .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1000).saturating_sub(shown.elapsed()))
+        .await;
     browser
         .wait_element(
             "the send button",
-            &in_widget("return root.querySelector('button[type=submit]:not([disabled])')"),
+            &in_widget("return root.querySelector('button.send:not([disabled])')"),
         )
         .await?
         .click()
@@ -40,7 +45,7 @@ async fn answer(browser: &Browser, n: u8) -> anyhow::Result<()> {
     browser
         .wait_element(
             "the thanks",
-            &in_widget("return root.querySelector('.thanks')"),
+            &in_widget("return [...root.querySelectorAll('[role=status]')].find(s => s.textContent.includes('Thank you')) || null"),
         )
         .await?;
     Ok(())

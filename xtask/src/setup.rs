@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: installs what the build and the tests need, and skips what is present.
 //!
 //! Everything comes from the package registries this project may reach: rustup's target, crates
-//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`) and Debian (Chromium, ChromeDriver,
+//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser) and Debian (Chromium, ChromeDriver,
 //! PostgreSQL). Nothing downloads a prebuilt toolchain or browser of its own.
 
 use super::{root, step};
@@ -12,6 +12,8 @@ use std::process::Command;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
+/// Minifies the hand-written loader (`widget/loader.js`) for its 2 KB gzip budget.
+const TERSER_VERSION: &str = "5.51.2";
 const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql";
 
 /// Where the installed tools are, and a `PATH` that finds them first.
@@ -164,6 +166,28 @@ pub(crate) fn run() -> Result<Tools> {
         match npm {
             Ok(s) if s.success() => {}
             Ok(s) => bail!("npm install binaryen@{BINARYEN_VERSION} failed ({s})"),
+            Err(_) => bail!(
+                "npm is not on PATH: install Node.js and npm (Debian: apt-get install nodejs npm)"
+            ),
+        }
+    }
+
+    // terser from npm, to minify the loader.
+    let terser = npm_bin.join("terser");
+    if version_of(&terser, &path).as_deref() != Some(&format!("terser {TERSER_VERSION}")) {
+        step(&format!(
+            "installing terser {TERSER_VERSION} (npm) into {}",
+            tools.display()
+        ));
+        std::fs::create_dir_all(&tools)?;
+        let npm = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(format!("terser@{TERSER_VERSION}"))
+            .status();
+        match npm {
+            Ok(s) if s.success() => {}
+            Ok(s) => bail!("npm install terser@{TERSER_VERSION} failed ({s})"),
             Err(_) => bail!(
                 "npm is not on PATH: install Node.js and npm (Debian: apt-get install nodejs npm)"
             ),

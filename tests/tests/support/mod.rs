@@ -143,6 +143,8 @@ async fn serve_shop(listener: tokio::net::TcpListener, collector: String, site_k
 /// Headless Chromium with a fresh profile, through its own ChromeDriver.
 pub struct Browser {
     pub client: Client,
+    /// ChromeDriver's own URL, for the commands fantoccini does not have.
+    pub driver_url: String,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -193,9 +195,42 @@ impl Browser {
         };
         Ok(Self {
             client,
+            driver_url: url,
             driver,
             _profile: profile,
         })
+    }
+
+    /// Runs a Chrome DevTools Protocol command through ChromeDriver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        let session = self.client.session_id().await?.context("no session")?;
+        let response: Value = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver_url
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(response)
+    }
+
+    /// Takes the browser offline or back online (ChromeDriver's network emulation).
+    pub async fn set_offline(&self, offline: bool) -> Result<()> {
+        self.cdp("Network.enable", json!({})).await?;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Runs a script and returns its value.
+    pub async fn js(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
     }
 
     /// Runs a script and turns the element it returns into a clickable element.
@@ -261,4 +296,291 @@ pub fn in_widget(selector_js: &str) -> String {
         "const host = document.querySelector('hark-widget'); \
          const root = host && host.shadowRoot; if (!root) return null; {selector_js}"
     )
+}
+
+/// The widget bundle a [`Lab`] serves: the real one `cargo xtask dist` built, or the stand-in
+/// `support/stub_widget.js` (same interface and DOM) that tests the loader on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widget {
+    Real,
+    Stub,
+}
+
+/// The smallest valid wasm module: what the stub's `init` downloads and compiles.
+const EMPTY_WASM: &[u8] = &[0, 97, 115, 109, 1, 0, 0, 0];
+
+/// What the front (the collector as the browser sees it) does, changed by the test as it goes.
+#[derive(Default)]
+pub struct Front {
+    /// The site config the front serves instead of the collector's.
+    pub config: std::sync::Mutex<Value>,
+    /// How many of the next POSTs get a 503 instead of reaching the collector.
+    pub fail_next: std::sync::atomic::AtomicUsize,
+    /// How many POSTs reached the front (delivered or not).
+    pub posts: std::sync::atomic::AtomicUsize,
+}
+
+/// A loader's world: a collector (real storage, real ingest, real hosted page), in front of it a
+/// small proxy on the collector's public origin (serving a config the test chooses, failing POSTs
+/// on demand, passing everything else on), and a shop on a third origin whose every path is a page
+/// with the snippet (`?csp` adds `Content-Security-Policy: script-src 'self' FRONT`).
+pub struct Lab {
+    pub collector: String,
+    /// The collector's public origin (the proxy): what the snippet points at.
+    pub front: String,
+    pub shop: String,
+    pub site: Site,
+    pub token: String,
+    pub http: reqwest::Client,
+    pub state: std::sync::Arc<Front>,
+    _dir: tempfile::TempDir,
+}
+
+impl Lab {
+    pub async fn start(widget: Widget) -> Result<Self> {
+        let assets = match widget {
+            Widget::Real => {
+                let assets = Assets::embedded();
+                if !assets.has_widget() {
+                    bail!("the collector was built without the widget: run these tests with `cargo xtask test`");
+                }
+                assets
+            }
+            Widget::Stub => Assets::from_files(
+                &[
+                    ("widget.js", include_bytes!("stub_widget.js")),
+                    ("widget_bg.wasm", EMPTY_WASM),
+                ],
+                &[],
+            ),
+        };
+        let dir = tempfile::tempdir()?;
+        let store = store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("hark.db").display()
+        ))
+        .await?;
+        let shop_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let shop = format!("http://{}", shop_listener.local_addr()?);
+        let front_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let front = format!("http://{}", front_listener.local_addr()?);
+        // The hosted page answers from the collector's own origin.
+        let site = store
+            .create_site("Northwind Coffee", &[shop.clone(), front.clone()], 0)
+            .await?;
+        let token = ApiToken::generate();
+        store
+            .create_token(&site.key, Role::Viewer, &ApiToken::hash(token.expose()), 0)
+            .await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let collector = format!("http://{}", listener.local_addr()?);
+        let state = AppState::new(store).with_assets(assets);
+        tokio::spawn(collector::serve(listener, state, std::future::pending()));
+
+        let http = reqwest::Client::new();
+        let config: Value = http
+            .get(format!(
+                "{collector}/api/v1/sites/{}/config?lang=en",
+                site.key
+            ))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let state = std::sync::Arc::new(Front {
+            config: std::sync::Mutex::new(config),
+            ..Front::default()
+        });
+        tokio::spawn(serve_front(
+            front_listener,
+            collector.clone(),
+            state.clone(),
+        ));
+        tokio::spawn(serve_test_shop(
+            shop_listener,
+            front.clone(),
+            site.key.to_string(),
+        ));
+        Ok(Self {
+            collector,
+            front,
+            shop,
+            site,
+            token: token.expose().to_owned(),
+            http,
+            state,
+            _dir: dir,
+        })
+    }
+
+    /// Serves the collector's config with these surveys and settings merged in
+    /// (e.g. `json!({"launcher": null, "cooldown_days": 0})`).
+    pub fn configure(&self, surveys: Value, settings: Value) {
+        let mut config = self.state.config.lock().unwrap();
+        config["surveys"] = surveys;
+        for (k, v) in settings.as_object().into_iter().flatten() {
+            config[k] = v.clone();
+        }
+    }
+
+    pub fn fail_next(&self, n: usize) {
+        self.state
+            .fail_next
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn posts(&self) -> usize {
+        self.state.posts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The responses the admin API lists for the site.
+    pub async fn stored(&self) -> Result<Vec<Value>> {
+        let list: Value = self
+            .http
+            .get(format!(
+                "{}/api/v1/admin/sites/{}/responses",
+                self.collector, self.site.key
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(list["responses"].as_array().context("a list")?.clone())
+    }
+}
+
+/// A survey for a [`Lab`] config: one NPS question `q1` (answers to the survey `nps` are stored,
+/// since every new site has it), with this trigger and frequency.
+pub fn survey(id: &str, trigger: Value, frequency: Value) -> Value {
+    json!({
+        "id": id, "version": 1, "name": id, "trigger": trigger, "frequency": frequency,
+        "questions": [{"id": "q1", "type": "nps", "prompt": format!("Question of {id}?")}],
+    })
+}
+
+async fn serve_front(
+    listener: tokio::net::TcpListener,
+    collector: String,
+    state: std::sync::Arc<Front>,
+) {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::{header, HeaderValue, Method, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use std::sync::atomic::Ordering;
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let (http, collector, state) = (http.clone(), collector.clone(), state.clone());
+        async move {
+            let path = req.uri().path().to_owned();
+            let origin = req.headers().get(header::ORIGIN).cloned();
+            let cors = |mut r: Response| {
+                let h = r.headers_mut();
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    origin.clone().unwrap_or(HeaderValue::from_static("*")),
+                );
+                h.insert(
+                    header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                    HeaderValue::from_static("retry-after"),
+                );
+                r
+            };
+            if req.method() == Method::GET && path.ends_with("/config") {
+                let config = state.config.lock().unwrap().to_string();
+                return cors(
+                    ([(header::CONTENT_TYPE, "application/json")], config).into_response(),
+                );
+            }
+            if req.method() == Method::POST {
+                state.posts.fetch_add(1, Ordering::SeqCst);
+                if state
+                    .fail_next
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    return cors(
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [(header::RETRY_AFTER, "1")],
+                            "{\"error\":{\"code\":\"unavailable\",\"message\":\"try again\"}}",
+                        )
+                            .into_response(),
+                    );
+                }
+            }
+            // Everything else goes to the collector as it came.
+            let url = format!(
+                "{collector}{}",
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
+            );
+            let mut forward = http.request(req.method().clone(), url);
+            for (name, value) in req.headers() {
+                if name != header::HOST && name != header::CONTENT_LENGTH {
+                    forward = forward.header(name, value);
+                }
+            }
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            let Ok(answer) = forward.body(body).send().await else {
+                return StatusCode::BAD_GATEWAY.into_response();
+            };
+            let mut response = Response::builder().status(answer.status().as_u16());
+            for (name, value) in answer.headers() {
+                if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
+                    response = response.header(name, value);
+                }
+            }
+            let bytes = answer.bytes().await.unwrap_or_default();
+            response.body(Body::from(bytes)).unwrap()
+        }
+    });
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// Instruments a test page before the snippet: uncaught errors in `harkErrors`, and when
+/// `<hark-widget>` first appeared (`performance.now()`) in `harkShownAt`.
+const PROBE: &str = "window.harkErrors = [];
+addEventListener('error', e => harkErrors.push(String(e.message)));
+addEventListener('unhandledrejection', e => harkErrors.push('unhandled rejection: ' + e.reason));
+new MutationObserver(() => {
+  if (!window.harkShownAt && document.querySelector('hark-widget')) window.harkShownAt = performance.now();
+}).observe(document.documentElement, { childList: true, subtree: true });";
+
+async fn serve_test_shop(listener: tokio::net::TcpListener, front: String, site_key: String) {
+    use axum::extract::Request;
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let (front, site_key) = (front.clone(), site_key.clone());
+        async move {
+            if req.uri().path() == "/probe.js" {
+                return ([(header::CONTENT_TYPE, "text/javascript")], PROBE).into_response();
+            }
+            let query = req.uri().query().unwrap_or("");
+            let page = format!(
+                "<!DOCTYPE html><html><head><meta charset=utf-8><title>Shop</title>\
+                 <script src=\"/probe.js\"></script></head><body>\
+                 <h1>Shop</h1><button id=buy type=button>Buy</button><div id=tall></div>\
+                 <script src=\"{front}/widget.js\" data-site=\"{site_key}\" async></script>\
+                 </body></html>"
+            );
+            let mut response = axum::response::Html(page).into_response();
+            if query.contains("csp") {
+                response.headers_mut().insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    format!("script-src 'self' {front}").parse().unwrap(),
+                );
+            }
+            response
+        }
+    });
+    axum::serve(listener, app).await.unwrap();
 }
