@@ -164,6 +164,7 @@ fn test() -> Result<()> {
             .env("HARK_DIST_DIR", &dist)
             .env("HARK_CHROMEDRIVER", &tools.chromedriver)
             .env("HARK_CHROMIUM", &tools.chromium)
+            .env("HARK_AXE", &tools.axe)
             .env("HARK_POSTGRES_BIN", &postgres_bin))
     };
 

@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: installs what the build and the tests need, and skips what is present.
 //!
 //! Everything comes from the package registries this project may reach: rustup's target, crates
-//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser) and Debian (Chromium, ChromeDriver,
+//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser, axe-core) and Debian (Chromium, ChromeDriver,
 //! PostgreSQL). Nothing downloads a prebuilt toolchain or browser of its own.
 
 use super::{root, step};
@@ -16,10 +16,33 @@ const BINARYEN_VERSION: &str = "132";
 const TERSER_VERSION: &str = "5.51.2";
 const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql";
 
+/// The accessibility engine the browser tests inject into pages.
+const AXE_VERSION: &str = "4.11.0";
+
+/// Installs `package@version` from npm into `tools` (`node_modules`).
+fn npm_install(tools: &Path, package: &str, version: &str) -> Result<()> {
+    step(&format!("installing {package}@{version} (npm) into {}", tools.display()));
+    std::fs::create_dir_all(tools)?;
+    let npm = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(tools)
+        .arg(format!("{package}@{version}"))
+        .status();
+    match npm {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => bail!("npm install {package}@{version} failed ({s})"),
+        Err(_) => bail!(
+            "npm is not on PATH: install Node.js and npm (Debian: apt-get install nodejs npm)"
+        ),
+    }
+}
+
 /// Where the installed tools are, and a `PATH` that finds them first.
 pub(crate) struct Tools {
     pub(crate) chromium: PathBuf,
     pub(crate) chromedriver: PathBuf,
+    /// axe-core's browser build, injected into pages by the accessibility tests.
+    pub(crate) axe: PathBuf,
     path: OsString,
 }
 
@@ -150,48 +173,21 @@ pub(crate) fn run() -> Result<Tools> {
     }
 
     // wasm-opt from npm's binaryen: Debian's is too old for what current rustc emits.
-    let wasm_opt = npm_bin.join("wasm-opt");
     let wanted = format!("version_{BINARYEN_VERSION}");
-    if !version_of(&wasm_opt, &path).is_some_and(|v| v.contains(&wanted)) {
-        step(&format!(
-            "installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into {}",
-            tools.display()
-        ));
-        std::fs::create_dir_all(&tools)?;
-        let npm = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&tools)
-            .arg(format!("binaryen@{BINARYEN_VERSION}"))
-            .status();
-        match npm {
-            Ok(s) if s.success() => {}
-            Ok(s) => bail!("npm install binaryen@{BINARYEN_VERSION} failed ({s})"),
-            Err(_) => bail!(
-                "npm is not on PATH: install Node.js and npm (Debian: apt-get install nodejs npm)"
-            ),
-        }
+    if !version_of(&npm_bin.join("wasm-opt"), &path).is_some_and(|v| v.contains(&wanted)) {
+        npm_install(&tools, "binaryen", BINARYEN_VERSION)?;
     }
-
     // terser from npm, to minify the loader.
-    let terser = npm_bin.join("terser");
-    if version_of(&terser, &path).as_deref() != Some(&format!("terser {TERSER_VERSION}")) {
-        step(&format!(
-            "installing terser {TERSER_VERSION} (npm) into {}",
-            tools.display()
-        ));
-        std::fs::create_dir_all(&tools)?;
-        let npm = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&tools)
-            .arg(format!("terser@{TERSER_VERSION}"))
-            .status();
-        match npm {
-            Ok(s) if s.success() => {}
-            Ok(s) => bail!("npm install terser@{TERSER_VERSION} failed ({s})"),
-            Err(_) => bail!(
-                "npm is not on PATH: install Node.js and npm (Debian: apt-get install nodejs npm)"
-            ),
-        }
+    if version_of(&npm_bin.join("terser"), &path).as_deref()
+        != Some(&format!("terser {TERSER_VERSION}"))
+    {
+        npm_install(&tools, "terser", TERSER_VERSION)?;
+    }
+    // axe-core from npm: the accessibility checks of the browser tests run it in the page.
+    let axe = tools.join("node_modules").join("axe-core").join("package.json");
+    let axe_version = std::fs::read_to_string(&axe).unwrap_or_default();
+    if !axe_version.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+        npm_install(&tools, "axe-core", AXE_VERSION)?;
     }
 
     // Chromium, ChromeDriver and PostgreSQL from Debian.
@@ -217,6 +213,7 @@ pub(crate) fn run() -> Result<Tools> {
     Ok(Tools {
         chromium,
         chromedriver,
+        axe: tools.join("node_modules").join("axe-core").join("axe.min.js"),
         path,
     })
 }
