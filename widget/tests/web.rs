@@ -542,7 +542,15 @@ async fn hostile_configs_render_nothing_and_never_throw() {
         "null".into(),
         json!({"surveys": [branching()]}).to_string(),
     ];
+    // Counts the warnings each mount logs (and still logs them).
+    js_sys::eval(
+        "window.harkWarnings = 0; const warn = console.warn;
+         console.warn = (...a) => { window.harkWarnings++; warn.apply(console, a); };",
+    )
+    .unwrap();
+    let warnings = || get(&web_sys::window().unwrap(), "harkWarnings").as_f64().unwrap();
     for json in cases {
+        let before = warnings();
         let host = document().create_element("hark-widget").unwrap();
         document().body().unwrap().append_child(&host).unwrap();
         host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
@@ -555,6 +563,7 @@ async fn hostile_configs_render_nothing_and_never_throw() {
             0,
             "{json}"
         );
+        assert_eq!(warnings() - before, 1.0, "one console warning for {json}");
         host.remove();
     }
 }
