@@ -228,3 +228,24 @@ async fn the_collectors_own_origin_may_answer_for_any_site() {
     let stored = app.served.store.responses(&app.site.key, 10).await.unwrap();
     assert_eq!(stored.len(), 1, "the refused answer is not stored");
 }
+
+#[tokio::test]
+async fn the_launchers_views_have_hosted_pages_in_the_visitors_language() {
+    let app = TestApp::spawn().await;
+    let key = app.site.key.clone();
+    for (view, lang, title) in [
+        ("complaint", "de", "Problem melden"),
+        ("suggestion", "en", "Suggest something"),
+        ("menu", "ar", "ملاحظات"),
+    ] {
+        let response = app.get(&format!("/s/{view}?site={key}&lang={lang}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{view}");
+        assert_page_headers(&response);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("<title>{title}</title>")), "{html}");
+        assert!(html.contains(&format!("data-survey=\"{view}\"")), "{html}");
+        assert!(html.contains(&format!("data-lang=\"{lang}\"")), "{html}");
+    }
+    let response = app.get("/s/complaint?site=nosuchsite").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -20,13 +20,6 @@ impl Bridge {
         Self { object, root }
     }
 
-    fn call(&self, name: &str, args: &js_sys::Array) -> bool {
-        Reflect::get(&self.object, &name.into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .is_some_and(|f| f.apply(&self.object, args).is_ok())
-    }
-
     /// Hands `body` for `endpoint` to the loader's outbox; `on_state` hears `"sent"`, `"queued"`
     /// or `"rejected"`, each time that changes.
     pub(crate) fn send(&self, endpoint: &str, body: &str, on_state: impl FnMut(String) + 'static) {
@@ -34,15 +27,28 @@ impl Bridge {
         let args = js_sys::Array::of3(&endpoint.into(), &body.into(), on_state.as_ref());
         // The loader may call it until the page goes away.
         on_state.forget();
-        if !self.call("send", &args) {
+        if !call(&self.object, "send", &args) {
             web_sys::console::warn_1(&"hark: the loader cannot send".into());
         }
     }
 
     /// The visitor is done with the card (`answered`) or dismissed it.
     pub(crate) fn close(&self, answered: bool) {
-        self.call("close", &js_sys::Array::of1(&answered.into()));
+        call(&self.object, "close", &js_sys::Array::of1(&answered.into()));
     }
+
+    /// `bridge.close(false)` on the loader's object, before there is a card.
+    pub(crate) fn close_raw(object: &JsValue) {
+        call(object, "close", &js_sys::Array::of1(&JsValue::FALSE));
+    }
+}
+
+/// Calls `object[name](...args)`; whether there was such a function and it did not throw.
+fn call(object: &JsValue, name: &str, args: &js_sys::Array) -> bool {
+    Reflect::get(object, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .is_some_and(|f| f.apply(object, args).is_ok())
 }
 
 /// A version 4 UUID from `crypto.getRandomValues()`, which unlike `crypto.randomUUID()` also

@@ -37,10 +37,12 @@ fn position(element: &web_sys::Element) -> usize {
 /// so it never throws into them.
 #[wasm_bindgen]
 pub fn mount(host: web_sys::Element, config_json: String, view: String, bridge: JsValue) {
-    if let Err(why) = try_mount(host, &config_json, &view, bridge) {
+    if let Err(why) = try_mount(host, &config_json, &view, bridge.clone()) {
         web_sys::console::warn_1(
             &(String::from("hark: invalid config (bad or unsupported: ") + why + ")").into(),
         );
+        // The loader takes its (empty) host away again, so that nothing blocks a later open.
+        Bridge::close_raw(&bridge);
     }
 }
 

@@ -548,7 +548,11 @@ async fn hostile_configs_render_nothing_and_never_throw() {
          console.warn = (...a) => { window.harkWarnings++; warn.apply(console, a); };",
     )
     .unwrap();
-    let warnings = || get(&web_sys::window().unwrap(), "harkWarnings").as_f64().unwrap();
+    let warnings = || {
+        get(&web_sys::window().unwrap(), "harkWarnings")
+            .as_f64()
+            .unwrap()
+    };
     for json in cases {
         let before = warnings();
         let host = document().create_element("hark-widget").unwrap();
@@ -556,7 +560,8 @@ async fn hostile_configs_render_nothing_and_never_throw() {
         host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .unwrap();
         // `mount` returns normally (a throw would fail the test) and shows nothing.
-        widget::mount(host.clone(), json.clone(), "nps".into(), bridge());
+        let bridge = bridge();
+        widget::mount(host.clone(), json.clone(), "nps".into(), bridge.clone());
         tick().await;
         assert_eq!(
             host.shadow_root().unwrap().child_element_count(),
@@ -564,6 +569,12 @@ async fn hostile_configs_render_nothing_and_never_throw() {
             "{json}"
         );
         assert_eq!(warnings() - before, 1.0, "one console warning for {json}");
+        let closed = js_sys::Array::from(&get(&bridge, "closed"));
+        assert_eq!(
+            closed.to_vec(),
+            [JsValue::FALSE],
+            "the loader is told to take the host away"
+        );
         host.remove();
     }
 }

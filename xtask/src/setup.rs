@@ -21,7 +21,10 @@ const AXE_VERSION: &str = "4.11.0";
 
 /// Installs `package@version` from npm into `tools` (`node_modules`).
 fn npm_install(tools: &Path, package: &str, version: &str) -> Result<()> {
-    step(&format!("installing {package}@{version} (npm) into {}", tools.display()));
+    step(&format!(
+        "installing {package}@{version} (npm) into {}",
+        tools.display()
+    ));
     std::fs::create_dir_all(tools)?;
     let npm = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
@@ -184,7 +187,10 @@ pub(crate) fn run() -> Result<Tools> {
         npm_install(&tools, "terser", TERSER_VERSION)?;
     }
     // axe-core from npm: the accessibility checks of the browser tests run it in the page.
-    let axe = tools.join("node_modules").join("axe-core").join("package.json");
+    let axe = tools
+        .join("node_modules")
+        .join("axe-core")
+        .join("package.json");
     let axe_version = std::fs::read_to_string(&axe).unwrap_or_default();
     if !axe_version.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
         npm_install(&tools, "axe-core", AXE_VERSION)?;
@@ -213,7 +219,10 @@ pub(crate) fn run() -> Result<Tools> {
     Ok(Tools {
         chromium,
         chromedriver,
-        axe: tools.join("node_modules").join("axe-core").join("axe.min.js"),
+        axe: tools
+            .join("node_modules")
+            .join("axe-core")
+            .join("axe.min.js"),
         path,
     })
 }

@@ -77,14 +77,28 @@ async fn find(
         return Ok(None);
     }
     let surveys = state.store.active_surveys(&key).await?;
-    let Some(survey) = surveys.iter().find(|s| s.id == survey_id) else {
-        return Ok(None);
-    };
     // `data-lang` passes the visitor's choice on to the loader, when it is a language tag.
     let requested = lang
         .map(|l| l.replace('_', "-").to_ascii_lowercase())
         .filter(|l| i18n::is_lang(l));
-    let chosen = choose_lang(requested.as_deref(), std::slice::from_ref(survey));
+    let (chosen, title) = match surveys.iter().find(|s| s.id == survey_id) {
+        Some(survey) => (
+            choose_lang(requested.as_deref(), std::slice::from_ref(survey)),
+            survey.name.clone(),
+        ),
+        // The launcher's views, for the loader's fallback where the page forbids wasm.
+        None => {
+            let lang = choose_lang(requested.as_deref(), &[]);
+            let words = i18n::strings(&lang);
+            let title = match survey_id.as_str() {
+                "menu" => words.launcher,
+                "complaint" => words.report,
+                "suggestion" => words.suggest,
+                _ => return Ok(None),
+            };
+            (lang, title.into_owned())
+        }
+    };
     let dir = if i18n::is_rtl(&chosen) { "rtl" } else { "ltr" };
     let data_lang = requested
         .map(|l| format!(" data-lang=\"{}\"", escape(&l)))
@@ -97,9 +111,9 @@ async fn find(
          <script src=\"/widget.js\" data-site=\"{site}\" data-survey=\"{survey}\"{data_lang} data-hosted async></script>\n\
          </body>\n</html>\n",
         lang = escape(&chosen),
-        title = escape(&survey.name),
+        title = escape(&title),
         site = escape(key.as_str()),
-        survey = escape(survey.id.as_str()),
+        survey = escape(survey_id.as_str()),
     )))
 }
 
