@@ -13,6 +13,7 @@ use support::{in_widget, Browser, System};
 /// WebDriver's codes for the keys a keyboard user presses here.
 const TAB: char = '\u{E004}';
 const ENTER: char = '\u{E007}';
+const ESCAPE: char = '\u{E00C}';
 const SPACE: char = '\u{E00D}';
 const END: char = '\u{E010}';
 const LEFT: char = '\u{E012}';
@@ -197,6 +198,52 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
         ])
     );
     assert_eq!(stored[0]["survey_version"], 1);
+
+    // A complaint, by keyboard alone too: the category by arrow key, the text typed, the
+    // impact, the address and the consent (Space), each step left with Tab and Enter. Esc first
+    // closes the thanked survey.
+    press(&browser, &[ESCAPE]).await?;
+    browser
+        .wait_true("the survey closed", "return !document.querySelector('hark-widget')")
+        .await?;
+    browser
+        .client
+        .execute("hark('open', 'complaint')", vec![])
+        .await?;
+    wait_prompt(&browser, "What is it about?").await?;
+    press(&browser, &[DOWN, TAB, ENTER]).await?;
+    wait_prompt(&browser, "What happened?").await?;
+    type_text(&browser, "Card charged twice").await?;
+    press(&browser, &[TAB, ENTER]).await?;
+    wait_prompt(&browser, "How badly does it affect you?").await?;
+    press(&browser, &[DOWN, DOWN, DOWN, TAB, ENTER]).await?;
+    wait_prompt(&browser, "Your e-mail (optional)").await?;
+    type_text(&browser, "bo@example.com").await?;
+    press(&browser, &[TAB, SPACE, TAB, ENTER]).await?;
+    browser
+        .wait_true(
+            "the report's thanks",
+            &in_widget("const p = root.querySelector('[role=status] p'); return !!p && p.textContent === \"Thank you! We've received your report.\""),
+        )
+        .await?;
+    let list: Value = system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let complaint = &list["complaints"][0];
+    assert_eq!(complaint["category"], "Payment", "{list:#}");
+    assert_eq!(complaint["description"], "Card charged twice");
+    assert_eq!(complaint["impact"], 4);
+    assert_eq!(complaint["email"], "bo@example.com");
+    assert_eq!(complaint["contact_consent"], true);
     browser.stop().await;
     Ok(())
 }
