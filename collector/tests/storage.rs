@@ -6,7 +6,8 @@
 use collector::access::Role;
 use collector::store::{
     self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
-    SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
+    ServerStore as _, SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse,
+    TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
@@ -75,6 +76,7 @@ on_every_engine! {
         erasure_and_retention_remove_complaints_too,
         complaints_are_paged_oldest_first_by_received_at_and_id,
         surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
+        a_server_secret_is_created_once_and_then_kept,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -1349,5 +1351,27 @@ async fn a_full_group_commit_queue_is_unavailable_and_what_was_queued_is_stored(
     assert_eq!(
         db.store.responses(&site.key, 10).await.unwrap(),
         [stored(&first, 100)]
+    );
+}
+
+async fn a_server_secret_is_created_once_and_then_kept(store: Arc<dyn Store>) {
+    assert_eq!(
+        store
+            .server_secret("visitor_salt", "first", 1)
+            .await
+            .unwrap(),
+        "first"
+    );
+    // A second process offering its own value gets the stored one.
+    assert_eq!(
+        store
+            .server_secret("visitor_salt", "second", 2)
+            .await
+            .unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.server_secret("other", "third", 3).await.unwrap(),
+        "third"
     );
 }

@@ -49,7 +49,8 @@ pub struct AppState {
     /// Ingest's writer: concurrent answers share one transaction.
     pub ingest: GroupCommit,
     pub(crate) sessions: Arc<session::Sessions>,
-    /// Today's salt for visitor hashes, in memory only.
+    /// The salt of visitor hashes: each day's is derived from a secret, random per state until
+    /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
 }
 
@@ -93,6 +94,26 @@ impl AppState {
         self
     }
 
+    /// Uses the visitor-hash secret stored in the database (created by the first process that
+    /// asks), so that every collector on the database hashes one visitor alike.
+    pub async fn with_stored_visitor_salt(mut self) -> anyhow::Result<Self> {
+        let salt =
+            crate::enrich::DailySalt::stored(self.store.as_ref(), self.clock.now_ms()).await?;
+        self.visitor_salt = Arc::new(salt);
+        Ok(self)
+    }
+
+    /// The visitor hash this state gives a client (`client`, the address) of `site` at `now`.
+    pub fn visitor_hash(
+        &self,
+        now: crate::clock::Millis,
+        site: &str,
+        client: Option<&str>,
+        ua: &str,
+    ) -> String {
+        self.visitor_salt.visitor(now, site, client, ua)
+    }
+
     /// Replaces the rate limits, with empty buckets.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limiter = Arc::new(RateLimiter::new(limits));
@@ -130,6 +151,8 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
 }
 
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests.
+/// First it takes the visitor-hash secret from the database (`AppState::with_stored_visitor_salt`),
+/// so that several collectors on one database hash a visitor alike.
 ///
 /// Handlers learn the TCP peer's address (for the per-client rate limit); `app(state)` called
 /// in-process has none, and its requests are limited per site only.
@@ -138,6 +161,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let state = state
+        .with_stored_visitor_salt()
+        .await
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
