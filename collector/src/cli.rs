@@ -232,8 +232,14 @@ pub fn init_tracing(json: bool, filter: &str) {
     }
 }
 
-/// Runs a command with its resolved settings (`Cli::settings`).
-pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+/// Runs a command, with the settings it resolves (`Cli::settings`).
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings()?;
+    run_with(cli, settings).await
+}
+
+/// Runs a command with settings resolved already (`main` resolves them first, for the logs).
+pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if let Command::Config { json, .. } = &cli.command {
         let shown = settings.shown();
         if *json {
@@ -287,7 +293,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     "built without the widget or dashboard bundle: run `cargo xtask dist`"
                 );
             }
-            tracing::info!(address = %listener.local_addr()?, "hark is serving");
+            let address = listener.local_addr()?;
+            if let Some(token) =
+                crate::http::issue_setup_token(state.store.as_ref(), state.clock.now_ms()).await?
+            {
+                let base = serve
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", reachable(address)));
+                let url = format!("{base}/dashboard/setup#{token}");
+                tracing::warn!(%url, "no user can sign in yet: open the setup link within 24 hours to create the first one");
+                println!("set up Hark: open {url} within 24 hours to create the first user (the link works once)");
+            }
+            tracing::info!(%address, "hark is serving");
             crate::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
@@ -457,6 +475,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An address a browser on this machine can open: a wildcard listen address as loopback.
+fn reachable(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, address.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, address.port()))
+        }
+        _ => address,
+    }
 }
 
 /// A site key given on the command line, of a site that exists.

@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     collector::cli::init_tracing(settings.log_json, &settings.log);
-    match collector::cli::run(cli, settings).await {
+    match collector::cli::run_with(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod session;
 mod settings;
+mod setup;
 mod site_config;
 mod surveys;
 
@@ -22,6 +23,7 @@ pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
+pub use setup::{issue_setup_token, SETUP_LINK_MS};
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
