@@ -68,6 +68,16 @@ pub struct ServeArgs {
     /// Answers a minute one site may receive; it may receive ten seconds' worth at once [default: 6000]
     #[arg(long, env = "HARK_RATE_LIMIT_PER_SITE", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_site: Option<u32>,
+    /// Reverse proxies (addresses or networks, comma-separated, like `10.0.0.0/8,127.0.0.1`)
+    /// whose `X-Forwarded-For` names the client, for rate limits, visitor hashes and login limits
+    /// [default: none: the client is the TCP peer]
+    #[arg(
+        long,
+        env = "HARK_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "NETWORKS"
+    )]
+    pub trusted_proxies: Option<Vec<crate::http::IpNet>>,
 }
 
 impl Cli {
@@ -87,6 +97,7 @@ impl Cli {
             secure_cookies: serve.secure_cookies,
             rate_limit_per_client: serve.rate_limit_per_client,
             rate_limit_per_site: serve.rate_limit_per_site,
+            trusted_proxies: serve.trusted_proxies,
         }
         .resolve()
     }
@@ -257,6 +268,12 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("secure_cookies = {}", serve.secure_cookies);
             println!("rate_limit_per_client = {}", serve.rate_limit_per_client);
             println!("rate_limit_per_site = {}", serve.rate_limit_per_site);
+            let proxies: Vec<String> = serve
+                .trusted_proxies
+                .iter()
+                .map(|p| format!("{:?}", p.to_string()))
+                .collect();
+            println!("trusted_proxies = [{}]", proxies.join(", "));
         }
         return Ok(());
     }
@@ -282,7 +299,8 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             };
             let state = AppState::new(store)
                 .with_secure_cookies(serve.secure_cookies)
-                .with_limits(limits);
+                .with_limits(limits)
+                .with_trusted_proxies(serve.trusted_proxies.clone());
             tokio::spawn(crate::retention::run(
                 state.store.clone(),
                 state.clock.clone(),

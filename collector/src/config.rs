@@ -5,6 +5,7 @@
 //! Every key of the file is a setting below; a key the collector does not know is an error that
 //! names the key and the file, so that a typo does not silently leave a default in place.
 
+use crate::http::IpNet;
 use anyhow::Context as _;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub rate_limit_per_client: Option<u32>,
     pub rate_limit_per_site: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -82,6 +84,8 @@ pub struct ServeSettings {
     pub secure_cookies: bool,
     pub rate_limit_per_client: u32,
     pub rate_limit_per_site: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// The values clap found in flags and the environment (`None`: neither was given).
@@ -96,6 +100,7 @@ pub struct Given {
     pub secure_cookies: Option<bool>,
     pub rate_limit_per_client: Option<u32>,
     pub rate_limit_per_site: Option<u32>,
+    pub trusted_proxies: Option<Vec<IpNet>>,
 }
 
 impl Given {
@@ -118,6 +123,17 @@ impl Given {
                 )
             })?,
             (None, None) => DEFAULT_LISTEN.parse().expect("the default address parses"),
+        };
+        let trusted_proxies = match (self.trusted_proxies, file.trusted_proxies) {
+            (Some(given), _) => given,
+            (None, Some(list)) => list
+                .iter()
+                .map(|s| s.parse::<IpNet>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!("in the settings file {file_name}: `trusted_proxies`: {e}")
+                })?,
+            (None, None) => Vec::new(),
         };
         let public_url = self.public_url.or(file.public_url);
         if let Some(url) = &public_url {
@@ -145,6 +161,7 @@ impl Given {
                     .rate_limit_per_site
                     .or(file.rate_limit_per_site)
                     .unwrap_or(DEFAULT_RATE_LIMIT_PER_SITE),
+                trusted_proxies,
             },
         })
     }

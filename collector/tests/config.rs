@@ -40,6 +40,7 @@ secure_cookies = true
 rate_limit_per_client = 100
 rate_limit_per_site = 200
 log = "hark=debug"
+trusted_proxies = ["10.0.0.0/8", "192.0.2.7"]
 "#,
     )
     .unwrap();
@@ -68,6 +69,10 @@ log = "hark=debug"
     assert_eq!(s["serve"]["listen"], "0.0.0.0:9000");
     assert_eq!(s["database_url"], "sqlite:///var/lib/hark/hark.db");
     assert_eq!(s["log"], "hark=debug");
+    assert_eq!(
+        s["serve"]["trusted_proxies"],
+        serde_json::json!(["10.0.0.0/8", "192.0.2.7/32"])
+    );
     // Nothing anywhere: the default.
     assert_eq!(s["log_json"], false);
     assert_eq!(s["serve"]["public_url"], Value::Null);
@@ -75,6 +80,18 @@ log = "hark=debug"
     // HARK_CONFIG names the file as well as --config does.
     let s = settings(&["config", "--json"], &[("HARK_CONFIG", file)]);
     assert_eq!(s["serve"]["listen"], "0.0.0.0:9000");
+    // A list in a variable is comma-separated, and replaces the file's.
+    let s = settings(
+        &["config", "--json"],
+        &[
+            ("HARK_CONFIG", file),
+            ("HARK_TRUSTED_PROXIES", "127.0.0.1,fd00::/8"),
+        ],
+    );
+    assert_eq!(
+        s["serve"]["trusted_proxies"],
+        serde_json::json!(["127.0.0.1/32", "fd00::/8"])
+    );
 
     // Without a file, the defaults.
     let s = settings(&["config", "--json"], &[]);
@@ -138,6 +155,10 @@ fn bad_values_are_errors_that_say_what_is_wrong() {
             "not an http:// or https:// URL",
         ),
         ("listen = \n", "hark.toml"),
+        (
+            "trusted_proxies = [\"proxy\"]\n",
+            "`trusted_proxies`: \"proxy\" is not an IP address",
+        ),
     ] {
         std::fs::write(&file, text).unwrap();
         let out = hark(&["config", "--config", file.to_str().unwrap()], &[]);

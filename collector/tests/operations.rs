@@ -4,8 +4,8 @@
 #[path = "support/app.rs"]
 mod app;
 
-use app::{error_of, Harness, Served, SHOP, START_MS};
-use collector::http::{issue_setup_token, SETUP_LINK_MS};
+use app::{error_of, ingest_request, submission, Harness, Served, SHOP, START_MS};
+use collector::http::{issue_setup_token, Limits, Rate, SETUP_LINK_MS};
 use collector::store;
 use collector::AppState;
 use reqwest::header::{COOKIE, SET_COOKIE};
@@ -327,4 +327,86 @@ async fn run_serve(database_url: &str, public_url: Option<&str>) -> (Option<Stri
         .find(|w| w.contains("/dashboard/setup#"))
         .map(str::to_owned);
     (link, stdout)
+}
+
+/// A server on `harness`'s database that trusts `proxies`, with one answer a minute per client.
+async fn serve_behind(harness: &Harness, proxies: &[&str]) -> String {
+    let state = AppState::new(harness.store.clone())
+        .with_clock(std::sync::Arc::new(collector::clock::ManualClock::at(
+            START_MS,
+        )))
+        .with_assets(collector::assets::Assets::from_files(&[], &[]))
+        .with_limits(Limits {
+            per_client: Rate {
+                per_minute: 1,
+                burst: 1,
+            },
+            per_site: Rate {
+                per_minute: 6000,
+                burst: 1000,
+            },
+        })
+        .with_trusted_proxies(proxies.iter().map(|p| p.parse().unwrap()).collect());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(collector::serve(listener, state, std::future::pending()));
+    base
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget_and_hash() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let client = reqwest::Client::new();
+    let post = |base: String, forwarded: &'static str| {
+        let req = ingest_request(
+            &client,
+            &base,
+            submission(&site, 9, "http://shop.test/").to_string(),
+            Some(SHOP),
+        )
+        .header("X-Forwarded-For", forwarded)
+        .header(reqwest::header::USER_AGENT, CHROME);
+        async move { req.send().await.unwrap().status() }
+    };
+
+    let trusting = serve_behind(&harness, &["127.0.0.0/8"]).await;
+    assert_eq!(
+        post(trusting.clone(), "198.51.100.1").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post(trusting.clone(), "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A forged entry left of the proxy's does not buy a new budget.
+    assert_eq!(
+        post(trusting.clone(), "203.0.113.5, 198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        post(trusting.clone(), "198.51.100.2").await,
+        StatusCode::CREATED
+    );
+    let visitors: Vec<String> = harness
+        .store
+        .responses(&site.key, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.enrichment.visitor.unwrap())
+        .collect();
+    assert_eq!(visitors.len(), 2);
+    assert_ne!(visitors[0], visitors[1]);
+
+    // Without trusted proxies, the header is the client's own say-so and changes nothing.
+    let direct = serve_behind(&harness, &[]).await;
+    assert_eq!(
+        post(direct.clone(), "198.51.100.3").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post(direct.clone(), "198.51.100.4").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod metrics;
 mod openapi;
+mod proxy;
 mod session;
 mod settings;
 mod setup;
@@ -23,6 +24,7 @@ pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
+pub use proxy::IpNet;
 pub use setup::{issue_setup_token, SETUP_LINK_MS};
 
 use crate::assets::Assets;
@@ -54,6 +56,8 @@ pub struct AppState {
     /// The salt of visitor hashes: each day's is derived from a secret, random per state until
     /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`proxy.rs`); none by default.
+    pub(crate) trusted_proxies: Arc<[IpNet]>,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             ingest,
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
+            trusted_proxies: Arc::from([]),
         }
     }
 
@@ -116,6 +121,12 @@ impl AppState {
         self.visitor_salt.visitor(now, site, client, ua)
     }
 
+    /// Takes the client's address from `X-Forwarded-For` when the TCP peer is one of `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpNet>) -> Self {
+        self.trusted_proxies = Arc::from(proxies);
+        self
+    }
+
     /// Replaces the rate limits, with empty buckets.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limiter = Arc::new(RateLimiter::new(limits));
@@ -139,6 +150,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::count_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy::real_client,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
