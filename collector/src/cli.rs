@@ -5,7 +5,7 @@ use crate::accounts::{Email, Password};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Given, Settings};
 use crate::enrich::email_label;
-use crate::export::{next_page, Format};
+use crate::export::{next_complaint_page, next_page, Format};
 use crate::store::{self, normalize_origin};
 use crate::AppState;
 use anyhow::Context as _;
@@ -149,11 +149,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a site's answers, oldest first.
+    /// Export a site's answers (or, with --complaints, its complaints), oldest first.
     Export {
         /// The site's key.
         #[arg(long)]
         site: String,
+        /// Export the site's complaints instead of its answers (the columns of
+        /// `GET /api/v1/admin/sites/{site_key}/complaints/export`; no e-mail addresses).
+        #[arg(long)]
+        complaints: bool,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
         /// Write to this file instead of standard output.
@@ -473,6 +477,7 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Export {
             site,
+            complaints,
             format,
             output,
         } => {
@@ -484,10 +489,18 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            out.write_all(&format.header())?;
             let mut after = None;
-            while let Some(rows) = next_page(store.as_ref(), &key, &mut after).await? {
-                out.write_all(&format.encode(&rows))?;
+            if complaints {
+                out.write_all(&format.complaint_header())?;
+                while let Some(rows) = next_complaint_page(store.as_ref(), &key, &mut after).await?
+                {
+                    out.write_all(&format.encode_complaints(&rows))?;
+                }
+            } else {
+                out.write_all(&format.header())?;
+                while let Some(rows) = next_page(store.as_ref(), &key, &mut after).await? {
+                    out.write_all(&format.encode(&rows))?;
+                }
             }
             out.flush()?;
         }
