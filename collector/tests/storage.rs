@@ -6,8 +6,7 @@
 use collector::access::Role;
 use collector::store::{
     self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
-    ServerStore as _, SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse,
-    TokenRecord, DAY_MS,
+    SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
 };
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
