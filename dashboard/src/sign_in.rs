@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::Account;
 
-/// The sign-in screen: the e-mail and password form, and the API token form under it.
+/// The sign-in screen: one form, with an e-mail address and a password, or, as the second way,
+/// an API token. A token typed in wins; otherwise the address and password are sent.
 ///
 /// - `error`: a message to show from the start, such as why a stored token was refused.
 /// - `on_token`: called once the collector has accepted a token.
@@ -29,54 +30,54 @@ pub(crate) fn SignIn(
     // What is being checked: a status line while a request is out, and no second submit.
     let (checking, set_checking) = signal(None::<&'static str>);
 
-    let submit_password = move |ev: SubmitEvent| {
+    let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if checking.get_untracked().is_some() {
+            return;
+        }
+        let token = token.get_untracked().trim().to_owned();
         let email = email.get_untracked().trim().to_owned();
         let password = password.get_untracked();
-        if email.is_empty() || password.is_empty() || checking.get_untracked().is_some() {
+        if token.is_empty() && (email.is_empty() || password.is_empty()) {
+            set_error.set(Some(
+                "enter your e-mail address and password, or an API token".to_owned(),
+            ));
             return;
         }
-        set_checking.set(Some("Signing in…"));
         set_error.set(None);
-        spawn_local(async move {
-            let result = api::log_in(&email, &password).await;
-            set_checking.set(None);
-            match result {
-                Ok(account) => on_account.run(account),
-                Err(e) => set_error.set(Some(e.message().to_owned())),
-            }
-        });
-    };
-
-    let submit_token = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let token = token.get_untracked().trim().to_owned();
-        if token.is_empty() || checking.get_untracked().is_some() {
-            return;
+        if token.is_empty() {
+            set_checking.set(Some("Signing in…"));
+            spawn_local(async move {
+                let result = api::log_in(&email, &password).await;
+                set_checking.set(None);
+                match result {
+                    Ok(account) => on_account.run(account),
+                    Err(e) => set_error.set(Some(e.message().to_owned())),
+                }
+            });
+        } else {
+            set_checking.set(Some("Checking the token…"));
+            spawn_local(async move {
+                let result = api::me(&token).await;
+                set_checking.set(None);
+                match result {
+                    Ok(me) => on_token.run(Session::from_token(token, me)),
+                    Err(e) => set_error.set(Some(e.message().to_owned())),
+                }
+            });
         }
-        set_checking.set(Some("Checking the token…"));
-        set_error.set(None);
-        spawn_local(async move {
-            let result = api::me(&token).await;
-            set_checking.set(None);
-            match result {
-                Ok(me) => on_token.run(Session::from_token(token, me)),
-                Err(e) => set_error.set(Some(e.message().to_owned())),
-            }
-        });
     };
 
     view! {
         <main class="sign-in">
             <h1>"Hark"</h1>
-            <form class="password-sign-in" on:submit=submit_password>
+            <form class="sign-in-form" on:submit=submit>
                 <label for="email">"E-mail address"</label>
                 <input
                     id="email"
                     name="email"
                     type="email"
                     autocomplete="username"
-                    required
                     bind:value=(email, set_email)
                 />
                 <label for="password">"Password"</label>
@@ -85,20 +86,10 @@ pub(crate) fn SignIn(
                     name="password"
                     type="password"
                     autocomplete="current-password"
-                    required
                     bind:value=(password, set_password)
                 />
-                <button type="submit" disabled=move || checking.get().is_some()>"Sign in"</button>
-            </form>
-            {move || {
-                checking.get().map(|what| view! { <p class="loading" role="status">{what}</p> })
-            }}
-            {move || {
-                error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })
-            }}
-            <details class="token-sign-in">
-                <summary>"Sign in with an API token instead"</summary>
-                <form class="token-sign-in" on:submit=submit_token>
+                <fieldset class="token-sign-in">
+                    <legend>"Or, instead, an API token"</legend>
                     <label for="token">"API token"</label>
                     <input
                         id="token"
@@ -106,14 +97,17 @@ pub(crate) fn SignIn(
                         type="password"
                         autocomplete="off"
                         spellcheck="false"
-                        required
                         bind:value=(token, set_token)
                     />
-                    <button type="submit" disabled=move || checking.get().is_some()>
-                        "Sign in with the token"
-                    </button>
-                </form>
-            </details>
+                </fieldset>
+                <button type="submit" disabled=move || checking.get().is_some()>"Sign in"</button>
+                {move || {
+                    checking.get().map(|what| view! { <p class="loading" role="status">{what}</p> })
+                }}
+                {move || {
+                    error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })
+                }}
+            </form>
         </main>
     }
 }

@@ -167,18 +167,42 @@ async fn the_sign_in_form_asks_for_an_email_and_password_and_offers_a_token() {
     assert_eq!(password.type_(), "password");
     assert_eq!(text_of(&root, "label[for=password]"), "Password");
     assert_eq!(
-        text_of(&root, "form.password-sign-in button[type=submit]"),
+        text_of(&root, "form.sign-in-form button[type=submit]"),
         "Sign in"
     );
-    // The token is the second way, folded away.
+    // The token is the second way, in the same form: one "Sign in" button for both.
+    assert_eq!(
+        root.query_selector_all("button[type=submit]")
+            .unwrap()
+            .length(),
+        1
+    );
     let input: HtmlInputElement = root
-        .query_selector("details.token-sign-in input#token")
+        .query_selector("fieldset.token-sign-in input#token")
         .unwrap()
         .expect("the token form")
         .unchecked_into();
     assert_eq!(input.type_(), "password");
     assert_eq!(text_of(&root, "label[for=token]"), "API token");
     root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_form_says_what_to_enter_and_sends_nothing() {
+    fake_api("{}");
+    let root = mount_as_is();
+    wait_for(&root, "input#email").await;
+    let before = calls().len();
+    type_into(&root, "input#email", "ann@shop.test");
+    click(&root, "form.sign-in-form button[type=submit]");
+    let error = wait_for(&root, ".error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "enter your e-mail address and password, or an API token"
+    );
+    assert_eq!(calls().len(), before);
+    root.remove();
+    restore_fetch();
 }
 
 #[wasm_bindgen_test]
@@ -191,7 +215,7 @@ async fn a_wrong_password_shows_the_servers_message() {
     wait_for(&root, "input#email").await;
     type_into(&root, "input#email", "ann@shop.test");
     type_into(&root, "input#password", "not the password");
-    click(&root, "form.password-sign-in button[type=submit]");
+    click(&root, "form.sign-in-form button[type=submit]");
     let error = wait_for(&root, ".error[role=alert]").await;
     assert_eq!(
         error.text_content().unwrap(),
@@ -221,7 +245,7 @@ async fn too_many_attempts_say_when_to_try_again() {
     wait_for(&root, "input#email").await;
     type_into(&root, "input#email", "ann@shop.test");
     type_into(&root, "input#password", "guess number six");
-    click(&root, "form.password-sign-in button[type=submit]");
+    click(&root, "form.sign-in-form button[type=submit]");
     let error = wait_for(&root, ".error[role=alert]").await;
     assert_eq!(
         error.text_content().unwrap(),
@@ -245,7 +269,7 @@ async fn a_user_with_several_sites_picks_one_and_signing_out_ends_the_session() 
     wait_for(&root, "input#email").await;
     type_into(&root, "input#email", "ann@shop.test");
     type_into(&root, "input#password", "correct horse battery");
-    click(&root, "form.password-sign-in button[type=submit]");
+    click(&root, "form.sign-in-form button[type=submit]");
 
     wait_for(&root, &format!("button.site[data-site={BLOG_KEY}]")).await;
     assert!(root
@@ -402,7 +426,7 @@ async fn a_refused_token_sign_in_shows_why_and_keeps_no_token() {
     let root = mount();
     wait_for(&root, "input#token").await;
     type_into(&root, "input#token", "not-a-real-token");
-    click(&root, "form.token-sign-in button[type=submit]");
+    click(&root, "form.sign-in-form button[type=submit]");
 
     let error = wait_for(&root, ".error[role=alert]").await;
     assert!(!error.text_content().unwrap().is_empty());
