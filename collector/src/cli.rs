@@ -3,55 +3,117 @@
 use crate::access::{ApiToken, Role};
 use crate::accounts::{Email, Password};
 use crate::clock::{Clock, SystemClock};
+use crate::config::{Given, Settings};
 use crate::enrich::email_label;
-use crate::export::{next_page, Format};
+use crate::export::{next_complaint_page, next_page, Format};
 use crate::store::{self, normalize_origin};
 use crate::AppState;
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand};
 use shared::SiteKey;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// Hark collector: surveys and complaints from an embeddable widget, with an admin dashboard.
+///
+/// Settings come from a flag, else a `HARK_*` environment variable, else the `--config` file,
+/// else the default (README, "Configuration reference").
 #[derive(Debug, Parser)]
 #[command(name = "hark", version, about, long_about = None)]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (created if missing).
-    #[arg(
-        long,
-        global = true,
-        env = "HARK_DATABASE_URL",
-        default_value = "sqlite://hark.db"
-    )]
-    pub database_url: String,
+    /// A TOML file of settings (keys as in the README's configuration reference).
+    #[arg(long, global = true, env = "HARK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
-    /// Log as JSON lines instead of text.
-    #[arg(long, global = true, env = "HARK_LOG_JSON")]
-    pub log_json: bool,
+    /// Database URL: `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`
+    /// [default: sqlite://hark.db]
+    #[arg(long, global = true, env = "HARK_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log as JSON lines instead of text (`--log-json`, or `--log-json=false`).
+    #[arg(long, global = true, env = "HARK_LOG_JSON", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub log_json: Option<bool>,
+
+    /// What to log, as a tracing filter like `hark=debug,tower_http=debug` [default: info]
+    #[arg(long, global = true, env = "HARK_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The settings of `hark serve`. Each is optional here: one not given as a flag or in the
+/// environment comes from the settings file or the default.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "HARK_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Where people reach the collector, like `https://feedback.example`: the start of the links
+    /// it prints (the setup link) [default: http:// and the address it listens on]
+    #[arg(long, env = "HARK_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Mark session cookies `Secure`, so that browsers send them only over HTTPS. Turn it on
+    /// whenever the dashboard is reached through TLS; off, plain `http://localhost` works.
+    #[arg(long, env = "HARK_SECURE_COOKIES", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub secure_cookies: Option<bool>,
+    /// Answers a minute one client address may send; it may send half a minute's worth at
+    /// once. Raise it when many visitors share one address (a proxy) or for load tests [default: 60]
+    #[arg(long, env = "HARK_RATE_LIMIT_PER_CLIENT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_client: Option<u32>,
+    /// Answers a minute one site may receive; it may receive ten seconds' worth at once [default: 6000]
+    #[arg(long, env = "HARK_RATE_LIMIT_PER_SITE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_site: Option<u32>,
+    /// Reverse proxies (addresses or networks, comma-separated, like `10.0.0.0/8,127.0.0.1`)
+    /// whose `X-Forwarded-For` names the client, for rate limits, visitor hashes and login limits
+    /// [default: none: the client is the TCP peer]
+    #[arg(
+        long,
+        env = "HARK_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "NETWORKS"
+    )]
+    pub trusted_proxies: Option<Vec<crate::http::IpNet>>,
+}
+
+impl Cli {
+    /// Flags and environment over the settings file over the defaults.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let serve = match &self.command {
+            Command::Serve(args) | Command::Config { args, .. } => args.clone(),
+            _ => ServeArgs::default(),
+        };
+        Given {
+            config: self.config.clone(),
+            database_url: self.database_url.clone(),
+            log_json: self.log_json,
+            log: self.log.clone(),
+            listen: serve.listen,
+            public_url: serve.public_url,
+            secure_cookies: serve.secure_cookies,
+            rate_limit_per_client: serve.rate_limit_per_client,
+            rate_limit_per_site: serve.rate_limit_per_site,
+            trusted_proxies: serve.trusted_proxies,
+        }
+        .resolve()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the widget, the public API, the admin API and the dashboard.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "HARK_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Mark session cookies `Secure`, so that browsers send them only over HTTPS. Turn it on
-        /// whenever the dashboard is reached through TLS; off, plain `http://localhost` works.
-        #[arg(long, env = "HARK_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// Answers a minute one client address may send; it may send half a minute's worth at
-        /// once. Raise it when many visitors share one address (a proxy) or for load tests.
-        #[arg(long, env = "HARK_RATE_LIMIT_PER_CLIENT", default_value_t = 60)]
-        rate_limit_per_client: u32,
-        /// Answers a minute one site may receive; it may receive ten seconds' worth at once.
-        #[arg(long, env = "HARK_RATE_LIMIT_PER_SITE", default_value_t = 6000)]
-        rate_limit_per_site: u32,
+    Serve(ServeArgs),
+    /// Print the settings `hark serve` would run with (the database password hidden), then exit.
+    Config {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -87,11 +149,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a site's answers, oldest first.
+    /// Export a site's answers (or, with --complaints, its complaints), oldest first.
     Export {
         /// The site's key.
         #[arg(long)]
         site: String,
+        /// Export the site's complaints instead of its answers (the columns of
+        /// `GET /api/v1/admin/sites/{site_key}/complaints/export`; no e-mail addresses).
+        #[arg(long)]
+        complaints: bool,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
         /// Write to this file instead of standard output.
@@ -164,9 +230,13 @@ pub enum TokenCommand {
     },
 }
 
-pub fn init_tracing(json: bool) {
+/// Logs to standard error, filtered by `filter` (`info` if it does not parse).
+pub fn init_tracing(json: bool, filter: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("HARK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: the log filter {filter:?} does not parse ({e}); logging at info");
+        EnvFilter::new("info")
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -177,32 +247,64 @@ pub fn init_tracing(json: bool) {
     }
 }
 
+/// Runs a command, with the settings it resolves (`Cli::settings`).
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let store = store::open(&cli.database_url).await?;
+    let settings = cli.settings()?;
+    run_with(cli, settings).await
+}
+
+/// Runs a command with settings resolved already (`main` resolves them first, for the logs).
+pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    if let Command::Config { json, .. } = &cli.command {
+        let shown = settings.shown();
+        if *json {
+            println!("{}", serde_json::to_string(&shown)?);
+        } else {
+            let serve = &shown.serve;
+            println!("database_url = {:?}", shown.database_url);
+            println!("log_json = {}", shown.log_json);
+            println!("log = {:?}", shown.log);
+            println!("listen = \"{}\"", serve.listen);
+            match &serve.public_url {
+                Some(url) => println!("public_url = {url:?}"),
+                None => println!("# public_url: not set (http://{})", serve.listen),
+            }
+            println!("secure_cookies = {}", serve.secure_cookies);
+            println!("rate_limit_per_client = {}", serve.rate_limit_per_client);
+            println!("rate_limit_per_site = {}", serve.rate_limit_per_site);
+            let proxies: Vec<String> = serve
+                .trusted_proxies
+                .iter()
+                .map(|p| format!("{:?}", p.to_string()))
+                .collect();
+            println!("trusted_proxies = [{}]", proxies.join(", "));
+        }
+        return Ok(());
+    }
+    let store = store::open(&settings.database_url).await?;
     let now = SystemClock.now_ms();
     match cli.command {
-        Command::Serve {
-            listen,
-            secure_cookies,
-            rate_limit_per_client,
-            rate_limit_per_site,
-        } => {
+        Command::Config { .. } => unreachable!("handled above"),
+        Command::Serve(_) => {
+            let serve = settings.serve;
+            let listen = serve.listen;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let limits = crate::http::Limits {
                 per_client: crate::http::Rate {
-                    per_minute: rate_limit_per_client,
-                    burst: (rate_limit_per_client / 2).max(1),
+                    per_minute: serve.rate_limit_per_client,
+                    burst: (serve.rate_limit_per_client / 2).max(1),
                 },
                 per_site: crate::http::Rate {
-                    per_minute: rate_limit_per_site,
-                    burst: (rate_limit_per_site / 6).max(1),
+                    per_minute: serve.rate_limit_per_site,
+                    burst: (serve.rate_limit_per_site / 6).max(1),
                 },
             };
             let state = AppState::new(store)
-                .with_secure_cookies(secure_cookies)
-                .with_limits(limits);
+                .with_secure_cookies(serve.secure_cookies)
+                .with_limits(limits)
+                .with_trusted_proxies(serve.trusted_proxies.clone());
             tokio::spawn(crate::retention::run(
                 state.store.clone(),
                 state.clock.clone(),
@@ -213,7 +315,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     "built without the widget or dashboard bundle: run `cargo xtask dist`"
                 );
             }
-            tracing::info!(address = %listener.local_addr()?, "hark is serving");
+            let address = listener.local_addr()?;
+            if let Some(token) =
+                crate::http::issue_setup_token(state.store.as_ref(), state.clock.now_ms()).await?
+            {
+                let base = serve
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", reachable(address)));
+                let url = format!("{base}/dashboard/setup#{token}");
+                tracing::warn!(%url, "no user can sign in yet: open the setup link within 24 hours to create the first one");
+                println!("set up Hark: open {url} within 24 hours to create the first user (the link works once)");
+            }
+            tracing::info!(%address, "hark is serving");
             crate::serve(listener, state, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
@@ -363,6 +477,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export {
             site,
+            complaints,
             format,
             output,
         } => {
@@ -374,15 +489,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            out.write_all(&format.header())?;
             let mut after = None;
-            while let Some(rows) = next_page(store.as_ref(), &key, &mut after).await? {
-                out.write_all(&format.encode(&rows))?;
+            if complaints {
+                out.write_all(&format.complaint_header())?;
+                while let Some(rows) = next_complaint_page(store.as_ref(), &key, &mut after).await?
+                {
+                    out.write_all(&format.encode_complaints(&rows))?;
+                }
+            } else {
+                out.write_all(&format.header())?;
+                while let Some(rows) = next_page(store.as_ref(), &key, &mut after).await? {
+                    out.write_all(&format.encode(&rows))?;
+                }
             }
             out.flush()?;
         }
     }
     Ok(())
+}
+
+/// An address a browser on this machine can open: a wildcard listen address as loopback.
+fn reachable(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, address.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, address.port()))
+        }
+        _ => address,
+    }
 }
 
 /// A site key given on the command line, of a site that exists.

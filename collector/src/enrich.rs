@@ -4,7 +4,6 @@
 
 use crate::clock::Millis;
 use sha2::{Digest, Sha256};
-use std::sync::Mutex;
 
 const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 /// Hex digits kept of a visitor hash: 64 bits, plenty to tell one day's visitors apart.
@@ -97,23 +96,53 @@ pub fn locale(accept_language: &str) -> Option<String> {
     valid.then(|| tag.to_owned())
 }
 
-/// The day's random salt for visitor hashes, kept only in memory. When the UTC day changes the
-/// old salt is dropped, so that the same visitor's hashes of two days cannot be linked.
-#[derive(Debug, Default)]
-pub struct DailySalt(Mutex<Option<(i64, [u8; 32])>>);
+/// The salt of visitor hashes: a different one each UTC day, derived from a secret (SHA-256 over
+/// the secret and the day's number), so that every collector process with the same secret hashes
+/// a visitor alike, and the same visitor's hashes of two days differ.
+///
+/// `serve` uses the secret stored in the database (`DailySalt::stored`), shared by every process
+/// on it; `default()` makes a random one kept only in memory (one process, as in-process tests).
+pub struct DailySalt {
+    secret: [u8; 32],
+}
+
+impl Default for DailySalt {
+    fn default() -> Self {
+        Self::from_secret(rand::random())
+    }
+}
+
+impl std::fmt::Debug for DailySalt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DailySalt(…)")
+    }
+}
+
+/// The name of the visitor-hash secret in `server_secrets`.
+const SECRET_NAME: &str = "visitor_salt";
 
 impl DailySalt {
+    pub fn from_secret(secret: [u8; 32]) -> Self {
+        Self { secret }
+    }
+
+    /// The secret stored in the database, created (randomly) by the first process that asks.
+    pub async fn stored(store: &dyn crate::store::Store, now: Millis) -> anyhow::Result<Self> {
+        let candidate = hex::encode(rand::random::<[u8; 32]>());
+        let stored = store.server_secret(SECRET_NAME, &candidate, now).await?;
+        let mut secret = [0u8; 32];
+        hex::decode_to_slice(stored.trim(), &mut secret)
+            .map_err(|e| anyhow::anyhow!("the stored visitor-hash secret is unreadable: {e}"))?;
+        Ok(Self::from_secret(secret))
+    }
+
     fn for_day(&self, now: Millis) -> [u8; 32] {
         let day = now.div_euclid(DAY_MS);
-        let mut current = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match *current {
-            Some((d, salt)) if d == day => salt,
-            _ => {
-                let salt: [u8; 32] = rand::random();
-                *current = Some((day, salt));
-                salt
-            }
-        }
+        let mut h = Sha256::new();
+        h.update(b"hark visitor salt\0");
+        h.update(self.secret);
+        h.update(day.to_be_bytes());
+        h.finalize().into()
     }
 
     /// The visitor hash: SHA-256 over the day's salt, the site key, the client's address (when
@@ -221,6 +250,19 @@ mod tests {
             a,
             salt.visitor(noon + DAY_MS, "site", Some("10.0.0.1"), CHROME)
         );
+    }
+
+    #[test]
+    fn one_secret_hashes_alike_in_every_process() {
+        let noon = 1_795_000_000_000;
+        let (a, b) = (
+            DailySalt::from_secret([7; 32]),
+            DailySalt::from_secret([7; 32]),
+        );
+        let hash = |s: &DailySalt, t| s.visitor(t, "site", Some("10.0.0.1"), CHROME);
+        assert_eq!(hash(&a, noon), hash(&b, noon + 1000));
+        assert_ne!(hash(&a, noon), hash(&DailySalt::from_secret([8; 32]), noon));
+        assert_ne!(hash(&a, noon), hash(&b, noon + DAY_MS));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assets;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod enrich;
 pub mod export;
 pub mod http;

@@ -3,8 +3,16 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = collector::cli::Cli::parse();
-    collector::cli::init_tracing(cli.log_json);
-    match collector::cli::run(cli).await {
+    // Bad settings are a usage error, like a bad flag: exit code 2, before anything starts.
+    let settings = match cli.settings() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    collector::cli::init_tracing(settings.log_json, &settings.log);
+    match collector::cli::run_with(cli, settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -515,6 +515,29 @@ async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
     assert_eq!(lines.len(), 3);
     assert!(!text.contains("ann@example.com"), "{text}");
 
+    // `hark export --complaints` writes the same bytes as the HTTP export.
+    let cli_export = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args(["export", "--complaints", "--site", app.site.key.as_str()])
+            .args(["--format", format])
+            .env("HARK_DATABASE_URL", &app.served.database_url)
+            .env("HARK_LOG", "warn")
+            .env_remove("HARK_CONFIG")
+            .output()
+            .expect("cannot run hark");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(cli_export("csv"), text);
+    assert_eq!(
+        cli_export("ndjson"),
+        export("ndjson").await.text().await.unwrap()
+    );
+
     let ndjson = export("ndjson").await.text().await.unwrap();
     let rows: Vec<Value> = ndjson
         .lines()

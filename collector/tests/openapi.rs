@@ -17,6 +17,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/responses"),
     ("POST", "/api/v1/complaints"),
     ("GET", "/s/{survey_id}"),
+    ("GET", "/api/v1/setup"),
+    ("POST", "/api/v1/setup"),
     ("POST", "/api/v1/admin/session"),
     ("DELETE", "/api/v1/admin/session"),
     ("GET", "/api/v1/admin/me"),

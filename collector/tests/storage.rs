@@ -77,6 +77,9 @@ on_every_engine! {
         surveys_are_created_versioned_by_each_edit_and_switched_on_and_off,
         a_large_batch_stores_each_answer_with_what_ingest_learned,
         a_flush_writes_what_is_queued_though_its_submitters_have_gone,
+        a_server_secret_is_created_once_and_then_kept,
+        a_setup_token_works_once_before_it_expires,
+        the_first_user_owns_every_site_and_there_is_only_one_first_user,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -1426,4 +1429,61 @@ async fn a_full_group_commit_queue_is_unavailable_and_what_was_queued_is_stored(
         db.store.responses(&site.key, 10).await.unwrap(),
         [stored(&first, 100)]
     );
+}
+
+async fn a_server_secret_is_created_once_and_then_kept(store: Arc<dyn Store>) {
+    assert_eq!(
+        store
+            .server_secret("visitor_salt", "first", 1)
+            .await
+            .unwrap(),
+        "first"
+    );
+    // A second process offering its own value gets the stored one.
+    assert_eq!(
+        store
+            .server_secret("visitor_salt", "second", 2)
+            .await
+            .unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.server_secret("other", "third", 3).await.unwrap(),
+        "third"
+    );
+}
+
+async fn a_setup_token_works_once_before_it_expires(store: Arc<dyn Store>) {
+    store.create_setup_token("t1", 100, 200).await.unwrap();
+    store.create_setup_token("t2", 100, 200).await.unwrap();
+    assert!(!store.use_setup_token("nope", 150).await.unwrap());
+    assert!(store.use_setup_token("t1", 150).await.unwrap());
+    assert!(!store.use_setup_token("t1", 151).await.unwrap());
+    assert!(!store.use_setup_token("t2", 200).await.unwrap());
+}
+
+async fn the_first_user_owns_every_site_and_there_is_only_one_first_user(store: Arc<dyn Store>) {
+    assert!(!store.has_users().await.unwrap());
+    let shop = store.create_site("Shop", &[], 1).await.unwrap();
+    let blog = store.create_site("Blog", &[], 1).await.unwrap();
+    let ann = store
+        .create_first_user("ann@shop.test", "h", 2)
+        .await
+        .unwrap()
+        .expect("the first user");
+    assert!(store.has_users().await.unwrap());
+    let grants = store.memberships(ann).await.unwrap();
+    let owned: Vec<_> = grants
+        .iter()
+        .map(|g| (g.site.key.clone(), g.role))
+        .collect();
+    assert_eq!(owned, [(shop.key, Role::Owner), (blog.key, Role::Owner)]);
+    assert_eq!(
+        store
+            .create_first_user("eve@shop.test", "h", 3)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.user_by_email("eve@shop.test").await.unwrap(), None);
 }

@@ -1,70 +1,158 @@
 //! The top of the dashboard: which screen shows, and the signed-in session.
 
+use crate::api::{self, Auth};
 use crate::responses::Responses;
-use crate::sign_in::SignIn;
-use crate::{api, token_store};
+use crate::setup::Setup;
+use crate::sign_in::{PickSite, SignIn};
+use crate::token_store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::Me;
+use shared::api::{Account, Me, SiteRole};
 
-/// A signed-in admin: the token that proved it and who the collector says it is.
+/// A signed-in admin on one site: how they proved it, and the site they look at.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Session {
-    pub(crate) token: String,
-    pub(crate) me: Me,
+    pub(crate) auth: Auth,
+    pub(crate) site: SiteRole,
+    /// For a session cookie: the account, to pick another of its sites.
+    pub(crate) account: Option<Account>,
+}
+
+impl Session {
+    pub(crate) fn from_token(token: String, me: Me) -> Self {
+        Self {
+            auth: Auth::Token(token),
+            site: SiteRole {
+                site_key: me.site_key,
+                site_name: me.site_name,
+                role: me.role,
+            },
+            account: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
-    /// A token from an earlier sign-in in this tab is being checked.
+    /// A token or a session cookie from an earlier sign-in is being checked.
     Resuming,
-    /// The sign-in form, with why the last attempt to resume failed, if it did.
+    /// The sign-in form, with why the last attempt to resume or sign out failed, if it did.
     SignIn(Option<String>),
+    /// The setup link's page, with its token.
+    Setup(String),
+    /// Signed in with e-mail and password to several sites (or none): which one to look at.
+    PickSite(Account),
     Responses(Session),
 }
 
-/// The whole dashboard. Resumes the tab's session if it has one, else asks for a token.
+/// The setup link's token, when the page is `/dashboard/setup#TOKEN`.
+fn setup_token() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let path = location.pathname().ok()?;
+    if !path.trim_end_matches('/').ends_with("/setup") {
+        return None;
+    }
+    let hash = location.hash().ok()?;
+    Some(hash.trim_start_matches('#').to_owned())
+}
+
+/// Leaves the setup page's address, so that the token is not left in the history or bookmarked.
+fn leave_setup_address() {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("./"));
+    }
+}
+
+/// The screen an account's sign-in leads to: its one site, or the choice.
+fn signed_in_screen(account: Account) -> Screen {
+    match account.sites.as_slice() {
+        [site] => Screen::Responses(Session {
+            auth: Auth::Cookie {
+                csrf_token: account.csrf_token.clone(),
+            },
+            site: site.clone(),
+            account: Some(account),
+        }),
+        _ => Screen::PickSite(account),
+    }
+}
+
+/// The whole dashboard. Opens the setup page for a setup link; otherwise resumes the tab's
+/// token or the browser's session cookie if there is one, else asks how to sign in.
 // The props builder that #[component] generates is `pub` but is not exported.
 #[allow(unreachable_pub)]
 #[component]
 pub fn App() -> impl IntoView {
+    let setup = setup_token();
     let stored = token_store::load();
-    let (screen, set_screen) = signal(if stored.is_some() {
-        Screen::Resuming
-    } else {
-        Screen::SignIn(None)
+    let (screen, set_screen) = signal(match &setup {
+        Some(token) => Screen::Setup(token.clone()),
+        None => Screen::Resuming,
     });
 
-    if let Some(token) = stored {
+    if setup.is_none() {
         spawn_local(async move {
-            let next = match api::me(&token).await {
-                Ok(me) => Screen::Responses(Session { token, me }),
-                Err(e) => {
-                    // A refused token will not work later either; a network failure might.
-                    if matches!(e, api::ApiError::Denied(_)) {
-                        token_store::clear();
+            let next = match stored {
+                Some(token) => match api::me(&token).await {
+                    Ok(me) => Screen::Responses(Session::from_token(token, me)),
+                    Err(e) => {
+                        // A refused token will not work later either; a network failure might.
+                        if matches!(e, api::ApiError::Denied(_)) {
+                            token_store::clear();
+                        }
+                        Screen::SignIn(Some(e.message().to_owned()))
                     }
-                    Screen::SignIn(Some(e.message().to_owned()))
-                }
+                },
+                // No session cookie, or an expired one, is the usual start: no error to show.
+                None => match api::session().await {
+                    Ok(account) => signed_in_screen(account),
+                    Err(_) => Screen::SignIn(None),
+                },
             };
             set_screen.set(next);
         });
     }
 
-    let signed_in = move |session: Session| {
-        token_store::save(&session.token);
+    let token_signed_in = move |session: Session| {
+        if let Auth::Token(token) = &session.auth {
+            token_store::save(token);
+        }
         set_screen.set(Screen::Responses(session));
     };
-    let signed_out = move |()| {
-        token_store::clear();
-        set_screen.set(Screen::SignIn(None));
+    let account_signed_in = move |account: Account| {
+        leave_setup_address();
+        set_screen.set(signed_in_screen(account));
     };
+    let picked = move |session: Session| set_screen.set(Screen::Responses(session));
+    let sign_out = move |auth: Auth| {
+        token_store::clear();
+        spawn_local(async move {
+            let next = match api::log_out(&auth).await {
+                Ok(()) => Screen::SignIn(None),
+                Err(e) => Screen::SignIn(Some(format!(
+                    "signing out failed ({}); the session ends after 12 idle hours",
+                    e.message()
+                ))),
+            };
+            set_screen.set(next);
+        });
+    };
+    let switch_site = move |account: Account| set_screen.set(Screen::PickSite(account));
 
     move || match screen.get() {
         Screen::Resuming => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
-        Screen::SignIn(error) => view! { <SignIn error on_signed_in=signed_in /> }.into_any(),
-        Screen::Responses(session) => {
-            view! { <Responses session on_sign_out=signed_out /> }.into_any()
+        Screen::SignIn(error) => view! {
+            <SignIn error on_token=token_signed_in on_account=account_signed_in />
         }
+        .into_any(),
+        Screen::Setup(token) => view! { <Setup token on_done=account_signed_in /> }.into_any(),
+        Screen::PickSite(account) => view! {
+            <PickSite account on_pick=picked on_sign_out=sign_out />
+        }
+        .into_any(),
+        Screen::Responses(session) => view! {
+            <Responses session on_sign_out=sign_out on_switch_site=switch_site />
+        }
+        .into_any(),
     }
 }

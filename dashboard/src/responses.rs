@@ -1,38 +1,59 @@
 //! The responses screen: who is signed in, the Net Promoter Score, and every response.
 
-use crate::api;
+use crate::api::{self, Auth};
 use crate::app::Session;
 use crate::format;
 use leptos::prelude::*;
-use shared::api::StoredResponse;
+use shared::api::{Account, StoredResponse};
 use shared::score::{nps, Nps};
 use shared::{Answer, NpsScore};
 
 /// The signed-in screen.
 ///
-/// - `session`: the admin and the token the list is fetched with.
-/// - `on_sign_out`: called when the admin signs out.
+/// - `session`: the admin, how they signed in, and the site the list is fetched for.
+/// - `on_sign_out`: called when the admin signs out, with the credential to end.
+/// - `on_switch_site`: called to pick another of a session's sites.
 // The props builder that #[component] generates is `pub` whatever the component's visibility.
 #[allow(unreachable_pub)]
 #[component]
 pub(crate) fn Responses(
     session: Session,
-    #[prop(into)] on_sign_out: Callback<()>,
+    #[prop(into)] on_sign_out: Callback<Auth>,
+    #[prop(into)] on_switch_site: Callback<Account>,
 ) -> impl IntoView {
-    let Session { token, me } = session;
-    let site = me.site_key.clone();
+    let Session {
+        auth,
+        site,
+        account,
+    } = session;
+    let key = site.site_key.clone();
+    let fetch_auth = auth.clone();
     let list = LocalResource::new(move || {
-        let (token, site) = (token.clone(), site.clone());
-        async move { api::responses(&token, &site).await }
+        let (auth, key) = (fetch_auth.clone(), key.clone());
+        async move { api::responses(&auth, &key).await }
     });
     // True while a refresh is loading behind the list that is still shown.
     let (refreshing, set_refreshing) = signal(false);
+    let who = account.as_ref().map(|a| a.email.clone());
+    let switch = account.filter(|a| a.sites.len() > 1).map(|account| {
+        view! {
+            <button
+                type="button"
+                class="switch-site"
+                on:click=move |_| on_switch_site.run(account.clone())
+            >
+                "Sites"
+            </button>
+        }
+    });
 
     view! {
         <header class="bar">
-            <h1 class="site-name">{me.site_name}</h1>
-            <span class="role">{me.role}</span>
+            <h1 class="site-name">{site.site_name}</h1>
+            <span class="role">{site.role}</span>
+            {who.map(|email| view! { <span class="who">{email}</span> })}
             <span class="spacer"></span>
+            {switch}
             <button
                 type="button"
                 class="refresh"
@@ -41,7 +62,11 @@ pub(crate) fn Responses(
             >
                 "Refresh"
             </button>
-            <button type="button" class="sign-out" on:click=move |_| on_sign_out.run(())>
+            <button
+                type="button"
+                class="sign-out"
+                on:click=move |_| on_sign_out.run(auth.clone())
+            >
                 "Sign out"
             </button>
         </header>

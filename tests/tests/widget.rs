@@ -204,7 +204,10 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
     // closes the thanked survey.
     press(&browser, &[ESCAPE]).await?;
     browser
-        .wait_true("the survey closed", "return !document.querySelector('hark-widget')")
+        .wait_true(
+            "the survey closed",
+            "return !document.querySelector('hark-widget')",
+        )
         .await?;
     browser
         .client

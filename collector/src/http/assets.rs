@@ -34,6 +34,8 @@ pub(crate) fn router() -> Router<AppState> {
             get(|| async { Redirect::permanent("/dashboard/") }),
         )
         .route("/dashboard/", get(dashboard_index))
+        // The setup page is the dashboard's own screen (the token is in the fragment).
+        .route("/dashboard/setup", get(dashboard_index))
         .route("/dashboard/{file}", get(dashboard_file))
 }
 

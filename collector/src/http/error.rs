@@ -25,6 +25,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// What was there once and is no more, like setting up a collector that has users.
+    #[error("{0}")]
+    Gone(String),
     #[error("the request body is larger than {} KiB", super::MAX_BODY / 1024)]
     TooLarge,
     #[error("send the body as application/json or text/plain")]
@@ -58,6 +61,7 @@ impl ApiError {
             ApiError::UnknownSite => (StatusCode::NOT_FOUND, "unknown_site"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Gone(_) => (StatusCode::GONE, "gone"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

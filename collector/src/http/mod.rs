@@ -13,8 +13,10 @@ mod lifecycle;
 mod limits;
 mod metrics;
 mod openapi;
+mod proxy;
 mod session;
 mod settings;
+mod setup;
 mod site_config;
 mod surveys;
 
@@ -22,6 +24,8 @@ pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
+pub use proxy::IpNet;
+pub use setup::{issue_setup_token, SETUP_LINK_MS};
 
 use crate::assets::Assets;
 use crate::clock::{Clock, SystemClock};
@@ -49,10 +53,13 @@ pub struct AppState {
     /// Ingest's writer: concurrent answers share one transaction.
     pub ingest: GroupCommit,
     pub(crate) sessions: Arc<session::Sessions>,
-    /// Today's salt for visitor hashes, in memory only.
+    /// The salt of visitor hashes: each day's is derived from a secret, random per state until
+    /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
     /// Ingest's copy of each site's origins and active surveys, read again after a TTL.
     pub site_cache: Arc<crate::site_cache::SiteCache>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`proxy.rs`); none by default.
+    pub(crate) trusted_proxies: Arc<[IpNet]>,
 }
 
 impl AppState {
@@ -76,6 +83,7 @@ impl AppState {
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
+            trusted_proxies: Arc::from([]),
         }
     }
 
@@ -93,6 +101,32 @@ impl AppState {
 
     pub fn with_assets(mut self, assets: Assets) -> Self {
         self.assets = Arc::new(assets);
+        self
+    }
+
+    /// Uses the visitor-hash secret stored in the database (created by the first process that
+    /// asks), so that every collector on the database hashes one visitor alike.
+    pub async fn with_stored_visitor_salt(mut self) -> anyhow::Result<Self> {
+        let salt =
+            crate::enrich::DailySalt::stored(self.store.as_ref(), self.clock.now_ms()).await?;
+        self.visitor_salt = Arc::new(salt);
+        Ok(self)
+    }
+
+    /// The visitor hash this state gives a client (`client`, the address) of `site` at `now`.
+    pub fn visitor_hash(
+        &self,
+        now: crate::clock::Millis,
+        site: &str,
+        client: Option<&str>,
+        ua: &str,
+    ) -> String {
+        self.visitor_salt.visitor(now, site, client, ua)
+    }
+
+    /// Takes the client's address from `X-Forwarded-For` when the TCP peer is one of `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpNet>) -> Self {
+        self.trusted_proxies = Arc::from(proxies);
         self
     }
 
@@ -120,6 +154,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::count_requests,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy::real_client,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -134,7 +172,9 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
 
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests
 /// and returns once every answer queued for the group commit is written, those of requests that
-/// were cancelled included.
+/// were cancelled included. First it takes the visitor-hash secret from the database
+/// (`AppState::with_stored_visitor_salt`), so that several collectors on one database hash a
+/// visitor alike.
 ///
 /// Handlers learn the TCP peer's address (for the per-client rate limit); `app(state)` called
 /// in-process has none, and its requests are limited per site only.
@@ -143,6 +183,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let state = state
+        .with_stored_visitor_salt()
+        .await
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     let ingest = state.ingest.clone();
     let served = axum::serve(
         listener,

@@ -70,6 +70,7 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::admin::router())
         .merge(super::lifecycle::router())
         .merge(super::session::router())
+        .merge(super::setup::router())
         .merge(super::settings::router())
         .merge(super::surveys::router())
         .merge(super::hosted::router())

@@ -140,12 +140,23 @@ async fn login(
         return Err(ApiError::WrongCredentials);
     };
 
+    open_session(&state, user.id, user.email, now).await
+}
+
+/// Starts a session for a user who proved who they are: stores it, records `session.create` in
+/// the log of each of the user's sites, and answers `200` with the `Account` and the cookie.
+pub(crate) async fn open_session(
+    state: &AppState,
+    user_id: i64,
+    email: String,
+    now: Millis,
+) -> Result<Response, ApiError> {
     let token = SessionToken::generate();
     state
         .store
-        .create_session(user.id, &token.hash(), now, now + state.sessions.idle_ms)
+        .create_session(user_id, &token.hash(), now, now + state.sessions.idle_ms)
         .await?;
-    let grants = state.store.memberships(user.id).await?;
+    let grants = state.store.memberships(user_id).await?;
     // Once in the log of each of the user's sites, so that each site's admins see who came in.
     let mut sites: Vec<_> = grants.iter().map(|g| Some(g.site.key.clone())).collect();
     if sites.is_empty() {
@@ -156,7 +167,7 @@ async fn login(
             .store
             .record_audit(&AuditEntry {
                 at: now,
-                actor: user.email.clone(),
+                actor: email.clone(),
                 site,
                 action: "session.create".into(),
                 detail: String::new(),
@@ -164,7 +175,7 @@ async fn login(
             .await?;
     }
     let account = Account {
-        email: user.email,
+        email,
         csrf_token: token.csrf_token(),
         sites: site_roles(&grants),
     };

@@ -3,13 +3,17 @@
 
 mod group;
 mod postgres;
+mod postgres_server;
 mod postgres_site;
+mod server_store;
 mod site_store;
 mod sqlite;
+mod sqlite_server;
 mod sqlite_site;
 
 pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
+pub use server_store::ServerStore;
 pub use site_store::{NewComplaint, SiteStore, StoredComplaint, SurveyRecord, SurveyStatus};
 pub use sqlite::SqliteStore;
 
@@ -198,9 +202,9 @@ fn pg_is_transient(sqlstate: &str) -> bool {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
-/// surveys and complaints.
+/// surveys and complaints; with `ServerStore`, the installation's own secrets.
 #[async_trait]
-pub trait Store: SiteStore + Send + Sync + 'static {
+pub trait Store: SiteStore + ServerStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 

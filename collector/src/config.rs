@@ -1,0 +1,254 @@
+//! Where `hark`'s settings come from: a flag, else a `HARK_*` environment variable, else the
+//! TOML file named by `--config` (or `HARK_CONFIG`), else the default. clap reads the flags and
+//! the environment (a flag wins); this module reads the file and fills in the rest.
+//!
+//! Every key of the file is a setting below; a key the collector does not know is an error that
+//! names the key and the file, so that a typo does not silently leave a default in place.
+
+use crate::http::IpNet;
+use anyhow::Context as _;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hark.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_RATE_LIMIT_PER_CLIENT: u32 = 60;
+pub const DEFAULT_RATE_LIMIT_PER_SITE: u32 = 6000;
+pub const DEFAULT_LOG: &str = "info";
+
+/// The settings file, as written. Every key is optional; unknown keys are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub log_json: Option<bool>,
+    pub log: Option<String>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub rate_limit_per_client: Option<u32>,
+    pub rate_limit_per_site: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+}
+
+impl FileConfig {
+    /// Reads and checks the file at `path`.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a settings file's text; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+        let file: Self = toml::from_str(text).map_err(|e| {
+            // toml's message names an unknown key ("unknown field `x`") or the bad value, with
+            // the line; the file's name is ours to add.
+            anyhow::anyhow!(
+                "in the settings file {}: {}",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })?;
+        for (key, value) in [
+            ("rate_limit_per_client", file.rate_limit_per_client),
+            ("rate_limit_per_site", file.rate_limit_per_site),
+        ] {
+            anyhow::ensure!(
+                value != Some(0),
+                "in the settings file {}: `{key}` must be at least 1",
+                path.display()
+            );
+        }
+        Ok(file)
+    }
+}
+
+/// What every command uses, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Settings {
+    pub database_url: String,
+    pub log_json: bool,
+    pub log: String,
+    pub serve: ServeSettings,
+}
+
+/// What `hark serve` uses, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServeSettings {
+    pub listen: SocketAddr,
+    /// Where people reach the collector, for links it prints; `None`: `http://` and the address
+    /// it listens on.
+    pub public_url: Option<String>,
+    pub secure_cookies: bool,
+    pub rate_limit_per_client: u32,
+    pub rate_limit_per_site: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// The values clap found in flags and the environment (`None`: neither was given).
+#[derive(Debug, Default, Clone)]
+pub struct Given {
+    pub config: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_json: Option<bool>,
+    pub log: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub rate_limit_per_client: Option<u32>,
+    pub rate_limit_per_site: Option<u32>,
+    pub trusted_proxies: Option<Vec<IpNet>>,
+}
+
+impl Given {
+    /// Flags and environment over the file (read if one is named), over the defaults.
+    pub fn resolve(self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        let file_name = self
+            .config
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let listen = match (self.listen, file.listen) {
+            (Some(flag), _) => flag,
+            (None, Some(text)) => text.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "in the settings file {file_name}: `listen` = {text:?} is not an address like {DEFAULT_LISTEN}"
+                )
+            })?,
+            (None, None) => DEFAULT_LISTEN.parse().expect("the default address parses"),
+        };
+        let trusted_proxies = match (self.trusted_proxies, file.trusted_proxies) {
+            (Some(given), _) => given,
+            (None, Some(list)) => list
+                .iter()
+                .map(|s| s.parse::<IpNet>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!("in the settings file {file_name}: `trusted_proxies`: {e}")
+                })?,
+            (None, None) => Vec::new(),
+        };
+        let public_url = self.public_url.or(file.public_url);
+        if let Some(url) = &public_url {
+            check_public_url(url)?;
+        }
+        Ok(Settings {
+            database_url: self
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            log_json: self.log_json.or(file.log_json).unwrap_or(false),
+            log: self
+                .log
+                .or(file.log)
+                .unwrap_or_else(|| DEFAULT_LOG.to_owned()),
+            serve: ServeSettings {
+                listen,
+                public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                secure_cookies: self.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+                rate_limit_per_client: self
+                    .rate_limit_per_client
+                    .or(file.rate_limit_per_client)
+                    .unwrap_or(DEFAULT_RATE_LIMIT_PER_CLIENT),
+                rate_limit_per_site: self
+                    .rate_limit_per_site
+                    .or(file.rate_limit_per_site)
+                    .unwrap_or(DEFAULT_RATE_LIMIT_PER_SITE),
+                trusted_proxies,
+            },
+        })
+    }
+}
+
+fn check_public_url(url: &str) -> anyhow::Result<()> {
+    let parsed = url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    anyhow::ensure!(
+        parsed.is_some(),
+        "the public URL {url:?} is not an http:// or https:// URL like https://feedback.example"
+    );
+    Ok(())
+}
+
+impl Settings {
+    /// The settings as `hark config` shows them: the database URL without its password.
+    pub fn shown(&self) -> Self {
+        let mut shown = self.clone();
+        if let Ok(mut url) = url::Url::parse(&self.database_url) {
+            if url.password().is_some() && url.set_password(Some("***")).is_ok() {
+                shown.database_url = url.to_string();
+            }
+        }
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> anyhow::Result<FileConfig> {
+        FileConfig::parse(text, Path::new("hark.toml"))
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key_and_the_file() {
+        let e = file("listn = \"0.0.0.0:80\"\n").unwrap_err().to_string();
+        assert!(e.contains("listn") && e.contains("hark.toml"), "{e}");
+        let e = file("rate_limit_per_site = \"lots\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rate_limit_per_site") || e.contains("lots"),
+            "{e}"
+        );
+        assert!(e.contains("hark.toml"), "{e}");
+        let e = file("rate_limit_per_client = 0\n").unwrap_err().to_string();
+        assert!(
+            e.contains("rate_limit_per_client") && e.contains("at least 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn flags_and_environment_win_over_the_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nrate_limit_per_site = 10\nsecure_cookies = true\n",
+        )
+        .unwrap();
+        let settings = Given {
+            config: Some(path),
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Given::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(settings.serve.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(settings.serve.rate_limit_per_site, 10);
+        assert!(settings.serve.secure_cookies);
+        assert_eq!(settings.serve.rate_limit_per_client, 60);
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn a_database_password_is_not_shown() {
+        let settings = Given {
+            database_url: Some("postgres://hark:s3cret@db/hark".into()),
+            ..Given::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(!settings.shown().database_url.contains("s3cret"));
+    }
+}
