@@ -112,9 +112,13 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let sqlite = measure_ingest("SQLite", &hark, &sqlite_url)?;
 
     // PostgreSQL, a fresh cluster with durable commits (fsync on), stopped at the end.
-    let postgres = Postgres::start(&postgres_bin, &work.join("pg"))?;
+    // In the system's temp dir: the `postgres` user may not reach into the build directory
+    // (it is under root's home by default).
+    let pg_dir = std::env::temp_dir().join(format!("hark-bench-pg-{}", std::process::id()));
+    let postgres = Postgres::start(&postgres_bin, &pg_dir)?;
     let postgres_result = measure_ingest("PostgreSQL", &hark, &postgres.url());
     drop(postgres);
+    let _ = std::fs::remove_dir_all(&pg_dir);
     let postgres = postgres_result?;
 
     println!();
