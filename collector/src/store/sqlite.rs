@@ -45,6 +45,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
+        spawn_checkpointer(pool.clone());
         Ok(Self {
             pool,
             options,
@@ -185,10 +186,7 @@ impl Store for SqliteStore {
                 // the visitor hash) dirty many pages per batch: a longer log (about 40 MB rather
                 // than 4) copies a page rewritten by many batches once, and checkpoints less
                 // often. Commits are as durable either way: each one syncs the log.
-                let options = self
-                    .options
-                    .clone()
-                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
+                let options = self.options.clone().pragma("wal_autocheckpoint", "0");
                 writer.insert(SqliteConnection::connect_with(&options).await?)
             }
         };
@@ -579,8 +577,50 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
     })
 }
 
-/// The write-ahead log's length, in pages, at which the group commit's connection checkpoints.
-const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+/// The write-ahead log's length, in pages, past which the checkpointer waits to cut it back.
+const MAX_LOG_PAGES: i64 = 20_000;
+
+/// How often the write-ahead log is copied into the database, off the commit path.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database (a checkpoint) from a connection of the pool,
+/// twice a second, instead of on the group commit's connection when a commit takes the log past
+/// a length: there the copy and its sync would hold up every answer of that batch. `PASSIVE`
+/// never waits for the writer; SQLite starts the log over once a checkpoint caught up with it.
+/// Commits are as durable either way: each one syncs the log.
+fn spawn_checkpointer(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            // (busy, pages in the log, pages copied)
+            let log = match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await
+            {
+                Ok((_, log, _)) => log,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint failed; trying again");
+                    continue;
+                }
+            };
+            // Readers that never let go could keep the log from starting over: past about
+            // 80 MB, wait for them once and cut it back.
+            if log > MAX_LOG_PAGES {
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::warn!(error = %e, "truncating checkpoint failed; trying again");
+                }
+            }
+        }
+    });
+}
 
 /// The most rows one multi-row `INSERT` carries (13 parameters each, far below SQLite's limit).
 /// Batches go in chunks of powers of two up to it, so that a connection prepares at most eight
