@@ -9,20 +9,21 @@
 //! `…/complaints/export`: all of them, oldest first, as CSV or NDJSON.
 
 use super::admin::Caller;
-use super::metrics::DropReason;
+use super::ingest::{
+    enrich, limit_client, limit_site, read_json, respond, site_key, spam_signs, Outcome,
+};
 use super::{cors, identity, ApiError, AppState, MAX_BODY};
 use crate::access::Role;
 use crate::clock::rfc3339;
-use crate::enrich::{self, Enrichment};
-use crate::store::{NewComplaint, Stored, StoredComplaint};
+use crate::enrich::Enrichment;
+use crate::store::{NewComplaint, StoredComplaint};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use shared::api::Accepted;
 use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -38,11 +39,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes((schemas, paths, method))
         .routes(routes!(list))
         .routes(routes!(export))
-}
-
-enum Outcome {
-    Stored(Stored, ResponseId),
-    Dropped(DropReason, ResponseId),
 }
 
 /// A problem report or a suggestion (`shared::ComplaintSubmission`, plus optional `user_id`,
@@ -74,28 +70,8 @@ async fn submit(
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     let mut allowed_origin = None;
-    let mut response = match accept(&state, peer, &headers, body, &mut allowed_origin).await {
-        Ok(Outcome::Stored(stored, id)) => {
-            state.metrics.accepted();
-            let status = match stored {
-                Stored::Created => StatusCode::CREATED,
-                Stored::Replayed => StatusCode::OK,
-            };
-            (status, Json(Accepted { id })).into_response()
-        }
-        Ok(Outcome::Dropped(reason, id)) => {
-            state.metrics.dropped(reason);
-            (StatusCode::CREATED, Json(Accepted { id })).into_response()
-        }
-        Err(e) => {
-            if let Some(reason) = super::ingest::refusal_reason(&e) {
-                state.metrics.dropped(reason);
-            }
-            e.into_response()
-        }
-    };
-    cors::allow(&mut response, allowed_origin.as_deref());
-    response
+    let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
+    respond(&state, outcome, allowed_origin.as_deref())
 }
 
 #[tracing::instrument(skip_all, fields(site, outcome))]
@@ -106,33 +82,14 @@ async fn accept(
     body: Result<Bytes, BytesRejection>,
     allowed_origin: &mut Option<String>,
 ) -> Result<Outcome, ApiError> {
-    if let Some(ip) = peer {
-        state
-            .limiter
-            .check_client(ip, state.clock.as_ref())
-            .map_err(|retry| ApiError::RateLimited {
-                what: "from this client",
-                retry_after: retry.0,
-            })?;
-    }
+    limit_client(state, peer)?;
     let mut value = read_json(headers, body)?;
-    let key = value
-        .get("site_key")
-        .and_then(|k| k.as_str())
-        .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
-    let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    tracing::Span::current().record("site", key.as_str());
+    let key = site_key(&value)?;
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     *allowed_origin = Some(cors::check_origin(&site, headers)?);
-    state
-        .limiter
-        .check_site(key.as_str(), state.clock.as_ref())
-        .map_err(|retry| ApiError::RateLimited {
-            what: "for this site",
-            retry_after: retry.0,
-        })?;
+    limit_site(state, &key)?;
 
-    let spam = super::ingest::spam_signs(&mut value);
+    let spam = spam_signs(&mut value);
     let user_id = identity::take_user_id(&mut value)?;
     let attributes = identity::take_attributes(&mut value)?;
     let complaint: ComplaintSubmission =
@@ -151,23 +108,19 @@ async fn accept(
         return Ok(Outcome::Dropped(reason, complaint.id));
     }
     let now = state.clock.now_ms();
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let ua = header(header::USER_AGENT).unwrap_or_default();
-    let client = peer.map(|ip| ip.to_string());
     let enrichment = Enrichment {
-        page_path: complaint.page_url.as_deref().and_then(enrich::page_path),
-        device: Some(enrich::device_class(ua).to_owned()),
-        browser: Some(enrich::browser_family(ua).to_owned()),
-        locale: header(header::ACCEPT_LANGUAGE).and_then(enrich::locale),
-        visitor: Some(
-            state
-                .visitor_salt
-                .visitor(now, key.as_str(), client.as_deref(), ua),
-        ),
         user_id,
         // A complaint's e-mail address is part of the complaint, kept only with consent.
         email: None,
         attributes,
+        ..enrich(
+            state,
+            &key,
+            complaint.page_url.as_deref(),
+            peer,
+            headers,
+            now,
+        )
     };
     let id = complaint.id;
     let stored = state
@@ -180,34 +133,6 @@ async fn accept(
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
     Ok(Outcome::Stored(stored, id))
-}
-
-/// The body as JSON: at most 64 KiB (413), sent as `application/json` or `text/plain` (the
-/// widget's CORS-simple form; 415 otherwise), well-formed (400). As for answers (`ingest.rs`).
-fn read_json(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<serde_json::Value, ApiError> {
-    let body = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::Malformed(r.body_text())
-        }
-    })?;
-    let media_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if !matches!(
-        media_type.as_deref(),
-        Some("application/json" | "text/plain")
-    ) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))
 }
 
 /// One complaint as admins list it.

@@ -35,7 +35,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// What became of a submission that was not refused.
-enum Outcome {
+pub(super) enum Outcome {
     Stored(Stored, ResponseId),
     Dropped(DropReason, ResponseId),
 }
@@ -72,27 +72,8 @@ async fn submit(
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
-    let mut response = match accept(&state, peer, &headers, body, &mut allowed_origin).await {
-        Ok(Outcome::Stored(stored, id)) => {
-            state.metrics.accepted();
-            let status = match stored {
-                Stored::Created => StatusCode::CREATED,
-                Stored::Replayed => StatusCode::OK,
-            };
-            (status, Json(Accepted { id })).into_response()
-        }
-        Ok(Outcome::Dropped(reason, id)) => {
-            state.metrics.dropped(reason);
-            (StatusCode::CREATED, Json(Accepted { id })).into_response()
-        }
-        Err(e) => {
-            if let Some(reason) = refusal_reason(&e) {
-                state.metrics.dropped(reason);
-            }
-            e.into_response()
-        }
-    };
-    cors::allow(&mut response, allowed_origin.as_deref());
+    let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
+    let response = respond(&state, outcome, allowed_origin.as_deref());
     state.metrics.ingest_took(started.elapsed());
     response
 }
@@ -169,46 +150,38 @@ fn identity(value: &mut serde_json::Value) -> Result<(Option<String>, Option<Str
     Ok((user_id, email))
 }
 
-/// The enrich step: what is stored with the answer. The client's address only goes into the
-/// visitor hash.
-fn enrich(
+/// The enrich step: what is stored with an answer or a complaint sent for `site` from the page
+/// `page_url`. The client's address only goes into the visitor hash.
+pub(super) fn enrich(
     state: &AppState,
-    submission: &ResponseSubmission,
+    site: &SiteKey,
+    page_url: Option<&str>,
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     now: crate::clock::Millis,
-    user_id: Option<String>,
-    email: Option<String>,
 ) -> Enrichment {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let ua = header(header::USER_AGENT).unwrap_or_default();
     let client = peer.map(|ip| ip.to_string());
     Enrichment {
-        page_path: submission.page_url.as_deref().and_then(enrich::page_path),
+        page_path: page_url.and_then(enrich::page_path),
         device: Some(enrich::device_class(ua).to_owned()),
         browser: Some(enrich::browser_family(ua).to_owned()),
         locale: header(header::ACCEPT_LANGUAGE).and_then(enrich::locale),
-        visitor: Some(state.visitor_salt.visitor(
-            now,
-            submission.site_key.as_str(),
-            client.as_deref(),
-            ua,
-        )),
-        user_id,
-        email,
+        visitor: Some(
+            state
+                .visitor_salt
+                .visitor(now, site.as_str(), client.as_deref(), ua),
+        ),
+        user_id: None,
+        email: None,
         attributes: Default::default(),
     }
 }
 
-#[tracing::instrument(skip_all, fields(site, outcome))]
-async fn accept(
-    state: &AppState,
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    allowed_origin: &mut Option<String>,
-) -> Result<Outcome, ApiError> {
-    // The cheapest check first, so that a flood costs no parsing and no database reads.
+/// The per-client rate limit: the cheapest check, made first, so that a flood costs no parsing
+/// and no database reads.
+pub(super) fn limit_client(state: &AppState, peer: Option<IpAddr>) -> Result<(), ApiError> {
     if let Some(ip) = peer {
         state
             .limiter
@@ -218,6 +191,25 @@ async fn accept(
                 retry_after: retry.0,
             })?;
     }
+    Ok(())
+}
+
+pub(super) fn limit_site(state: &AppState, key: &SiteKey) -> Result<(), ApiError> {
+    state
+        .limiter
+        .check_site(key.as_str(), state.clock.as_ref())
+        .map_err(|retry| ApiError::RateLimited {
+            what: "for this site",
+            retry_after: retry.0,
+        })
+}
+
+/// The body as JSON: at most 64 KiB (413), sent as `application/json` or `text/plain` (the
+/// widget's CORS-simple form; 415 otherwise), well-formed (400).
+pub(super) fn read_json(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<serde_json::Value, ApiError> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
@@ -236,43 +228,71 @@ async fn accept(
     ) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let mut value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))
+}
 
+/// The body's `site_key`, recorded in the request's span.
+pub(super) fn site_key(value: &serde_json::Value) -> Result<SiteKey, ApiError> {
     let key = value
         .get("site_key")
         .and_then(|k| k.as_str())
         .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
     let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
     tracing::Span::current().record("site", key.as_str());
+    Ok(key)
+}
+
+/// The response to a submission, whatever became of it, counted in the metrics; readable by
+/// the page when its origin was found allowed.
+pub(super) fn respond(
+    state: &AppState,
+    outcome: Result<Outcome, ApiError>,
+    allowed_origin: Option<&str>,
+) -> Response {
+    let mut response = match outcome {
+        Ok(Outcome::Stored(stored, id)) => {
+            state.metrics.accepted();
+            let status = match stored {
+                Stored::Created => StatusCode::CREATED,
+                Stored::Replayed => StatusCode::OK,
+            };
+            (status, Json(Accepted { id })).into_response()
+        }
+        Ok(Outcome::Dropped(reason, id)) => {
+            state.metrics.dropped(reason);
+            (StatusCode::CREATED, Json(Accepted { id })).into_response()
+        }
+        Err(e) => {
+            if let Some(reason) = refusal_reason(&e) {
+                state.metrics.dropped(reason);
+            }
+            e.into_response()
+        }
+    };
+    cors::allow(&mut response, allowed_origin);
+    response
+}
+
+#[tracing::instrument(skip_all, fields(site, outcome))]
+async fn accept(
+    state: &AppState,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    allowed_origin: &mut Option<String>,
+) -> Result<Outcome, ApiError> {
+    limit_client(state, peer)?;
+    let mut value = read_json(headers, body)?;
+    let key = site_key(&value)?;
     // The site, its origins and its surveys as of at most `site_cache::TTL_MS` ago.
     let config = state
         .site_cache
         .get(state.store.as_ref(), state.clock.now_ms(), &key)
         .await?
         .ok_or(ApiError::UnknownSite)?;
-    match cors::request_origin(headers) {
-        Some(o) if config.site.allows_origin(o) || cors::is_own_origin(headers, o) => {
-            *allowed_origin = Some(o.to_owned())
-        }
-        Some(o) => {
-            return Err(ApiError::OriginNotAllowed(format!(
-                "site {key} does not allow the origin {o}"
-            )))
-        }
-        None => {
-            return Err(ApiError::OriginNotAllowed(
-                "answers must come with an Origin header".into(),
-            ))
-        }
-    }
-    state
-        .limiter
-        .check_site(key.as_str(), state.clock.as_ref())
-        .map_err(|retry| ApiError::RateLimited {
-            what: "for this site",
-            retry_after: retry.0,
-        })?;
+    *allowed_origin = Some(cors::check_origin(&config.site, headers)?);
+    limit_site(state, &key)?;
 
     let spam = spam_signs(&mut value);
     let (user_id, email) = identity(&mut value)?;
@@ -301,8 +321,19 @@ async fn accept(
         return Ok(Outcome::Dropped(reason, submission.id));
     }
     let now = state.clock.now_ms();
-    let mut enrichment = enrich(state, &submission, peer, headers, now, user_id, email);
-    enrichment.attributes = attributes;
+    let enrichment = Enrichment {
+        user_id,
+        email,
+        attributes,
+        ..enrich(
+            state,
+            &key,
+            submission.page_url.as_deref(),
+            peer,
+            headers,
+            now,
+        )
+    };
     let id = submission.id;
     let stored = state
         .ingest
