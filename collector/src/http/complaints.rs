@@ -20,7 +20,7 @@ use crate::store::{NewComplaint, StoredComplaint};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -277,23 +277,14 @@ async fn export(
     Path(site_key): Path<String>,
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    use crate::export::{next_complaint_page, Format};
-    use axum::body::Body;
-    use axum::http::HeaderValue;
+    use super::lifecycle::{attachment, export_format};
+    use crate::export::next_complaint_page;
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
-    let format: Format = q
-        .format
-        .as_deref()
-        .unwrap_or("csv")
-        .parse()
-        .map_err(ApiError::Invalid)?;
+    let format = export_format(q.format.as_deref())?;
     let key = grant.site.key.clone();
     let filename = format!("hark-{key}-complaints.{}", format.extension());
     let store = state.store.clone();
-    let header_chunk = futures_util::stream::once(async move {
-        Ok::<_, crate::store::StoreError>(Bytes::from(format.complaint_header()))
-    });
     let pages = futures_util::stream::try_unfold(None, move |mut after| {
         let store = store.clone();
         let key = key.clone();
@@ -302,18 +293,5 @@ async fn export(
             Ok(page.map(|rows| (Bytes::from(format.encode_complaints(&rows)), after)))
         }
     });
-    let body = Body::from_stream(futures_util::StreamExt::chain(header_chunk, pages));
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-            .map_err(|e| ApiError::Internal(e.into()))?,
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    attachment(format, &filename, format.complaint_header(), pages)
 }

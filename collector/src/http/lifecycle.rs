@@ -190,19 +190,10 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
-    let format: Format = q
-        .format
-        .as_deref()
-        .unwrap_or("csv")
-        .parse()
-        .map_err(ApiError::Invalid)?;
+    let format = export_format(q.format.as_deref())?;
     let key = grant.site.key.clone();
     let filename = format!("hark-{key}.{}", format.extension());
     let store = state.store.clone();
-    // The header first, then a page per poll: the body holds one page at a time.
-    let header_chunk = futures_util::stream::once(async move {
-        Ok::<_, crate::store::StoreError>(Bytes::from(format.header()))
-    });
     let pages = futures_util::stream::try_unfold(None, move |mut after| {
         let store = store.clone();
         let key = key.clone();
@@ -210,6 +201,25 @@ async fn export(
             let page = next_page(store.as_ref(), &key, &mut after).await?;
             Ok(page.map(|rows| (Bytes::from(format.encode(&rows)), after)))
         }
+    });
+    attachment(format, &filename, format.header(), pages)
+}
+
+/// The `format` of an export query: `csv` (the default) or `ndjson`.
+pub(super) fn export_format(format: Option<&str>) -> Result<Format, ApiError> {
+    format.unwrap_or("csv").parse().map_err(ApiError::Invalid)
+}
+
+/// `header`, then each page `pages` yields, as a download named `filename`: the body holds one
+/// page at a time.
+pub(super) fn attachment(
+    format: Format,
+    filename: &str,
+    header: Vec<u8>,
+    pages: impl futures_util::Stream<Item = Result<Bytes, crate::store::StoreError>> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let header_chunk = futures_util::stream::once(async move {
+        Ok::<_, crate::store::StoreError>(Bytes::from(header))
     });
     let body = Body::from_stream(futures_util::StreamExt::chain(header_chunk, pages));
     let mut response = body.into_response();
