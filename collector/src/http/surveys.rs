@@ -171,12 +171,7 @@ async fn read(
     Path((site_key, id)): Path<(String, String)>,
 ) -> Result<Json<Listed>, ApiError> {
     let grant = caller.on_site(&site_key, Role::Viewer)?;
-    let record = state
-        .store
-        .survey(&grant.site.key, &survey_id(id)?)
-        .await?
-        .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
-    Ok(Json(record.into()))
+    listed(&state, &grant.site.key, &survey_id(id)?).await
 }
 
 /// Replaces a survey as its next version (admin and up, audited).
@@ -228,12 +223,7 @@ async fn update(
         format!("survey={id} version={}", survey.version),
     )
     .await?;
-    let record = state
-        .store
-        .survey(&key, &id)
-        .await?
-        .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
-    Ok(Json(record.into()))
+    listed(&state, &key, &id).await
 }
 
 /// Activates, pauses or archives a survey (admin and up, audited).
@@ -282,12 +272,7 @@ async fn set_status(
         format!("survey={id} status={}", status.as_str()),
     )
     .await?;
-    let record = state
-        .store
-        .survey(&key, &id)
-        .await?
-        .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
-    Ok(Json(record.into()))
+    listed(&state, &key, &id).await
 }
 
 /// The definition a submission is checked against, `current` being the survey's active
@@ -308,4 +293,14 @@ pub(crate) async fn answered(
     };
     submission.survey_version = Some(survey.version);
     Ok(survey)
+}
+
+/// Survey `id` of site `key` as admins see it (with its status and version), or 404.
+async fn listed(state: &AppState, key: &SiteKey, id: &SurveyId) -> Result<Json<Listed>, ApiError> {
+    let record = state
+        .store
+        .survey(key, id)
+        .await?
+        .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
+    Ok(Json(record.into()))
 }
