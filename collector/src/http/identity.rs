@@ -4,7 +4,7 @@
 //! optional, and refused with a 422 when present but not plausible.
 
 use super::ApiError;
-use crate::enrich::MAX_USER_ID;
+use crate::enrich::{MAX_EMAIL, MAX_USER_ID};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -17,19 +17,35 @@ pub(crate) const MAX_ATTRIBUTE_VALUE: usize = 200;
 
 /// Takes `user_id` out of `body`: a string of 1 to 200 characters (trimmed), or absent / null.
 pub(crate) fn take_user_id(body: &mut Value) -> Result<Option<String>, ApiError> {
-    match body.as_object_mut().and_then(|o| o.remove("user_id")) {
+    take_text(body, "user_id", MAX_USER_ID)
+}
+
+/// Takes `email` (who answered, as the site knows them) out of `body`: 1 to 320 characters
+/// with an `@`, or absent / null.
+pub(crate) fn take_email(body: &mut Value) -> Result<Option<String>, ApiError> {
+    let email = take_text(body, "email", MAX_EMAIL)?;
+    if email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return Err(ApiError::Invalid("email must contain '@'".into()));
+    }
+    Ok(email)
+}
+
+/// Takes the field `name` out of `body`: a string of 1 to `max` characters (trimmed), or
+/// absent / null.
+fn take_text(body: &mut Value, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match body.as_object_mut().and_then(|o| o.remove(name)) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let s = s.trim().to_owned();
-            if s.is_empty() || s.chars().count() > MAX_USER_ID {
+            if s.is_empty() || s.chars().count() > max {
                 Err(ApiError::Invalid(format!(
-                    "user_id must have 1 to {MAX_USER_ID} characters"
+                    "{name} must have 1 to {max} characters"
                 )))
             } else {
                 Ok(Some(s))
             }
         }
-        Some(_) => Err(ApiError::Invalid("user_id must be a string".into())),
+        Some(_) => Err(ApiError::Invalid(format!("{name} must be a string"))),
     }
 }
 

@@ -121,35 +121,6 @@ pub(super) fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
     }
 }
 
-/// Takes who the site says the respondent is out of the raw submission (`user_id`, `email`; they
-/// are not part of the domain type, which the widget builds): each optional, and refused when
-/// present but not plausible.
-fn identity(value: &mut serde_json::Value) -> Result<(Option<String>, Option<String>), ApiError> {
-    let Some(object) = value.as_object_mut() else {
-        return Ok((None, None));
-    };
-    let text = |v: Option<serde_json::Value>, name: &str, max: usize| match v {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => {
-            let s = s.trim().to_owned();
-            if s.is_empty() || s.chars().count() > max {
-                Err(ApiError::Invalid(format!(
-                    "{name} must have 1 to {max} characters"
-                )))
-            } else {
-                Ok(Some(s))
-            }
-        }
-        Some(_) => Err(ApiError::Invalid(format!("{name} must be a string"))),
-    };
-    let user_id = text(object.remove("user_id"), "user_id", enrich::MAX_USER_ID)?;
-    let email = text(object.remove("email"), "email", enrich::MAX_EMAIL)?;
-    if email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return Err(ApiError::Invalid("email must contain '@'".into()));
-    }
-    Ok((user_id, email))
-}
-
 /// The enrich step: what is stored with an answer or a complaint sent for `site` from the page
 /// `page_url`. The client's address only goes into the visitor hash.
 pub(super) fn enrich(
@@ -295,7 +266,9 @@ async fn accept(
     limit_site(state, &key)?;
 
     let spam = spam_signs(&mut value);
-    let (user_id, email) = identity(&mut value)?;
+    // Who the site says answered (not part of the domain type, which the widget builds).
+    let user_id = super::identity::take_user_id(&mut value)?;
+    let email = super::identity::take_email(&mut value)?;
     let attributes = super::identity::take_attributes(&mut value)?;
     let mut submission: ResponseSubmission =
         serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
