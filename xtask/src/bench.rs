@@ -19,7 +19,7 @@
 //! time per answer (`srv µs/r`), which does not depend on how the cores were shared. The no-op
 //! also runs at the fixed rate: the latency floor of the machine and the generator.
 //!
-//! `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
+//! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
 use super::{dist, run, step, target_dir};
@@ -43,9 +43,11 @@ const MAX_RSS_KB: u64 = 50 * 1000;
 pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let mut args = args.iter();
     let (mut no_dist, mut given, mut given_noop) = (false, None, None);
+    let mut with_postgres = true;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
+            "--sqlite-only" => with_postgres = false,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -82,9 +84,6 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             target_dir().join("server").join("examples").join("noop")
         }
     };
-    let postgres_bin = super::setup::postgres_bin_dir().context(
-        "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
-    )?;
 
     let work = target_dir().join("bench");
     let _ = std::fs::remove_dir_all(&work);
@@ -111,15 +110,11 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let sqlite_url = format!("sqlite://{}", work.join("hark.db").display());
     let sqlite = measure_ingest("SQLite", &hark, &sqlite_url)?;
 
-    // PostgreSQL, a fresh cluster with durable commits (fsync on), stopped at the end.
-    // In the system's temp dir: the `postgres` user may not reach into the build directory
-    // (it is under root's home by default).
-    let pg_dir = std::env::temp_dir().join(format!("hark-bench-pg-{}", std::process::id()));
-    let postgres = Postgres::start(&postgres_bin, &pg_dir)?;
-    let postgres_result = measure_ingest("PostgreSQL", &hark, &postgres.url());
-    drop(postgres);
-    let _ = std::fs::remove_dir_all(&pg_dir);
-    let postgres = postgres_result?;
+    let postgres = if with_postgres {
+        Some(measure_postgres(&hark)?)
+    } else {
+        None
+    };
 
     println!();
     println!(
@@ -128,7 +123,10 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     );
     baseline.print("axum no-op, closed loop", "");
     baseline_fixed.print(&format!("axum no-op, {FIXED_RATE}/s offered"), "(floor)");
-    for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+    let engines: Vec<(&str, &Ingest)> = std::iter::once(("SQLite", &sqlite))
+        .chain(postgres.as_ref().map(|m| ("PostgreSQL", m)))
+        .collect();
+    for &(engine, m) in &engines {
         let share = m.closed.rate() / baseline.rate();
         let verdict = if engine == "SQLite" {
             within(share >= MIN_INGEST_SHARE, "≥ 50 % of no-op")
@@ -137,17 +135,26 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         };
         m.closed.print(
             &format!("ingest {engine}, closed loop"),
-            &format!("{:.0} % of no-op {verdict}", share * 100.0),
+            &format!(
+                "{:.0} % of no-op {verdict}; {:.1}/commit",
+                share * 100.0,
+                m.closed_batch
+            ),
         );
         m.fixed.print(
             &format!("ingest {engine}, {FIXED_RATE}/s offered"),
-            &within(m.fixed.p(0.99) <= MAX_P99_AT_FIXED_RATE, "p99 ≤ 25 ms"),
+            &format!(
+                "{}; {:.1}/commit",
+                within(m.fixed.p(0.99) <= MAX_P99_AT_FIXED_RATE, "p99 ≤ 25 ms"),
+                m.fixed_batch
+            ),
         );
     }
     println!(
-        "  srv µs/r: the server's CPU time per answer; gen cores: the CPU this load generator used"
+        "  srv µs/r: the server's CPU time per answer; gen cores: the CPU this load generator \
+         used;\n  /commit: answers per group commit (transaction), on average"
     );
-    for (engine, m) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+    for &(engine, m) in &engines {
         println!(
             "  {:<34} {:>9.1} MB peak RSS (VmHWM)  {}",
             format!("collector on {engine}"),
@@ -163,11 +170,61 @@ fn within(ok: bool, budget: &str) -> String {
     format!("{} ({budget})", if ok { "within" } else { "OVER" })
 }
 
+/// Ingest on a fresh PostgreSQL cluster with durable commits (fsync on), stopped at the end.
+fn measure_postgres(hark: &Path) -> Result<Ingest> {
+    let postgres_bin = super::setup::postgres_bin_dir().context(
+        "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
+    )?;
+    // In the system's temp dir: the `postgres` user may not reach into the build directory
+    // (it is under root's home by default).
+    let pg_dir = std::env::temp_dir().join(format!("hark-bench-pg-{}", std::process::id()));
+    let postgres = Postgres::start(&postgres_bin, &pg_dir)?;
+    let result = measure_ingest("PostgreSQL", hark, &postgres.url());
+    drop(postgres);
+    let _ = std::fs::remove_dir_all(&pg_dir);
+    result
+}
+
 /// What one engine did.
 struct Ingest {
     closed: Run,
     fixed: Run,
+    /// Answers per group commit, on average, in each run.
+    closed_batch: f64,
+    fixed_batch: f64,
     peak_rss_kb: u64,
+}
+
+/// The collector's count of group commits and of the answers in them, from `/metrics`.
+struct Batches {
+    commits: f64,
+    answers: f64,
+}
+
+impl Batches {
+    fn read(port: u16) -> Result<Self> {
+        let mut connection = Connection::open(port)?;
+        let status = connection.exchange(
+            format!("GET /metrics HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\r\n").as_bytes(),
+        )?;
+        if status != 200 {
+            bail!("GET /metrics answered {status}");
+        }
+        let text = String::from_utf8_lossy(&connection.body);
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+                .with_context(|| format!("no {name} in /metrics"))
+        };
+        Ok(Self {
+            commits: value("hark_ingest_batch_size_count")?,
+            answers: value("hark_ingest_batch_size_sum")?,
+        })
+    }
+
+    fn mean_since(&self, earlier: &Self) -> f64 {
+        (self.answers - earlier.answers) / (self.commits - earlier.commits).max(1.0)
+    }
 }
 
 fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Ingest> {
@@ -200,13 +257,18 @@ fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Inges
     )?;
     let target = Target::new(port, server.pid(), "/api/v1/responses", Some(site_key));
     step(&format!("ingest on {engine}: closed loop"));
+    let before = Batches::read(port)?;
     let closed = closed_loop(&target)?;
+    let after_closed = Batches::read(port)?;
     step(&format!("ingest on {engine}: {FIXED_RATE} requests/s"));
     let fixed = fixed_rate(&target, FIXED_RATE)?;
+    let after_fixed = Batches::read(port)?;
     let peak_rss_kb = server.peak_rss_kb()?;
     Ok(Ingest {
         closed,
         fixed,
+        closed_batch: after_closed.mean_since(&before),
+        fixed_batch: after_fixed.mean_since(&after_closed),
         peak_rss_kb,
     })
 }
@@ -376,8 +438,8 @@ impl Target {
     }
 }
 
-/// Version 4 UUIDs from a xorshift generator seeded per thread: unique within a run, with no
-/// dependency for it.
+/// Version 7 UUIDs, as the widget makes them: the Unix time in milliseconds, then random bits
+/// from a xorshift generator seeded per thread; unique within a run, with no dependency for it.
 struct Ids(u64);
 
 impl Ids {
@@ -397,11 +459,15 @@ impl Ids {
     }
 
     fn next_uuid(&mut self) -> String {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let (a, b) = (self.next(), self.next());
         format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
+            "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
+            (ms >> 16) & 0xffff_ffff,
+            ms & 0xffff,
             a & 0xfff,
             0x8000 | ((b >> 48) & 0x3fff),
             b & 0xffff_ffff_ffff

@@ -11,7 +11,7 @@ mod demo;
 mod setup;
 
 use anyhow::{bail, Context as _, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -23,6 +23,7 @@ commands:
   demo    build, then start a collector on SQLite with a demo site and an example shop page
   bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback
           [--no-dist: build `hark` without the wasm bundles, which ingest does not use]
+          [--sqlite-only: skip PostgreSQL]
           [--hark PATH, --noop PATH: measure these binaries instead of building them]";
 
 fn main() {
@@ -45,9 +46,14 @@ fn main() {
     }
 }
 
-/// The workspace root.
+/// The workspace root. `cargo run` gives xtask's own directory at run time; the path baked in
+/// at build time is only the fallback, as a binary built in one clone may be reused from a
+/// shared target directory by another clone elsewhere.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask sits in the workspace")
         .to_owned()

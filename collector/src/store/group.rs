@@ -1,8 +1,9 @@
 //! Group commit: concurrent submissions share one transaction, and so one fsync.
 //!
-//! One task owns a bounded queue. It takes the first submission waiting, then whatever else is
-//! queued at that moment (up to `MAX_BATCH`), stores them with `Store::insert_batch` and answers
-//! each submitter. It never waits for a batch to fill: under a light load a batch is one
+//! One writer owns a bounded queue: a thread of its own when the store has a `ThreadWriter`
+//! (SQLite, whose calls block), a task awaiting `Store::insert_batch` otherwise (PostgreSQL).
+//! It takes the first submission waiting, then whatever else is queued at that moment (up to
+//! `MAX_BATCH`), stores them in one transaction and answers each submitter. It never waits for a batch to fill: under a light load a batch is one
 //! submission and adds no latency; under a heavy one, submissions that arrive during a commit
 //! go together in the next. A submitter hears back only after its batch is committed, so the
 //! durability contract of `insert_enriched` holds. When every `GroupCommit` handle is dropped,
@@ -33,6 +34,16 @@ enum Message {
 /// Called with the size of every batch committed (or attempted), e.g. for a histogram.
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
+/// `Store::insert_batch` on the calling thread, for a store whose writes block it.
+pub trait ThreadWriter: Send + 'static {
+    /// What `Store::insert_batch` promises, on this thread.
+    fn insert_batch(&mut self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>>;
+
+    /// Called between batches, once the last batch's submitters have their answers: upkeep
+    /// that may take a while (SQLite copies its log into the database here).
+    fn after_batch(&mut self) {}
+}
+
 /// A handle on the group-commit writer; cheap to clone, all clones share one queue.
 #[derive(Clone)]
 pub struct GroupCommit {
@@ -56,7 +67,7 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current tokio runtime.
+    /// Starts the writer: a thread, or a task on the current tokio runtime.
     pub fn new(store: Arc<dyn Store>, observe: Option<BatchObserver>) -> Self {
         Self::with_capacity(store, QUEUE, observe)
     }
@@ -69,7 +80,22 @@ impl GroupCommit {
     ) -> Self {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(Stats::default());
-        tokio::spawn(write(store, rx, stats.clone(), observe));
+        let batches = Batches {
+            rx,
+            stats: stats.clone(),
+            observe,
+        };
+        match store.thread_writer() {
+            Some(writer) => {
+                std::thread::Builder::new()
+                    .name("hark-writer".into())
+                    .spawn(move || write_on_thread(writer, batches))
+                    .expect("the system starts a thread");
+            }
+            None => {
+                tokio::spawn(write(store, batches));
+            }
+        }
         Self { queue, stats }
     }
 
@@ -131,62 +157,101 @@ fn share(e: &StoreError) -> StoreError {
     }
 }
 
-async fn write(
-    store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<Message>,
+/// The writer's side of the queue, and what it reports of each batch.
+struct Batches {
+    rx: mpsc::Receiver<Message>,
     stats: Arc<Stats>,
     observe: Option<BatchObserver>,
-) {
-    let mut items = Vec::with_capacity(MAX_BATCH);
-    let mut replies = Vec::with_capacity(MAX_BATCH);
-    // Flushes answered once the batch taken with them (everything queued before) is committed.
-    let mut flushed = Vec::new();
-    // `recv` keeps returning what is queued after the senders are gone: nothing queued is lost.
-    while let Some(first) = rx.recv().await {
+}
+
+/// One batch: the submissions and their submitters, and the flushes taken with them.
+#[derive(Default)]
+struct Batch {
+    items: Vec<NewResponse>,
+    replies: Vec<Reply>,
+    flushed: Vec<oneshot::Sender<()>>,
+}
+
+impl Batches {
+    /// `first`, then whatever else is queued now, up to `MAX_BATCH` submissions; counted.
+    fn gather(&mut self, first: Message, batch: &mut Batch) {
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
                 Message::Insert(item, reply) => {
-                    items.push(item);
-                    replies.push(reply);
+                    batch.items.push(item);
+                    batch.replies.push(reply);
                 }
-                Message::Flush(done) => flushed.push(done),
+                Message::Flush(done) => batch.flushed.push(done),
             }
-            if items.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
+            if batch.items.len() < MAX_BATCH {
+                next = self.rx.try_recv().ok();
             }
         }
-        if !items.is_empty() {
-            commit(
-                store.as_ref(),
-                &stats,
-                observe.as_ref(),
-                &items,
-                &mut replies,
-            )
-            .await;
-            items.clear();
+        if !batch.items.is_empty() {
+            self.stats.batches.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .largest
+                .fetch_max(batch.items.len(), Ordering::Relaxed);
+            if let Some(observe) = &self.observe {
+                observe(batch.items.len());
+            }
         }
-        for done in flushed.drain(..) {
+    }
+}
+
+impl Batch {
+    /// Answers each submitter with its outcome, then the flushes, and empties the batch. A
+    /// submitter that gave up (its request was cancelled) no longer listens; its answer is
+    /// stored all the same.
+    fn answer(&mut self, outcomes: StoreResult<Vec<StoreResult<Stored>>>) {
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(e) => self.items.iter().map(|_| Err(share(&e))).collect(),
+        };
+        for (reply, outcome) in self.replies.drain(..).zip(outcomes) {
+            let _ = reply.send(outcome);
+        }
+        self.items.clear();
+        for done in self.flushed.drain(..) {
             let _ = done.send(());
         }
     }
 }
 
-/// Stores one batch and answers each of its submitters.
-async fn commit(
-    store: &dyn Store,
-    stats: &Stats,
-    observe: Option<&BatchObserver>,
-    items: &[NewResponse],
-    replies: &mut Vec<Reply>,
-) {
-    stats.batches.fetch_add(1, Ordering::Relaxed);
-    stats.largest.fetch_max(items.len(), Ordering::Relaxed);
-    if let Some(observe) = observe {
-        observe(items.len());
+/// The writer on a thread of its own. `blocking_recv` keeps returning what is queued after
+/// the senders are gone: nothing queued is lost.
+fn write_on_thread(mut writer: Box<dyn ThreadWriter>, mut batches: Batches) {
+    let mut batch = Batch::default();
+    while let Some(first) = batches.rx.blocking_recv() {
+        batches.gather(first, &mut batch);
+        let outcomes = if batch.items.is_empty() {
+            Ok(Vec::new())
+        } else {
+            writer.insert_batch(&batch.items)
+        };
+        batch.answer(outcomes);
+        writer.after_batch();
     }
-    let outcomes = match store.insert_batch(items).await {
+}
+
+/// The writer as a task, awaiting `Store::insert_batch`.
+async fn write(store: Arc<dyn Store>, mut batches: Batches) {
+    let mut batch = Batch::default();
+    while let Some(first) = batches.rx.recv().await {
+        batches.gather(first, &mut batch);
+        let outcomes = if batch.items.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Ok(insert(store.as_ref(), &batch.items).await)
+        };
+        batch.answer(outcomes);
+    }
+}
+
+/// Stores one batch; what became of each item.
+async fn insert(store: &dyn Store, items: &[NewResponse]) -> Vec<StoreResult<Stored>> {
+    match store.insert_batch(items).await {
         Ok(outcomes) => outcomes,
         // The database is away: every submitter hears it and retries.
         Err(e @ StoreError::Unavailable(_)) => items.iter().map(|_| Err(share(&e))).collect(),
@@ -205,10 +270,5 @@ async fn commit(
             }
             outcomes
         }
-    };
-    // A submitter that gave up (its request was cancelled) no longer listens; its answer is
-    // stored all the same.
-    for (reply, outcome) in replies.drain(..).zip(outcomes) {
-        let _ = reply.send(outcome);
     }
 }

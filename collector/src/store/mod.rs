@@ -10,8 +10,9 @@ mod site_store;
 mod sqlite;
 mod sqlite_server;
 mod sqlite_site;
+mod sqlite_writer;
 
-pub use group::{BatchObserver, GroupCommit, MAX_BATCH, QUEUE};
+pub use group::{BatchObserver, GroupCommit, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use server_store::ServerStore;
 pub use site_store::{NewComplaint, SiteStore, StoredComplaint, SurveyRecord, SurveyStatus};
@@ -240,6 +241,13 @@ pub trait Store: SiteStore + ServerStore + Send + Sync + 'static {
     /// the batch is stored once, the later items are replays. `Err` when the transaction as a
     /// whole failed, and then none of the items was stored.
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>>;
+
+    /// For an engine whose writes block the calling thread (SQLite): `insert_batch` as a writer
+    /// that the group commit runs on a thread of its own, so that a batch costs no hand-over
+    /// to another thread. `None` (the default): the group commit awaits `insert_batch`.
+    fn thread_writer(&self) -> Option<Box<dyn ThreadWriter>> {
+        None
+    }
 
     /// A site's responses, newest first.
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>>;

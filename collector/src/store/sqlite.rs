@@ -1,9 +1,10 @@
 //! SQLite, the default engine: one file, WAL, and `synchronous = FULL` so that a committed
 //! answer survives a crash of the process or the machine.
 
+use super::sqlite_writer::Writer;
 use super::{
     default_survey, After, AuditEntry, Enrichment, Grant, NewResponse, Respondent, SessionUser,
-    Site, Store, StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
+    Site, Store, StoreError, StoreResult, Stored, StoredResponse, ThreadWriter, TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
 use crate::clock::Millis;
@@ -11,25 +12,49 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use shared::{ResponseId, ResponseSubmission, SiteKey, Survey};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection as _, Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
-    options: SqliteConnectOptions,
-    /// The connection `insert_batch` writes on, opened on first use and kept, so that the group
-    /// commit's batches find their pages in its cache: the pool hands its connections out in
-    /// turn, and a connection that missed another's write starts again from an empty cache.
-    writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
+    /// Where answers are written: a connection of its own, kept, so that the group commit's
+    /// batches find their pages in its cache (`sqlite_writer.rs`).
+    writer: Arc<Mutex<Writer>>,
+}
+
+/// The writer, even when a batch panicked while holding it: it reopens its connection after any
+/// failure.
+fn lock(writer: &Mutex<Writer>) -> std::sync::MutexGuard<'_, Writer> {
+    writer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ThreadWriter for Arc<Mutex<Writer>> {
+    fn insert_batch(&mut self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
+        lock(self).insert_batch(items)
+    }
+
+    fn after_batch(&mut self) {
+        lock(self).checkpoint_if_due();
+    }
 }
 
 impl SqliteStore {
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("bad SQLite URL {url:?}"))?
+            .with_context(|| format!("bad SQLite URL {url:?}"))?;
+        let path = options.get_filename().to_owned();
+        if path.as_os_str() == ":memory:" {
+            anyhow::bail!(
+                "{url:?} is an in-memory database, which the collector's connections cannot \
+                 share: give a file, e.g. sqlite://hark.db"
+            );
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -45,11 +70,9 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
-        spawn_checkpointer(pool.clone());
         Ok(Self {
             pool,
-            options,
-            writer: Arc::default(),
+            writer: Arc::new(Mutex::new(Writer::new(path))),
         })
     }
 
@@ -170,38 +193,27 @@ impl Store for SqliteStore {
         e: &Enrichment,
         now: Millis,
     ) -> StoreResult<Stored> {
-        let mut conn = self.pool.acquire().await?;
-        insert_one(&mut conn, r, e, now).await?
+        let item = NewResponse {
+            submission: r.clone(),
+            enrichment: e.clone(),
+            received_at: now,
+        };
+        let mut outcomes = self.insert_batch(std::slice::from_ref(&item)).await?;
+        outcomes.pop().expect("one outcome for one item")
     }
 
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
-        // IMMEDIATE takes the write lock up front (waiting up to `busy_timeout`), so that the
-        // transaction never has to upgrade from reading to writing.
-        let mut writer = self.writer.lock().await;
-        let conn = match writer.as_mut() {
-            Some(conn) => conn,
-            None => {
-                // SQLite copies the write-ahead log into the database (a checkpoint) on the
-                // commit that takes the log past this many pages. Ingest's random keys (the id,
-                // the visitor hash) dirty many pages per batch: a longer log (about 40 MB rather
-                // than 4) copies a page rewritten by many batches once, and checkpoints less
-                // often. Commits are as durable either way: each one syncs the log.
-                let options = self.options.clone().pragma("wal_autocheckpoint", "0");
-                writer.insert(SqliteConnection::connect_with(&options).await?)
-            }
-        };
-        let outcomes = async {
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-            let outcomes = insert_many(&mut tx, items).await?;
-            tx.commit().await?;
-            Ok(outcomes)
-        }
-        .await;
-        if outcomes.is_err() {
-            // Whatever went wrong, the next batch starts on a fresh connection.
-            *writer = None;
-        }
-        outcomes
+        // The writer blocks its thread: off the runtime's. (Ingest does not come this way: the
+        // group commit calls the writer on a thread of its own, `thread_writer`.)
+        let writer = self.writer.clone();
+        let items = items.to_vec();
+        tokio::task::spawn_blocking(move || lock(&writer).insert_batch(&items))
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+    }
+
+    fn thread_writer(&self) -> Option<Box<dyn ThreadWriter>> {
+        Some(Box::new(self.writer.clone()))
     }
 
     async fn responses(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredResponse>> {
@@ -575,200 +587,4 @@ fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
             .get::<Option<i64>, _>(12)
             .and_then(|v| u32::try_from(v).ok()),
     })
-}
-
-/// The write-ahead log's length, in pages, past which the checkpointer waits to cut it back.
-const MAX_LOG_PAGES: i64 = 20_000;
-
-/// How often the write-ahead log is copied into the database, off the commit path.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// Copies the write-ahead log into the database (a checkpoint) from a connection of the pool,
-/// twice a second, instead of on the group commit's connection when a commit takes the log past
-/// a length: there the copy and its sync would hold up every answer of that batch. `PASSIVE`
-/// never waits for the writer; SQLite starts the log over once a checkpoint caught up with it.
-/// Commits are as durable either way: each one syncs the log.
-fn spawn_checkpointer(pool: SqlitePool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if pool.is_closed() {
-                return;
-            }
-            // (busy, pages in the log, pages copied)
-            let log = match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
-                .fetch_one(&pool)
-                .await
-            {
-                Ok((_, log, _)) => log,
-                Err(e) => {
-                    tracing::warn!(error = %e, "checkpoint failed; trying again");
-                    continue;
-                }
-            };
-            // Readers that never let go could keep the log from starting over: past about
-            // 80 MB, wait for them once and cut it back.
-            if log > MAX_LOG_PAGES {
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&pool)
-                    .await
-                {
-                    tracing::warn!(error = %e, "truncating checkpoint failed; trying again");
-                }
-            }
-        }
-    });
-}
-
-/// The most rows one multi-row `INSERT` carries (13 parameters each, far below SQLite's limit).
-/// Batches go in chunks of powers of two up to it, so that a connection prepares at most eight
-/// statements and reuses them from its cache.
-const ROWS_PER_INSERT: usize = 128;
-
-/// `INSERT … SELECT … FROM (VALUES …)` of `rows` answers, each joined to its site by key (an
-/// unknown key joins nothing), returning the ids it stored.
-fn insert_rows_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes)
-         SELECT v.column1, s.id, v.column2, v.column3, v.column4, v.column5, v.column6,
-             v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, v.column14,
-             v.column15
-         FROM (VALUES ",
-    );
-    for i in 0..rows {
-        sql.push_str(if i == 0 { "" } else { "," });
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    }
-    // `WHERE true`: SQLite's parser needs a WHERE before the upsert clause of an INSERT … SELECT.
-    sql.push_str(
-        ") AS v JOIN sites s ON s.key = v.column13 WHERE true
-         ON CONFLICT (id) DO NOTHING RETURNING id",
-    );
-    sql
-}
-
-/// Stores a batch on `conn`, inside its transaction, with a few multi-row statements instead of
-/// one statement per answer: each answer gets what `insert_one` would have given it.
-async fn insert_many(
-    conn: &mut sqlx::SqliteConnection,
-    items: &[NewResponse],
-) -> StoreResult<Vec<StoreResult<Stored>>> {
-    let (firsts, repeats) = super::split_repeats(items);
-    let ids: Vec<String> = items.iter().map(|i| i.submission.id.to_string()).collect();
-    let mut created = std::collections::HashSet::with_capacity(firsts.len());
-    let mut rest = &firsts[..];
-    while !rest.is_empty() {
-        let rows = ROWS_PER_INSERT.min(1 << rest.len().ilog2());
-        let (chunk, after) = rest.split_at(rows);
-        rest = after;
-        let sql = insert_rows_sql(rows);
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
-        for &i in chunk {
-            let (r, e) = (&items[i].submission, &items[i].enrichment);
-            let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
-            query = query
-                .bind(&ids[i])
-                .bind(r.survey_id.as_str())
-                .bind(answers)
-                .bind(r.page_url.as_deref())
-                .bind(items[i].received_at)
-                .bind(e.page_path.as_deref())
-                .bind(e.device.as_deref())
-                .bind(e.browser.as_deref())
-                .bind(e.locale.as_deref())
-                .bind(e.visitor.as_deref())
-                .bind(e.user_id.as_deref())
-                .bind(e.email.as_deref())
-                .bind(r.site_key.as_str())
-                .bind(r.survey_version.map(i64::from))
-                .bind(super::site_store::attributes_json(&e.attributes)?);
-        }
-        created.extend(query.fetch_all(&mut *conn).await?);
-    }
-    let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
-    for &i in &firsts {
-        outcomes[i] = Some(if created.contains(&ids[i]) {
-            Ok(Stored::Created)
-        } else {
-            // Already stored before this batch, or for no site.
-            owner_outcome(conn, &ids[i], &items[i].submission.site_key).await?
-        });
-    }
-    for &i in &repeats {
-        let item = &items[i];
-        outcomes[i] =
-            Some(insert_one(conn, &item.submission, &item.enrichment, item.received_at).await?);
-    }
-    Ok(outcomes
-        .into_iter()
-        .map(|o| o.expect("every item has an outcome"))
-        .collect())
-}
-
-/// Stores one submission on `conn` (alone, or inside a batch's transaction). The outer `Err` is
-/// a failure of the database; the inner one is this submission's own fate (a conflict, an
-/// unknown site), which leaves the transaction usable.
-async fn insert_one(
-    conn: &mut sqlx::SqliteConnection,
-    r: &ResponseSubmission,
-    e: &Enrichment,
-    now: Millis,
-) -> StoreResult<StoreResult<Stored>> {
-    let answers = serde_json::to_string(&r.answers).context("cannot encode answers")?;
-    let id = r.id.to_string();
-    let inserted = sqlx::query(
-        "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
-             page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes)
-         SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM sites WHERE key = ?
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(r.survey_id.as_str())
-    .bind(&answers)
-    .bind(r.page_url.as_deref())
-    .bind(now)
-    .bind(e.page_path.as_deref())
-    .bind(e.device.as_deref())
-    .bind(e.browser.as_deref())
-    .bind(e.locale.as_deref())
-    .bind(e.visitor.as_deref())
-    .bind(e.user_id.as_deref())
-    .bind(e.email.as_deref())
-    .bind(r.survey_version.map(i64::from))
-    .bind(super::site_store::attributes_json(&e.attributes)?)
-    .bind(r.site_key.as_str())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(Ok(Stored::Created));
-    }
-    owner_outcome(conn, &id, &r.site_key).await
-}
-
-/// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
-/// site, a conflict when for another, and an error when its site does not exist.
-async fn owner_outcome(
-    conn: &mut sqlx::SqliteConnection,
-    id: &str,
-    site_key: &SiteKey,
-) -> StoreResult<StoreResult<Stored>> {
-    let owner: Option<String> = sqlx::query_scalar(
-        "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match owner {
-        Some(key) if key == site_key.as_str() => Ok(Ok(Stored::Replayed)),
-        Some(_) => Ok(Err(StoreError::Conflict("responses.id"))),
-        None => Ok(Err(StoreError::Other(anyhow::anyhow!(
-            "site {site_key} vanished"
-        )))),
-    }
 }

@@ -1,0 +1,220 @@
+//! Where answers are written on SQLite: one connection of its own, called synchronously on the
+//! group commit's thread (`ThreadWriter`), so that a batch costs one hand-over between threads
+//! rather than one per statement, and its pages stay in this connection's cache.
+//!
+//! A batch is one `IMMEDIATE` transaction of single-row inserts through one prepared statement;
+//! `synchronous = FULL` syncs the write-ahead log at its commit, before any submitter hears
+//! back. Between batches, at most every `CHECKPOINT_EVERY`, the same connection copies the log
+//! into the database (a `PASSIVE` checkpoint, which waits for nobody): when the copy catches
+//! up, the next batch starts the log over from its beginning, so that the log stays short
+//! under a steady load instead of growing until something must wait for it.
+
+use super::{NewResponse, StoreError, StoreResult, Stored};
+use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, OptionalExtension as _};
+use shared::SiteKey;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long the write-ahead log may take new commits before the writer copies it into the
+/// database, between two batches. Short enough that each copy is small (the pages written
+/// in a quarter of a second), long enough that a page rewritten by many batches is copied once.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// How long a batch waits for another connection's write (e.g. an admin's) before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, page_url,
+         received_at, page_path, device, browser, locale, visitor, user_id, email,
+         survey_version, attributes)
+     SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+     FROM sites WHERE key = ?15
+     ON CONFLICT (id) DO NOTHING";
+
+#[derive(Debug)]
+pub(super) struct Writer {
+    /// The database file, created and migrated by the pool before the writer opens it.
+    path: PathBuf,
+    /// Opened on first use, and again after any failure of a batch.
+    conn: Option<Connection>,
+    /// When the log was last copied into the database, and whether a batch committed since.
+    checkpointed: Instant,
+    committed: bool,
+}
+
+impl Writer {
+    pub(super) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            conn: None,
+            checkpointed: Instant::now(),
+            committed: false,
+        }
+    }
+
+    /// Stores every item in one transaction and returns, in order, what became of each: a
+    /// replay of an id stored before (in this batch or earlier) for the same site, or a
+    /// conflict when it was stored for another. `Err` when the transaction failed as a whole,
+    /// and then nothing of the batch was stored.
+    pub(super) fn insert_batch(
+        &mut self,
+        items: &[NewResponse],
+    ) -> StoreResult<Vec<StoreResult<Stored>>> {
+        let outcomes = self.try_insert_batch(items).map_err(store_error);
+        if outcomes.is_err() {
+            // Whatever went wrong, the next batch starts on a fresh connection.
+            self.conn = None;
+        }
+        outcomes
+    }
+
+    fn try_insert_batch(
+        &mut self,
+        items: &[NewResponse],
+    ) -> rusqlite::Result<Vec<StoreResult<Stored>>> {
+        let conn = self.connection()?;
+        // IMMEDIATE takes the write lock up front (waiting up to `BUSY_TIMEOUT`), so that the
+        // transaction never has to upgrade from reading to writing.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        {
+            let mut insert = tx.prepare_cached(INSERT)?;
+            for item in items {
+                outcomes.push(insert_one(&tx, &mut insert, item)?);
+            }
+        }
+        tx.commit()?;
+        self.committed = true;
+        Ok(outcomes)
+    }
+
+    /// Copies the write-ahead log into the database when a batch committed since the last
+    /// copy, at most every `CHECKPOINT_EVERY`. A failure is logged and tried again later: the
+    /// answers are safe in the log either way.
+    pub(super) fn checkpoint_if_due(&mut self) {
+        if !self.committed || self.checkpointed.elapsed() < CHECKPOINT_EVERY {
+            return;
+        }
+        self.checkpointed = Instant::now();
+        self.committed = false;
+        let Some(conn) = self.conn.as_ref() else {
+            return;
+        };
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed; trying again after the next batch");
+        }
+    }
+
+    fn connection(&mut self) -> rusqlite::Result<&mut Connection> {
+        if self.conn.is_none() {
+            let conn = Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // The file is in WAL mode already (the pool set it, and it persists). Commits sync
+            // the log; checkpoints are this writer's, between batches, never inside a commit;
+            // a statement's own undo log stays in memory.
+            conn.execute_batch(
+                "PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA wal_autocheckpoint = 0;
+                 PRAGMA temp_store = MEMORY;",
+            )?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("opened above"))
+    }
+}
+
+/// Stores one item inside the batch's transaction. The outer `Err` is a failure of the
+/// database, which fails the batch; the inner one is this item's own fate (a conflict, an
+/// unknown site, a broken rule), which leaves the transaction usable for the others.
+fn insert_one(
+    tx: &Connection,
+    insert: &mut CachedStatement<'_>,
+    item: &NewResponse,
+) -> rusqlite::Result<StoreResult<Stored>> {
+    let (r, e) = (&item.submission, &item.enrichment);
+    let encoded = serde_json::to_string(&r.answers)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("cannot encode answers: {e}")))
+        .and_then(|answers| Ok((answers, super::site_store::attributes_json(&e.attributes)?)));
+    let (answers, attributes) = match encoded {
+        Ok(encoded) => encoded,
+        Err(e) => return Ok(Err(e)),
+    };
+    let id = r.id.to_string();
+    let inserted = insert.execute(rusqlite::params![
+        id,
+        r.survey_id.as_str(),
+        answers,
+        r.page_url,
+        item.received_at,
+        e.page_path,
+        e.device,
+        e.browser,
+        e.locale,
+        e.visitor,
+        e.user_id,
+        e.email,
+        r.survey_version,
+        attributes,
+        r.site_key.as_str(),
+    ]);
+    match inserted {
+        Ok(1) => Ok(Ok(Stored::Created)),
+        Ok(_) => owner_outcome(tx, &id, &r.site_key),
+        // Only this statement was undone; the transaction goes on.
+        Err(rusqlite::Error::SqliteFailure(f, message))
+            if f.code == ErrorCode::ConstraintViolation =>
+        {
+            Ok(Err(StoreError::Other(anyhow::anyhow!(
+                "answer {id} breaks a rule of the database: {}",
+                message.unwrap_or_else(|| f.to_string())
+            ))))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
+/// site, a conflict when for another, and an error when its site does not exist.
+fn owner_outcome(
+    tx: &Connection,
+    id: &str,
+    site_key: &SiteKey,
+) -> rusqlite::Result<StoreResult<Stored>> {
+    let owner: Option<String> = tx
+        .prepare_cached(
+            "SELECT t.key FROM responses r JOIN sites t ON t.id = r.site_id WHERE r.id = ?1",
+        )?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    Ok(match owner {
+        Some(key) if key == site_key.as_str() => Ok(Stored::Replayed),
+        Some(_) => Err(StoreError::Conflict("responses.id")),
+        None => Err(StoreError::Other(anyhow::anyhow!(
+            "site {site_key} vanished"
+        ))),
+    })
+}
+
+/// A failed batch: unavailable (the client retries) when the database is busy, locked, out of
+/// space or cannot be read or written; an error otherwise.
+fn store_error(e: rusqlite::Error) -> StoreError {
+    let transient = matches!(
+        e.sqlite_error_code(),
+        Some(
+            ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DiskFull
+                | ErrorCode::CannotOpen
+                | ErrorCode::OutOfMemory
+        )
+    );
+    if transient {
+        StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(e.to_string())))
+    } else {
+        StoreError::Other(anyhow::Error::new(e).context("cannot store a batch of answers"))
+    }
+}
