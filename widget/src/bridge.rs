@@ -51,13 +51,15 @@ fn call(object: &JsValue, name: &str, args: &js_sys::Array) -> bool {
         .is_some_and(|f| f.apply(object, args).is_ok())
 }
 
-/// A version 4 UUID from `crypto.getRandomValues()`, which unlike `crypto.randomUUID()` also
-/// exists on plain-http pages.
+/// A version 7 UUID: the time in milliseconds, then random bits from
+/// `crypto.getRandomValues()`, which unlike `crypto.randomUUID()` also exists on plain-http
+/// pages. Ids that grow with time keep the collector's index of them append-only.
 pub(crate) fn random_uuid() -> Option<String> {
-    let mut bytes = [0u8; 16];
+    let mut bytes = [0u8; 10];
     let crypto = web_sys::window()?.crypto().ok()?;
     crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let now = js_sys::Date::now() as u64;
+    let uuid = uuid::Builder::from_unix_timestamp_millis(now, &bytes).into_uuid();
     let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
     Some(uuid.hyphenated().encode_lower(&mut text).to_owned())
 }

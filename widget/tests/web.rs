@@ -197,6 +197,16 @@ fn checked(m: &Mounted) -> Vec<String> {
         .collect()
 }
 
+/// A submission's id is a version 7 UUID of this moment (ids that grow with time keep the
+/// collector's index of them append-only).
+fn assert_is_made_now(id: &Value) {
+    let id = uuid::Uuid::parse_str(id.as_str().expect("the id is a string")).unwrap();
+    assert_eq!(id.get_version_num(), 7, "{id}");
+    let (seconds, _) = id.get_timestamp().expect("v7 has a time").to_unix();
+    let now = js_sys::Date::now() / 1000.0;
+    assert!((seconds as f64 - now).abs() < 60.0, "{id} is of {seconds}, now is {now}");
+}
+
 #[wasm_bindgen_test]
 async fn a_detractor_is_asked_what_went_wrong_by_mouse() {
     let m = mount(&config(json!([branching()])), "nps").await;
@@ -238,6 +248,7 @@ async fn a_detractor_is_asked_what_went_wrong_by_mouse() {
     let parsed: shared::ResponseSubmission = serde_json::from_value(body.clone()).unwrap();
     let survey: shared::Survey = serde_json::from_value(branching()).unwrap();
     parsed.check_against(&survey).unwrap();
+    assert_is_made_now(&body["id"]);
     assert_eq!(m.send_button().text_content().unwrap(), "Sending…");
     assert_eq!(m.status(), "", "no thanks before the acknowledgement");
     m.outbox_says("sent");
@@ -440,6 +451,7 @@ async fn a_complaint_is_reported_step_by_step() {
     assert_eq!(body["email"], "ann@example.com");
     assert_eq!(body["contact_consent"], true);
     serde_json::from_value::<shared::ComplaintSubmission>(body.clone()).unwrap();
+    assert_is_made_now(&body["id"]);
     m.outbox_says("queued");
     tick().await;
     assert_eq!(m.status(), shared::i18n::strings("en").queued);
