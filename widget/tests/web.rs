@@ -204,7 +204,10 @@ fn assert_is_made_now(id: &Value) {
     assert_eq!(id.get_version_num(), 7, "{id}");
     let (seconds, _) = id.get_timestamp().expect("v7 has a time").to_unix();
     let now = js_sys::Date::now() / 1000.0;
-    assert!((seconds as f64 - now).abs() < 60.0, "{id} is of {seconds}, now is {now}");
+    assert!(
+        (seconds as f64 - now).abs() < 60.0,
+        "{id} is of {seconds}, now is {now}"
+    );
 }
 
 #[wasm_bindgen_test]

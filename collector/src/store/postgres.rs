@@ -240,16 +240,16 @@ impl Store for PostgresStore {
     }
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
-        // A site without a window gives NULL, and NULL compares as false: nothing goes.
+        // Site by site, through (site_id, received_at); sites without a window keep all.
         // Answers and complaints alike, in one transaction.
         let mut tx = self.pool.begin().await?;
         let mut purged = 0;
         for table in ["responses", "complaints"] {
             // `table` is one of two names above, never input.
             let sql = format!(
-                "DELETE FROM {table} WHERE received_at < $1 - (
-                     SELECT retention_days::bigint * $2 FROM sites WHERE sites.id = {table}.site_id
-                 )"
+                "DELETE FROM {table} t USING sites s
+                 WHERE t.site_id = s.id AND s.retention_days IS NOT NULL
+                   AND t.received_at < $1 - s.retention_days::bigint * $2"
             );
             let done = sqlx::query(&sql)
                 .bind(now)

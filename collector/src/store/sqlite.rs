@@ -279,15 +279,18 @@ impl Store for SqliteStore {
     }
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
-        // A site without a window gives NULL, and NULL compares as false: nothing goes.
+        // Site by site, through (site_id, received_at); sites without a window keep all.
         // Answers and complaints alike, in one transaction.
         let mut tx = self.pool.begin().await?;
         let mut purged = 0;
         for table in ["responses", "complaints"] {
             // `table` is one of two names above, never input.
             let sql = format!(
-                "DELETE FROM {table} WHERE received_at < ? - (
-                     SELECT retention_days * ? FROM sites WHERE sites.id = {table}.site_id
+                "DELETE FROM {table} WHERE rowid IN (
+                     SELECT t.rowid FROM sites s
+                     JOIN {table} t ON t.site_id = s.id
+                         AND t.received_at < ? - s.retention_days * ?
+                     WHERE s.retention_days IS NOT NULL
                  )"
             );
             let done = sqlx::query(&sql)

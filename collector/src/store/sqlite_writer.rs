@@ -23,11 +23,12 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// How long a batch waits for another connection's write (e.g. an admin's) before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// One row, its site given by id. `VALUES` rather than `SELECT … FROM sites`: a statement that
+/// writes at most one row needs no undo log of its own inside the batch's transaction.
 const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, page_url,
          received_at, page_path, device, browser, locale, visitor, user_id, email,
          survey_version, attributes)
-     SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
-     FROM sites WHERE key = ?15
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
      ON CONFLICT (id) DO NOTHING";
 
 #[derive(Debug)]
@@ -78,8 +79,23 @@ impl Writer {
         let mut outcomes = Vec::with_capacity(items.len());
         {
             let mut insert = tx.prepare_cached(INSERT)?;
+            // Each site's id, read once per batch inside its transaction: a site deleted
+            // meanwhile is not found rather than given rows.
+            let mut sites: Vec<(&SiteKey, Option<i64>)> = Vec::new();
             for item in items {
-                outcomes.push(insert_one(&tx, &mut insert, item)?);
+                let key = &item.submission.site_key;
+                let site = match sites.iter().find(|(k, _)| *k == key) {
+                    Some(&(_, id)) => id,
+                    None => {
+                        let id = site_id(&tx, key)?;
+                        sites.push((key, id));
+                        id
+                    }
+                };
+                outcomes.push(match site {
+                    Some(site) => insert_one(&tx, &mut insert, site, item)?,
+                    None => Err(StoreError::Other(anyhow::anyhow!("site {key} vanished"))),
+                });
             }
         }
         tx.commit()?;
@@ -113,11 +129,14 @@ impl Writer {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             // The file is in WAL mode already (the pool set it, and it persists). Commits sync
             // the log; checkpoints are this writer's, between batches, never inside a commit;
-            // a statement's own undo log stays in memory.
+            // when the log starts over, a file grown longer than 16 MiB is cut back.
+            // Foreign keys are not checked here: this connection only inserts answers, with
+            // the id of a site it has just read in the same transaction.
             conn.execute_batch(
                 "PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;
+                 PRAGMA foreign_keys = OFF;
                  PRAGMA wal_autocheckpoint = 0;
+                 PRAGMA journal_size_limit = 16777216;
                  PRAGMA temp_store = MEMORY;",
             )?;
             self.conn = Some(conn);
@@ -132,6 +151,7 @@ impl Writer {
 fn insert_one(
     tx: &Connection,
     insert: &mut CachedStatement<'_>,
+    site: i64,
     item: &NewResponse,
 ) -> rusqlite::Result<StoreResult<Stored>> {
     let (r, e) = (&item.submission, &item.enrichment);
@@ -145,6 +165,7 @@ fn insert_one(
     let id = r.id.to_string();
     let inserted = insert.execute(rusqlite::params![
         id,
+        site,
         r.survey_id.as_str(),
         answers,
         r.page_url,
@@ -158,7 +179,6 @@ fn insert_one(
         e.email,
         r.survey_version,
         attributes,
-        r.site_key.as_str(),
     ]);
     match inserted {
         Ok(1) => Ok(Ok(Stored::Created)),
@@ -176,8 +196,15 @@ fn insert_one(
     }
 }
 
+/// The id of the site with this key, if there is one.
+fn site_id(tx: &Connection, key: &SiteKey) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached("SELECT id FROM sites WHERE key = ?1")?
+        .query_row([key.as_str()], |row| row.get(0))
+        .optional()
+}
+
 /// The fate of an answer whose insert stored nothing: a replay when its id is stored for its
-/// site, a conflict when for another, and an error when its site does not exist.
+/// site, a conflict when for another.
 fn owner_outcome(
     tx: &Connection,
     id: &str,
@@ -193,7 +220,7 @@ fn owner_outcome(
         Some(key) if key == site_key.as_str() => Ok(Stored::Replayed),
         Some(_) => Err(StoreError::Conflict("responses.id")),
         None => Err(StoreError::Other(anyhow::anyhow!(
-            "site {site_key} vanished"
+            "answer {id} was neither stored nor found"
         ))),
     })
 }
