@@ -1,5 +1,5 @@
-//! The baseline of `cargo xtask bench`: an axum server, on the collector's own axum and tokio
-//! (same versions, same features, same runtime as `hark`), whose `POST /noop` reads the request
+//! The baseline of `cargo xtask bench`: an axum server, on the collector's own axum, tokio and
+//! allocator (same versions, same features, same runtime as `hark`), whose `POST /noop` reads the request
 //! body and answers `201` with nothing else done. Ingest is measured against it.
 //!
 //! `cargo run -p collector --example noop -- 127.0.0.1:9000`
@@ -8,6 +8,9 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -43,8 +43,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// What every handler can reach. Built with `new` and the `with_*` methods; the rate limiter
 /// and the metrics registry belong to one state (one server), so tests do not share them.
+/// One `Arc`: each request's handler and middleware clone it, once each.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of an `AppState`.
+#[derive(Clone)]
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub assets: Arc<Assets>,
@@ -73,7 +78,7 @@ impl AppState {
             store.clone(),
             Some(Arc::new(move |size| observed.batch_committed(size))),
         );
-        Self {
+        Self(Arc::new(Shared {
             store,
             clock: Arc::new(SystemClock),
             assets: Arc::new(Assets::embedded()),
@@ -84,23 +89,28 @@ impl AppState {
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
             trusted_proxies: Arc::from([]),
-        }
+        }))
+    }
+
+    /// The parts, to change while the state is being built (copied first if it is shared).
+    fn parts(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// Whether session cookies carry `Secure` (browsers then send them only over HTTPS).
     /// Off by default so that `http://localhost` works; turn it on behind TLS.
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {
-        self.sessions = Arc::new(session::Sessions::new(secure));
+        self.parts().sessions = Arc::new(session::Sessions::new(secure));
         self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.parts().clock = clock;
         self
     }
 
     pub fn with_assets(mut self, assets: Assets) -> Self {
-        self.assets = Arc::new(assets);
+        self.parts().assets = Arc::new(assets);
         self
     }
 
@@ -109,7 +119,7 @@ impl AppState {
     pub async fn with_stored_visitor_salt(mut self) -> anyhow::Result<Self> {
         let salt =
             crate::enrich::DailySalt::stored(self.store.as_ref(), self.clock.now_ms()).await?;
-        self.visitor_salt = Arc::new(salt);
+        self.parts().visitor_salt = Arc::new(salt);
         Ok(self)
     }
 
@@ -126,14 +136,22 @@ impl AppState {
 
     /// Takes the client's address from `X-Forwarded-For` when the TCP peer is one of `proxies`.
     pub fn with_trusted_proxies(mut self, proxies: Vec<IpNet>) -> Self {
-        self.trusted_proxies = Arc::from(proxies);
+        self.parts().trusted_proxies = Arc::from(proxies);
         self
     }
 
     /// Replaces the rate limits, with empty buckets.
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limiter = Arc::new(RateLimiter::new(limits));
+        self.parts().limiter = Arc::new(RateLimiter::new(limits));
         self
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
