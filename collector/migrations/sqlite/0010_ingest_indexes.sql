@@ -15,3 +15,11 @@ DROP INDEX complaints_site_user;
 DROP INDEX complaints_site_email;
 CREATE INDEX complaints_site_user ON complaints (site_id, user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX complaints_site_email ON complaints (site_id, email) WHERE email IS NOT NULL;
+
+-- Newest first is read by scanning backwards: in ascending order, new answers go to the end of
+-- the index, which stays full, where descending order put them at its start and split pages
+-- half-empty.
+DROP INDEX responses_site_received;
+CREATE INDEX responses_site_received ON responses (site_id, received_at, id);
+DROP INDEX complaints_site_received;
+CREATE INDEX complaints_site_received ON complaints (site_id, received_at, id);

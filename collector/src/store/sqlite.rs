@@ -279,26 +279,26 @@ impl Store for SqliteStore {
     }
 
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
-        // Site by site, through (site_id, received_at); sites without a window keep all.
-        // Answers and complaints alike, in one transaction.
+        // Site by site, each a range of (site_id, received_at); sites without a window keep
+        // everything. Answers and complaints alike, in one transaction.
         let mut tx = self.pool.begin().await?;
-        let mut purged = 0;
-        for table in ["responses", "complaints"] {
-            // `table` is one of two names above, never input.
-            let sql = format!(
-                "DELETE FROM {table} WHERE rowid IN (
-                     SELECT t.rowid FROM sites s
-                     JOIN {table} t ON t.site_id = s.id
-                         AND t.received_at < ? - s.retention_days * ?
-                     WHERE s.retention_days IS NOT NULL
-                 )"
-            );
-            let done = sqlx::query(&sql)
-                .bind(now)
-                .bind(super::DAY_MS)
-                .execute(&mut *tx)
+        let windows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, retention_days FROM sites WHERE retention_days IS NOT NULL")
+                .fetch_all(&mut *tx)
                 .await?;
-            purged += done.rows_affected();
+        let mut purged = 0;
+        for (site, days) in windows {
+            let before = now.saturating_sub(days.saturating_mul(super::DAY_MS));
+            for table in ["responses", "complaints"] {
+                // `table` is one of two names above, never input.
+                let sql = format!("DELETE FROM {table} WHERE site_id = ? AND received_at < ?");
+                let done = sqlx::query(&sql)
+                    .bind(site)
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?;
+                purged += done.rows_affected();
+            }
         }
         tx.commit().await?;
         Ok(purged)
