@@ -72,7 +72,8 @@ async fn submit(
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
-    let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
+    // Boxed: the pipeline's state is large, and every layer around this handler moves it.
+    let outcome = Box::pin(accept(&state, peer, &headers, body, &mut allowed_origin)).await;
     let response = respond(&state, outcome, allowed_origin.as_deref());
     state.metrics.ingest_took(started.elapsed());
     response
@@ -282,7 +283,7 @@ async fn accept(
                 submission.survey_id
             ))
         })?;
-    let survey = super::surveys::answered(state, &mut submission, survey.clone()).await?;
+    let survey = super::surveys::answered(state, &mut submission, survey).await?;
     submission
         .check_against(&survey)
         .map_err(|e| ApiError::Invalid(e.to_string()))?;

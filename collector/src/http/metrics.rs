@@ -7,7 +7,6 @@
 use super::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -194,25 +193,23 @@ async fn metrics(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Counts every request by the route template it matched (or `unmatched`) and its status.
-pub(crate) async fn count_requests(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = request
+/// The route template a request matched, or `unmatched`: what it is counted under.
+pub(crate) fn route_of(request: &Request) -> String {
+    request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let response = next.run(request).await;
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route,
-            status: response.status().as_u16(),
-        })
-        .inc();
-    response
+        .to_owned()
+}
+
+impl Metrics {
+    /// Counts a request by its route template and the status it was answered with.
+    pub(crate) fn request_done(&self, route: String, status: axum::http::StatusCode) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route,
+                status: status.as_u16(),
+            })
+            .inc();
+    }
 }

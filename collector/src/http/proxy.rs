@@ -8,9 +8,7 @@
 //! reads the client's address (rate limits, the visitor hash, login limits) sees the real one.
 
 use super::AppState;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Request};
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
@@ -99,11 +97,7 @@ pub(crate) fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Ip
 }
 
 /// Replaces the request's `ConnectInfo` with the client behind trusted proxies.
-pub(crate) async fn real_client(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub(crate) fn find_real_client(state: &AppState, request: &mut Request) {
     if !state.trusted_proxies.is_empty() {
         if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
             let peer = *peer;
@@ -121,7 +115,6 @@ pub(crate) async fn real_client(
             }
         }
     }
-    next.run(request).await
 }
 
 #[cfg(test)]

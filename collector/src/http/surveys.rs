@@ -278,18 +278,19 @@ async fn set_status(
 /// The definition a submission is checked against, `current` being the survey's active
 /// version: the version the submission names when that version was kept, otherwise the current
 /// one. Records the version used in the submission, which stores it with the answer.
-pub(crate) async fn answered(
+pub(crate) async fn answered<'a>(
     state: &AppState,
     submission: &mut ResponseSubmission,
-    current: Survey,
-) -> Result<Survey, ApiError> {
+    current: &'a Survey,
+) -> Result<std::borrow::Cow<'a, Survey>, ApiError> {
+    use std::borrow::Cow;
     let survey = match submission.survey_version {
         Some(v) if v != current.version => state
             .store
             .survey_version(&submission.site_key, &submission.survey_id, v)
             .await?
-            .unwrap_or(current),
-        _ => current,
+            .map_or(Cow::Borrowed(current), Cow::Owned),
+        _ => Cow::Borrowed(current),
     };
     submission.survey_version = Some(survey.version);
     Ok(survey)
