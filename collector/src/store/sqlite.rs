@@ -39,7 +39,7 @@ impl ThreadWriter for Arc<Mutex<Writer>> {
     }
 
     fn after_batch(&mut self) {
-        lock(self).checkpoint_if_due();
+        lock(self).checkpoint_if_due(std::time::Instant::now());
     }
 }
 

@@ -106,11 +106,11 @@ impl Writer {
     /// Copies the write-ahead log into the database when a batch committed since the last
     /// copy, at most every `CHECKPOINT_EVERY`. A failure is logged and tried again later: the
     /// answers are safe in the log either way.
-    pub(super) fn checkpoint_if_due(&mut self) {
-        if !self.committed || self.checkpointed.elapsed() < CHECKPOINT_EVERY {
+    pub(super) fn checkpoint_if_due(&mut self, now: Instant) {
+        if !self.committed || now.saturating_duration_since(self.checkpointed) < CHECKPOINT_EVERY {
             return;
         }
-        self.checkpointed = Instant::now();
+        self.checkpointed = now;
         self.committed = false;
         let Some(conn) = self.conn.as_ref() else {
             return;
@@ -243,5 +243,73 @@ fn store_error(e: rusqlite::Error) -> StoreError {
         StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(e.to_string())))
     } else {
         StoreError::Other(anyhow::Error::new(e).context("cannot store a batch of answers"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SqliteStore, Store as _};
+
+    /// `n` answers for `site`, each with a fresh id.
+    fn answers(site: &SiteKey, n: usize) -> Vec<NewResponse> {
+        (0..n)
+            .map(|_| NewResponse {
+                submission: serde_json::from_value(serde_json::json!({
+                    "id": uuid::Uuid::new_v4(),
+                    "site_key": site,
+                    "survey_id": "nps",
+                    "answers": [{"type": "nps", "question_id": "q1", "score": 9}],
+                }))
+                .unwrap(),
+                enrichment: Default::default(),
+                received_at: 1,
+            })
+            .collect()
+    }
+
+    /// How long the write-ahead log file is, and how many times it has started over (the
+    /// checkpoint sequence number in its header, which SQLite counts up at each start).
+    fn log(path: &std::path::Path) -> (u64, u32) {
+        let mut log = path.as_os_str().to_owned();
+        log.push("-wal");
+        let bytes = std::fs::read(log).unwrap();
+        let sequence = u32::from_be_bytes(bytes[12..16].try_into().unwrap());
+        (bytes.len() as u64, sequence)
+    }
+
+    #[tokio::test]
+    async fn the_log_starts_over_after_a_checkpoint_between_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let mut writer = Writer::new(path.clone());
+        let start = Instant::now();
+        writer.insert_batch(&answers(&site, 50)).unwrap();
+        let (_, first) = log(&path);
+
+        // Before a checkpoint is due, every batch makes the log longer.
+        let mut grown = 0;
+        for _ in 0..20 {
+            let outcomes = writer.insert_batch(&answers(&site, 50)).unwrap();
+            assert!(outcomes.iter().all(|o| matches!(o, Ok(Stored::Created))));
+            writer.checkpoint_if_due(start + CHECKPOINT_EVERY / 2);
+            let (len, sequence) = log(&path);
+            assert!(len > grown, "the log grew with the batch");
+            assert_eq!(sequence, first, "the log did not start over");
+            grown = len;
+        }
+
+        // Once due, the writer copies the log into the database between two batches, and the
+        // next batch writes the log over from its beginning.
+        writer.checkpoint_if_due(start + CHECKPOINT_EVERY);
+        writer.insert_batch(&answers(&site, 50)).unwrap();
+        let (len, sequence) = log(&path);
+        assert_ne!(sequence, first, "the log started over");
+        assert_eq!(len, grown, "the batch was written over the log's beginning");
+        assert_eq!(store.responses(&site, 10_000).await.unwrap().len(), 22 * 50);
     }
 }
