@@ -104,6 +104,8 @@ pub fn locale(accept_language: &str) -> Option<String> {
 /// on it; `default()` makes a random one kept only in memory (one process, as in-process tests).
 pub struct DailySalt {
     secret: [u8; 32],
+    /// The last day's number and salt, so that a day's salt is derived once, not per answer.
+    today: std::sync::Mutex<Option<(i64, [u8; 32])>>,
 }
 
 impl Default for DailySalt {
@@ -123,7 +125,10 @@ const SECRET_NAME: &str = "visitor_salt";
 
 impl DailySalt {
     pub fn from_secret(secret: [u8; 32]) -> Self {
-        Self { secret }
+        Self {
+            secret,
+            today: std::sync::Mutex::new(None),
+        }
     }
 
     /// The secret stored in the database, created (randomly) by the first process that asks.
@@ -138,6 +143,21 @@ impl DailySalt {
 
     fn for_day(&self, now: Millis) -> [u8; 32] {
         let day = now.div_euclid(DAY_MS);
+        let mut today = self
+            .today
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *today {
+            Some((cached, salt)) if cached == day => salt,
+            _ => {
+                let salt = self.derive(day);
+                *today = Some((day, salt));
+                salt
+            }
+        }
+    }
+
+    fn derive(&self, day: i64) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(b"hark visitor salt\0");
         h.update(self.secret);
@@ -155,9 +175,7 @@ impl DailySalt {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
-        let mut hex = hex::encode(h.finalize());
-        hex.truncate(VISITOR_HEX);
-        hex
+        hex::encode(&h.finalize()[..VISITOR_HEX / 2])
     }
 }
 

@@ -149,6 +149,13 @@ async fn bad_submissions_get_a_json_error_and_store_nothing() {
             "malformed",
         ),
         (
+            "JSON, but not an object",
+            "[\"nps\", 9]".into(),
+            Some(SHOP),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
             "unknown site",
             unknown_site.to_string(),
             Some(SHOP),

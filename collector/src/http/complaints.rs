@@ -10,7 +10,8 @@
 
 use super::admin::Caller;
 use super::ingest::{
-    enrich, limit_client, limit_site, read_json, respond, site_key, spam_signs, Outcome,
+    enrich, limit_client, limit_site, read_body, respond, site_key, spam_signs, submission, Extras,
+    Outcome,
 };
 use super::{cors, identity, ApiError, AppState, MAX_BODY};
 use crate::access::Role;
@@ -83,17 +84,17 @@ async fn accept(
     allowed_origin: &mut Option<String>,
 ) -> Result<Outcome, ApiError> {
     limit_client(state, peer)?;
-    let mut value = read_json(headers, body)?;
-    let key = site_key(&value)?;
+    let body = read_body(headers, body)?;
+    let extras = Extras::read(&body)?;
+    let key = site_key(&extras)?;
     let site = state.store.site(&key).await?.ok_or(ApiError::UnknownSite)?;
     *allowed_origin = Some(cors::check_origin(&site, headers)?);
     limit_site(state, &key)?;
 
-    let spam = spam_signs(&mut value);
-    let user_id = identity::take_user_id(&mut value)?;
-    let attributes = identity::take_attributes(&mut value)?;
-    let complaint: ComplaintSubmission =
-        serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let spam = spam_signs(&extras);
+    let user_id = identity::user_id(extras.user_id)?;
+    let attributes = identity::attributes(extras.attributes)?;
+    let complaint: ComplaintSubmission = submission(&body)?;
     let settings = state
         .store
         .site_settings(&key)

@@ -1,6 +1,6 @@
 //! Who the host page says the visitor is: `hark('identify', id, attrs)` in the loader sends
-//! `user_id` and `attributes` with every answer and complaint. Both are taken out of the raw
-//! body before the domain type is parsed (they are not part of what the widget builds), each
+//! `user_id` and `attributes` with every answer and complaint. Both are read from the raw body
+//! beside the domain type (they are not part of what the widget builds; `ingest::Extras`), each
 //! optional, and refused with a 422 when present but not plausible.
 
 use super::ApiError;
@@ -15,25 +15,24 @@ pub(crate) const MAX_ATTRIBUTE_KEY: usize = 64;
 /// The longest attribute value, in characters.
 pub(crate) const MAX_ATTRIBUTE_VALUE: usize = 200;
 
-/// Takes `user_id` out of `body`: a string of 1 to 200 characters (trimmed), or absent / null.
-pub(crate) fn take_user_id(body: &mut Value) -> Result<Option<String>, ApiError> {
-    take_text(body, "user_id", MAX_USER_ID)
+/// `user_id`: a string of 1 to 200 characters (trimmed), or absent / null.
+pub(crate) fn user_id(value: Option<Value>) -> Result<Option<String>, ApiError> {
+    text(value, "user_id", MAX_USER_ID)
 }
 
-/// Takes `email` (who answered, as the site knows them) out of `body`: 1 to 320 characters
-/// with an `@`, or absent / null.
-pub(crate) fn take_email(body: &mut Value) -> Result<Option<String>, ApiError> {
-    let email = take_text(body, "email", MAX_EMAIL)?;
+/// `email` (who answered, as the site knows them): 1 to 320 characters with an `@`, or absent
+/// / null.
+pub(crate) fn email(value: Option<Value>) -> Result<Option<String>, ApiError> {
+    let email = text(value, "email", MAX_EMAIL)?;
     if email.as_deref().is_some_and(|e| !e.contains('@')) {
         return Err(ApiError::Invalid("email must contain '@'".into()));
     }
     Ok(email)
 }
 
-/// Takes the field `name` out of `body`: a string of 1 to `max` characters (trimmed), or
-/// absent / null.
-fn take_text(body: &mut Value, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-    match body.as_object_mut().and_then(|o| o.remove(name)) {
+/// The field `name`: a string of 1 to `max` characters (trimmed), or absent / null.
+fn text(value: Option<Value>, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let s = s.trim().to_owned();
@@ -49,10 +48,10 @@ fn take_text(body: &mut Value, name: &str, max: usize) -> Result<Option<String>,
     }
 }
 
-/// Takes `attributes` out of `body`: an object of up to 20 string → string pairs, keys 1 to 64
-/// characters of `A-Z a-z 0-9 _ -`, values at most 200 characters; absent or null is none.
-pub(crate) fn take_attributes(body: &mut Value) -> Result<BTreeMap<String, String>, ApiError> {
-    let fields = match body.as_object_mut().and_then(|o| o.remove("attributes")) {
+/// `attributes`: an object of up to 20 string → string pairs, keys 1 to 64 characters of
+/// `A-Z a-z 0-9 _ -`, values at most 200 characters; absent or null is none.
+pub(crate) fn attributes(value: Option<Value>) -> Result<BTreeMap<String, String>, ApiError> {
+    let fields = match value {
         None | Some(Value::Null) => return Ok(BTreeMap::new()),
         Some(Value::Object(fields)) => fields,
         Some(_) => {
@@ -102,11 +101,9 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn attributes_are_checked_and_taken_out() {
-        let mut body = json!({"attributes": {"plan": "pro", "seats-2": ""}, "x": 1});
-        let taken = take_attributes(&mut body).unwrap();
+    fn attributes_are_checked() {
+        let taken = attributes(Some(json!({"plan": "pro", "seats-2": ""}))).unwrap();
         assert_eq!(taken.len(), 2);
-        assert_eq!(body, json!({"x": 1}));
         let many: serde_json::Map<String, Value> =
             (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         for bad in [
@@ -118,9 +115,9 @@ mod tests {
             json!({"plan": "x".repeat(201)}),
             Value::Object(many),
         ] {
-            let mut body = json!({ "attributes": bad });
-            assert!(take_attributes(&mut body).is_err(), "{bad}");
+            assert!(attributes(Some(bad.clone())).is_err(), "{bad}");
         }
-        assert!(take_attributes(&mut json!({})).unwrap().is_empty());
+        assert!(attributes(None).unwrap().is_empty());
+        assert!(attributes(Some(Value::Null)).unwrap().is_empty());
     }
 }

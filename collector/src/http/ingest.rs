@@ -1,6 +1,7 @@
 //! `POST /api/v1/responses`: the ingest pipeline for survey answers.
 //!
-//! limit the client → parse (size, media type, JSON) → identify the site, check the origin and
+//! limit the client → parse (size, media type, JSON: the page's extras, then the domain type,
+//! each straight from the bytes) → identify the site, check the origin and
 //! limit the site → read the spam signs → validate with `shared`, against the survey → drop
 //! (spam) or enrich (page path, device, browser, locale, salted visitor hash) and store through
 //! the group commit (`store::GroupCommit`). The 2xx goes out only after the row's batch is
@@ -96,15 +97,60 @@ pub(super) fn refusal_reason(e: &ApiError) -> Option<DropReason> {
     })
 }
 
-/// Takes the widget's spam signs out of the raw submission (they are not part of the domain
-/// type) and says whether they give a bot away: a filled-in honeypot field, which people never
-/// see, or an answer sent sooner than a person could read the survey. Clients that send neither
-/// (the hosted page, API clients, older widgets) are not judged.
-pub(super) fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
-    let object = value.as_object_mut()?;
-    let honeypot = object.remove("hp");
-    let dwell_ms = object.remove("dwell_ms");
-    let honeypot_filled = match honeypot {
+/// What a page sends beside the domain type (`shared::ResponseSubmission` or
+/// `ComplaintSubmission`): the site key, the widget's spam signs and who the host page says the
+/// visitor is. Read in a pass of its own over the body, which skips everything else; each field
+/// is checked by the step that uses it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct Extras {
+    #[serde(default)]
+    site_key: Option<serde_json::Value>,
+    #[serde(default)]
+    hp: Option<serde_json::Value>,
+    #[serde(default)]
+    dwell_ms: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(super) user_id: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(super) email: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(super) attributes: Option<serde_json::Value>,
+}
+
+impl Extras {
+    /// Reads them from a body: 400 when it is not JSON, 422 when it is not an object of them.
+    pub(super) fn read(body: &[u8]) -> Result<Self, ApiError> {
+        // A struct reads from an array too, by position: only an object is a submission.
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                    Ok(_) => ApiError::Invalid("the body must be a JSON object".into()),
+                    Err(e) => ApiError::Malformed(format!("the body is not valid JSON: {e}")),
+                },
+            );
+        }
+        serde_json::from_slice(body).map_err(|e| {
+            if e.is_data() {
+                ApiError::Invalid(format!("the body is not a submission: {e}"))
+            } else {
+                ApiError::Malformed(format!("the body is not valid JSON: {e}"))
+            }
+        })
+    }
+}
+
+/// The domain type `T` from the body, once `Extras::read` found it well-formed: 422 when it
+/// is not a valid `T`.
+pub(super) fn submission<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::Invalid(e.to_string()))
+}
+
+/// Reads the widget's spam signs and says whether they give a bot away: a filled-in honeypot
+/// field, which people never see, or an answer sent sooner than a person could read the
+/// survey. Clients that send neither (the hosted page, API clients, older widgets) are not
+/// judged.
+pub(super) fn spam_signs(extras: &Extras) -> Option<DropReason> {
+    let honeypot_filled = match &extras.hp {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::String(s)) => !s.is_empty(),
         Some(_) => true,
@@ -112,7 +158,7 @@ pub(super) fn spam_signs(value: &mut serde_json::Value) -> Option<DropReason> {
     if honeypot_filled {
         return Some(DropReason::Honeypot);
     }
-    match dwell_ms {
+    match &extras.dwell_ms {
         None | Some(serde_json::Value::Null) => None,
         // Anything but a number of milliseconds did not come from the widget either.
         Some(ms) => match ms.as_f64() {
@@ -176,12 +222,12 @@ pub(super) fn limit_site(state: &AppState, key: &SiteKey) -> Result<(), ApiError
         })
 }
 
-/// The body as JSON: at most 64 KiB (413), sent as `application/json` or `text/plain` (the
-/// widget's CORS-simple form; 415 otherwise), well-formed (400).
-pub(super) fn read_json(
+/// The body: at most 64 KiB (413), sent as `application/json` or `text/plain` (the widget's
+/// CORS-simple form; 415 otherwise).
+pub(super) fn read_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Bytes, ApiError> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
@@ -193,21 +239,19 @@ pub(super) fn read_json(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if !matches!(
-        media_type.as_deref(),
-        Some("application/json" | "text/plain")
-    ) {
-        return Err(ApiError::UnsupportedMediaType);
+        .map(str::trim);
+    match media_type {
+        Some(t) if t.eq_ignore_ascii_case("application/json") => Ok(body),
+        Some(t) if t.eq_ignore_ascii_case("text/plain") => Ok(body),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))
 }
 
 /// The body's `site_key`, recorded in the request's span.
-pub(super) fn site_key(value: &serde_json::Value) -> Result<SiteKey, ApiError> {
-    let key = value
-        .get("site_key")
+pub(super) fn site_key(extras: &Extras) -> Result<SiteKey, ApiError> {
+    let key = extras
+        .site_key
+        .as_ref()
         .and_then(|k| k.as_str())
         .ok_or_else(|| ApiError::Invalid("site_key is missing or not a string".into()))?;
     let key = SiteKey::parse(key).map_err(|e| ApiError::Invalid(e.to_string()))?;
@@ -255,8 +299,9 @@ async fn accept(
     allowed_origin: &mut Option<String>,
 ) -> Result<Outcome, ApiError> {
     limit_client(state, peer)?;
-    let mut value = read_json(headers, body)?;
-    let key = site_key(&value)?;
+    let body = read_body(headers, body)?;
+    let extras = Extras::read(&body)?;
+    let key = site_key(&extras)?;
     // The site, its origins and its surveys as of at most `site_cache::TTL_MS` ago.
     let config = state
         .site_cache
@@ -266,13 +311,12 @@ async fn accept(
     *allowed_origin = Some(cors::check_origin(&config.site, headers)?);
     limit_site(state, &key)?;
 
-    let spam = spam_signs(&mut value);
+    let spam = spam_signs(&extras);
     // Who the site says answered (not part of the domain type, which the widget builds).
-    let user_id = super::identity::take_user_id(&mut value)?;
-    let email = super::identity::take_email(&mut value)?;
-    let attributes = super::identity::take_attributes(&mut value)?;
-    let mut submission: ResponseSubmission =
-        serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let user_id = super::identity::user_id(extras.user_id)?;
+    let email = super::identity::email(extras.email)?;
+    let attributes = super::identity::attributes(extras.attributes)?;
+    let mut submission: ResponseSubmission = submission(&body)?;
     let survey = config
         .surveys
         .iter()

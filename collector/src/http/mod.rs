@@ -173,13 +173,16 @@ async fn edge(
 /// The whole application, ready to serve or to call in-process.
 pub fn app(state: AppState) -> Router {
     // The routes and their OpenAPI document come from the same `routes!` calls.
-    let (api, _) = openapi::api_router().split_for_parts();
+    let (submissions, api) = openapi::api_routers();
+    let (submissions, _) = submissions.split_for_parts();
+    let (api, _) = api.split_for_parts();
     let api = api
         // Assets are compressed ahead of time; this compresses the JSON answers.
         .layer(CompressionLayer::new().compress_when(
             SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),
         ));
     Router::new()
+        .merge(submissions)
         .merge(api)
         .merge(assets::router())
         .fallback(|| async { ApiError::NotFound("no such route") })

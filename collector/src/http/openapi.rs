@@ -63,10 +63,18 @@ impl Modify for Security {
 
 /// Every documented route of the application, with its documentation.
 pub(crate) fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(super::site_config::router())
+    let (submissions, rest) = api_routers();
+    rest.merge(submissions)
+}
+
+/// The API in two parts: the routes that take submissions from pages (answers and complaints,
+/// whose answers are a few bytes, never worth compressing), and the rest.
+pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let submissions = OpenApiRouter::new()
         .merge(super::ingest::router())
-        .merge(super::complaints::router())
+        .merge(super::complaints::router());
+    let rest = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(super::site_config::router())
         .merge(super::admin::router())
         .merge(super::lifecycle::router())
         .merge(super::session::router())
@@ -76,7 +84,8 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::hosted::router())
         .merge(super::health::router())
         .merge(super::metrics::router())
-        .routes(routes!(openapi_json))
+        .routes(routes!(openapi_json));
+    (submissions, rest)
 }
 
 /// The document, built once per process (every app has the same routes).
