@@ -10,8 +10,8 @@
 
 use super::admin::Caller;
 use super::ingest::{
-    enrich, limit_client, limit_site, read_body, respond, site_key, spam_signs, submission, Extras,
-    Outcome,
+    enrich, limit_client, limit_site, read_body, respond, site_key, spam_signs, submission,
+    take_apart, Extras, Outcome,
 };
 use super::{cors, identity, ApiError, AppState, MAX_BODY};
 use crate::access::Role;
@@ -20,14 +20,14 @@ use crate::enrich::Enrichment;
 use crate::store::{NewComplaint, StoredComplaint};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -63,13 +63,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
     )
 )]
-async fn submit(
-    State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+async fn submit(State(state): State<AppState>, request: Request) -> Response {
+    let (peer, headers, body) = take_apart(&state, request).await;
     let mut allowed_origin = None;
     let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
     respond(&state, outcome, allowed_origin.as_deref())

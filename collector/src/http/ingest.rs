@@ -14,11 +14,9 @@ use crate::enrich::{self, Enrichment};
 use crate::store::{NewResponse, Stored};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest as _, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
-use shared::api::Accepted;
 use shared::{ResponseId, ResponseSubmission, SiteKey};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -62,15 +60,10 @@ pub(super) enum Outcome {
         (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
     )
 )]
-async fn submit(
-    State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn submit(State(state): State<AppState>, request: Request) -> Response {
     // Latency is measured on the monotonic clock: the injected `Clock` is for timestamps.
     let started = Instant::now();
-    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let (peer, headers, body) = take_apart(&state, request).await;
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
     // Boxed: the pipeline's state is large, and every layer around this handler moves it.
@@ -78,6 +71,42 @@ async fn submit(
     let response = respond(&state, outcome, allowed_origin.as_deref());
     state.metrics.ingest_took(started.elapsed());
     response
+}
+
+/// A submission's client address, headers and body (at most `MAX_BODY`), each taken out of the
+/// request rather than copied, as extractors would.
+pub(super) async fn take_apart(
+    state: &AppState,
+    request: Request,
+) -> (Option<IpAddr>, HeaderMap, Result<Bytes, BytesRejection>) {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let body = Bytes::from_request(Request::from_parts(parts, body), state).await;
+    (peer, headers, body)
+}
+
+/// `{"id":"…"}`, as `shared::api::Accepted` serializes (a test holds them alike), written
+/// straight into its buffer.
+fn accepted(status: StatusCode, id: ResponseId) -> Response {
+    let mut uuid = [0; uuid::fmt::Hyphenated::LENGTH];
+    let uuid = id.as_uuid().hyphenated().encode_lower(&mut uuid);
+    let mut body = Vec::with_capacity(uuid.len() + 10);
+    body.extend_from_slice(b"{\"id\":\"");
+    body.extend_from_slice(uuid.as_bytes());
+    body.extend_from_slice(b"\"}");
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The drop reason a refusal is counted under; failures of the server itself are not drops.
@@ -273,11 +302,11 @@ pub(super) fn respond(
                 Stored::Created => StatusCode::CREATED,
                 Stored::Replayed => StatusCode::OK,
             };
-            (status, Json(Accepted { id })).into_response()
+            accepted(status, id)
         }
         Ok(Outcome::Dropped(reason, id)) => {
             state.metrics.dropped(reason);
-            (StatusCode::CREATED, Json(Accepted { id })).into_response()
+            accepted(StatusCode::CREATED, id)
         }
         Err(e) => {
             if let Some(reason) = refusal_reason(&e) {
@@ -363,4 +392,27 @@ async fn accept(
         .await?;
     tracing::Span::current().record("outcome", tracing::field::debug(stored));
     Ok(Outcome::Stored(stored, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_acknowledgement_is_what_accepted_serializes_to() {
+        let id = ResponseId::parse("0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b").unwrap();
+        let response = accepted(StatusCode::CREATED, id);
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            HeaderValue::from_static("application/json")
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(
+            body,
+            serde_json::to_vec(&shared::api::Accepted { id }).unwrap()
+        );
+    }
 }

@@ -82,6 +82,8 @@ impl Writer {
             // Each site's id, read once per batch inside its transaction: a site deleted
             // meanwhile is not found rather than given rows.
             let mut sites: Vec<(&SiteKey, Option<i64>)> = Vec::new();
+            // Each answer's JSON, written into one buffer.
+            let mut scratch = Vec::new();
             for item in items {
                 let key = &item.submission.site_key;
                 let site = match sites.iter().find(|(k, _)| *k == key) {
@@ -93,7 +95,7 @@ impl Writer {
                     }
                 };
                 outcomes.push(match site {
-                    Some(site) => insert_one(&tx, &mut insert, site, item)?,
+                    Some(site) => insert_one(&tx, &mut insert, site, item, &mut scratch)?,
                     None => Err(StoreError::Other(anyhow::anyhow!("site {key} vanished"))),
                 });
             }
@@ -153,16 +155,24 @@ fn insert_one(
     insert: &mut CachedStatement<'_>,
     site: i64,
     item: &NewResponse,
+    scratch: &mut Vec<u8>,
 ) -> rusqlite::Result<StoreResult<Stored>> {
     let (r, e) = (&item.submission, &item.enrichment);
-    let encoded = serde_json::to_string(&r.answers)
+    scratch.clear();
+    let encoded = serde_json::to_writer(&mut *scratch, &r.answers)
         .map_err(|e| StoreError::Other(anyhow::anyhow!("cannot encode answers: {e}")))
-        .and_then(|answers| Ok((answers, super::site_store::attributes_json(&e.attributes)?)));
-    let (answers, attributes) = match encoded {
-        Ok(encoded) => encoded,
+        .and_then(|()| super::site_store::attributes_json(&e.attributes));
+    let attributes = match encoded {
+        Ok(attributes) => attributes,
         Err(e) => return Ok(Err(e)),
     };
-    let id = r.id.to_string();
+    let Ok(answers) = std::str::from_utf8(scratch) else {
+        return Ok(Err(StoreError::Other(anyhow::anyhow!(
+            "the answers' JSON is not UTF-8"
+        ))));
+    };
+    let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
+    let id: &str = r.id.as_uuid().hyphenated().encode_lower(&mut id);
     let inserted = insert.execute(rusqlite::params![
         id,
         site,
@@ -182,7 +192,7 @@ fn insert_one(
     ]);
     match inserted {
         Ok(1) => Ok(Ok(Stored::Created)),
-        Ok(_) => owner_outcome(tx, &id, &r.site_key),
+        Ok(_) => owner_outcome(tx, id, &r.site_key),
         // Only this statement was undone; the transaction goes on.
         Err(rusqlite::Error::SqliteFailure(f, message))
             if f.code == ErrorCode::ConstraintViolation =>
