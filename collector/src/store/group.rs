@@ -106,14 +106,16 @@ impl GroupCommit {
         self.queue
             .try_send(Message::Insert(item, reply))
             .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => unavailable("the ingest queue is full"),
+                mpsc::error::TrySendError::Full(_) => {
+                    StoreError::unavailable("the ingest queue is full")
+                }
                 mpsc::error::TrySendError::Closed(_) => {
-                    unavailable("the ingest writer has stopped")
+                    StoreError::unavailable("the ingest writer has stopped")
                 }
             })?;
         answer
             .await
-            .map_err(|_| unavailable("the ingest writer stopped before answering"))?
+            .map_err(|_| StoreError::unavailable("the ingest writer stopped before answering"))?
     }
 
     /// Waits until every submission queued before this call is committed (or has failed), e.g.
@@ -144,14 +146,10 @@ impl GroupCommit {
     }
 }
 
-fn unavailable(why: &str) -> StoreError {
-    StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(why.to_owned())))
-}
-
 /// The error of a failed batch, once for each of its submitters.
 fn share(e: &StoreError) -> StoreError {
     match e {
-        StoreError::Unavailable(inner) => unavailable(&inner.to_string()),
+        StoreError::Unavailable(inner) => StoreError::unavailable(inner.to_string()),
         StoreError::Conflict(what) => StoreError::Conflict(what),
         StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
     }

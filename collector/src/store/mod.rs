@@ -141,23 +141,6 @@ pub struct NewResponse {
     pub received_at: Millis,
 }
 
-/// A batch split for a multi-row insert: the indexes of the first item with each id, which go
-/// into one statement together, and of the items repeating an id seen before in the batch,
-/// which are stored one by one after it, in order, so that each gets what it would have got on
-/// its own (a replay or a conflict of the earlier one).
-pub(crate) fn split_repeats(items: &[NewResponse]) -> (Vec<usize>, Vec<usize>) {
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
-    let (mut firsts, mut repeats) = (Vec::with_capacity(items.len()), Vec::new());
-    for (i, item) in items.iter().enumerate() {
-        if seen.insert(item.submission.id) {
-            firsts.push(i);
-        } else {
-            repeats.push(i);
-        }
-    }
-    (firsts, repeats)
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or is overloaded; the caller may retry.
@@ -168,6 +151,13 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// Unavailable for a reason of the collector's own (a full queue, a busy database).
+    pub(crate) fn unavailable(why: impl Into<String>) -> Self {
+        StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(why.into())))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

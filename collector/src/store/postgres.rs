@@ -642,7 +642,7 @@ async fn insert_many(
     conn: &mut sqlx::PgConnection,
     items: &[NewResponse],
 ) -> StoreResult<Vec<StoreResult<Stored>>> {
-    let (mut firsts, repeats) = super::split_repeats(items);
+    let (mut firsts, repeats) = split_repeats(items);
     let ids: Vec<String> = items.iter().map(|i| i.submission.id.to_string()).collect();
     firsts.sort_by(|a, b| ids[*a].cmp(&ids[*b]));
     let column = |f: &dyn Fn(&NewResponse) -> Option<String>| -> Vec<Option<String>> {
@@ -723,4 +723,21 @@ async fn insert_many(
         .into_iter()
         .map(|o| o.expect("every item has an outcome"))
         .collect())
+}
+
+/// A batch split for a multi-row insert: the indexes of the first item with each id, which go
+/// into one statement together, and of the items repeating an id seen before in the batch,
+/// which are stored one by one after it, in order, so that each gets what it would have got on
+/// its own (a replay or a conflict of the earlier one).
+fn split_repeats(items: &[NewResponse]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let (mut firsts, mut repeats) = (Vec::with_capacity(items.len()), Vec::new());
+    for (i, item) in items.iter().enumerate() {
+        if seen.insert(item.submission.id) {
+            firsts.push(i);
+        } else {
+            repeats.push(i);
+        }
+    }
+    (firsts, repeats)
 }

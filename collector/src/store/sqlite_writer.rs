@@ -250,7 +250,7 @@ fn store_error(e: rusqlite::Error) -> StoreError {
         )
     );
     if transient {
-        StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(e.to_string())))
+        StoreError::unavailable(e.to_string())
     } else {
         StoreError::Other(anyhow::Error::new(e).context("cannot store a batch of answers"))
     }
