@@ -4,6 +4,7 @@ mod admin;
 mod assets;
 mod complaints;
 mod cors;
+mod edge;
 mod error;
 mod health;
 mod hosted;
@@ -155,21 +156,6 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Every request's way in and out: the client's address behind trusted proxies in
-/// (`proxy.rs`), the request counted by route and status out (`metrics.rs`). One middleware
-/// rather than two: each costs every request a copy of the routes' service stack.
-async fn edge(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    proxy::find_real_client(&state, &mut request);
-    let route = metrics::route_of(&request);
-    let response = next.run(request).await;
-    state.metrics.request_done(route, response.status());
-    response
-}
-
 /// The whole application, ready to serve or to call in-process.
 pub fn app(state: AppState) -> Router {
     // The routes and their OpenAPI document come from the same `routes!` calls.
@@ -181,14 +167,20 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new().compress_when(
             SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),
         ));
-    Router::new()
+    let app = Router::new()
         .merge(submissions)
         .merge(api)
         .merge(assets::router())
         .fallback(|| async { ApiError::NotFound("no such route") })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), edge))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(edge::EdgeLayer(state.clone()));
+    // Request spans only when the log asks for them (`tower_http=debug`, at start): when not,
+    // the layer would still cost every request timer reads and a wrapped body.
+    let app = if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+        app.layer(TraceLayer::new_for_http())
+    } else {
+        app
+    };
+    app.with_state(state)
 }
 
 /// Whether the client's `If-None-Match` names `etag`: its copy is current.
