@@ -21,6 +21,9 @@
 //! the faster of the two: a baseline slowed by something else on the machine would flatter
 //! ingest. It also runs at the fixed rate: the latency floor of the machine and the generator.
 //!
+//! `hark` runs with its default settings (log level `info`), rate limits aside; its log is
+//! `bench/hark-ENGINE.log` in the target directory.
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -264,7 +267,11 @@ fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Inges
             .args(["--rate-limit-per-client", "4000000000"])
             .args(["--rate-limit-per-site", "4000000000"])
             .env("HARK_DATABASE_URL", database_url)
-            .env("HARK_LOG", "warn"),
+            // The default log level, as operators run it; the log goes to a file beside the
+            // database rather than between the bench's lines.
+            .stderr(std::fs::File::create(
+                target_dir().join("bench").join(format!("hark-{engine}.log")),
+            )?),
         port,
     )?;
     let target = Target::new(port, server.pid(), "/api/v1/responses", Some(site_key));

@@ -39,7 +39,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
     )
 )]
-#[tracing::instrument(skip(state, headers))]
+#[tracing::instrument(level = "debug", skip(state, headers))]
 async fn config(
     State(state): State<AppState>,
     Path(site_key): Path<String>,
