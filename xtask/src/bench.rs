@@ -270,7 +270,9 @@ fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Inges
             // The default log level, as operators run it; the log goes to a file beside the
             // database rather than between the bench's lines.
             .stderr(std::fs::File::create(
-                target_dir().join("bench").join(format!("hark-{engine}.log")),
+                target_dir()
+                    .join("bench")
+                    .join(format!("hark-{engine}.log")),
             )?),
         port,
     )?;
