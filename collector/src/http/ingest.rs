@@ -66,8 +66,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     let (peer, headers, body) = take_apart(&state, request).await;
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
-    // Boxed: the pipeline's state is large, and every layer around this handler moves it.
-    let outcome = Box::pin(accept(&state, peer, &headers, body, &mut allowed_origin)).await;
+    let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
     let response = respond(&state, outcome, allowed_origin.as_deref());
     state.metrics.ingest_took(started.elapsed());
     response
