@@ -67,7 +67,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     let (peer, headers, body) = take_apart(&state, request).await;
     let mut allowed_origin = None;
     let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
-    respond(&state, outcome, allowed_origin.as_deref())
+    respond(&state, outcome, allowed_origin.as_ref())
 }
 
 #[tracing::instrument(skip_all, fields(site, outcome))]
@@ -76,7 +76,7 @@ async fn accept(
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    allowed_origin: &mut Option<String>,
+    allowed_origin: &mut Option<axum::http::HeaderValue>,
 ) -> Result<Outcome, ApiError> {
     limit_client(state, peer)?;
     let body = read_body(headers, body)?;

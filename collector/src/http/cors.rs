@@ -17,11 +17,11 @@ pub(crate) fn request_origin(headers: &HeaderMap) -> Option<&str> {
 
 /// Lets the browser hand the response to a script of `origin`, `Retry-After` included (it is
 /// not one of the headers a cross-origin script may read unless told).
-pub(crate) fn allow(response: &mut Response, origin: Option<&str>) {
+pub(crate) fn allow(response: &mut Response, origin: Option<&HeaderValue>) {
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("origin"));
-    if let Some(value) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    if let Some(value) = origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value.clone());
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static("retry-after"),
@@ -45,7 +45,7 @@ pub(crate) async fn preflight(
         )));
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    allow(&mut response, Some(origin));
+    allow(&mut response, headers.get(header::ORIGIN));
     let h = response.headers_mut();
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -63,10 +63,13 @@ pub(crate) async fn preflight(
 }
 
 /// The origin a public write or read for `site` comes from, if it may: one of the site's
-/// origins, or the collector's own (the hosted page). Requests without an `Origin` are refused (the widget's browser always sends one).
-pub(crate) fn check_origin(site: &Site, headers: &HeaderMap) -> Result<String, ApiError> {
+/// origins, or the collector's own (the hosted page), as the request's header says it (for
+/// `allow`). Requests without an `Origin` are refused (the widget's browser always sends one).
+pub(crate) fn check_origin(site: &Site, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
     match request_origin(headers) {
-        Some(o) if site.allows_origin(o) || is_own_origin(headers, o) => Ok(o.to_owned()),
+        Some(o) if site.allows_origin(o) || is_own_origin(headers, o) => {
+            Ok(headers[header::ORIGIN].clone())
+        }
         Some(o) => Err(ApiError::OriginNotAllowed(format!(
             "site {} does not allow the origin {o}",
             site.key

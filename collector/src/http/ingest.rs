@@ -67,7 +67,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     // Errors found after the origin is known to be allowed are readable by the widget too.
     let mut allowed_origin = None;
     let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
-    let response = respond(&state, outcome, allowed_origin.as_deref());
+    let response = respond(&state, outcome, allowed_origin.as_ref());
     state.metrics.ingest_took(started.elapsed());
     response
 }
@@ -292,7 +292,7 @@ pub(super) fn site_key(extras: &Extras) -> Result<SiteKey, ApiError> {
 pub(super) fn respond(
     state: &AppState,
     outcome: Result<Outcome, ApiError>,
-    allowed_origin: Option<&str>,
+    allowed_origin: Option<&HeaderValue>,
 ) -> Response {
     let mut response = match outcome {
         Ok(Outcome::Stored(stored, id)) => {
@@ -326,7 +326,7 @@ async fn accept(
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    allowed_origin: &mut Option<String>,
+    allowed_origin: &mut Option<HeaderValue>,
 ) -> Result<Outcome, ApiError> {
     limit_client(state, peer)?;
     let body = read_body(headers, body)?;

@@ -94,7 +94,7 @@ async fn config(
         header::ETAG,
         HeaderValue::from_str(&etag).expect("hex is a valid header"),
     );
-    cors::allow(&mut response, origin);
+    cors::allow(&mut response, origin.and(headers.get(header::ORIGIN)));
     Ok(response)
 }
 
