@@ -1,13 +1,26 @@
 //! Time as a dependency: the server reads it from a `Clock` so that tests can set it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
 
+/// A wait that a clock hands out.
+pub type Wait = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
 pub trait Clock: Send + Sync + 'static {
     fn now_ms(&self) -> Millis;
+
+    /// Waits until the clock reads `at` or later, but no longer than `most` of real time (so
+    /// that the waiter looks again for what others changed meanwhile).
+    fn sleep_until(&self, at: Millis, most: Duration) -> Wait {
+        let left = u64::try_from(at.saturating_sub(self.now_ms())).unwrap_or(0);
+        Box::pin(tokio::time::sleep(Duration::from_millis(left).min(most)))
+    }
 }
 
 /// The real time.
@@ -21,23 +34,50 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to, for tests.
+/// A clock that only moves when told to, for tests. Whoever sleeps on it wakes when it is
+/// moved past their time.
 #[derive(Debug, Clone, Default)]
-pub struct ManualClock(Arc<AtomicI64>);
+pub struct ManualClock {
+    now: Arc<AtomicI64>,
+    moved: Arc<tokio::sync::Notify>,
+}
 
 impl ManualClock {
     pub fn at(ms: Millis) -> Self {
-        Self(Arc::new(AtomicI64::new(ms)))
+        Self {
+            now: Arc::new(AtomicI64::new(ms)),
+            moved: Arc::default(),
+        }
     }
 
     pub fn advance(&self, ms: Millis) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
+        self.now.fetch_add(ms, Ordering::SeqCst);
+        self.moved.notify_waiters();
     }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> Millis {
-        self.0.load(Ordering::SeqCst)
+        self.now.load(Ordering::SeqCst)
+    }
+
+    fn sleep_until(&self, at: Millis, most: Duration) -> Wait {
+        let clock = self.clone();
+        Box::pin(async move {
+            let reached = async {
+                loop {
+                    let moved = clock.moved.notified();
+                    tokio::pin!(moved);
+                    // Registered before the time is read, so that a move in between is seen.
+                    moved.as_mut().enable();
+                    if clock.now_ms() >= at {
+                        return;
+                    }
+                    moved.await;
+                }
+            };
+            let _ = tokio::time::timeout(most, reached).await;
+        })
     }
 }
 
@@ -53,6 +93,28 @@ pub fn rfc3339(ms: Millis) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Clock, ManualClock};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_sleeper_on_the_manual_clock_wakes_when_it_is_moved_past_its_time() {
+        let clock = ManualClock::at(1_000);
+        let sleeper = tokio::spawn(clock.sleep_until(1_500, Duration::from_secs(3600)));
+        tokio::task::yield_now().await;
+        clock.advance(100);
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished(), "woke before its time");
+        clock.advance(400);
+        tokio::time::timeout(Duration::from_secs(10), sleeper)
+            .await
+            .expect("woke when the clock reached its time")
+            .unwrap();
+        // A time already reached does not wait at all.
+        tokio::time::timeout(Duration::from_secs(10), clock.sleep_until(0, Duration::MAX))
+            .await
+            .unwrap();
+    }
+
     #[test]
     fn formats_utc_milliseconds() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");

@@ -3,6 +3,7 @@
 //! site in memory.
 
 use crate::clock::rfc3339;
+use crate::complaints::reference::reference;
 use crate::store::{After, Store, StoreResult, StoredComplaint, StoredResponse};
 use shared::{Answer, SiteKey};
 
@@ -137,10 +138,12 @@ impl Format {
 
 /// The CSV columns of a complaints export, in order. Like the answers' export, it names no
 /// e-mail address and no visitor hash (the admin listing shows them).
-pub const COMPLAINT_CSV_COLUMNS: [&str; 14] = [
+pub const COMPLAINT_CSV_COLUMNS: [&str; 19] = [
     "id",
+    "reference",
     "received_at",
     "status",
+    "priority",
     "kind",
     "category",
     "description",
@@ -153,6 +156,11 @@ pub const COMPLAINT_CSV_COLUMNS: [&str; 14] = [
     "user_id",
     // A JSON object, empty when the site sent none.
     "attributes",
+    // The assignee's e-mail address, empty when nobody has the case.
+    "assignee",
+    // The linked problem record's id and title, empty when there is none.
+    "problem_id",
+    "problem",
 ];
 
 impl Format {
@@ -179,10 +187,17 @@ impl Format {
                     } else {
                         serde_json::to_string(&e.attributes).unwrap_or_default()
                     };
+                    let (problem_id, problem) = c
+                        .problem
+                        .as_ref()
+                        .map(|(id, title)| (id.to_string(), title.as_str()))
+                        .unwrap_or_default();
                     w.write_record([
                         c.id.to_string().as_str(),
+                        &reference(c.number),
                         &rfc3339(c.received_at),
-                        &c.status,
+                        c.status.as_str(),
+                        c.priority.as_str(),
                         kind(c),
                         c.category.as_deref().unwrap_or_default(),
                         &c.description,
@@ -194,6 +209,12 @@ impl Format {
                         e.locale.as_deref().unwrap_or_default(),
                         e.user_id.as_deref().unwrap_or_default(),
                         &attributes,
+                        c.assignee
+                            .as_ref()
+                            .map(|a| a.email.as_str())
+                            .unwrap_or_default(),
+                        &problem_id,
+                        problem,
                     ])?;
                 }
                 Ok(())
@@ -204,8 +225,10 @@ impl Format {
                     let e = &c.enrichment;
                     let line = serde_json::json!({
                         "id": c.id,
+                        "reference": reference(c.number),
                         "received_at": rfc3339(c.received_at),
                         "status": c.status,
+                        "priority": c.priority,
                         "kind": kind(c),
                         "category": c.category,
                         "description": c.description,
@@ -217,6 +240,9 @@ impl Format {
                         "locale": e.locale,
                         "user_id": e.user_id,
                         "attributes": e.attributes,
+                        "assignee": c.assignee.as_ref().map(|a| &a.email),
+                        "problem_id": c.problem.as_ref().map(|(id, _)| id),
+                        "problem": c.problem.as_ref().map(|(_, title)| title),
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');

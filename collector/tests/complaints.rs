@@ -52,7 +52,7 @@ impl TestApp {
             "id": uuid(),
             "site_key": self.site.key,
             "kind": "problem",
-            "category": "Payment",
+            "category": "Billing",
             "description": "The card was charged twice",
             "impact": 3,
             "page_url": "http://shop.test/checkout?step=3",
@@ -139,7 +139,7 @@ async fn a_complaint_is_stored_once_with_what_ingest_learned_and_listed_for_admi
     assert_eq!(c["id"], body["id"]);
     assert_eq!(c["status"], "open");
     assert_eq!(c["kind"], "problem");
-    assert_eq!(c["category"], "Payment");
+    assert_eq!(c["category"], "Billing");
     assert_eq!(c["description"], "The card was charged twice");
     assert_eq!(c["impact"], 3);
     assert_eq!(c["email"], "ann@example.com");

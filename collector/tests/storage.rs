@@ -4,10 +4,15 @@
 //! engine.
 
 use collector::access::Role;
+use collector::complaints::NewEntry;
+use collector::store::case_store::{
+    AssigneeFilter, CaseChange, CaseFilter, Cursor, Job, ProblemFields, Sort,
+};
 use collector::store::{
     self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
     SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
 };
+use shared::case::{Actor, EntryKind, Priority, ProblemStatus, Status, Urgency, Workflow};
 use shared::{
     Answer, Frequency, NpsScore, Question, QuestionId, QuestionKind, ResponseId,
     ResponseSubmission, SiteKey, Survey, SurveyId, Trigger,
@@ -78,6 +83,10 @@ on_every_engine! {
         a_large_batch_stores_each_answer_with_what_ingest_learned,
         a_flush_writes_what_is_queued_though_its_submitters_have_gone,
         a_server_secret_is_created_once_and_then_kept,
+        a_case_changes_only_from_the_status_it_was_read_in_and_keeps_its_timeline,
+        the_inbox_filters_sorts_and_pages_cases,
+        agents_workflows_and_problems_belong_to_their_site,
+        a_due_job_is_taken_once_and_again_only_after_its_lease,
         a_setup_token_works_once_before_it_expires,
         the_first_user_owns_every_site_and_there_is_only_one_first_user,
     ],
@@ -1017,7 +1026,7 @@ fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> 
     let mut body = serde_json::json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "site_key": site,
-        "category": "Payment",
+        "category": "Billing",
         "description": "Charged twice",
         "impact": 4,
         "page_url": "https://shop.test/checkout",
@@ -1028,19 +1037,38 @@ fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> 
     }
     let mut enrichment = who.clone();
     enrichment.email = None;
+    let complaint: shared::ComplaintSubmission = serde_json::from_value(body).unwrap();
+    let intake = collector::complaints::intake::plan(
+        &Workflow::default(),
+        complaint.category.as_deref(),
+        &complaint.description,
+        complaint.impact,
+        &[],
+    );
     NewComplaint {
-        complaint: serde_json::from_value(body).unwrap(),
+        complaint,
         enrichment,
         received_at: at,
+        intake,
     }
 }
 
-fn stored_complaint(c: &NewComplaint) -> StoredComplaint {
+/// `c` as read back, the site's `number`th case, untouched since it came in.
+fn stored_complaint(c: &NewComplaint, number: u64) -> StoredComplaint {
     StoredComplaint {
         id: c.complaint.id,
-        status: "open".into(),
+        status: c.intake.status,
+        number,
+        urgency: c.intake.urgency,
+        priority: c.intake.priority,
+        priority_overridden: false,
+        assignee: None,
+        problem: None,
+        merged_into: None,
+        updated_at: c.received_at,
+        resolved_at: None,
         kind: c.complaint.kind,
-        category: c.complaint.category.clone(),
+        category: c.intake.category.clone(),
         description: c.complaint.description.clone(),
         impact: c.complaint.impact,
         email: c.complaint.email.clone(),
@@ -1061,17 +1089,19 @@ async fn a_complaint_is_stored_once_open_and_listed_newest_first(store: Arc<dyn 
     second.complaint.kind = shared::ComplaintKind::Suggestion;
     second.complaint.impact = None;
     second.complaint.category = None;
+    second.intake.category = None;
     assert_eq!(
         store.insert_complaint(&first).await.unwrap(),
-        Stored::Created
+        (Stored::Created, 1)
     );
     assert_eq!(
         store.insert_complaint(&second).await.unwrap(),
-        Stored::Created
+        (Stored::Created, 2)
     );
     assert_eq!(
         store.insert_complaint(&first).await.unwrap(),
-        Stored::Replayed
+        (Stored::Replayed, 1),
+        "a replay keeps its number and takes none"
     );
     let mut stolen = first.clone();
     stolen.complaint.site_key = other.key.clone();
@@ -1081,12 +1111,15 @@ async fn a_complaint_is_stored_once_open_and_listed_newest_first(store: Arc<dyn 
     ));
     assert_eq!(
         store.complaints(&site.key, 10).await.unwrap(),
-        [stored_complaint(&second), stored_complaint(&first)]
+        [stored_complaint(&second, 2), stored_complaint(&first, 1)]
     );
     assert_eq!(
         store.complaints(&site.key, 1).await.unwrap(),
-        [stored_complaint(&second)]
+        [stored_complaint(&second, 2)]
     );
+    // The replay took no number: the next complaint is the third.
+    let third = complaint(&site.key, None, 300, &Enrichment::default());
+    assert_eq!(store.insert_complaint(&third).await.unwrap().1, 3);
     assert!(store.complaints(&other.key, 10).await.unwrap().is_empty());
 }
 
@@ -1094,10 +1127,10 @@ async fn complaints_are_paged_oldest_first_by_received_at_and_id(store: Arc<dyn 
     let site = store.create_site("Shop", &[], 1).await.unwrap();
     let other = store.create_site("Other", &[], 1).await.unwrap();
     let mut expected = Vec::new();
-    for at in [300, 100, 200, 200, 200] {
+    for (n, at) in [300, 100, 200, 200, 200].into_iter().enumerate() {
         let c = complaint(&site.key, None, at, &Enrichment::default());
         store.insert_complaint(&c).await.unwrap();
-        expected.push(stored_complaint(&c));
+        expected.push(stored_complaint(&c, n as u64 + 1));
     }
     let noise = complaint(&other.key, None, 150, &Enrichment::default());
     store.insert_complaint(&noise).await.unwrap();
@@ -1130,6 +1163,11 @@ async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
     for c in [&by_email, &by_user, &by_visitor] {
         store.insert_complaint(c).await.unwrap();
     }
+    assert!(!store
+        .timeline(&by_email.complaint.id)
+        .await
+        .unwrap()
+        .is_empty());
     // An answer by the same e-mail address goes in the same erasure.
     let answer = submission(&site.key, uuid::Uuid::new_v4(), 5);
     store.insert_enriched(&answer, &ann, now).await.unwrap();
@@ -1144,6 +1182,10 @@ async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
     );
     assert!(store.complaints(&site.key, 10).await.unwrap().is_empty());
     assert!(store.responses(&site.key, 10).await.unwrap().is_empty());
+    // Their timelines went with them.
+    for c in [&by_email, &by_user, &by_visitor] {
+        assert!(store.timeline(&c.complaint.id).await.unwrap().is_empty());
+    }
 
     let old = complaint(
         &site.key,
@@ -1164,8 +1206,9 @@ async fn erasure_and_retention_remove_complaints_too(store: Arc<dyn Store>) {
     assert_eq!(store.purge_expired(now).await.unwrap(), 1);
     assert_eq!(
         store.complaints(&site.key, 10).await.unwrap(),
-        [stored_complaint(&recent)]
+        [stored_complaint(&recent, 5)]
     );
+    assert!(store.timeline(&old.complaint.id).await.unwrap().is_empty());
 }
 
 async fn surveys_are_created_versioned_by_each_edit_and_switched_on_and_off(store: Arc<dyn Store>) {
@@ -1486,4 +1529,447 @@ async fn the_first_user_owns_every_site_and_there_is_only_one_first_user(store: 
         None
     );
     assert_eq!(store.user_by_email("eve@shop.test").await.unwrap(), None);
+}
+
+/// A case on `site` with `category`, `impact` and `description`, received at `at`.
+fn case(site: &SiteKey, category: Option<&str>, description: &str, at: i64) -> NewComplaint {
+    let mut c = complaint(site, None, at, &Enrichment::default());
+    c.complaint.category = category.map(str::to_owned);
+    c.complaint.description = description.into();
+    c.intake.category = c.complaint.category.clone();
+    c
+}
+
+fn entry(kind: EntryKind, actor: Actor, detail: &str) -> NewEntry {
+    NewEntry::new(kind, actor, detail)
+}
+
+async fn a_case_changes_only_from_the_status_it_was_read_in_and_keeps_its_timeline(
+    store: Arc<dyn Store>,
+) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let c = case(&site.key, Some("Billing"), "Charged twice", 100);
+    let id = c.complaint.id;
+    store.insert_complaint(&c).await.unwrap();
+    let ann = Actor::User {
+        id: 7,
+        email: "ann@example.com".into(),
+    };
+    let mut change = CaseChange::new(Status::New, 200);
+    change.status = Some(Status::Resolved);
+    change.urgency = Some(Urgency::High);
+    change.priority = Some((Priority::P1, true));
+    change.category = Some(None);
+    change.resolved_at = Some(Some(200));
+    change.entries = vec![
+        NewEntry {
+            kind: EntryKind::PublicReply,
+            actor: ann.clone(),
+            body: Some("Refunded <b>today</b>".into()),
+            detail: None,
+        },
+        entry(EntryKind::StatusChanged, ann.clone(), "new → resolved"),
+    ];
+    assert!(
+        !store.change_case(&other.key, &id, &change).await.unwrap(),
+        "another site's"
+    );
+    assert!(store.change_case(&site.key, &id, &change).await.unwrap());
+    // Read in `new`, but it is resolved now: the second change is refused, nothing written.
+    let mut late = CaseChange::new(Status::New, 300);
+    late.status = Some(Status::Spam);
+    late.entries = vec![entry(EntryKind::StatusChanged, Actor::System, "x")];
+    assert!(!store.change_case(&site.key, &id, &late).await.unwrap());
+
+    let stored = store.case(&site.key, &id).await.unwrap().unwrap();
+    assert_eq!(stored.status, Status::Resolved);
+    assert_eq!(
+        (stored.urgency, stored.priority),
+        (Urgency::High, Priority::P1)
+    );
+    assert!(stored.priority_overridden);
+    assert_eq!(stored.category, None);
+    assert_eq!((stored.updated_at, stored.resolved_at), (200, Some(200)));
+    assert_eq!(store.case(&other.key, &id).await.unwrap(), None);
+    assert_eq!(
+        store.case_by_number(&site.key, 1).await.unwrap(),
+        Some(stored)
+    );
+
+    let timeline = store.timeline(&id).await.unwrap();
+    let kinds: Vec<(EntryKind, i64)> = timeline.iter().map(|e| (e.kind, e.at)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (EntryKind::Received, 100),
+            (EntryKind::Prioritized, 100),
+            (EntryKind::PublicReply, 200),
+            (EntryKind::StatusChanged, 200),
+        ]
+    );
+    assert_eq!(timeline[0].actor, Actor::Customer);
+    assert_eq!(timeline[2].actor, ann);
+    assert_eq!(timeline[2].body.as_deref(), Some("Refunded <b>today</b>"));
+    assert_eq!(timeline[3].detail.as_deref(), Some("new → resolved"));
+
+    assert!(!store.delete_case(&other.key, &id).await.unwrap());
+    assert!(store.delete_case(&site.key, &id).await.unwrap());
+    assert_eq!(store.case(&site.key, &id).await.unwrap(), None);
+    assert!(store.timeline(&id).await.unwrap().is_empty());
+}
+
+async fn the_inbox_filters_sorts_and_pages_cases(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let ann = store.create_user("ann@example.com", "x", 0).await.unwrap();
+    store
+        .set_membership(ann, &site.key, Role::Agent, 0)
+        .await
+        .unwrap();
+    let problem = store
+        .create_problem(&site.key, &problem_fields("Checkout down"), 5)
+        .await
+        .unwrap()
+        .unwrap();
+    // (category, description, status, priority, assignee, problem)
+    let rows = [
+        (
+            Some("Billing"),
+            "Charged twice for 50% OFF_deal",
+            Status::New,
+            Priority::P3,
+            false,
+            false,
+        ),
+        (
+            Some("Delivery"),
+            "Parcel never came",
+            Status::Open,
+            Priority::P1,
+            true,
+            false,
+        ),
+        (
+            Some("Billing"),
+            "Refund please",
+            Status::Resolved,
+            Priority::P2,
+            true,
+            true,
+        ),
+        (
+            None,
+            "The CHECKOUT page is broken",
+            Status::InProgress,
+            Priority::P1,
+            false,
+            true,
+        ),
+        (
+            Some("Delivery"),
+            "Late parcel",
+            Status::Spam,
+            Priority::P4,
+            false,
+            false,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (i, (category, text, status, priority, assigned, linked)) in rows.iter().enumerate() {
+        let c = case(&site.key, *category, text, 100 * (i as i64 + 1));
+        store.insert_complaint(&c).await.unwrap();
+        let mut change = CaseChange::new(Status::New, 1000);
+        change.status = Some(*status);
+        change.priority = Some((*priority, false));
+        change.assignee = Some(assigned.then_some(ann));
+        change.problem = Some(linked.then_some(problem));
+        assert!(store
+            .change_case(&site.key, &c.complaint.id, &change)
+            .await
+            .unwrap());
+        ids.push(c.complaint.id);
+    }
+    store
+        .insert_complaint(&case(&other.key, Some("Billing"), "Refund please", 50))
+        .await
+        .unwrap();
+    let find = |filter: CaseFilter| {
+        let store = store.clone();
+        let site = site.key.clone();
+        async move {
+            let rows = store.cases(&site, &filter, 100).await.unwrap();
+            rows.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    let pick = |is: &[usize]| is.iter().map(|i| ids[*i]).collect::<Vec<_>>();
+    assert_eq!(find(CaseFilter::default()).await, pick(&[4, 3, 2, 1, 0]));
+    let active = Status::ALL.into_iter().filter(|s| s.is_active()).collect();
+    assert_eq!(
+        find(CaseFilter {
+            statuses: active,
+            ..Default::default()
+        })
+        .await,
+        pick(&[3, 1, 0])
+    );
+    assert_eq!(
+        find(CaseFilter {
+            priorities: vec![Priority::P1],
+            ..Default::default()
+        })
+        .await,
+        pick(&[3, 1])
+    );
+    assert_eq!(
+        find(CaseFilter {
+            category: Some("Billing".into()),
+            ..Default::default()
+        })
+        .await,
+        pick(&[2, 0])
+    );
+    assert_eq!(
+        find(CaseFilter {
+            assignee: Some(AssigneeFilter::User(ann)),
+            ..Default::default()
+        })
+        .await,
+        pick(&[2, 1])
+    );
+    assert_eq!(
+        find(CaseFilter {
+            assignee: Some(AssigneeFilter::Nobody),
+            ..Default::default()
+        })
+        .await,
+        pick(&[4, 3, 0])
+    );
+    assert_eq!(
+        find(CaseFilter {
+            problem: Some(problem),
+            ..Default::default()
+        })
+        .await,
+        pick(&[3, 2])
+    );
+    let text = |t: &str| CaseFilter {
+        text: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(find(text("checkout")).await, pick(&[3]), "case-insensitive");
+    assert_eq!(find(text("PARCEL")).await, pick(&[4, 1]));
+    assert_eq!(find(text("50% off_")).await, pick(&[0]));
+    assert_eq!(find(text("5_%")).await, pick(&[]), "% and _ are literal");
+    let reference = collector::complaints::reference::reference(3);
+    assert_eq!(find(text(&reference)).await, pick(&[2]), "by reference");
+
+    // By priority, newest first within one, two at a time.
+    let mut walked = Vec::new();
+    let mut filter = CaseFilter {
+        sort: Sort::Priority,
+        ..Default::default()
+    };
+    loop {
+        let page = store.cases(&site.key, &filter, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        filter.after = Some(Cursor::of(last));
+        walked.extend(page.iter().map(|c| c.id));
+    }
+    assert_eq!(walked, pick(&[3, 1, 2, 0, 4]));
+    let mut walked = Vec::new();
+    let mut filter = CaseFilter {
+        sort: Sort::Oldest,
+        ..Default::default()
+    };
+    loop {
+        let page = store.cases(&site.key, &filter, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        filter.after = Some(Cursor::of(last));
+        walked.extend(page.iter().map(|c| c.id));
+    }
+    assert_eq!(walked, pick(&[0, 1, 2, 3, 4]));
+
+    let counts = store.queue_counts(&site.key, Some(ann)).await.unwrap();
+    assert_eq!((counts.active, counts.unassigned, counts.mine), (3, 2, 1));
+    assert_eq!(counts.by_status["resolved"], 1);
+    assert_eq!(counts.by_status["spam"], 1);
+    assert_eq!(counts.by_status.len(), 5);
+    let none = store.queue_counts(&site.key, None).await.unwrap();
+    assert_eq!(none.mine, 0);
+
+    let candidates = store
+        .candidates(&site.key, "Delivery", &ids[0], 10)
+        .await
+        .unwrap();
+    let found: Vec<_> = candidates
+        .iter()
+        .map(|c| (c.id, c.number, c.status))
+        .collect();
+    assert_eq!(
+        found,
+        [(ids[1], 2, Status::Open)],
+        "active cases of the category only"
+    );
+}
+
+fn problem_fields(title: &str) -> ProblemFields {
+    ProblemFields {
+        title: title.into(),
+        category: Some("Website".into()),
+        status: ProblemStatus::Investigating,
+        root_cause: None,
+        workaround: Some("Pay by invoice".into()),
+        fix: None,
+    }
+}
+
+async fn agents_workflows_and_problems_belong_to_their_site(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut users = Vec::new();
+    for (email, role) in [
+        ("viewer@example.com", Role::Viewer),
+        ("agent@example.com", Role::Agent),
+        ("admin@example.com", Role::Admin),
+    ] {
+        let id = store.create_user(email, "x", 0).await.unwrap();
+        store.set_membership(id, &site.key, role, 0).await.unwrap();
+        users.push(id);
+    }
+    let c = case(&site.key, None, "Help", 10);
+    store.insert_complaint(&c).await.unwrap();
+    let mut change = CaseChange::new(Status::New, 20);
+    change.assignee = Some(Some(users[1]));
+    store
+        .change_case(&site.key, &c.complaint.id, &change)
+        .await
+        .unwrap();
+    let agents = store.agents(&site.key).await.unwrap();
+    let seen: Vec<(&str, &str, u64)> = agents
+        .iter()
+        .map(|a| (a.email.as_str(), a.role.as_str(), a.active_cases))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("agent@example.com", "agent", 1),
+            ("admin@example.com", "admin", 0)
+        ]
+    );
+    assert!(store.agents(&other.key).await.unwrap().is_empty());
+
+    assert_eq!(
+        store.workflow(&site.key).await.unwrap(),
+        Some(Workflow::default())
+    );
+    let mut workflow = Workflow::default();
+    workflow.auto_assign = true;
+    workflow.auto_close_days = 3;
+    workflow.rules = vec![shared::case::KeywordRule {
+        category: "Billing".into(),
+        keywords: vec!["refund".into()],
+        urgency: Some(Urgency::High),
+    }];
+    assert!(store.set_workflow(&site.key, &workflow).await.unwrap());
+    assert_eq!(store.workflow(&site.key).await.unwrap(), Some(workflow));
+    assert_eq!(
+        store.workflow(&other.key).await.unwrap(),
+        Some(Workflow::default())
+    );
+    let unknown = SiteKey::parse("nope").unwrap();
+    assert_eq!(store.workflow(&unknown).await.unwrap(), None);
+
+    let p = store
+        .create_problem(&site.key, &problem_fields("Checkout down"), 5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.problem(&other.key, p).await.unwrap(), None);
+    assert!(!store
+        .update_problem(&other.key, p, &problem_fields("x"), 6)
+        .await
+        .unwrap());
+    let mut fixed = problem_fields("Checkout down for PayPal");
+    fixed.status = ProblemStatus::Fixed;
+    fixed.fix = Some("New API key".into());
+    assert!(store.update_problem(&site.key, p, &fixed, 9).await.unwrap());
+    let mut link = CaseChange::new(Status::New, 30);
+    link.problem = Some(Some(p));
+    store
+        .change_case(&site.key, &c.complaint.id, &link)
+        .await
+        .unwrap();
+    let record = store.problem(&site.key, p).await.unwrap().unwrap();
+    assert_eq!(record.title, "Checkout down for PayPal");
+    assert_eq!(record.status, ProblemStatus::Fixed);
+    assert_eq!((record.created_at, record.updated_at), (5, 9));
+    assert_eq!((record.linked, record.linked_active), (1, 1));
+    assert_eq!(store.problems(&site.key).await.unwrap(), [record]);
+    assert!(store.problems(&other.key).await.unwrap().is_empty());
+    let linked = store
+        .case(&site.key, &c.complaint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.problem, Some((p, "Checkout down for PayPal".into())));
+    assert_eq!(
+        linked.assignee,
+        Some(shared::case::UserRef {
+            id: users[1],
+            email: "agent@example.com".into()
+        })
+    );
+}
+
+async fn a_due_job_is_taken_once_and_again_only_after_its_lease(store: Arc<dyn Store>) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let c = case(&site.key, None, "Help", 10);
+    store.insert_complaint(&c).await.unwrap();
+    assert_eq!(store.next_job_due().await.unwrap(), None);
+    let mut change = CaseChange::new(Status::New, 20);
+    change.jobs = vec![
+        collector::jobs::auto_close(&site.key, &c.complaint.id, 1_000),
+        collector::jobs::auto_close(&site.key, &c.complaint.id, 2_000),
+    ];
+    store
+        .change_case(&site.key, &c.complaint.id, &change)
+        .await
+        .unwrap();
+    assert_eq!(store.next_job_due().await.unwrap(), Some(1_000));
+    assert_eq!(
+        store.claim_job(999, 60_999).await.unwrap(),
+        None,
+        "not due yet"
+    );
+
+    // Eight runners at once: one takes the first job, one the second, the rest nothing.
+    let claims = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim_job(5_000, 65_000).await.unwrap() })
+    });
+    let mut taken: Vec<Job> = Vec::new();
+    for claim in claims {
+        taken.extend(claim.await.unwrap());
+    }
+    taken.sort_by_key(|j| j.due_at);
+    let dues: Vec<(i64, u32)> = taken.iter().map(|j| (j.due_at, j.attempts)).collect();
+    assert_eq!(dues, [(1_000, 1), (2_000, 1)]);
+    assert_eq!(taken[0].kind, collector::jobs::AUTO_CLOSE);
+    assert_eq!(
+        store.next_job_due().await.unwrap(),
+        Some(65_000),
+        "held until the lease ends"
+    );
+
+    store.finish_job(taken[0].id).await.unwrap();
+    assert_eq!(store.claim_job(64_999, 100_000).await.unwrap(), None);
+    let again = store.claim_job(65_000, 125_000).await.unwrap().unwrap();
+    assert_eq!(
+        (again.id, again.attempts),
+        (taken[1].id, 2),
+        "the lease ran out"
+    );
+    store.finish_job(again.id).await.unwrap();
+    assert_eq!(store.next_job_due().await.unwrap(), None);
 }

@@ -16,6 +16,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for the developer reading it.
     pub message: String,
+    /// For `invalid_transition`: the statuses the case may go to instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// The answer to an accepted `POST /api/v1/responses`: the row is committed.

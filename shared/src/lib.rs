@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod api;
+pub mod case;
 pub mod complaint;
 pub mod i18n;
 pub mod ids;

@@ -94,10 +94,11 @@ impl Default for SiteSettings {
             theme: Theme::default(),
             launcher: Some(Launcher::default()),
             categories: [
-                "Order or delivery",
-                "Payment",
+                "Product defect",
+                "Service failure",
+                "Billing",
+                "Delivery",
                 "Website",
-                "Product",
                 "Other",
             ]
             .map(String::from)

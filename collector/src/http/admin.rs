@@ -35,6 +35,7 @@ pub(crate) enum Caller {
         grant: Grant,
     },
     Session {
+        user_id: i64,
         email: String,
         grants: Vec<Grant>,
         /// The stored form of the session token, to end the session.
@@ -69,6 +70,25 @@ impl Caller {
         match self {
             Caller::Token { id, .. } => format!("token:{id}"),
             Caller::Session { email, .. } => email.clone(),
+        }
+    }
+
+    /// Who the case timeline says did it.
+    pub(crate) fn timeline_actor(&self) -> shared::case::Actor {
+        match self {
+            Caller::Token { id, .. } => shared::case::Actor::Token { id: *id },
+            Caller::Session { user_id, email, .. } => shared::case::Actor::User {
+                id: *user_id,
+                email: email.clone(),
+            },
+        }
+    }
+
+    /// The dashboard user behind a session; `None` for an API token.
+    pub(crate) fn user_id(&self) -> Option<i64> {
+        match self {
+            Caller::Token { .. } => None,
+            Caller::Session { user_id, .. } => Some(*user_id),
         }
     }
 
@@ -135,6 +155,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let grants = state.store.memberships(user.user_id).await?;
         Ok(Caller::Session {
+            user_id: user.user_id,
             email: user.email,
             grants,
             token_hash,

@@ -15,18 +15,20 @@ use super::ingest::{
 };
 use super::{cors, identity, ApiError, AppState, MAX_BODY};
 use crate::access::Role;
-use crate::clock::rfc3339;
+use crate::complaints::cases;
+use crate::complaints::reference::reference;
 use crate::enrich::Enrichment;
-use crate::store::{NewComplaint, StoredComplaint};
+use crate::store::case_store::{AssigneeFilter, CaseFilter, Cursor, Sort};
+use crate::store::NewComplaint;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use shared::{ComplaintKind, ComplaintSubmission, ResponseId, SiteKey};
-use std::collections::BTreeMap;
+use serde::Deserialize;
+use shared::case::{CaseList, Priority, Status};
+use shared::ComplaintSubmission;
 use std::net::IpAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -50,8 +52,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     tag = super::openapi::PUBLIC,
     request_body(content(("application/json"), ("text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed, `open`: `{\"id\"}`", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\"}`, the reference a short code such as `HK-7QF3`", body = Object),
+        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\"}`", body = Object),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's complaint", body = super::openapi::ErrorDoc),
@@ -67,7 +69,24 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     let (peer, headers, body) = take_apart(&state, request).await;
     let mut allowed_origin = None;
     let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
-    respond(&state, outcome, allowed_origin.as_ref())
+    let (outcome, filed) = match outcome {
+        Ok((outcome, number)) => (Ok(outcome), Some(number)),
+        Err(e) => (Err(e), None),
+    };
+    let id = match &outcome {
+        Ok(Outcome::Stored(_, id) | Outcome::Dropped(_, id)) => Some(*id),
+        Err(_) => None,
+    };
+    let response = respond(&state, outcome, allowed_origin.as_ref());
+    match (id, filed) {
+        // The acknowledgement names the case: `{"id", "reference"}`.
+        (Some(id), Some(number)) => {
+            let (parts, _) = response.into_parts();
+            let body = serde_json::json!({ "id": id, "reference": reference(number) });
+            Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+        }
+        _ => response,
+    }
 }
 
 #[tracing::instrument(skip_all, fields(site, outcome))]
@@ -77,7 +96,7 @@ async fn accept(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     allowed_origin: &mut Option<axum::http::HeaderValue>,
-) -> Result<Outcome, ApiError> {
+) -> Result<(Outcome, u64), ApiError> {
     limit_client(state, peer)?;
     let body = read_body(headers, body)?;
     let extras = Extras::read(&body)?;
@@ -101,8 +120,18 @@ async fn accept(
 
     if let Some(reason) = spam {
         tracing::Span::current().record("outcome", reason.as_str());
-        return Ok(Outcome::Dropped(reason, complaint.id));
+        // A bot is answered as a person is, with a reference that names no case.
+        let number = rand::random_range(1..1_000_000);
+        return Ok((Outcome::Dropped(reason, complaint.id), number));
     }
+    let intake = cases::intake(
+        state.store.as_ref(),
+        &key,
+        complaint.category.as_deref(),
+        &complaint.description,
+        complaint.impact,
+    )
+    .await?;
     let now = state.clock.now_ms();
     let enrichment = Enrichment {
         user_id,
@@ -119,105 +148,128 @@ async fn accept(
         )
     };
     let id = complaint.id;
-    let stored = state
+    let (stored, number) = state
         .store
         .insert_complaint(&NewComplaint {
             complaint,
             enrichment,
             received_at: now,
+            intake,
         })
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
-    Ok(Outcome::Stored(stored, id))
-}
-
-/// One complaint as admins list it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct ListedComplaint {
-    pub(crate) id: ResponseId,
-    /// `open` until the workflow moves it on.
-    pub(crate) status: String,
-    pub(crate) kind: ComplaintKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) category: Option<String>,
-    pub(crate) description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) impact: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) email: Option<String>,
-    pub(crate) contact_consent: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) page_url: Option<String>,
-    /// RFC 3339 in UTC.
-    pub(crate) received_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) page_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) device: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) browser: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) locale: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) visitor: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) attributes: BTreeMap<String, String>,
-}
-
-impl From<StoredComplaint> for ListedComplaint {
-    fn from(c: StoredComplaint) -> Self {
-        let e = c.enrichment;
-        Self {
-            id: c.id,
-            status: c.status,
-            kind: c.kind,
-            category: c.category,
-            description: c.description,
-            impact: c.impact,
-            email: c.email,
-            contact_consent: c.contact_consent,
-            page_url: c.page_url,
-            received_at: rfc3339(c.received_at),
-            page_path: e.page_path,
-            device: e.device,
-            browser: e.browser,
-            locale: e.locale,
-            visitor: e.visitor,
-            user_id: e.user_id,
-            attributes: e.attributes,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct ComplaintList {
-    site_key: SiteKey,
-    complaints: Vec<ListedComplaint>,
+    Ok((Outcome::Stored(stored, id), number))
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ListQuery {
     limit: Option<u32>,
+    status: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    assignee: Option<String>,
+    problem: Option<i64>,
+    q: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
 }
 
-/// A site's complaints, newest first (viewer and up).
+/// Reads a comma-separated list with `parse`, naming what is wrong.
+fn list_of<T>(
+    raw: &Option<String>,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, ApiError> {
+    let Some(raw) = raw.as_deref().filter(|r| !r.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|v| {
+            parse(v.trim()).ok_or_else(|| ApiError::Invalid(format!("no {what} is called {v:?}")))
+        })
+        .collect()
+}
+
+impl ListQuery {
+    fn filter(&self, me: Option<i64>) -> Result<CaseFilter, ApiError> {
+        let statuses = if self.status.as_deref() == Some("active") {
+            Status::ALL.into_iter().filter(|s| s.is_active()).collect()
+        } else {
+            list_of(&self.status, "status", Status::parse)?
+        };
+        let assignee = match self.assignee.as_deref() {
+            None | Some("") => None,
+            Some("none") => Some(AssigneeFilter::Nobody),
+            Some("me") => Some(AssigneeFilter::User(me.ok_or_else(|| {
+                ApiError::Invalid("assignee=me needs a dashboard session".into())
+            })?)),
+            Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| {
+                ApiError::Invalid("assignee is a user id, none or me".into())
+            })?)),
+        };
+        let sort = match self.sort.as_deref() {
+            None | Some("newest") => Sort::Newest,
+            Some("oldest") => Sort::Oldest,
+            Some("priority") => Sort::Priority,
+            Some(_) => {
+                return Err(ApiError::Invalid(
+                    "sort is newest, oldest or priority".into(),
+                ))
+            }
+        };
+        let after = match self.after.as_deref() {
+            None | Some("") => None,
+            Some(a) => Some(
+                Cursor::parse(a)
+                    .ok_or_else(|| ApiError::Invalid("after is not a cursor from next".into()))?,
+            ),
+        };
+        Ok(CaseFilter {
+            statuses,
+            priorities: list_of(&self.priority, "priority", Priority::parse)?,
+            category: self.category.clone().filter(|c| !c.is_empty()),
+            assignee,
+            problem: self.problem,
+            text: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
+            sort,
+            after,
+        })
+    }
+}
+
+/// A site's cases, filtered and sorted, a page at a time, with the inbox's queue counts
+/// (viewer and up).
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/complaints",
     tag = super::openapi::ADMIN,
-    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
+    params(
+        ("site_key" = String, Path, description = "The site's key"),
+        ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default"),
+        ("status" = Option<String>, Query, description = "Comma-separated statuses, or `active` (new, open, in_progress, waiting_on_customer, reopened)"),
+        ("priority" = Option<String>, Query, description = "Comma-separated priorities, `P1` to `P4`"),
+        ("category" = Option<String>, Query, description = "One category"),
+        ("assignee" = Option<String>, Query, description = "A user id, `none` (the unassigned queue) or `me`"),
+        ("problem" = Option<i64>, Query, description = "A problem record's id"),
+        ("q" = Option<String>, Query, description = "Words of the description, or a reference (`HK-7QF3`)"),
+        ("sort" = Option<String>, Query, description = "`newest` (default), `oldest` or `priority`"),
+        ("after" = Option<String>, Query, description = "The `next` of the page before"),
+    ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, complaints: [...]}`", body = Object),
-        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 200, description = "`shared::case::CaseList`: `{site_key, complaints, next, counts}`", body = Object),
+        (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "An unknown status, priority, sort or cursor", body = super::openapi::ErrorDoc),
     )
 )]
-/// A site's complaints, newest first: viewers and up (agents work them; everyone who may read
-/// a site's answers may read its complaints).
 #[tracing::instrument(skip(state, caller))]
 async fn list(
     State(state): State<AppState>,
@@ -229,16 +281,17 @@ async fn list(
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let key = grant.site.key.clone();
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let complaints = state
-        .store
-        .complaints(&key, limit)
-        .await?
-        .into_iter()
-        .map(ListedComplaint::from)
-        .collect();
-    Ok(Json(ComplaintList {
+    let filter = q.filter(caller.user_id())?;
+    let rows = state.store.cases(&key, &filter, limit).await?;
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|c| Cursor::of(c).encode()))
+        .flatten();
+    let counts = state.store.queue_counts(&key, caller.user_id()).await?;
+    Ok(Json(CaseList {
         site_key: key,
-        complaints,
+        complaints: rows.into_iter().map(super::cases::wire).collect(),
+        next,
+        counts,
     })
     .into_response())
 }

@@ -25,6 +25,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A case asked to go where its workflow does not lead (from where it is, for this caller).
+    #[error("{}", .0.message())]
+    InvalidTransition(crate::complaints::Refused),
     /// What was there once and is no more, like setting up a collector that has users.
     #[error("{0}")]
     Gone(String),
@@ -51,7 +54,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -61,6 +64,7 @@ impl ApiError {
             ApiError::UnknownSite => (StatusCode::NOT_FOUND, "unknown_site"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType => {
@@ -87,6 +91,12 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: code.into(),
                 message: self.to_string(),
+                allowed: match &self {
+                    ApiError::InvalidTransition(r) => {
+                        Some(r.allowed.iter().map(|s| s.as_str().to_owned()).collect())
+                    }
+                    _ => None,
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();

@@ -2,6 +2,7 @@
 
 mod admin;
 mod assets;
+mod cases;
 mod complaints;
 mod cors;
 mod edge;
@@ -58,6 +59,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Ingest's writer: concurrent answers share one transaction.
     pub ingest: GroupCommit,
+    /// Wakes this process's job runner when a change sets a timer (`jobs::run`).
+    pub jobs: Arc<tokio::sync::Notify>,
     pub(crate) sessions: Arc<session::Sessions>,
     /// The salt of visitor hashes: each day's is derived from a secret, random per state until
     /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
@@ -90,6 +93,7 @@ impl AppState {
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
             trusted_proxies: Arc::from([]),
+            jobs: Arc::default(),
         }))
     }
 
@@ -193,7 +197,7 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
 
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests
 /// and returns once every answer queued for the group commit is written, those of requests that
-/// were cancelled included. First it takes the visitor-hash secret from the database
+/// were cancelled included. It runs the timer jobs (`jobs::run`) meanwhile. First it takes the visitor-hash secret from the database
 /// (`AppState::with_stored_visitor_salt`), so that several collectors on one database hash a
 /// visitor alike.
 ///
@@ -209,12 +213,18 @@ pub async fn serve(
         .await
         .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     let ingest = state.ingest.clone();
+    let runner = tokio::spawn(crate::jobs::run(
+        state.store.clone(),
+        state.clock.clone(),
+        state.jobs.clone(),
+    ));
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    runner.abort();
     ingest.flush().await;
     served
 }

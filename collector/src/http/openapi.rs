@@ -80,6 +80,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::session::router())
         .merge(super::setup::router())
         .merge(super::settings::router())
+        .merge(super::cases::router())
         .merge(super::surveys::router())
         .merge(super::hosted::router())
         .merge(super::health::router())

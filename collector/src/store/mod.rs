@@ -1,6 +1,8 @@
 //! Storage behind one trait. Each engine has its own implementation and migrations; the HTTP
 //! layer and the CLI see only `Store`.
 
+mod case_sql;
+pub mod case_store;
 mod group;
 mod postgres;
 mod postgres_server;
@@ -12,10 +14,11 @@ mod sqlite_server;
 mod sqlite_site;
 mod sqlite_writer;
 
+pub use case_store::{CaseStore, NewComplaint, StoredComplaint};
 pub use group::{BatchObserver, GroupCommit, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use server_store::ServerStore;
-pub use site_store::{NewComplaint, SiteStore, StoredComplaint, SurveyRecord, SurveyStatus};
+pub use site_store::{SiteStore, SurveyRecord, SurveyStatus};
 pub use sqlite::SqliteStore;
 
 use crate::access::Role;
@@ -193,9 +196,10 @@ fn pg_is_transient(sqlstate: &str) -> bool {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
-/// surveys and complaints; with `ServerStore`, the installation's own secrets.
+/// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `ServerStore`, the
+/// installation's own secrets.
 #[async_trait]
-pub trait Store: SiteStore + ServerStore + Send + Sync + 'static {
+pub trait Store: SiteStore + CaseStore + ServerStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -1,10 +1,10 @@
-//! `SiteStore` on PostgreSQL: `SqliteStore`'s behaviour, statement by statement.
+//! `SiteStore` on PostgreSQL: `SqliteStore`'s behaviour, statement by statement; and
+//! `CaseStore` (whose SQL is written once, in `case_sql.rs`).
 
 use super::site_store::{
-    encode, kind_name, read_settings, read_survey, ComplaintRow, NewComplaint, SiteStore,
-    StoredComplaint, SurveyRecord, SurveyStatus,
+    encode, read_settings, read_survey, SiteStore, SurveyRecord, SurveyStatus,
 };
-use super::{After, PostgresStore, StoreError, StoreResult, Stored};
+use super::{PostgresStore, StoreError, StoreResult};
 use crate::clock::Millis;
 use async_trait::async_trait;
 use shared::{SiteKey, SiteSettings, Survey, SurveyId};
@@ -32,100 +32,6 @@ impl SiteStore for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    async fn insert_complaint(&self, n: &NewComplaint) -> StoreResult<Stored> {
-        let (c, e) = (&n.complaint, &n.enrichment);
-        let id = c.id.to_string();
-        let mut conn = self.pool.acquire().await?;
-        // Concurrent inserts of one id wait for the first one's commit, then do nothing, so the
-        // lookup below always finds the row that won.
-        let inserted = sqlx::query(
-            "INSERT INTO complaints (id, site_id, kind, category, description, impact, email,
-                 contact_consent, page_url, page_path, device, browser, locale, visitor, user_id,
-                 attributes, received_at)
-             SELECT $1::uuid, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                 $15::jsonb, $16
-             FROM sites WHERE key = $17
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(kind_name(c.kind))
-        .bind(c.category.as_deref())
-        .bind(&c.description)
-        .bind(c.impact.map(i16::from))
-        .bind(c.email.as_deref())
-        .bind(c.contact_consent)
-        .bind(c.page_url.as_deref())
-        .bind(e.page_path.as_deref())
-        .bind(e.device.as_deref())
-        .bind(e.browser.as_deref())
-        .bind(e.locale.as_deref())
-        .bind(e.visitor.as_deref())
-        .bind(e.user_id.as_deref())
-        .bind(encode(&e.attributes)?)
-        .bind(n.received_at)
-        .bind(c.site_key.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(Stored::Created);
-        }
-        let owner: Option<String> = sqlx::query_scalar(
-            "SELECT t.key FROM complaints c JOIN sites t ON t.id = c.site_id WHERE c.id = $1::uuid",
-        )
-        .bind(&id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        match owner {
-            Some(key) if key == c.site_key.as_str() => Ok(Stored::Replayed),
-            Some(_) => Err(StoreError::Conflict("complaints.id")),
-            None => Err(StoreError::Other(anyhow::anyhow!(
-                "no site has the key {}",
-                c.site_key
-            ))),
-        }
-    }
-
-    async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>> {
-        let sql = format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
-             WHERE t.key = $1 ORDER BY c.received_at DESC, c.id DESC LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(site.as_str())
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(read_complaint).collect()
-    }
-
-    async fn complaints_page(
-        &self,
-        site: &SiteKey,
-        after: After,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredComplaint>> {
-        // The first page starts before any time, where the id does not matter.
-        let (at, id) = after.map_or((Millis::MIN, uuid::Uuid::nil().to_string()), |(at, id)| {
-            (at, id.to_string())
-        });
-        let sql = format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM complaints c JOIN sites t ON t.id = c.site_id
-             WHERE t.key = $1
-               AND (c.received_at > $2 OR (c.received_at = $3 AND c.id > $4::uuid))
-             ORDER BY c.received_at, c.id LIMIT $5"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(site.as_str())
-            .bind(at)
-            .bind(at)
-            .bind(id)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(read_complaint).collect()
     }
 
     async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>> {
@@ -277,30 +183,4 @@ impl SiteStore for PostgresStore {
     }
 }
 
-/// The columns `read_complaint` reads, in its order.
-const COMPLAINT_COLUMNS: &str = "c.id::text, c.status, c.kind, c.category, c.description, c.impact,
-    c.email, c.contact_consent, c.page_url, c.received_at, c.page_path, c.device, c.browser,
-    c.locale, c.visitor, c.user_id, c.attributes::text";
-
-fn read_complaint(r: sqlx::postgres::PgRow) -> StoreResult<StoredComplaint> {
-    ComplaintRow {
-        id: r.get(0),
-        status: r.get(1),
-        kind: r.get(2),
-        category: r.get(3),
-        description: r.get(4),
-        impact: r.get::<Option<i16>, _>(5).map(i64::from),
-        email: r.get(6),
-        contact_consent: r.get(7),
-        page_url: r.get(8),
-        received_at: r.get(9),
-        page_path: r.get(10),
-        device: r.get(11),
-        browser: r.get(12),
-        locale: r.get(13),
-        visitor: r.get(14),
-        user_id: r.get(15),
-        attributes: r.get(16),
-    }
-    .read()
-}
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED");

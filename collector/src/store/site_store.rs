@@ -1,14 +1,12 @@
 //! What a site is configured with and what its visitors report, beside the answers: the widget's
-//! settings, the surveys and their versions, and complaints. A supertrait of `Store`, so that
+//! settings, the surveys and their versions (complaints are `CaseStore`'s). A supertrait of `Store`, so that
 //! every `Arc<dyn Store>` has it; implemented for each engine in `sqlite_site.rs` and
 //! `postgres_site.rs`.
 
-use super::{Enrichment, StoreResult, Stored};
+use super::StoreResult;
 use crate::clock::Millis;
 use async_trait::async_trait;
-use shared::{
-    ComplaintKind, ComplaintSubmission, ResponseId, SiteKey, SiteSettings, Survey, SurveyId,
-};
+use shared::{ComplaintKind, SiteKey, SiteSettings, Survey, SurveyId};
 
 /// Where a survey is in its life: only `active` ones are shown to visitors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -54,33 +52,6 @@ pub(super) fn read_survey(definition: &str, status: &str) -> StoreResult<SurveyR
     })
 }
 
-/// A complaint to store, with what ingest learned (its `email` is the complaint's own, so the
-/// enrichment's is not used).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewComplaint {
-    pub complaint: ComplaintSubmission,
-    pub enrichment: Enrichment,
-    pub received_at: Millis,
-}
-
-/// A stored complaint, as read back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredComplaint {
-    pub id: ResponseId,
-    /// `open` until the workflow moves it on.
-    pub status: String,
-    pub kind: ComplaintKind,
-    pub category: Option<String>,
-    pub description: String,
-    pub impact: Option<u8>,
-    pub email: Option<String>,
-    pub contact_consent: bool,
-    pub page_url: Option<String>,
-    pub received_at: Millis,
-    /// What ingest learned (`email` always `None`: see the field above).
-    pub enrichment: Enrichment,
-}
-
 #[async_trait]
 pub trait SiteStore: Send + Sync + 'static {
     /// A site's widget settings (`SiteSettings::default()` until an admin changes them); `None`
@@ -91,22 +62,6 @@ pub trait SiteStore: Send + Sync + 'static {
     /// them (`SiteSettings::check`).
     async fn set_site_settings(&self, site: &SiteKey, settings: &SiteSettings)
         -> StoreResult<bool>;
-
-    /// Commits a complaint durably before returning, `open`. A replayed id for the same site is
-    /// stored once; the same id for another site is `Conflict("complaints.id")`.
-    async fn insert_complaint(&self, c: &NewComplaint) -> StoreResult<Stored>;
-
-    /// A site's complaints, newest first.
-    async fn complaints(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<StoredComplaint>>;
-
-    /// A site's complaints oldest first, `limit` at a time, after `after` (keyset on
-    /// `(received_at, id)`, as `Store::responses_page`).
-    async fn complaints_page(
-        &self,
-        site: &SiteKey,
-        after: super::After,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredComplaint>>;
 
     /// Every survey of a site, in creation order, whatever its status.
     async fn surveys(&self, site: &SiteKey) -> StoreResult<Vec<SurveyRecord>>;
@@ -153,59 +108,6 @@ pub(super) fn kind_name(kind: ComplaintKind) -> &'static str {
     match kind {
         ComplaintKind::Problem => "problem",
         ComplaintKind::Suggestion => "suggestion",
-    }
-}
-
-/// The columns of a complaint row in `SELECT` order (`COMPLAINT_COLUMNS`), engine-neutral.
-pub(super) struct ComplaintRow {
-    pub(super) id: String,
-    pub(super) status: String,
-    pub(super) kind: String,
-    pub(super) category: Option<String>,
-    pub(super) description: String,
-    pub(super) impact: Option<i64>,
-    pub(super) email: Option<String>,
-    pub(super) contact_consent: bool,
-    pub(super) page_url: Option<String>,
-    pub(super) received_at: Millis,
-    pub(super) page_path: Option<String>,
-    pub(super) device: Option<String>,
-    pub(super) browser: Option<String>,
-    pub(super) locale: Option<String>,
-    pub(super) visitor: Option<String>,
-    pub(super) user_id: Option<String>,
-    pub(super) attributes: String,
-}
-
-impl ComplaintRow {
-    pub(super) fn read(self) -> StoreResult<StoredComplaint> {
-        use anyhow::Context as _;
-        Ok(StoredComplaint {
-            id: ResponseId::parse(&self.id).context("a stored complaint id is invalid")?,
-            status: self.status,
-            kind: match self.kind.as_str() {
-                "suggestion" => ComplaintKind::Suggestion,
-                _ => ComplaintKind::Problem,
-            },
-            category: self.category,
-            description: self.description,
-            impact: self.impact.and_then(|i| u8::try_from(i).ok()),
-            email: self.email,
-            contact_consent: self.contact_consent,
-            page_url: self.page_url,
-            received_at: self.received_at,
-            enrichment: Enrichment {
-                page_path: self.page_path,
-                device: self.device,
-                browser: self.browser,
-                locale: self.locale,
-                visitor: self.visitor,
-                user_id: self.user_id,
-                email: None,
-                attributes: serde_json::from_str(&self.attributes)
-                    .context("stored attributes are invalid")?,
-            },
-        })
     }
 }
 

@@ -1,0 +1,199 @@
+//! What happens to a new complaint on its way in: filed under a category (the customer's, else
+//! the one the site's keyword rules find), given an urgency (the highest a matching rule sets,
+//! else normal) and a priority by the matrix, and, where the site assigns automatically, given
+//! to an agent. Each decision is a timeline entry with its actor and reason.
+
+use super::{priority, routing, rules};
+use shared::case::{Actor, Agent, EntryKind, Priority, Status, Urgency, Workflow};
+
+/// A timeline entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub kind: EntryKind,
+    pub actor: Actor,
+    pub body: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl NewEntry {
+    pub fn new(kind: EntryKind, actor: Actor, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            actor,
+            body: None,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+/// The case a complaint starts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    pub status: Status,
+    pub category: Option<String>,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    pub assignee: Option<i64>,
+    /// Received, then categorized, prioritized and assigned as decided.
+    pub entries: Vec<NewEntry>,
+}
+
+fn rule(name: &str) -> Actor {
+    Actor::Rule { name: name.into() }
+}
+
+/// Decides how a complaint starts. `agents` are the site's users who may work cases, with their
+/// load (only read when the site assigns automatically).
+pub fn plan(
+    workflow: &Workflow,
+    category: Option<&str>,
+    description: &str,
+    impact: Option<u8>,
+    agents: &[Agent],
+) -> Intake {
+    let mut entries = vec![NewEntry::new(
+        EntryKind::Received,
+        Actor::Customer,
+        "filed from the widget",
+    )];
+    let verdict = rules::judge(&workflow.rules, description);
+    let category = match (category, &verdict.suggestion) {
+        (Some(c), _) => Some(c.to_owned()),
+        (None, Some(s)) => {
+            entries.push(NewEntry::new(
+                EntryKind::Categorized,
+                rule("keyword rule"),
+                format!("→ {}: {}", s.category, s.reason),
+            ));
+            Some(s.category.clone())
+        }
+        (None, None) => None,
+    };
+    let (urgency, why) = match verdict.urgency {
+        Some((u, reason)) => (u, format!(" ({reason})")),
+        None => (Urgency::Normal, String::new()),
+    };
+    let priority = priority::derive(workflow, impact, urgency);
+    entries.push(NewEntry::new(
+        EntryKind::Prioritized,
+        rule("priority matrix"),
+        format!("{}{why}", priority::explain(impact, urgency, priority)),
+    ));
+    let mut assignee = None;
+    let mut status = Status::New;
+    if workflow.auto_assign {
+        if let Some((agent, route)) = routing::assignee(workflow, category.as_deref(), agents) {
+            assignee = Some(agent.id);
+            entries.push(NewEntry::new(
+                EntryKind::Assigned,
+                rule(match route {
+                    routing::Route::Category(_) => "routing",
+                    routing::Route::LeastLoaded => "round-robin",
+                }),
+                format!("→ {} ({})", agent.email, route.reason()),
+            ));
+            // Someone has it: it is no longer waiting to be looked at.
+            status = Status::Open;
+            entries.push(NewEntry::new(
+                EntryKind::StatusChanged,
+                Actor::System,
+                "new → open",
+            ));
+        }
+    }
+    Intake {
+        status,
+        category,
+        urgency,
+        priority,
+        assignee,
+        entries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::case::KeywordRule;
+
+    fn workflow(auto_assign: bool) -> Workflow {
+        Workflow {
+            rules: vec![KeywordRule {
+                category: "Billing".into(),
+                keywords: vec!["refund".into(), "charged twice".into()],
+                urgency: Some(Urgency::High),
+            }],
+            auto_assign,
+            ..Workflow::default()
+        }
+    }
+
+    fn agent(id: i64, load: u64) -> Agent {
+        Agent {
+            id,
+            email: format!("a{id}@example.com"),
+            role: "agent".into(),
+            active_cases: load,
+        }
+    }
+
+    #[test]
+    fn a_complaint_without_category_is_filed_by_the_rules_and_prioritized() {
+        let i = plan(&workflow(false), None, "I was charged twice", Some(3), &[]);
+        assert_eq!(i.category.as_deref(), Some("Billing"));
+        assert_eq!(i.urgency, Urgency::High);
+        assert_eq!(i.priority, Priority::P2);
+        assert_eq!((i.status, i.assignee), (Status::New, None));
+        let kinds: Vec<EntryKind> = i.entries.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntryKind::Received,
+                EntryKind::Categorized,
+                EntryKind::Prioritized
+            ]
+        );
+        assert_eq!(
+            i.entries[1].detail.as_deref(),
+            Some("→ Billing: matched 'charged twice'")
+        );
+        assert_eq!(
+            i.entries[2].detail.as_deref(),
+            Some("impact 3 × urgency high → P2 (matched 'charged twice')")
+        );
+    }
+
+    #[test]
+    fn the_customers_category_stands_and_auto_assignment_opens_the_case() {
+        let agents = [agent(1, 2), agent(2, 0)];
+        let i = plan(
+            &workflow(true),
+            Some("Delivery"),
+            "refund please",
+            None,
+            &agents,
+        );
+        assert_eq!(i.category.as_deref(), Some("Delivery"));
+        assert_eq!(i.assignee, Some(2));
+        assert_eq!(i.status, Status::Open);
+        let assigned = i
+            .entries
+            .iter()
+            .find(|e| e.kind == EntryKind::Assigned)
+            .unwrap();
+        assert_eq!(
+            assigned.actor,
+            Actor::Rule {
+                name: "round-robin".into()
+            }
+        );
+        assert_eq!(
+            assigned.detail.as_deref(),
+            Some("→ a2@example.com (round-robin: fewest active cases)")
+        );
+        // No agents: the case waits, new and unassigned.
+        let i = plan(&workflow(true), None, "hello", None, &[]);
+        assert_eq!((i.status, i.assignee), (Status::New, None));
+        assert_eq!(i.priority, Priority::P3);
+    }
+}

@@ -1,0 +1,535 @@
+//! A complaint as a case the team works: its status, priority and timeline, as the admin API
+//! sends them and the dashboard reads them. The rules (who may move a case where, how priority
+//! follows from impact and urgency) live in the collector's `complaints` module; these are the
+//! values and the wire shapes.
+
+use crate::ids::{ResponseId, SiteKey};
+use crate::ComplaintKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a case is in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Open,
+    InProgress,
+    WaitingOnCustomer,
+    Reopened,
+    Resolved,
+    Closed,
+    /// Folded into another case (terminal).
+    Merged,
+    /// Not a real complaint (terminal).
+    Spam,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::New,
+        Status::Open,
+        Status::InProgress,
+        Status::WaitingOnCustomer,
+        Status::Reopened,
+        Status::Resolved,
+        Status::Closed,
+        Status::Merged,
+        Status::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::WaitingOnCustomer => "waiting_on_customer",
+            Status::Reopened => "reopened",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+            Status::Merged => "merged",
+            Status::Spam => "spam",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// In English, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::New => "New",
+            Status::Open => "Open",
+            Status::InProgress => "In progress",
+            Status::WaitingOnCustomer => "Waiting on customer",
+            Status::Reopened => "Reopened",
+            Status::Resolved => "Resolved",
+            Status::Closed => "Closed",
+            Status::Merged => "Merged",
+            Status::Spam => "Spam",
+        }
+    }
+
+    /// Whether the team still has work on it: not resolved, closed, merged or spam.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            Status::New
+                | Status::Open
+                | Status::InProgress
+                | Status::WaitingOnCustomer
+                | Status::Reopened
+        )
+    }
+}
+
+/// P1 (most urgent) to P4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+    P4,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+        }
+    }
+
+    /// 1 for P1 … 4 for P4, as stored and sorted.
+    pub fn rank(self) -> u8 {
+        self as u8 + 1
+    }
+
+    pub fn from_rank(rank: u8) -> Option<Priority> {
+        Priority::ALL.get(usize::from(rank).checked_sub(1)?).copied()
+    }
+
+    pub fn parse(s: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// How soon it must be dealt with, set by rules or by an agent.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Critical,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 4] = [
+        Urgency::Low,
+        Urgency::Normal,
+        Urgency::High,
+        Urgency::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Low => "low",
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+            Urgency::Critical => "critical",
+        }
+    }
+
+    /// 0 for low … 3 for critical: the matrix's column.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn parse(s: &str) -> Option<Urgency> {
+        Urgency::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A dashboard user, as a case names its assignee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: i64,
+    pub email: String,
+}
+
+/// A problem record, as a case names the one it is linked to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemRef {
+    pub id: i64,
+    pub title: String,
+}
+
+/// One case, as listed and as shown on its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: ResponseId,
+    /// A short code to say on the phone or in an e-mail, like `HK-7QF3`.
+    pub reference: String,
+    pub status: Status,
+    pub kind: ComplaintKind,
+    #[serde(default)]
+    pub category: Option<String>,
+    pub description: String,
+    /// The customer's 1 (a little) to 4 (urgent).
+    #[serde(default)]
+    pub impact: Option<u8>,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    /// Set by an agent rather than by the matrix.
+    pub priority_overridden: bool,
+    #[serde(default)]
+    pub assignee: Option<UserRef>,
+    #[serde(default)]
+    pub problem: Option<ProblemRef>,
+    /// The case this one was merged into.
+    #[serde(default)]
+    pub merged_into: Option<ResponseId>,
+    /// Where to reach the customer (only with their consent).
+    #[serde(default)]
+    pub email: Option<String>,
+    pub contact_consent: bool,
+    #[serde(default)]
+    pub page_url: Option<String>,
+    /// RFC 3339 in UTC, as every time below.
+    pub received_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub resolved_at: Option<String>,
+    #[serde(default)]
+    pub page_path: Option<String>,
+    #[serde(default)]
+    pub device: Option<String>,
+    #[serde(default)]
+    pub browser: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub visitor: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// How many cases each queue of the inbox holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCounts {
+    /// Every case the team still works (`Status::is_active`).
+    pub active: u64,
+    /// Active and nobody's.
+    pub unassigned: u64,
+    /// Active and the caller's (0 for an API token).
+    pub mine: u64,
+    /// By status, every status present.
+    pub by_status: BTreeMap<String, u64>,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/complaints`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseList {
+    pub site_key: SiteKey,
+    pub complaints: Vec<Case>,
+    /// Pass as `after` for the next page; `None` on the last one.
+    #[serde(default)]
+    pub next: Option<String>,
+    pub counts: QueueCounts,
+}
+
+/// Who made a timeline entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    User { id: i64, email: String },
+    Token { id: i64 },
+    Customer,
+    /// A site's rule (a keyword rule, routing, the matrix), named.
+    Rule { name: String },
+    System,
+}
+
+/// What a timeline entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Received,
+    Categorized,
+    Prioritized,
+    Assigned,
+    /// Seen by the customer.
+    PublicReply,
+    /// Never leaves the team.
+    InternalNote,
+    CustomerReply,
+    StatusChanged,
+    Merged,
+    LinkedProblem,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 10] = [
+        EntryKind::Received,
+        EntryKind::Categorized,
+        EntryKind::Prioritized,
+        EntryKind::Assigned,
+        EntryKind::PublicReply,
+        EntryKind::InternalNote,
+        EntryKind::CustomerReply,
+        EntryKind::StatusChanged,
+        EntryKind::Merged,
+        EntryKind::LinkedProblem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Received => "received",
+            EntryKind::Categorized => "categorized",
+            EntryKind::Prioritized => "prioritized",
+            EntryKind::Assigned => "assigned",
+            EntryKind::PublicReply => "public_reply",
+            EntryKind::InternalNote => "internal_note",
+            EntryKind::CustomerReply => "customer_reply",
+            EntryKind::StatusChanged => "status_changed",
+            EntryKind::Merged => "merged",
+            EntryKind::LinkedProblem => "linked_problem",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        EntryKind::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One entry of a case's append-only timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: i64,
+    /// RFC 3339 in UTC.
+    pub at: String,
+    pub kind: EntryKind,
+    pub actor: Actor,
+    /// A reply's or a note's text (plain text, never HTML).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// What changed, as a sentence: `open → in_progress`, `matched 'refund', 'charged'`.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// A category the site's keyword rules suggest for a case, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub category: String,
+    /// The rule's words found in the text.
+    pub matched: Vec<String>,
+    /// `matched 'refund', 'charged'`.
+    pub reason: String,
+}
+
+/// An open case that looks like this one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarCase {
+    pub id: ResponseId,
+    pub reference: String,
+    pub status: Status,
+    pub description: String,
+    /// 0 to 1: the share of words the two have in common.
+    pub score: f64,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/complaints/{id}` and the answer to every change of a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseView {
+    pub complaint: Case,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Where the caller may move the case from here.
+    pub allowed_transitions: Vec<Status>,
+    /// Where the site's rules would file it, when that is not its category.
+    #[serde(default)]
+    pub suggestion: Option<Suggestion>,
+    pub similar: Vec<SimilarCase>,
+}
+
+/// A site's keyword rule: text with any of `keywords` suggests `category` and, if set, raises
+/// the urgency to `urgency`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeywordRule {
+    pub category: String,
+    /// Words or phrases, matched case-insensitively on word boundaries.
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+}
+
+/// How a site's cases are filed, prioritized, routed and closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workflow {
+    #[serde(default)]
+    pub rules: Vec<KeywordRule>,
+    /// `matrix[impact - 1][urgency.index()]`: impact 1 (a little) to 4 (urgent) by urgency low,
+    /// normal, high, critical.
+    #[serde(default = "default_matrix")]
+    pub matrix: [[Priority; 4]; 4],
+    /// Category → the user who gets its cases.
+    #[serde(default)]
+    pub routing: BTreeMap<String, i64>,
+    /// Give each new case to an agent (by routing, else to whoever has the fewest active cases).
+    #[serde(default)]
+    pub auto_assign: bool,
+    /// A resolved case is closed this many days after it was resolved (1 to 365).
+    #[serde(default = "default_auto_close_days")]
+    pub auto_close_days: u16,
+}
+
+/// The usual ITIL matrix: priority by the sum of impact and urgency.
+pub fn default_matrix() -> [[Priority; 4]; 4] {
+    use Priority::*;
+    [
+        [P4, P4, P3, P3],
+        [P4, P3, P3, P2],
+        [P3, P3, P2, P1],
+        [P3, P2, P1, P1],
+    ]
+}
+
+fn default_auto_close_days() -> u16 {
+    14
+}
+
+impl Default for Workflow {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            matrix: default_matrix(),
+            routing: BTreeMap::new(),
+            auto_assign: false,
+            auto_close_days: default_auto_close_days(),
+        }
+    }
+}
+
+/// A problem record's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemStatus {
+    Investigating,
+    KnownError,
+    Fixed,
+}
+
+impl ProblemStatus {
+    pub const ALL: [ProblemStatus; 3] = [
+        ProblemStatus::Investigating,
+        ProblemStatus::KnownError,
+        ProblemStatus::Fixed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemStatus::Investigating => "investigating",
+            ProblemStatus::KnownError => "known_error",
+            ProblemStatus::Fixed => "fixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProblemStatus> {
+        ProblemStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A problem record: the root cause several complaints share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    pub status: ProblemStatus,
+    #[serde(default)]
+    pub root_cause: Option<String>,
+    #[serde(default)]
+    pub workaround: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
+    /// How many complaints are linked to it, and how many of them are active.
+    pub linked: u64,
+    pub linked_active: u64,
+    /// RFC 3339 in UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/problems`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemList {
+    pub site_key: SiteKey,
+    pub problems: Vec<Problem>,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/problems/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemView {
+    pub problem: Problem,
+    pub complaints: Vec<Case>,
+}
+
+/// A user who can be given cases, with how many active cases they have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub active_cases: u64,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/agents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentList {
+    pub agents: Vec<Agent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+            assert_eq!(Priority::from_rank(p.rank()), Some(p));
+        }
+        for u in Urgency::ALL {
+            assert_eq!(Urgency::parse(u.as_str()), Some(u));
+        }
+        for k in EntryKind::ALL {
+            assert_eq!(EntryKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Priority::from_rank(0), None);
+        assert_eq!(Priority::from_rank(5), None);
+    }
+
+    #[test]
+    fn a_workflow_without_fields_is_the_default() {
+        let w: Workflow = serde_json::from_str("{}").unwrap();
+        assert_eq!(w, Workflow::default());
+        assert_eq!(w.matrix[3][3], Priority::P1);
+        assert_eq!(w.matrix[0][0], Priority::P4);
+    }
+}
