@@ -122,22 +122,29 @@ async fn a_complaint_is_stored_once_with_what_ingest_learned_and_listed_for_admi
     let first = app.post(&body).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     assert_eq!(first.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
-    assert_eq!(
-        first.json::<Value>().await.unwrap(),
-        json!({"id": body["id"]})
+    let filed: Value = first.json().await.unwrap();
+    let reference = filed["reference"].as_str().unwrap().to_owned();
+    assert_eq!(filed, json!({"id": body["id"], "reference": reference}));
+    assert!(
+        reference.len() == 7 && reference.starts_with("HK-"),
+        "{reference}"
     );
     let replay = app.post(&body).await;
     assert_eq!(replay.status(), StatusCode::OK);
     assert_eq!(
         replay.json::<Value>().await.unwrap(),
-        json!({"id": body["id"]})
+        json!({"id": body["id"], "reference": reference}),
+        "a replay names the same case"
     );
 
     let listed = app.complaints().await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     let c = &listed[0];
     assert_eq!(c["id"], body["id"]);
-    assert_eq!(c["status"], "open");
+    assert_eq!(c["reference"], reference.as_str());
+    assert_eq!(c["status"], "new");
+    assert_eq!(c["priority"], "P3", "impact 3 × urgency normal");
+    assert_eq!(c["assignee"], Value::Null);
     assert_eq!(c["kind"], "problem");
     assert_eq!(c["category"], "Billing");
     assert_eq!(c["description"], "The card was charged twice");
@@ -344,10 +351,10 @@ async fn bots_are_acknowledged_counted_and_not_stored_and_floods_are_limited() {
     for body in [&honeypot, &too_fast, &person] {
         let response = app.post(body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
-        assert_eq!(
-            response.json::<Value>().await.unwrap(),
-            json!({"id": body["id"]})
-        );
+        // A bot is answered as a person is, with a reference.
+        let filed: Value = response.json().await.unwrap();
+        assert_eq!(filed["id"], body["id"]);
+        assert!(filed["reference"].as_str().unwrap().starts_with("HK-"));
     }
     let listed = app.complaints().await;
     assert_eq!(listed.len(), 1);
@@ -495,19 +502,21 @@ async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,received_at,status,kind,category,description,impact,page_url,page_path,device,browser,locale,user_id,attributes"
+        "id,reference,received_at,status,priority,kind,category,description,impact,page_url,page_path,device,browser,locale,user_id,attributes,assignee,problem_id,problem"
     );
     assert_eq!(
         lines[1],
         format!(
-            "{},2026-11-18T11:06:40.000Z,open,problem,Payment,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\"",
-            first["id"].as_str().unwrap()
+            "{},{},2026-11-18T11:06:40.000Z,new,P3,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,",
+            first["id"].as_str().unwrap(),
+            collector::complaints::reference::reference(1)
         )
     );
     assert!(
         lines[2].starts_with(&format!(
-            "{},2026-11-18T11:06:41.000Z,open,suggestion,,Dark mode,,",
-            second["id"].as_str().unwrap()
+            "{},{},2026-11-18T11:06:41.000Z,new,P3,suggestion,,Dark mode,,",
+            second["id"].as_str().unwrap(),
+            collector::complaints::reference::reference(2)
         )),
         "{}",
         lines[2]

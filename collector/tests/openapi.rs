@@ -41,6 +41,48 @@ const ROUTES: &[(&str, &str)] = &[
         "POST",
         "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/status",
     ),
+    ("GET", "/api/v1/admin/sites/{site_key}/complaints/{id}"),
+    ("DELETE", "/api/v1/admin/sites/{site_key}/complaints/{id}"),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/status",
+    ),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/replies",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/assignee",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/category",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/priority",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/problem",
+    ),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/merge",
+    ),
+    ("POST", "/api/v1/admin/sites/{site_key}/complaints/bulk"),
+    ("GET", "/api/v1/admin/sites/{site_key}/agents"),
+    ("GET", "/api/v1/admin/sites/{site_key}/workflow"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/workflow"),
+    ("GET", "/api/v1/admin/sites/{site_key}/problems"),
+    ("POST", "/api/v1/admin/sites/{site_key}/problems"),
+    ("GET", "/api/v1/admin/sites/{site_key}/problems/{id}"),
+    ("PATCH", "/api/v1/admin/sites/{site_key}/problems/{id}"),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/problems/{id}/resolve",
+    ),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
     ("GET", "/api/openapi.json"),
@@ -112,6 +154,7 @@ async fn the_openapi_document_lists_every_route_and_only_routes_that_exist() {
             .replace("{survey_id}", "nps")
             .replace("{token_id}", "1")
             .replace("{version}", "v1")
+            .replace("{id}", "1")
             .replace("{file}", "widget.js");
         let mut request = served.client.request(
             Method::from_bytes(method.as_bytes()).unwrap(),

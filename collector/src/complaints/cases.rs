@@ -269,14 +269,18 @@ pub async fn reply(
 }
 
 /// The customer's reply: on the timeline, and it reopens a resolved case or brings one that
-/// waited on them back to work.
+/// waited on them back to work. `recorded_by` is the agent who took it by another channel.
 pub async fn customer_reply(
     store: &dyn Store,
     site: &SiteKey,
     id: &ResponseId,
+    recorded_by: Option<&Who>,
     body: String,
     now: Millis,
 ) -> CaseResult<Status> {
+    if let Some(who) = recorded_by {
+        who.require(Role::Agent, "recording a customer's reply")?;
+    }
     check_text("a reply", &body).map_err(CaseError::Invalid)?;
     let case = load(store, site, id).await?;
     if matches!(case.status, Status::Closed | Status::Merged | Status::Spam) {
@@ -297,7 +301,11 @@ pub async fn customer_reply(
             kind: EntryKind::CustomerReply,
             actor: Actor::Customer,
             body: Some(body),
-            detail: None,
+            detail: recorded_by.map(|who| match &who.actor {
+                Actor::User { email, .. } => format!("recorded by {email}"),
+                Actor::Token { id } => format!("recorded by token {id}"),
+                _ => "recorded by the team".into(),
+            }),
         },
     );
     apply(store, site, id, &change).await?;

@@ -271,14 +271,19 @@ struct ReplyBody {
     /// An internal note rather than a reply the customer sees.
     #[serde(default)]
     internal: bool,
+    /// What the customer said by another channel (a call, an e-mail), recorded by an agent: it
+    /// counts as the customer's reply (it reopens a resolved case).
+    #[serde(default)]
+    customer: bool,
 }
 
-/// A public reply (the customer sees it) or an internal note (agent and up).
+/// A public reply (the customer sees it), an internal note, or the customer's reply as an agent
+/// took it (agent and up).
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/replies",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"body\": \"…\", \"internal\": false}`: 1 to 10,000 characters of plain text"),
+    request_body(content = Object, description = "`{\"body\": \"…\", \"internal\": false, \"customer\": false}`: 1 to 10,000 characters of plain text; `internal` for a note the customer never sees, `customer` to record what the customer said by phone or e-mail (it reopens a resolved case)"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
@@ -301,16 +306,19 @@ async fn reply(
     let id = case_id(&id)?;
     let b = body(request)?;
     let now = state.clock.now_ms();
-    cases::reply(
-        state.store.as_ref(),
-        &site,
-        &id,
-        &who,
-        b.body,
-        b.internal,
-        now,
-    )
-    .await?;
+    let store = state.store.as_ref();
+    match (b.customer, b.internal) {
+        (false, internal) => cases::reply(store, &site, &id, &who, b.body, internal, now).await?,
+        (true, false) => {
+            cases::customer_reply(store, &site, &id, Some(&who), b.body, now).await?;
+            state.jobs.notify_one();
+        }
+        (true, true) => {
+            return Err(ApiError::Invalid(
+                "a customer's reply is not an internal note".into(),
+            ))
+        }
+    }
     Ok((StatusCode::CREATED, after(&state, &site, &id, &who).await?).into_response())
 }
 

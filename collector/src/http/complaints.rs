@@ -282,10 +282,14 @@ async fn list(
     let key = grant.site.key.clone();
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let filter = q.filter(caller.user_id())?;
-    let rows = state.store.cases(&key, &filter, limit).await?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|c| Cursor::of(c).encode()))
-        .flatten();
+    // One more than asked for tells whether there is a next page.
+    let mut rows = state.store.cases(&key, &filter, limit + 1).await?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|c| Cursor::of(c).encode())
+    } else {
+        None
+    };
     let counts = state.store.queue_counts(&key, caller.user_id()).await?;
     Ok(Json(CaseList {
         site_key: key,

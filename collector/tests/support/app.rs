@@ -61,6 +61,19 @@ impl Harness {
         }
     }
 
+    /// A harness on a store the test opened (a PostgreSQL database, say).
+    pub(super) fn on(store: Arc<dyn Store>, database_url: String) -> Self {
+        Self {
+            store,
+            database_url,
+            dir: tempfile::tempdir().unwrap(),
+            clock_at: START_MS,
+            assets: None,
+            limits: None,
+            secure_cookies: None,
+        }
+    }
+
     pub(super) fn clock_at(mut self, ms: i64) -> Self {
         self.clock_at = ms;
         self
