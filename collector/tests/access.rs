@@ -83,6 +83,69 @@ impl TestApp {
         }
     }
 
+    /// A new complaint on `site`, straight into the store; its id.
+    async fn case(&self, site: &Site) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let complaint: shared::ComplaintSubmission = serde_json::from_value(json!({
+            "id": id, "site_key": site.key, "description": "The card was charged twice",
+        }))
+        .unwrap();
+        let intake = collector::complaints::intake::plan(
+            &Default::default(),
+            None,
+            &complaint.description,
+            None,
+            &[],
+        );
+        self.store
+            .insert_complaint(&collector::store::NewComplaint {
+                complaint,
+                enrichment: Default::default(),
+                received_at: 0,
+                intake,
+            })
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A change `what` with `body` to a fresh case of `site`.
+    async fn on_case(
+        &self,
+        site: &Site,
+        what: &str,
+        body: Value,
+    ) -> (Method, String, Option<Value>) {
+        let id = self.case(site).await;
+        let key = &site.key;
+        let method = match what {
+            "status" | "replies" | "merge" => Method::POST,
+            _ => Method::PUT,
+        };
+        (
+            method,
+            format!("/api/v1/admin/sites/{key}/complaints/{id}/{what}"),
+            Some(body),
+        )
+    }
+
+    /// A new problem record on `site`; its id.
+    async fn problem(&self, site: &Site) -> i64 {
+        let fields = collector::store::case_store::ProblemFields {
+            title: "Checkout fails".into(),
+            category: None,
+            status: shared::case::ProblemStatus::Investigating,
+            root_cause: None,
+            workaround: None,
+            fix: None,
+        };
+        self.store
+            .create_problem(&site.key, &fields, 0)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// A new API token with `role` on `site`, and its id.
     async fn token(&self, site: &Site, role: Role) -> (String, i64) {
         create_token(&self.store, site, role).await
@@ -149,10 +212,28 @@ enum Route {
     ReadSurvey,
     EditSurvey,
     SetSurveyStatus,
+    ShowCase,
+    DeleteCase,
+    SetStatus,
+    Reply,
+    AutoAssign,
+    Categorize,
+    Prioritize,
+    LinkProblem,
+    Merge,
+    Bulk,
+    Agents,
+    ReadWorkflow,
+    SetWorkflow,
+    ListProblems,
+    CreateProblem,
+    ReadProblem,
+    UpdateProblem,
+    ResolveProblem,
 }
 
 impl Route {
-    const ALL: [Route; 16] = [
+    const ALL: [Route; 34] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -169,6 +250,24 @@ impl Route {
         Route::ReadSurvey,
         Route::EditSurvey,
         Route::SetSurveyStatus,
+        Route::ShowCase,
+        Route::DeleteCase,
+        Route::SetStatus,
+        Route::Reply,
+        Route::AutoAssign,
+        Route::Categorize,
+        Route::Prioritize,
+        Route::LinkProblem,
+        Route::Merge,
+        Route::Bulk,
+        Route::Agents,
+        Route::ReadWorkflow,
+        Route::SetWorkflow,
+        Route::ListProblems,
+        Route::CreateProblem,
+        Route::ReadProblem,
+        Route::UpdateProblem,
+        Route::ResolveProblem,
     ];
 
     fn least_role(self) -> Role {
@@ -179,7 +278,25 @@ impl Route {
             | Route::ListComplaints
             | Route::ExportComplaints
             | Route::ListSurveys
-            | Route::ReadSurvey => Role::Viewer,
+            | Route::ReadSurvey
+            | Route::ShowCase
+            | Route::Agents
+            | Route::ReadWorkflow
+            | Route::ListProblems
+            | Route::ReadProblem => Role::Viewer,
+            Route::SetStatus
+            | Route::Reply
+            | Route::Categorize
+            | Route::Prioritize
+            | Route::LinkProblem
+            | Route::Merge
+            | Route::Bulk
+            | Route::CreateProblem
+            | Route::UpdateProblem
+            | Route::ResolveProblem => Role::Agent,
+            // Assigning someone else (here: automatically) needs an admin; agents only take a
+            // case for themselves (`tests/workflow.rs`).
+            Route::AutoAssign | Route::DeleteCase | Route::SetWorkflow => Role::Admin,
             Route::CreateSurvey
             | Route::EditSurvey
             | Route::SetSurveyStatus
@@ -280,6 +397,89 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/surveys/nps/status"),
                 Some(json!({ "status": "active" })),
             ),
+            // Each call on a case works on a fresh one, so that every allowed call can succeed.
+            Route::ShowCase | Route::DeleteCase => {
+                let id = app.case(site).await;
+                let method = if matches!(self, Route::ShowCase) {
+                    Method::GET
+                } else {
+                    Method::DELETE
+                };
+                (
+                    method,
+                    format!("/api/v1/admin/sites/{key}/complaints/{id}"),
+                    None,
+                )
+            }
+            Route::SetStatus => app.on_case(site, "status", json!({"status": "open"})).await,
+            Route::Reply => app.on_case(site, "replies", json!({"body": "On it"})).await,
+            Route::AutoAssign => app.on_case(site, "assignee", json!({"auto": true})).await,
+            Route::Categorize => {
+                app.on_case(site, "category", json!({"category": "Billing"}))
+                    .await
+            }
+            Route::Prioritize => {
+                app.on_case(site, "priority", json!({"urgency": "high"}))
+                    .await
+            }
+            Route::LinkProblem => {
+                app.on_case(site, "problem", json!({"problem_id": null}))
+                    .await
+            }
+            Route::Merge => {
+                let into = app.case(site).await;
+                app.on_case(site, "merge", json!({ "into": into })).await
+            }
+            Route::Bulk => {
+                let id = app.case(site).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/sites/{key}/complaints/bulk"),
+                    Some(json!({"ids": [id], "status": "open"})),
+                )
+            }
+            Route::Agents => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/agents"),
+                None,
+            ),
+            Route::ReadWorkflow => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/workflow"),
+                None,
+            ),
+            Route::SetWorkflow => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/workflow"),
+                Some(json!({ "auto_close_days": 7 })),
+            ),
+            Route::ListProblems => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/problems"),
+                None,
+            ),
+            Route::CreateProblem => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/problems"),
+                Some(json!({ "title": "Checkout fails" })),
+            ),
+            Route::ReadProblem | Route::UpdateProblem | Route::ResolveProblem => {
+                let id = app.problem(site).await;
+                let path = format!("/api/v1/admin/sites/{key}/problems/{id}");
+                match self {
+                    Route::ReadProblem => (Method::GET, path, None),
+                    Route::UpdateProblem => (
+                        Method::PATCH,
+                        path,
+                        Some(json!({ "status": "known_error" })),
+                    ),
+                    _ => (
+                        Method::POST,
+                        format!("{path}/resolve"),
+                        Some(json!({ "reply": "Fixed" })),
+                    ),
+                }
+            }
         };
         app.request(method, &path, body, credentials).await.status()
     }
