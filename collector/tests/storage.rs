@@ -1863,14 +1863,16 @@ async fn agents_workflows_and_problems_belong_to_their_site(store: Arc<dyn Store
         store.workflow(&site.key).await.unwrap(),
         Some(Workflow::default())
     );
-    let mut workflow = Workflow::default();
-    workflow.auto_assign = true;
-    workflow.auto_close_days = 3;
-    workflow.rules = vec![shared::case::KeywordRule {
-        category: "Billing".into(),
-        keywords: vec!["refund".into()],
-        urgency: Some(Urgency::High),
-    }];
+    let workflow = Workflow {
+        auto_assign: true,
+        auto_close_days: 3,
+        rules: vec![shared::case::KeywordRule {
+            category: "Billing".into(),
+            keywords: vec!["refund".into()],
+            urgency: Some(Urgency::High),
+        }],
+        ..Workflow::default()
+    };
     assert!(store.set_workflow(&site.key, &workflow).await.unwrap());
     assert_eq!(store.workflow(&site.key).await.unwrap(), Some(workflow));
     assert_eq!(
