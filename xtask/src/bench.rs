@@ -24,6 +24,10 @@
 //! `hark` runs with its default settings (log level `info`), rate limits aside; its log is
 //! `bench/hark-ENGINE.log` in the target directory.
 //!
+//! Then the inbox (`inbox_bench.rs`): 100,000 complaints filed on each engine, and the
+//! dashboard's reads timed one at a time against a p95 of 50 ms. `--no-inbox` skips it,
+//! `--inbox-only` runs only it.
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -38,7 +42,7 @@ use std::time::{Duration, Instant};
 const CONNECTIONS: usize = 64;
 const SECONDS: u64 = 10;
 const FIXED_RATE: u64 = 5_000;
-const ORIGIN: &str = "http://bench.test";
+pub(crate) const ORIGIN: &str = "http://bench.test";
 
 /// Budgets from DESIGN.md.
 const MIN_INGEST_SHARE: f64 = 0.5;
@@ -49,10 +53,13 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let mut args = args.iter();
     let (mut no_dist, mut given, mut given_noop) = (false, None, None);
     let mut with_postgres = true;
+    let (mut with_inbox, mut inbox_only) = (true, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
             "--sqlite-only" => with_postgres = false,
+            "--no-inbox" => with_inbox = false,
+            "--inbox-only" => inbox_only = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -73,6 +80,14 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         }
         None => dist()?,
     };
+    if inbox_only {
+        let work = target_dir().join("bench");
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work)?;
+        println!();
+        println!("  machine: {}", machine());
+        return inbox(&hark, &work, with_postgres);
+    }
     let noop = match given_noop {
         Some(path) => path,
         None => {
@@ -177,8 +192,88 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             within(m.peak_rss_kb <= MAX_RSS_KB, "≤ 50 MB")
         );
     }
+    if with_inbox {
+        inbox(&hark, &work, with_postgres)?;
+    }
     println!();
     Ok(())
+}
+
+/// The inbox at 100,000 complaints on each engine (`inbox_bench.rs`).
+fn inbox(hark: &Path, work: &Path, with_postgres: bool) -> Result<()> {
+    let sqlite_url = format!("sqlite://{}", work.join("inbox.db").display());
+    let mut results = vec![("SQLite", inbox_on("SQLite", hark, &sqlite_url)?)];
+    if with_postgres {
+        let postgres_bin = super::setup::postgres_bin_dir().context(
+            "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
+        )?;
+        let pg_dir =
+            std::env::temp_dir().join(format!("hark-bench-inbox-pg-{}", std::process::id()));
+        let postgres = Postgres::start(&postgres_bin, &pg_dir)?;
+        let result = inbox_on("PostgreSQL", hark, &postgres.url());
+        drop(postgres);
+        let _ = std::fs::remove_dir_all(&pg_dir);
+        results.push(("PostgreSQL", result?));
+    }
+    println!();
+    println!(
+        "  {:<44} {:>9} {:>9}  budget   ({} complaints, one request at a time)",
+        "inbox read",
+        "p50 ms",
+        "p95 ms",
+        super::inbox_bench::COMPLAINTS
+    );
+    for (engine, timings) in &results {
+        for t in timings {
+            t.print(engine);
+        }
+    }
+    Ok(())
+}
+
+fn inbox_on(
+    engine: &str,
+    hark: &Path,
+    database_url: &str,
+) -> Result<Vec<super::inbox_bench::Timing>> {
+    let hark_json = |args: &[&str]| -> Result<serde_json::Value> {
+        let out = Command::new(hark)
+            .args(args)
+            .env("HARK_DATABASE_URL", database_url)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "hark {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let site = hark_json(&[
+        "site", "create", "--name", "Inbox", "--origin", ORIGIN, "--json",
+    ])?;
+    let site = site["key"].as_str().context("no site key")?.to_owned();
+    let token = hark_json(&[
+        "token", "create", "--site", &site, "--role", "admin", "--json",
+    ])?;
+    let token = token["token"].as_str().context("no token")?.to_owned();
+    let port = free_port()?;
+    let _server = Server::spawn(
+        Command::new(hark)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--rate-limit-per-client", "4000000000"])
+            .args(["--rate-limit-per-site", "4000000000"])
+            .env("HARK_DATABASE_URL", database_url)
+            .stderr(std::fs::File::create(
+                target_dir()
+                    .join("bench")
+                    .join(format!("hark-inbox-{engine}.log")),
+            )?),
+        port,
+    )?;
+    step(&format!("inbox on {engine}: seeding and reading"));
+    super::inbox_bench::measure(port, &site, &token)
 }
 
 fn within(ok: bool, budget: &str) -> String {
@@ -461,10 +556,10 @@ impl Target {
 
 /// Version 7 UUIDs, as the widget makes them: the Unix time in milliseconds, then random bits
 /// from a xorshift generator seeded per thread; unique within a run, with no dependency for it.
-struct Ids(u64);
+pub(crate) struct Ids(u64);
 
 impl Ids {
-    fn new(thread: usize) -> Self {
+    pub(crate) fn new(thread: usize) -> Self {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -472,14 +567,14 @@ impl Ids {
         Ids((nanos ^ ((thread as u64 + 1) << 48)) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn next_uuid(&mut self) -> String {
+    pub(crate) fn next_uuid(&mut self) -> String {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
@@ -497,14 +592,14 @@ impl Ids {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-struct Connection {
+pub(crate) struct Connection {
     reader: BufReader<TcpStream>,
     line: String,
     body: Vec<u8>,
 }
 
 impl Connection {
-    fn open(port: u16) -> Result<Self> {
+    pub(crate) fn open(port: u16) -> Result<Self> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -516,7 +611,7 @@ impl Connection {
     }
 
     /// Sends one request and reads its response; the response's status.
-    fn exchange(&mut self, request: &[u8]) -> Result<u16> {
+    pub(crate) fn exchange(&mut self, request: &[u8]) -> Result<u16> {
         self.reader.get_mut().write_all(request)?;
         self.line.clear();
         self.reader.read_line(&mut self.line)?;
@@ -546,6 +641,11 @@ impl Connection {
         self.body.resize(length, 0);
         self.reader.read_exact(&mut self.body)?;
         Ok(status)
+    }
+
+    /// The last response's body.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
     }
 }
 

@@ -11,6 +11,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SITE_NAME: &str = "Demo Shop";
+/// The demo's agent, who gets the seeded complaints.
+const AGENT_EMAIL: &str = "sam@demo.test";
+const AGENT_PASSWORD: &str = "demo-agent-password";
 /// What the example page's snippet says, replaced with the real collector and site when served.
 const SNIPPET_COLLECTOR: &str = "http://127.0.0.1:8080";
 const SNIPPET_SITE_KEY: &str = "SITE_KEY";
@@ -57,6 +60,7 @@ pub(crate) fn run() -> Result<()> {
                 .as_array()
                 .is_some_and(|o| o.iter().any(|o| o == &shop_origin))
     });
+    let fresh = existing.is_none();
     let site_key = match existing {
         Some(site) => site["key"].as_str().unwrap_or_default().to_owned(),
         None => {
@@ -92,6 +96,40 @@ pub(crate) fn run() -> Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    if fresh {
+        step("seeding complaints in several states");
+        let agent = {
+            let mut create = Command::new(&bin)
+                .args(["user", "create", "--email", AGENT_EMAIL, "--role", "agent"])
+                .args(["--site", &site_key, "--password-stdin", "--json"])
+                .env("HARK_DATABASE_URL", &database_url)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()?;
+            create
+                .stdin
+                .take()
+                .context("no stdin")?
+                .write_all(AGENT_PASSWORD.as_bytes())?;
+            let out = create.wait_with_output()?;
+            if !out.status.success() {
+                bail!("hark user create failed");
+            }
+            let user: Value = serde_json::from_slice(&out.stdout)?;
+            user["id"].as_i64().context("no user id")?
+        };
+        let seed = Seed {
+            collector: &collector_addr,
+            site: &site_key,
+            token: &token,
+            origin: &shop_origin,
+        };
+        if let Err(e) = seed.complaints(agent) {
+            let _ = server.kill();
+            return Err(e.context("seeding the demo's complaints failed"));
+        }
+    }
+
     let pages = root().join("examples").join("shop");
     let (base, key) = (collector.clone(), site_key.clone());
     std::thread::spawn(move || serve_pages(shop, &pages, &base, &key));
@@ -105,6 +143,7 @@ pub(crate) fn run() -> Result<()> {
     println!("  Example shop with the widget:  {shop_origin}/");
     println!("  Dashboard:                     {collector}/dashboard/");
     println!("  Dashboard sign-in API token:   {token}");
+    println!("  An agent's sign-in:            {AGENT_EMAIL} / {AGENT_PASSWORD}");
     println!();
     println!(
         "  The survey shows once per visitor: open the shop in a private window to see it again."
@@ -182,4 +221,196 @@ fn answer(
         body.len()
     )?;
     stream.write_all(&body)
+}
+
+/// What the demo seeds through the collector's own API, as the widget and an agent would.
+struct Seed<'a> {
+    collector: &'a str,
+    site: &'a str,
+    token: &'a str,
+    origin: &'a str,
+}
+
+impl Seed<'_> {
+    /// One HTTP/1.1 request with a JSON body; the status and the JSON answer.
+    fn call(&self, method: &str, path: &str, body: &Value, admin: bool) -> Result<(u16, Value)> {
+        let mut stream = TcpStream::connect(self.collector)?;
+        let body = body.to_string();
+        let auth = if admin {
+            format!("authorization: Bearer {}\r\n", self.token)
+        } else {
+            format!("origin: {}\r\n", self.origin)
+        };
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\n{auth}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            self.collector,
+            body.len()
+        )?;
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer)?;
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("no HTTP status")?;
+        let json = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.trim())
+            .filter(|b| !b.is_empty())
+            .map(serde_json::from_str)
+            .transpose()?
+            .unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            bail!("{method} {path}: {status} {json}");
+        }
+        Ok((status, json))
+    }
+
+    fn admin(&self, method: &str, path: &str, body: Value) -> Result<Value> {
+        let path = format!("/api/v1/admin/sites/{}{path}", self.site);
+        Ok(self.call(method, &path, &body, true)?.1)
+    }
+
+    /// Files a complaint from the shop's page; its id.
+    fn file(
+        &self,
+        category: Option<&str>,
+        description: &str,
+        impact: u8,
+        page: &str,
+    ) -> Result<String> {
+        let mut body = serde_json::json!({
+            "id": uuid_v4(), "site_key": self.site, "kind": "problem",
+            "description": description, "impact": impact, "dwell_ms": 9000,
+            "page_url": format!("{}{page}", self.origin),
+        });
+        if let Some(c) = category {
+            body["category"] = c.into();
+        }
+        let (_, filed) = self.call("POST", "/api/v1/complaints", &body, false)?;
+        Ok(filed["id"].as_str().context("no id")?.to_owned())
+    }
+
+    fn complaints(&self, agent: i64) -> Result<()> {
+        use serde_json::json;
+        self.admin(
+            "PUT",
+            "/workflow",
+            json!({
+                "rules": [
+                    {"category": "Billing", "keywords": ["refund", "charged", "invoice"]},
+                    {"category": "Billing", "keywords": ["charged twice"], "urgency": "high"},
+                    {"category": "Delivery", "keywords": ["parcel", "courier", "tracking"]},
+                    {"category": "Website", "keywords": ["checkout", "coupon", "login"]}
+                ],
+                "auto_assign": false,
+                "auto_close_days": 14
+            }),
+        )?;
+        let charged = self.file(None, "I was charged twice for order #1042.", 3, "/checkout")?;
+        let parcel = self.file(
+            None,
+            "The parcel never arrived, but tracking says it was delivered.",
+            4,
+            "/orders",
+        )?;
+        let coupon = self.file(
+            Some("Website"),
+            "The checkout rejects my coupon code SPRING.",
+            2,
+            "/checkout",
+        )?;
+        let coupon_again = self.file(
+            None,
+            "Coupon SPRING does not work at checkout.",
+            2,
+            "/checkout",
+        )?;
+        let lid = self.file(
+            Some("Product defect"),
+            "The grinder arrived with a cracked lid.",
+            3,
+            "/product/grinder",
+        )?;
+        self.file(
+            Some("Service failure"),
+            "Nobody called me back as promised.",
+            1,
+            "/contact",
+        )?;
+        let case = |id: &str, what: &str| format!("/complaints/{id}/{what}");
+        // Sam works four of them; two wait in the unassigned queue.
+        for id in [&charged, &parcel, &coupon, &lid] {
+            self.admin("PUT", &case(id, "assignee"), json!({"user_id": agent}))?;
+        }
+        self.admin(
+            "POST",
+            &case(&charged, "status"),
+            json!({"status": "in_progress"}),
+        )?;
+        self.admin(
+            "POST",
+            &case(&charged, "replies"),
+            json!({"body": "Sorry about that! We are checking with the bank and will refund the second charge."}),
+        )?;
+        self.admin(
+            "POST",
+            &case(&charged, "replies"),
+            json!({"body": "The payment log shows two captures 3 s apart.", "internal": true}),
+        )?;
+        self.admin(
+            "POST",
+            &case(&parcel, "replies"),
+            json!({"body": "Could you check with your neighbours? The courier left it at 14:02."}),
+        )?;
+        self.admin(
+            "POST",
+            &case(&parcel, "status"),
+            json!({"status": "waiting_on_customer"}),
+        )?;
+        self.admin(
+            "POST",
+            &case(&lid, "replies"),
+            json!({"body": "A new lid is on its way to you."}),
+        )?;
+        self.admin("POST", &case(&lid, "status"), json!({"status": "resolved"}))?;
+        let problem = self.admin(
+            "POST",
+            "/problems",
+            json!({
+                "title": "Coupon SPRING rejected at checkout",
+                "category": "Website",
+                "root_cause": "The coupon's end date was set in the past.",
+                "workaround": "Apply the discount by hand on request."
+            }),
+        )?;
+        for id in [&coupon, &coupon_again] {
+            self.admin(
+                "PUT",
+                &case(id, "problem"),
+                json!({"problem_id": problem["id"]}),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A random version 4 UUID, from the kernel's random source.
+fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut b);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }

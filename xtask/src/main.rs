@@ -8,6 +8,7 @@
 
 mod bench;
 mod demo;
+mod inbox_bench;
 mod setup;
 
 use anyhow::{bail, Context as _, Result};
@@ -24,6 +25,8 @@ commands:
   bench   measure ingest (SQLite, PostgreSQL) against an axum no-op endpoint, over loopback
           [--no-dist: build `hark` without the wasm bundles, which ingest does not use]
           [--sqlite-only: skip PostgreSQL]
+          then the inbox at 100,000 complaints on each engine (list, filters, search, case page)
+          [--no-inbox: skip it; --inbox-only: only it]
           [--hark PATH, --noop PATH: measure these binaries instead of building them]";
 
 fn main() {
