@@ -4,8 +4,13 @@
 //! `hark_session` cookie (HttpOnly, so only the browser sends it) with the session's CSRF token,
 //! which every change (`POST`, `DELETE`, …) carries as `X-CSRF-Token`.
 
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 use shared::api::{Account, ErrorBody, Me, ResponseList};
-use shared::SiteKey;
+use shared::case::{
+    AgentList, CaseList, CaseView, Priority, Problem, ProblemList, ProblemView, Status, Workflow,
+};
+use shared::{ResponseId, SiteKey, SiteSettings};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -102,6 +107,192 @@ pub(crate) async fn responses(auth: &Auth, site: &SiteKey) -> Result<ResponseLis
     let path = format!("/api/v1/admin/sites/{site}/responses");
     let body = call("GET", &path, Some(auth), None).await?;
     serde_json::from_str(&body).map_err(unreadable)
+}
+
+/// One site's admin API, as the signed-in admin calls it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SiteApi {
+    pub(crate) auth: Auth,
+    pub(crate) site: SiteKey,
+}
+
+/// Which cases the inbox asks for: the query of `GET …/complaints`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct CaseQuery {
+    /// `active`, one status, or empty for every status.
+    pub(crate) status: String,
+    pub(crate) priority: Option<Priority>,
+    pub(crate) category: String,
+    /// A user id, `none`, `me`, or empty for anyone.
+    pub(crate) assignee: String,
+    pub(crate) q: String,
+    /// `newest`, `oldest` or `priority`.
+    pub(crate) sort: String,
+}
+
+impl CaseQuery {
+    /// The query string, with `after` for a later page.
+    pub(crate) fn to_query(&self, after: Option<&str>) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        let priority = self.priority.map(Priority::as_str).unwrap_or_default();
+        let fields = [
+            ("status", self.status.as_str()),
+            ("priority", priority),
+            ("category", self.category.as_str()),
+            ("assignee", self.assignee.as_str()),
+            ("q", self.q.trim()),
+            ("sort", self.sort.as_str()),
+            ("limit", "50"),
+            ("after", after.unwrap_or_default()),
+        ];
+        for (name, value) in fields {
+            if !value.is_empty() {
+                params.append(name, value);
+            }
+        }
+        String::from(params.to_string())
+    }
+}
+
+/// One result of `POST …/complaints/bulk`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct BulkResult {
+    pub(crate) id: ResponseId,
+    pub(crate) ok: bool,
+    #[serde(default)]
+    pub(crate) error: Option<shared::api::ErrorDetail>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct BulkResults {
+    pub(crate) results: Vec<BulkResult>,
+}
+
+/// The answer to `POST …/problems/{id}/resolve`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct ProblemResolved {
+    pub(crate) problem: Problem,
+    pub(crate) resolved: u64,
+}
+
+impl SiteApi {
+    fn path(&self, rest: &str) -> String {
+        // A site key is a URL-safe token by construction, so it needs no escaping.
+        format!("/api/v1/admin/sites/{}/{rest}", self.site)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ApiError> {
+        let body = call("GET", &self.path(rest), Some(&self.auth), None).await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        rest: &str,
+        body: &Value,
+    ) -> Result<T, ApiError> {
+        let body = call(
+            method,
+            &self.path(rest),
+            Some(&self.auth),
+            Some(body.to_string()),
+        )
+        .await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    pub(crate) async fn cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<&str>,
+    ) -> Result<CaseList, ApiError> {
+        self.get(&format!("complaints?{}", query.to_query(after)))
+            .await
+    }
+
+    pub(crate) async fn case(&self, id: ResponseId) -> Result<CaseView, ApiError> {
+        self.get(&format!("complaints/{id}")).await
+    }
+
+    /// A change to one case (`what` is `status`, `replies`, `assignee`, …); the case as it is
+    /// after.
+    pub(crate) async fn change_case(
+        &self,
+        id: ResponseId,
+        method: &str,
+        what: &str,
+        body: &Value,
+    ) -> Result<CaseView, ApiError> {
+        self.send(method, &format!("complaints/{id}/{what}"), body)
+            .await
+    }
+
+    pub(crate) async fn set_status(
+        &self,
+        id: ResponseId,
+        status: Status,
+    ) -> Result<CaseView, ApiError> {
+        let body = json!({ "status": status.as_str() });
+        self.change_case(id, "POST", "status", &body).await
+    }
+
+    pub(crate) async fn bulk(&self, body: &Value) -> Result<BulkResults, ApiError> {
+        self.send("POST", "complaints/bulk", body).await
+    }
+
+    pub(crate) async fn agents(&self) -> Result<AgentList, ApiError> {
+        self.get("agents").await
+    }
+
+    pub(crate) async fn settings(&self) -> Result<SiteSettings, ApiError> {
+        self.get("settings").await
+    }
+
+    pub(crate) async fn set_categories(
+        &self,
+        categories: &[String],
+    ) -> Result<SiteSettings, ApiError> {
+        let body = json!({ "categories": categories });
+        self.send("PATCH", "settings", &body).await
+    }
+
+    pub(crate) async fn workflow(&self) -> Result<Workflow, ApiError> {
+        self.get("workflow").await
+    }
+
+    pub(crate) async fn set_workflow(&self, workflow: &Workflow) -> Result<Workflow, ApiError> {
+        let body = serde_json::to_value(workflow).map_err(unreadable)?;
+        self.send("PUT", "workflow", &body).await
+    }
+
+    pub(crate) async fn problems(&self) -> Result<ProblemList, ApiError> {
+        self.get("problems").await
+    }
+
+    pub(crate) async fn problem(&self, id: i64) -> Result<ProblemView, ApiError> {
+        self.get(&format!("problems/{id}")).await
+    }
+
+    pub(crate) async fn create_problem(&self, body: &Value) -> Result<Problem, ApiError> {
+        self.send("POST", "problems", body).await
+    }
+
+    pub(crate) async fn change_problem(&self, id: i64, body: &Value) -> Result<Problem, ApiError> {
+        self.send("PATCH", &format!("problems/{id}"), body).await
+    }
+
+    pub(crate) async fn resolve_problem(
+        &self,
+        id: i64,
+        reply: &str,
+    ) -> Result<ProblemResolved, ApiError> {
+        let body = json!({ "reply": reply });
+        self.send("POST", &format!("problems/{id}/resolve"), &body)
+            .await
+    }
 }
 
 fn unreadable(e: serde_json::Error) -> ApiError {

@@ -1,8 +1,9 @@
 //! The top of the dashboard: which screen shows, and the signed-in session.
+//! Once signed in, `shell.rs` picks the page.
 
 use crate::api::{self, Auth};
-use crate::responses::Responses;
 use crate::setup::Setup;
+use crate::shell::Shell;
 use crate::sign_in::{PickSite, SignIn};
 use crate::token_store;
 use leptos::prelude::*;
@@ -42,7 +43,8 @@ enum Screen {
     Setup(String),
     /// Signed in with e-mail and password to several sites (or none): which one to look at.
     PickSite(Account),
-    Responses(Session),
+    /// Signed in on one site: the inbox and the other pages.
+    Desk(Session),
 }
 
 /// The setup link's token, when the page is `/dashboard/setup#TOKEN`.
@@ -66,7 +68,7 @@ fn leave_setup_address() {
 /// The screen an account's sign-in leads to: its one site, or the choice.
 fn signed_in_screen(account: Account) -> Screen {
     match account.sites.as_slice() {
-        [site] => Screen::Responses(Session {
+        [site] => Screen::Desk(Session {
             auth: Auth::Cookie {
                 csrf_token: account.csrf_token.clone(),
             },
@@ -94,7 +96,7 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             let next = match stored {
                 Some(token) => match api::me(&token).await {
-                    Ok(me) => Screen::Responses(Session::from_token(token, me)),
+                    Ok(me) => Screen::Desk(Session::from_token(token, me)),
                     Err(e) => {
                         // A refused token will not work later either; a network failure might.
                         if matches!(e, api::ApiError::Denied(_)) {
@@ -117,13 +119,13 @@ pub fn App() -> impl IntoView {
         if let Auth::Token(token) = &session.auth {
             token_store::save(token);
         }
-        set_screen.set(Screen::Responses(session));
+        set_screen.set(Screen::Desk(session));
     };
     let account_signed_in = move |account: Account| {
         leave_setup_address();
         set_screen.set(signed_in_screen(account));
     };
-    let picked = move |session: Session| set_screen.set(Screen::Responses(session));
+    let picked = move |session: Session| set_screen.set(Screen::Desk(session));
     let sign_out = move |auth: Auth| {
         token_store::clear();
         spawn_local(async move {
@@ -150,8 +152,8 @@ pub fn App() -> impl IntoView {
             <PickSite account on_pick=picked on_sign_out=sign_out />
         }
         .into_any(),
-        Screen::Responses(session) => view! {
-            <Responses session on_sign_out=sign_out on_switch_site=switch_site />
+        Screen::Desk(session) => view! {
+            <Shell session on_sign_out=sign_out on_switch_site=switch_site />
         }
         .into_any(),
     }

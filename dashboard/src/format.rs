@@ -1,5 +1,7 @@
 //! How values read on screen.
 
+use shared::case::{Actor, EntryKind, ProblemStatus, Urgency};
+
 /// An RFC 3339 UTC time as `2026-11-23 12:13:40`, or the text unchanged if it is not one.
 ///
 /// Times stay in UTC, as the collector records them, so that every admin reads the same clock.
@@ -19,6 +21,62 @@ pub(crate) fn nps_score(score: f64) -> String {
         format!("+{rounded}")
     } else {
         rounded.to_string()
+    }
+}
+
+/// The start of `text` on one line, at most `max` characters, with "…" where it was cut.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// What a timeline entry records, for people.
+pub(crate) fn entry_kind(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Received => "Received",
+        EntryKind::Categorized => "Categorized",
+        EntryKind::Prioritized => "Prioritized",
+        EntryKind::Assigned => "Assigned",
+        EntryKind::PublicReply => "Reply to customer",
+        EntryKind::InternalNote => "Internal note",
+        EntryKind::CustomerReply => "Customer replied",
+        EntryKind::StatusChanged => "Status changed",
+        EntryKind::Merged => "Merged",
+        EntryKind::LinkedProblem => "Linked to a problem",
+    }
+}
+
+/// Who made a timeline entry, for people.
+pub(crate) fn actor(actor: &Actor) -> String {
+    match actor {
+        Actor::User { email, .. } => email.clone(),
+        Actor::Token { id } => format!("API token {id}"),
+        Actor::Customer => "the customer".to_owned(),
+        Actor::Rule { name } => format!("rule: {name}"),
+        Actor::System => "Hark".to_owned(),
+    }
+}
+
+/// A problem record's state, for people.
+pub(crate) fn problem_status(status: ProblemStatus) -> &'static str {
+    match status {
+        ProblemStatus::Investigating => "Investigating",
+        ProblemStatus::KnownError => "Known error",
+        ProblemStatus::Fixed => "Fixed",
+    }
+}
+
+/// An urgency, for people.
+pub(crate) fn urgency(urgency: Urgency) -> &'static str {
+    match urgency {
+        Urgency::Low => "Low",
+        Urgency::Normal => "Normal",
+        Urgency::High => "High",
+        Urgency::Critical => "Critical",
     }
 }
 
@@ -54,5 +112,13 @@ mod tests {
         for (score, shown) in cases {
             assert_eq!(nps_score(score), shown, "{score}");
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("two\nlines  here", 20), "two lines here");
+        assert_eq!(excerpt("charged twice for one order", 12), "charged twi…");
+        assert_eq!(excerpt("ééééé", 3), "éé…");
     }
 }

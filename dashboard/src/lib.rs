@@ -1,15 +1,23 @@
 //! The admin dashboard: signs an admin in with an e-mail address and password (a session
-//! cookie) or an API token, makes the first user through the setup link, and lists a site's
-//! responses.
+//! cookie) or an API token, makes the first user through the setup link, and shows a site's
+//! complaints as cases to work (the inbox, a case's page, problems, the workflow's settings)
+//! and its responses.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
 
 mod api;
 mod app;
+mod case;
+mod controls;
 mod format;
+mod inbox;
+mod problems;
 mod responses;
+mod route;
+mod settings;
 mod setup;
+mod shell;
 mod sign_in;
 mod token_store;
 

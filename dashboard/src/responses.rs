@@ -1,76 +1,39 @@
-//! The responses screen: who is signed in, the Net Promoter Score, and every response.
+//! The responses page: the Net Promoter Score, and every response.
 
-use crate::api::{self, Auth};
-use crate::app::Session;
+use crate::api;
 use crate::format;
+use crate::shell::Desk;
 use leptos::prelude::*;
-use shared::api::{Account, StoredResponse};
+use shared::api::StoredResponse;
 use shared::score::{nps, Nps};
 use shared::{Answer, NpsScore};
 
-/// The signed-in screen.
-///
-/// - `session`: the admin, how they signed in, and the site the list is fetched for.
-/// - `on_sign_out`: called when the admin signs out, with the credential to end.
-/// - `on_switch_site`: called to pick another of a session's sites.
+/// The responses page: the Net Promoter Score and every response of the site, with "Refresh".
 // The props builder that #[component] generates is `pub` whatever the component's visibility.
 #[allow(unreachable_pub)]
 #[component]
-pub(crate) fn Responses(
-    session: Session,
-    #[prop(into)] on_sign_out: Callback<Auth>,
-    #[prop(into)] on_switch_site: Callback<Account>,
-) -> impl IntoView {
-    let Session {
-        auth,
-        site,
-        account,
-    } = session;
-    let key = site.site_key.clone();
-    let fetch_auth = auth.clone();
+pub(crate) fn Responses() -> impl IntoView {
+    let desk = Desk::expect();
     let list = LocalResource::new(move || {
-        let (auth, key) = (fetch_auth.clone(), key.clone());
-        async move { api::responses(&auth, &key).await }
+        let api = desk.api.clone();
+        async move { api::responses(&api.auth, &api.site).await }
     });
     // True while a refresh is loading behind the list that is still shown.
     let (refreshing, set_refreshing) = signal(false);
-    let who = account.as_ref().map(|a| a.email.clone());
-    let switch = account.filter(|a| a.sites.len() > 1).map(|account| {
-        view! {
-            <button
-                type="button"
-                class="switch-site"
-                on:click=move |_| on_switch_site.run(account.clone())
-            >
-                "Sites"
-            </button>
-        }
-    });
 
     view! {
-        <header class="bar">
-            <h1 class="site-name">{site.site_name}</h1>
-            <span class="role">{site.role}</span>
-            {who.map(|email| view! { <span class="who">{email}</span> })}
-            <span class="spacer"></span>
-            {switch}
-            <button
-                type="button"
-                class="refresh"
-                on:click=move |_| list.refetch()
-                disabled=refreshing
-            >
-                "Refresh"
-            </button>
-            <button
-                type="button"
-                class="sign-out"
-                on:click=move |_| on_sign_out.run(auth.clone())
-            >
-                "Sign out"
-            </button>
-        </header>
-        <main class="responses" aria-busy=move || refreshing.get().to_string()>
+        <div class="responses" aria-busy=move || refreshing.get().to_string()>
+            <div class="page-head">
+                <h2>"Responses"</h2>
+                <button
+                    type="button"
+                    class="refresh secondary"
+                    on:click=move |_| list.refetch()
+                    disabled=refreshing
+                >
+                    "Refresh"
+                </button>
+            </div>
             <Transition
                 fallback=|| view! { <p class="loading" role="status">"Loading responses…"</p> }
                 set_pending=set_refreshing
@@ -87,7 +50,7 @@ pub(crate) fn Responses(
                     }
                 })}
             </Transition>
-        </main>
+        </div>
     }
 }
 

@@ -4,6 +4,8 @@
 //! to drive the sign-in screen through its failure path; other tests replace `window.fetch` with
 //! a fake collector (`fake_api`) that answers a few routes as the real one does and records every
 //! request, to check what the dashboard sends (the CSRF token, no token where a cookie is used).
+//! Signed in, a page is opened by the address's fragment (`#/cases/…`), as a bookmark would;
+//! axe-core, when `cargo xtask setup` installed it (`build.rs`), checks every page.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -32,12 +34,53 @@ fn mount() -> HtmlElement {
     mount_as_is()
 }
 
+thread_local! {
+    /// The dashboard mounted by the last test, unmounted when the next one mounts, so that its
+    /// listeners on the window (keys, the address's fragment) do not act in later tests.
+    static MOUNTED: std::cell::RefCell<Option<Box<dyn std::any::Any>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Mounts the dashboard with the `fetch` as it is, at no page (the inbox) unless this is the
+/// setup link's address.
 fn mount_as_is() -> HtmlElement {
+    let path = web_sys::window().unwrap().location().pathname().unwrap();
+    if !path.ends_with("/setup") {
+        at_page("");
+    }
+    mount_here()
+}
+
+/// Mounts the signed-in dashboard at `fragment`.
+fn mount_at(fragment: &str) -> HtmlElement {
+    at_page(fragment);
+    mount_here()
+}
+
+fn mount_here() -> HtmlElement {
+    MOUNTED.with(|m| drop(m.borrow_mut().take()));
     session_storage().clear().unwrap();
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
-    leptos::mount::mount_to(container.clone(), dashboard::App).forget();
+    let handle = leptos::mount::mount_to(container.clone(), dashboard::App);
+    MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
     container
+}
+
+/// Opens the signed-in dashboard at `fragment` (`#/inbox`, `#/cases/…`): the address names the
+/// page, as a bookmark would.
+fn at_page(fragment: &str) {
+    let window = web_sys::window().unwrap();
+    let location = window.location();
+    let address = format!(
+        "{}{}{fragment}",
+        location.pathname().unwrap(),
+        location.search().unwrap()
+    );
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address))
+        .unwrap();
 }
 
 /// Waits for `selector` to match inside `root`, giving up after about five seconds.
@@ -63,7 +106,7 @@ async fn next_tick(ms: i32) {
 
 /// Replaces `window.fetch` with a fake collector. `routes` is a JS object literal mapping
 /// `"METHOD /path"` to `{status, body, headers}`; any other request gets a 404. Every request is
-/// recorded in `window.harkCalls` as `{key, csrf, authorization, body}`.
+/// recorded in `window.harkCalls` as `{key, search, csrf, authorization, body}`.
 fn fake_api(routes: &str) {
     let install = js_sys::Function::new_no_args(&format!(
         r#"
@@ -74,6 +117,7 @@ fn fake_api(routes: &str) {
             const key = request.method + " " + new URL(request.url).pathname;
             window.harkCalls.push({{
                 key,
+                search: new URL(request.url).search,
                 csrf: request.headers.get("X-CSRF-Token"),
                 authorization: request.headers.get("Authorization"),
                 body: await request.text(),
@@ -141,6 +185,10 @@ fn text_of(root: &HtmlElement, selector: &str) -> String {
 }
 
 const SHOP_KEY: &str = "shop0123456789ab";
+
+/// A site without complaints, as `GET …/complaints` lists it.
+const EMPTY_CASES: &str = r#"{ site_key: "shop0123456789ab", complaints: [], next: null,
+    counts: { active: 0, unassigned: 0, mine: 0, by_status: {} } }"#;
 const BLOG_KEY: &str = "blog0123456789ab";
 
 /// An account with two sites, as `POST /api/v1/admin/session` answers.
@@ -260,8 +308,8 @@ async fn a_user_with_several_sites_picks_one_and_signing_out_ends_the_session() 
     fake_api(&format!(
         r#"{{
             "POST /api/v1/admin/session": {{ status: 200, body: {TWO_SITES} }},
-            "GET /api/v1/admin/sites/{BLOG_KEY}/responses": {{ status: 200,
-                body: {{ site_key: "{BLOG_KEY}", responses: [] }} }},
+            "GET /api/v1/admin/sites/{BLOG_KEY}/complaints": {{ status: 200,
+                body: {EMPTY_CASES} }},
             "DELETE /api/v1/admin/session": {{ status: 204 }}
         }}"#
     ));
@@ -287,7 +335,7 @@ async fn a_user_with_several_sites_picks_one_and_signing_out_ends_the_session() 
     let calls = calls();
     let listed = calls
         .iter()
-        .find(|c| c["key"].as_str().unwrap().ends_with("/responses"))
+        .find(|c| c["key"].as_str().unwrap().ends_with("/complaints"))
         .expect("the list was fetched");
     // The cookie proves who it is: no token is sent, and a read needs no CSRF token.
     assert_eq!(listed["authorization"], serde_json::Value::Null);
@@ -308,14 +356,27 @@ async fn a_live_session_cookie_is_resumed_on_load() {
             "GET /api/v1/admin/me": {{ status: 200, body: {{ email: "ann@shop.test",
                 csrf_token: "c", sites: [{{ site_key: "{SHOP_KEY}", site_name: "Shop", role: "owner" }}] }} }},
             "GET /api/v1/admin/sites/{SHOP_KEY}/responses": {{ status: 200,
-                body: {{ site_key: "{SHOP_KEY}", responses: [] }} }}
+                body: {{ site_key: "{SHOP_KEY}", responses: [] }} }},
+            "GET /api/v1/admin/sites/{SHOP_KEY}/complaints": {{ status: 200, body: {EMPTY_CASES} }}
         }}"#
     ));
     let root = mount_as_is();
-    wait_for(&root, "p.empty").await;
+    // Signed in, the inbox is the first page.
+    let empty = wait_for(&root, "p.empty").await;
+    assert_eq!(empty.text_content().unwrap(), "No complaints yet.");
     assert_eq!(text_of(&root, "h1.site-name"), "Shop");
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Inbox");
     // One site: no choice to offer.
     assert!(root.query_selector("button.switch-site").unwrap().is_none());
+    // The responses are one link away.
+    click(&root, "nav a[href='#/responses']");
+    wait_for(&root, "div.responses p.empty").await;
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Responses");
+    assert_eq!(
+        root.query_selector_all("main").unwrap().length(),
+        1,
+        "one main landmark"
+    );
     root.remove();
     restore_fetch();
 }
@@ -345,8 +406,7 @@ async fn the_setup_page_creates_the_first_owner_and_their_first_site() {
             "GET /api/v1/setup": {{ status: 200, body: {{ needed: true, needs_site: true }} }},
             "POST /api/v1/setup": {{ status: 201, body: {{ email: "ann@shop.test",
                 csrf_token: "c", sites: [{{ site_key: "{SHOP_KEY}", site_name: "Shop", role: "owner" }}] }} }},
-            "GET /api/v1/admin/sites/{SHOP_KEY}/responses": {{ status: 200,
-                body: {{ site_key: "{SHOP_KEY}", responses: [] }} }}
+            "GET /api/v1/admin/sites/{SHOP_KEY}/complaints": {{ status: 200, body: {EMPTY_CASES} }}
         }}"#
     ));
     at_setup_page("the-token", || async {
@@ -433,4 +493,784 @@ async fn a_refused_token_sign_in_shows_why_and_keeps_no_token() {
     assert_eq!(session_storage().get_item("hark.token").unwrap(), None);
     assert!(root.query_selector("table.responses").unwrap().is_none());
     root.remove();
+}
+
+// The complaint workflow: the inbox, a case's page, problems and settings, against a fake
+// collector that answers the routes of the workflow's admin API.
+
+const CASE_1: &str = "0190a0c2-7b6e-7d3f-9a55-000000000001";
+const CASE_2: &str = "0190a0c2-7b6e-7d3f-9a55-000000000002";
+
+/// The path of a site's admin route, as the fake collector keys it.
+fn site(rest: &str) -> String {
+    format!("/api/v1/admin/sites/{SHOP_KEY}/{rest}")
+}
+
+/// A case as the collector sends it.
+fn case(
+    id: &str,
+    reference: &str,
+    status: &str,
+    priority: &str,
+    description: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "reference": reference, "status": status, "kind": "problem",
+        "category": "Billing", "description": description, "impact": 3, "urgency": "normal",
+        "priority": priority, "priority_overridden": false,
+        "assignee": { "id": 4, "email": "bo@shop.test" },
+        "email": "cy@customer.test", "contact_consent": true,
+        "page_url": "https://shop.example/checkout", "received_at": "2026-11-23T12:13:40Z",
+        "updated_at": "2026-11-23T12:13:40Z", "page_path": "/checkout", "device": "mobile",
+        "browser": "Firefox", "locale": "de-DE", "user_id": "u-17",
+        "attributes": { "plan": "pro" }
+    })
+}
+
+/// A case's page as the collector sends it, with one entry in its timeline.
+fn case_view(case: serde_json::Value, allowed: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "complaint": case,
+        "timeline": [{ "id": 1, "at": "2026-11-23T12:13:40Z", "kind": "received",
+            "actor": { "type": "customer" }, "detail": "through the widget" }],
+        "allowed_transitions": allowed,
+        "suggestion": { "category": "Delivery", "matched": ["parcel"], "reason": "matched 'parcel'" },
+        "similar": []
+    })
+}
+
+fn two_cases() -> serde_json::Value {
+    serde_json::json!({
+        "site_key": SHOP_KEY,
+        "complaints": [
+            case(CASE_1, "HK-7QF3", "new", "P1", "I was charged twice for one order"),
+            case(CASE_2, "HK-9ZX2", "open", "P3", "The parcel never arrived"),
+        ],
+        "next": null,
+        "counts": { "active": 2, "unassigned": 1, "mine": 1,
+            "by_status": { "new": 1, "open": 1, "resolved": 3 } }
+    })
+}
+
+/// The fake collector's routes for a signed-in owner of the shop, plus `routes` (a JSON object
+/// of `"METHOD /path"` to `{status, body}`).
+fn signed_in_with(routes: serde_json::Value) -> String {
+    let mut all = serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "ann@shop.test",
+            "csrf_token": "csrf-of-the-session",
+            "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "owner" }] } },
+        (format!("GET {}", site("agents"))): { "status": 200, "body": { "agents": [
+            { "id": 3, "email": "ann@shop.test", "role": "owner", "active_cases": 0 },
+            { "id": 4, "email": "bo@shop.test", "role": "agent", "active_cases": 2 }
+        ] } },
+        (format!("GET {}", site("settings"))): { "status": 200, "body": {
+            "categories": ["Billing", "Delivery"] } },
+        (format!("GET {}", site("problems"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "problems": [] } },
+    });
+    all.as_object_mut()
+        .unwrap()
+        .extend(routes.as_object().unwrap().clone());
+    all.to_string()
+}
+
+/// Presses `key` with the focus on the page, and lets the dashboard's effects run.
+async fn press(key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().body().unwrap().dispatch_event(&event).unwrap();
+    next_tick(10).await;
+}
+
+fn type_into_area(root: &HtmlElement, selector: &str, text: &str) {
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into();
+    area.set_value(text);
+}
+
+fn choose(root: &HtmlElement, selector: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
+        .unchecked_into();
+    select.set_value(value);
+    assert_eq!(select.value(), value, "{selector} has no option {value}");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+}
+
+/// Waits for the fake collector to see `key`, and returns the request's JSON body.
+async fn sent(key: &str) -> serde_json::Value {
+    for _ in 0..100 {
+        if let Some(call) = calls().into_iter().rev().find(|c| c["key"] == key) {
+            let body = call["body"].as_str().unwrap_or_default();
+            return serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+        }
+        next_tick(50).await;
+    }
+    panic!("{key} was never sent: {:?}", calls());
+}
+
+fn sent_count(key: &str) -> usize {
+    calls().into_iter().filter(|c| c["key"] == key).count()
+}
+
+#[wasm_bindgen_test]
+async fn the_inbox_lists_cases_with_the_queues_counts() {
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": two_cases() },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "table.cases tbody tr").await;
+    let rows = root.query_selector_all("table.cases tbody tr").unwrap();
+    assert_eq!(rows.length(), 2);
+    assert_eq!(
+        text_of(&root, &format!("tr[data-id='{CASE_1}'] td.reference")),
+        "HK-7QF3"
+    );
+    assert_eq!(
+        text_of(&root, &format!("tr[data-id='{CASE_2}'] td.excerpt")),
+        "The parcel never arrived"
+    );
+    assert_eq!(
+        text_of(&root, &format!("tr[data-id='{CASE_1}'] td.assignee")),
+        "bo@shop.test"
+    );
+    assert_eq!(
+        text_of(&root, &format!("tr[data-id='{CASE_1}'] .priority")),
+        "P1"
+    );
+    assert_eq!(text_of(&root, "button[data-queue=active] .count"), "2");
+    assert_eq!(text_of(&root, "button[data-queue=unassigned] .count"), "1");
+    assert_eq!(text_of(&root, "button[data-queue=mine] .count"), "1");
+    assert_eq!(text_of(&root, "button[data-queue=resolved] .count"), "3");
+    assert_eq!(text_of(&root, "button[data-queue=spam] .count"), "0");
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Inbox");
+    let first = calls()
+        .into_iter()
+        .find(|c| c["key"] == format!("GET {}", site("complaints")))
+        .unwrap();
+    assert!(
+        first["search"].as_str().unwrap().contains("status=active"),
+        "{first}"
+    );
+
+    // A queue is a filter: "Unassigned" asks for active cases of nobody.
+    click(&root, "button[data-queue=unassigned]");
+    for _ in 0..100 {
+        if calls().iter().any(|c| {
+            c["search"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("assignee=none")
+        }) {
+            break;
+        }
+        next_tick(50).await;
+    }
+    let last = calls()
+        .into_iter()
+        .rev()
+        .find(|c| c["key"] == format!("GET {}", site("complaints")))
+        .unwrap();
+    let search = last["search"].as_str().unwrap();
+    assert!(
+        search.contains("status=active") && search.contains("assignee=none"),
+        "{search}"
+    );
+    assert_eq!(
+        root.query_selector("button[data-queue=unassigned]")
+            .unwrap()
+            .unwrap()
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some("true")
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn j_k_and_enter_open_the_selected_case() {
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": two_cases() },
+        (format!("GET {}", site(&format!("complaints/{CASE_2}")))): { "status": 200,
+            "body": case_view(case(CASE_2, "HK-9ZX2", "open", "P3", "The parcel never arrived"), &["in_progress", "resolved"]) },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "table.cases tbody tr").await;
+    press("j").await;
+    press("j").await;
+    press("j").await;
+    press("k").await;
+    press("j").await;
+    wait_for(&root, &format!("tr.selected[data-id='{CASE_2}']")).await;
+    press("Enter").await;
+    let heading = wait_for(&root, "article.case h2").await;
+    assert_eq!(heading.text_content().unwrap(), "HK-9ZX2");
+    assert!(web_sys::window()
+        .unwrap()
+        .location()
+        .hash()
+        .unwrap()
+        .ends_with(CASE_2));
+    // The customer's words and what ingest learned, as text.
+    assert_eq!(text_of(&root, "p.words"), "The parcel never arrived");
+    let facts = text_of(&root, "dl.facts");
+    for fact in [
+        "Firefox",
+        "mobile",
+        "de-DE",
+        "u-17",
+        "/checkout",
+        "plan",
+        "pro",
+        "cy@customer.test",
+    ] {
+        assert!(facts.contains(fact), "{fact} in {facts}");
+    }
+    assert_eq!(text_of(&root, "ol.timeline li .kind"), "Received");
+    assert!(text_of(&root, ".suggestion").contains("matched 'parcel'"));
+    assert_eq!(text_of(&root, "a.back"), "← Back to inbox");
+    // Only the moves the collector allows are offered.
+    let options = root
+        .query_selector_all("select#case-status option")
+        .unwrap();
+    assert_eq!(options.length(), 2);
+    // The keys do nothing once the inbox is gone.
+    let before = calls().len();
+    press("e").await;
+    next_tick(100).await;
+    assert_eq!(calls().len(), before);
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn e_resolves_the_selected_case_but_not_while_typing() {
+    let resolved = case(
+        CASE_1,
+        "HK-7QF3",
+        "resolved",
+        "P1",
+        "I was charged twice for one order",
+    );
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": two_cases() },
+        (format!("POST {}", site(&format!("complaints/{CASE_1}/status")))): { "status": 200,
+            "body": case_view(resolved, &["reopened", "closed"]) },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "table.cases tbody tr").await;
+    let key = format!("POST {}", site(&format!("complaints/{CASE_1}/status")));
+
+    // A key typed into the search field is text, not a shortcut.
+    let search: HtmlElement = root
+        .query_selector("input#filter-q")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    search.focus().unwrap();
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("j");
+    init.set_bubbles(true);
+    search
+        .dispatch_event(
+            &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
+    assert!(root.query_selector("tr.selected").unwrap().is_none());
+    search.blur().unwrap();
+
+    press("j").await;
+    press("x").await;
+    let checkbox: HtmlInputElement = root
+        .query_selector(&format!("tr[data-id='{CASE_1}'] input[type=checkbox]"))
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(
+        checkbox.checked(),
+        "x checks the selected row: {}",
+        root.inner_html()
+    );
+    assert_eq!(text_of(&root, ".checked-count"), "1 checked");
+    press("e").await;
+    assert_eq!(
+        sent(&key).await,
+        serde_json::json!({ "status": "resolved" })
+    );
+    assert_eq!(sent_count(&key), 1);
+    let status = wait_for(&root, &format!("tr[data-id='{CASE_1}'] td.status")).await;
+    for _ in 0..100 {
+        if status.is_connected() && status.text_content().unwrap() == "Resolved" {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        text_of(&root, &format!("tr[data-id='{CASE_1}'] td.status")),
+        "Resolved"
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn checked_cases_are_changed_in_bulk() {
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": two_cases() },
+        (format!("POST {}", site("complaints/bulk"))): { "status": 200, "body": { "results": [
+            { "id": CASE_1, "ok": true },
+            { "id": CASE_2, "ok": false, "error": { "code": "invalid_transition", "message": "a case cannot go from open to closed here" } }
+        ] } },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "select#bulk-assignee option[value='4']").await;
+    click(
+        &root,
+        &format!("tr[data-id='{CASE_1}'] input[type=checkbox]"),
+    );
+    click(
+        &root,
+        &format!("tr[data-id='{CASE_2}'] input[type=checkbox]"),
+    );
+    // The bar's count and its buttons follow on the next tick.
+    next_tick(20).await;
+    assert_eq!(text_of(&root, ".checked-count"), "2 checked");
+    choose(&root, "select#bulk-assignee", "4");
+    click(&root, "button.bulk-assign");
+    let body = sent(&format!("POST {}", site("complaints/bulk"))).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "ids": [CASE_1, CASE_2], "assignee": { "user_id": 4 } })
+    );
+    let error = wait_for(&root, ".inbox .error[role=alert]").await;
+    assert!(
+        error.text_content().unwrap().contains("1 changed, 1 not"),
+        "{}",
+        error.text_content().unwrap()
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_reply_and_an_internal_note_send_their_bodies() {
+    let view = case_view(
+        case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice"),
+        &["in_progress"],
+    );
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("POST {}", site(&format!("complaints/{CASE_1}/replies")))): { "status": 201, "body": view },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "textarea#composer-text").await;
+    let key = format!("POST {}", site(&format!("complaints/{CASE_1}/replies")));
+
+    type_into_area(
+        &root,
+        "textarea#composer-text",
+        "We refunded the second charge.",
+    );
+    click(&root, "button.reply");
+    assert_eq!(
+        sent(&key).await,
+        serde_json::json!({ "body": "We refunded the second charge.", "internal": false })
+    );
+    let csrf = calls().into_iter().find(|c| c["key"] == key).unwrap()["csrf"].clone();
+    assert_eq!(csrf, "csrf-of-the-session");
+    // The text is cleared once the collector has it.
+    for _ in 0..100 {
+        if sent_count(&key) == 1 && text_value(&root, "textarea#composer-text").is_empty() {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(text_value(&root, "textarea#composer-text"), "");
+
+    type_into_area(
+        &root,
+        "textarea#composer-text",
+        "Billing confirmed the double charge.",
+    );
+    click(&root, "button.note");
+    for _ in 0..100 {
+        if sent_count(&key) == 2 {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        sent(&key).await,
+        serde_json::json!({ "body": "Billing confirmed the double charge.", "internal": true })
+    );
+    assert_eq!(text_of(&root, "button.reply"), "Reply to customer");
+    assert_eq!(text_of(&root, "button.note"), "Add internal note");
+    restore_fetch();
+}
+
+fn text_value(root: &HtmlElement, selector: &str) -> String {
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    area.value()
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_transition_shows_the_servers_message() {
+    let view = case_view(
+        case(CASE_1, "HK-7QF3", "new", "P1", "Charged twice"),
+        &["open", "closed"],
+    );
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("POST {}", site(&format!("complaints/{CASE_1}/status")))): { "status": 409,
+            "body": { "error": { "code": "invalid_transition",
+                "message": "a case cannot go from new to closed here; it may go to: open, resolved",
+                "allowed": ["open", "resolved"] } } },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "select#case-status").await;
+    choose(&root, "select#case-status", "closed");
+    click(&root, "button.set-status");
+    let body = sent(&format!(
+        "POST {}",
+        site(&format!("complaints/{CASE_1}/status"))
+    ))
+    .await;
+    assert_eq!(body, serde_json::json!({ "status": "closed" }));
+    let error = wait_for(&root, "article.case .error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "a case cannot go from new to closed here; it may go to: open, resolved"
+    );
+    // The case did not change.
+    assert_eq!(text_of(&root, ".case-head .status"), "New");
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_reads_a_case_but_cannot_change_it() {
+    let view = case_view(case(CASE_1, "HK-7QF3", "new", "P1", "Charged twice"), &[]);
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "vi@shop.test",
+            "csrf_token": "c", "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "viewer" }] } },
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "article.case").await;
+    for control in [
+        "textarea#composer-text",
+        "select#case-status",
+        "select#case-assignee",
+        "button.take",
+        "input#case-merge",
+        "button.apply-suggestion",
+    ] {
+        assert!(
+            root.query_selector(control).unwrap().is_none(),
+            "{control} shown to a viewer"
+        );
+    }
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_settings_page_saves_the_matrix_and_shows_a_refusal() {
+    let workflow = serde_json::json!({
+        "rules": [{ "category": "Billing", "keywords": ["refund", "charged"], "urgency": "high" }],
+        "matrix": [["P4","P4","P3","P3"],["P4","P3","P3","P2"],["P3","P3","P2","P1"],["P3","P2","P1","P1"]],
+        "routing": { "Billing": 4 }, "auto_assign": false, "auto_close_days": 14
+    });
+    let put = format!("PUT {}", site("workflow"));
+    let routes = |answer: serde_json::Value| {
+        signed_in_with(serde_json::json!({
+            (format!("GET {}", site("workflow"))): { "status": 200, "body": workflow },
+            (put.clone()): answer,
+        }))
+    };
+    fake_api(&routes(
+        serde_json::json!({ "status": 422, "body": { "error": {
+        "code": "invalid", "message": "auto_close_days is 1 to 365" } } }),
+    ));
+    let root = mount_at("#/settings");
+    wait_for(&root, "select#matrix-1-low").await;
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Settings");
+    let keywords: HtmlInputElement = root
+        .query_selector("ul.rules input[type=text]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(keywords.value(), "refund, charged");
+
+    choose(&root, "select#matrix-1-low", "P3");
+    choose(&root, "select#matrix-4-critical", "P2");
+    click(&root, "input#auto-assign");
+    type_into(&root, "input#auto-close-days", "0");
+    click(&root, "button.save-workflow");
+    sent(&put).await;
+    let error = wait_for(&root, "form.workflow .error[role=alert]").await;
+    assert_eq!(error.text_content().unwrap(), "auto_close_days is 1 to 365");
+
+    fake_api(&routes(
+        serde_json::json!({ "status": 200, "body": workflow }),
+    ));
+    type_into(&root, "input#auto-close-days", "7");
+    type_into(&root, "ul.rules input[type=text]", "refund, charged, twice");
+    click(&root, "button.save-workflow");
+    let body = sent(&put).await;
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "rules": [{ "category": "Billing", "keywords": ["refund", "charged", "twice"], "urgency": "high" }],
+            "matrix": [["P3","P4","P3","P3"],["P4","P3","P3","P2"],["P3","P3","P2","P1"],["P3","P2","P1","P2"]],
+            "routing": { "Billing": 4 }, "auto_assign": true, "auto_close_days": 7
+        })
+    );
+    wait_for(&root, "form.workflow .notice[role=status]").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_problems_page_lists_and_creates_problems() {
+    let problem = serde_json::json!({ "id": 2, "title": "Double charges at checkout",
+        "category": "Billing", "status": "investigating", "linked": 5, "linked_active": 3,
+        "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-23T10:00:00Z" });
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("problems"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "problems": [problem] } },
+        (format!("POST {}", site("problems"))): { "status": 201, "body": problem },
+    })));
+    let root = mount_at("#/problems");
+    let title = wait_for(&root, "table.problems tbody tr td.title a").await;
+    assert_eq!(title.text_content().unwrap(), "Double charges at checkout");
+    assert_eq!(title.get_attribute("href").as_deref(), Some("#/problems/2"));
+    assert_eq!(text_of(&root, "table.problems td.status"), "Investigating");
+    assert_eq!(text_of(&root, "table.problems td.linked"), "3 active of 5");
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Problems");
+
+    let listed = sent_count(&format!("GET {}", site("problems")));
+    type_into(&root, "input#problem-title", "Checkout times out");
+    choose(&root, "select#problem-category", "Delivery");
+    click(&root, "form.new-problem button[type=submit]");
+    let body = sent(&format!("POST {}", site("problems"))).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "title": "Checkout times out", "category": "Delivery" })
+    );
+    // The list is read again with the new problem in it.
+    for _ in 0..100 {
+        if sent_count(&format!("GET {}", site("problems"))) > listed {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert!(sent_count(&format!("GET {}", site("problems"))) > listed);
+    restore_fetch();
+}
+
+/// axe-core, when `cargo xtask setup` installed it (see `build.rs`).
+const AXE: &str = include_str!(concat!(env!("OUT_DIR"), "/axe.js"));
+
+/// Runs axe-core (WCAG 2.0/2.1 A and AA) on `root`, with the dashboard's own style sheet, and
+/// returns its violations.
+async fn axe(root: &HtmlElement) -> Vec<String> {
+    let window = web_sys::window().unwrap();
+    if !js_sys::Reflect::has(&window, &"axe".into()).unwrap() {
+        js_sys::Function::new_no_args(AXE)
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .unwrap();
+        let style = document().create_element("style").unwrap();
+        style.set_text_content(Some(include_str!("../style.css")));
+        document().head().unwrap().append_child(&style).unwrap();
+    }
+    let run = js_sys::Function::new_with_args(
+        "root",
+        "return axe.run(root, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+            .then(r => r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                v.nodes.map(n => n.html).join(' | ')));",
+    );
+    let promise: js_sys::Promise = run
+        .call1(&wasm_bindgen::JsValue::NULL, root)
+        .unwrap()
+        .unchecked_into();
+    let found = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    let json = js_sys::JSON::stringify(&found)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    serde_json::from_str(&json).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn every_page_passes_axe() {
+    if AXE.is_empty() {
+        web_sys::console::warn_1(
+            &"axe-core is not installed (cargo xtask setup): not checked".into(),
+        );
+        return;
+    }
+    let problem = serde_json::json!({ "id": 2, "title": "Double charges at checkout",
+        "category": "Billing", "status": "investigating", "linked": 1, "linked_active": 1,
+        "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-23T10:00:00Z" });
+    let mut view = case_view(
+        case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice"),
+        &["in_progress", "resolved"],
+    );
+    view["timeline"].as_array_mut().unwrap().extend([
+        serde_json::json!({ "id": 2, "at": "2026-11-23T12:20:00Z", "kind": "internal_note",
+            "actor": { "type": "user", "id": 3, "email": "ann@shop.test" }, "body": "Checking with billing" }),
+        serde_json::json!({ "id": 3, "at": "2026-11-23T12:30:00Z", "kind": "public_reply",
+            "actor": { "type": "user", "id": 3, "email": "ann@shop.test" }, "body": "We are on it" }),
+    ]);
+    view["similar"] = serde_json::json!([{ "id": CASE_2, "reference": "HK-9ZX2", "status": "open",
+        "description": "Charged two times", "score": 0.6 }]);
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": two_cases() },
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("GET {}", site("problems"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "problems": [problem] } },
+        (format!("GET {}", site("problems/2"))): { "status": 200, "body": {
+            "problem": problem, "complaints": [case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice")] } },
+        (format!("GET {}", site("workflow"))): { "status": 200, "body": {
+            "rules": [{ "category": "Billing", "keywords": ["refund"] }] } },
+        (format!("GET {}", site("responses"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "responses": [] } },
+    })));
+    let pages = [
+        ("#/inbox", "table.cases tbody tr"),
+        (&*format!("#/cases/{CASE_1}"), "article.case"),
+        ("#/problems", "table.problems tbody tr"),
+        ("#/problems/2", "article.problem"),
+        ("#/settings", "select#matrix-1-low"),
+        ("#/responses", "div.responses p.empty"),
+    ];
+    for (page, ready) in pages {
+        let root = mount_at(page);
+        wait_for(&root, ready).await;
+        // Let the lists the controls offer (agents, categories) arrive.
+        next_tick(100).await;
+        let violations = axe(&root).await;
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn load_more_asks_for_the_next_page() {
+    let mut first = two_cases();
+    first["next"] = serde_json::json!("cursor-2");
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": first },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "button.load-more").await;
+    // The fake answers every page alike; what matters is the cursor sent.
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "complaints": [
+                case(CASE_2, "HK-9ZX2", "open", "P3", "The parcel never arrived"),
+                case("0190a0c2-7b6e-7d3f-9a55-000000000003", "HK-3MN8", "new", "P4", "Later page"),
+            ],
+            "next": null, "counts": { "active": 2, "unassigned": 1, "mine": 1, "by_status": {} } } },
+    })));
+    click(&root, "button.load-more");
+    sent(&format!("GET {}", site("complaints"))).await;
+    let call = calls()
+        .into_iter()
+        .find(|c| c["key"] == format!("GET {}", site("complaints")))
+        .unwrap();
+    assert!(
+        call["search"].as_str().unwrap().contains("after=cursor-2"),
+        "{call}"
+    );
+    for _ in 0..100 {
+        if root.query_selector("button.load-more").unwrap().is_none() {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert!(root.query_selector("button.load-more").unwrap().is_none());
+    assert!(text_of(&root, "table.cases").contains("Later page"));
+    // A case on both pages is listed once.
+    assert_eq!(
+        root.query_selector_all("table.cases tbody tr")
+            .unwrap()
+            .length(),
+        3
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn an_agent_takes_a_case_for_themselves() {
+    let mut unassigned = case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice");
+    unassigned["assignee"] = serde_json::Value::Null;
+    let view = case_view(unassigned, &["in_progress"]);
+    let taken = case_view(
+        case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice"),
+        &["in_progress"],
+    );
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "bo@shop.test",
+            "csrf_token": "c", "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "agent" }] } },
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("PUT {}", site(&format!("complaints/{CASE_1}/assignee")))): { "status": 200, "body": taken },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "button.take").await;
+    // Only admins give cases to others.
+    assert!(root
+        .query_selector("select#case-assignee")
+        .unwrap()
+        .is_none());
+    assert_eq!(text_of(&root, "p.assignee"), "Nobody");
+    click(&root, "button.take");
+    let body = sent(&format!(
+        "PUT {}",
+        site(&format!("complaints/{CASE_1}/assignee"))
+    ))
+    .await;
+    assert_eq!(body, serde_json::json!({ "user_id": 4 }));
+    // Taken, it can be released.
+    wait_for(&root, "button.release").await;
+    assert_eq!(text_of(&root, "p.assignee"), "bo@shop.test");
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_case_is_merged_into_another_by_its_reference() {
+    let view = case_view(
+        case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice"),
+        &["merged"],
+    );
+    let mut merged = case(CASE_1, "HK-7QF3", "merged", "P1", "Charged twice");
+    merged["merged_into"] = serde_json::json!(CASE_2);
+    let key = format!("POST {}", site(&format!("complaints/{CASE_1}/merge")));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (key.clone()): { "status": 200, "body": case_view(merged, &[]) },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "input#case-merge").await;
+    type_into(&root, "input#case-merge", " HK-9ZX2 ");
+    click(&root, "button.merge");
+    assert_eq!(sent(&key).await, serde_json::json!({ "into": "HK-9ZX2" }));
+    for _ in 0..100 {
+        if text_of(&root, ".case-head .status") == "Merged" {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(text_of(&root, ".case-head .status"), "Merged");
+    assert!(text_of(&root, "dl.facts").contains(CASE_2));
+    restore_fetch();
 }

@@ -99,6 +99,15 @@ async fn a_visitor_answers_and_the_admin_sees_it() -> anyhow::Result<()> {
         .await?
         .click()
         .await?;
+    // Signed in, the dashboard opens on the complaint inbox; the answers are a link away.
+    browser
+        .wait_element(
+            "the responses link",
+            "return document.querySelector(\"nav a[href='#/responses']\")",
+        )
+        .await?
+        .click()
+        .await?;
     browser
         .wait_true(
             "the response in the dashboard",

@@ -1,0 +1,129 @@
+//! Which page of a signed-in dashboard shows: the address's fragment (`#/inbox`,
+//! `#/cases/{id}`, …), so that pages are plain links, the browser's Back works, and a case can
+//! be bookmarked. The fragment never reaches the server.
+
+use shared::ResponseId;
+
+/// A page of the signed-in dashboard.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Page {
+    Inbox,
+    Case(ResponseId),
+    Responses,
+    Problems,
+    Problem(i64),
+    Settings,
+}
+
+/// The four sections of the navigation; every page belongs to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Inbox,
+    Responses,
+    Problems,
+    Settings,
+}
+
+impl Section {
+    pub(crate) const ALL: [Section; 4] = [
+        Section::Inbox,
+        Section::Responses,
+        Section::Problems,
+        Section::Settings,
+    ];
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Section::Inbox => "Inbox",
+            Section::Responses => "Responses",
+            Section::Problems => "Problems",
+            Section::Settings => "Settings",
+        }
+    }
+
+    pub(crate) fn page(self) -> Page {
+        match self {
+            Section::Inbox => Page::Inbox,
+            Section::Responses => Page::Responses,
+            Section::Problems => Page::Problems,
+            Section::Settings => Page::Settings,
+        }
+    }
+}
+
+impl Page {
+    /// The page a fragment names; the inbox for anything else.
+    pub(crate) fn from_hash(hash: &str) -> Page {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let (first, rest) = path.split_once('/').unwrap_or((path, ""));
+        match (first, rest) {
+            ("cases", id) => ResponseId::parse(id).map_or(Page::Inbox, Page::Case),
+            ("responses", "") => Page::Responses,
+            ("problems", "") => Page::Problems,
+            ("problems", id) => id.parse().map_or(Page::Problems, Page::Problem),
+            ("settings", "") => Page::Settings,
+            _ => Page::Inbox,
+        }
+    }
+
+    pub(crate) fn href(&self) -> String {
+        match self {
+            Page::Inbox => "#/inbox".to_owned(),
+            Page::Case(id) => format!("#/cases/{id}"),
+            Page::Responses => "#/responses".to_owned(),
+            Page::Problems => "#/problems".to_owned(),
+            Page::Problem(id) => format!("#/problems/{id}"),
+            Page::Settings => "#/settings".to_owned(),
+        }
+    }
+
+    pub(crate) fn section(&self) -> Section {
+        match self {
+            Page::Inbox | Page::Case(_) => Section::Inbox,
+            Page::Responses => Section::Responses,
+            Page::Problems | Page::Problem(_) => Section::Problems,
+            Page::Settings => Section::Settings,
+        }
+    }
+}
+
+/// The page the address names now.
+pub(crate) fn current() -> Page {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Page::from_hash(&hash)
+}
+
+/// Goes to `page`, as following its link would (the `hashchange` listener shows it).
+pub(crate) fn go(page: &Page) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&page.href());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn fragments_name_pages_and_round_trip() {
+        let id = ResponseId::parse("0190a0c2-7b6e-7d3f-9a55-3c1f2e4d5a6b").unwrap();
+        let pages = [
+            Page::Inbox,
+            Page::Case(id),
+            Page::Responses,
+            Page::Problems,
+            Page::Problem(7),
+            Page::Settings,
+        ];
+        for page in pages {
+            assert_eq!(Page::from_hash(&page.href()), page, "{}", page.href());
+        }
+        assert_eq!(Page::from_hash(""), Page::Inbox);
+        assert_eq!(Page::from_hash("#/cases/not-an-id"), Page::Inbox);
+        assert_eq!(Page::from_hash("#/problems/x"), Page::Problems);
+        assert_eq!(Page::from_hash("#/elsewhere"), Page::Inbox);
+    }
+}

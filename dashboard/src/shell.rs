@@ -1,0 +1,160 @@
+//! The signed-in dashboard's frame: the site, the navigation, and the page the address names.
+
+use crate::api::{Auth, CaseQuery, SiteApi};
+use crate::app::Session;
+use crate::case::CasePage;
+use crate::inbox::Inbox;
+use crate::problems::{ProblemPage, Problems};
+use crate::responses::Responses;
+use crate::route::{self, Page, Section};
+use crate::settings::Settings;
+use leptos::prelude::*;
+use shared::api::Account;
+
+/// What a role may do on a site, as the collector enforces it; the dashboard hides or disables
+/// what the signed-in role cannot do rather than let the server refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    Viewer,
+    Agent,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    /// An unknown role is treated as the least one.
+    pub(crate) fn parse(role: &str) -> Role {
+        match role {
+            "owner" => Role::Owner,
+            "admin" => Role::Admin,
+            "agent" => Role::Agent,
+            _ => Role::Viewer,
+        }
+    }
+
+    /// Replies, notes, status, priority, category, problems, merges, taking a case.
+    pub(crate) fn works_cases(self) -> bool {
+        self >= Role::Agent
+    }
+
+    /// Assigning others, the workflow and the categories.
+    pub(crate) fn configures(self) -> bool {
+        self >= Role::Admin
+    }
+}
+
+/// The signed-in admin on one site, as every page reads it from the context.
+#[derive(Debug, Clone)]
+pub(crate) struct Desk {
+    pub(crate) api: SiteApi,
+    pub(crate) role: Role,
+    /// The account's e-mail address; `None` for an API token.
+    pub(crate) email: Option<String>,
+    /// The inbox's filters, kept while a case is open so that "Back to inbox" finds them.
+    pub(crate) inbox_query: RwSignal<CaseQuery>,
+}
+
+impl Desk {
+    pub(crate) fn expect() -> Desk {
+        expect_context::<Desk>()
+    }
+}
+
+/// The signed-in screen: a header with the site, the navigation and the account's buttons,
+/// and the one `<main>` with the current page.
+///
+/// - `session`: the admin, how they signed in, and the site.
+/// - `on_sign_out`: called when the admin signs out, with the credential to end.
+/// - `on_switch_site`: called to pick another of a session's sites.
+// The props builder that #[component] generates is `pub` whatever the component's visibility.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn Shell(
+    session: Session,
+    #[prop(into)] on_sign_out: Callback<Auth>,
+    #[prop(into)] on_switch_site: Callback<Account>,
+) -> impl IntoView {
+    let Session {
+        auth,
+        site,
+        account,
+    } = session;
+    provide_context(Desk {
+        api: SiteApi {
+            auth: auth.clone(),
+            site: site.site_key.clone(),
+        },
+        role: Role::parse(&site.role),
+        email: account.as_ref().map(|a| a.email.clone()),
+        inbox_query: RwSignal::new(CaseQuery {
+            status: "active".to_owned(),
+            sort: "newest".to_owned(),
+            ..CaseQuery::default()
+        }),
+    });
+
+    let (page, set_page) = signal(route::current());
+    let listener = window_event_listener_untyped("hashchange", move |_| {
+        let next = route::current();
+        if page.get_untracked() != next {
+            set_page.set(next);
+        }
+    });
+    on_cleanup(move || listener.remove());
+
+    let who = account.as_ref().map(|a| a.email.clone());
+    let switch = account.filter(|a| a.sites.len() > 1).map(|account| {
+        view! {
+            <button
+                type="button"
+                class="switch-site"
+                on:click=move |_| on_switch_site.run(account.clone())
+            >
+                "Sites"
+            </button>
+        }
+    });
+    let links = Section::ALL
+        .into_iter()
+        .map(|section| {
+            let current = move || (page.get().section() == section).then_some("page");
+            view! {
+                <li>
+                    <a href=section.page().href() aria-current=current>
+                        {section.label()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <header class="bar">
+            <h1 class="site-name">{site.site_name}</h1>
+            <span class="role">{site.role}</span>
+            {who.map(|email| view! { <span class="who">{email}</span> })}
+            <nav class="sections" aria-label="Dashboard">
+                <ul>{links}</ul>
+            </nav>
+            <span class="spacer"></span>
+            {switch}
+            <button
+                type="button"
+                class="sign-out"
+                on:click=move |_| on_sign_out.run(auth.clone())
+            >
+                "Sign out"
+            </button>
+        </header>
+        <main class="page">
+            {move || match page.get() {
+                Page::Inbox => view! { <Inbox /> }.into_any(),
+                Page::Case(id) => view! { <CasePage id /> }.into_any(),
+                Page::Responses => view! { <Responses /> }.into_any(),
+                Page::Problems => view! { <Problems /> }.into_any(),
+                Page::Problem(id) => view! { <ProblemPage id /> }.into_any(),
+                Page::Settings => view! { <Settings /> }.into_any(),
+            }}
+        </main>
+    }
+}
