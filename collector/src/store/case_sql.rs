@@ -512,15 +512,17 @@ macro_rules! case_store {
                 me: Option<i64>,
             ) -> $crate::store::StoreResult<shared::case::QueueCounts> {
                 use sqlx::Row as _;
+                // Kept by triggers (migration 0013): a few rows, however many cases.
                 let rows = sqlx::query(
-                    "SELECT c.status, COUNT(*),
-                         SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END),
-                         SUM(CASE WHEN c.assignee_id = $2 THEN 1 ELSE 0 END)
-                     FROM complaints c WHERE c.site_id = (SELECT id FROM sites WHERE key = $1)
-                     GROUP BY c.status",
+                    "SELECT status, CAST(SUM(n) AS BIGINT),
+                         CAST(SUM(CASE WHEN assignee_id = 0 THEN n ELSE 0 END) AS BIGINT),
+                         CAST(SUM(CASE WHEN assignee_id = $2 THEN n ELSE 0 END) AS BIGINT)
+                     FROM case_counts
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1) AND n > 0
+                     GROUP BY status",
                 )
                 .bind(site.as_str())
-                .bind(me)
+                .bind(me.unwrap_or(-1))
                 .fetch_all(&self.pool)
                 .await?;
                 let mut counts = shared::case::QueueCounts::default();

@@ -27,6 +27,8 @@ pub struct System {
     /// An owner's API token, for setting the site up.
     pub owner: String,
     pub http: reqwest::Client,
+    /// The collector's store, to set up what no API makes (users).
+    pub store: std::sync::Arc<dyn store::Store>,
     _dir: tempfile::TempDir,
 }
 
@@ -66,7 +68,7 @@ impl System {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let collector = format!("http://{}", listener.local_addr()?);
-        let state = AppState::new(store).with_assets(assets);
+        let state = AppState::new(store.clone()).with_assets(assets);
         tokio::spawn(collector::serve(listener, state, std::future::pending()));
         tokio::spawn(serve_shop(
             shop_listener,
@@ -80,6 +82,7 @@ impl System {
             token: token.expose().to_owned(),
             owner: owner.expose().to_owned(),
             http: reqwest::Client::new(),
+            store,
             _dir: dir,
         })
     }

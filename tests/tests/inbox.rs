@@ -1,0 +1,336 @@
+//! A complaint's whole way in a real browser: a visitor files it through the widget on the shop
+//! page; an admin finds it in the dashboard's inbox by keyboard, opens its case page, assigns it,
+//! replies, notes and resolves it; axe-core finds nothing on the inbox, case, problems and
+//! settings pages.
+
+mod support;
+
+use anyhow::{bail, Context as _, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use serde_json::{json, Value};
+use support::{in_widget, Browser, System};
+
+const ENTER: char = '\u{E007}';
+
+/// Presses `keys` on whatever has the focus.
+async fn press(browser: &Browser, keys: &[char]) -> Result<()> {
+    let mut actions = KeyActions::new("keyboard".into());
+    for &key in keys {
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    browser.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+fn axe_source() -> Result<String> {
+    let path = std::env::var("HARK_AXE").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/hark/tools/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path)
+        .with_context(|| format!("no axe-core at {path}: run `cargo xtask setup`"))
+}
+
+/// Runs axe-core (WCAG 2.0/2.1 A and AA) on the whole dashboard page as it is now.
+async fn axe(browser: &Browser, what: &str) -> Result<()> {
+    let loaded = browser.js("return typeof axe !== 'undefined'").await?;
+    if loaded != Value::Bool(true) {
+        browser.client.execute(&axe_source()?, vec![]).await?;
+    }
+    let result = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
+                .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                                 v.nodes.map(n => n.html).join(' | '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await?;
+    let violations = result.as_array().context("axe's violations")?;
+    if !violations.is_empty() {
+        bail!("axe found violations on {what}: {violations:#?}");
+    }
+    Ok(())
+}
+
+/// Clicks the first element `selector` finds in the dashboard.
+async fn click(browser: &Browser, selector: &str) -> Result<()> {
+    browser
+        .wait_element(
+            selector,
+            &format!("return document.querySelector({})", json!(selector)),
+        )
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Chooses `value` in the `<select>` `selector`, as picking it does.
+async fn choose(browser: &Browser, selector: &str, value: &str) -> Result<()> {
+    browser
+        .wait_true(
+            &format!("the option {value} of {selector}"),
+            &format!(
+                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
+                 s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
+                json!(selector),
+                v = json!(value)
+            ),
+        )
+        .await
+}
+
+/// The timeline entries' kinds on the case page, in order.
+async fn kinds(browser: &Browser) -> Result<Vec<String>> {
+    let v = browser
+        .js("return [...document.querySelectorAll('ol.timeline li')].map(li => li.dataset.kind)")
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+async fn wait_kind(browser: &Browser, kind: &str) -> Result<()> {
+    browser
+        .wait_true(
+            &format!("a {kind} entry on the timeline"),
+            &format!("return !!document.querySelector('ol.timeline li[data-kind={kind}]')"),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() -> Result<()> {
+    let system = System::start().await?;
+    // An agent to give the case to.
+    let agent = system
+        .store
+        .create_user("sam@example.com", "unused", 0)
+        .await?;
+    system
+        .store
+        .set_membership(agent, &system.site.key, collector::access::Role::Agent, 0)
+        .await?;
+    // Only the complaint: the default survey is archived.
+    let archived = system
+        .http
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/surveys/nps/status",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .json(&json!({"status": "archived"}))
+        .send()
+        .await?;
+    assert!(archived.status().is_success());
+
+    let browser = Browser::start().await?;
+    browser.client.goto(&format!("{}/", system.shop)).await?;
+    browser
+        .wait_true(
+            "the loader",
+            "return typeof window.hark === 'function' && !window.hark.q",
+        )
+        .await?;
+    browser.js("hark('open', 'complaint')").await?;
+    let widget_click = |selector: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .wait_element(
+                    selector,
+                    &in_widget(&format!("return root.querySelector({})", json!(selector))),
+                )
+                .await?
+                .click()
+                .await?;
+            anyhow::Ok(())
+        }
+    };
+    let shown = std::time::Instant::now();
+    // Billing, the third category.
+    widget_click(".list > button:nth-child(3)").await?;
+    widget_click(".send").await?;
+    widget_click("textarea").await?;
+    let text = "I was charged twice for my order";
+    let typing = KeyActions::new("keyboard".into());
+    let typing = text.chars().fold(typing, |a, c| {
+        a.then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c })
+    });
+    browser.client.perform_actions(typing).await?;
+    widget_click(".send").await?;
+    widget_click(".list > button:nth-child(3)").await?;
+    widget_click(".send").await?;
+    // A person takes a moment: answers within 800 ms of the widget showing count as a bot's.
+    tokio::time::sleep(std::time::Duration::from_millis(1500).saturating_sub(shown.elapsed()))
+        .await;
+    browser
+        .wait_element(
+            "the contact step",
+            &in_widget("return root.querySelector('input.email')"),
+        )
+        .await?;
+    widget_click(".send").await?;
+    browser
+        .wait_true(
+            "the report's thanks",
+            &in_widget("const p = root.querySelector('[role=status] p'); return !!p && p.textContent.startsWith('Thank you')"),
+        )
+        .await?;
+
+    // The dashboard, signed in with the owner's token, opens on the inbox.
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    browser
+        .wait_element("the token field", "return document.querySelector('#token')")
+        .await?
+        .send_keys(&system.owner)
+        .await?;
+    click(&browser, "button[type=submit]").await?;
+    browser
+        .wait_true(
+            "the complaint in the inbox",
+            &format!(
+                "return [...document.querySelectorAll('table.cases tbody tr td.excerpt')].some(td => td.textContent.includes({}))",
+                json!(text)
+            ),
+        )
+        .await?;
+    axe(&browser, "the inbox").await?;
+
+    // By keyboard: j selects the first case, Enter opens it.
+    browser
+        .js("document.activeElement && document.activeElement.blur()")
+        .await?;
+    press(&browser, &['j', ENTER]).await?;
+    browser
+        .wait_true(
+            "the case page",
+            &format!(
+                "const w = document.querySelector('article.case .words'); return !!w && w.textContent === {}",
+                json!(text)
+            ),
+        )
+        .await?;
+    assert_eq!(kinds(&browser).await?[0], "received");
+    axe(&browser, "the case page").await?;
+
+    // Assign it to Sam, reply, note, resolve.
+    choose(&browser, "#case-assignee", &agent.to_string()).await?;
+    click(&browser, "button.assign").await?;
+    browser
+        .wait_true(
+            "Sam as the assignee",
+            "const a = document.querySelector('.current.assignee'); return !!a && a.textContent.includes('sam@example.com')",
+        )
+        .await?;
+    let composer = browser
+        .wait_element(
+            "the composer",
+            "return document.querySelector('#composer-text')",
+        )
+        .await?;
+    composer
+        .send_keys("Sorry! The second charge is refunded.")
+        .await?;
+    click(&browser, "button.reply").await?;
+    wait_kind(&browser, "public_reply").await?;
+    let composer = browser
+        .wait_element(
+            "the composer",
+            "return document.querySelector('#composer-text')",
+        )
+        .await?;
+    composer.send_keys("Refund 4711 at the PSP").await?;
+    click(&browser, "button.note").await?;
+    wait_kind(&browser, "internal_note").await?;
+    choose(&browser, "#case-status", "resolved").await?;
+    click(&browser, "button.set-status").await?;
+    browser
+        .wait_true(
+            "the case resolved",
+            "const b = document.querySelector('.badge.status'); return !!b && b.textContent === 'Resolved'",
+        )
+        .await?;
+    axe(&browser, "the resolved case").await?;
+
+    // The problems and settings pages.
+    click(&browser, "nav a[href='#/problems']").await?;
+    browser
+        .wait_true(
+            "the problems page",
+            "return location.hash === '#/problems' && !document.querySelector('[role=status].loading')",
+        )
+        .await?;
+    axe(&browser, "the problems page").await?;
+    click(&browser, "nav a[href='#/settings']").await?;
+    browser
+        .wait_true(
+            "the settings page",
+            "return location.hash === '#/settings' && !!document.querySelector('select')",
+        )
+        .await?;
+    axe(&browser, "the settings page").await?;
+
+    // The collector has it all, in order, with who did it.
+    let list: Value = system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let case = &list["complaints"][0];
+    assert_eq!(case["status"], "resolved");
+    assert_eq!(case["category"], "Billing");
+    assert_eq!(case["assignee"]["email"], "sam@example.com");
+    let view: Value = system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/complaints/{}",
+            system.collector,
+            system.site.key,
+            case["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&system.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let entries: Vec<(String, String)> = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["actor"]["type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = |k: &str, a: &str| (k.to_owned(), a.to_owned());
+    assert_eq!(
+        entries,
+        [
+            expect("received", "customer"),
+            expect("prioritized", "rule"),
+            expect("assigned", "token"),
+            expect("status_changed", "system"),
+            expect("public_reply", "token"),
+            expect("internal_note", "token"),
+            expect("status_changed", "token"),
+        ]
+    );
+    browser.stop().await;
+    Ok(())
+}
