@@ -111,7 +111,9 @@ impl Priority {
     }
 
     pub fn from_rank(rank: u8) -> Option<Priority> {
-        Priority::ALL.get(usize::from(rank).checked_sub(1)?).copied()
+        Priority::ALL
+            .get(usize::from(rank).checked_sub(1)?)
+            .copied()
     }
 
     pub fn parse(s: &str) -> Option<Priority> {
@@ -253,11 +255,18 @@ pub struct CaseList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
-    User { id: i64, email: String },
-    Token { id: i64 },
+    User {
+        id: i64,
+        email: String,
+    },
+    Token {
+        id: i64,
+    },
     Customer,
     /// A site's rule (a keyword rule, routing, the matrix), named.
-    Rule { name: String },
+    Rule {
+        name: String,
+    },
     System,
 }
 
