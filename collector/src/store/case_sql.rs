@@ -20,7 +20,10 @@ pub(super) const CASE_COLUMNS: &str = "CAST(c.id AS TEXT), c.status, c.kind, c.c
     c.assignee_id, u.email, c.problem_id, p.title, CAST(c.merged_into AS TEXT), c.updated_at,
     c.resolved_at";
 
-pub(super) const CASE_FROM: &str = "complaints c JOIN sites t ON t.id = c.site_id
+/// The site is picked by `c.site_id = (SELECT …)`, not by a join: PostgreSQL then walks the
+/// site's time index in the list's order (with a join it read and sorted every case, 135 ms at
+/// 100,000).
+pub(super) const CASE_FROM: &str = "complaints c
     LEFT JOIN users u ON u.id = c.assignee_id LEFT JOIN problems p ON p.id = c.problem_id";
 
 /// The statuses the team still works, as an SQL list.
@@ -289,7 +292,8 @@ macro_rules! case_store {
                     CaseKey::Number(_) => "c.number = $2",
                 };
                 let sql = format!(
-                    "SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE t.key = $1 AND {condition}"
+                    "SELECT {CASE_COLUMNS} FROM {CASE_FROM}
+                     WHERE c.site_id = (SELECT id FROM sites WHERE key = $1) AND {condition}"
                 );
                 let query = sqlx::query(&sql).bind(site.as_str());
                 let query = match key {
@@ -427,9 +431,11 @@ macro_rules! case_store {
                 use $crate::store::case_sql::{like_pattern, CASE_COLUMNS, CASE_FROM};
                 use $crate::store::case_store::{AssigneeFilter, Sort};
                 let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE t.key = "
+                    "SELECT {CASE_COLUMNS} FROM {CASE_FROM}
+                     WHERE c.site_id = (SELECT id FROM sites WHERE key = "
                 ));
                 q.push_bind(site.as_str());
+                q.push(")");
                 if !f.statuses.is_empty() {
                     q.push(" AND c.status IN (");
                     let mut list = q.separated(", ");
@@ -768,8 +774,9 @@ macro_rules! case_store {
             ) -> $crate::store::StoreResult<Vec<$crate::store::case_store::Candidate>> {
                 let sql = format!(
                     "SELECT CAST(c.id AS TEXT), c.number, c.status, c.description
-                     FROM complaints c JOIN sites t ON t.id = c.site_id
-                     WHERE t.key = $1 AND c.category = $2 AND c.id <> $3
+                     FROM complaints c
+                     WHERE c.site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND c.category = $2 AND c.id <> $3
                        AND c.status IN {}
                      ORDER BY c.received_at DESC LIMIT $4",
                     $crate::store::case_sql::ACTIVE
