@@ -85,6 +85,7 @@ on_every_engine! {
         a_server_secret_is_created_once_and_then_kept,
         a_case_changes_only_from_the_status_it_was_read_in_and_keeps_its_timeline,
         the_inbox_filters_sorts_and_pages_cases,
+        text_search_finds_few_and_many_cases_in_order_and_forgets_deleted_ones,
         agents_workflows_and_problems_belong_to_their_site,
         a_due_job_is_taken_once_and_again_only_after_its_lease,
         a_setup_token_works_once_before_it_expires,
@@ -1811,6 +1812,73 @@ async fn the_inbox_filters_sorts_and_pages_cases(store: Arc<dyn Store>) {
         [(ids[1], 2, Status::Open)],
         "active cases of the category only"
     );
+}
+
+/// More cases than a search fetches by number (1,000), so that both ways of searching run: by
+/// number for a rare word, walking the list for a common one.
+async fn text_search_finds_few_and_many_cases_in_order_and_forgets_deleted_ones(
+    store: Arc<dyn Store>,
+) {
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..1_010_i64 {
+        let text = if i % 400 == 7 {
+            format!("Order {i}: the lid is CRACKED")
+        } else {
+            format!("Order {i} came late")
+        };
+        let c = case(&site.key, None, &text, 1_000 + i);
+        store.insert_complaint(&c).await.unwrap();
+        ids.push(c.complaint.id);
+    }
+    store
+        .insert_complaint(&case(&other.key, None, "Cracked lid", 5))
+        .await
+        .unwrap();
+    let pages = |text: &str, sort: Sort, size: u32| {
+        let (store, site) = (store.clone(), site.key.clone());
+        let mut filter = CaseFilter {
+            text: Some(text.into()),
+            sort,
+            ..Default::default()
+        };
+        async move {
+            let mut found = Vec::new();
+            loop {
+                let page = store.cases(&site, &filter, size).await.unwrap();
+                let Some(last) = page.last() else { break };
+                filter.after = Some(Cursor::of(last));
+                found.extend(page.iter().map(|c| c.id));
+            }
+            found
+        }
+    };
+    let newest = |is: &[usize]| is.iter().rev().map(|i| ids[*i]).collect::<Vec<_>>();
+    let cracked = [7, 407, 807];
+    assert_eq!(pages("lid is cracked", Sort::Newest, 2).await, newest(&cracked));
+    assert_eq!(pages("LID", Sort::Newest, 50).await, newest(&cracked), "in any case");
+    let oldest: Vec<_> = cracked.iter().map(|i| ids[*i]).collect();
+    assert_eq!(pages("cracked", Sort::Oldest, 1).await, oldest);
+    assert_eq!(pages("cracked", Sort::Priority, 2).await, newest(&cracked));
+    let every: Vec<usize> = (0..ids.len()).collect();
+    assert_eq!(pages("order", Sort::Newest, 50).await, newest(&every));
+    assert_eq!(
+        pages("order 1000", Sort::Newest, 50).await,
+        newest(&[1_000]),
+        "a substring, not only whole words"
+    );
+    assert_eq!(pages("7:", Sort::Newest, 50).await, newest(&cracked), "short text");
+    assert!(pages("\"lid", Sort::Newest, 50).await.is_empty(), "quotes are text");
+    let reference = collector::complaints::reference::reference(408);
+    assert_eq!(
+        pages(&reference, Sort::Newest, 50).await,
+        newest(&[407]),
+        "by reference"
+    );
+
+    assert!(store.delete_case(&site.key, &ids[407]).await.unwrap());
+    assert_eq!(pages("cracked", Sort::Newest, 50).await, newest(&[7, 807]));
 }
 
 fn problem_fields(title: &str) -> ProblemFields {

@@ -1,8 +1,9 @@
 //! `CaseStore`'s SQL, written once for both engines. The statements use `$N` placeholders, which
 //! SQLite reads as numbered parameters too, and only SQL both engines accept (`CAST(… AS TEXT)`
-//! for ids and JSON, `LOWER(…) LIKE` for search). What differs is passed in: the engine, how a
-//! complaint id is bound (text on SQLite, `UUID` on PostgreSQL) and how a job is locked while
-//! taken (`FOR UPDATE SKIP LOCKED` on PostgreSQL, whose runners may race; SQLite has one writer).
+//! for ids and JSON). What differs is passed in: the engine, how a complaint id is bound (text on
+//! SQLite, `UUID` on PostgreSQL), how a job is locked while taken (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, whose runners may race; SQLite has one writer) and how text is searched (an FTS5
+//! trigram index on SQLite, `LIKE` over a `pg_trgm` index on PostgreSQL).
 
 use super::case_store::{Candidate, Job, ProblemRecord, StoredComplaint, StoredEntry};
 use super::{Enrichment, StoreResult};
@@ -226,6 +227,34 @@ pub(super) fn like_pattern(text: &str) -> String {
     p
 }
 
+/// How a text search joins the list's query, as the engine decides from how much matches.
+pub(super) enum TextMatch {
+    /// So few cases match that they are fetched by their numbers and then sorted: walking the
+    /// list's order would read every case to find them.
+    Numbers(Vec<i64>),
+    /// So many match that walking the list in its order soon fills a page: the condition
+    /// `prefix` value `suffix`, checked on each case walked.
+    Walk {
+        prefix: &'static str,
+        value: String,
+        suffix: &'static str,
+    },
+}
+
+impl TextMatch {
+    /// The plain `LOWER(…) LIKE` substring test, on each case walked.
+    pub(super) fn like(text: &str) -> Self {
+        TextMatch::Walk {
+            prefix: "LOWER(c.description) LIKE ",
+            value: like_pattern(text),
+            suffix: " ESCAPE '\\'",
+        }
+    }
+}
+
+/// The most matches a search fetches by number (`TextMatch::Numbers`); more are walked.
+pub(super) const MOST_BY_NUMBER: usize = 1_000;
+
 /// The entries' columns in `INSERT INTO complaint_events` order, but the complaint's id and time.
 pub(super) fn entry_values(
     e: &NewEntry,
@@ -236,7 +265,7 @@ pub(super) fn entry_values(
 
 /// Implements `CaseStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! case_store {
-    ($store:ty, $db:ty, bind_id: $bind_id:expr, lock: $lock:literal) => {
+    ($store:ty, $db:ty, bind_id: $bind_id:expr, lock: $lock:literal, text: $text:path) => {
         impl $store {
             /// Appends timeline entries and sets timers inside a transaction.
             async fn append(
@@ -428,7 +457,7 @@ macro_rules! case_store {
                 f: &$crate::store::case_store::CaseFilter,
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredComplaint>> {
-                use $crate::store::case_sql::{like_pattern, CASE_COLUMNS, CASE_FROM};
+                use $crate::store::case_sql::{TextMatch, CASE_COLUMNS, CASE_FROM};
                 use $crate::store::case_store::{AssigneeFilter, Sort};
                 let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT {CASE_COLUMNS} FROM {CASE_FROM}
@@ -467,19 +496,49 @@ macro_rules! case_store {
                 if let Some(problem) = f.problem {
                     q.push(" AND c.problem_id = ").push_bind(problem);
                 }
+                // A search for a case's reference finds that case too.
+                let mut by_number = false;
                 if let Some(text) = &f.text {
                     let number = $crate::complaints::reference::number(text)
-                        .and_then(|n| i64::try_from(n).ok())
-                        .unwrap_or(-1);
-                    q.push(" AND (LOWER(c.description) LIKE ")
-                        .push_bind(like_pattern(text))
-                        .push(" ESCAPE '\\' OR c.number = ")
-                        .push_bind(number)
-                        .push(")");
+                        .and_then(|n| i64::try_from(n).ok());
+                    match $text(&self.pool, site, text).await? {
+                        TextMatch::Numbers(mut numbers) => {
+                            numbers.extend(number);
+                            if numbers.is_empty() {
+                                return Ok(Vec::new());
+                            }
+                            by_number = true;
+                            q.push(" AND c.number IN (");
+                            let mut list = q.separated(", ");
+                            for n in numbers {
+                                list.push_bind(n);
+                            }
+                            q.push(")");
+                        }
+                        TextMatch::Walk {
+                            prefix,
+                            value,
+                            suffix,
+                        } => {
+                            q.push(" AND (")
+                                .push(prefix)
+                                .push_bind(value)
+                                .push(suffix)
+                                .push(" OR c.number = ")
+                                .push_bind(number.unwrap_or(-1))
+                                .push(")");
+                        }
+                    }
                 }
-                let (cmp, order) = match f.sort {
-                    Sort::Oldest => (">", "c.received_at, c.id"),
-                    Sort::Newest | Sort::Priority => ("<", "c.received_at DESC, c.id DESC"),
+                // Fetched by number, the cases are sorted by an expression rather than walked in
+                // an index's order, so that the engine looks them up by number instead.
+                let (cmp, order) = match (f.sort, by_number) {
+                    (Sort::Oldest, false) => (">", "c.received_at, c.id"),
+                    (Sort::Oldest, true) => (">", "c.received_at + 0, c.id"),
+                    (Sort::Newest | Sort::Priority, false) => ("<", "c.received_at DESC, c.id DESC"),
+                    (Sort::Newest | Sort::Priority, true) => {
+                        ("<", "c.received_at + 0 DESC, c.id DESC")
+                    }
                 };
                 if let Some(after) = &f.after {
                     let at = after.received_at;
@@ -505,7 +564,7 @@ macro_rules! case_store {
                 }
                 q.push(" ORDER BY ");
                 if f.sort == Sort::Priority {
-                    q.push("c.priority, ");
+                    q.push(if by_number { "c.priority + 0, " } else { "c.priority, " });
                 }
                 q.push(order).push(" LIMIT ").push_bind(i64::from(limit));
                 let rows = q.build().fetch_all(&self.pool).await?;

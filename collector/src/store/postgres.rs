@@ -42,6 +42,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
+        ensure_text_index(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -61,6 +62,34 @@ impl PostgresStore {
             origins: self.origins(id).await?,
         })
     }
+}
+
+/// Creates the trigram index that text search reads (migration 0014) if `pg_trgm` was installed
+/// after the migration ran, and says in the log when it is still missing.
+async fn ensure_text_index(pool: &PgPool) -> anyhow::Result<()> {
+    let (extension, index): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'),
+                to_regclass('complaints_description_trgm') IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    match (extension, index) {
+        (_, true) => {}
+        (true, false) => {
+            sqlx::query(
+                "CREATE INDEX IF NOT EXISTS complaints_description_trgm
+                 ON complaints USING gin (LOWER(description) gin_trgm_ops)",
+            )
+            .execute(pool)
+            .await
+            .context("cannot create the text search index")?;
+        }
+        (false, false) => tracing::warn!(
+            "the pg_trgm extension is not installed, so text search reads every case of a site; \
+             as a superuser run `CREATE EXTENSION pg_trgm;` in this database and restart"
+        ),
+    }
+    Ok(())
 }
 
 #[async_trait]

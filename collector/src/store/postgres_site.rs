@@ -183,4 +183,15 @@ impl SiteStore for PostgresStore {
     }
 }
 
-super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED");
+/// Text search on PostgreSQL: `LIKE` on each case, which the planner answers from the
+/// `pg_trgm` index on the lowercased description (migration 0014) when few cases match, and by
+/// walking the list's order when many do.
+async fn text_match(
+    _pool: &sqlx::PgPool,
+    _site: &shared::SiteKey,
+    text: &str,
+) -> StoreResult<super::case_sql::TextMatch> {
+    Ok(super::case_sql::TextMatch::like(text))
+}
+
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", text: text_match);

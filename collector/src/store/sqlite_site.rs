@@ -182,4 +182,42 @@ impl SiteStore for SqliteStore {
     }
 }
 
-super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "");
+/// Text search on SQLite, in the FTS5 trigram index `complaint_text` (migration 0014), whose
+/// rowid is the case's `site_id · 2³² + number`: a phrase query there finds every case whose
+/// description contains the text, in any case, without reading the cases.
+async fn text_match(
+    pool: &sqlx::SqlitePool,
+    site: &SiteKey,
+    text: &str,
+) -> StoreResult<super::case_sql::TextMatch> {
+    use super::case_sql::{TextMatch, MOST_BY_NUMBER};
+    // Trigrams take three characters: shorter text is looked for case by case.
+    if text.chars().count() < 3 {
+        return Ok(TextMatch::like(text));
+    }
+    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    let rowids: Vec<i64> = sqlx::query_scalar(
+        "SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?1
+         AND rowid BETWEEN (SELECT id FROM sites WHERE key = ?2) * 4294967296
+             AND (SELECT id FROM sites WHERE key = ?2) * 4294967296 + 4294967295
+         LIMIT ?3",
+    )
+    .bind(&phrase)
+    .bind(site.as_str())
+    .bind(i64::try_from(MOST_BY_NUMBER + 1).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    if rowids.len() <= MOST_BY_NUMBER {
+        return Ok(TextMatch::Numbers(
+            rowids.into_iter().map(|r| r & 0xffff_ffff).collect(),
+        ));
+    }
+    Ok(TextMatch::Walk {
+        prefix: "c.site_id * 4294967296 + c.number IN \
+                 (SELECT rowid FROM complaint_text WHERE complaint_text MATCH ",
+        value: phrase,
+        suffix: ")",
+    })
+}
+
+super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "", text: text_match);
