@@ -1856,8 +1856,15 @@ async fn text_search_finds_few_and_many_cases_in_order_and_forgets_deleted_ones(
     };
     let newest = |is: &[usize]| is.iter().rev().map(|i| ids[*i]).collect::<Vec<_>>();
     let cracked = [7, 407, 807];
-    assert_eq!(pages("lid is cracked", Sort::Newest, 2).await, newest(&cracked));
-    assert_eq!(pages("LID", Sort::Newest, 50).await, newest(&cracked), "in any case");
+    assert_eq!(
+        pages("lid is cracked", Sort::Newest, 2).await,
+        newest(&cracked)
+    );
+    assert_eq!(
+        pages("LID", Sort::Newest, 50).await,
+        newest(&cracked),
+        "in any case"
+    );
     let oldest: Vec<_> = cracked.iter().map(|i| ids[*i]).collect();
     assert_eq!(pages("cracked", Sort::Oldest, 1).await, oldest);
     assert_eq!(pages("cracked", Sort::Priority, 2).await, newest(&cracked));
@@ -1868,8 +1875,15 @@ async fn text_search_finds_few_and_many_cases_in_order_and_forgets_deleted_ones(
         newest(&[1_000]),
         "a substring, not only whole words"
     );
-    assert_eq!(pages("7:", Sort::Newest, 50).await, newest(&cracked), "short text");
-    assert!(pages("\"lid", Sort::Newest, 50).await.is_empty(), "quotes are text");
+    assert_eq!(
+        pages("7:", Sort::Newest, 50).await,
+        newest(&cracked),
+        "short text"
+    );
+    assert!(
+        pages("\"lid", Sort::Newest, 50).await.is_empty(),
+        "quotes are text"
+    );
     let reference = collector::complaints::reference::reference(408);
     assert_eq!(
         pages(&reference, Sort::Newest, 50).await,
