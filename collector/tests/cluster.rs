@@ -1,5 +1,5 @@
 //! Two `hark serve` processes on one PostgreSQL database: answers sent to either are stored
-//! once, replays sent to both at the same moment included. The real `hark` binary, a fresh
+//! once, replays sent to both at the same moment included, and timer jobs fire once in all. The real `hark` binary, a fresh
 //! database on a PostgreSQL server this test binary starts from `HARK_POSTGRES_BIN`.
 
 #[path = "support/postgres.rs"]
@@ -219,6 +219,104 @@ async fn two_collectors_on_one_postgres_store_every_answer_once() {
         }
     }
     // Both collectors are killed when `a` and `b` drop; kill them here to say so.
+    drop(a);
+    drop(b);
+}
+
+/// How many jobs of `kind` a collector says it ran with `outcome` (`/metrics`).
+async fn jobs_run(client: &reqwest::Client, collector: &Collector, kind: &str) -> u64 {
+    let text = client
+        .get(format!("{}/metrics", collector.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("hark_jobs_run_total{{kind=\"{kind}\",outcome=\"done\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// A thousand timers fall due at one moment on a database two collectors share: each fires
+/// once in all, and both collectors hear of them though neither set them (`NOTIFY`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_on_one_postgres_fire_each_due_job_once() {
+    const JOBS: u64 = 1_000;
+    let server = postgres_server::shared();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
+        .await
+        .expect("cannot connect to the test PostgreSQL server");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let database_url = server.url(&name);
+    let site = hark_json(
+        &database_url,
+        &[
+            "site", "create", "--name", "Timers", "--origin", SHOP, "--json",
+        ],
+    );
+    let site_key = site["key"].as_str().expect("a site key").to_owned();
+    let (a, b) = tokio::join!(serve(&database_url), serve(&database_url));
+
+    // Auto-close timers of cases that are gone by now: each runs and does nothing else, so
+    // what is counted is how often each fired. They fall due two seconds from now.
+    let mut db = sqlx::PgConnection::connect(&database_url).await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    sqlx::query(
+        "INSERT INTO jobs (kind, due_at, payload, created_at)
+         SELECT 'complaint.auto_close', $1,
+                json_build_object('site', $2::text, 'complaint', gen_random_uuid())::text, $3
+         FROM generate_series(1, $4)",
+    )
+    .bind(now + 2_000)
+    .bind(&site_key)
+    .bind(now)
+    .bind(JOBS as i64)
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query("NOTIFY hark_jobs")
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (ran_a, ran_b) = loop {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        if left == 0 {
+            break (
+                jobs_run(&client, &a, "complaint.auto_close").await,
+                jobs_run(&client, &b, "complaint.auto_close").await,
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} jobs still due after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        ran_a + ran_b,
+        JOBS,
+        "collector a ran {ran_a}, b ran {ran_b}"
+    );
+    assert!(
+        ran_a > 0 && ran_b > 0,
+        "both took jobs: {ran_a} and {ran_b}"
+    );
     drop(a);
     drop(b);
 }

@@ -871,3 +871,103 @@ async fn the_whole_workflow(harness: Harness) {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+/// A timer that fell due while no collector ran fires once when one starts again: a case
+/// resolved before a stop of fifteen days is closed by the next collector, with one entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_due_while_the_collector_was_down_fires_once_on_restart() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let agent = harness.token(&site, Role::Agent).await;
+    let url = harness.database_url.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (served, server) = harness
+        .serve_until(async {
+            let _ = stopped.await;
+        })
+        .await;
+    let filed: Value = served
+        .client
+        .post(format!("{}/api/v1/complaints", served.base))
+        .header(ORIGIN, SHOP)
+        .json(&json!({
+            "id": uuid(), "site_key": site.key, "kind": "problem",
+            "description": "The lid was cracked", "impact": 2, "dwell_ms": 5000,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = format!(
+        "{}/api/v1/admin/sites/{}/complaints/{}",
+        served.base,
+        site.key,
+        filed["id"].as_str().unwrap()
+    );
+    let resolved = served
+        .client
+        .post(format!("{case}/status"))
+        .bearer_auth(&agent)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolved.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let resolved_at = collector::clock::Clock::now_ms(&served.clock);
+    // The first collector is gone, but not its database file.
+    let Served { dir: _dir, .. } = served;
+
+    // Fifteen days later (the site closes after fourteen), on the same database file.
+    let store = collector::store::open(&url).await.unwrap();
+    let served = Harness::on(store, url)
+        .clock_at(resolved_at + 15 * DAY_MS)
+        .serve()
+        .await;
+    let case = case.replace(&case[..case.find("/api/").unwrap()], &served.base);
+    let mut view = Value::Null;
+    for _ in 0..100 {
+        view = served
+            .client
+            .get(&case)
+            .bearer_auth(&agent)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if view["complaint"]["status"] == "closed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(view["complaint"]["status"], "closed", "{view}");
+    let closings = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("→ closed (14 days after it was resolved)"))
+        })
+        .count();
+    assert_eq!(closings, 1, "{view}");
+    let metrics = served
+        .client
+        .get(format!("{}/metrics", served.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hark_jobs_run_total{kind=\"complaint.auto_close\",outcome=\"done\"} 1\n"),
+        "{metrics}"
+    );
+}

@@ -72,6 +72,12 @@ struct DropLabels {
     reason: &'static str,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct JobLabels {
+    kind: String,
+    outcome: &'static str,
+}
+
 /// The collector's metrics and the registry that renders them.
 #[derive(Debug)]
 pub struct Metrics {
@@ -81,6 +87,8 @@ pub struct Metrics {
     dropped: Family<DropLabels, Counter>,
     ingest_seconds: Histogram,
     batch_size: Histogram,
+    jobs: Family<JobLabels, Counter>,
+    job_lateness: Histogram,
 }
 
 impl Default for Metrics {
@@ -125,6 +133,19 @@ impl Default for Metrics {
             "Answers committed together in one transaction (group commit)",
             batch_size.clone(),
         );
+        let jobs = Family::<JobLabels, Counter>::default();
+        registry.register(
+            "hark_jobs_run",
+            "Timer jobs this collector ran, by kind and outcome (done, failed, dropped)",
+            jobs.clone(),
+        );
+        // 1 ms to about 16 s: the budget of 1 s falls well inside.
+        let job_lateness = Histogram::new(exponential_buckets(0.001, 2.0, 15));
+        registry.register(
+            "hark_job_lateness_seconds",
+            "How long after its due time a timer job started to run",
+            job_lateness.clone(),
+        );
         Self {
             registry,
             requests,
@@ -132,6 +153,8 @@ impl Default for Metrics {
             dropped,
             ingest_seconds,
             batch_size,
+            jobs,
+            job_lateness,
         }
     }
 }
@@ -155,6 +178,17 @@ impl Metrics {
 
     pub(crate) fn batch_committed(&self, size: usize) {
         self.batch_size.observe(size as f64);
+    }
+
+    /// A timer job ran `late_ms` after its due time, with `outcome`.
+    pub(crate) fn job_ran(&self, kind: &str, outcome: &'static str, late_ms: i64) {
+        self.jobs
+            .get_or_create(&JobLabels {
+                kind: kind.to_owned(),
+                outcome,
+            })
+            .inc();
+        self.job_lateness.observe(late_ms.max(0) as f64 / 1000.0);
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

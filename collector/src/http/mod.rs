@@ -217,6 +217,7 @@ pub async fn serve(
         state.store.clone(),
         state.clock.clone(),
         state.jobs.clone(),
+        state.metrics.clone(),
     ));
     let served = axum::serve(
         listener,

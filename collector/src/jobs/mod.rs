@@ -1,14 +1,15 @@
 //! The durable timer queue and its runner. A job (kind, due time, JSON payload) is a row in the
 //! `jobs` table, set in the same transaction as the change that needs it, so it survives
 //! restarts. `hark serve` runs `run`: it sleeps on the injected clock until the earliest job is
-//! due (or it is woken because one was set, or a second has passed, to see jobs that other
-//! collectors set), takes each due job with a lease (`CaseStore::claim_job`: on PostgreSQL
+//! due, or until it is woken because a job was set (by this process, or by another collector:
+//! `Store::watch_jobs`, `LISTEN`/`NOTIFY` on PostgreSQL). It does not poll. It takes each due job with a lease (`CaseStore::claim_job`: on PostgreSQL
 //! `FOR UPDATE SKIP LOCKED`, so several collectors take each job once), runs it and removes it.
 //! A runner that dies mid-job leaves the job to be taken again when its lease ends; every job's
 //! effect is idempotent, so running one twice does what running it once does.
 
 use crate::clock::{Clock, Millis};
 use crate::complaints::NewEntry;
+use crate::http::Metrics;
 use crate::store::case_store::{CaseChange, Job, NewJob};
 use crate::store::{Store, StoreResult, DAY_MS};
 use serde::{Deserialize, Serialize};
@@ -23,8 +24,10 @@ pub const AUTO_CLOSE: &str = "complaint.auto_close";
 
 /// How long a runner holds a job it took before another may take it.
 const LEASE_MS: Millis = 60_000;
-/// How long a runner sleeps at most before it looks for jobs that other collectors set.
-const LOOK_AGAIN: Duration = Duration::from_secs(1);
+/// How long a runner sleeps at most, in real time, before it reads the clock again: only so that
+/// a step of the system's clock (which the sleep, on a monotonic timer, does not see) delays
+/// no timer by more than this. Jobs set meanwhile wake it at once.
+const LOOK_AGAIN: Duration = Duration::from_secs(60);
 /// A job that failed this often is dropped (and logged) rather than tried again.
 const MAX_ATTEMPTS: u32 = 10;
 
@@ -48,24 +51,30 @@ pub fn auto_close(site: &SiteKey, complaint: &ResponseId, due_at: Millis) -> New
 }
 
 /// Runs every job due at the clock's `now`; returns how many ran.
-pub async fn run_due(store: &dyn Store, clock: &dyn Clock) -> StoreResult<u32> {
+pub async fn run_due(store: &dyn Store, clock: &dyn Clock, metrics: &Metrics) -> StoreResult<u32> {
     let mut ran = 0;
     loop {
         let now = clock.now_ms();
         let Some(job) = store.claim_job(now, now + LEASE_MS).await? else {
             return Ok(ran);
         };
-        match execute(store, &job, now).await {
-            Ok(()) => store.finish_job(job.id).await?,
+        let outcome = match execute(store, &job, now).await {
+            Ok(()) => {
+                store.finish_job(job.id).await?;
+                "done"
+            }
             Err(e) if job.attempts >= MAX_ATTEMPTS => {
                 tracing::error!(job = job.id, kind = %job.kind, error = %e, "a job failed too often and is dropped");
                 store.finish_job(job.id).await?;
+                "dropped"
             }
             // Left held: it is taken again when its lease ends.
             Err(e) => {
-                tracing::warn!(job = job.id, kind = %job.kind, error = %e, "a job failed; it runs again later")
+                tracing::warn!(job = job.id, kind = %job.kind, error = %e, "a job failed; it runs again later");
+                "failed"
             }
-        }
+        };
+        metrics.job_ran(&job.kind, outcome, now - job.due_at);
         ran += 1;
     }
 }
@@ -118,10 +127,20 @@ async fn close_if_due(
 }
 
 /// Runs jobs as they fall due, forever: inside `hark serve`. `wake` is notified when a job is
-/// set in this process.
-pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, wake: Arc<Notify>) {
+/// set in this process or, through `Store::watch_jobs`, in another.
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+) {
+    let watcher = {
+        let (store, wake) = (store.clone(), wake.clone());
+        tokio::spawn(async move { store.watch_jobs(wake).await })
+    };
+    let _stop_watching = AbortOnDrop(watcher);
     loop {
-        if let Err(e) = run_due(store.as_ref(), clock.as_ref()).await {
+        if let Err(e) = run_due(store.as_ref(), clock.as_ref(), &metrics).await {
             tracing::warn!(error = %e, "the job runner could not reach the database");
         }
         let next = store.next_job_due().await.ok().flatten();
@@ -130,5 +149,14 @@ pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, wake: Arc<Notify>
             () = clock.sleep_until(next.unwrap_or(Millis::MAX), LOOK_AGAIN) => {}
             () = woken => {}
         }
+    }
+}
+
+/// Stops a task when the runner that started it stops (`hark serve` aborts the runner).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

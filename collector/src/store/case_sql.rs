@@ -2,7 +2,8 @@
 //! SQLite reads as numbered parameters too, and only SQL both engines accept (`CAST(… AS TEXT)`
 //! for ids and JSON). What differs is passed in: the engine, how a complaint id is bound (text on
 //! SQLite, `UUID` on PostgreSQL), how a job is locked while taken (`FOR UPDATE SKIP LOCKED` on
-//! PostgreSQL, whose runners may race; SQLite has one writer) and how text is searched (an FTS5
+//! PostgreSQL, whose runners may race; SQLite has one writer), how the other collectors' runners
+//! hear of a new job (`NOTIFY` on PostgreSQL; SQLite has one process) and how text is searched (an FTS5
 //! trigram index on SQLite, `LIKE` over a `pg_trgm` index on PostgreSQL).
 
 use super::case_store::{Candidate, Job, ProblemRecord, StoredComplaint, StoredEntry};
@@ -265,7 +266,7 @@ pub(super) fn entry_values(
 
 /// Implements `CaseStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! case_store {
-    ($store:ty, $db:ty, bind_id: $bind_id:expr, lock: $lock:literal, text: $text:path) => {
+    ($store:ty, $db:ty, bind_id: $bind_id:expr, lock: $lock:literal, notify: $notify:literal, text: $text:path) => {
         impl $store {
             /// Appends timeline entries and sets timers inside a transaction.
             async fn append(
@@ -305,6 +306,10 @@ macro_rules! case_store {
                     .bind(at)
                     .execute(&mut *conn)
                     .await?;
+                }
+                if !jobs.is_empty() && !$notify.is_empty() {
+                    // Delivered at commit, to every collector's runner (`Store::watch_jobs`).
+                    sqlx::query($notify).execute(&mut *conn).await?;
                 }
                 Ok(())
             }

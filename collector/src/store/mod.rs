@@ -203,6 +203,13 @@ pub trait Store: SiteStore + CaseStore + ServerStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// Wakes `wake` whenever another process sets a timer job, for as long as it runs. One
+    /// process runs the jobs of a SQLite file, so there it ends at once: this process's own
+    /// changes wake its runner directly.
+    async fn watch_jobs(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
+        let _ = wake;
+    }
+
     /// Creates a site with a random key and one active NPS survey, shown once per visitor on
     /// any page, so that the snippet works as pasted.
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site>;

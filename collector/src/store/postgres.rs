@@ -99,6 +99,37 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    /// Listens on the `hark_jobs` channel, which every change that sets a job notifies at commit
+    /// (`case_sql`). A lost connection is taken up again, and the runner woken then too, since a
+    /// notification may have been missed meanwhile.
+    async fn watch_jobs(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
+        loop {
+            let listener = async {
+                let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+                l.listen("hark_jobs").await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            match listener.await {
+                Ok(mut l) => {
+                    wake.notify_one();
+                    loop {
+                        match l.try_recv().await {
+                            Ok(Some(_)) => wake.notify_one(),
+                            // The connection was lost; `try_recv` takes it up again.
+                            Ok(None) => wake.notify_one(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "lost the job notifications");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot listen for job notifications"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
         let key = new_site_key();
         let mut tx = self.pool.begin().await?;

@@ -194,4 +194,4 @@ async fn text_match(
     Ok(super::case_sql::TextMatch::like(text))
 }
 
-super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", text: text_match);
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY hark_jobs", text: text_match);

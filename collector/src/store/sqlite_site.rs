@@ -220,4 +220,4 @@ async fn text_match(
     })
 }
 
-super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "", text: text_match);
+super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "", notify: "", text: text_match);
