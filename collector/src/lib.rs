@@ -15,6 +15,7 @@ pub mod http;
 pub mod jobs;
 pub mod retention;
 pub mod site_cache;
+pub mod sla;
 pub mod store;
 
 pub use http::{app, serve, AppState};

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ids;
 pub mod score;
 pub mod site;
+pub mod sla;
 pub mod survey;
 
 pub use answer::{Answer, NpsScore, ResponseSubmission, MAX_PAGE_URL};
