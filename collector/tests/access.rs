@@ -225,6 +225,10 @@ enum Route {
     Agents,
     ReadWorkflow,
     SetWorkflow,
+    ReadBusinessHours,
+    SetBusinessHours,
+    ReadSlaPolicies,
+    SetSlaPolicies,
     ListProblems,
     CreateProblem,
     ReadProblem,
@@ -233,7 +237,7 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 34] = [
+    const ALL: [Route; 38] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -263,6 +267,10 @@ impl Route {
         Route::Agents,
         Route::ReadWorkflow,
         Route::SetWorkflow,
+        Route::ReadBusinessHours,
+        Route::SetBusinessHours,
+        Route::ReadSlaPolicies,
+        Route::SetSlaPolicies,
         Route::ListProblems,
         Route::CreateProblem,
         Route::ReadProblem,
@@ -282,6 +290,8 @@ impl Route {
             | Route::ShowCase
             | Route::Agents
             | Route::ReadWorkflow
+            | Route::ReadBusinessHours
+            | Route::ReadSlaPolicies
             | Route::ListProblems
             | Route::ReadProblem => Role::Viewer,
             Route::SetStatus
@@ -296,7 +306,11 @@ impl Route {
             | Route::ResolveProblem => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
-            Route::AutoAssign | Route::DeleteCase | Route::SetWorkflow => Role::Admin,
+            Route::AutoAssign
+            | Route::DeleteCase
+            | Route::SetWorkflow
+            | Route::SetBusinessHours
+            | Route::SetSlaPolicies => Role::Admin,
             Route::CreateSurvey
             | Route::EditSurvey
             | Route::SetSurveyStatus
@@ -452,6 +466,26 @@ impl Route {
                 Method::PUT,
                 format!("/api/v1/admin/sites/{key}/workflow"),
                 Some(json!({ "auto_close_days": 7 })),
+            ),
+            Route::ReadBusinessHours => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/business-hours"),
+                None,
+            ),
+            Route::SetBusinessHours => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/business-hours"),
+                Some(json!({ "time_zone": "Europe/Berlin", "always_open": true })),
+            ),
+            Route::ReadSlaPolicies => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/sla-policies"),
+                None,
+            ),
+            Route::SetSlaPolicies => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/sla-policies"),
+                Some(json!({ "policies": [{"priority": "P1", "first_response": 30}] })),
             ),
             Route::ListProblems => (
                 Method::GET,

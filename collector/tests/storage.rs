@@ -1077,6 +1077,13 @@ fn stored_complaint(c: &NewComplaint, number: u64) -> StoredComplaint {
         page_url: c.complaint.page_url.clone(),
         received_at: c.received_at,
         enrichment: c.enrichment.clone(),
+        hot: c.intake.hot,
+        sla: c
+            .intake
+            .sla
+            .as_ref()
+            .map(|u| u.sla.clone())
+            .unwrap_or_default(),
     }
 }
 

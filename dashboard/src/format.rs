@@ -47,6 +47,10 @@ pub(crate) fn entry_kind(kind: EntryKind) -> &'static str {
         EntryKind::StatusChanged => "Status changed",
         EntryKind::Merged => "Merged",
         EntryKind::LinkedProblem => "Linked to a problem",
+        EntryKind::SlaWarning => "SLA target near",
+        EntryKind::SlaBreached => "SLA target missed",
+        EntryKind::Escalated => "Escalated",
+        EntryKind::HotStove => "Hot stove",
     }
 }
 

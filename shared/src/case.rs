@@ -225,6 +225,12 @@ pub struct Case {
     pub user_id: Option<String>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    /// A hot-stove rule matched the case.
+    #[serde(default)]
+    pub hot: bool,
+    /// The case's service-level clocks: for each target, its latest timer.
+    #[serde(default)]
+    pub sla: Vec<crate::sla::SlaClock>,
 }
 
 /// How many cases each queue of the inbox holds.
@@ -286,10 +292,17 @@ pub enum EntryKind {
     StatusChanged,
     Merged,
     LinkedProblem,
+    /// A service-level target is near (its warning share used).
+    SlaWarning,
+    SlaBreached,
+    /// A level of the SLA policy's escalation ladder fired.
+    Escalated,
+    /// A hot-stove rule matched: the case is urgent and the team was alerted.
+    HotStove,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 10] = [
+    pub const ALL: [EntryKind; 14] = [
         EntryKind::Received,
         EntryKind::Categorized,
         EntryKind::Prioritized,
@@ -300,6 +313,10 @@ impl EntryKind {
         EntryKind::StatusChanged,
         EntryKind::Merged,
         EntryKind::LinkedProblem,
+        EntryKind::SlaWarning,
+        EntryKind::SlaBreached,
+        EntryKind::Escalated,
+        EntryKind::HotStove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -314,6 +331,10 @@ impl EntryKind {
             EntryKind::StatusChanged => "status_changed",
             EntryKind::Merged => "merged",
             EntryKind::LinkedProblem => "linked_problem",
+            EntryKind::SlaWarning => "sla_warning",
+            EntryKind::SlaBreached => "sla_breached",
+            EntryKind::Escalated => "escalated",
+            EntryKind::HotStove => "hot_stove",
         }
     }
 

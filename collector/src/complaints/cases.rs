@@ -8,12 +8,18 @@ use super::{check_text, priority, reference::reference, routing, rules, similar}
 use crate::access::Role;
 use crate::clock::Millis;
 use crate::jobs;
-use crate::store::case_store::{CaseChange, CaseFilter, ProblemFields, ProblemRecord, StoredEntry};
+use crate::sla::case::{CaseSla, SlaEvent};
+use crate::sla::Calendar;
+use crate::store::case_store::{
+    CaseChange, CaseFilter, NewJob, ProblemFields, ProblemRecord, SiteDocument, SlaUpdate,
+    StoredEntry,
+};
 use crate::store::{Store, StoreError, StoredComplaint, DAY_MS};
 use shared::case::{
     Actor, Agent, EntryKind, Priority, ProblemStatus, SimilarCase, Status, Suggestion, Urgency,
     Workflow,
 };
+use shared::sla::{BusinessHours, SlaPolicies, SlaPolicy};
 use shared::{ResponseId, SiteKey};
 
 /// Why a change was not made.
@@ -75,13 +81,16 @@ impl Who {
     }
 }
 
-/// How a new complaint of `site` starts (`intake::plan` with the site's workflow and agents).
+/// How a new complaint of `site` starts at `now`: `intake::plan` with the site's workflow and
+/// agents, and the SLA timers of its priority.
 pub async fn intake(
     store: &dyn Store,
     site: &SiteKey,
+    id: &ResponseId,
     category: Option<&str>,
     description: &str,
     impact: Option<u8>,
+    now: Millis,
 ) -> CaseResult<super::Intake> {
     let workflow = workflow(store, site).await?;
     let agents = if workflow.auto_assign {
@@ -89,19 +98,20 @@ pub async fn intake(
     } else {
         Vec::new()
     };
-    Ok(super::intake::plan(
-        &workflow,
-        category,
-        description,
-        impact,
-        &agents,
-    ))
+    let mut intake = super::intake::plan(&workflow, category, description, impact, &agents);
+    let levels = service_levels(store, site).await?;
+    let sla = CaseSla::received(&levels.policy(intake.priority), now);
+    intake.jobs.extend(levels.alarm_job(site, id, &sla));
+    intake.sla = Some(levels.update(sla, now));
+    Ok(intake)
 }
 
 /// A case with everything its page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CasePage {
     pub case: StoredComplaint,
+    /// The case's SLA clocks at the moment the page was read.
+    pub sla: Vec<shared::sla::SlaClock>,
     pub timeline: Vec<StoredEntry>,
     pub allowed: Vec<Status>,
     pub suggestion: Option<Suggestion>,
@@ -126,12 +136,127 @@ async fn workflow(store: &dyn Store, site: &SiteKey) -> CaseResult<Workflow> {
         .ok_or(CaseError::NotFound("no site has this key"))
 }
 
+/// A site's business calendar and SLA policies.
+#[derive(Debug, Clone)]
+pub struct ServiceLevels {
+    pub calendar: Calendar,
+    pub policies: SlaPolicies,
+}
+
+impl ServiceLevels {
+    /// The policy for `priority`: the site's, or the default one.
+    pub fn policy(&self, priority: Priority) -> SlaPolicy {
+        self.policies
+            .get(priority)
+            .cloned()
+            .unwrap_or_else(|| SlaPolicy::default_for(priority))
+    }
+
+    /// The SLA timers `sla` with what the inbox reads of them at `now`.
+    pub fn update(&self, sla: CaseSla, now: Millis) -> SlaUpdate {
+        let (state, due_at) = sla.summary(&self.calendar, now);
+        SlaUpdate { sla, state, due_at }
+    }
+
+    /// The job that fires the next of `sla`'s alarms, if any is ahead.
+    pub fn alarm_job(&self, site: &SiteKey, id: &ResponseId, sla: &CaseSla) -> Option<NewJob> {
+        sla.next_alarm(&self.calendar)
+            .map(|at| jobs::sla_alarm(site, id, at))
+    }
+}
+
+/// The site's business hours and SLA policies (the defaults until an admin sets them).
+pub async fn service_levels(store: &dyn Store, site: &SiteKey) -> CaseResult<ServiceLevels> {
+    let hours: BusinessHours = document(store, site, SiteDocument::BusinessHours)
+        .await?
+        .unwrap_or_default();
+    let policies: SlaPolicies = document(store, site, SiteDocument::SlaPolicies)
+        .await?
+        .unwrap_or_default();
+    // Stored hours were checked when set; a time zone the tz database has since dropped falls
+    // back to the defaults rather than stopping every timer of the site.
+    let calendar = Calendar::parse(&hours).or_else(|problems| {
+        tracing::warn!(site = %site, ?problems, "stored business hours no longer parse");
+        Calendar::parse(&BusinessHours::default())
+    });
+    Ok(ServiceLevels {
+        calendar: calendar.expect("the default business hours parse"),
+        policies,
+    })
+}
+
+/// A site's settings document, `None` until it is set.
+pub async fn document<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    site: &SiteKey,
+    doc: SiteDocument,
+) -> CaseResult<Option<T>> {
+    let json = store
+        .site_document(site, doc)
+        .await?
+        .ok_or(CaseError::NotFound("no site has this key"))?;
+    json.map(|j| serde_json::from_str(&j))
+        .transpose()
+        .map_err(|e| {
+            CaseError::Store(StoreError::Other(anyhow::anyhow!(
+                "a stored {} is invalid: {e}",
+                doc.column()
+            )))
+        })
+}
+
+/// What a change does to the case's service levels.
+fn sla_events(before: Status, change: &CaseChange) -> Vec<SlaEvent> {
+    let mut events = Vec::new();
+    for e in &change.entries {
+        match e.kind {
+            EntryKind::PublicReply => events.push(SlaEvent::TeamReplied),
+            EntryKind::CustomerReply => events.push(SlaEvent::CustomerReplied),
+            _ => {}
+        }
+    }
+    if let Some(to) = change.status.filter(|to| *to != before) {
+        if before == Status::WaitingOnCustomer {
+            events.push(SlaEvent::Resumed);
+        }
+        match to {
+            Status::WaitingOnCustomer => events.push(SlaEvent::Paused),
+            Status::Resolved => events.push(SlaEvent::Resolved),
+            Status::Reopened => events.push(SlaEvent::Reopened),
+            Status::Closed | Status::Merged | Status::Spam => events.push(SlaEvent::Ended),
+            _ => {}
+        }
+    }
+    events
+}
+
 async fn apply(
     store: &dyn Store,
     site: &SiteKey,
     id: &ResponseId,
     change: &CaseChange,
 ) -> CaseResult<()> {
+    let events = sla_events(change.expect, change);
+    let mut with_sla;
+    let mut change = change;
+    if !events.is_empty() && change.sla.is_none() {
+        let case = load(store, site, id).await?;
+        if !case.sla.timers.is_empty() {
+            let levels = service_levels(store, site).await?;
+            let priority = change.priority.map_or(case.priority, |(p, _)| p);
+            let mut sla = case.sla;
+            sla.apply(
+                &events,
+                &levels.calendar,
+                &levels.policy(priority),
+                change.at,
+            );
+            with_sla = change.clone();
+            with_sla.jobs.extend(levels.alarm_job(site, id, &sla));
+            with_sla.sla = Some(levels.update(sla, change.at));
+            change = &with_sla;
+        }
+    }
     if store.change_case(site, id, change).await? {
         Ok(())
     } else if store.case(site, id).await?.is_none() {
@@ -147,8 +272,12 @@ pub async fn page(
     site: &SiteKey,
     id: &ResponseId,
     who: &Who,
+    now: Millis,
 ) -> CaseResult<CasePage> {
     let case = load(store, site, id).await?;
+    let sla = case
+        .sla
+        .clocks(&service_levels(store, site).await?.calendar, now);
     let workflow = workflow(store, site).await?;
     let timeline = store.timeline(id).await?;
     let suggestion = rules::suggest(&workflow.rules, &case.description, case.category.as_deref());
@@ -178,6 +307,7 @@ pub async fn page(
     };
     Ok(CasePage {
         allowed: transitions::allowed(case.status, who.party),
+        sla,
         case,
         timeline,
         suggestion,
@@ -688,6 +818,8 @@ mod tests {
             merged_into: None,
             updated_at: 0,
             resolved_at: None,
+            hot: false,
+            sla: Default::default(),
         };
         let c = status_change(
             &site,

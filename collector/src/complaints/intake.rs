@@ -36,6 +36,11 @@ pub struct Intake {
     pub assignee: Option<i64>,
     /// Received, then categorized, prioritized and assigned as decided.
     pub entries: Vec<NewEntry>,
+    /// Set by `cases::intake` from the site's SLA policy and hot-stove rules.
+    pub hot: bool,
+    pub sla: Option<crate::store::case_store::SlaUpdate>,
+    pub jobs: Vec<crate::store::case_store::NewJob>,
+    pub events: Vec<crate::store::case_store::NewEvent>,
 }
 
 fn rule(name: &str) -> Actor {
@@ -108,6 +113,10 @@ pub fn plan(
         priority,
         assignee,
         entries,
+        hot: false,
+        sla: None,
+        jobs: Vec::new(),
+        events: Vec::new(),
     }
 }
 

@@ -59,7 +59,7 @@ impl From<CaseError> for ApiError {
 }
 
 /// A case as the API sends it.
-pub(crate) fn wire(c: StoredComplaint) -> Case {
+pub(crate) fn wire(c: StoredComplaint, sla: Vec<shared::sla::SlaClock>) -> Case {
     let e = c.enrichment;
     Case {
         id: c.id,
@@ -88,6 +88,8 @@ pub(crate) fn wire(c: StoredComplaint) -> Case {
         visitor: e.visitor,
         user_id: e.user_id,
         attributes: e.attributes,
+        hot: c.hot,
+        sla,
     }
 }
 
@@ -104,7 +106,7 @@ fn entry(e: StoredEntry) -> TimelineEntry {
 
 fn view(page: CasePage) -> CaseView {
     CaseView {
-        complaint: wire(page.case),
+        complaint: wire(page.case, page.sla),
         timeline: page.timeline.into_iter().map(entry).collect(),
         allowed_transitions: page.allowed,
         suggestion: page.suggestion,
@@ -149,8 +151,9 @@ async fn after(
     id: &ResponseId,
     who: &Who,
 ) -> Result<Json<CaseView>, ApiError> {
+    let now = state.clock.now_ms();
     Ok(Json(view(
-        cases::page(state.store.as_ref(), site, id, who).await?,
+        cases::page(state.store.as_ref(), site, id, who, now).await?,
     )))
 }
 
@@ -926,9 +929,19 @@ async fn problem(
         ..Default::default()
     };
     let complaints = state.store.cases(&site, &filter, 500).await?;
+    let calendar = cases::service_levels(state.store.as_ref(), &site)
+        .await?
+        .calendar;
+    let now = state.clock.now_ms();
     Ok(Json(ProblemView {
         problem: problem_wire(problem),
-        complaints: complaints.into_iter().map(wire).collect(),
+        complaints: complaints
+            .into_iter()
+            .map(|c| {
+                let sla = c.sla.clocks(&calendar, now);
+                wire(c, sla)
+            })
+            .collect(),
     }))
 }
 

@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use shared::case::{CaseList, Priority, Status};
+use shared::sla::SlaState;
 use shared::ComplaintSubmission;
 use std::net::IpAddr;
 use utoipa_axum::router::OpenApiRouter;
@@ -124,15 +125,17 @@ async fn accept(
         let number = rand::random_range(1..1_000_000);
         return Ok((Outcome::Dropped(reason, complaint.id), number));
     }
+    let now = state.clock.now_ms();
     let intake = cases::intake(
         state.store.as_ref(),
         &key,
+        &complaint.id,
         complaint.category.as_deref(),
         &complaint.description,
         complaint.impact,
+        now,
     )
     .await?;
-    let now = state.clock.now_ms();
     let enrichment = Enrichment {
         user_id,
         // A complaint's e-mail address is part of the complaint, kept only with consent.
@@ -171,6 +174,7 @@ struct ListQuery {
     assignee: Option<String>,
     problem: Option<i64>,
     q: Option<String>,
+    sla: Option<String>,
     sort: Option<String>,
     after: Option<String>,
 }
@@ -237,10 +241,15 @@ impl ListQuery {
                 .map(str::trim)
                 .filter(|q| !q.is_empty())
                 .map(str::to_owned),
+            sla: list_of(&self.sla, "sla", sla_state)?,
             sort,
             after,
         })
     }
+}
+
+fn sla_state(s: &str) -> Option<SlaState> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
 /// A site's cases, filtered and sorted, a page at a time, with the inbox's queue counts
@@ -256,6 +265,7 @@ impl ListQuery {
         ("priority" = Option<String>, Query, description = "Comma-separated priorities, `P1` to `P4`"),
         ("category" = Option<String>, Query, description = "One category"),
         ("assignee" = Option<String>, Query, description = "A user id, `none` (the unassigned queue) or `me`"),
+        ("sla" = Option<String>, Query, description = "Comma-separated SLA states, the worst of a case's clocks: `on_track`, `at_risk`, `breached`, `met`, `paused`"),
         ("problem" = Option<i64>, Query, description = "A problem record's id"),
         ("q" = Option<String>, Query, description = "Words of the description, or a reference (`HK-7QF3`)"),
         ("sort" = Option<String>, Query, description = "`newest` (default), `oldest` or `priority`"),
@@ -291,9 +301,17 @@ async fn list(
         None
     };
     let counts = state.store.queue_counts(&key, caller.user_id()).await?;
+    let levels = cases::service_levels(state.store.as_ref(), &key).await?;
+    let now = state.clock.now_ms();
     Ok(Json(CaseList {
         site_key: key,
-        complaints: rows.into_iter().map(super::cases::wire).collect(),
+        complaints: rows
+            .into_iter()
+            .map(|c| {
+                let sla = c.sla.clocks(&levels.calendar, now);
+                super::cases::wire(c, sla)
+            })
+            .collect(),
         next,
         counts,
     })

@@ -16,6 +16,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod proxy;
+mod service_levels;
 mod session;
 mod settings;
 mod setup;

@@ -81,6 +81,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::setup::router())
         .merge(super::settings::router())
         .merge(super::cases::router())
+        .merge(super::service_levels::router())
         .merge(super::surveys::router())
         .merge(super::hosted::router())
         .merge(super::health::router())

@@ -7,6 +7,8 @@
 //! A runner that dies mid-job leaves the job to be taken again when its lease ends; every job's
 //! effect is idempotent, so running one twice does what running it once does.
 
+mod sla;
+
 use crate::clock::{Clock, Millis};
 use crate::complaints::NewEntry;
 use crate::http::Metrics;
@@ -50,6 +52,22 @@ pub fn auto_close(site: &SiteKey, complaint: &ResponseId, due_at: Millis) -> New
     }
 }
 
+/// The timer that fires a case's next SLA alarm (warning, breach, escalation level).
+pub const SLA_ALARM: &str = "sla.alarm";
+
+/// The timer that fires `complaint`'s SLA alarms due at `due_at`.
+pub fn sla_alarm(site: &SiteKey, complaint: &ResponseId, due_at: Millis) -> NewJob {
+    let payload = CasePayload {
+        site: site.clone(),
+        complaint: *complaint,
+    };
+    NewJob {
+        kind: SLA_ALARM.into(),
+        due_at,
+        payload: serde_json::to_string(&payload).expect("a payload encodes"),
+    }
+}
+
 /// Runs every job due at the clock's `now`; returns how many ran.
 pub async fn run_due(store: &dyn Store, clock: &dyn Clock, metrics: &Metrics) -> StoreResult<u32> {
     let mut ran = 0;
@@ -84,6 +102,10 @@ async fn execute(store: &dyn Store, job: &Job, now: Millis) -> anyhow::Result<()
         AUTO_CLOSE => {
             let p: CasePayload = serde_json::from_str(&job.payload)?;
             close_if_due(store, &p.site, &p.complaint, now).await
+        }
+        SLA_ALARM => {
+            let p: CasePayload = serde_json::from_str(&job.payload)?;
+            sla::fire_alarms(store, &p.site, &p.complaint, now).await
         }
         other => anyhow::bail!("no job is called {other:?}"),
     }

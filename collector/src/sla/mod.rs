@@ -4,6 +4,7 @@
 //! Unix milliseconds, UTC (`crate::clock::Millis`); local time exists only inside `calendar`.
 
 pub mod calendar;
+pub mod case;
 pub mod policy;
 pub mod timer;
 

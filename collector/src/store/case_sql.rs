@@ -20,7 +20,7 @@ pub(super) const CASE_COLUMNS: &str = "CAST(c.id AS TEXT), c.status, c.kind, c.c
     c.received_at, c.page_path, c.device, c.browser, c.locale, c.visitor, c.user_id,
     CAST(c.attributes AS TEXT), c.number, c.urgency, c.priority, c.priority_overridden,
     c.assignee_id, u.email, c.problem_id, p.title, CAST(c.merged_into AS TEXT), c.updated_at,
-    c.resolved_at";
+    c.resolved_at, c.hot, c.sla";
 
 /// The site is picked by `c.site_id = (SELECT …)`, not by a join: PostgreSQL then walks the
 /// site's time index in the list's order (with a join it read and sorted every case, 135 ms at
@@ -113,6 +113,11 @@ where
             .transpose()?,
         updated_at: r.try_get(26)?,
         resolved_at: r.try_get(27)?,
+        hot: r.try_get(28)?,
+        sla: match r.try_get::<Option<String>, _>(29)? {
+            Some(json) => serde_json::from_str(&json).context("a stored case's SLA is invalid")?,
+            None => Default::default(),
+        },
     })
 }
 
@@ -208,6 +213,18 @@ where
     })
 }
 
+/// How an SLA state is stored (`complaints.sla_state`).
+pub(super) fn sla_state(s: shared::sla::SlaState) -> &'static str {
+    use shared::sla::SlaState;
+    match s {
+        SlaState::OnTrack => "on_track",
+        SlaState::AtRisk => "at_risk",
+        SlaState::Breached => "breached",
+        SlaState::Met => "met",
+        SlaState::Paused => "paused",
+    }
+}
+
 /// How `one_case` finds a case.
 #[derive(Clone, Copy)]
 pub(super) enum CaseKey<'a> {
@@ -275,7 +292,26 @@ macro_rules! case_store {
                 at: $crate::clock::Millis,
                 entries: &[$crate::complaints::NewEntry],
                 jobs: &[$crate::store::case_store::NewJob],
+                events: &[$crate::store::case_store::NewEvent],
             ) -> $crate::store::StoreResult<()> {
+                for e in events {
+                    sqlx::query(
+                        "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
+                         SELECT site_id, $2, $3, $4, $5 FROM complaints WHERE id = $1",
+                    )
+                    .bind(($bind_id)(id))
+                    .bind(&e.event_id)
+                    .bind(&e.kind)
+                    .bind(&e.payload)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                if !events.is_empty() && !$notify.is_empty() {
+                    sqlx::query(concat!($notify, "hark_outbox"))
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 for e in entries {
                     let (actor_type, actor_id, actor_name, kind) =
                         $crate::store::case_sql::entry_values(e);
@@ -309,7 +345,9 @@ macro_rules! case_store {
                 }
                 if !jobs.is_empty() && !$notify.is_empty() {
                     // Delivered at commit, to every collector's runner (`Store::watch_jobs`).
-                    sqlx::query($notify).execute(&mut *conn).await?;
+                    sqlx::query(concat!($notify, "hark_jobs"))
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             }
@@ -367,9 +405,9 @@ macro_rules! case_store {
                     "INSERT INTO complaints (id, site_id, status, kind, category, description,
                          impact, email, contact_consent, page_url, page_path, device, browser,
                          locale, visitor, user_id, attributes, received_at, number, urgency,
-                         priority, assignee_id, updated_at)
+                         priority, assignee_id, updated_at, hot, sla, sla_state, sla_due_at)
                      SELECT $1, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17, $18, $19, $20, $21, $17
+                         $16, $17, $18, $19, $20, $21, $17, $23, $24, $25, $26
                      FROM sites WHERE key = $22
                      ON CONFLICT (id) DO NOTHING",
                 )
@@ -395,12 +433,25 @@ macro_rules! case_store {
                 .bind(i64::from(intake.priority.rank()))
                 .bind(intake.assignee)
                 .bind(c.site_key.as_str())
+                .bind(intake.hot)
+                .bind(intake.sla.as_ref().map(|u| $crate::store::site_store::encode(&u.sla)).transpose()?)
+                .bind(intake.sla.as_ref().and_then(|u| u.state).map($crate::store::case_sql::sla_state))
+                .bind(intake.sla.as_ref().and_then(|u| u.due_at))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if inserted == 1 {
-                    Self::append(&mut *tx, &c.id, n.received_at, &intake.entries, &[]).await?;
+                    Self::append(
+                        &mut *tx,
+                        &c.id,
+                        n.received_at,
+                        &intake.entries,
+                        &intake.jobs,
+                        &intake.events,
+                    )
+                    .await?;
                     tx.commit().await?;
+                    self.committed(!intake.jobs.is_empty(), !intake.events.is_empty());
                     return Ok((Stored::Created, number as u64));
                 }
                 // A replay: the number is not taken after all.
@@ -497,6 +548,14 @@ macro_rules! case_store {
                         q.push(" AND c.assignee_id = ").push_bind(u);
                     }
                     None => {}
+                }
+                if !f.sla.is_empty() {
+                    q.push(" AND c.sla_state IN (");
+                    let mut list = q.separated(", ");
+                    for s in &f.sla {
+                        list.push_bind($crate::store::case_sql::sla_state(*s));
+                    }
+                    q.push(")");
                 }
                 if let Some(problem) = f.problem {
                     q.push(" AND c.problem_id = ").push_bind(problem);
@@ -629,7 +688,11 @@ macro_rules! case_store {
                          assignee_id = CASE WHEN $8 THEN $9 ELSE assignee_id END,
                          problem_id = CASE WHEN $10 THEN $11 ELSE problem_id END,
                          merged_into = COALESCE($12, merged_into),
-                         resolved_at = CASE WHEN $13 THEN $14 ELSE resolved_at END
+                         resolved_at = CASE WHEN $13 THEN $14 ELSE resolved_at END,
+                         sla = CASE WHEN $18 THEN $19 ELSE sla END,
+                         sla_state = CASE WHEN $18 THEN $20 ELSE sla_state END,
+                         sla_due_at = CASE WHEN $18 THEN $21 ELSE sla_due_at END,
+                         hot = COALESCE($22, hot)
                      WHERE id = $15 AND status = $16
                        AND site_id = (SELECT id FROM sites WHERE key = $17)",
                 )
@@ -650,14 +713,20 @@ macro_rules! case_store {
                 .bind(($bind_id)(id))
                 .bind(ch.expect.as_str())
                 .bind(site.as_str())
+                .bind(ch.sla.is_some())
+                .bind(ch.sla.as_ref().map(|u| $crate::store::site_store::encode(&u.sla)).transpose()?)
+                .bind(ch.sla.as_ref().and_then(|u| u.state).map($crate::store::case_sql::sla_state))
+                .bind(ch.sla.as_ref().and_then(|u| u.due_at))
+                .bind(ch.hot)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if done != 1 {
                     return Ok(false);
                 }
-                Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs).await?;
+                Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs, &ch.events).await?;
                 tx.commit().await?;
+                self.committed(!ch.jobs.is_empty(), !ch.events.is_empty());
                 Ok(true)
             }
 
@@ -726,6 +795,33 @@ macro_rules! case_store {
                         serde_json::from_str(&json).context("a stored workflow is invalid")?,
                     ),
                 })
+            }
+
+            async fn site_document(
+                &self,
+                site: &shared::SiteKey,
+                doc: $crate::store::case_store::SiteDocument,
+            ) -> $crate::store::StoreResult<Option<Option<String>>> {
+                let sql = format!("SELECT {} FROM sites WHERE key = $1", doc.column());
+                Ok(sqlx::query_scalar(&sql)
+                    .bind(site.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_site_document(
+                &self,
+                site: &shared::SiteKey,
+                doc: $crate::store::case_store::SiteDocument,
+                json: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                let sql = format!("UPDATE sites SET {} = $1 WHERE key = $2", doc.column());
+                let done = sqlx::query(&sql)
+                    .bind(json)
+                    .bind(site.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn set_workflow(

@@ -48,6 +48,9 @@ pub struct StoredComplaint {
     pub merged_into: Option<ResponseId>,
     pub updated_at: Millis,
     pub resolved_at: Option<Millis>,
+    /// A hot-stove rule matched it.
+    pub hot: bool,
+    pub sla: crate::sla::case::CaseSla,
 }
 
 /// One stored timeline entry.
@@ -123,6 +126,8 @@ pub struct CaseFilter {
     pub problem: Option<i64>,
     /// Words in the description (case-insensitive), or a case's reference.
     pub text: Option<String>,
+    /// Cases whose SLA clocks are, at worst, in these states (`CaseSla::summary`).
+    pub sla: Vec<shared::sla::SlaState>,
     pub sort: Sort,
     pub after: Option<Cursor>,
 }
@@ -147,6 +152,9 @@ pub struct CaseChange {
     pub resolved_at: Set<Option<Millis>>,
     pub entries: Vec<NewEntry>,
     pub jobs: Vec<NewJob>,
+    pub sla: Set<SlaUpdate>,
+    pub hot: Set<bool>,
+    pub events: Vec<NewEvent>,
 }
 
 impl CaseChange {
@@ -165,6 +173,9 @@ impl CaseChange {
             resolved_at: None,
             entries: Vec::new(),
             jobs: Vec::new(),
+            sla: None,
+            hot: None,
+            events: Vec::new(),
         }
     }
 }
@@ -194,6 +205,56 @@ pub struct ProblemFields {
     pub root_cause: Option<String>,
     pub workaround: Option<String>,
     pub fix: Option<String>,
+}
+
+/// A site's settings kept as one JSON document each (`sites.<column>`), NULL until set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteDocument {
+    BusinessHours,
+    SlaPolicies,
+    HotStove,
+}
+
+impl SiteDocument {
+    pub fn column(self) -> &'static str {
+        match self {
+            SiteDocument::BusinessHours => "business_hours",
+            SiteDocument::SlaPolicies => "sla_policies",
+            SiteDocument::HotStove => "hot_stove",
+        }
+    }
+}
+
+/// A case's SLA timers, with what the inbox filters and sorts them by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaUpdate {
+    pub sla: crate::sla::case::CaseSla,
+    pub state: Option<shared::sla::SlaState>,
+    pub due_at: Option<Millis>,
+}
+
+/// An event for the outbox (`outbox_events`), written in the transaction of the change that
+/// causes it, so that a notification is never lost nor sent for a change that did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// `msg_…`, the `webhook-id` of each of its deliveries.
+    pub event_id: String,
+    /// A dotted noun, as `complaint.hot_stove`.
+    pub kind: String,
+    /// The event's `data`, JSON.
+    pub payload: String,
+}
+
+impl NewEvent {
+    /// An event of `kind` with `data`, and a new random id.
+    pub fn new(kind: &str, data: &serde_json::Value) -> Self {
+        let bytes: [u8; 16] = rand::random();
+        Self {
+            event_id: format!("msg_{}", hex::encode(bytes)),
+            kind: kind.to_owned(),
+            payload: data.to_string(),
+        }
+    }
 }
 
 /// A timer to set: run `kind` with `payload` (JSON) at `due_at`.
@@ -293,6 +354,21 @@ pub trait CaseStore: Send + Sync + 'static {
 
     /// The site's users who may work cases (agents and up), with their active cases, by id.
     async fn agents(&self, site: &SiteKey) -> StoreResult<Vec<Agent>>;
+
+    /// A site's settings document: `None` when no site has the key, `Some(None)` while unset.
+    async fn site_document(
+        &self,
+        site: &SiteKey,
+        doc: SiteDocument,
+    ) -> StoreResult<Option<Option<String>>>;
+
+    /// Sets a site's settings document (JSON); false when no site has the key.
+    async fn set_site_document(
+        &self,
+        site: &SiteKey,
+        doc: SiteDocument,
+        json: &str,
+    ) -> StoreResult<bool>;
 
     /// A site's workflow settings (the defaults until an admin sets them); `None` when no site
     /// has the key.

@@ -203,12 +203,12 @@ pub trait Store: SiteStore + CaseStore + ServerStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// Wakes `wake` whenever another process sets a timer job, for as long as it runs. One
-    /// process runs the jobs of a SQLite file, so there it ends at once: this process's own
-    /// changes wake its runner directly.
-    async fn watch_jobs(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
-        let _ = wake;
-    }
+    /// Wakes `wake` whenever a change sets a timer job (in any collector on the database), for
+    /// as long as it runs: the job runner's alarm clock.
+    async fn watch_jobs(&self, wake: std::sync::Arc<tokio::sync::Notify>);
+
+    /// Wakes `wake` whenever a change writes outbox events, as `watch_jobs` does for jobs.
+    async fn watch_outbox(&self, wake: std::sync::Arc<tokio::sync::Notify>);
 
     /// Creates a site with a random key and one active NPS survey, shown once per visitor on
     /// any page, so that the snippet works as pasted.

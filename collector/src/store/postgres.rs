@@ -46,6 +46,39 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// Listens on `channel`, which changes notify at commit (`case_sql`), waking `wake` at each
+    /// notification. A lost connection is taken up again, and `wake` woken then too, since a
+    /// notification may have been missed meanwhile.
+    async fn listen(&self, channel: &str, wake: std::sync::Arc<tokio::sync::Notify>) {
+        loop {
+            let listener = async {
+                let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+                l.listen(channel).await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            match listener.await {
+                Ok(mut l) => {
+                    wake.notify_one();
+                    loop {
+                        match l.try_recv().await {
+                            Ok(Some(_)) => wake.notify_one(),
+                            // The connection was lost; `try_recv` takes it up again.
+                            Ok(None) => wake.notify_one(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "lost the database's notifications");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for the database's notifications")
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     async fn origins(&self, site_id: i64) -> StoreResult<Vec<String>> {
         let rows =
             sqlx::query("SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin")
@@ -78,7 +111,7 @@ async fn ensure_text_index(pool: &PgPool) -> anyhow::Result<()> {
         (true, false) => {
             sqlx::query(
                 "CREATE INDEX IF NOT EXISTS complaints_description_trgm
-                 ON complaints USING gin (LOWER(description) gin_trgm_ops)",
+                 ON complaints USING gin (LOWER(description) gin_trgm_ops) WITH (fastupdate = off)",
             )
             .execute(pool)
             .await
@@ -99,35 +132,15 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    /// Listens on the `hark_jobs` channel, which every change that sets a job notifies at commit
-    /// (`case_sql`). A lost connection is taken up again, and the runner woken then too, since a
-    /// notification may have been missed meanwhile.
+    /// Listens on `hark_jobs`, which every change that sets a job notifies at commit, in any
+    /// collector on the database.
     async fn watch_jobs(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
-        loop {
-            let listener = async {
-                let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
-                l.listen("hark_jobs").await?;
-                Ok::<_, sqlx::Error>(l)
-            };
-            match listener.await {
-                Ok(mut l) => {
-                    wake.notify_one();
-                    loop {
-                        match l.try_recv().await {
-                            Ok(Some(_)) => wake.notify_one(),
-                            // The connection was lost; `try_recv` takes it up again.
-                            Ok(None) => wake.notify_one(),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "lost the job notifications");
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot listen for job notifications"),
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        self.listen("hark_jobs", wake).await;
+    }
+
+    /// Listens on `hark_outbox`, as `watch_jobs` does.
+    async fn watch_outbox(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
+        self.listen("hark_outbox", wake).await;
     }
 
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {

@@ -194,4 +194,9 @@ async fn text_match(
     Ok(super::case_sql::TextMatch::like(text))
 }
 
-super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY hark_jobs", text: text_match);
+impl PostgresStore {
+    /// Every collector hears of a change's jobs and events by `NOTIFY`, sent at its commit.
+    fn committed(&self, _jobs: bool, _events: bool) {}
+}
+
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", text: text_match);

@@ -23,6 +23,10 @@ pub struct SqliteStore {
     /// Where answers are written: a connection of its own, kept, so that the group commit's
     /// batches find their pages in its cache (`sqlite_writer.rs`).
     writer: Arc<Mutex<Writer>>,
+    /// Told after a commit that set timer jobs or wrote outbox events: one process uses a
+    /// SQLite file, so its runner and notifier hear of them here (`Store::watch_jobs`).
+    pub(super) jobs_set: Arc<tokio::sync::Notify>,
+    pub(super) events_written: Arc<tokio::sync::Notify>,
 }
 
 /// The writer, even when a batch panicked while holding it: it reopens its connection after any
@@ -73,6 +77,8 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(Writer::new(path))),
+            jobs_set: Arc::default(),
+            events_written: Arc::default(),
         })
     }
 
@@ -129,6 +135,20 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn watch_jobs(&self, wake: Arc<tokio::sync::Notify>) {
+        loop {
+            self.jobs_set.notified().await;
+            wake.notify_one();
+        }
+    }
+
+    async fn watch_outbox(&self, wake: Arc<tokio::sync::Notify>) {
+        loop {
+            self.events_written.notified().await;
+            wake.notify_one();
+        }
     }
 
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {

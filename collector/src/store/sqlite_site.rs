@@ -220,4 +220,16 @@ async fn text_match(
     })
 }
 
+impl SqliteStore {
+    /// A change set jobs or wrote outbox events: this process's runner and notifier hear of it.
+    fn committed(&self, jobs: bool, events: bool) {
+        if jobs {
+            self.jobs_set.notify_one();
+        }
+        if events {
+            self.events_written.notify_one();
+        }
+    }
+}
+
 super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "", notify: "", text: text_match);
