@@ -229,6 +229,8 @@ enum Route {
     SetBusinessHours,
     ReadSlaPolicies,
     SetSlaPolicies,
+    ReadHotStove,
+    SetHotStove,
     ListProblems,
     CreateProblem,
     ReadProblem,
@@ -237,7 +239,7 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 38] = [
+    const ALL: [Route; 40] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -271,6 +273,8 @@ impl Route {
         Route::SetBusinessHours,
         Route::ReadSlaPolicies,
         Route::SetSlaPolicies,
+        Route::ReadHotStove,
+        Route::SetHotStove,
         Route::ListProblems,
         Route::CreateProblem,
         Route::ReadProblem,
@@ -292,6 +296,7 @@ impl Route {
             | Route::ReadWorkflow
             | Route::ReadBusinessHours
             | Route::ReadSlaPolicies
+            | Route::ReadHotStove
             | Route::ListProblems
             | Route::ReadProblem => Role::Viewer,
             Route::SetStatus
@@ -310,7 +315,8 @@ impl Route {
             | Route::DeleteCase
             | Route::SetWorkflow
             | Route::SetBusinessHours
-            | Route::SetSlaPolicies => Role::Admin,
+            | Route::SetSlaPolicies
+            | Route::SetHotStove => Role::Admin,
             Route::CreateSurvey
             | Route::EditSurvey
             | Route::SetSurveyStatus
@@ -486,6 +492,16 @@ impl Route {
                 Method::PUT,
                 format!("/api/v1/admin/sites/{key}/sla-policies"),
                 Some(json!({ "policies": [{"priority": "P1", "first_response": 30}] })),
+            ),
+            Route::ReadHotStove => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/hot-stove"),
+                None,
+            ),
+            Route::SetHotStove => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/hot-stove"),
+                Some(json!({ "rules": [{"name": "Down", "phrases": ["site is down"]}] })),
             ),
             Route::ListProblems => (
                 Method::GET,

@@ -143,7 +143,9 @@ async fn a_complaint_is_stored_once_with_what_ingest_learned_and_listed_for_admi
     assert_eq!(c["id"], body["id"]);
     assert_eq!(c["reference"], reference.as_str());
     assert_eq!(c["status"], "new");
-    assert_eq!(c["priority"], "P3", "impact 3 × urgency normal");
+    // Impact 3 × normal urgency is P3, but the default hot-stove rule matched "charged twice".
+    assert_eq!(c["priority"], "P1");
+    assert_eq!(c["hot"], true);
     assert_eq!(c["assignee"], Value::Null);
     assert_eq!(c["kind"], "problem");
     assert_eq!(c["category"], "Billing");
@@ -507,7 +509,7 @@ async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
     assert_eq!(
         lines[1],
         format!(
-            "{},{},2026-11-18T11:06:40.000Z,new,P3,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,",
+            "{},{},2026-11-18T11:06:40.000Z,new,P1,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,",
             first["id"].as_str().unwrap(),
             collector::complaints::reference::reference(1)
         )

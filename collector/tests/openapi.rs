@@ -79,6 +79,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("GET", "/api/v1/admin/sites/{site_key}/sla-policies"),
     ("PUT", "/api/v1/admin/sites/{site_key}/sla-policies"),
+    ("GET", "/api/v1/admin/sites/{site_key}/hot-stove"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/hot-stove"),
     ("GET", "/api/v1/admin/sites/{site_key}/problems"),
     ("POST", "/api/v1/admin/sites/{site_key}/problems"),
     ("GET", "/api/v1/admin/sites/{site_key}/problems/{id}"),

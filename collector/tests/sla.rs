@@ -284,10 +284,12 @@ async fn timers_warn_breach_and_escalate_on_time_and_a_timely_answer_fires_nothi
         ("on_track".into(), Some(t0 + 600 * MIN), 510)
     );
 
-    // Each alarm is an event in the outbox, once.
+    // Each alarm is an event in the outbox, once, after the two complaints' own.
     assert_eq!(
         outbox(&app).await,
         [
+            "complaint.created",
+            "complaint.created",
             "sla.warning",
             "sla.breached",
             "escalation.raised",
@@ -435,4 +437,104 @@ async fn bad_business_hours_and_policies_are_refused_and_not_stored() {
     }
     assert_eq!(app.get("/business-hours").await, before_hours);
     assert_eq!(app.get("/sla-policies").await, before_policies);
+}
+
+/// "I was charged twice" from the widget: P1 and hot at once, the rule on the timeline, and
+/// the alert in the outbox in the complaint's own transaction, ahead of any timer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_stove_complaint_is_p1_hot_and_alerted_from_intake() {
+    let app = start(app::START_MS).await;
+    let id = app.file("Hello, I was charged twice for order 1234").await;
+    let view = app.get(&format!("/complaints/{id}")).await;
+    assert_eq!(view["complaint"]["priority"], "P1");
+    assert_eq!(view["complaint"]["hot"], true);
+    let hot: Vec<&Value> = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "hot_stove")
+        .collect();
+    assert_eq!(hot.len(), 1, "{view}");
+    assert_eq!(hot[0]["actor"]["name"], "Charged twice or cannot pay");
+    assert_eq!(hot[0]["detail"], "matched 'charged twice'; now P1");
+    // P1's default first response is an hour.
+    assert_eq!(
+        sla_clock(&view, "first_response").1,
+        Some(app::START_MS + 60 * MIN)
+    );
+    let cool = app.file("The lid was cracked").await;
+    let view = app.get(&format!("/complaints/{cool}")).await;
+    assert_eq!(
+        (
+            view["complaint"]["hot"].clone(),
+            view["complaint"]["priority"].clone()
+        ),
+        (json!(false), json!("P3"))
+    );
+    assert_eq!(
+        outbox(&app).await,
+        [
+            "complaint.created",
+            "complaint.hot_stove",
+            "complaint.created"
+        ]
+    );
+    let mut db = sqlx::SqliteConnection::connect(&app.served.database_url)
+        .await
+        .unwrap();
+    let alert: String =
+        sqlx::query_scalar("SELECT payload FROM outbox_events WHERE type = 'complaint.hot_stove'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    let alert: Value = serde_json::from_str(&alert).unwrap();
+    assert_eq!(alert["complaint"]["id"], id.as_str());
+    assert!(alert["complaint"]["reference"]
+        .as_str()
+        .unwrap()
+        .starts_with("HK-"));
+    assert_eq!(alert["rule"], "Charged twice or cannot pay");
+
+    // An admin's own rules: a spike of three billing complaints in ten minutes.
+    let rules = json!({"rules": [{"name": "Billing spike", "category": "Billing",
+        "spike": {"count": 3, "minutes": 10}}]});
+    assert_eq!(
+        app.put("/hot-stove", rules.clone()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/hot-stove").await["rules"][0]["name"],
+        "Billing spike"
+    );
+    let mut hot = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .served
+            .client
+            .post(format!("{}/api/v1/complaints", app.served.base))
+            .header(ORIGIN, SHOP)
+            .json(&json!({
+                "id": uuid(), "site_key": app.site.key, "kind": "problem",
+                "category": "Billing", "description": "Wrong amount", "impact": 2,
+                "dwell_ms": 5000,
+            }))
+            .send()
+            .await
+            .unwrap();
+        let filed: Value = response.json().await.unwrap();
+        let view = app
+            .get(&format!("/complaints/{}", filed["id"].as_str().unwrap()))
+            .await;
+        hot.push(view["complaint"]["hot"].as_bool().unwrap());
+        app.served.clock.advance(MIN);
+    }
+    assert_eq!(hot, [false, false, true]);
+    let (status, _, message) = error_of(
+        app.put("/hot-stove", json!({"rules": [{"name": "All"}]}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("rules[0]"), "{message}");
+    assert_eq!(app.get("/hot-stove").await["rules"][0]["name"], "Billing spike", "nothing stored");
 }

@@ -405,6 +405,91 @@ pub struct KeywordRule {
     pub urgency: Option<Urgency>,
 }
 
+/// A hot-stove rule: a complaint that matches every condition it sets is urgent at once (P1,
+/// marked hot, the team alerted on every channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotStoveRule {
+    /// Said on the timeline and in the alert: "Charged twice".
+    pub name: String,
+    /// Any of these, case-insensitively: on word boundaries, or anywhere for phrases in scripts
+    /// written without spaces (Japanese).
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The customer's impact at least this (1–4).
+    #[serde(default)]
+    pub min_impact: Option<u8>,
+    /// `count` complaints of the complaint's category (this one included) within `minutes`.
+    #[serde(default)]
+    pub spike: Option<Spike>,
+}
+
+/// A burst of complaints of one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spike {
+    pub count: u32,
+    pub minutes: u32,
+}
+
+/// A site's hot-stove rules, checked in order; the first that matches names the alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotStoveRules {
+    #[serde(default)]
+    pub rules: Vec<HotStoveRule>,
+}
+
+impl Default for HotStoveRules {
+    /// Money taken twice, a checkout or a site that does not work: in each of the widget's
+    /// languages.
+    fn default() -> Self {
+        let phrases = [
+            "charged twice",
+            "double charged",
+            "charged me twice",
+            "can't check out",
+            "cannot check out",
+            "can't pay",
+            "cannot pay",
+            "site is down",
+            "website is down",
+            "doppelt abgebucht",
+            "zweimal abgebucht",
+            "kann nicht bezahlen",
+            "seite ist down",
+            "débité deux fois",
+            "prélevé deux fois",
+            "impossible de payer",
+            "site est en panne",
+            "cobrado dos veces",
+            "cobro doble",
+            "no puedo pagar",
+            "sitio caído",
+            "cobrado duas vezes",
+            "cobrança duplicada",
+            "não consigo pagar",
+            "site caiu",
+            "二重請求",
+            "支払いできない",
+            "サイトが落ちて",
+            "خصم مرتين",
+            "لا أستطيع الدفع",
+        ];
+        Self {
+            rules: vec![HotStoveRule {
+                name: "Charged twice or cannot pay".into(),
+                phrases: phrases.iter().map(|p| (*p).to_owned()).collect(),
+                category: None,
+                min_impact: None,
+                spike: None,
+            }],
+        }
+    }
+}
+
 /// How a site's cases are filed, prioritized, routed and closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workflow {

@@ -2,6 +2,7 @@
 //! the workflow's rules and stored with its timeline entries in one transaction. Handlers call
 //! these with who is asking; nothing here knows of HTTP.
 
+use super::hot_stove;
 use super::intake::NewEntry;
 use super::transitions::{self, Party, Refused};
 use super::{check_text, priority, reference::reference, routing, rules, similar};
@@ -11,10 +12,11 @@ use crate::jobs;
 use crate::sla::case::{CaseSla, SlaEvent};
 use crate::sla::Calendar;
 use crate::store::case_store::{
-    CaseChange, CaseFilter, NewJob, ProblemFields, ProblemRecord, SiteDocument, SlaUpdate,
-    StoredEntry,
+    CaseChange, CaseFilter, NewEvent, NewJob, ProblemFields, ProblemRecord, SiteDocument,
+    SlaUpdate, StoredEntry,
 };
 use crate::store::{Store, StoreError, StoredComplaint, DAY_MS};
+use shared::case::HotStoveRules;
 use shared::case::{
     Actor, Agent, EntryKind, Priority, ProblemStatus, SimilarCase, Status, Suggestion, Urgency,
     Workflow,
@@ -99,6 +101,55 @@ pub async fn intake(
         Vec::new()
     };
     let mut intake = super::intake::plan(&workflow, category, description, impact, &agents);
+    let rules: HotStoveRules = document(store, site, SiteDocument::HotStove)
+        .await?
+        .unwrap_or_default();
+    let mut counts = Vec::new();
+    for minutes in rules
+        .rules
+        .iter()
+        .filter_map(|r| r.spike)
+        .map(|s| s.minutes)
+    {
+        if let Some(c) = intake.category.as_deref() {
+            let since = now - i64::from(minutes) * 60_000;
+            // This complaint is not stored yet: it is one of them.
+            counts.push((minutes, store.recent_complaints(site, c, since).await? + 1));
+        }
+    }
+    let filed = hot_stove::Filed {
+        description,
+        category: intake.category.as_deref(),
+        impact,
+    };
+    let hot = hot_stove::check(&rules, filed, |m| {
+        counts.iter().find(|(w, _)| *w == m).map_or(1, |(_, n)| *n)
+    });
+    let data = |intake: &super::Intake| {
+        serde_json::json!({"complaint": {
+            "id": id, "reference": null, "site_key": site, "status": intake.status,
+            "priority": intake.priority, "category": intake.category,
+            "description": description, "impact": impact, "hot": intake.hot,
+        }})
+    };
+    if let Some(m) = hot {
+        intake.hot = true;
+        intake.priority = Priority::P1;
+        intake.entries.push(NewEntry::new(
+            EntryKind::HotStove,
+            Actor::Rule {
+                name: m.rule.clone(),
+            },
+            format!("{}; now P1", m.reason),
+        ));
+        let mut d = data(&intake);
+        d["rule"] = m.rule.into();
+        d["reason"] = m.reason.into();
+        intake.events.push(NewEvent::new("complaint.hot_stove", &d));
+    }
+    intake
+        .events
+        .insert(0, NewEvent::new("complaint.created", &data(&intake)));
     let levels = service_levels(store, site).await?;
     let sla = CaseSla::received(&levels.policy(intake.priority), now);
     intake.jobs.extend(levels.alarm_job(site, id, &sla));

@@ -6,6 +6,7 @@
 //! what they decide.
 
 pub mod cases;
+pub mod hot_stove;
 pub mod intake;
 pub mod priority;
 pub mod reference;

@@ -1,16 +1,18 @@
-//! A site's service levels under `/api/v1/admin/sites/{site_key}/`: its business hours and its
-//! SLA policies (viewers read them, admins replace them, audited). What is wrong with a setting
+//! A site's service levels under `/api/v1/admin/sites/{site_key}/`: its business hours, its SLA
+//! policies and its hot-stove rules (viewers read them, admins replace them, audited). What is wrong with a setting
 //! is a 422 naming each field, and nothing is stored.
 
 use super::admin::{audit_change, Caller};
 use super::{ApiError, AppState};
 use crate::access::Role;
 use crate::complaints::cases::{self, CaseError};
+use crate::complaints::hot_stove;
 use crate::sla::{policy, Calendar, Problem};
 use crate::store::case_store::SiteDocument;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::Json;
+use shared::case::HotStoveRules;
 use shared::sla::{BusinessHours, SlaPolicies};
 use shared::SiteKey;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +22,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(business_hours, set_business_hours))
         .routes(routes!(sla_policies, set_sla_policies))
+        .routes(routes!(hot_stove, set_hot_stove))
 }
 
 fn site(caller: &Caller, site_key: &str, role: Role) -> Result<SiteKey, ApiError> {
@@ -209,4 +212,77 @@ async fn set_sla_policies(
     )
     .await?;
     Ok(Json(policies))
+}
+
+/// The site's hot-stove rules: complaints that make a case P1 and alert the team at once
+/// (viewer and up). Until set, money taken twice and checkouts that fail, in each of the
+/// widget's languages.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/hot-stove",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`shared::case::HotStoveRules`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn hot_stove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+) -> Result<Json<HotStoveRules>, ApiError> {
+    let site = site(&caller, &site_key, Role::Viewer)?;
+    Ok(Json(read(&state, &site, SiteDocument::HotStove).await?))
+}
+
+/// Replaces the site's hot-stove rules (admin and up, audited). A complaint that meets every
+/// condition a rule sets (any of its phrases, its category, a minimum impact, a spike of its
+/// category) is hot.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/sites/{site_key}/hot-stove",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`shared::case::HotStoveRules`: `{rules: [{name, phrases: [\"charged twice\"], category?, min_impact?, spike?: {count, minutes}}]}`"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new `shared::case::HotStoveRules`", body = Object),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A rule with no condition, a bad phrase, impact or spike, or a category the site does not have: each named by its field", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, request))]
+async fn set_hot_stove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    request: Result<Json<HotStoveRules>, JsonRejection>,
+) -> Result<Json<HotStoveRules>, ApiError> {
+    let site = site(&caller, &site_key, Role::Admin)?;
+    let rules = request?.0;
+    let settings = state
+        .store
+        .site_settings(&site)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
+    let problems = hot_stove::problems(&rules, &settings.categories);
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    write(&state, &site, SiteDocument::HotStove, &rules).await?;
+    audit_change(
+        &state,
+        &caller,
+        &site,
+        "hot_stove.update",
+        format!("{} rules", rules.rules.len()),
+    )
+    .await?;
+    Ok(Json(rules))
 }

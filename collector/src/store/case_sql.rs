@@ -213,6 +213,25 @@ where
     })
 }
 
+/// `e` with its `complaint.reference` set from the case's `number`.
+pub(super) fn with_reference(
+    e: &super::case_store::NewEvent,
+    number: i64,
+) -> super::case_store::NewEvent {
+    let mut e = e.clone();
+    if let Ok(mut data) = serde_json::from_str::<serde_json::Value>(&e.payload) {
+        if let Some(c) = data.get_mut("complaint").and_then(|c| c.as_object_mut()) {
+            let n = u64::try_from(number).unwrap_or(0);
+            c.insert(
+                "reference".into(),
+                crate::complaints::reference::reference(n).into(),
+            );
+            e.payload = data.to_string();
+        }
+    }
+    e
+}
+
 /// How an SLA state is stored (`complaints.sla_state`).
 pub(super) fn sla_state(s: shared::sla::SlaState) -> &'static str {
     use shared::sla::SlaState;
@@ -441,13 +460,19 @@ macro_rules! case_store {
                 .await?
                 .rows_affected();
                 if inserted == 1 {
+                    // The events were written before the case had its number.
+                    let events: Vec<_> = intake
+                        .events
+                        .iter()
+                        .map(|e| $crate::store::case_sql::with_reference(e, number))
+                        .collect();
                     Self::append(
                         &mut *tx,
                         &c.id,
                         n.received_at,
                         &intake.entries,
                         &intake.jobs,
-                        &intake.events,
+                        &events,
                     )
                     .await?;
                     tx.commit().await?;
@@ -795,6 +820,25 @@ macro_rules! case_store {
                         serde_json::from_str(&json).context("a stored workflow is invalid")?,
                     ),
                 })
+            }
+
+            async fn recent_complaints(
+                &self,
+                site: &shared::SiteKey,
+                category: &str,
+                since: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM complaints
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND received_at >= $2 AND category = $3",
+                )
+                .bind(site.as_str())
+                .bind(since)
+                .bind(category)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
             }
 
             async fn site_document(

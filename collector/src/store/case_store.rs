@@ -355,6 +355,15 @@ pub trait CaseStore: Send + Sync + 'static {
     /// The site's users who may work cases (agents and up), with their active cases, by id.
     async fn agents(&self, site: &SiteKey) -> StoreResult<Vec<Agent>>;
 
+    /// How many complaints of `category` the site received at or after `since` (a hot-stove
+    /// rule's spike).
+    async fn recent_complaints(
+        &self,
+        site: &SiteKey,
+        category: &str,
+        since: Millis,
+    ) -> StoreResult<u64>;
+
     /// A site's settings document: `None` when no site has the key, `Some(None)` while unset.
     async fn site_document(
         &self,
