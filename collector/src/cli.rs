@@ -78,6 +78,16 @@ pub struct ServeArgs {
         value_name = "NETWORKS"
     )]
     pub trusted_proxies: Option<Vec<crate::http::IpNet>>,
+    /// Internal networks (comma-separated, like `10.0.0.0/8`) that webhooks may reach all the
+    /// same: loopback, private and link-local addresses are refused otherwise
+    /// [default: none]
+    #[arg(
+        long,
+        env = "HARK_WEBHOOK_ALLOW",
+        value_delimiter = ',',
+        value_name = "NETWORKS"
+    )]
+    pub webhook_allow: Option<Vec<crate::http::IpNet>>,
 }
 
 impl Cli {
@@ -98,6 +108,7 @@ impl Cli {
             rate_limit_per_client: serve.rate_limit_per_client,
             rate_limit_per_site: serve.rate_limit_per_site,
             trusted_proxies: serve.trusted_proxies,
+            webhook_allow: serve.webhook_allow,
         }
         .resolve()
     }
@@ -278,6 +289,12 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .map(|p| format!("{:?}", p.to_string()))
                 .collect();
             println!("trusted_proxies = [{}]", proxies.join(", "));
+            let allow: Vec<String> = serve
+                .webhook_allow
+                .iter()
+                .map(|p| format!("{:?}", p.to_string()))
+                .collect();
+            println!("webhook_allow = [{}]", allow.join(", "));
         }
         return Ok(());
     }
@@ -304,7 +321,8 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let state = AppState::new(store)
                 .with_secure_cookies(serve.secure_cookies)
                 .with_limits(limits)
-                .with_trusted_proxies(serve.trusted_proxies.clone());
+                .with_trusted_proxies(serve.trusted_proxies.clone())
+                .with_webhook_allow(serve.webhook_allow.clone());
             tokio::spawn(crate::retention::run(
                 state.store.clone(),
                 state.clock.clone(),

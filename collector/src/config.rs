@@ -30,6 +30,7 @@ pub struct FileConfig {
     pub rate_limit_per_client: Option<u32>,
     pub rate_limit_per_site: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub webhook_allow: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -86,6 +87,8 @@ pub struct ServeSettings {
     pub rate_limit_per_site: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// Internal networks webhooks may reach all the same; none by default.
+    pub webhook_allow: Vec<IpNet>,
 }
 
 /// The values clap found in flags and the environment (`None`: neither was given).
@@ -101,6 +104,7 @@ pub struct Given {
     pub rate_limit_per_client: Option<u32>,
     pub rate_limit_per_site: Option<u32>,
     pub trusted_proxies: Option<Vec<IpNet>>,
+    pub webhook_allow: Option<Vec<IpNet>>,
 }
 
 impl Given {
@@ -135,6 +139,17 @@ impl Given {
                 })?,
             (None, None) => Vec::new(),
         };
+        let webhook_allow = match (self.webhook_allow, file.webhook_allow) {
+            (Some(given), _) => given,
+            (None, Some(list)) => list
+                .iter()
+                .map(|s| s.parse::<IpNet>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!("in the settings file {file_name}: `webhook_allow`: {e}")
+                })?,
+            (None, None) => Vec::new(),
+        };
         let public_url = self.public_url.or(file.public_url);
         if let Some(url) = &public_url {
             check_public_url(url)?;
@@ -162,6 +177,7 @@ impl Given {
                     .or(file.rate_limit_per_site)
                     .unwrap_or(DEFAULT_RATE_LIMIT_PER_SITE),
                 trusted_proxies,
+                webhook_allow,
             },
         })
     }

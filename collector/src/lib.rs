@@ -13,6 +13,7 @@ pub mod enrich;
 pub mod export;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod retention;
 pub mod site_cache;
 pub mod sla;

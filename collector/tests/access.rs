@@ -146,6 +146,21 @@ impl TestApp {
             .unwrap()
     }
 
+    async fn webhook(&self, site: &Site) -> i64 {
+        self.store
+            .create_webhook(
+                &site.key,
+                "https://hooks.example.com/hark",
+                None,
+                "whsec_AAAA",
+                0,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
     /// A new API token with `role` on `site`, and its id.
     async fn token(&self, site: &Site, role: Role) -> (String, i64) {
         create_token(&self.store, site, role).await
@@ -231,6 +246,11 @@ enum Route {
     SetSlaPolicies,
     ReadHotStove,
     SetHotStove,
+    ListWebhooks,
+    CreateWebhook,
+    ChangeWebhook,
+    DeleteWebhook,
+    WebhookDeliveries,
     ListProblems,
     CreateProblem,
     ReadProblem,
@@ -239,7 +259,7 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 40] = [
+    const ALL: [Route; 45] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -275,6 +295,11 @@ impl Route {
         Route::SetSlaPolicies,
         Route::ReadHotStove,
         Route::SetHotStove,
+        Route::ListWebhooks,
+        Route::CreateWebhook,
+        Route::ChangeWebhook,
+        Route::DeleteWebhook,
+        Route::WebhookDeliveries,
         Route::ListProblems,
         Route::CreateProblem,
         Route::ReadProblem,
@@ -316,7 +341,12 @@ impl Route {
             | Route::SetWorkflow
             | Route::SetBusinessHours
             | Route::SetSlaPolicies
-            | Route::SetHotStove => Role::Admin,
+            | Route::SetHotStove
+            | Route::ListWebhooks
+            | Route::CreateWebhook
+            | Route::ChangeWebhook
+            | Route::DeleteWebhook
+            | Route::WebhookDeliveries => Role::Admin,
             Route::CreateSurvey
             | Route::EditSurvey
             | Route::SetSurveyStatus
@@ -503,6 +533,27 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/hot-stove"),
                 Some(json!({ "rules": [{"name": "Down", "phrases": ["site is down"]}] })),
             ),
+            Route::ListWebhooks => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/webhooks"),
+                None,
+            ),
+            Route::CreateWebhook => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/webhooks"),
+                Some(json!({ "url": "https://hooks.example.com/hark" })),
+            ),
+            Route::ChangeWebhook | Route::DeleteWebhook | Route::WebhookDeliveries => {
+                let id = app.webhook(site).await;
+                let path = format!("/api/v1/admin/sites/{key}/webhooks/{id}");
+                match self {
+                    Route::ChangeWebhook => {
+                        (Method::PATCH, path, Some(json!({ "enabled": false })))
+                    }
+                    Route::DeleteWebhook => (Method::DELETE, path, None),
+                    _ => (Method::GET, format!("{path}/deliveries"), None),
+                }
+            }
             Route::ListProblems => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/problems"),

@@ -81,6 +81,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/sites/{site_key}/sla-policies"),
     ("GET", "/api/v1/admin/sites/{site_key}/hot-stove"),
     ("PUT", "/api/v1/admin/sites/{site_key}/hot-stove"),
+    ("GET", "/api/v1/admin/sites/{site_key}/webhooks"),
+    ("POST", "/api/v1/admin/sites/{site_key}/webhooks"),
+    ("PATCH", "/api/v1/admin/sites/{site_key}/webhooks/{id}"),
+    ("DELETE", "/api/v1/admin/sites/{site_key}/webhooks/{id}"),
+    (
+        "GET",
+        "/api/v1/admin/sites/{site_key}/webhooks/{id}/deliveries",
+    ),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/webhooks/{id}/deliveries/{delivery}/redeliver",
+    ),
     ("GET", "/api/v1/admin/sites/{site_key}/problems"),
     ("POST", "/api/v1/admin/sites/{site_key}/problems"),
     ("GET", "/api/v1/admin/sites/{site_key}/problems/{id}"),

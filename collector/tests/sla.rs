@@ -536,5 +536,9 @@ async fn a_hot_stove_complaint_is_p1_hot_and_alerted_from_intake() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(message.contains("rules[0]"), "{message}");
-    assert_eq!(app.get("/hot-stove").await["rules"][0]["name"], "Billing spike", "nothing stored");
+    assert_eq!(
+        app.get("/hot-stove").await["rules"][0]["name"],
+        "Billing spike",
+        "nothing stored"
+    );
 }

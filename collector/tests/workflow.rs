@@ -247,6 +247,17 @@ async fn the_whole_workflow(harness: Harness) {
     )
     .await;
 
+    // This site has no hot-stove rules: its cases are prioritized by the matrix alone (the
+    // default rules, which would make "charged twice" P1, are tested in `tests/sla.rs`).
+    app.ok(
+        &admin,
+        Method::PUT,
+        "/hot-stove",
+        Some(json!({"rules": []})),
+        StatusCode::OK,
+    )
+    .await;
+
     // 1: no category; the rules file it under Billing, urgency high → P2, round-robin → Ann.
     let (c1, _) = app
         .file(None, "I was charged twice, I want a refund", 3)

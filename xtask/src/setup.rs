@@ -19,6 +19,35 @@ const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql";
 /// The accessibility engine the browser tests inject into pages.
 const AXE_VERSION: &str = "4.11.0";
 
+/// Python packages the tests run as real peers: the Standard Webhooks reference library, which
+/// verifies what the collector signs.
+const PYTHON_PACKAGES: [(&str, &str); 1] = [("standardwebhooks", "1.1.0")];
+
+/// Installs `package==version` from PyPI into `dir` (its own folder, put on `PYTHONPATH`).
+fn pip_install(dir: &Path, package: &str, version: &str) -> Result<()> {
+    step(&format!(
+        "installing {package}=={version} (pip) into {}",
+        dir.display()
+    ));
+    let pip = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(dir)
+        .arg(format!("{package}=={version}"))
+        .status();
+    match pip {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => bail!("pip install {package}=={version} failed ({s})"),
+        Err(_) => bail!("python3 is not on PATH: install Python 3 with pip"),
+    }
+}
+
 /// Installs `package@version` from npm into `tools` (`node_modules`).
 fn npm_install(tools: &Path, package: &str, version: &str) -> Result<()> {
     step(&format!(
@@ -46,6 +75,8 @@ pub(crate) struct Tools {
     pub(crate) chromedriver: PathBuf,
     /// axe-core's browser build, injected into pages by the accessibility tests.
     pub(crate) axe: PathBuf,
+    /// Where the Python packages are: the tests' `PYTHONPATH`.
+    pub(crate) python: PathBuf,
     path: OsString,
 }
 
@@ -196,6 +227,15 @@ pub(crate) fn run() -> Result<Tools> {
         npm_install(&tools, "axe-core", AXE_VERSION)?;
     }
 
+    // Python packages, each in the version pinned here.
+    let python = tools.join("python");
+    for (package, version) in PYTHON_PACKAGES {
+        let installed = python.join(format!("{package}-{version}.dist-info"));
+        if !installed.exists() {
+            pip_install(&python, package, version)?;
+        }
+    }
+
     // Chromium, ChromeDriver and PostgreSQL from Debian.
     let chromium = PathBuf::from("/usr/bin/chromium");
     let chromedriver = PathBuf::from("/usr/bin/chromedriver");
@@ -223,6 +263,7 @@ pub(crate) fn run() -> Result<Tools> {
             .join("node_modules")
             .join("axe-core")
             .join("axe.min.js"),
+        python,
         path,
     })
 }

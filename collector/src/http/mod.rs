@@ -22,6 +22,7 @@ mod settings;
 mod setup;
 mod site_config;
 mod surveys;
+mod webhooks;
 
 pub use error::ApiError;
 pub use limits::{Limits, Rate, RateLimiter};
@@ -62,6 +63,8 @@ pub struct Shared {
     pub ingest: GroupCommit,
     /// Wakes this process's job runner when a change sets a timer (`jobs::run`).
     pub jobs: Arc<tokio::sync::Notify>,
+    /// Wakes this process's notifier (`notify::run`) for a redelivery.
+    pub outbox: Arc<tokio::sync::Notify>,
     pub(crate) sessions: Arc<session::Sessions>,
     /// The salt of visitor hashes: each day's is derived from a secret, random per state until
     /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
@@ -70,6 +73,8 @@ pub struct Shared {
     pub site_cache: Arc<crate::site_cache::SiteCache>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`proxy.rs`); none by default.
     pub(crate) trusted_proxies: Arc<[IpNet]>,
+    /// Internal networks webhooks may reach all the same (`notify::ssrf`); none by default.
+    pub webhook_allow: Arc<Vec<IpNet>>,
 }
 
 impl AppState {
@@ -94,7 +99,9 @@ impl AppState {
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
             trusted_proxies: Arc::from([]),
+            webhook_allow: Arc::default(),
             jobs: Arc::default(),
+            outbox: Arc::default(),
         }))
     }
 
@@ -138,6 +145,12 @@ impl AppState {
         ua: &str,
     ) -> String {
         self.visitor_salt.visitor(now, site, client, ua)
+    }
+
+    /// Lets webhooks reach these internal networks (a receiver on the operator's own network).
+    pub fn with_webhook_allow(mut self, allow: Vec<IpNet>) -> Self {
+        self.parts().webhook_allow = Arc::new(allow);
+        self
     }
 
     /// Takes the client's address from `X-Forwarded-For` when the TCP peer is one of `proxies`.
@@ -220,6 +233,12 @@ pub async fn serve(
         state.jobs.clone(),
         state.metrics.clone(),
     ));
+    let notifier = tokio::spawn(crate::notify::run(
+        state.store.clone(),
+        state.clock.clone(),
+        state.webhook_allow.clone(),
+        state.outbox.clone(),
+    ));
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -227,6 +246,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     runner.abort();
+    notifier.abort();
     ingest.flush().await;
     served
 }

@@ -4,6 +4,8 @@
 mod case_sql;
 pub mod case_store;
 mod group;
+mod notify_sql;
+pub mod notify_store;
 mod postgres;
 mod postgres_server;
 mod postgres_site;
@@ -199,7 +201,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `ServerStore`, the
 /// installation's own secrets.
 #[async_trait]
-pub trait Store: SiteStore + CaseStore + ServerStore + Send + Sync + 'static {
+pub trait Store:
+    SiteStore + CaseStore + notify_store::NotifyStore + ServerStore + Send + Sync + 'static
+{
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -26,6 +26,7 @@ pub(super) struct Harness {
     assets: Option<Assets>,
     limits: Option<Limits>,
     secure_cookies: Option<bool>,
+    webhook_allow: Vec<collector::http::IpNet>,
 }
 
 /// A running server and what the tests reach it through.
@@ -58,6 +59,7 @@ impl Harness {
             assets: None,
             limits: None,
             secure_cookies: None,
+            webhook_allow: Vec::new(),
         }
     }
 
@@ -71,7 +73,14 @@ impl Harness {
             assets: None,
             limits: None,
             secure_cookies: None,
+            webhook_allow: Vec::new(),
         }
+    }
+
+    /// Lets webhooks reach these networks (a receiver on loopback, in the tests).
+    pub(super) fn webhook_allow(mut self, nets: &[&str]) -> Self {
+        self.webhook_allow = nets.iter().map(|n| n.parse().unwrap()).collect();
+        self
     }
 
     pub(super) fn clock_at(mut self, ms: i64) -> Self {
@@ -122,6 +131,7 @@ impl Harness {
         if let Some(secure) = self.secure_cookies {
             state = state.with_secure_cookies(secure);
         }
+        state = state.with_webhook_allow(self.webhook_allow);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let ingest = state.ingest.clone();

@@ -1,0 +1,380 @@
+//! `NotifyStore`'s SQL, written once for both engines as `case_sql.rs` is: `$N` placeholders,
+//! `RETURNING`, and the engine's lock clause for taking deliveries.
+
+use super::notify_store::{Attempt, WebhookEndpoint};
+use super::StoreResult;
+use anyhow::Context as _;
+
+pub(super) const ENDPOINT_COLUMNS: &str =
+    "id, url, events, enabled, disabled_reason, failures, created_at";
+
+pub(super) fn read_endpoint<R>(r: &R) -> StoreResult<WebhookEndpoint>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let events: Option<String> = r.try_get(2)?;
+    Ok(WebhookEndpoint {
+        id: r.try_get(0)?,
+        url: r.try_get(1)?,
+        events: events
+            .map(|e| serde_json::from_str(&e))
+            .transpose()
+            .context("a stored endpoint's events are invalid")?,
+        enabled: r.try_get(3)?,
+        disabled_reason: r.try_get(4)?,
+        failures: r.try_get(5)?,
+        created_at: r.try_get(6)?,
+    })
+}
+
+pub(super) fn read_attempt<R>(r: &R) -> StoreResult<Attempt>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Attempt {
+        at: r.try_get(0)?,
+        status: r
+            .try_get::<Option<i64>, _>(1)?
+            .and_then(|s| u16::try_from(s).ok()),
+        latency_ms: r.try_get(2)?,
+        error: r.try_get(3)?,
+    })
+}
+
+/// Implements `NotifyStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
+macro_rules! notify_store {
+    ($store:ty, $db:ty, lock: $lock:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::notify_store::NotifyStore for $store {
+            async fn create_webhook(
+                &self,
+                site: &shared::SiteKey,
+                url: &str,
+                events: Option<&[String]>,
+                secret: &str,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<Option<$crate::store::notify_store::WebhookEndpoint>> {
+                use $crate::store::notify_sql::{read_endpoint, ENDPOINT_COLUMNS};
+                let events = events.map(|e| $crate::store::site_store::encode(&e)).transpose()?;
+                let row = sqlx::query(&format!(
+                    "INSERT INTO webhook_endpoints (site_id, url, secret, events, created_at)
+                     SELECT id, $2, $3, $4, $5 FROM sites WHERE key = $1
+                     RETURNING {ENDPOINT_COLUMNS}"
+                ))
+                .bind(site.as_str())
+                .bind(url)
+                .bind(secret)
+                .bind(events)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(read_endpoint).transpose()
+            }
+
+            async fn webhooks(
+                &self,
+                site: &shared::SiteKey,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::WebhookEndpoint>> {
+                use $crate::store::notify_sql::{read_endpoint, ENDPOINT_COLUMNS};
+                let rows = sqlx::query(&format!(
+                    "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1) ORDER BY id"
+                ))
+                .bind(site.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(read_endpoint).collect()
+            }
+
+            async fn delete_webhook(
+                &self,
+                site: &shared::SiteKey,
+                id: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "DELETE FROM webhook_endpoints
+                     WHERE id = $1 AND site_id = (SELECT id FROM sites WHERE key = $2)",
+                )
+                .bind(id)
+                .bind(site.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_webhook_enabled(
+                &self,
+                site: &shared::SiteKey,
+                id: i64,
+                enabled: bool,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE webhook_endpoints SET enabled = $1,
+                         disabled_reason = CASE WHEN $1 THEN NULL ELSE 'switched off by an admin' END,
+                         failures = 0, failing_since = NULL
+                     WHERE id = $2 AND site_id = (SELECT id FROM sites WHERE key = $3)",
+                )
+                .bind(enabled)
+                .bind(id)
+                .bind(site.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn fan_out(&self, now: $crate::clock::Millis) -> $crate::store::StoreResult<u64> {
+                let mut tx = self.pool.begin().await?;
+                // Up to the newest pending event now: one written meanwhile waits for the next
+                // round rather than being marked done without its deliveries.
+                let last: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(id) FROM outbox_events WHERE fanned_out_at IS NULL",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let Some(last) = last else {
+                    return Ok(0);
+                };
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries
+                         (endpoint_id, event_id, type, payload, event_at, status, next_at, created_at)
+                     SELECT w.id, o.event_id, o.type, o.payload, o.created_at, 'pending', $1, $1
+                     FROM outbox_events o JOIN webhook_endpoints w ON w.site_id = o.site_id
+                     WHERE o.fanned_out_at IS NULL AND o.id <= $2 AND w.enabled
+                       AND (w.events IS NULL OR w.events LIKE '%\"' || o.type || '\"%')
+                     ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+                )
+                .bind(now)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+                let done = sqlx::query(
+                    "UPDATE outbox_events SET fanned_out_at = $1
+                     WHERE fanned_out_at IS NULL AND id <= $2",
+                )
+                .bind(now)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_deliveries(
+                &self,
+                now: $crate::clock::Millis,
+                lease_until: $crate::clock::Millis,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::DueDelivery>> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                let ids: Vec<i64> = sqlx::query_scalar(concat!(
+                    "SELECT id FROM webhook_deliveries
+                     WHERE status = 'pending' AND next_at <= $1
+                       AND (locked_until IS NULL OR locked_until <= $1)
+                     ORDER BY next_at, id LIMIT $2",
+                    $lock
+                ))
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut due = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let r = sqlx::query(
+                        "UPDATE webhook_deliveries SET locked_until = $1 WHERE id = $2
+                         RETURNING id, endpoint_id, event_id, type, payload, event_at, attempts,
+                             (SELECT url FROM webhook_endpoints w WHERE w.id = endpoint_id),
+                             (SELECT secret FROM webhook_endpoints w WHERE w.id = endpoint_id)",
+                    )
+                    .bind(lease_until)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    due.push($crate::store::notify_store::DueDelivery {
+                        id: r.try_get(0)?,
+                        endpoint_id: r.try_get(1)?,
+                        event_id: r.try_get(2)?,
+                        kind: r.try_get(3)?,
+                        payload: r.try_get(4)?,
+                        event_at: r.try_get(5)?,
+                        attempts: u32::try_from(r.try_get::<i64, _>(6)?).unwrap_or(u32::MAX),
+                        url: r.try_get(7)?,
+                        secret: r.try_get(8)?,
+                    });
+                }
+                tx.commit().await?;
+                Ok(due)
+            }
+
+            async fn record_attempt(
+                &self,
+                d: &$crate::store::notify_store::DueDelivery,
+                a: &$crate::store::notify_store::Attempt,
+                after: &$crate::store::notify_store::AfterAttempt,
+                disable_after: i64,
+                disable_after_ms: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                use $crate::store::notify_store::AfterAttempt;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_attempts (delivery_id, at, status_code, latency_ms, error)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(d.id)
+                .bind(a.at)
+                .bind(a.status.map(i64::from))
+                .bind(a.latency_ms)
+                .bind(a.error.as_deref())
+                .execute(&mut *tx)
+                .await?;
+                let (status, next_at) = match after {
+                    AfterAttempt::Delivered => ("delivered", None),
+                    AfterAttempt::RetryAt(at) => ("pending", Some(*at)),
+                    AfterAttempt::Failed => ("failed", None),
+                };
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET status = $1, next_at = $2, locked_until = NULL,
+                         attempts = attempts + 1
+                     WHERE id = $3",
+                )
+                .bind(status)
+                .bind(next_at)
+                .bind(d.id)
+                .execute(&mut *tx)
+                .await?;
+                let disabled = if matches!(after, AfterAttempt::Delivered) {
+                    sqlx::query(
+                        "UPDATE webhook_endpoints SET failures = 0, failing_since = NULL WHERE id = $1",
+                    )
+                    .bind(d.endpoint_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    false
+                } else {
+                    let gone = a.status == Some(410);
+                    let done = sqlx::query(
+                        "UPDATE webhook_endpoints SET failures = failures + 1,
+                             failing_since = COALESCE(failing_since, $1),
+                             enabled = CASE WHEN $2 OR (failures + 1 >= $3
+                                 AND $1 - COALESCE(failing_since, $1) >= $4) THEN FALSE ELSE enabled END,
+                             disabled_reason = CASE WHEN $2 THEN 'the receiver answered 410 Gone'
+                                 WHEN failures + 1 >= $3 AND $1 - COALESCE(failing_since, $1) >= $4
+                                 THEN 'every delivery failed for a day' ELSE disabled_reason END
+                         WHERE id = $5 AND enabled
+                         RETURNING enabled",
+                    )
+                    .bind(a.at)
+                    .bind(gone)
+                    .bind(disable_after)
+                    .bind(disable_after_ms)
+                    .bind(d.endpoint_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let enabled: Option<bool> = match done {
+                        Some(r) => Some(sqlx::Row::try_get(&r, 0)?),
+                        None => None,
+                    };
+                    enabled == Some(false)
+                };
+                tx.commit().await?;
+                Ok(disabled)
+            }
+
+            async fn next_delivery_due(
+                &self,
+            ) -> $crate::store::StoreResult<Option<$crate::clock::Millis>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > next_at
+                                THEN locked_until ELSE next_at END)
+                     FROM webhook_deliveries WHERE status = 'pending'",
+                )
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn deliveries(
+                &self,
+                site: &shared::SiteKey,
+                endpoint: i64,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Option<Vec<$crate::store::notify_store::DeliveryRecord>>>
+            {
+                use sqlx::Row as _;
+                let known: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM webhook_endpoints
+                     WHERE id = $1 AND site_id = (SELECT id FROM sites WHERE key = $2)",
+                )
+                .bind(endpoint)
+                .bind(site.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                if known.is_none() {
+                    return Ok(None);
+                }
+                let rows = sqlx::query(
+                    "SELECT id, event_id, type, status, next_at, created_at FROM webhook_deliveries
+                     WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(endpoint)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let id: i64 = r.try_get(0)?;
+                    let attempts = sqlx::query(
+                        "SELECT at, status_code, latency_ms, error FROM webhook_attempts
+                         WHERE delivery_id = $1 ORDER BY id DESC",
+                    )
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    out.push($crate::store::notify_store::DeliveryRecord {
+                        id,
+                        event_id: r.try_get(1)?,
+                        kind: r.try_get(2)?,
+                        status: r.try_get(3)?,
+                        next_at: r.try_get(4)?,
+                        created_at: r.try_get(5)?,
+                        attempts: attempts
+                            .iter()
+                            .map($crate::store::notify_sql::read_attempt)
+                            .collect::<Result<_, _>>()?,
+                    });
+                }
+                Ok(Some(out))
+            }
+
+            async fn redeliver(
+                &self,
+                site: &shared::SiteKey,
+                endpoint: i64,
+                delivery: i64,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'pending', next_at = $1,
+                         locked_until = NULL, attempts = 0
+                     WHERE id = $2 AND endpoint_id = (SELECT id FROM webhook_endpoints
+                         WHERE id = $3 AND site_id = (SELECT id FROM sites WHERE key = $4))",
+                )
+                .bind(now)
+                .bind(delivery)
+                .bind(endpoint)
+                .bind(site.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+
+pub(super) use notify_store;

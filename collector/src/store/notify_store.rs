@@ -1,0 +1,132 @@
+//! Webhook endpoints and their deliveries: what the notifier (`notify/`) reads and records. A
+//! supertrait of `Store`; its SQL is written once for both engines (`notify_sql.rs`).
+
+use super::StoreResult;
+use crate::clock::Millis;
+use async_trait::async_trait;
+use shared::SiteKey;
+
+/// A site's webhook endpoint (its secret only where the notifier signs with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: i64,
+    pub url: String,
+    /// The event types it takes; `None` for all.
+    pub events: Option<Vec<String>>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub failures: i64,
+    pub created_at: Millis,
+}
+
+/// A delivery a notifier has taken, held until its lease ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub event_at: Millis,
+    pub attempts: u32,
+}
+
+/// One try of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub at: Millis,
+    pub status: Option<u16>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterAttempt {
+    Delivered,
+    RetryAt(Millis),
+    /// The schedule is spent.
+    Failed,
+}
+
+/// A delivery with its attempts, newest first, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub status: String,
+    pub next_at: Option<Millis>,
+    pub created_at: Millis,
+    pub attempts: Vec<Attempt>,
+}
+
+#[async_trait]
+pub trait NotifyStore: Send + Sync + 'static {
+    /// A new endpoint of `site`; `None` when no site has the key.
+    async fn create_webhook(
+        &self,
+        site: &SiteKey,
+        url: &str,
+        events: Option<&[String]>,
+        secret: &str,
+        now: Millis,
+    ) -> StoreResult<Option<WebhookEndpoint>>;
+
+    async fn webhooks(&self, site: &SiteKey) -> StoreResult<Vec<WebhookEndpoint>>;
+
+    async fn delete_webhook(&self, site: &SiteKey, id: i64) -> StoreResult<bool>;
+
+    /// Switches an endpoint on (its failures forgotten) or off.
+    async fn set_webhook_enabled(
+        &self,
+        site: &SiteKey,
+        id: i64,
+        enabled: bool,
+    ) -> StoreResult<bool>;
+
+    /// Makes a delivery for each enabled endpoint that takes each outbox event not yet fanned
+    /// out, once (a second collector doing the same adds none); how many events it took.
+    async fn fan_out(&self, now: Millis) -> StoreResult<u64>;
+
+    /// Takes up to `limit` deliveries due at `now` that nobody holds, until `lease_until`.
+    async fn claim_deliveries(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<DueDelivery>>;
+
+    /// Records an attempt and what follows; an endpoint whose deliveries failed
+    /// `disable_after` times in a row over at least `disable_after_ms` is switched off (true).
+    async fn record_attempt(
+        &self,
+        delivery: &DueDelivery,
+        attempt: &Attempt,
+        after: &AfterAttempt,
+        disable_after: i64,
+        disable_after_ms: i64,
+    ) -> StoreResult<bool>;
+
+    /// When a delivery is next due (or a held one's lease ends).
+    async fn next_delivery_due(&self) -> StoreResult<Option<Millis>>;
+
+    /// An endpoint's deliveries, newest first.
+    async fn deliveries(
+        &self,
+        site: &SiteKey,
+        endpoint: i64,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<DeliveryRecord>>>;
+
+    /// Tries a delivery again now, its schedule started afresh.
+    async fn redeliver(
+        &self,
+        site: &SiteKey,
+        endpoint: i64,
+        delivery: i64,
+        now: Millis,
+    ) -> StoreResult<bool>;
+}
