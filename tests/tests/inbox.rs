@@ -307,6 +307,8 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
         .await?
         .json()
         .await?;
+    assert_eq!(view["complaint"]["priority"], "P1", "{view}");
+    assert_eq!(view["complaint"]["hot"], true, "{view}");
     let entries: Vec<(String, String)> = view["timeline"]
         .as_array()
         .unwrap()
@@ -324,6 +326,8 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
         [
             expect("received", "customer"),
             expect("prioritized", "rule"),
+            // "charged twice" is one of the default hot-stove phrases.
+            expect("hot_stove", "rule"),
             expect("assigned", "token"),
             expect("status_changed", "system"),
             expect("public_reply", "token"),
