@@ -88,6 +88,14 @@ pub struct ServeArgs {
         value_name = "NETWORKS"
     )]
     pub webhook_allow: Option<Vec<crate::http::IpNet>>,
+    /// The SMTP server for e-mail notifications: `smtp://HOST:PORT` (plain),
+    /// `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) or `smtps://USER:PASSWORD@HOST`
+    /// (TLS) [default: none: no e-mail]
+    #[arg(long, env = "HARK_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications, like `Hark <hark@example.com>`
+    #[arg(long, env = "HARK_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
 }
 
 impl Cli {
@@ -109,6 +117,8 @@ impl Cli {
             rate_limit_per_site: serve.rate_limit_per_site,
             trusted_proxies: serve.trusted_proxies,
             webhook_allow: serve.webhook_allow,
+            smtp_url: serve.smtp_url,
+            smtp_from: serve.smtp_from,
         }
         .resolve()
     }
@@ -295,6 +305,13 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .map(|p| format!("{:?}", p.to_string()))
                 .collect();
             println!("webhook_allow = [{}]", allow.join(", "));
+            match &serve.smtp {
+                Some(s) => {
+                    println!("smtp_url = {:?}", crate::notify::email::redacted(&s.url));
+                    println!("smtp_from = {:?}", s.from);
+                }
+                None => println!("# smtp_url: not set (no e-mail notifications)"),
+            }
         }
         return Ok(());
     }
@@ -322,7 +339,16 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .with_secure_cookies(serve.secure_cookies)
                 .with_limits(limits)
                 .with_trusted_proxies(serve.trusted_proxies.clone())
-                .with_webhook_allow(serve.webhook_allow.clone());
+                .with_webhook_allow(serve.webhook_allow.clone())
+                .with_mail(
+                    serve
+                        .smtp
+                        .as_ref()
+                        .map(crate::notify::email::Mailer::new)
+                        .transpose()
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    serve.public_url.clone(),
+                );
             tokio::spawn(crate::retention::run(
                 state.store.clone(),
                 state.clock.clone(),

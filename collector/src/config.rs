@@ -31,6 +31,8 @@ pub struct FileConfig {
     pub rate_limit_per_site: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
     pub webhook_allow: Option<Vec<String>>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 impl FileConfig {
@@ -89,6 +91,8 @@ pub struct ServeSettings {
     pub trusted_proxies: Vec<IpNet>,
     /// Internal networks webhooks may reach all the same; none by default.
     pub webhook_allow: Vec<IpNet>,
+    /// The SMTP server for e-mail notifications, and the sender; none by default.
+    pub smtp: Option<crate::notify::email::SmtpSettings>,
 }
 
 /// The values clap found in flags and the environment (`None`: neither was given).
@@ -105,6 +109,8 @@ pub struct Given {
     pub rate_limit_per_site: Option<u32>,
     pub trusted_proxies: Option<Vec<IpNet>>,
     pub webhook_allow: Option<Vec<IpNet>>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 impl Given {
@@ -150,6 +156,21 @@ impl Given {
                 })?,
             (None, None) => Vec::new(),
         };
+        let smtp = match (
+            self.smtp_url.or(file.smtp_url),
+            self.smtp_from.or(file.smtp_from),
+        ) {
+            (Some(url), Some(from)) => {
+                let s = crate::notify::email::SmtpSettings { url, from };
+                crate::notify::email::Mailer::new(&s).map_err(|e| anyhow::anyhow!("{e}"))?;
+                Some(s)
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                anyhow::bail!("smtp_url is set without smtp_from, the sender's address")
+            }
+            (None, Some(_)) => anyhow::bail!("smtp_from is set without smtp_url"),
+        };
         let public_url = self.public_url.or(file.public_url);
         if let Some(url) = &public_url {
             check_public_url(url)?;
@@ -178,6 +199,7 @@ impl Given {
                     .unwrap_or(DEFAULT_RATE_LIMIT_PER_SITE),
                 trusted_proxies,
                 webhook_allow,
+                smtp,
             },
         })
     }

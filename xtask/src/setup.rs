@@ -20,8 +20,8 @@ const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql";
 const AXE_VERSION: &str = "4.11.0";
 
 /// Python packages the tests run as real peers: the Standard Webhooks reference library, which
-/// verifies what the collector signs.
-const PYTHON_PACKAGES: [(&str, &str); 1] = [("standardwebhooks", "1.1.0")];
+/// verifies what the collector signs, and an SMTP server that receives its mail.
+const PYTHON_PACKAGES: [(&str, &str); 2] = [("standardwebhooks", "1.1.0"), ("aiosmtpd", "1.4.6")];
 
 /// Installs `package==version` from PyPI into `dir` (its own folder, put on `PYTHONPATH`).
 fn pip_install(dir: &Path, package: &str, version: &str) -> Result<()> {

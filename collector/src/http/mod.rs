@@ -75,6 +75,10 @@ pub struct Shared {
     pub(crate) trusted_proxies: Arc<[IpNet]>,
     /// Internal networks webhooks may reach all the same (`notify::ssrf`); none by default.
     pub webhook_allow: Arc<Vec<IpNet>>,
+    /// The SMTP server e-mail notifications go through, if any, and where people reach the
+    /// collector (for links in them).
+    pub mailer: Option<crate::notify::email::Mailer>,
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -100,6 +104,8 @@ impl AppState {
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
             trusted_proxies: Arc::from([]),
             webhook_allow: Arc::default(),
+            mailer: None,
+            public_url: None,
             jobs: Arc::default(),
             outbox: Arc::default(),
         }))
@@ -145,6 +151,19 @@ impl AppState {
         ua: &str,
     ) -> String {
         self.visitor_salt.visitor(now, site, client, ua)
+    }
+
+    /// Sends e-mail notifications through this SMTP server; links in them start with
+    /// `public_url`.
+    pub fn with_mail(
+        mut self,
+        mailer: Option<crate::notify::email::Mailer>,
+        public_url: Option<String>,
+    ) -> Self {
+        let parts = self.parts();
+        parts.mailer = mailer;
+        parts.public_url = public_url;
+        self
     }
 
     /// Lets webhooks reach these internal networks (a receiver on the operator's own network).
@@ -236,7 +255,11 @@ pub async fn serve(
     let notifier = tokio::spawn(crate::notify::run(
         state.store.clone(),
         state.clock.clone(),
-        state.webhook_allow.clone(),
+        crate::notify::Channels {
+            webhook_allow: state.webhook_allow.clone(),
+            mailer: state.mailer.clone(),
+            public_url: state.public_url.clone(),
+        },
         state.outbox.clone(),
     ));
     let served = axum::serve(

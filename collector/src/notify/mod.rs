@@ -7,6 +7,7 @@
 //! of its own, at most a few at a time per endpoint, so a slow or dead receiver holds up no
 //! other endpoint, nor ingest, which only writes the outbox row.
 
+pub mod email;
 pub mod ssrf;
 pub mod webhook;
 
@@ -141,14 +142,28 @@ fn after(attempt: &Attempt, attempts: u32, now: Millis) -> AfterAttempt {
     }
 }
 
+/// How the notifier reaches people: the networks webhooks may reach though internal, and the
+/// SMTP server and the collector's public URL for e-mail (no e-mail without a server).
+#[derive(Clone, Default)]
+pub struct Channels {
+    pub webhook_allow: Arc<Vec<IpNet>>,
+    pub mailer: Option<email::Mailer>,
+    pub public_url: Option<String>,
+}
+
+/// Messages in flight to the SMTP server at once.
+const SMTP_IN_FLIGHT: usize = 4;
+
 /// The notifier, forever: inside `hark serve`. `wake` is notified when a delivery is to be
 /// tried again at once (redelivery); new outbox events wake it through `Store::watch_outbox`.
 pub async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    allow: Arc<Vec<IpNet>>,
+    channels: Channels,
     wake: Arc<Notify>,
 ) {
+    let allow = channels.webhook_allow.clone();
+    let smtp = Arc::new(Semaphore::new(SMTP_IN_FLIGHT));
     let watcher = {
         let (store, wake) = (store.clone(), wake.clone());
         tokio::spawn(async move { store.watch_outbox(wake).await })
@@ -166,7 +181,16 @@ pub async fn run(
         {
             tracing::warn!(error = %e, "the notifier could not reach the database");
         }
-        let next = store.next_delivery_due().await.ok().flatten();
+        if let Err(e) = mail_round(&store, now, &channels, &smtp, &wake).await {
+            tracing::warn!(error = %e, "the notifier could not reach the database");
+        }
+        let next = [
+            store.next_delivery_due().await.ok().flatten(),
+            store.next_email_due().await.ok().flatten(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let woken = wake.notified();
         tokio::select! {
             () = clock.sleep_until(next.unwrap_or(Millis::MAX), LOOK_AGAIN) => {}
@@ -240,6 +264,60 @@ async fn round(
             });
         }
     }
+}
+
+/// Makes the e-mails of new outbox events and sends those due, each as a task of its own.
+async fn mail_round(
+    store: &Arc<dyn Store>,
+    now: Millis,
+    channels: &Channels,
+    smtp: &Arc<Semaphore>,
+    wake: &Arc<Notify>,
+) -> crate::store::StoreResult<()> {
+    loop {
+        let events = store.unmailed_events(64).await?;
+        if events.is_empty() {
+            break;
+        }
+        for e in &events {
+            let messages = match &channels.mailer {
+                Some(_) => email::messages(store.as_ref(), e, channels.public_url.as_deref())
+                    .await
+                    .unwrap_or_else(|err| {
+                        tracing::warn!(error = %err, event = %e.event_id, "cannot make an event's e-mails");
+                        Vec::new()
+                    }),
+                // Without an SMTP server there is no one to mail: the event is marked all the same.
+                None => Vec::new(),
+            };
+            store.queue_emails(e, &messages, now).await?;
+        }
+    }
+    let Some(mailer) = &channels.mailer else {
+        return Ok(());
+    };
+    for m in store.claim_emails(now, now + LEASE_MS, 16).await? {
+        let Ok(permit) = smtp.clone().acquire_owned().await else {
+            return Ok(());
+        };
+        let (store, mailer, wake) = (store.clone(), mailer.clone(), wake.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let sent = mailer.send(&m).await;
+            let retry = sent.as_ref().err().and_then(|_| {
+                webhook::retry_after(m.attempts + 1, rand::random::<f64>())
+                    .map(|w| now + i64::try_from(w.as_millis()).unwrap_or(i64::MAX))
+            });
+            if let Err(e) = &sent {
+                tracing::warn!(error = %e, event = %m.event_id, "an e-mail could not be sent");
+            }
+            if let Err(e) = store.record_email(m.id, sent.err().as_deref(), retry).await {
+                tracing::warn!(error = %e, "cannot record an e-mail; it is sent again when its lease ends");
+            }
+            wake.notify_one();
+        });
+    }
+    Ok(())
 }
 
 /// Stops a task when the notifier that started it stops.

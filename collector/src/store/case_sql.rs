@@ -1,7 +1,9 @@
 //! `CaseStore`'s SQL, written once for both engines. The statements use `$N` placeholders, which
 //! SQLite reads as numbered parameters too, and only SQL both engines accept (`CAST(… AS TEXT)`
 //! for ids and JSON). What differs is passed in: the engine, how a complaint id is bound (text on
-//! SQLite, `UUID` on PostgreSQL), how a job is locked while taken (`FOR UPDATE SKIP LOCKED` on
+//! SQLite, `UUID` on PostgreSQL), how a transaction begins (`BEGIN IMMEDIATE` on SQLite, so that
+//! one that reads before it writes waits for the write lock instead of failing with `SQLITE_BUSY`
+//! when another connection wrote meanwhile), how a job is locked while taken (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL, whose runners may race; SQLite has one writer), how the other collectors' runners
 //! hear of a new job (`NOTIFY` on PostgreSQL; SQLite has one process) and how text is searched (an FTS5
 //! trigram index on SQLite, `LIKE` over a `pg_trgm` index on PostgreSQL).
@@ -302,7 +304,7 @@ pub(super) fn entry_values(
 
 /// Implements `CaseStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! case_store {
-    ($store:ty, $db:ty, bind_id: $bind_id:expr, lock: $lock:literal, notify: $notify:literal, text: $text:path) => {
+    ($store:ty, $db:ty, bind_id: $bind_id:expr, begin: $begin:literal, lock: $lock:literal, notify: $notify:literal, text: $text:path) => {
         impl $store {
             /// Appends timeline entries and sets timers inside a transaction.
             async fn append(
@@ -404,7 +406,7 @@ macro_rules! case_store {
             ) -> $crate::store::StoreResult<($crate::store::Stored, u64)> {
                 use $crate::store::{StoreError, Stored};
                 let (c, e, intake) = (&n.complaint, &n.enrichment, &n.intake);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 // Taking the site's next number locks its row (on PostgreSQL), so concurrent
                 // complaints of one site are numbered one after another.
                 let number: Option<i64> = sqlx::query_scalar(
@@ -702,7 +704,7 @@ macro_rules! case_store {
                 id: &shared::ResponseId,
                 ch: &$crate::store::case_store::CaseChange,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let done = sqlx::query(
                     "UPDATE complaints SET updated_at = $1,
                          status = COALESCE($2, status),

@@ -50,9 +50,164 @@ where
 
 /// Implements `NotifyStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! notify_store {
-    ($store:ty, $db:ty, lock: $lock:literal) => {
+    ($store:ty, $db:ty, begin: $begin:literal, lock: $lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::notify_store::NotifyStore for $store {
+            async fn unmailed_events(
+                &self,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::UnmailedEvent>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT o.id, s.key, o.event_id, o.type, o.payload
+                     FROM outbox_events o JOIN sites s ON s.id = o.site_id
+                     WHERE o.mailed_at IS NULL ORDER BY o.id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::store::notify_store::UnmailedEvent {
+                            id: r.try_get(0)?,
+                            site: shared::SiteKey::parse(r.try_get::<String, _>(1)?)
+                                .map_err(|e| $crate::store::StoreError::Other(anyhow::anyhow!("a stored site key is invalid: {e}")))?,
+                            event_id: r.try_get(2)?,
+                            kind: r.try_get(3)?,
+                            payload: r.try_get(4)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn queue_emails(
+                &self,
+                event: &$crate::store::notify_store::UnmailedEvent,
+                emails: &[$crate::store::notify_store::NewEmail],
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                for m in emails {
+                    sqlx::query(
+                        "INSERT INTO email_deliveries (site_id, event_id, recipient, subject,
+                             text_body, html_body, status, next_at, created_at)
+                         SELECT site_id, event_id, $2, $3, $4, $5, 'pending', $6, $6
+                         FROM outbox_events WHERE id = $1
+                         ON CONFLICT (event_id, recipient) DO NOTHING",
+                    )
+                    .bind(event.id)
+                    .bind(&m.recipient)
+                    .bind(&m.subject)
+                    .bind(&m.text)
+                    .bind(&m.html)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query("UPDATE outbox_events SET mailed_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(event.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_emails(
+                &self,
+                now: $crate::clock::Millis,
+                lease_until: $crate::clock::Millis,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::DueEmail>> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin_with($begin).await?;
+                let ids: Vec<i64> = sqlx::query_scalar(concat!(
+                    "SELECT id FROM email_deliveries
+                     WHERE status = 'pending' AND next_at <= $1
+                       AND (locked_until IS NULL OR locked_until <= $1)
+                     ORDER BY next_at, id LIMIT $2",
+                    $lock
+                ))
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut due = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let r = sqlx::query(
+                        "UPDATE email_deliveries SET locked_until = $1 WHERE id = $2
+                         RETURNING id, recipient, subject, text_body, html_body, event_id, attempts",
+                    )
+                    .bind(lease_until)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    due.push($crate::store::notify_store::DueEmail {
+                        id: r.try_get(0)?,
+                        recipient: r.try_get(1)?,
+                        subject: r.try_get(2)?,
+                        text: r.try_get(3)?,
+                        html: r.try_get(4)?,
+                        event_id: r.try_get(5)?,
+                        attempts: u32::try_from(r.try_get::<i64, _>(6)?).unwrap_or(u32::MAX),
+                    });
+                }
+                tx.commit().await?;
+                Ok(due)
+            }
+
+            async fn record_email(
+                &self,
+                id: i64,
+                error: Option<&str>,
+                retry_at: Option<$crate::clock::Millis>,
+            ) -> $crate::store::StoreResult<()> {
+                let status = match (error, retry_at) {
+                    (None, _) => "sent",
+                    (Some(_), Some(_)) => "pending",
+                    (Some(_), None) => "failed",
+                };
+                sqlx::query(
+                    "UPDATE email_deliveries SET status = $1, next_at = $2, last_error = $3,
+                         locked_until = NULL, attempts = attempts + 1
+                     WHERE id = $4",
+                )
+                .bind(status)
+                .bind(retry_at)
+                .bind(error)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn next_email_due(
+                &self,
+            ) -> $crate::store::StoreResult<Option<$crate::clock::Millis>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > next_at
+                                THEN locked_until ELSE next_at END)
+                     FROM email_deliveries WHERE status = 'pending'",
+                )
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn admin_emails(
+                &self,
+                site: &shared::SiteKey,
+            ) -> $crate::store::StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                     WHERE m.site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND m.role IN ('admin', 'owner')
+                     ORDER BY u.id",
+                )
+                .bind(site.as_str())
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn create_webhook(
                 &self,
                 site: &shared::SiteKey,
@@ -130,7 +285,7 @@ macro_rules! notify_store {
             }
 
             async fn fan_out(&self, now: $crate::clock::Millis) -> $crate::store::StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 // Up to the newest pending event now: one written meanwhile waits for the next
                 // round rather than being marked done without its deliveries.
                 let last: Option<i64> = sqlx::query_scalar(
@@ -173,7 +328,7 @@ macro_rules! notify_store {
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::DueDelivery>> {
                 use sqlx::Row as _;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 let ids: Vec<i64> = sqlx::query_scalar(concat!(
                     "SELECT id FROM webhook_deliveries
                      WHERE status = 'pending' AND next_at <= $1
@@ -222,7 +377,7 @@ macro_rules! notify_store {
                 disable_after_ms: i64,
             ) -> $crate::store::StoreResult<bool> {
                 use $crate::store::notify_store::AfterAttempt;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin).await?;
                 sqlx::query(
                     "INSERT INTO webhook_attempts (delivery_id, at, status_code, latency_ms, error)
                      VALUES ($1, $2, $3, $4, $5)",

@@ -63,8 +63,73 @@ pub struct DeliveryRecord {
     pub attempts: Vec<Attempt>,
 }
 
+/// An outbox event whose e-mails are not made yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmailedEvent {
+    pub id: i64,
+    pub site: SiteKey,
+    pub event_id: String,
+    pub kind: String,
+    pub payload: String,
+}
+
+/// One message to make for an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEmail {
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A message a notifier has taken to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEmail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub event_id: String,
+    pub attempts: u32,
+}
+
 #[async_trait]
 pub trait NotifyStore: Send + Sync + 'static {
+    /// Up to `limit` outbox events whose e-mails are not made yet, oldest first.
+    async fn unmailed_events(&self, limit: u32) -> StoreResult<Vec<UnmailedEvent>>;
+
+    /// Makes an event's messages (each once per recipient) and marks it mailed, in one
+    /// transaction.
+    async fn queue_emails(
+        &self,
+        event: &UnmailedEvent,
+        emails: &[NewEmail],
+        now: Millis,
+    ) -> StoreResult<()>;
+
+    /// Takes up to `limit` messages due at `now`, until `lease_until`.
+    async fn claim_emails(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<DueEmail>>;
+
+    /// A message was sent (`None`) or failed with an error, to be tried at `retry_at` or never.
+    async fn record_email(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        retry_at: Option<Millis>,
+    ) -> StoreResult<()>;
+
+    /// When a message is next due.
+    async fn next_email_due(&self) -> StoreResult<Option<Millis>>;
+
+    /// The addresses of the site's admins and owners.
+    async fn admin_emails(&self, site: &SiteKey) -> StoreResult<Vec<String>>;
+
     /// A new endpoint of `site`; `None` when no site has the key.
     async fn create_webhook(
         &self,

@@ -199,5 +199,5 @@ impl PostgresStore {
     fn committed(&self, _jobs: bool, _events: bool) {}
 }
 
-super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", text: text_match);
-super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, lock: " FOR UPDATE SKIP LOCKED");
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", text: text_match);
+super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");

@@ -116,7 +116,7 @@ impl SqliteStore {
             if ids.is_empty() {
                 return Ok(erased);
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             for id in &ids {
                 let done = sqlx::query("DELETE FROM responses WHERE id = ? AND visitor = ?")
                     .bind(id)
@@ -153,7 +153,7 @@ impl Store for SqliteStore {
 
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
         let key = new_site_key();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sites (key, name, created_at) VALUES (?, ?, ?) RETURNING id",
         )
@@ -332,7 +332,7 @@ impl Store for SqliteStore {
     async fn purge_expired(&self, now: Millis) -> StoreResult<u64> {
         // Site by site, each a range of (site_id, received_at); sites without a window keep
         // everything. Answers and complaints alike, in one transaction.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let windows: Vec<(i64, i64)> =
             sqlx::query_as("SELECT id, retention_days FROM sites WHERE retention_days IS NOT NULL")
                 .fetch_all(&mut *tx)
@@ -366,7 +366,7 @@ impl Store for SqliteStore {
             _ => (0, &["responses", "complaints"]),
         };
         // `column` and `table` are names above, never input. In one transaction.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for table in tables {
             let sql = format!(
                 "DELETE FROM {table} WHERE {column} = ?
@@ -535,7 +535,7 @@ impl Store for SqliteStore {
         now: Millis,
         expires_at: Millis,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
             .bind(now)
             .execute(&mut *tx)

@@ -66,7 +66,7 @@ impl ServerStore for SqliteStore {
         password_hash: &str,
         now: Millis,
     ) -> StoreResult<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO users (email, password_hash, created_at)
              SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",

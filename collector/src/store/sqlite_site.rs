@@ -69,7 +69,7 @@ impl SiteStore for SqliteStore {
         let mut survey = survey.clone();
         survey.version = 1;
         let definition = encode(&survey)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO surveys (site_id, key, status, definition, created_at, version)
              SELECT id, ?, ?, ?, ?, 1 FROM sites WHERE key = ?
@@ -104,7 +104,7 @@ impl SiteStore for SqliteStore {
         survey: &Survey,
         now: Millis,
     ) -> StoreResult<Option<Survey>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // Taking the row first (for update on PostgreSQL) makes concurrent edits take turns, so
         // each gets its own version.
         let row = sqlx::query(
@@ -232,5 +232,5 @@ impl SqliteStore {
     }
 }
 
-super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), lock: "", notify: "", text: text_match);
-super::notify_sql::notify_store!(SqliteStore, sqlx::Sqlite, lock: "");
+super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "", notify: "", text: text_match);
+super::notify_sql::notify_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock: "");

@@ -27,6 +27,7 @@ pub(super) struct Harness {
     limits: Option<Limits>,
     secure_cookies: Option<bool>,
     webhook_allow: Vec<collector::http::IpNet>,
+    smtp: Option<collector::notify::email::SmtpSettings>,
 }
 
 /// A running server and what the tests reach it through.
@@ -60,6 +61,7 @@ impl Harness {
             limits: None,
             secure_cookies: None,
             webhook_allow: Vec::new(),
+            smtp: None,
         }
     }
 
@@ -74,7 +76,17 @@ impl Harness {
             limits: None,
             secure_cookies: None,
             webhook_allow: Vec::new(),
+            smtp: None,
         }
+    }
+
+    /// Sends e-mail through the SMTP server at `url`, from `from`.
+    pub(super) fn smtp(mut self, url: &str, from: &str) -> Self {
+        self.smtp = Some(collector::notify::email::SmtpSettings {
+            url: url.into(),
+            from: from.into(),
+        });
+        self
     }
 
     /// Lets webhooks reach these networks (a receiver on loopback, in the tests).
@@ -132,6 +144,10 @@ impl Harness {
             state = state.with_secure_cookies(secure);
         }
         state = state.with_webhook_allow(self.webhook_allow);
+        if let Some(s) = &self.smtp {
+            let mailer = collector::notify::email::Mailer::new(s).unwrap();
+            state = state.with_mail(Some(mailer), Some("http://hark.test".into()));
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let ingest = state.ingest.clone();
