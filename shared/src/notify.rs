@@ -1,0 +1,88 @@
+//! What the team is told, and how: the events a user takes by e-mail on a site, and the language
+//! of those e-mails.
+
+use serde::{Deserialize, Serialize};
+
+/// The events that can reach a user by e-mail, in the order the dashboard lists them.
+pub const EMAIL_EVENTS: [&str; 5] = [
+    "complaint.hot_stove",
+    "sla.warning",
+    "sla.breached",
+    "escalation.raised",
+    "webhook.disabled",
+];
+
+/// One user's notification preferences on one site (`GET`/`PUT
+/// /api/v1/admin/sites/{site_key}/notifications`, the caller's own). A user who never set them
+/// takes every event, in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPreferences {
+    /// The e-mails' language: one of the widget's ([`crate::i18n::LANGS`]).
+    pub language: String,
+    /// The events mailed to this user, each one of [`EMAIL_EVENTS`].
+    pub email: Vec<String>,
+}
+
+impl Default for NotificationPreferences {
+    fn default() -> Self {
+        NotificationPreferences {
+            language: "en".to_owned(),
+            email: EMAIL_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+        }
+    }
+}
+
+impl NotificationPreferences {
+    /// Every problem with them, as `(field, message)`; empty when they can be stored.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !crate::i18n::LANGS.contains(&self.language.as_str()) {
+            out.push((
+                "language".to_owned(),
+                format!(
+                    "{:?} is not one of the languages: {}",
+                    self.language,
+                    crate::i18n::LANGS.join(", ")
+                ),
+            ));
+        }
+        for (i, e) in self.email.iter().enumerate() {
+            if !EMAIL_EVENTS.contains(&e.as_str()) {
+                out.push((
+                    format!("email[{i}]"),
+                    format!("{e:?} is not an event: {}", EMAIL_EVENTS.join(", ")),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Whether this user takes `event` by e-mail.
+    pub fn wants(&self, event: &str) -> bool {
+        self.email.iter().any(|e| e == event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_takes_every_event_in_english() {
+        let p = NotificationPreferences::default();
+        assert!(p.problems().is_empty());
+        assert!(EMAIL_EVENTS.iter().all(|e| p.wants(e)));
+        assert_eq!(p.language, "en");
+    }
+
+    #[test]
+    fn unknown_languages_and_events_are_named() {
+        let p = NotificationPreferences {
+            language: "xx".into(),
+            email: vec!["sla.breached".into(), "complaint.eaten".into()],
+        };
+        let fields: Vec<String> = p.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["language", "email[1]"]);
+        assert!(p.wants("sla.breached") && !p.wants("sla.warning"));
+    }
+}
