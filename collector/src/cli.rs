@@ -325,6 +325,7 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            let listener_address = listener.local_addr()?;
             let limits = crate::http::Limits {
                 per_client: crate::http::Rate {
                     per_minute: serve.rate_limit_per_client,
@@ -347,7 +348,12 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                         .map(crate::notify::email::Mailer::new)
                         .transpose()
                         .map_err(|e| anyhow::anyhow!("{e}"))?,
-                    serve.public_url.clone(),
+                    Some(
+                        serve
+                            .public_url
+                            .clone()
+                            .unwrap_or_else(|| format!("http://{}", reachable(listener_address))),
+                    ),
                 );
             tokio::spawn(crate::retention::run(
                 state.store.clone(),

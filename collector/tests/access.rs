@@ -256,10 +256,12 @@ enum Route {
     ReadProblem,
     UpdateProblem,
     ResolveProblem,
+    ReadNotifications,
+    SetNotifications,
 }
 
 impl Route {
-    const ALL: [Route; 45] = [
+    const ALL: [Route; 47] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -305,7 +307,14 @@ impl Route {
         Route::ReadProblem,
         Route::UpdateProblem,
         Route::ResolveProblem,
+        Route::ReadNotifications,
+        Route::SetNotifications,
     ];
+
+    /// One's own notification preferences: a user's, so no API token has them.
+    fn users_only(self) -> bool {
+        matches!(self, Route::ReadNotifications | Route::SetNotifications)
+    }
 
     fn least_role(self) -> Role {
         match self {
@@ -323,7 +332,9 @@ impl Route {
             | Route::ReadSlaPolicies
             | Route::ReadHotStove
             | Route::ListProblems
-            | Route::ReadProblem => Role::Viewer,
+            | Route::ReadProblem
+            | Route::ReadNotifications
+            | Route::SetNotifications => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -564,6 +575,16 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/problems"),
                 Some(json!({ "title": "Checkout fails" })),
             ),
+            Route::ReadNotifications => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/notifications"),
+                None,
+            ),
+            Route::SetNotifications => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/notifications"),
+                Some(json!({ "language": "de", "email": ["sla.breached"] })),
+            ),
             Route::ReadProblem | Route::UpdateProblem | Route::ResolveProblem => {
                 let id = app.problem(site).await;
                 let path = format!("/api/v1/admin/sites/{key}/problems/{id}");
@@ -621,7 +642,9 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
                 ));
             }
             for (who, role, credentials) in &callers {
-                let allowed = is_own && role.at_least(route.least_role());
+                let allowed = is_own
+                    && role.at_least(route.least_role())
+                    && !(route.users_only() && who.ends_with("token"));
                 let status = route.call(&app, site, credentials).await;
                 checked += 1;
                 let as_designed = if allowed {
@@ -1041,5 +1064,63 @@ async fn failed_logins_are_limited_per_email_and_per_client() {
     assert_eq!(
         app.login_response("ann@own.test", PASSWORD).await.status(),
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn each_user_sets_their_own_notification_preferences() {
+    let app = TestApp::spawn().await;
+    app.user("ann@own.test", &[(&app.own, Role::Agent)]).await;
+    app.user("bob@own.test", &[(&app.own, Role::Admin)]).await;
+    let (ann, _) = app.login("ann@own.test").await;
+    let (bob, _) = app.login("bob@own.test").await;
+    let path = format!("/api/v1/admin/sites/{}/notifications", app.own.key);
+    let read = |who: Credentials| {
+        let (app, path) = (&app, &path);
+        async move {
+            let r = app.request(Method::GET, path, None, &who).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let every = json!(shared::notify::EMAIL_EVENTS);
+    assert_eq!(
+        read(ann.clone()).await,
+        json!({"language": "en", "email": every})
+    );
+
+    for (body, field) in [
+        (json!({"language": "xx", "email": []}), "language"),
+        (
+            json!({"language": "de", "email": ["sla.breached", "complaint.eaten"]}),
+            "email[1]",
+        ),
+    ] {
+        let r = app.request(Method::PUT, &path, Some(body), &ann).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let error: Value = r.json().await.unwrap();
+        assert!(
+            error.to_string().contains(field),
+            "{field} is named: {error}"
+        );
+    }
+    assert_eq!(read(ann.clone()).await["language"], "en", "nothing stored");
+
+    let r = app
+        .request(
+            Method::PUT,
+            &path,
+            Some(json!({"language": "de", "email": ["sla.breached", "complaint.hot_stove", "sla.breached"]})),
+            &ann,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let stored = json!({"language": "de", "email": ["complaint.hot_stove", "sla.breached"]});
+    assert_eq!(r.json::<Value>().await.unwrap(), stored);
+    assert_eq!(read(ann.clone()).await, stored);
+    assert_eq!(
+        read(bob).await,
+        json!({"language": "en", "email": every}),
+        "another user's are their own"
     );
 }

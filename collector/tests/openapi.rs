@@ -81,6 +81,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/sites/{site_key}/sla-policies"),
     ("GET", "/api/v1/admin/sites/{site_key}/hot-stove"),
     ("PUT", "/api/v1/admin/sites/{site_key}/hot-stove"),
+    ("GET", "/api/v1/admin/sites/{site_key}/notifications"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/notifications"),
     ("GET", "/api/v1/admin/sites/{site_key}/webhooks"),
     ("POST", "/api/v1/admin/sites/{site_key}/webhooks"),
     ("PATCH", "/api/v1/admin/sites/{site_key}/webhooks/{id}"),

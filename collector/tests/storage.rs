@@ -90,6 +90,8 @@ on_every_engine! {
         a_due_job_is_taken_once_and_again_only_after_its_lease,
         a_setup_token_works_once_before_it_expires,
         the_first_user_owns_every_site_and_there_is_only_one_first_user,
+        the_outbox_fans_out_once_and_a_gone_endpoint_tells_the_admins_by_mail,
+        notification_preferences_are_a_members_own,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -2063,4 +2065,182 @@ async fn a_due_job_is_taken_once_and_again_only_after_its_lease(store: Arc<dyn S
     );
     store.finish_job(again.id).await.unwrap();
     assert_eq!(store.next_job_due().await.unwrap(), None);
+}
+
+async fn the_outbox_fans_out_once_and_a_gone_endpoint_tells_the_admins_by_mail(
+    store: Arc<dyn Store>,
+) {
+    use collector::store::notify_store::{AfterAttempt, Attempt, NewEmail};
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let boss = store.create_user("boss@shop.test", "x", 1).await.unwrap();
+    store
+        .set_membership(boss, &site.key, Role::Admin, 1)
+        .await
+        .unwrap();
+    let agent = store.create_user("agent@shop.test", "x", 1).await.unwrap();
+    store
+        .set_membership(agent, &site.key, Role::Agent, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.admin_emails(&site.key).await.unwrap(),
+        ["boss@shop.test"]
+    );
+    let hook = store
+        .create_webhook(&site.key, "https://hooks.example/a", None, "whsec_x", 10)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let mut filed = complaint(&site.key, None, 100, &Enrichment::default());
+    filed
+        .intake
+        .events
+        .push(collector::store::case_store::NewEvent::new(
+            "complaint.created",
+            &serde_json::json!({"complaint": {"id": filed.complaint.id}}),
+        ));
+    store.insert_complaint(&filed).await.unwrap();
+    assert_eq!(store.fan_out(200).await.unwrap(), 1);
+    assert_eq!(store.fan_out(200).await.unwrap(), 0, "once");
+    let taken = store.claim_deliveries(200, 10_200, 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].kind, "complaint.created");
+    assert!(
+        store
+            .claim_deliveries(300, 10_300, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held while leased"
+    );
+    let gone = Attempt {
+        at: 400,
+        status: Some(410),
+        latency_ms: 3,
+        error: None,
+    };
+    assert!(store
+        .record_attempt(&taken[0], &gone, &AfterAttempt::Failed, 20, 86_400_000)
+        .await
+        .unwrap());
+    let hooks = store.webhooks(&site.key).await.unwrap();
+    assert!(!hooks[0].enabled);
+    assert_eq!(
+        hooks[0].disabled_reason.as_deref(),
+        Some("the receiver answered 410 Gone")
+    );
+    let log = store
+        .deliveries(&site.key, hook.id, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(log[0].attempts, [gone]);
+
+    // The case's event, then the endpoint's: each made into mail once.
+    let events = store.unmailed_events(10).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["complaint.created", "webhook.disabled"]);
+    let disabled: serde_json::Value = serde_json::from_str(&events[1].payload).unwrap();
+    assert_eq!(disabled["endpoint"]["url"], "https://hooks.example/a");
+    store.queue_emails(&events[0], &[], 500).await.unwrap();
+    let mail = NewEmail {
+        recipient: "boss@shop.test".into(),
+        subject: "Webhook switched off".into(),
+        text: "text".into(),
+        html: "<p>html</p>".into(),
+    };
+    store
+        .queue_emails(&events[1], std::slice::from_ref(&mail), 500)
+        .await
+        .unwrap();
+    assert!(store.unmailed_events(10).await.unwrap().is_empty());
+    assert_eq!(store.next_email_due().await.unwrap(), Some(500));
+    let due = store.claim_emails(600, 10_600, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].recipient.as_str(), due[0].attempts),
+        ("boss@shop.test", 0)
+    );
+    assert!(store
+        .claim_emails(700, 10_700, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    store
+        .record_email(due[0].id, Some("421 try later"), Some(20_000))
+        .await
+        .unwrap();
+    assert_eq!(store.next_email_due().await.unwrap(), Some(20_000));
+    let again = store.claim_emails(20_000, 30_000, 10).await.unwrap();
+    assert_eq!(again[0].attempts, 1);
+    store.record_email(again[0].id, None, None).await.unwrap();
+    assert_eq!(store.next_email_due().await.unwrap(), None);
+}
+
+async fn notification_preferences_are_a_members_own(store: Arc<dyn Store>) {
+    use shared::notify::NotificationPreferences;
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let other = store.create_site("Other", &[], 1).await.unwrap();
+    let ann = store.create_user("ann@shop.test", "x", 1).await.unwrap();
+    store
+        .set_membership(ann, &site.key, Role::Agent, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .notification_preferences(&site.key, ann)
+            .await
+            .unwrap(),
+        Some(NotificationPreferences::default())
+    );
+    assert_eq!(
+        store
+            .notification_preferences(&other.key, ann)
+            .await
+            .unwrap(),
+        None
+    );
+    let german = NotificationPreferences {
+        language: "de".into(),
+        email: vec!["sla.breached".into()],
+    };
+    assert!(store
+        .set_notification_preferences(&site.key, ann, &german)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .set_notification_preferences(&other.key, ann, &german)
+            .await
+            .unwrap(),
+        "not a member"
+    );
+    let english = NotificationPreferences {
+        language: "en".into(),
+        ..german.clone()
+    };
+    assert!(store
+        .set_notification_preferences(&site.key, ann, &english)
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .notification_preferences(&site.key, ann)
+            .await
+            .unwrap(),
+        Some(english.clone())
+    );
+    assert_eq!(
+        store
+            .site_notification_preferences(&site.key)
+            .await
+            .unwrap(),
+        [("ann@shop.test".to_owned(), english)]
+    );
+    assert!(store
+        .site_notification_preferences(&other.key)
+        .await
+        .unwrap()
+        .is_empty());
 }

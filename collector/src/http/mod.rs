@@ -14,6 +14,7 @@ mod ingest;
 mod lifecycle;
 mod limits;
 mod metrics;
+mod notifications;
 mod openapi;
 mod proxy;
 mod service_levels;

@@ -3,11 +3,15 @@
 //! to the site's admins and owners; an SLA warning to the assignee; a breach to the assignee, or
 //! the admins when the case has none; an escalation level to whom it names.
 
+use super::templates::{render, Notice, NoticeEvent};
 use crate::store::notify_store::{DueEmail, NewEmail, UnmailedEvent};
 use crate::store::Store;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
+use shared::notify::NotificationPreferences;
+use shared::sla::SlaTarget;
+use std::collections::HashMap;
 use std::fmt;
 
 /// Where mail goes out: an SMTP URL (`smtp://host:25` plain, `smtp://user:pass@host:587?tls=required`
@@ -109,88 +113,59 @@ impl Mailer {
     }
 }
 
-/// `text` for HTML: the five characters that could start markup, escaped.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn target_name(t: &str) -> &str {
-    match t {
-        "first_response" => "first response",
-        "next_response" => "next response",
-        "resolution" => "resolution",
-        other => other,
-    }
-}
-
-/// The messages an event makes, to whom.
-pub async fn messages(
+/// A notice and whom it goes to, from an outbox event; `None` for an event nobody is mailed.
+async fn notice_of(
     store: &dyn Store,
     event: &UnmailedEvent,
-    public_url: Option<&str>,
-) -> anyhow::Result<Vec<NewEmail>> {
-    let data: Value = serde_json::from_str(&event.payload)?;
+    data: &Value,
+    public_url: &str,
+) -> anyhow::Result<Option<(Notice, Vec<String>)>> {
     let c = &data["complaint"];
-    let reference = c["reference"].as_str().unwrap_or("a case");
-    let description = c["description"].as_str().unwrap_or_default();
-    let priority = c["priority"].as_str().unwrap_or_default();
-    let target = target_name(data["target"].as_str().unwrap_or_default());
-    let assignee = async {
-        let id = c["id"]
-            .as_str()
-            .and_then(|i| shared::ResponseId::parse(i).ok());
-        match id {
-            Some(id) => store
-                .case(&event.site, &id)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|case| case.assignee.map(|a| a.email)),
-            None => None,
-        }
+    let case_link = format!(
+        "{public_url}/dashboard/#/cases/{}",
+        c["id"].as_str().unwrap_or_default()
+    );
+    let notice = |event: NoticeEvent, excerpt: Option<&str>| Notice {
+        event,
+        reference: c["reference"].as_str().unwrap_or_default().to_owned(),
+        link: case_link.clone(),
+        excerpt: excerpt.map(str::to_owned),
     };
-    let (recipients, subject, lead): (Vec<String>, String, String) = match event.kind.as_str() {
+    let target =
+        || -> anyhow::Result<SlaTarget> { Ok(serde_json::from_value(data["target"].clone())?) };
+    Ok(Some(match event.kind.as_str() {
         "complaint.hot_stove" => (
+            notice(NoticeEvent::HotStove, c["description"].as_str()),
             store.admin_emails(&event.site).await?,
-            format!("[Hark] Hot stove: {reference} needs someone now"),
-            format!(
-                "A complaint matched the hot-stove rule \"{}\" ({}). It is {priority} now.",
-                data["rule"].as_str().unwrap_or_default(),
-                data["reason"].as_str().unwrap_or_default()
-            ),
         ),
-        "sla.warning" => (
-            assignee.await.into_iter().collect(),
-            format!("[Hark] {reference}: the {target} target is near"),
-            format!("The {target} target of {reference} ({priority}) is near."),
-        ),
-        "sla.breached" => {
-            let to = match assignee.await {
-                Some(a) => vec![a],
-                None => store.admin_emails(&event.site).await?,
-            };
+        "sla.warning" => {
+            let due = data["due_at"].as_str().map_or_else(String::new, |d| {
+                // `2026-12-03T14:00:00.000Z` as `2026-12-03 14:00 UTC`.
+                format!("{} UTC", d.get(..16).unwrap_or(d).replacen('T', " ", 1))
+            });
             (
-                to,
-                format!("[Hark] {reference}: the {target} target was missed"),
-                format!("The {target} target of {reference} ({priority}) was missed."),
+                notice(
+                    NoticeEvent::SlaWarning {
+                        target: target()?,
+                        due,
+                    },
+                    None,
+                ),
+                assignee(store, event, c).await.into_iter().collect(),
             )
         }
+        "sla.breached" => (
+            notice(NoticeEvent::SlaBreached { target: target()? }, None),
+            match assignee(store, event, c).await {
+                Some(a) => vec![a],
+                None => store.admin_emails(&event.site).await?,
+            },
+        ),
         "escalation.raised" => {
             let mut to = Vec::new();
             for who in data["notify"].as_array().into_iter().flatten() {
                 match who.as_str() {
-                    Some("assignee") => to.extend(assignee_of(store, event, c).await),
+                    Some("assignee") => to.extend(assignee(store, event, c).await),
                     Some("admins") => to.extend(store.admin_emails(&event.site).await?),
                     _ => {
                         let ids: Vec<i64> = who["users"]
@@ -209,55 +184,66 @@ pub async fn messages(
                     }
                 }
             }
-            (
-                to,
-                format!(
-                    "[Hark] {reference}: escalated (level {})",
-                    data["level"].as_i64().unwrap_or(0)
-                ),
-                format!(
-                    "The {target} target of {reference} ({priority}) was missed, and it was \
-                     escalated to level {}.",
-                    data["level"].as_i64().unwrap_or(0)
-                ),
-            )
+            let level = u32::try_from(data["level"].as_u64().unwrap_or(0)).unwrap_or(0);
+            (notice(NoticeEvent::Escalated { level }, None), to)
         }
-        _ => return Ok(Vec::new()),
+        "webhook.disabled" => (
+            Notice {
+                event: NoticeEvent::WebhookDisabled {
+                    url: data["endpoint"]["url"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                },
+                reference: String::new(),
+                link: format!("{public_url}/dashboard/#/settings/webhooks"),
+                excerpt: None,
+            },
+            store.admin_emails(&event.site).await?,
+        ),
+        _ => return Ok(None),
+    }))
+}
+
+/// The messages an event makes: one to each person it concerns who takes that event by e-mail
+/// (their notification preferences), in their language.
+pub async fn messages(
+    store: &dyn Store,
+    event: &UnmailedEvent,
+    public_url: &str,
+) -> anyhow::Result<Vec<NewEmail>> {
+    let data: Value = serde_json::from_str(&event.payload)?;
+    let Some((notice, mut recipients)) = notice_of(store, event, &data, public_url).await? else {
+        return Ok(Vec::new());
     };
-    let mut recipients = recipients;
     recipients.sort();
     recipients.dedup();
-    let link = public_url.map(|u| {
-        format!(
-            "{u}/dashboard/#/cases/{}",
-            c["id"].as_str().unwrap_or_default()
-        )
-    });
-    let text = format!(
-        "{lead}\n\n\"{description}\"\n\n{}Sent by Hark.\n",
-        link.as_ref()
-            .map(|l| format!("Open it: {l}\n\n"))
-            .unwrap_or_default()
-    );
-    let html = format!(
-        "<p>{}</p><blockquote>{}</blockquote>{}<p>Sent by Hark.</p>",
-        escape(&lead),
-        escape(description),
-        link.map(|l| format!("<p><a href=\"{0}\">Open it</a></p>", escape(&l)))
-            .unwrap_or_default()
-    );
+    let preferences: HashMap<String, NotificationPreferences> = store
+        .site_notification_preferences(&event.site)
+        .await?
+        .into_iter()
+        .collect();
+    let default = NotificationPreferences::default();
     Ok(recipients
         .into_iter()
-        .map(|recipient| NewEmail {
-            recipient,
-            subject: subject.clone(),
-            text: text.clone(),
-            html: html.clone(),
+        .filter_map(|recipient| {
+            let p = preferences.get(&recipient).unwrap_or(&default);
+            if !p.wants(&event.kind) {
+                return None;
+            }
+            let email = render(&notice, &p.language);
+            Some(NewEmail {
+                recipient,
+                subject: email.subject,
+                text: email.text,
+                html: email.html,
+            })
         })
         .collect())
 }
 
-async fn assignee_of(store: &dyn Store, event: &UnmailedEvent, c: &Value) -> Option<String> {
+/// The address of the case's assignee, if it has one.
+async fn assignee(store: &dyn Store, event: &UnmailedEvent, c: &Value) -> Option<String> {
     let id = shared::ResponseId::parse(c["id"].as_str()?).ok()?;
     store
         .case(&event.site, &id)
@@ -273,11 +259,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_text_is_escaped_and_passwords_hidden() {
-        assert_eq!(
-            escape("<b>\"x\" & 'y'</b>"),
-            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
-        );
+    fn passwords_are_hidden() {
         assert_eq!(
             redacted("smtp://hark:secret@mail.example:587?tls=required"),
             "smtp://hark:***@mail.example:587?tls=required"

@@ -9,6 +9,7 @@
 
 pub mod email;
 pub mod ssrf;
+pub mod templates;
 pub mod webhook;
 
 use crate::clock::{rfc3339, Clock, Millis};
@@ -281,7 +282,11 @@ async fn mail_round(
         }
         for e in &events {
             let messages = match &channels.mailer {
-                Some(_) => email::messages(store.as_ref(), e, channels.public_url.as_deref())
+                Some(_) => email::messages(
+                    store.as_ref(),
+                    e,
+                    channels.public_url.as_deref().unwrap_or_default(),
+                )
                     .await
                     .unwrap_or_else(|err| {
                         tracing::warn!(error = %err, event = %e.event_id, "cannot make an event's e-mails");

@@ -48,6 +48,21 @@ where
     })
 }
 
+/// Stored preferences, or the defaults where there is no row.
+pub(super) fn read_preferences(
+    language: Option<String>,
+    events: Option<String>,
+) -> StoreResult<shared::notify::NotificationPreferences> {
+    Ok(match (language, events) {
+        (Some(language), Some(events)) => shared::notify::NotificationPreferences {
+            language,
+            email: serde_json::from_str(&events)
+                .context("a user's stored notification preferences are invalid")?,
+        },
+        _ => shared::notify::NotificationPreferences::default(),
+    })
+}
+
 /// Implements `NotifyStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! notify_store {
     ($store:ty, $db:ty, begin: $begin:literal, lock: $lock:literal) => {
@@ -206,6 +221,82 @@ macro_rules! notify_store {
                 .bind(site.as_str())
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn notification_preferences(
+                &self,
+                site: &shared::SiteKey,
+                user: i64,
+            ) -> $crate::store::StoreResult<Option<shared::notify::NotificationPreferences>> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT p.language, p.email_events
+                     FROM memberships m JOIN sites s ON s.id = m.site_id
+                     LEFT JOIN notification_preferences p
+                         ON p.user_id = m.user_id AND p.site_id = m.site_id
+                     WHERE s.key = $1 AND m.user_id = $2",
+                )
+                .bind(site.as_str())
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let language: Option<String> = row.try_get(0)?;
+                let events: Option<String> = row.try_get(1)?;
+                Ok(Some($crate::store::notify_sql::read_preferences(language, events)?))
+            }
+
+            async fn set_notification_preferences(
+                &self,
+                site: &shared::SiteKey,
+                user: i64,
+                preferences: &shared::notify::NotificationPreferences,
+            ) -> $crate::store::StoreResult<bool> {
+                let events = $crate::store::site_store::encode(&preferences.email)?;
+                let done = sqlx::query(
+                    "INSERT INTO notification_preferences (user_id, site_id, language, email_events)
+                     SELECT m.user_id, m.site_id, $3, $4
+                     FROM memberships m JOIN sites s ON s.id = m.site_id
+                     WHERE s.key = $1 AND m.user_id = $2
+                     ON CONFLICT (user_id, site_id)
+                     DO UPDATE SET language = excluded.language, email_events = excluded.email_events",
+                )
+                .bind(site.as_str())
+                .bind(user)
+                .bind(&preferences.language)
+                .bind(events)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn site_notification_preferences(
+                &self,
+                site: &shared::SiteKey,
+            ) -> $crate::store::StoreResult<Vec<(String, shared::notify::NotificationPreferences)>>
+            {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT u.email, p.language, p.email_events
+                     FROM notification_preferences p JOIN users u ON u.id = p.user_id
+                     WHERE p.site_id = (SELECT id FROM sites WHERE key = $1)",
+                )
+                .bind(site.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get(0)?,
+                            $crate::store::notify_sql::read_preferences(
+                                r.try_get(1)?,
+                                r.try_get(2)?,
+                            )?,
+                        ))
+                    })
+                    .collect()
             }
 
             async fn create_webhook(
@@ -423,7 +514,7 @@ macro_rules! notify_store {
                                  WHEN failures + 1 >= $3 AND $1 - COALESCE(failing_since, $1) >= $4
                                  THEN 'every delivery failed for a day' ELSE disabled_reason END
                          WHERE id = $5 AND enabled
-                         RETURNING enabled",
+                         RETURNING enabled, site_id, url, disabled_reason",
                     )
                     .bind(a.at)
                     .bind(gone)
@@ -432,11 +523,32 @@ macro_rules! notify_store {
                     .bind(d.endpoint_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let enabled: Option<bool> = match done {
-                        Some(r) => Some(sqlx::Row::try_get(&r, 0)?),
-                        None => None,
-                    };
-                    enabled == Some(false)
+                    match done {
+                        Some(r) if !sqlx::Row::try_get::<bool, _>(&r, 0)? => {
+                            // The admins are told, by e-mail, through the outbox.
+                            let url: String = sqlx::Row::try_get(&r, 2)?;
+                            let reason: Option<String> = sqlx::Row::try_get(&r, 3)?;
+                            let event = $crate::store::case_store::NewEvent::new(
+                                "webhook.disabled",
+                                &serde_json::json!({"endpoint": {
+                                    "id": d.endpoint_id, "url": url, "reason": reason,
+                                }}),
+                            );
+                            sqlx::query(
+                                "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
+                                 VALUES ($1, $2, $3, $4, $5)",
+                            )
+                            .bind(sqlx::Row::try_get::<i64, _>(&r, 1)?)
+                            .bind(&event.event_id)
+                            .bind(&event.kind)
+                            .bind(&event.payload)
+                            .bind(a.at)
+                            .execute(&mut *tx)
+                            .await?;
+                            true
+                        }
+                        _ => false,
+                    }
                 };
                 tx.commit().await?;
                 Ok(disabled)

@@ -130,6 +130,29 @@ pub trait NotifyStore: Send + Sync + 'static {
     /// The addresses of the site's admins and owners.
     async fn admin_emails(&self, site: &SiteKey) -> StoreResult<Vec<String>>;
 
+    /// A user's notification preferences on a site: the defaults when never set; `None` when
+    /// the user is not a member of the site.
+    async fn notification_preferences(
+        &self,
+        site: &SiteKey,
+        user: i64,
+    ) -> StoreResult<Option<shared::notify::NotificationPreferences>>;
+
+    /// Stores them; false when the user is not a member of the site.
+    async fn set_notification_preferences(
+        &self,
+        site: &SiteKey,
+        user: i64,
+        preferences: &shared::notify::NotificationPreferences,
+    ) -> StoreResult<bool>;
+
+    /// The preferences set on a site, by the user's address (those not listed take the
+    /// defaults).
+    async fn site_notification_preferences(
+        &self,
+        site: &SiteKey,
+    ) -> StoreResult<Vec<(String, shared::notify::NotificationPreferences)>>;
+
     /// A new endpoint of `site`; `None` when no site has the key.
     async fn create_webhook(
         &self,
