@@ -5,118 +5,15 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/peers.rs"]
+mod peers;
 
 use app::{uuid, Harness, SHOP};
 use collector::access::Role;
+use peers::{smtp_server, to, wait_for_messages};
 use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// An SMTP server, killed when dropped; what it printed so far.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    printed: Arc<Mutex<String>>,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
-}
-
-/// `aiosmtpd` on a free port, once it takes connections; `None` (outside CI) without it.
-fn smtp_server() -> Option<SmtpServer> {
-    let Some(path) = std::env::var_os("HARK_PYTHONPATH") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "HARK_PYTHONPATH is not set: run the tests through `cargo xtask test`"
-        );
-        eprintln!("HARK_PYTHONPATH is not set: the SMTP test is skipped");
-        return None;
-    };
-    let port = free_port();
-    let mut child = Command::new("python3")
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("PYTHONPATH", path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start python3 -m aiosmtpd");
-    let printed: Arc<Mutex<String>> = Arc::default();
-    let out = child.stdout.take().unwrap();
-    let sink = printed.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let mut all = sink.lock().unwrap();
-            all.push_str(&line);
-            all.push('\n');
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "aiosmtpd did not listen within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(SmtpServer {
-        child,
-        port,
-        printed,
-    })
-}
-
-/// Each message the server printed so far, with quoted-printable's soft line breaks and `=3D`
-/// undone.
-fn messages(smtp: &SmtpServer) -> Vec<String> {
-    let printed = smtp.printed.lock().unwrap().clone();
-    printed
-        .split_inclusive("END MESSAGE")
-        .filter(|m| m.contains("END MESSAGE"))
-        .map(|m| m.replace("=\n", "").replace("=3D", "="))
-        .collect()
-}
-
-/// Waits until the server has `n` messages; then a moment more, to catch any extra.
-async fn wait_for_messages(smtp: &SmtpServer, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while messages(smtp).len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "{n} messages not within 20 s: {:?}",
-            messages(smtp)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    messages(smtp)
-}
-
-fn to<'a>(all: &'a [String], address: &str) -> Vec<&'a String> {
-    let header = format!("To: {address}");
-    all.iter().filter(|m| m.contains(&header)).collect()
-}
 
 /// Users with these roles on the site; their ids.
 async fn users(harness: &Harness, site: &collector::store::Site, who: &[(&str, Role)]) -> Vec<i64> {

@@ -92,6 +92,7 @@ on_every_engine! {
         the_first_user_owns_every_site_and_there_is_only_one_first_user,
         the_outbox_fans_out_once_and_a_gone_endpoint_tells_the_admins_by_mail,
         notification_preferences_are_a_members_own,
+        no_endpoint_holds_more_than_its_share_of_deliveries,
     ],
     with_db: [
         active_surveys_are_listed_in_creation_order,
@@ -2103,12 +2104,12 @@ async fn the_outbox_fans_out_once_and_a_gone_endpoint_tells_the_admins_by_mail(
     store.insert_complaint(&filed).await.unwrap();
     assert_eq!(store.fan_out(200).await.unwrap(), 1);
     assert_eq!(store.fan_out(200).await.unwrap(), 0, "once");
-    let taken = store.claim_deliveries(200, 10_200, 10).await.unwrap();
+    let taken = store.claim_deliveries(200, 10_200, 10, 4).await.unwrap();
     assert_eq!(taken.len(), 1);
     assert_eq!(taken[0].kind, "complaint.created");
     assert!(
         store
-            .claim_deliveries(300, 10_300, 10)
+            .claim_deliveries(300, 10_300, 10, 4)
             .await
             .unwrap()
             .is_empty(),
@@ -2243,4 +2244,65 @@ async fn notification_preferences_are_a_members_own(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn no_endpoint_holds_more_than_its_share_of_deliveries(store: Arc<dyn Store>) {
+    use collector::store::notify_store::{AfterAttempt, Attempt};
+    let site = store.create_site("Shop", &[], 1).await.unwrap();
+    let mut hooks = Vec::new();
+    for url in ["https://dead.example/a", "https://alive.example/b"] {
+        let hook = store
+            .create_webhook(&site.key, url, None, "whsec_x", 10)
+            .await
+            .unwrap();
+        hooks.push(hook.unwrap().id);
+    }
+    for at in 100..110 {
+        let mut filed = complaint(&site.key, None, at, &Enrichment::default());
+        filed
+            .intake
+            .events
+            .push(collector::store::case_store::NewEvent::new(
+                "complaint.created",
+                &serde_json::json!({"complaint": {"id": filed.complaint.id}}),
+            ));
+        store.insert_complaint(&filed).await.unwrap();
+    }
+    assert_eq!(store.fan_out(200).await.unwrap(), 10);
+    let per = |taken: &[collector::store::notify_store::DueDelivery]| {
+        hooks
+            .iter()
+            .map(|h| taken.iter().filter(|d| d.endpoint_id == *h).count())
+            .collect::<Vec<_>>()
+    };
+    let first = store.claim_deliveries(200, 60_000, 100, 3).await.unwrap();
+    assert_eq!(per(&first), [3, 3], "the oldest three of each");
+    assert!(
+        store
+            .claim_deliveries(300, 60_000, 100, 3)
+            .await
+            .unwrap()
+            .is_empty(),
+        "each endpoint holds its three"
+    );
+    // One of the second endpoint's is answered: it may take one more; the first still none.
+    let b = first.iter().find(|d| d.endpoint_id == hooks[1]).unwrap();
+    let ok = Attempt {
+        at: 400,
+        status: Some(200),
+        latency_ms: 2,
+        error: None,
+    };
+    store
+        .record_attempt(b, &ok, &AfterAttempt::Delivered, 20, 86_400_000)
+        .await
+        .unwrap();
+    let next = store.claim_deliveries(500, 60_000, 100, 3).await.unwrap();
+    assert_eq!(per(&next), [0, 1]);
+    // When the leases end, the held ones are due again, still three at a time.
+    let later = store
+        .claim_deliveries(60_000, 120_000, 100, 3)
+        .await
+        .unwrap();
+    assert_eq!(per(&later), [3, 3]);
 }

@@ -26,7 +26,10 @@
 //!
 //! Then the inbox (`inbox_bench.rs`): 100,000 complaints filed on each engine, and the
 //! dashboard's reads timed one at a time against a p95 of 50 ms. `--no-inbox` skips it,
-//! `--inbox-only` runs only it.
+//! `--inbox-only` runs only it. Then the alerts: complaint ingest with and without a webhook
+//! receiver that never answers (which may cost at most 5 %), and (`alerts_bench.rs`) hot-stove
+//! webhooks from the 201 to their arrival and how late SLA timers run on the real clock. `--no-alerts` skips them,
+//! `--alerts-only` runs only them.
 //!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
@@ -34,7 +37,7 @@
 use super::{dist, run, step, target_dir};
 use anyhow::{bail, Context as _, Result};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +45,9 @@ use std::time::{Duration, Instant};
 const CONNECTIONS: usize = 64;
 const SECONDS: u64 = 10;
 const FIXED_RATE: u64 = 5_000;
+const COMPLAINTS: &str = "/api/v1/complaints";
+/// A receiver that never answers may cost complaint ingest at most this share of its rate.
+const MAX_DEAD_RECEIVER_COST: f64 = 0.05;
 pub(crate) const ORIGIN: &str = "http://bench.test";
 
 /// Budgets from DESIGN.md.
@@ -54,12 +60,15 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let (mut no_dist, mut given, mut given_noop) = (false, None, None);
     let mut with_postgres = true;
     let (mut with_inbox, mut inbox_only) = (true, false);
+    let (mut with_alerts, mut alerts_only) = (true, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
             "--sqlite-only" => with_postgres = false,
             "--no-inbox" => with_inbox = false,
             "--inbox-only" => inbox_only = true,
+            "--no-alerts" => with_alerts = false,
+            "--alerts-only" => alerts_only = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -80,6 +89,11 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         }
         None => dist()?,
     };
+    if alerts_only {
+        println!();
+        println!("  machine: {}", machine());
+        return alerts(&hark);
+    }
     if inbox_only {
         let work = target_dir().join("bench");
         let _ = std::fs::remove_dir_all(&work);
@@ -195,8 +209,103 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     if with_inbox {
         inbox(&hark, &work, with_postgres)?;
     }
+    if with_alerts {
+        alerts(&hark)?;
+    }
     println!();
     Ok(())
+}
+
+/// Hot-stove webhooks and SLA timers on the real clock, on SQLite (`alerts_bench.rs`).
+fn alerts(hark: &Path) -> Result<()> {
+    let work = target_dir().join("bench");
+    std::fs::create_dir_all(&work)?;
+    let db = work.join("alerts.db");
+    let _ = std::fs::remove_file(&db);
+    let database_url = format!("sqlite://{}", db.display());
+    let hark_json = |args: &[&str]| -> Result<serde_json::Value> {
+        let out = Command::new(hark)
+            .args(args)
+            .env("HARK_DATABASE_URL", &database_url)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "hark {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let site = hark_json(&[
+        "site", "create", "--name", "Alerts", "--origin", ORIGIN, "--json",
+    ])?;
+    let site = site["key"].as_str().context("no site key")?.to_owned();
+    let token = hark_json(&[
+        "token", "create", "--site", &site, "--role", "admin", "--json",
+    ])?;
+    let token = token["token"].as_str().context("no token")?.to_owned();
+    let port = free_port()?;
+    let server = Server::spawn(
+        Command::new(hark)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--webhook-allow", "127.0.0.0/8"])
+            .args(["--rate-limit-per-client", "4000000000"])
+            .args(["--rate-limit-per-site", "4000000000"])
+            .env("HARK_DATABASE_URL", &database_url)
+            .stderr(std::fs::File::create(work.join("hark-alerts.log"))?),
+        port,
+    )?;
+
+    // Complaint ingest without a webhook, then with one to a receiver that takes connections and
+    // never answers: each complaint is an event for it, each delivery waits out its timeout.
+    let target = Target::new(port, server.pid(), COMPLAINTS, Some(site.clone()));
+    step("complaints on SQLite: closed loop, no webhook");
+    let without = closed_loop(&target)?;
+    let hole = TcpListener::bind("127.0.0.1:0")?;
+    let hole_port = hole.local_addr()?.port();
+    std::thread::spawn(move || {
+        // Held open, never read, never answered.
+        let mut held = Vec::new();
+        for stream in hole.incoming() {
+            held.push(stream);
+        }
+    });
+    let body =
+        format!(r#"{{"url":"http://127.0.0.1:{hole_port}/hook","events":["complaint.created"]}}"#);
+    let mut conn = Connection::open(port)?;
+    let status = conn.exchange(
+        format!(
+            "POST /api/v1/admin/sites/{site}/webhooks HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\
+             authorization: Bearer {token}\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )?;
+    if status != 201 {
+        bail!("adding the dead receiver's webhook: {status}");
+    }
+    step("complaints on SQLite: closed loop, a webhook receiver that never answers");
+    let with = closed_loop(&target)?;
+    let kept = with.rate() / without.rate();
+    println!();
+    println!(
+        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}  budget",
+        "run", "req/s", "p50 ms", "p99 ms", "errors", "srv µs/r", "gen cores"
+    );
+    without.print("complaints SQLite, no webhook", "");
+    with.print(
+        "complaints SQLite, dead receiver",
+        &format!(
+            "{:.1} % of the rate without {}",
+            kept * 100.0,
+            within(kept >= 1.0 - MAX_DEAD_RECEIVER_COST, "(≥ 95 %, same run)")
+        ),
+    );
+
+    step("alerts on SQLite: hot-stove webhooks and SLA timers");
+    super::alerts_bench::measure(port, &site, &token)
 }
 
 /// The inbox at 100,000 complaints on each engine (`inbox_bench.rs`).
@@ -536,13 +645,22 @@ impl Target {
         }
     }
 
-    /// One request: an NPS answer with a fresh id, as the widget sends it.
+    /// One request: an NPS answer with a fresh id, as the widget sends it (or, to the
+    /// complaints' route, a problem report).
     fn request(&self, ids: &mut Ids) -> Vec<u8> {
-        let body = format!(
-            r#"{{"id":"{}","site_key":"{}","survey_id":"nps","answers":[{{"type":"nps","question_id":"q1","score":9}}],"page_url":"http://bench.test/cart"}}"#,
-            ids.next_uuid(),
-            self.site_key
-        );
+        let body = if self.path == COMPLAINTS {
+            format!(
+                r#"{{"id":"{}","site_key":"{}","kind":"problem","description":"The parcel never came","impact":2,"dwell_ms":5000,"page_url":"http://bench.test/orders"}}"#,
+                ids.next_uuid(),
+                self.site_key
+            )
+        } else {
+            format!(
+                r#"{{"id":"{}","site_key":"{}","survey_id":"nps","answers":[{{"type":"nps","question_id":"q1","score":9}}],"page_url":"http://bench.test/cart"}}"#,
+                ids.next_uuid(),
+                self.site_key
+            )
+        };
         format!(
             "POST {} HTTP/1.1\r\nhost: 127.0.0.1:{}\r\norigin: {ORIGIN}\r\n\
              content-type: text/plain;charset=UTF-8\r\ncontent-length: {}\r\n\r\n{body}",

@@ -6,6 +6,7 @@
 //! - `demo`:  `dist`, then a collector on SQLite with a demo site and the example shop page.
 //! - `bench`: ingest throughput, latency and memory against an axum no-op, on SQLite and PostgreSQL.
 
+mod alerts_bench;
 mod bench;
 mod demo;
 mod inbox_bench;

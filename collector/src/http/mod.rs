@@ -246,6 +246,14 @@ pub async fn serve(
         .with_stored_visitor_salt()
         .await
         .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    match state.store.release_leases().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            freed = n,
+            "timers and notifications held when the collector last stopped run again now"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot free the leases of the last run"),
+    }
     let ingest = state.ingest.clone();
     let runner = tokio::spawn(crate::jobs::run(
         state.store.clone(),

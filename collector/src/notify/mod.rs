@@ -213,7 +213,9 @@ async fn round(
 ) -> crate::store::StoreResult<()> {
     store.fan_out(now).await?;
     loop {
-        let due = store.claim_deliveries(now, now + LEASE_MS, BATCH).await?;
+        let due = store
+            .claim_deliveries(now, now + LEASE_MS, BATCH, PER_ENDPOINT as u32)
+            .await?;
         if due.is_empty() {
             return Ok(());
         }

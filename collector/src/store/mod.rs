@@ -214,6 +214,12 @@ pub trait Store:
     /// Wakes `wake` whenever a change writes outbox events, as `watch_jobs` does for jobs.
     async fn watch_outbox(&self, wake: std::sync::Arc<tokio::sync::Notify>);
 
+    /// Frees the timer jobs, deliveries and e-mails that a collector held when it stopped, so
+    /// that those a `kill -9` interrupted run again at once rather than when their lease ends; how
+    /// many. On SQLite, where one `hark serve` runs them, at its start; on PostgreSQL, whose
+    /// collectors share the work, nothing: a lease there ends by itself.
+    async fn release_leases(&self) -> StoreResult<u64>;
+
     /// Creates a site with a random key and one active NPS survey, shown once per visitor on
     /// any page, so that the snippet works as pasted.
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site>;

@@ -417,20 +417,48 @@ macro_rules! notify_store {
                 now: $crate::clock::Millis,
                 lease_until: $crate::clock::Millis,
                 limit: u32,
+                per_endpoint: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::store::notify_store::DueDelivery>> {
                 use sqlx::Row as _;
                 let mut tx = self.pool.begin_with($begin).await?;
-                let ids: Vec<i64> = sqlx::query_scalar(concat!(
-                    "SELECT id FROM webhook_deliveries
-                     WHERE status = 'pending' AND next_at <= $1
-                       AND (locked_until IS NULL OR locked_until <= $1)
-                     ORDER BY next_at, id LIMIT $2",
-                    $lock
-                ))
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *tx)
-                .await?;
+                // Endpoint by endpoint: how many it holds, then its oldest due ones up to its share.
+                let endpoints: Vec<i64> =
+                    sqlx::query_scalar("SELECT id FROM webhook_endpoints ORDER BY id")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let mut ids: Vec<i64> = Vec::new();
+                for endpoint in endpoints {
+                    let room = i64::from(limit) - ids.len() as i64;
+                    if room <= 0 {
+                        break;
+                    }
+                    let held: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM webhook_deliveries
+                         WHERE endpoint_id = $1 AND status = 'pending' AND locked_until > $2",
+                    )
+                    .bind(endpoint)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let take = (i64::from(per_endpoint) - held).min(room);
+                    if take <= 0 {
+                        continue;
+                    }
+                    ids.extend(
+                        sqlx::query_scalar::<_, i64>(concat!(
+                            "SELECT id FROM webhook_deliveries
+                             WHERE endpoint_id = $1 AND status = 'pending' AND next_at <= $2
+                               AND (locked_until IS NULL OR locked_until <= $2)
+                             ORDER BY next_at, id LIMIT $3",
+                            $lock
+                        ))
+                        .bind(endpoint)
+                        .bind(now)
+                        .bind(take)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    );
+                }
                 let mut due = Vec::with_capacity(ids.len());
                 for id in ids {
                     let r = sqlx::query(

@@ -179,12 +179,15 @@ pub trait NotifyStore: Send + Sync + 'static {
     /// out, once (a second collector doing the same adds none); how many events it took.
     async fn fan_out(&self, now: Millis) -> StoreResult<u64>;
 
-    /// Takes up to `limit` deliveries due at `now` that nobody holds, until `lease_until`.
+    /// Takes up to `limit` deliveries due at `now` that nobody holds, until `lease_until`, oldest
+    /// first but no more than `per_endpoint` held at once for any one endpoint (those held
+    /// already count), so that a receiver that is slow or never answers holds up no other.
     async fn claim_deliveries(
         &self,
         now: Millis,
         lease_until: Millis,
         limit: u32,
+        per_endpoint: u32,
     ) -> StoreResult<Vec<DueDelivery>>;
 
     /// Records an attempt and what follows; an endpoint whose deliveries failed

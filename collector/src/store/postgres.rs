@@ -143,6 +143,10 @@ impl Store for PostgresStore {
         self.listen("hark_outbox", wake).await;
     }
 
+    async fn release_leases(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
+
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
         let key = new_site_key();
         let mut tx = self.pool.begin().await?;

@@ -151,6 +151,21 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn release_leases(&self) -> StoreResult<u64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut freed = 0;
+        for table in ["jobs", "webhook_deliveries", "email_deliveries"] {
+            freed += sqlx::query(&format!(
+                "UPDATE {table} SET locked_until = NULL WHERE locked_until IS NOT NULL"
+            ))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(freed)
+    }
+
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
         let key = new_site_key();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;

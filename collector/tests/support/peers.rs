@@ -1,0 +1,148 @@
+//! The real peers the notification tests talk to, shared by the collector's tests and the
+//! browser tests: an SMTP server (Python's `aiosmtpd`) and the Standard Webhooks reference
+//! library (Python's `standardwebhooks`), both installed by `cargo xtask setup` on
+//! `HARK_PYTHONPATH`.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An SMTP server, killed when dropped; what it printed so far.
+pub(crate) struct SmtpServer {
+    child: Child,
+    pub(crate) port: u16,
+    printed: Arc<Mutex<String>>,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// `aiosmtpd` on a free port, once it takes connections; `None` (outside CI) without it.
+pub(crate) fn smtp_server() -> Option<SmtpServer> {
+    let Some(path) = std::env::var_os("HARK_PYTHONPATH") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HARK_PYTHONPATH is not set: run the tests through `cargo xtask test`"
+        );
+        eprintln!("HARK_PYTHONPATH is not set: the SMTP test is skipped");
+        return None;
+    };
+    let port = free_port();
+    let mut child = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("PYTHONPATH", path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start python3 -m aiosmtpd");
+    let printed: Arc<Mutex<String>> = Arc::default();
+    let out = child.stdout.take().unwrap();
+    let sink = printed.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "aiosmtpd did not listen within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(SmtpServer {
+        child,
+        port,
+        printed,
+    })
+}
+
+/// Each message the server printed so far, with quoted-printable's soft line breaks and `=3D`
+/// undone.
+pub(crate) fn messages(smtp: &SmtpServer) -> Vec<String> {
+    let printed = smtp.printed.lock().unwrap().clone();
+    printed
+        .split_inclusive("END MESSAGE")
+        .filter(|m| m.contains("END MESSAGE"))
+        .map(|m| m.replace("=\n", "").replace("=3D", "="))
+        .collect()
+}
+
+/// Waits until the server has `n` messages; then a moment more, to catch any extra.
+pub(crate) async fn wait_for_messages(smtp: &SmtpServer, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while messages(smtp).len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{n} messages not within 20 s: {:?}",
+            messages(smtp)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    messages(smtp)
+}
+
+pub(crate) fn to<'a>(all: &'a [String], address: &str) -> Vec<&'a String> {
+    let header = format!("To: {address}");
+    all.iter().filter(|m| m.contains(&header)).collect()
+}
+
+/// Whether the Standard Webhooks reference library verifies `r` with `secret`.
+pub(crate) fn verified_by_the_reference_library(
+    secret: &str,
+    id: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &str,
+) -> Result<(), String> {
+    let script = r#"
+import json, sys
+from standardwebhooks.webhooks import Webhook
+secret, msg_id, ts, sig, body = sys.argv[1:6]
+payload = Webhook(secret).verify(body, {"webhook-id": msg_id, "webhook-timestamp": ts, "webhook-signature": sig})
+print(json.dumps(payload))
+"#;
+    let Some(path) = std::env::var_os("HARK_PYTHONPATH") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("HARK_PYTHONPATH is not set: run the tests through `cargo xtask test`");
+        }
+        eprintln!("HARK_PYTHONPATH is not set: the reference library's check is skipped");
+        return Ok(());
+    };
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args([secret, id, timestamp, signature, body])
+        .env("PYTHONPATH", path)
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
