@@ -1,8 +1,12 @@
 //! A complaint's whole way in a real browser: a visitor files it through the widget on the shop
-//! page; an admin finds it in the dashboard's inbox by keyboard, opens its case page, assigns it,
+//! page; it is a hot stove ("charged twice"), so a real SMTP server gets the alert mail and a
+//! webhook receiver a `complaint.hot_stove` the Standard Webhooks reference library verifies;
+//! an admin finds it in the dashboard's inbox by keyboard, opens its case page, assigns it,
 //! replies, notes and resolves it; axe-core finds nothing on the inbox, case, problems and
 //! settings pages.
 
+#[path = "../../collector/tests/support/peers.rs"]
+mod peers;
 mod support;
 
 use anyhow::{bail, Context as _, Result};
@@ -104,7 +108,54 @@ async fn wait_kind(browser: &Browser, kind: &str) -> Result<()> {
 
 #[tokio::test]
 async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() -> Result<()> {
-    let system = System::start().await?;
+    let smtp = peers::smtp_server();
+    let smtp_url = smtp
+        .as_ref()
+        .map(|s| format!("smtp://127.0.0.1:{}", s.port));
+    let system = System::start_with_mail(smtp_url.as_deref()).await?;
+    // An admin, who is alerted.
+    let admin = system
+        .store
+        .create_user("ops@example.com", "unused", 0)
+        .await?;
+    system
+        .store
+        .set_membership(admin, &system.site.key, collector::access::Role::Admin, 0)
+        .await?;
+    // A webhook receiver.
+    let hooks: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>> =
+        Default::default();
+    let seen = hooks.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let hook_url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let endpoint: Value = system
+        .http
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/webhooks",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .json(&json!({"url": hook_url, "events": ["complaint.hot_stove"]}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let secret = endpoint["secret"]
+        .as_str()
+        .context("the secret")?
+        .to_owned();
     // An agent to give the case to.
     let agent = system
         .store
@@ -181,6 +232,38 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
             &in_widget("const p = root.querySelector('[role=status] p'); return !!p && p.textContent.startsWith('Thank you')"),
         )
         .await?;
+
+    // The alert, at once: the webhook, verified by the reference library, and the admin's mail.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (headers, body) = loop {
+        if let Some(got) = hooks.lock().unwrap().first().cloned() {
+            break got;
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("no hot-stove webhook within 20 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    let header = |n: &str| headers[n].to_str().unwrap_or_default().to_owned();
+    peers::verified_by_the_reference_library(
+        &secret,
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &header("webhook-signature"),
+        &body,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let event: Value = serde_json::from_str(&body)?;
+    assert_eq!(event["type"], "complaint.hot_stove", "{event}");
+    assert_eq!(event["data"]["complaint"]["priority"], "P1", "{event}");
+    assert_eq!(event["data"]["complaint"]["description"], text, "{event}");
+    if let Some(smtp) = &smtp {
+        let mail = peers::wait_for_messages(smtp, 1).await;
+        let alert = peers::to(&mail, "ops@example.com");
+        assert_eq!(alert.len(), 1, "{mail:?}");
+        assert!(alert[0].contains("Subject: Hot stove:"), "{}", alert[0]);
+        assert!(alert[0].contains(text), "{}", alert[0]);
+    }
 
     // The dashboard, signed in with the owner's token, opens on the inbox.
     browser

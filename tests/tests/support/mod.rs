@@ -41,6 +41,12 @@ fn repo() -> PathBuf {
 
 impl System {
     pub async fn start() -> Result<Self> {
+        Self::start_with_mail(None).await
+    }
+
+    /// `start`, mailing through the SMTP server at `smtp_url` (from `hark@shop.test`) when given.
+    /// Webhooks may reach loopback, where the tests' receivers listen.
+    pub async fn start_with_mail(smtp_url: Option<&str>) -> Result<Self> {
         let assets = Assets::embedded();
         if !assets.has_widget() || !assets.has_dashboard() {
             bail!("the collector was built without the wasm bundles: run these tests with `cargo xtask test`");
@@ -68,7 +74,18 @@ impl System {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let collector = format!("http://{}", listener.local_addr()?);
-        let state = AppState::new(store.clone()).with_assets(assets);
+        let mut state = AppState::new(store.clone())
+            .with_assets(assets)
+            .with_webhook_allow(vec!["127.0.0.0/8".parse().map_err(anyhow::Error::msg)?]);
+        if let Some(url) = smtp_url {
+            let mailer =
+                collector::notify::email::Mailer::new(&collector::notify::email::SmtpSettings {
+                    url: url.to_owned(),
+                    from: "Hark <hark@shop.test>".to_owned(),
+                })
+                .map_err(anyhow::Error::msg)?;
+            state = state.with_mail(Some(mailer), Some(collector.clone()));
+        }
         tokio::spawn(collector::serve(listener, state, std::future::pending()));
         tokio::spawn(serve_shop(
             shop_listener,
