@@ -8,8 +8,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use shared::api::{Account, ErrorBody, Me, ResponseList};
 use shared::case::{
-    AgentList, CaseList, CaseView, Priority, Problem, ProblemList, ProblemView, Status, Workflow,
+    AgentList, CaseList, CaseView, HotStoveRules, Priority, Problem, ProblemList, ProblemView,
+    Status, Workflow,
 };
+use shared::notify::NotificationPreferences;
+use shared::sla::{BusinessHours, SlaPolicies};
 use shared::{ResponseId, SiteKey, SiteSettings};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,6 +36,9 @@ pub(crate) enum ApiError {
     Denied(String),
     /// 429: too many attempts; try again after this many seconds.
     TooMany { message: String, retry_after: u64 },
+    /// 422: the collector refused what was sent; the message names each field that is wrong
+    /// (see [`crate::controls::field_errors`]).
+    Invalid(String),
     /// Anything else: the network, another status, or a body that does not parse.
     Failed(String),
 }
@@ -40,7 +46,10 @@ pub(crate) enum ApiError {
 impl ApiError {
     pub(crate) fn message(&self) -> &str {
         match self {
-            ApiError::Denied(m) | ApiError::Failed(m) | ApiError::TooMany { message: m, .. } => m,
+            ApiError::Denied(m)
+            | ApiError::Failed(m)
+            | ApiError::Invalid(m)
+            | ApiError::TooMany { message: m, .. } => m,
         }
     }
 }
@@ -128,6 +137,8 @@ pub(crate) struct CaseQuery {
     pub(crate) q: String,
     /// `newest`, `oldest` or `priority`.
     pub(crate) sort: String,
+    /// The worst clock's SLA states, comma-separated (`breached,at_risk`), or empty for any.
+    pub(crate) sla: String,
 }
 
 impl CaseQuery {
@@ -143,6 +154,7 @@ impl CaseQuery {
             ("category", self.category.as_str()),
             ("assignee", self.assignee.as_str()),
             ("q", self.q.trim()),
+            ("sla", self.sla.as_str()),
             ("sort", self.sort.as_str()),
             ("limit", "50"),
             ("after", after.unwrap_or_default()),
@@ -177,6 +189,64 @@ pub(crate) struct ProblemResolved {
     pub(crate) resolved: u64,
 }
 
+/// A webhook endpoint, as `GET …/webhooks` lists it (the collector's `http/webhooks.rs`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Webhook {
+    pub(crate) id: i64,
+    pub(crate) url: String,
+    /// The event types it takes; `None` is every type.
+    #[serde(default)]
+    pub(crate) events: Option<Vec<String>>,
+    pub(crate) enabled: bool,
+    /// Why the collector switched it off (`410 Gone`, a day of failures).
+    #[serde(default)]
+    pub(crate) disabled_reason: Option<String>,
+    /// Deliveries that failed in a row.
+    pub(crate) failures: i64,
+    pub(crate) created_at: String,
+    /// Only in the answer that made the endpoint: it is not shown again.
+    #[serde(default)]
+    pub(crate) secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct WebhookList {
+    pub(crate) webhooks: Vec<Webhook>,
+}
+
+/// One try at delivering an event to an endpoint.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Attempt {
+    pub(crate) at: String,
+    /// The receiver's HTTP status; `None` when there was no answer.
+    #[serde(default)]
+    pub(crate) status: Option<u16>,
+    #[serde(default)]
+    pub(crate) latency_ms: Option<i64>,
+    #[serde(default)]
+    pub(crate) error: Option<String>,
+}
+
+/// One event's delivery to an endpoint, with its attempts.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Delivery {
+    pub(crate) id: i64,
+    pub(crate) event_id: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// `pending`, `delivered` or `failed`.
+    pub(crate) status: String,
+    #[serde(default)]
+    pub(crate) next_at: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) attempts: Vec<Attempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct DeliveryList {
+    pub(crate) deliveries: Vec<Delivery>,
+}
+
 impl SiteApi {
     fn path(&self, rest: &str) -> String {
         // A site key is a URL-safe token by construction, so it needs no escaping.
@@ -202,6 +272,33 @@ impl SiteApi {
         )
         .await?;
         serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    /// A change whose answer has no body (`204`, `202`).
+    async fn send_empty(
+        &self,
+        method: &str,
+        rest: &str,
+        body: Option<&Value>,
+    ) -> Result<(), ApiError> {
+        call(
+            method,
+            &self.path(rest),
+            Some(&self.auth),
+            body.map(Value::to_string),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Replaces one of the site's settings documents (`business-hours`, `sla-policies`, …).
+    async fn put<T: serde::Serialize + DeserializeOwned>(
+        &self,
+        rest: &str,
+        value: &T,
+    ) -> Result<T, ApiError> {
+        let body = serde_json::to_value(value).map_err(unreadable)?;
+        self.send("PUT", rest, &body).await
     }
 
     pub(crate) async fn cases(
@@ -266,6 +363,88 @@ impl SiteApi {
     pub(crate) async fn set_workflow(&self, workflow: &Workflow) -> Result<Workflow, ApiError> {
         let body = serde_json::to_value(workflow).map_err(unreadable)?;
         self.send("PUT", "workflow", &body).await
+    }
+
+    pub(crate) async fn business_hours(&self) -> Result<BusinessHours, ApiError> {
+        self.get("business-hours").await
+    }
+
+    pub(crate) async fn set_business_hours(
+        &self,
+        hours: &BusinessHours,
+    ) -> Result<BusinessHours, ApiError> {
+        self.put("business-hours", hours).await
+    }
+
+    pub(crate) async fn sla_policies(&self) -> Result<SlaPolicies, ApiError> {
+        self.get("sla-policies").await
+    }
+
+    pub(crate) async fn set_sla_policies(
+        &self,
+        policies: &SlaPolicies,
+    ) -> Result<SlaPolicies, ApiError> {
+        self.put("sla-policies", policies).await
+    }
+
+    pub(crate) async fn hot_stove(&self) -> Result<HotStoveRules, ApiError> {
+        self.get("hot-stove").await
+    }
+
+    pub(crate) async fn set_hot_stove(
+        &self,
+        rules: &HotStoveRules,
+    ) -> Result<HotStoveRules, ApiError> {
+        self.put("hot-stove", rules).await
+    }
+
+    /// The caller's own notification preferences on the site.
+    pub(crate) async fn notifications(&self) -> Result<NotificationPreferences, ApiError> {
+        self.get("notifications").await
+    }
+
+    pub(crate) async fn set_notifications(
+        &self,
+        preferences: &NotificationPreferences,
+    ) -> Result<NotificationPreferences, ApiError> {
+        self.put("notifications", preferences).await
+    }
+
+    pub(crate) async fn webhooks(&self) -> Result<WebhookList, ApiError> {
+        self.get("webhooks").await
+    }
+
+    /// A new endpoint, with its secret (shown once); `events: None` takes every type.
+    pub(crate) async fn create_webhook(
+        &self,
+        url: &str,
+        events: Option<&[String]>,
+    ) -> Result<Webhook, ApiError> {
+        let mut body = json!({ "url": url });
+        if let Some(events) = events {
+            body["events"] = json!(events);
+        }
+        self.send("POST", "webhooks", &body).await
+    }
+
+    pub(crate) async fn set_webhook_enabled(&self, id: i64, enabled: bool) -> Result<(), ApiError> {
+        let body = json!({ "enabled": enabled });
+        self.send_empty("PATCH", &format!("webhooks/{id}"), Some(&body))
+            .await
+    }
+
+    pub(crate) async fn delete_webhook(&self, id: i64) -> Result<(), ApiError> {
+        self.send_empty("DELETE", &format!("webhooks/{id}"), None)
+            .await
+    }
+
+    pub(crate) async fn deliveries(&self, id: i64) -> Result<DeliveryList, ApiError> {
+        self.get(&format!("webhooks/{id}/deliveries")).await
+    }
+
+    pub(crate) async fn redeliver(&self, id: i64, delivery: i64) -> Result<(), ApiError> {
+        let path = format!("webhooks/{id}/deliveries/{delivery}/redeliver");
+        self.send_empty("POST", &path, None).await
     }
 
     pub(crate) async fn problems(&self) -> Result<ProblemList, ApiError> {
@@ -363,6 +542,7 @@ async fn call(
         .unwrap_or_else(|_| format!("the collector answered {status}"));
     Err(match status {
         401 | 403 => ApiError::Denied(message),
+        422 => ApiError::Invalid(message),
         429 => {
             let retry_after = response
                 .headers()

@@ -1,10 +1,12 @@
 //! A case's page: what the customer said and what ingest learned, the timeline, the composer
-//! (a reply to the customer or an internal note), and the controls an agent works it with.
+//! (a reply to the customer or an internal note), its SLA clocks (read again every 30 seconds),
+//! and the controls an agent works it with.
 
 use crate::api::SiteApi;
 use crate::format;
 use crate::route::{self, Page};
 use crate::shell::Desk;
+use crate::sla::{self, HotBadge, SlaPanel};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -113,6 +115,36 @@ fn CaseDetail(
     let case = Signal::derive(move || current.with(|v| v.complaint.clone()));
     let works = desk.role.works_cases();
 
+    // The clocks run while the page is open: read the case again now and then, and show the
+    // fresher of that and the case as the last change left it. Only the clocks and the hot
+    // marker take the polled case, so that nothing being typed or chosen is reset.
+    let polled = RwSignal::new(None::<Case>);
+    let api = desk.api.clone();
+    let poll = move || {
+        let api = api.clone();
+        spawn_local(async move {
+            if let Ok(view) = api.case(id).await {
+                // The page may have been left meanwhile.
+                let _ = polled.try_set(Some(view.complaint));
+            }
+        });
+    };
+    if let Ok(handle) = set_interval_with_handle(poll, sla::REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
+    let live = Memo::new(move |_| {
+        let (updated_at, hot, clocks) = current.with(|v| {
+            let c = &v.complaint;
+            (c.updated_at.clone(), c.hot, c.sla.clone())
+        });
+        match polled.get() {
+            // RFC 3339 times in UTC, as the collector writes them, sort as text.
+            Some(p) if p.updated_at >= updated_at => (p.hot, p.sla),
+            _ => (hot, clocks),
+        }
+    });
+    let clocks = Signal::derive(move || live.with(|(_, clocks)| clocks.clone()));
+
     view! {
         <article class="case" data-id=id.to_string()>
             <div class="case-head">
@@ -122,6 +154,7 @@ fn CaseDetail(
                     case.with(|c| format!("priority {}", c.priority.as_str().to_lowercase()))
                 }>{move || case.with(|c| c.priority.as_str())}</span>
                 {move || case.with(|c| c.priority_overridden).then(|| view! { <span class="muted">"set by hand"</span> })}
+                {move || live.with(|(hot, _)| *hot).then(|| view! { <HotBadge /> })}
             </div>
             {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             {move || done.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
@@ -145,6 +178,7 @@ fn CaseDetail(
                     {works.then(|| view! { <Composer api=desk.api.clone() id current set_error /> })}
                 </div>
                 <div class="case-side">
+                    <SlaPanel clocks />
                     <StatusControl current change busy works />
                     <PriorityControl case change busy works />
                     <CategoryControl current categories change busy works />

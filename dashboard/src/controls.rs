@@ -1,6 +1,7 @@
-//! Controls several pages use: a `<select>` whose choice lives in a signal, and the line that
-//! says what an action did.
+//! Controls several pages use: a `<select>` whose choice lives in a signal, the line that
+//! says what an action did, and the messages a refused form shows next to its fields.
 
+use crate::api::ApiError;
 use leptos::prelude::*;
 
 /// A `<select>` of `(value, label)` pairs, with `current` selected.
@@ -62,5 +63,152 @@ pub(crate) fn Notice(notice: ReadSignal<Option<Result<String, String>>>) -> impl
         Some(Ok(message)) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
         Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
         None => ().into_any(),
+    }
+}
+
+/// Whether `s` is a field's path as the collector names it in a 422: `time_zone`,
+/// `week[2].start`, `policies[0].escalation[1].after_minutes`.
+fn is_path(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.[]".contains(c))
+}
+
+/// The fields a 422's message names, each with what is wrong with it, in order.
+///
+/// The collector joins its problems as `path: message; path: message`; a message may itself
+/// hold `; ` (`70 minutes; a target is …`), so a part starts a new problem only when it begins
+/// with a path. Text before the first path is kept under the empty path.
+pub(crate) fn field_errors(message: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in message.split("; ") {
+        match part.split_once(": ") {
+            Some((path, text)) if is_path(path) => out.push((path.to_owned(), text.to_owned())),
+            _ => match out.last_mut() {
+                Some((_, text)) => {
+                    text.push_str("; ");
+                    text.push_str(part);
+                }
+                None => out.push((String::new(), part.to_owned())),
+            },
+        }
+    }
+    out
+}
+
+/// What the collector said about each field of a form at its last save, until the next one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldErrors(RwSignal<Vec<(String, String)>>);
+
+impl FieldErrors {
+    pub(crate) fn new() -> Self {
+        Self(RwSignal::new(Vec::new()))
+    }
+
+    /// Takes the fields a refusal names (a 422); any other error names none.
+    pub(crate) fn show(&self, error: &ApiError) {
+        self.0.set(match error {
+            ApiError::Invalid(message) => field_errors(message),
+            _ => Vec::new(),
+        });
+    }
+
+    /// Names one field the dashboard itself found wrong, before sending anything.
+    pub(crate) fn set_one(&self, path: String, message: String) {
+        self.0.set(vec![(path, message)]);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.set(Vec::new());
+    }
+
+    /// What is wrong with the field at `path`, or with a field inside it (`rules[0].phrases[2]`
+    /// inside `rules[0].phrases`, named with its own path); `None` when nothing is.
+    pub(crate) fn under(&self, path: &str) -> Option<String> {
+        self.0.with(|all| {
+            let found: Vec<String> = all
+                .iter()
+                .filter_map(|(p, m)| {
+                    if p == path {
+                        Some(m.clone())
+                    } else {
+                        p.strip_prefix(path)
+                            .filter(|rest| rest.starts_with(['.', '[']))
+                            .map(|_| format!("{p}: {m}"))
+                    }
+                })
+                .collect();
+            (!found.is_empty()).then(|| found.join("; "))
+        })
+    }
+
+    /// What is wrong with exactly the field at `path`.
+    pub(crate) fn at(&self, path: &str) -> Option<String> {
+        self.0.with(|all| {
+            let found: Vec<&str> = all
+                .iter()
+                .filter(|(p, _)| p == path)
+                .map(|(_, m)| m.as_str())
+                .collect();
+            (!found.is_empty()).then(|| found.join("; "))
+        })
+    }
+}
+
+/// The message next to a field the collector refused, referenced by the field's
+/// `aria-describedby` (see [`described_by`]).
+///
+/// - `id`: the message's id.
+/// - `message`: what is wrong, or nothing.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn FieldError(
+    #[prop(into)] id: String,
+    #[prop(into)] message: Signal<Option<String>>,
+) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error" id=id.clone()>{m}</p> })
+    }
+}
+
+/// A field's `aria-describedby`: its error's id while there is one.
+pub(crate) fn described_by(
+    id: String,
+    message: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> {
+    move || message.get().map(|_| id.clone())
+}
+
+/// A field's `aria-invalid`: `true` while it has an error.
+pub(crate) fn invalid(message: Signal<Option<String>>) -> impl Fn() -> Option<&'static str> {
+    move || message.get().map(|_| "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_errors;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn a_refusal_names_each_field() {
+        let message = "time_zone: \"Mars/Base\" is not an IANA time zone name such as \"Europe/Berlin\"; \
+            week[1].start: \"9\" is not a time of day as HH:MM, 00:00 to 23:59; \
+            policies[0].first_response: 0 minutes; a target is 1 to 525600 business minutes (a year), or none";
+        let found = field_errors(message);
+        let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["time_zone", "week[1].start", "policies[0].first_response"]
+        );
+        assert_eq!(
+            found[2].1,
+            "0 minutes; a target is 1 to 525600 business minutes (a year), or none"
+        );
+        assert_eq!(
+            field_errors("the site has no such thing"),
+            [(String::new(), "the site has no such thing".to_owned())]
+        );
     }
 }

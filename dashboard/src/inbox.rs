@@ -1,11 +1,14 @@
 //! The inbox: the site's complaints as cases, in queues (active, unassigned, mine, by status),
-//! filtered, sorted and paged, worked from the keyboard (j/k, Enter, e, x) or in bulk.
+//! filtered (also by the SLA state of their worst clock), sorted and paged, worked from the
+//! keyboard (j/k, Enter, e, x) or in bulk. Each row shows its SLA state and time left; hot
+//! cases are marked.
 
 use crate::api::{CaseQuery, SiteApi};
 use crate::controls::{Choice, Notice};
 use crate::format;
 use crate::route::{self, Page};
 use crate::shell::Desk;
+use crate::sla::{HotBadge, SlaSummary};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -338,7 +341,51 @@ fn Filters(
                 />
             </div>
             <button type="submit" class="secondary">"Search"</button>
+            <SlaFilter />
         </form>
+    }
+}
+
+/// The SLA states to list (none checked: any), as the API's comma-separated `sla=`.
+#[component]
+fn SlaFilter() -> impl IntoView {
+    let query = Desk::expect().inbox_query;
+    let boxes = format::SLA_STATES
+        .into_iter()
+        .map(|state| {
+            let key = format::sla_state_key(state);
+            let id = format!("filter-sla-{key}");
+            let checked = move || query.with(|q| q.sla.split(',').any(|s| s == key));
+            let toggle = move |ev: leptos::ev::Event| {
+                let on = event_target_checked(&ev);
+                query.update(|q| {
+                    let states: Vec<&str> = format::SLA_STATES
+                        .into_iter()
+                        .map(format::sla_state_key)
+                        .filter(|s| {
+                            if *s == key {
+                                on
+                            } else {
+                                q.sla.split(',').any(|x| x == *s)
+                            }
+                        })
+                        .collect();
+                    q.sla = states.join(",");
+                });
+            };
+            view! {
+                <span class="sla-choice">
+                    <input id=id.clone() type="checkbox" prop:checked=checked on:change=toggle />
+                    <label for=id>{format::sla_state(state)}</label>
+                </span>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="sla-filter">
+            <legend>"SLA"</legend>
+            {boxes}
+        </fieldset>
     }
 }
 
@@ -586,6 +633,7 @@ fn CaseTable(
                     <th scope="col">"Reference"</th>
                     <th scope="col">"Priority"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"SLA"</th>
                     <th scope="col">"Category"</th>
                     <th scope="col">"Description"</th>
                     <th scope="col">"Assignee"</th>
@@ -645,6 +693,7 @@ fn CaseRow(
         <tr
             data-id=id.to_string()
             class:selected=move || selected.get() == Some(id)
+            class:hot=case.hot
         >
             {works
                 .then(|| {
@@ -667,11 +716,15 @@ fn CaseRow(
                 >
                     {case.reference.clone()}
                 </a>
+                {case.hot.then(|| view! { " " <HotBadge /> })}
             </td>
             <td>
                 <span class=format!("priority {}", priority.to_lowercase())>{priority}</span>
             </td>
             <td class="status">{case.status.label()}</td>
+            <td class="sla">
+                <SlaSummary clocks=case.sla.clone() />
+            </td>
             <td class="category">{case.category.clone().unwrap_or_else(|| "—".to_owned())}</td>
             <td class="excerpt">{format::excerpt(&case.description, 80)}</td>
             <td class="assignee">

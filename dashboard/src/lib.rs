@@ -1,7 +1,8 @@
 //! The admin dashboard: signs an admin in with an e-mail address and password (a session
 //! cookie) or an API token, makes the first user through the setup link, and shows a site's
-//! complaints as cases to work (the inbox, a case's page, problems, the workflow's settings)
-//! and its responses.
+//! complaints as cases to work (the inbox with each case's SLA state, a case's page with its
+//! SLA clocks, problems, the workflow's settings, business hours, SLA policies, hot-stove rules,
+//! webhooks and the user's notifications) and its responses.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
@@ -11,7 +12,11 @@ mod app;
 mod case;
 mod controls;
 mod format;
+mod hot_stove;
+mod hours;
 mod inbox;
+mod notifications;
+mod policies;
 mod problems;
 mod responses;
 mod route;
@@ -19,6 +24,8 @@ mod settings;
 mod setup;
 mod shell;
 mod sign_in;
+mod sla;
 mod token_store;
+mod webhooks;
 
 pub use app::App;

@@ -13,6 +13,16 @@ pub(crate) enum Page {
     Problems,
     Problem(i64),
     Settings,
+    /// `#/settings/hours`: when the SLA clocks run.
+    BusinessHours,
+    /// `#/settings/sla`: the targets per priority and the escalation ladder.
+    SlaPolicies,
+    /// `#/settings/hot-stove`: the rules that make a complaint urgent at once.
+    HotStove,
+    /// `#/settings/webhooks`: the endpoints events are delivered to, and their logs.
+    Webhooks,
+    /// `#/settings/notifications`: what the signed-in user is mailed.
+    Notifications,
 }
 
 /// The four sections of the navigation; every page belongs to one.
@@ -62,6 +72,12 @@ impl Page {
             ("problems", "") => Page::Problems,
             ("problems", id) => id.parse().map_or(Page::Problems, Page::Problem),
             ("settings", "") => Page::Settings,
+            ("settings", "hours") => Page::BusinessHours,
+            ("settings", "sla") => Page::SlaPolicies,
+            ("settings", "hot-stove") => Page::HotStove,
+            ("settings", "webhooks") => Page::Webhooks,
+            ("settings", "notifications") => Page::Notifications,
+            ("settings", _) => Page::Settings,
             _ => Page::Inbox,
         }
     }
@@ -74,6 +90,11 @@ impl Page {
             Page::Problems => "#/problems".to_owned(),
             Page::Problem(id) => format!("#/problems/{id}"),
             Page::Settings => "#/settings".to_owned(),
+            Page::BusinessHours => "#/settings/hours".to_owned(),
+            Page::SlaPolicies => "#/settings/sla".to_owned(),
+            Page::HotStove => "#/settings/hot-stove".to_owned(),
+            Page::Webhooks => "#/settings/webhooks".to_owned(),
+            Page::Notifications => "#/settings/notifications".to_owned(),
         }
     }
 
@@ -82,7 +103,12 @@ impl Page {
             Page::Inbox | Page::Case(_) => Section::Inbox,
             Page::Responses => Section::Responses,
             Page::Problems | Page::Problem(_) => Section::Problems,
-            Page::Settings => Section::Settings,
+            Page::Settings
+            | Page::BusinessHours
+            | Page::SlaPolicies
+            | Page::HotStove
+            | Page::Webhooks
+            | Page::Notifications => Section::Settings,
         }
     }
 }
@@ -117,6 +143,11 @@ mod tests {
             Page::Problems,
             Page::Problem(7),
             Page::Settings,
+            Page::BusinessHours,
+            Page::SlaPolicies,
+            Page::HotStove,
+            Page::Webhooks,
+            Page::Notifications,
         ];
         for page in pages {
             assert_eq!(Page::from_hash(&page.href()), page, "{}", page.href());
@@ -125,5 +156,6 @@ mod tests {
         assert_eq!(Page::from_hash("#/cases/not-an-id"), Page::Inbox);
         assert_eq!(Page::from_hash("#/problems/x"), Page::Problems);
         assert_eq!(Page::from_hash("#/elsewhere"), Page::Inbox);
+        assert_eq!(Page::from_hash("#/settings/nothing"), Page::Settings);
     }
 }

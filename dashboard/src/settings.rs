@@ -1,9 +1,10 @@
 //! The settings page: the site's complaint categories (its widget settings) and its workflow
-//! (keyword rules, the priority matrix, routing, auto-assign, auto-close). Admins and owners
-//! change them; other roles read them.
+//! (keyword rules, the priority matrix, routing, auto-assign, auto-close), with links to the
+//! pages of service levels and alerts. Admins and owners change them; other roles read them.
 
 use crate::controls::{Choice, Notice};
 use crate::format;
+use crate::route::Page;
 use crate::shell::Desk;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -36,6 +37,7 @@ pub(crate) fn Settings() -> impl IntoView {
             <div class="page-head">
                 <h2>"Settings"</h2>
             </div>
+            <SettingsPages />
             <Transition fallback=|| {
                 view! { <p class="loading" role="status">"Loading the settings…"</p> }
             }>
@@ -52,6 +54,74 @@ pub(crate) fn Settings() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The settings that have pages of their own: service levels, alerts, notifications.
+#[component]
+fn SettingsPages() -> impl IntoView {
+    let pages = [
+        (
+            Page::BusinessHours,
+            "Business hours",
+            "When the SLA clocks run: time zone, working hours, holidays.",
+        ),
+        (
+            Page::SlaPolicies,
+            "SLA policies",
+            "Targets per priority, warnings and the escalation ladder.",
+        ),
+        (
+            Page::HotStove,
+            "Hot-stove rules",
+            "Complaints that cannot wait: made P1 and alerted at once.",
+        ),
+        (
+            Page::Webhooks,
+            "Webhooks",
+            "Endpoints that receive events, and their delivery logs.",
+        ),
+        (
+            Page::Notifications,
+            "Notifications",
+            "What you are sent by e-mail, and in which language.",
+        ),
+    ];
+    let items = pages
+        .into_iter()
+        .map(|(page, title, what)| {
+            view! {
+                <li>
+                    <a href=page.href()>{title}</a>
+                    <span class="hint">{what}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="panel settings-pages" aria-label="Service levels and alerts">
+            <ul>{items}</ul>
+        </nav>
+    }
+}
+
+/// The head of a settings page of its own: the way back, its title, and for a role that only
+/// reads, that it does.
+///
+/// - `title`: the page's name.
+/// - `read_only`: whether the signed-in role may not change it.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn SettingsHead(title: &'static str, read_only: bool) -> impl IntoView {
+    view! {
+        <a class="back" href=Page::Settings.href()>"← Settings"</a>
+        <div class="page-head">
+            <h2>{title}</h2>
+        </div>
+        {read_only
+            .then(|| {
+                view! { <p class="muted">"Only admins and owners change these settings."</p> }
+            })}
     }
 }
 

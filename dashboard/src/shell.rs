@@ -3,11 +3,16 @@
 use crate::api::{Auth, CaseQuery, SiteApi};
 use crate::app::Session;
 use crate::case::CasePage;
+use crate::hot_stove::HotStovePage;
+use crate::hours::BusinessHoursPage;
 use crate::inbox::Inbox;
+use crate::notifications::NotificationsPage;
+use crate::policies::SlaPoliciesPage;
 use crate::problems::{ProblemPage, Problems};
 use crate::responses::Responses;
 use crate::route::{self, Page, Section};
 use crate::settings::Settings;
+use crate::webhooks::WebhooksPage;
 use leptos::prelude::*;
 use shared::api::Account;
 
@@ -154,6 +159,11 @@ pub(crate) fn Shell(
                 Page::Problems => view! { <Problems /> }.into_any(),
                 Page::Problem(id) => view! { <ProblemPage id /> }.into_any(),
                 Page::Settings => view! { <Settings /> }.into_any(),
+                Page::BusinessHours => view! { <BusinessHoursPage /> }.into_any(),
+                Page::SlaPolicies => view! { <SlaPoliciesPage /> }.into_any(),
+                Page::HotStove => view! { <HotStovePage /> }.into_any(),
+                Page::Webhooks => view! { <WebhooksPage /> }.into_any(),
+                Page::Notifications => view! { <NotificationsPage /> }.into_any(),
             }}
         </main>
     }

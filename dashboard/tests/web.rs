@@ -1274,3 +1274,514 @@ async fn a_case_is_merged_into_another_by_its_reference() {
     assert!(text_of(&root, "dl.facts").contains(CASE_2));
     restore_fetch();
 }
+
+/// SLA clocks as the collector sends them with a case.
+fn clocks(first: (&str, i64), resolution: (&str, i64)) -> serde_json::Value {
+    serde_json::json!([
+        { "target": "first_response", "state": first.0, "due_at": 1_796_029_200_000i64,
+          "used_minutes": 10, "left_minutes": first.1 },
+        { "target": "resolution", "state": resolution.0, "due_at": null,
+          "used_minutes": 10, "left_minutes": resolution.1 },
+    ])
+}
+
+#[wasm_bindgen_test]
+async fn the_inbox_shows_each_cases_sla_and_filters_by_it() {
+    let mut list = two_cases();
+    list["complaints"][0]["hot"] = serde_json::json!(true);
+    list["complaints"][0]["sla"] = clocks(("breached", -15), ("on_track", 300));
+    list["complaints"][1]["sla"] = clocks(("met", 20), ("paused", 80));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": list },
+    })));
+    let root = mount_at("#/inbox");
+    wait_for(&root, "table.cases tbody tr").await;
+    let first = format!("tr[data-id='{CASE_1}']");
+    let second = format!("tr[data-id='{CASE_2}']");
+    assert_eq!(
+        text_of(&root, &format!("{first} td.sla .badge.sla")),
+        "Breached"
+    );
+    assert_eq!(
+        text_of(&root, &format!("{first} td.sla .sla-left")),
+        "breached 15 min ago"
+    );
+    assert_eq!(
+        text_of(&root, &format!("{first} td.sla .sla-target")),
+        "First response"
+    );
+    // Paused is worse than met: the case is judged by its resolution clock.
+    assert_eq!(
+        text_of(&root, &format!("{second} td.sla .sla-left")),
+        "paused, 1 h 20 min left"
+    );
+    assert_eq!(
+        text_of(&root, &format!("{first} td.reference .badge.hot")),
+        "▲ Hot"
+    );
+    assert!(root
+        .query_selector(&format!("{first}.hot"))
+        .unwrap()
+        .is_some());
+    assert!(root
+        .query_selector(&format!("{second} .badge.hot"))
+        .unwrap()
+        .is_none());
+
+    let asked_for = |sla: &'static str| async move {
+        for _ in 0..100 {
+            if calls()
+                .iter()
+                .any(|c| c["search"].as_str().unwrap_or_default().contains(sla))
+            {
+                return;
+            }
+            next_tick(50).await;
+        }
+        panic!("never asked for {sla}: {:?}", calls());
+    };
+    click(&root, "#filter-sla-breached");
+    asked_for("sla=breached&").await;
+    click(&root, "#filter-sla-at_risk");
+    asked_for("sla=breached%2Cat_risk").await;
+    click(&root, "#filter-sla-breached");
+    asked_for("sla=at_risk&").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_case_page_shows_each_clock_and_the_hot_marker() {
+    let mut c = case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice");
+    c["hot"] = serde_json::json!(true);
+    c["sla"] = clocks(("on_track", 80), ("paused", 400));
+    let view = case_view(c, &["resolved"]);
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, ".sla-panel li.clock").await;
+    let first = ".sla-panel li.clock[data-target=first_response]";
+    assert_eq!(text_of(&root, &format!("{first} .badge.sla")), "On track");
+    assert_eq!(text_of(&root, &format!("{first} .left")), "1 h 20 min left");
+    let due = root
+        .query_selector(&format!("{first} .due time"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        due.get_attribute("datetime").as_deref(),
+        Some("2026-11-30T09:00:00.000Z")
+    );
+    assert!(due.text_content().unwrap().contains("(UTC"), "{due:?}");
+    let resolution = ".sla-panel li.clock[data-target=resolution]";
+    assert_eq!(
+        text_of(&root, &format!("{resolution} .left")),
+        "paused, 6 h 40 min left"
+    );
+    assert_eq!(
+        text_of(&root, &format!("{resolution} .due")),
+        "Paused while waiting on the customer"
+    );
+    assert_eq!(text_of(&root, ".case-head .badge.hot"), "▲ Hot");
+    restore_fetch();
+}
+
+/// `shared::sla::BusinessHours::default()`, as the collector sends it.
+fn office_hours() -> serde_json::Value {
+    let week: Vec<serde_json::Value> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|d| serde_json::json!({ "day": d, "start": "09:00", "end": "17:00" }))
+        .collect();
+    serde_json::json!({ "time_zone": "UTC", "always_open": false, "week": week, "holidays": [] })
+}
+
+#[wasm_bindgen_test]
+async fn business_hours_show_each_refused_field_and_keep_what_was_typed() {
+    let put = format!("PUT {}", site("business-hours"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("business-hours"))): { "status": 200, "body": office_hours() },
+        (put.clone()): { "status": 422, "body": { "error": { "code": "invalid",
+            "message": "time_zone: \"Mars/Base\" is not an IANA time zone name such as \"Europe/Berlin\"; week[1].end: \"25:00\" is not a time of day as HH:MM, 00:00 to 24:00" } } },
+    })));
+    let root = mount_at("#/settings/hours");
+    wait_for(&root, "#time-zone").await;
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Settings");
+    assert!(root
+        .query_selector("fieldset.day[data-day=sun] .closed")
+        .unwrap()
+        .is_some());
+    type_into(&root, "#time-zone", "Mars/Base");
+    type_into(&root, "fieldset.day[data-day=tue] input.end", "25:00");
+    // An overnight interval on Saturday.
+    click(&root, "fieldset.day[data-day=sat] button.add-interval");
+    wait_for(&root, "fieldset.day[data-day=sat] input.start").await;
+    type_into(&root, "fieldset.day[data-day=sat] input.start", "22:00");
+    type_into(&root, "fieldset.day[data-day=sat] input.end", "06:00");
+    next_tick(10).await;
+    assert_eq!(
+        text_of(&root, "fieldset.day[data-day=sat] .overnight"),
+        "overnight, ends the next day"
+    );
+    click(&root, "button.add-holiday");
+    wait_for(&root, "ul.holidays input").await;
+    type_into(&root, "ul.holidays input", "2026-12-25");
+    click(&root, "button.save-hours");
+    let body = sent(&put).await;
+    assert_eq!(body["time_zone"], "Mars/Base");
+    assert_eq!(body["holidays"], serde_json::json!(["2026-12-25"]));
+    assert_eq!(
+        body["week"][1],
+        serde_json::json!({ "day": "tue", "start": "09:00", "end": "25:00" })
+    );
+    assert_eq!(
+        body["week"][5],
+        serde_json::json!({ "day": "sat", "start": "22:00", "end": "06:00" })
+    );
+    let zone = wait_for(&root, "#time-zone-error").await;
+    assert!(zone
+        .text_content()
+        .unwrap()
+        .starts_with("\"Mars/Base\" is not an IANA"));
+    assert_eq!(
+        text_of(&root, "fieldset.day[data-day=tue] .field-error"),
+        "\"25:00\" is not a time of day as HH:MM, 00:00 to 24:00"
+    );
+    let end: HtmlInputElement = root
+        .query_selector("fieldset.day[data-day=tue] input.end")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(end.value(), "25:00");
+    assert_eq!(end.get_attribute("aria-invalid").as_deref(), Some("true"));
+    // Monday's interval is fine.
+    assert!(root
+        .query_selector("fieldset.day[data-day=mon] .field-error")
+        .unwrap()
+        .is_none());
+    restore_fetch();
+}
+
+/// `shared::sla::SlaPolicies::default()`'s P1, as the collector sends it.
+fn p1_policy() -> serde_json::Value {
+    serde_json::json!({ "priority": "P1", "first_response": 60, "next_response": 60,
+        "resolution": 480, "warn_at_percent": 80,
+        "escalation": [{ "after_minutes": 0, "actions": [{ "action": "notify", "to": "admins" }] }] })
+}
+
+#[wasm_bindgen_test]
+async fn sla_policies_are_sent_per_priority_with_their_ladders() {
+    let put = format!("PUT {}", site("sla-policies"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("sla-policies"))): { "status": 200, "body": { "policies": [p1_policy()] } },
+        (put.clone()): { "status": 200, "body": { "policies": [p1_policy()] } },
+    })));
+    let root = mount_at("#/settings/sla");
+    wait_for(&root, "#p1-first-response").await;
+    assert_eq!(text_of(&root, "#p1-resolution-hint"), "8 h");
+    // P2 has no policy: no targets.
+    assert_eq!(text_of(&root, "#p2-first-response-hint"), "no target");
+    type_into(&root, "#p1-first-response", "90");
+    next_tick(10).await;
+    assert_eq!(text_of(&root, "#p1-first-response-hint"), "1 h 30 min");
+    click(&root, "section.policy[data-priority=P1] button.add-level");
+    wait_for(
+        &root,
+        "section.policy[data-priority=P1] ol.levels li:nth-child(2)",
+    )
+    .await;
+    let second = "section.policy[data-priority=P1] ol.levels li:nth-child(2)";
+    click(&root, &format!("{second} input[id$=-admins]"));
+    click(&root, &format!("{second} input[id$=-assignee]"));
+    click(&root, &format!("{second} input[id$=-user-4]"));
+    choose(&root, &format!("{second} select"), "round_robin");
+    click(&root, &format!("{second} input[id$=-raise]"));
+    // Not a number: said at the field, nothing sent.
+    type_into(&root, "#p3-resolution", "two days");
+    click(&root, "button.save-policies");
+    let error = wait_for(&root, "#p3-resolution-error").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "a whole number of business minutes, or empty for no target"
+    );
+    assert_eq!(sent_count(&put), 0);
+    type_into(&root, "#p3-resolution", "");
+    click(&root, "button.save-policies");
+    let body = sent(&put).await;
+    let policies = body["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 4);
+    assert_eq!(
+        policies[0],
+        serde_json::json!({ "priority": "P1", "first_response": 90, "next_response": 60,
+            "resolution": 480, "warn_at_percent": 80, "escalation": [
+                { "after_minutes": 0, "actions": [{ "action": "notify", "to": "admins" }] },
+                { "after_minutes": 60, "actions": [
+                    { "action": "notify", "to": "assignee" },
+                    { "action": "notify", "to": { "users": [4] } },
+                    { "action": "reassign", "to": "round_robin" },
+                    { "action": "raise_priority" }] }] })
+    );
+    assert_eq!(
+        policies[2],
+        serde_json::json!({ "priority": "P3", "first_response": null, "next_response": null,
+            "resolution": null, "warn_at_percent": 80, "escalation": [] })
+    );
+    wait_for(&root, "form.policies .notice[role=status]").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn hot_stove_rules_are_sent_with_a_phrase_a_line() {
+    let put = format!("PUT {}", site("hot-stove"));
+    let rules = serde_json::json!({ "rules": [{ "name": "Charged twice",
+        "phrases": ["charged twice", "double charged"] }] });
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("hot-stove"))): { "status": 200, "body": rules },
+        (put.clone()): { "status": 422, "body": { "error": { "code": "invalid",
+            "message": "rules[1].spike.count: 2 to 10,000 complaints" } } },
+    })));
+    let root = mount_at("#/settings/hot-stove");
+    wait_for(&root, "section.hot-rule textarea").await;
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("section.hot-rule textarea")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(area.value(), "charged twice\ndouble charged");
+    click(&root, "button.add-hot-rule");
+    wait_for(&root, "section.hot-rule:nth-of-type(2) input").await;
+    let second = "section.hot-rule:nth-of-type(2)";
+    type_into(
+        &root,
+        &format!("{second} input[id$=-name]"),
+        "Checkout spike",
+    );
+    choose(&root, &format!("{second} select[id$=-category]"), "Billing");
+    choose(&root, &format!("{second} select[id$=-impact]"), "3");
+    type_into(&root, &format!("{second} input[id$=-spike-count]"), "1");
+    type_into(&root, &format!("{second} input[id$=-spike-minutes]"), "10");
+    click(&root, "button.save-hot-stove");
+    let body = sent(&put).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "rules": [
+            { "name": "Charged twice", "phrases": ["charged twice", "double charged"],
+              "category": null, "min_impact": null, "spike": null },
+            { "name": "Checkout spike", "phrases": [], "category": "Billing", "min_impact": 3,
+              "spike": { "count": 1, "minutes": 10 } }] })
+    );
+    let error = wait_for(&root, &format!("{second} .spike .field-error")).await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "rules[1].spike.count: 2 to 10,000 complaints"
+    );
+    // The first rule has nothing wrong.
+    assert!(root
+        .query_selector("section.hot-rule:nth-of-type(1) .field-error")
+        .unwrap()
+        .is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_reads_the_service_levels_but_cannot_change_them() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "vi@shop.test",
+            "csrf_token": "c", "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "viewer" }] } },
+        (format!("GET {}", site("business-hours"))): { "status": 200, "body": office_hours() },
+        (format!("GET {}", site("sla-policies"))): { "status": 200, "body": { "policies": [p1_policy()] } },
+        (format!("GET {}", site("webhooks"))): { "status": 403, "body": { "error": {
+            "code": "forbidden", "message": "this needs the admin role on the site" } } },
+    })));
+    let root = mount_at("#/settings/hours");
+    wait_for(&root, "#time-zone").await;
+    for field in ["#time-zone", "#always-open", "fieldset.day input.start"] {
+        let input: HtmlInputElement = root
+            .query_selector(field)
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert!(input.disabled(), "{field} is editable for a viewer");
+    }
+    for button in [
+        "button.save-hours",
+        "button.add-interval",
+        "button.add-holiday",
+    ] {
+        assert!(root.query_selector(button).unwrap().is_none(), "{button}");
+    }
+    let root = mount_at("#/settings/sla");
+    wait_for(&root, "#p1-first-response").await;
+    assert!(root
+        .query_selector("button.save-policies")
+        .unwrap()
+        .is_none());
+    assert!(root.query_selector("button.add-level").unwrap().is_none());
+    let root = mount_at("#/settings/webhooks");
+    let error = wait_for(&root, ".error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "this needs the admin role on the site"
+    );
+    assert!(root.query_selector("#new-webhook-url").unwrap().is_none());
+    restore_fetch();
+}
+
+/// A webhook endpoint as the collector lists it.
+fn endpoint(failures: i64) -> serde_json::Value {
+    serde_json::json!({ "id": 7, "url": "https://hooks.shop.test/hark", "events": null,
+        "enabled": true, "disabled_reason": null, "failures": failures,
+        "created_at": "2026-11-23T12:00:00Z" })
+}
+
+#[wasm_bindgen_test]
+async fn a_webhook_is_added_its_secret_shown_once_and_its_log_redelivered() {
+    let mut created = endpoint(0);
+    created["id"] = serde_json::json!(8);
+    created["url"] = serde_json::json!("https://crm.shop.test/in");
+    created["events"] = serde_json::json!(["complaint.hot_stove"]);
+    created["secret"] = serde_json::json!("whsec_c2VjcmV0LXNlY3JldA==");
+    let deliveries = serde_json::json!({ "deliveries": [{ "id": 31, "event_id": "msg_2x",
+        "type": "sla.breached", "status": "pending", "next_at": "2026-11-23T12:05:00Z",
+        "created_at": "2026-11-23T12:04:00Z", "attempts": [
+            { "at": "2026-11-23T12:04:01Z", "status": 500, "latency_ms": 42, "error": null },
+            { "at": "2026-11-23T12:04:06Z", "status": null, "latency_ms": null,
+              "error": "connection refused" }] }] });
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("webhooks"))): { "status": 200, "body": { "webhooks": [endpoint(3)] } },
+        (format!("POST {}", site("webhooks"))): { "status": 201, "body": created },
+        (format!("GET {}", site("webhooks/7/deliveries"))): { "status": 200, "body": deliveries },
+        (format!("POST {}", site("webhooks/7/deliveries/31/redeliver"))): { "status": 202, "body": null },
+        (format!("PATCH {}", site("webhooks/7"))): { "status": 204, "body": null },
+    })));
+    let root = mount_at("#/settings/webhooks");
+    wait_for(&root, "table.webhooks tbody tr").await;
+    assert_eq!(text_of(&root, "table.webhooks td.events"), "Every event");
+    assert_eq!(
+        text_of(&root, "table.webhooks .webhook-state"),
+        "On, failing: 3 deliveries in a row failed"
+    );
+
+    type_into(&root, "#new-webhook-url", "https://crm.shop.test/in");
+    click(&root, "#new-webhook-complaint-hot_stove");
+    click(&root, "button.add-webhook");
+    let body = sent(&format!("POST {}", site("webhooks"))).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "url": "https://crm.shop.test/in", "events": ["complaint.hot_stove"] })
+    );
+    let secret: HtmlInputElement = wait_for(&root, "#webhook-secret").await.unchecked_into();
+    assert_eq!(secret.value(), "whsec_c2VjcmV0LXNlY3JldA==");
+    assert!(secret.read_only());
+    click(&root, "button.secret-done");
+    next_tick(10).await;
+    assert!(root.query_selector("#webhook-secret").unwrap().is_none());
+
+    click(&root, "table.webhooks button.deliveries");
+    wait_for(&root, "li.delivery table.attempts").await;
+    assert_eq!(text_of(&root, "li.delivery .delivery-status"), "Pending");
+    let cells: Vec<String> = (0..2)
+        .map(|i| {
+            text_of(
+                &root,
+                &format!("table.attempts tbody tr:nth-child({}) td.status", i + 1),
+            )
+        })
+        .collect();
+    assert_eq!(cells, ["500", "no answer"]);
+    assert_eq!(
+        text_of(&root, "table.attempts tbody tr:nth-child(1) td.latency"),
+        "42 ms"
+    );
+    assert_eq!(
+        text_of(&root, "table.attempts tbody tr:nth-child(2) td.error-text"),
+        "connection refused"
+    );
+    let seen = sent_count(&format!("GET {}", site("webhooks/7/deliveries")));
+    click(&root, "button.redeliver");
+    sent(&format!(
+        "POST {}",
+        site("webhooks/7/deliveries/31/redeliver")
+    ))
+    .await;
+    for _ in 0..100 {
+        if sent_count(&format!("GET {}", site("webhooks/7/deliveries"))) > seen {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert!(sent_count(&format!("GET {}", site("webhooks/7/deliveries"))) > seen);
+
+    click(&root, "table.webhooks button.toggle");
+    let body = sent(&format!("PATCH {}", site("webhooks/7"))).await;
+    assert_eq!(body, serde_json::json!({ "enabled": false }));
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn notification_preferences_are_the_callers_own() {
+    let put = format!("PUT {}", site("notifications"));
+    let all = serde_json::json!({ "language": "en", "email": ["complaint.hot_stove",
+        "sla.warning", "sla.breached", "escalation.raised", "webhook.disabled"] });
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("notifications"))): { "status": 200, "body": all },
+        (put.clone()): { "status": 200, "body": all },
+    })));
+    let root = mount_at("#/settings/notifications");
+    wait_for(&root, "#notify-sla-warning").await;
+    click(&root, "#notify-sla-warning");
+    click(&root, "#notify-webhook-disabled");
+    choose(&root, "#notify-language", "de");
+    click(&root, "button.save-notifications");
+    let body = sent(&put).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "language": "de", "email": ["complaint.hot_stove", "sla.breached",
+            "escalation.raised"] })
+    );
+    wait_for(&root, "form.notification-preferences .notice[role=status]").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_service_level_pages_pass_axe() {
+    if AXE.is_empty() {
+        return;
+    }
+    let mut list = two_cases();
+    list["complaints"][0]["hot"] = serde_json::json!(true);
+    list["complaints"][0]["sla"] = clocks(("at_risk", 5), ("on_track", 300));
+    let deliveries = serde_json::json!({ "deliveries": [{ "id": 31, "event_id": "msg_2x",
+        "type": "sla.breached", "status": "failed", "next_at": null,
+        "created_at": "2026-11-23T12:04:00Z", "attempts": [
+            { "at": "2026-11-23T12:04:01Z", "status": 500, "latency_ms": 42, "error": null }] }] });
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("complaints"))): { "status": 200, "body": list },
+        (format!("GET {}", site("business-hours"))): { "status": 200, "body": office_hours() },
+        (format!("GET {}", site("sla-policies"))): { "status": 200, "body": { "policies": [p1_policy()] } },
+        (format!("GET {}", site("hot-stove"))): { "status": 200, "body": { "rules": [
+            { "name": "Charged twice", "phrases": ["charged twice"], "spike": { "count": 5, "minutes": 10 } }] } },
+        (format!("GET {}", site("webhooks"))): { "status": 200, "body": { "webhooks": [endpoint(2)] } },
+        (format!("GET {}", site("webhooks/7/deliveries"))): { "status": 200, "body": deliveries },
+        (format!("GET {}", site("notifications"))): { "status": 200, "body": {
+            "language": "en", "email": ["sla.breached"] } },
+    })));
+    let pages = [
+        ("#/inbox", "table.cases tbody tr td.sla .badge"),
+        ("#/settings/hours", "#time-zone"),
+        ("#/settings/sla", "#p1-first-response"),
+        ("#/settings/hot-stove", "section.hot-rule"),
+        ("#/settings/webhooks", "table.webhooks"),
+        ("#/settings/notifications", "#notify-language"),
+    ];
+    for (page, ready) in pages {
+        let root = mount_at(page);
+        wait_for(&root, ready).await;
+        next_tick(100).await;
+        if page == "#/settings/webhooks" {
+            click(&root, "table.webhooks button.deliveries");
+            wait_for(&root, "li.delivery").await;
+        }
+        let violations = axe(&root).await;
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+    restore_fetch();
+}
