@@ -25,6 +25,13 @@ pub(crate) fn run() -> Result<()> {
         Err(_) => 8080,
     };
     let shop_port = port + 1;
+    // One demo database serves every port it was run on, each port a site of its own: each
+    // site's agent needs an address of its own.
+    let agent_email = if port == 8080 {
+        AGENT_EMAIL.to_owned()
+    } else {
+        format!("sam+{port}@demo.test")
+    };
     let collector_addr = format!("127.0.0.1:{port}");
     if TcpListener::bind(&collector_addr).is_err() {
         bail!("port {port} is taken; pick others with HARK_DEMO_PORT=9080 cargo xtask demo");
@@ -100,7 +107,7 @@ pub(crate) fn run() -> Result<()> {
         step("seeding complaints in several states");
         let agent = {
             let mut create = Command::new(&bin)
-                .args(["user", "create", "--email", AGENT_EMAIL, "--role", "agent"])
+                .args(["user", "create", "--email", &agent_email, "--role", "agent"])
                 .args(["--site", &site_key, "--password-stdin", "--json"])
                 .env("HARK_DATABASE_URL", &database_url)
                 .stdin(std::process::Stdio::piped())
@@ -143,7 +150,7 @@ pub(crate) fn run() -> Result<()> {
     println!("  Example shop with the widget:  {shop_origin}/");
     println!("  Dashboard:                     {collector}/dashboard/");
     println!("  Dashboard sign-in API token:   {token}");
-    println!("  An agent's sign-in:            {AGENT_EMAIL} / {AGENT_PASSWORD}");
+    println!("  An agent's sign-in:            {agent_email} / {AGENT_PASSWORD}");
     println!();
     println!(
         "  The survey shows once per visitor: open the shop in a private window to see it again."
