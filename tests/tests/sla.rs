@@ -9,55 +9,19 @@
 
 mod support;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 use support::{in_widget, Browser, System};
 
-fn axe_source() -> Result<String> {
-    let path = std::env::var("HARK_AXE").unwrap_or_else(|_| {
-        let home = std::env::var("HOME").unwrap_or_default();
-        format!("{home}/.cache/hark/tools/node_modules/axe-core/axe.min.js")
-    });
-    std::fs::read_to_string(&path)
-        .with_context(|| format!("no axe-core at {path}: run `cargo xtask setup`"))
-}
-
 /// Runs axe-core (WCAG 2.0/2.1 A and AA) on the whole dashboard page as it is now.
 async fn axe(browser: &Browser, what: &str) -> Result<()> {
-    let loaded = browser.js("return typeof axe !== 'undefined'").await?;
-    if loaded != Value::Bool(true) {
-        browser.client.execute(&axe_source()?, vec![]).await?;
-    }
-    let result = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
-                .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
-                                 v.nodes.map(n => n.html).join(' | '))))
-                .catch(e => done(['axe failed: ' + e]));",
-            vec![],
-        )
-        .await?;
-    let violations = result.as_array().context("axe's violations")?;
-    if !violations.is_empty() {
-        bail!("axe found violations on {what}: {violations:#?}");
-    }
-    Ok(())
+    browser.axe("document", what).await
 }
 
 /// Clicks the first element `selector` finds in the dashboard, once it is there.
 async fn click(browser: &Browser, selector: &str) -> Result<()> {
-    browser
-        .wait_element(
-            selector,
-            &format!("return document.querySelector({})", json!(selector)),
-        )
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    browser.click(selector).await
 }
 
 /// Types `value` into the field `selector` as a person replacing its text would (one `input`

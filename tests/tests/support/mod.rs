@@ -283,6 +283,51 @@ impl Browser {
         }
     }
 
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA) on what `context_js` names (`document`, or an
+    /// element) as it is now, and fails on any violation.
+    pub async fn axe(&self, context_js: &str, what: &str) -> Result<()> {
+        let loaded = self.js("return typeof axe !== 'undefined'").await?;
+        if loaded != Value::Bool(true) {
+            let path = std::env::var("HARK_AXE").unwrap_or_else(|_| {
+                let home = std::env::var("HOME").unwrap_or_default();
+                format!("{home}/.cache/hark/tools/node_modules/axe-core/axe.min.js")
+            });
+            let source = std::fs::read_to_string(&path)
+                .with_context(|| format!("no axe-core at {path}: run `cargo xtask setup`"))?;
+            self.client.execute(&source, vec![]).await?;
+        }
+        let result = self
+            .client
+            .execute_async(
+                &format!(
+                    "const done = arguments[arguments.length - 1];
+                     axe.run({context_js}, {{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                        .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                                         v.nodes.map(n => n.html).join(' | '))))
+                        .catch(e => done(['axe failed: ' + e]));"
+                ),
+                vec![],
+            )
+            .await?;
+        let violations = result.as_array().context("axe's violations")?;
+        if !violations.is_empty() {
+            bail!("axe found violations on {what}: {violations:#?}");
+        }
+        Ok(())
+    }
+
+    /// Clicks the first element `selector` finds in the page, once it is there.
+    pub async fn click(&self, selector: &str) -> Result<()> {
+        self.wait_element(
+            selector,
+            &format!("return document.querySelector({})", json!(selector)),
+        )
+        .await?
+        .click()
+        .await?;
+        Ok(())
+    }
+
     /// Waits until the script returns `true`.
     pub async fn wait_true(&self, what: &str, script: &str) -> Result<()> {
         let started = Instant::now();
