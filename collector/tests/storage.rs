@@ -2285,6 +2285,11 @@ async fn no_endpoint_holds_more_than_its_share_of_deliveries(store: Arc<dyn Stor
             .is_empty(),
         "each endpoint holds its three"
     );
+    assert_eq!(
+        store.next_delivery_due(300, 3).await.unwrap(),
+        Some(60_000),
+        "with both at their share, nothing is due before a lease ends, however many wait"
+    );
     // One of the second endpoint's is answered: it may take one more; the first still none.
     let b = first.iter().find(|d| d.endpoint_id == hooks[1]).unwrap();
     let ok = Attempt {
@@ -2297,6 +2302,11 @@ async fn no_endpoint_holds_more_than_its_share_of_deliveries(store: Arc<dyn Stor
         .record_attempt(b, &ok, &AfterAttempt::Delivered, 20, 86_400_000)
         .await
         .unwrap();
+    assert_eq!(
+        store.next_delivery_due(500, 3).await.unwrap(),
+        Some(200),
+        "the second endpoint has room, and its waiting ones are due since the fan-out"
+    );
     let next = store.claim_deliveries(500, 60_000, 100, 3).await.unwrap();
     assert_eq!(per(&next), [0, 1]);
     // When the leases end, the held ones are due again, still three at a time.
@@ -2305,4 +2315,21 @@ async fn no_endpoint_holds_more_than_its_share_of_deliveries(store: Arc<dyn Stor
         .await
         .unwrap();
     assert_eq!(per(&later), [3, 3]);
+    // An endpoint deleted while its deliveries were in flight: their attempts have nowhere to go.
+    assert!(store.delete_webhook(&site.key, hooks[0]).await.unwrap());
+    let gone = later.iter().find(|d| d.endpoint_id == hooks[0]).unwrap();
+    assert!(!store
+        .record_attempt(gone, &ok, &AfterAttempt::Delivered, 20, 86_400_000)
+        .await
+        .unwrap());
+
+    // Without an SMTP server, events are marked mailed up to one, in one statement.
+    let unmailed = store.unmailed_events(100).await.unwrap();
+    assert_eq!(unmailed.len(), 10);
+    store.skip_mail_through(unmailed[3].id, 700).await.unwrap();
+    let left = store.unmailed_events(100).await.unwrap();
+    assert_eq!(
+        left.iter().map(|e| e.id).collect::<Vec<_>>(),
+        unmailed[4..].iter().map(|e| e.id).collect::<Vec<_>>()
+    );
 }

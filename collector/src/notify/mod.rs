@@ -185,9 +185,20 @@ pub async fn run(
         if let Err(e) = mail_round(&store, now, &channels, &smtp, &wake).await {
             tracing::warn!(error = %e, "the notifier could not reach the database");
         }
+        // With every SMTP slot taken, the next message waits for one to finish, which wakes
+        // the notifier: its due time would only wake it to find no slot.
+        let mail_due = if smtp.available_permits() > 0 {
+            store.next_email_due().await.ok().flatten()
+        } else {
+            None
+        };
         let next = [
-            store.next_delivery_due().await.ok().flatten(),
-            store.next_email_due().await.ok().flatten(),
+            store
+                .next_delivery_due(now, PER_ENDPOINT as u32)
+                .await
+                .ok()
+                .flatten(),
+            mail_due,
         ]
         .into_iter()
         .flatten()
@@ -279,31 +290,45 @@ async fn mail_round(
 ) -> crate::store::StoreResult<()> {
     loop {
         let events = store.unmailed_events(64).await?;
-        if events.is_empty() {
+        let Some(last) = events.last() else {
             break;
+        };
+        if channels.mailer.is_none() {
+            // Without an SMTP server there is no one to mail: the events are marked all the same.
+            store.skip_mail_through(last.id, now).await?;
+            continue;
         }
         for e in &events {
-            let messages = match &channels.mailer {
-                Some(_) => email::messages(
-                    store.as_ref(),
-                    e,
-                    channels.public_url.as_deref().unwrap_or_default(),
-                )
-                    .await
-                    .unwrap_or_else(|err| {
-                        tracing::warn!(error = %err, event = %e.event_id, "cannot make an event's e-mails");
-                        Vec::new()
-                    }),
-                // Without an SMTP server there is no one to mail: the event is marked all the same.
-                None => Vec::new(),
-            };
+            let messages = email::messages(
+                store.as_ref(),
+                e,
+                channels.public_url.as_deref().unwrap_or_default(),
+            )
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, event = %e.event_id, "cannot make an event's e-mails");
+                Vec::new()
+            });
             store.queue_emails(e, &messages, now).await?;
         }
     }
     let Some(mailer) = &channels.mailer else {
         return Ok(());
     };
-    for m in store.claim_emails(now, now + LEASE_MS, 16).await? {
+    // As many as there are free slots, so that a slow SMTP server never holds up the webhooks
+    // of the same round, nor messages another collector could send.
+    let free = smtp.available_permits();
+    if free == 0 {
+        return Ok(());
+    }
+    for m in store
+        .claim_emails(
+            now,
+            now + LEASE_MS,
+            u32::try_from(free).unwrap_or(16).min(16),
+        )
+        .await?
+    {
         let Ok(permit) = smtp.clone().acquire_owned().await else {
             return Ok(());
         };

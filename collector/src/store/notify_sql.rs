@@ -128,6 +128,19 @@ macro_rules! notify_store {
                 Ok(())
             }
 
+            async fn skip_mail_through(
+                &self,
+                last: i64,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE outbox_events SET mailed_at = $1 WHERE mailed_at IS NULL AND id <= $2")
+                    .bind(now)
+                    .bind(last)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn claim_emails(
                 &self,
                 now: $crate::clock::Millis,
@@ -497,9 +510,11 @@ macro_rules! notify_store {
             ) -> $crate::store::StoreResult<bool> {
                 use $crate::store::notify_store::AfterAttempt;
                 let mut tx = self.pool.begin_with($begin).await?;
-                sqlx::query(
+                // The endpoint may have been deleted, its deliveries with it, while this one was
+                // in flight: then there is nothing left to record.
+                let recorded = sqlx::query(
                     "INSERT INTO webhook_attempts (delivery_id, at, status_code, latency_ms, error)
-                     VALUES ($1, $2, $3, $4, $5)",
+                     SELECT id, $2, $3, $4, $5 FROM webhook_deliveries WHERE id = $1",
                 )
                 .bind(d.id)
                 .bind(a.at)
@@ -508,6 +523,9 @@ macro_rules! notify_store {
                 .bind(a.error.as_deref())
                 .execute(&mut *tx)
                 .await?;
+                if recorded.rows_affected() == 0 {
+                    return Ok(false);
+                }
                 let (status, next_at) = match after {
                     AfterAttempt::Delivered => ("delivered", None),
                     AfterAttempt::RetryAt(at) => ("pending", Some(*at)),
@@ -584,14 +602,36 @@ macro_rules! notify_store {
 
             async fn next_delivery_due(
                 &self,
+                now: $crate::clock::Millis,
+                per_endpoint: u32,
             ) -> $crate::store::StoreResult<Option<$crate::clock::Millis>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > next_at
-                                THEN locked_until ELSE next_at END)
-                     FROM webhook_deliveries WHERE status = 'pending'",
+                use sqlx::Row as _;
+                // Endpoint by endpoint, on the indexes `claim_deliveries` uses.
+                let rows = sqlx::query(
+                    "SELECT
+                         (SELECT COUNT(*) FROM webhook_deliveries d
+                          WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.locked_until > $1),
+                         (SELECT MIN(d.locked_until) FROM webhook_deliveries d
+                          WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.locked_until > $1),
+                         (SELECT MIN(d.next_at) FROM webhook_deliveries d
+                          WHERE d.endpoint_id = w.id AND d.status = 'pending'
+                            AND (d.locked_until IS NULL OR d.locked_until <= $1))
+                     FROM webhook_endpoints w",
                 )
-                .fetch_one(&self.pool)
-                .await?)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut next: Option<$crate::clock::Millis> = None;
+                for r in rows {
+                    let held: i64 = r.try_get(0)?;
+                    let lease_ends: Option<i64> = r.try_get(1)?;
+                    let due: Option<i64> = r.try_get(2)?;
+                    let room = held < i64::from(per_endpoint);
+                    for t in [lease_ends, due.filter(|_| room)].into_iter().flatten() {
+                        next = Some(next.map_or(t, |n| n.min(t)));
+                    }
+                }
+                Ok(next)
             }
 
             async fn deliveries(

@@ -108,6 +108,10 @@ pub trait NotifyStore: Send + Sync + 'static {
         now: Millis,
     ) -> StoreResult<()>;
 
+    /// Marks every event up to `last` (by id) as made into mail, with none: for a collector
+    /// without an SMTP server, one statement rather than one transaction per event.
+    async fn skip_mail_through(&self, last: i64, now: Millis) -> StoreResult<()>;
+
     /// Takes up to `limit` messages due at `now`, until `lease_until`.
     async fn claim_emails(
         &self,
@@ -201,8 +205,16 @@ pub trait NotifyStore: Send + Sync + 'static {
         disable_after_ms: i64,
     ) -> StoreResult<bool>;
 
-    /// When a delivery is next due (or a held one's lease ends).
-    async fn next_delivery_due(&self) -> StoreResult<Option<Millis>>;
+    /// When `claim_deliveries(…, per_endpoint)` next has something to take: the first due
+    /// delivery of an endpoint holding fewer than `per_endpoint`, or the first lease to end. An
+    /// endpoint at its share is due again only when one of its own finishes (which wakes the
+    /// notifier) or its lease ends, so that a backlog behind a receiver that never answers is
+    /// not looked at again and again meanwhile.
+    async fn next_delivery_due(
+        &self,
+        now: Millis,
+        per_endpoint: u32,
+    ) -> StoreResult<Option<Millis>>;
 
     /// An endpoint's deliveries, newest first.
     async fn deliveries(
