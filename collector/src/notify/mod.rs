@@ -38,6 +38,11 @@ const MAX_ANSWER: usize = 4_096;
 /// As in `jobs`: the sleep is capped only so that a step of the system clock delays nothing
 /// long; new events and finished attempts wake the notifier at once.
 const LOOK_AGAIN: Duration = Duration::from_secs(60);
+/// Rounds start at least this far apart when events keep coming: under load one round takes
+/// the events of many complaints, so that its transactions do not compete with ingest's once
+/// per complaint. After a quiet spell the first event goes out at once. This is a rate limit
+/// on work, not a timer: it runs on the real clock whatever the injected one says.
+const ROUND_GAP: Duration = Duration::from_millis(25);
 
 /// The client webhooks go out with: the guarded resolver, no redirects (a redirect could lead
 /// inward), short timeouts, and a user agent that names us.
@@ -174,6 +179,7 @@ pub async fn run(
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let endpoints: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>> = Arc::default();
     loop {
+        let started = Instant::now();
         let now = clock.now_ms();
         if let Err(e) = round(
             &store, now, &client, &allow, &in_flight, &endpoints, &wake, &clock,
@@ -208,6 +214,7 @@ pub async fn run(
             () = clock.sleep_until(next.unwrap_or(Millis::MAX), LOOK_AGAIN) => {}
             () = woken => {}
         }
+        tokio::time::sleep_until((started + ROUND_GAP).into()).await;
     }
 }
 
@@ -224,6 +231,15 @@ async fn round(
 ) -> crate::store::StoreResult<()> {
     store.fan_out(now).await?;
     loop {
+        // A read first: behind endpoints that hold their share (a dead receiver's) there is
+        // nothing to claim, and the claim's write transaction would only compete with ingest.
+        let claimable = store
+            .next_delivery_due(now, PER_ENDPOINT as u32)
+            .await?
+            .is_some_and(|at| at <= now);
+        if !claimable {
+            return Ok(());
+        }
         let due = store
             .claim_deliveries(now, now + LEASE_MS, BATCH, PER_ENDPOINT as u32)
             .await?;
