@@ -64,7 +64,9 @@ impl SiteCache {
             self.forget(key);
             return Ok(None);
         };
-        let surveys = store.active_surveys(key).await?;
+        // The resolution survey is answered about a case, on its status page, never here.
+        let mut surveys = store.active_surveys(key).await?;
+        surveys.retain(shared::Survey::on_pages);
         let config = Arc::new(SiteConfig { site, surveys });
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_SITES && !entries.contains_key(key) {

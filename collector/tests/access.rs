@@ -103,6 +103,7 @@ impl TestApp {
                 enrichment: Default::default(),
                 received_at: 0,
                 intake,
+                token: None,
             })
             .await
             .unwrap();

@@ -1054,6 +1054,7 @@ fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> 
         enrichment,
         received_at: at,
         intake,
+        token: None,
     }
 }
 
@@ -2150,6 +2151,7 @@ async fn the_outbox_fans_out_once_and_a_gone_endpoint_tells_the_admins_by_mail(
         subject: "Webhook switched off".into(),
         text: "text".into(),
         html: "<p>html</p>".into(),
+        complaint: None,
     };
     store
         .queue_emails(&events[1], std::slice::from_ref(&mail), 500)

@@ -440,14 +440,14 @@ async fn the_whole_workflow(harness: Harness) {
     assert_eq!(error["error"]["code"], "invalid_transition");
     assert_eq!(
         error["error"]["allowed"],
-        json!(["in_progress", "resolved", "merged", "spam"])
+        json!(["open", "in_progress", "resolved", "merged", "spam"])
     );
     assert_eq!(
         app.get(&viewer, &path("")).await["complaint"]["status"],
         "waiting_on_customer"
     );
 
-    // The customer answers (by phone, taken by Bob): back to work. Resolved; the customer
+    // The customer answers (by phone, taken by Bob): open again. Resolved; the customer
     // writes again: reopened. Bob takes it up and resolves it again.
     clock.advance(60_000);
     app.ok(
@@ -460,7 +460,7 @@ async fn the_whole_workflow(harness: Harness) {
     .await;
     assert_eq!(
         app.get(&viewer, &path("")).await["complaint"]["status"],
-        "in_progress"
+        "open"
     );
     app.ok(
         &bob,
@@ -562,16 +562,8 @@ async fn the_whole_workflow(harness: Harness) {
                 "in_progress → waiting_on_customer"
             ),
             t("customer_reply", "customer", "recorded by bob@example.com"),
-            t(
-                "status_changed",
-                "customer",
-                "waiting_on_customer → in_progress"
-            ),
-            t(
-                "status_changed",
-                "user:bob@example.com",
-                "in_progress → resolved"
-            ),
+            t("status_changed", "customer", "waiting_on_customer → open"),
+            t("status_changed", "user:bob@example.com", "open → resolved"),
             t("customer_reply", "customer", "recorded by bob@example.com"),
             t("status_changed", "customer", "resolved → reopened"),
             t("status_changed", "user:bob@example.com", "reopened → open"),

@@ -52,6 +52,7 @@ pub(crate) fn entry_kind(kind: EntryKind) -> &'static str {
         EntryKind::SlaBreached => "SLA target missed",
         EntryKind::Escalated => "Escalated",
         EntryKind::HotStove => "Hot stove",
+        EntryKind::Rated => "Rated the resolution",
     }
 }
 

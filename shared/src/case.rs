@@ -299,10 +299,12 @@ pub enum EntryKind {
     Escalated,
     /// A hot-stove rule matched: the case is urgent and the team was alerted.
     HotStove,
+    /// The customer answered the resolution survey.
+    Rated,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 14] = [
+    pub const ALL: [EntryKind; 15] = [
         EntryKind::Received,
         EntryKind::Categorized,
         EntryKind::Prioritized,
@@ -317,6 +319,7 @@ impl EntryKind {
         EntryKind::SlaBreached,
         EntryKind::Escalated,
         EntryKind::HotStove,
+        EntryKind::Rated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -335,6 +338,7 @@ impl EntryKind {
             EntryKind::SlaBreached => "sla_breached",
             EntryKind::Escalated => "escalated",
             EntryKind::HotStove => "hot_stove",
+            EntryKind::Rated => "rated",
         }
     }
 
@@ -508,6 +512,9 @@ pub struct Workflow {
     /// A resolved case is closed this many days after it was resolved (1 to 365).
     #[serde(default = "default_auto_close_days")]
     pub auto_close_days: u16,
+    /// A resolution rated this CSAT or lower (1 to 5) reopens the case; 0 never does.
+    #[serde(default = "default_reopen_at_or_below")]
+    pub reopen_at_or_below: u8,
 }
 
 /// The usual ITIL matrix: priority by the sum of impact and urgency.
@@ -525,6 +532,10 @@ fn default_auto_close_days() -> u16 {
     14
 }
 
+fn default_reopen_at_or_below() -> u8 {
+    2
+}
+
 impl Default for Workflow {
     fn default() -> Self {
         Self {
@@ -533,6 +544,7 @@ impl Default for Workflow {
             routing: BTreeMap::new(),
             auto_assign: false,
             auto_close_days: default_auto_close_days(),
+            reopen_at_or_below: default_reopen_at_or_below(),
         }
     }
 }
@@ -647,4 +659,43 @@ mod tests {
         assert_eq!(w.matrix[3][3], Priority::P1);
         assert_eq!(w.matrix[0][0], Priority::P4);
     }
+}
+
+/// A case as its customer sees it on the status page (`GET /api/v1/c/{token}`): their report,
+/// the team's public replies, their own replies, status changes and their rating. Never an
+/// internal note, who in the team did what, or another case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicCase {
+    pub reference: String,
+    pub status: Status,
+    /// Where the case is, in the customer's words and language.
+    pub state: String,
+    /// The language of `state`, the timeline's words and the survey, one of `i18n::LANGS`.
+    pub lang: String,
+    pub timeline: Vec<PublicEntry>,
+    /// The customer may reply (the case is not closed, merged or spam).
+    pub can_reply: bool,
+    /// The resolution survey, in `lang`, while the resolution waits for its rating.
+    #[serde(default)]
+    pub rating: Option<crate::Survey>,
+}
+
+/// One entry of a [`PublicCase`]'s timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicEntry {
+    /// RFC 3339 in UTC.
+    pub at: String,
+    /// `received`, `public_reply`, `customer_reply`, `status_changed` or `rated`.
+    pub kind: EntryKind,
+    /// The report, a reply, or the rating's comment (plain text, never HTML).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A status change's new status, and in the customer's words.
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub state: Option<String>,
+    /// A rating's scores, as `satisfaction 4/5, effort 6/7`.
+    #[serde(default)]
+    pub detail: Option<String>,
 }

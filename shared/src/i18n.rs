@@ -63,6 +63,8 @@ strings!(
     email,
     consent,
     report_sent,
+    report_reference,
+    report_follow,
 );
 
 /// The languages with built-in words, English first (the fallback).
@@ -81,6 +83,7 @@ const TABLES: [&[&str]; 7] = [
         "How badly does it affect you?", "A little", "Quite a lot", "I can't go on", "It's urgent",
         "Your e-mail (optional)", "You may contact me about this",
         "Thank you! We've received your report.",
+        "Your reference:", "Follow your report",
     ],
     &[
         "Senden", "Weiter", "Schließen", "Wird gesendet…", "Vielen Dank!",
@@ -94,6 +97,7 @@ const TABLES: [&[&str]; 7] = [
         "Wie stark betrifft Sie das?", "Ein wenig", "Ziemlich", "Ich komme nicht weiter", "Es ist dringend",
         "Ihre E-Mail (optional)", "Sie dürfen mich dazu kontaktieren",
         "Vielen Dank! Wir haben Ihre Meldung erhalten.",
+        "Ihre Referenz:", "Meldung verfolgen",
     ],
     &[
         "Envoyer", "Suivant", "Fermer", "Envoi…", "Merci !",
@@ -107,6 +111,7 @@ const TABLES: [&[&str]; 7] = [
         "Quelle est la gravité pour vous ?", "Un peu", "Beaucoup", "Je suis bloqué", "C'est urgent",
         "Votre e-mail (facultatif)", "Vous pouvez me contacter à ce sujet",
         "Merci ! Nous avons bien reçu votre signalement.",
+        "Votre référence :", "Suivre votre signalement",
     ],
     &[
         "Enviar", "Siguiente", "Cerrar", "Enviando…", "¡Gracias!",
@@ -120,6 +125,7 @@ const TABLES: [&[&str]; 7] = [
         "¿Cuánto le afecta?", "Un poco", "Bastante", "No puedo continuar", "Es urgente",
         "Su correo (opcional)", "Pueden contactarme sobre esto",
         "¡Gracias! Hemos recibido su informe.",
+        "Su referencia:", "Seguir su informe",
     ],
     &[
         "Enviar", "Seguinte", "Fechar", "A enviar…", "Obrigado!",
@@ -133,6 +139,7 @@ const TABLES: [&[&str]; 7] = [
         "Quanto o afeta?", "Pouco", "Bastante", "Não consigo continuar", "É urgente",
         "O seu e-mail (opcional)", "Podem contactar-me sobre isto",
         "Obrigado! Recebemos o seu relato.",
+        "A sua referência:", "Acompanhar o seu relato",
     ],
     &[
         "送信", "次へ", "閉じる", "送信中…", "ありがとうございました！",
@@ -146,6 +153,7 @@ const TABLES: [&[&str]; 7] = [
         "どの程度お困りですか？", "少し", "かなり", "先に進めない", "緊急",
         "メールアドレス（任意）", "この件について連絡を受けてもよい",
         "ありがとうございます。ご報告を受け付けました。",
+        "受付番号:", "お問い合わせの状況を見る",
     ],
     &[
         "إرسال", "التالي", "إغلاق", "جارٍ الإرسال…", "شكرًا لك!",
@@ -159,6 +167,7 @@ const TABLES: [&[&str]; 7] = [
         "إلى أي مدى يؤثر عليك ذلك؟", "قليلًا", "كثيرًا", "لا أستطيع المتابعة", "الأمر عاجل",
         "بريدك الإلكتروني (اختياري)", "يمكنكم التواصل معي بشأن هذا",
         "شكرًا لك! لقد استلمنا بلاغك.",
+        "رقمك المرجعي:", "تابع بلاغك",
     ],
 ];
 

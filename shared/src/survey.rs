@@ -230,6 +230,10 @@ pub enum On {
     ExitIntent,
     /// `hark('track', name)` called by the page, e.g. after a purchase.
     Event { name: String },
+    /// Never on the site's pages: the survey a customer answers about their resolved case, on
+    /// its status page (`/c/{token}`). A site's active survey with this trigger replaces the
+    /// built-in one.
+    Resolution,
 }
 
 /// A rule for the page's path (`location.pathname`).
@@ -364,6 +368,12 @@ fn optional_label_ok(s: &Option<String>) -> bool {
 }
 
 impl Survey {
+    /// Whether the survey is shown on the site's pages (and answered through ingest): every
+    /// one but the resolution survey, which is answered only about a case.
+    pub fn on_pages(&self) -> bool {
+        self.trigger.on != On::Resolution
+    }
+
     pub fn question(&self, id: &QuestionId) -> Option<&Question> {
         self.questions.iter().find(|q| &q.id == id)
     }

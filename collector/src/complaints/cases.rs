@@ -8,6 +8,7 @@ use super::transitions::{self, Party, Refused};
 use super::{check_text, priority, reference::reference, routing, rules, similar};
 use crate::access::Role;
 use crate::clock::Millis;
+use crate::closing::rating::{self, may_rate, Rated};
 use crate::jobs;
 use crate::sla::case::{CaseSla, SlaEvent};
 use crate::sla::Calendar;
@@ -15,7 +16,7 @@ use crate::store::case_store::{
     CaseChange, CaseFilter, NewEvent, NewJob, ProblemFields, ProblemRecord, SiteDocument,
     SlaUpdate, StoredEntry,
 };
-use crate::store::{Store, StoreError, StoredComplaint, DAY_MS};
+use crate::store::{NewRating, Store, StoreError, StoredComplaint, DAY_MS};
 use shared::case::HotStoveRules;
 use shared::case::{
     Actor, Agent, EntryKind, Priority, ProblemStatus, SimilarCase, Status, Suggestion, Urgency,
@@ -37,6 +38,9 @@ pub enum CaseError {
     Forbidden(String),
     #[error("the case changed meanwhile; read it again and retry")]
     Changed,
+    /// The case is not where the request needs it (a rating of a case not resolved, say).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -281,6 +285,44 @@ fn sla_events(before: Status, change: &CaseChange) -> Vec<SlaEvent> {
     events
 }
 
+/// The outbox events a change makes: `complaint.replied` for a public reply or the customer's,
+/// `complaint.status_changed` for a new status. (Internal notes are not announced.)
+fn outbox_events(site: &SiteKey, case: &StoredComplaint, change: &CaseChange) -> Vec<NewEvent> {
+    let to = change.status.filter(|to| *to != change.expect);
+    let complaint = serde_json::json!({
+        "id": case.id, "reference": reference(case.number), "site_key": site,
+        "status": to.unwrap_or(case.status),
+        "priority": change.priority.map_or(case.priority, |(p, _)| p),
+        "category": change.category.clone().unwrap_or_else(|| case.category.clone()),
+    });
+    let mut events = Vec::new();
+    for e in &change.entries {
+        let by = match e.kind {
+            EntryKind::PublicReply => "team",
+            EntryKind::CustomerReply => "customer",
+            _ => continue,
+        };
+        events.push(NewEvent::new(
+            "complaint.replied",
+            &serde_json::json!({"complaint": complaint, "reply": {"by": by, "body": e.body}}),
+        ));
+    }
+    if let Some(to) = to {
+        let reason = change
+            .entries
+            .iter()
+            .find(|e| e.kind == EntryKind::StatusChanged)
+            .and_then(|e| e.body.clone());
+        events.push(NewEvent::new(
+            "complaint.status_changed",
+            &serde_json::json!({
+                "complaint": complaint, "from": change.expect, "to": to, "reason": reason,
+            }),
+        ));
+    }
+    events
+}
+
 async fn apply(
     store: &dyn Store,
     site: &SiteKey,
@@ -288,11 +330,19 @@ async fn apply(
     change: &CaseChange,
 ) -> CaseResult<()> {
     let events = sla_events(change.expect, change);
-    let mut with_sla;
+    let announced = change.status.is_some_and(|to| to != change.expect)
+        || change
+            .entries
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::PublicReply | EntryKind::CustomerReply));
+    let mut owned;
     let mut change = change;
-    if !events.is_empty() && change.sla.is_none() {
+    let timers = !events.is_empty() && change.sla.is_none();
+    if timers || announced {
         let case = load(store, site, id).await?;
-        if !case.sla.timers.is_empty() {
+        owned = change.clone();
+        owned.events.extend(outbox_events(site, &case, change));
+        if timers && !case.sla.timers.is_empty() {
             let levels = service_levels(store, site).await?;
             let priority = change.priority.map_or(case.priority, |(p, _)| p);
             let mut sla = case.sla;
@@ -302,11 +352,10 @@ async fn apply(
                 &levels.policy(priority),
                 change.at,
             );
-            with_sla = change.clone();
-            with_sla.jobs.extend(levels.alarm_job(site, id, &sla));
-            with_sla.sla = Some(levels.update(sla, change.at));
-            change = &with_sla;
+            owned.jobs.extend(levels.alarm_job(site, id, &sla));
+            owned.sla = Some(levels.update(sla, change.at));
         }
+        change = &owned;
     }
     if store.change_case(site, id, change).await? {
         Ok(())
@@ -491,6 +540,81 @@ pub async fn customer_reply(
     );
     apply(store, site, id, &change).await?;
     Ok(next.unwrap_or(case.status))
+}
+
+/// The customer's rating of their case's resolution: the resolution survey's `answers`
+/// (checked against `survey` by the caller), stored as a response linked to the case, on its
+/// timeline, and announced as `resolution.rated`. An unhappy rating (the site's
+/// `reopen_at_or_below`) reopens a resolved case, with the reason on its timeline.
+pub async fn rate(
+    store: &dyn Store,
+    site: &SiteKey,
+    id: &ResponseId,
+    survey: &shared::Survey,
+    answers: Vec<shared::Answer>,
+    now: Millis,
+) -> CaseResult<Rated> {
+    let case = load(store, site, id).await?;
+    let ratings = store.case_ratings(id).await?;
+    may_rate(case.status, case.resolved_at, &ratings)
+        .map_err(|r| CaseError::Conflict(r.message().to_owned()))?;
+    let workflow = workflow(store, site).await?;
+    let rated = rating::read(survey, &answers, case.status, workflow.reopen_at_or_below);
+    let mut change = if rated.reopens {
+        let reason = format!(
+            "the customer rated the resolution {}/5",
+            rated.csat.unwrap_or_default()
+        );
+        status_change(
+            site,
+            &case,
+            Status::Reopened,
+            &Actor::Customer,
+            Some(reason),
+            workflow.auto_close_days,
+            now,
+        )
+    } else {
+        CaseChange::new(case.status, now)
+    };
+    change.entries.insert(
+        0,
+        NewEntry {
+            kind: EntryKind::Rated,
+            actor: Actor::Customer,
+            body: rated.comment.clone(),
+            detail: Some(rated.summary.clone()),
+        },
+    );
+    let response_id = ResponseId::from_uuid(
+        uuid::Builder::from_unix_timestamp_millis(
+            u64::try_from(now).unwrap_or_default(),
+            &rand::random(),
+        )
+        .into_uuid(),
+    );
+    change.events.push(NewEvent::new(
+        "resolution.rated",
+        &serde_json::json!({
+            "complaint": {
+                "id": case.id, "reference": reference(case.number), "site_key": site,
+                "status": if rated.reopens { Status::Reopened } else { case.status },
+            },
+            "rating": {
+                "response_id": response_id, "survey_id": survey.id, "csat": rated.csat,
+                "ces": rated.ces, "comment": rated.comment, "answers": answers,
+                "reopened": rated.reopens,
+            },
+        }),
+    ));
+    change.rating = Some(NewRating {
+        id: response_id,
+        survey: survey.id.clone(),
+        version: survey.version,
+        answers,
+    });
+    apply(store, site, id, &change).await?;
+    Ok(rated)
 }
 
 /// Who a case goes to.

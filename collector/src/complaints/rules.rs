@@ -111,6 +111,9 @@ pub fn check(workflow: &Workflow, categories: &[String]) -> Result<(), String> {
     if !(1..=365).contains(&workflow.auto_close_days) {
         return Err("auto_close_days is 1 to 365".into());
     }
+    if workflow.reopen_at_or_below > 5 {
+        return Err("reopen_at_or_below is a CSAT score, 1 to 5, or 0 for never".into());
+    }
     Ok(())
 }
 

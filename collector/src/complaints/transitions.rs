@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! new → open → in_progress ⇄ waiting_on_customer → resolved → closed
+//!                waiting_on_customer → open (the customer replied)
 //!                                    resolved/closed → reopened → open
 //! any active status → resolved; any status but closed → merged | spam (terminal)
 //! ```
@@ -64,8 +65,9 @@ const TRANSITIONS: &[(Status, Status, Who)] = {
         (InProgress, Resolved, Agent),
         (InProgress, Merged, Agent),
         (InProgress, Spam, Agent),
-        // The customer's reply brings a case that waited on them back to work.
-        (WaitingOnCustomer, InProgress, AgentOrCustomer),
+        // The customer's reply brings a case that waited on them back to the queue.
+        (WaitingOnCustomer, Open, AgentOrCustomer),
+        (WaitingOnCustomer, InProgress, Agent),
         (WaitingOnCustomer, Resolved, Agent),
         (WaitingOnCustomer, Merged, Agent),
         (WaitingOnCustomer, Spam, Agent),
@@ -136,11 +138,11 @@ pub fn check(from: Status, to: Status, party: Party) -> Result<(), Refused> {
 }
 
 /// Where a customer's reply takes a case: a resolved case is reopened, one that waited on the
-/// customer goes back to work; otherwise it stays where it is.
+/// customer is open again (for whoever picks it up next); otherwise it stays where it is.
 pub fn on_customer_reply(from: Status) -> Option<Status> {
     match from {
         Status::Resolved => Some(Status::Reopened),
-        Status::WaitingOnCustomer => Some(Status::InProgress),
+        Status::WaitingOnCustomer => Some(Status::Open),
         _ => None,
     }
 }
@@ -182,7 +184,10 @@ mod tests {
                 add(WaitingOnCustomer, agent);
             }
             InProgress => add(WaitingOnCustomer, agent),
-            WaitingOnCustomer => add(InProgress, agent || customer),
+            WaitingOnCustomer => {
+                add(Open, agent || customer);
+                add(InProgress, agent);
+            }
             Reopened => {
                 add(Open, agent || system);
                 add(InProgress, agent);
@@ -254,7 +259,7 @@ mod tests {
     #[test]
     fn a_customer_reply_reopens_a_resolved_case() {
         assert_eq!(on_customer_reply(Resolved), Some(Reopened));
-        assert_eq!(on_customer_reply(WaitingOnCustomer), Some(InProgress));
+        assert_eq!(on_customer_reply(WaitingOnCustomer), Some(Open));
         assert_eq!(on_customer_reply(Open), None);
         assert_eq!(on_customer_reply(Closed), None);
         for from in [Resolved, WaitingOnCustomer] {

@@ -53,6 +53,7 @@ impl From<CaseError> for ApiError {
             CaseError::Invalid(m) => ApiError::Invalid(m),
             CaseError::Forbidden(m) => ApiError::Forbidden(m),
             CaseError::Changed => ApiError::Conflict(CaseError::Changed.to_string()),
+            CaseError::Conflict(m) => ApiError::Conflict(m),
             CaseError::Store(e) => e.into(),
         }
     }

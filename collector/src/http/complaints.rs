@@ -53,8 +53,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     tag = super::openapi::PUBLIC,
     request_body(content(("application/json"), ("text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\"}`, the reference a short code such as `HK-7QF3`", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\"}`", body = Object),
+        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\", \"status_url\"}`, the reference a short code such as `HK-7QF3`, the status URL the customer's page `PUBLIC_URL/c/{token}` (the token a capability: 256 random bits, stored only hashed)", body = Object),
+        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\", \"status_url\"}`, with a new token for the same case", body = Object),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's complaint", body = super::openapi::ErrorDoc),
@@ -71,7 +71,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     let mut allowed_origin = None;
     let outcome = accept(&state, peer, &headers, body, &mut allowed_origin).await;
     let (outcome, filed) = match outcome {
-        Ok((outcome, number)) => (Ok(outcome), Some(number)),
+        Ok((outcome, number, token)) => (Ok(outcome), Some((number, token))),
         Err(e) => (Err(e), None),
     };
     let id = match &outcome {
@@ -80,14 +80,32 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
     };
     let response = respond(&state, outcome, allowed_origin.as_ref());
     match (id, filed) {
-        // The acknowledgement names the case: `{"id", "reference"}`.
-        (Some(id), Some(number)) => {
+        // The acknowledgement names the case and its status page: `{"id", "reference",
+        // "status_url"}`.
+        (Some(id), Some((number, token))) => {
             let (parts, _) = response.into_parts();
-            let body = serde_json::json!({ "id": id, "reference": reference(number) });
+            let base = match &state.public_url {
+                Some(url) => url.clone(),
+                None => own_url(&headers),
+            };
+            let body = serde_json::json!({
+                "id": id,
+                "reference": reference(number),
+                "status_url": crate::closing::token::status_url(&base, &token),
+            });
             Response::from_parts(parts, axum::body::Body::from(body.to_string()))
         }
         _ => response,
     }
+}
+
+/// The collector as the request reached it, where no `public_url` is configured.
+fn own_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 #[tracing::instrument(skip_all, fields(site, outcome))]
@@ -97,7 +115,7 @@ async fn accept(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     allowed_origin: &mut Option<axum::http::HeaderValue>,
-) -> Result<(Outcome, u64), ApiError> {
+) -> Result<(Outcome, u64, String), ApiError> {
     limit_client(state, peer)?;
     let body = read_body(headers, body)?;
     let extras = Extras::read(&body)?;
@@ -121,9 +139,10 @@ async fn accept(
 
     if let Some(reason) = spam {
         tracing::Span::current().record("outcome", reason.as_str());
-        // A bot is answered as a person is, with a reference that names no case.
+        // A bot is answered as a person is, with a reference and a link that name no case.
         let number = rand::random_range(1..1_000_000);
-        return Ok((Outcome::Dropped(reason, complaint.id), number));
+        let (token, _) = crate::closing::token::mint(0);
+        return Ok((Outcome::Dropped(reason, complaint.id), number, token));
     }
     let now = state.clock.now_ms();
     let intake = cases::intake(
@@ -151,6 +170,9 @@ async fn accept(
         )
     };
     let id = complaint.id;
+    // Every acknowledgement carries a token of its own: only its hash is kept, so a replay's
+    // first token cannot be given again.
+    let (token, stored_token) = crate::closing::token::mint(now);
     let (stored, number) = state
         .store
         .insert_complaint(&NewComplaint {
@@ -158,10 +180,11 @@ async fn accept(
             enrichment,
             received_at: now,
             intake,
+            token: Some(stored_token),
         })
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
-    Ok((Outcome::Stored(stored, id), number))
+    Ok((Outcome::Stored(stored, id), number, token))
 }
 
 #[derive(Debug, Deserialize)]

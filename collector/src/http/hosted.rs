@@ -6,6 +6,7 @@
 
 use super::site_config::choose_lang;
 use super::AppState;
+use crate::html::escape;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -76,7 +77,8 @@ async fn find(
     if state.store.site(&key).await?.is_none() {
         return Ok(None);
     }
-    let surveys = state.store.active_surveys(&key).await?;
+    let mut surveys = state.store.active_surveys(&key).await?;
+    surveys.retain(shared::Survey::on_pages);
     // `data-lang` passes the visitor's choice on to the loader, when it is a language tag.
     let requested = lang
         .map(|l| l.replace('_', "-").to_ascii_lowercase())
@@ -149,20 +151,4 @@ fn html_response(status: StatusCode, html: String) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     response
-}
-
-/// Escapes text for HTML text and double-quoted attributes.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

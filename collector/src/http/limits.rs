@@ -136,13 +136,23 @@ impl<K: Hash + Eq> Buckets<K> {
 pub struct RateLimiter {
     clients: Mutex<Buckets<IpAddr>>,
     sites: Mutex<Buckets<String>>,
+    /// Per status-page token (its hash), whoever holds it.
+    tokens: Mutex<Buckets<String>>,
 }
+
+/// A customer reads and answers their status page a few times a minute; a script trying one
+/// token harder than this is slowed down whatever its addresses.
+const PER_TOKEN: Rate = Rate {
+    per_minute: 30,
+    burst: 30,
+};
 
 impl RateLimiter {
     pub(crate) fn new(limits: Limits) -> Self {
         Self {
             clients: Mutex::new(Buckets::new(limits.per_client)),
             sites: Mutex::new(Buckets::new(limits.per_site)),
+            tokens: Mutex::new(Buckets::new(PER_TOKEN)),
         }
     }
 
@@ -154,6 +164,12 @@ impl RateLimiter {
     pub(crate) fn check_site(&self, site: &str, clock: &dyn Clock) -> Result<(), RetryAfter> {
         let now = clock.now_ms();
         lock(&self.sites).take(site.to_owned(), now)
+    }
+
+    /// One request on the status page of the token whose hash is `hash`.
+    pub(crate) fn check_token(&self, hash: &str, clock: &dyn Clock) -> Result<(), RetryAfter> {
+        let now = clock.now_ms();
+        lock(&self.tokens).take(hash.to_owned(), now)
     }
 }
 

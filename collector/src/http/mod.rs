@@ -22,6 +22,7 @@ mod session;
 mod settings;
 mod setup;
 mod site_config;
+mod status;
 mod surveys;
 mod webhooks;
 

@@ -86,6 +86,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::webhooks::router())
         .merge(super::surveys::router())
         .merge(super::hosted::router())
+        .merge(super::status::router())
         .merge(super::health::router())
         .merge(super::metrics::router())
         .routes(routes!(openapi_json));

@@ -56,7 +56,9 @@ async fn config(
             )));
         }
     }
-    let surveys = state.store.active_surveys(&key).await?;
+    // The loader never shows the resolution survey: it is asked on a case's status page.
+    let mut surveys = state.store.active_surveys(&key).await?;
+    surveys.retain(shared::Survey::on_pages);
     let settings = state
         .store
         .site_settings(&key)

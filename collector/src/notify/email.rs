@@ -1,8 +1,10 @@
 //! E-mail notifications over SMTP (lettre): who is told of which event, and the message, in
 //! plain text with an HTML alternative (user text escaped: never HTML). The hot-stove alert goes
 //! to the site's admins and owners; an SLA warning to the assignee; a breach to the assignee, or
-//! the admins when the case has none; an escalation level to whom it names.
+//! the admins when the case has none; an escalation level to whom it names. The customer is
+//! told of their own case (`customer`), when they consented.
 
+use super::customer::CustomerEvent;
 use super::templates::{render, Notice, NoticeEvent};
 use crate::store::notify_store::{DueEmail, NewEmail, UnmailedEvent};
 use crate::store::Store;
@@ -213,8 +215,12 @@ pub async fn messages(
     public_url: &str,
 ) -> anyhow::Result<Vec<NewEmail>> {
     let data: Value = serde_json::from_str(&event.payload)?;
+    let mut out: Vec<NewEmail> = customer_message(store, event, &data, public_url)
+        .await?
+        .into_iter()
+        .collect();
     let Some((notice, mut recipients)) = notice_of(store, event, &data, public_url).await? else {
-        return Ok(Vec::new());
+        return Ok(out);
     };
     recipients.sort();
     recipients.dedup();
@@ -224,22 +230,69 @@ pub async fn messages(
         .into_iter()
         .collect();
     let default = NotificationPreferences::default();
-    Ok(recipients
-        .into_iter()
-        .filter_map(|recipient| {
-            let p = preferences.get(&recipient).unwrap_or(&default);
-            if !p.wants(&event.kind) {
-                return None;
-            }
-            let email = render(&notice, &p.language);
-            Some(NewEmail {
-                recipient,
-                subject: email.subject,
-                text: email.text,
-                html: email.html,
-            })
+    out.extend(recipients.into_iter().filter_map(|recipient| {
+        let p = preferences.get(&recipient).unwrap_or(&default);
+        if !p.wants(&event.kind) {
+            return None;
+        }
+        let email = render(&notice, &p.language);
+        Some(NewEmail {
+            recipient,
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+            complaint: None,
         })
-        .collect())
+    }));
+    Ok(out)
+}
+
+/// The message to the customer an event makes, if it is one they are told of (the case was
+/// received, the team replied, the case was resolved) and they consented to be contacted.
+async fn customer_message(
+    store: &dyn Store,
+    event: &UnmailedEvent,
+    data: &Value,
+    public_url: &str,
+) -> anyhow::Result<Option<NewEmail>> {
+    let what = match event.kind.as_str() {
+        "complaint.created" => CustomerEvent::Received,
+        "complaint.replied" if data["reply"]["by"] == "team" => CustomerEvent::Replied {
+            body: data["reply"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        "complaint.status_changed" if data["to"] == "resolved" => CustomerEvent::Resolved,
+        _ => return Ok(None),
+    };
+    let Some(id) = data["complaint"]["id"]
+        .as_str()
+        .and_then(|id| shared::ResponseId::parse(id).ok())
+    else {
+        return Ok(None);
+    };
+    // Erased, or never given with consent: nobody to write to.
+    let Some(case) = store.case(&event.site, &id).await? else {
+        return Ok(None);
+    };
+    let Some(address) = case.email.clone().filter(|_| case.contact_consent) else {
+        return Ok(None);
+    };
+    let lang = case.enrichment.locale.as_deref().unwrap_or("en");
+    let email = super::customer::render(
+        &what,
+        &crate::complaints::reference::reference(case.number),
+        public_url,
+        lang,
+    );
+    Ok(Some(NewEmail {
+        recipient: address,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        complaint: Some(id),
+    }))
 }
 
 /// The address of the case's assignee, if it has one.

@@ -7,6 +7,7 @@
 //! of its own, at most a few at a time per endpoint, so a slow or dead receiver holds up no
 //! other endpoint, nor ingest, which only writes the outbox row.
 
+pub mod customer;
 pub mod email;
 pub mod ssrf;
 pub mod templates;
@@ -14,7 +15,7 @@ pub mod webhook;
 
 use crate::clock::{rfc3339, Clock, Millis};
 use crate::http::IpNet;
-use crate::store::notify_store::{AfterAttempt, Attempt, DueDelivery};
+use crate::store::notify_store::{AfterAttempt, Attempt, DueDelivery, DueEmail};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -351,7 +352,10 @@ async fn mail_round(
         let (store, mailer, wake) = (store.clone(), mailer.clone(), wake.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            let sent = mailer.send(&m).await;
+            let sent = match with_token(store.as_ref(), &m, now).await {
+                Ok(message) => mailer.send(&message).await,
+                Err(e) => Err(e),
+            };
             let retry = sent.as_ref().err().and_then(|_| {
                 webhook::retry_after(m.attempts + 1, rand::random::<f64>())
                     .map(|w| now + i64::try_from(w.as_millis()).unwrap_or(i64::MAX))
@@ -366,6 +370,25 @@ async fn mail_round(
         });
     }
     Ok(())
+}
+
+/// `m` ready to send: a customer's message gets a new status-page token in its link, kept by
+/// its hash, so that neither the stored message nor anything else holds it in clear.
+async fn with_token(store: &dyn Store, m: &DueEmail, now: Millis) -> Result<DueEmail, String> {
+    let Some(case) = &m.complaint else {
+        return Ok(m.clone());
+    };
+    let (token, stored) = crate::closing::token::mint(now);
+    store
+        .add_case_token(case, &stored, now)
+        .await
+        .map_err(|e| format!("cannot keep the status page's token: {e}"))?;
+    let slot = crate::closing::TOKEN_SLOT;
+    Ok(DueEmail {
+        text: m.text.replace(slot, &token),
+        html: m.html.replace(slot, &token),
+        ..m.clone()
+    })
 }
 
 /// Stops a task when the notifier that started it stops.

@@ -2,6 +2,7 @@
 //! which everything that came from outside (the customer's words, a URL) is escaped, in each of
 //! the widget's languages, English where a recipient's language has no words here.
 
+use crate::html::escape;
 use serde::{Deserialize, Serialize};
 use shared::sla::SlaTarget;
 
@@ -139,7 +140,7 @@ pub fn render(notice: &Notice, lang: &str) -> Email {
 
 /// `template` with each `{name}` replaced by its value, in one pass: a value that contains
 /// `{reference}` stays as it is. An unknown `{name}` is left as written.
-fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+pub(super) fn fill(template: &str, slots: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -163,24 +164,8 @@ fn fill(template: &str, slots: &[(&str, &str)]) -> String {
     out
 }
 
-/// Text made safe to put in HTML, in an element or a quoted attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// At most `MAX_EXCERPT` characters of `text`, trimmed, with an ellipsis where it was cut.
-fn shorten(text: &str) -> String {
+pub(super) fn shorten(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(MAX_EXCERPT) {
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),

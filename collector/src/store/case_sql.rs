@@ -47,7 +47,7 @@ pub(super) fn status(s: &str) -> StoreResult<Status> {
     Ok(Status::parse(s).ok_or_else(|| bad("complaint status"))?)
 }
 
-fn id(s: &str) -> StoreResult<ResponseId> {
+pub(super) fn id(s: &str) -> StoreResult<ResponseId> {
     Ok(ResponseId::parse(s).context("a stored complaint id is invalid")?)
 }
 
@@ -373,6 +373,26 @@ macro_rules! case_store {
                 Ok(())
             }
 
+            /// Keeps a status-page token's hash for case `id`.
+            async fn insert_token(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                id: &shared::ResponseId,
+                token: &$crate::store::case_store::CaseToken,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO case_tokens (hash, complaint_id, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&token.hash)
+                .bind(($bind_id)(id))
+                .bind(now)
+                .bind(token.expires_at)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
             /// One case of a site, by its id or by its number.
             async fn one_case(
                 &self,
@@ -477,6 +497,9 @@ macro_rules! case_store {
                         &events,
                     )
                     .await?;
+                    if let Some(token) = &n.token {
+                        Self::insert_token(&mut *tx, &c.id, token, n.received_at).await?;
+                    }
                     tx.commit().await?;
                     self.committed(!intake.jobs.is_empty(), !intake.events.is_empty());
                     return Ok((Stored::Created, number as u64));
@@ -493,6 +516,10 @@ macro_rules! case_store {
                 use sqlx::Row as _;
                 match owner {
                     Some(row) if row.try_get::<String, _>(0)? == c.site_key.as_str() => {
+                        if let Some(token) = &n.token {
+                            let mut conn = self.pool.acquire().await?;
+                            Self::insert_token(&mut *conn, &c.id, token, n.received_at).await?;
+                        }
                         Ok((Stored::Replayed, row.try_get::<i64, _>(1)? as u64))
                     }
                     Some(_) => Err(StoreError::Conflict("complaints.id")),
@@ -509,6 +536,67 @@ macro_rules! case_store {
             ) -> $crate::store::StoreResult<Option<$crate::store::StoredComplaint>> {
                 self.one_case(site, $crate::store::case_sql::CaseKey::Id(id))
                     .await
+            }
+
+            async fn add_case_token(
+                &self,
+                id: &shared::ResponseId,
+                token: &$crate::store::case_store::CaseToken,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<()> {
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_token(&mut *conn, id, token, now).await
+            }
+
+            async fn case_of_token(
+                &self,
+                hash: &str,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<Option<(shared::SiteKey, shared::ResponseId)>> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT s.key, CAST(c.id AS TEXT) FROM case_tokens t
+                     JOIN complaints c ON c.id = t.complaint_id JOIN sites s ON s.id = c.site_id
+                     WHERE t.hash = $1 AND t.expires_at > $2",
+                )
+                .bind(hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let site = shared::SiteKey::parse(row.try_get::<String, _>(0)?).map_err(|e| {
+                    $crate::store::StoreError::Other(anyhow::anyhow!("a stored site key: {e}"))
+                })?;
+                Ok(Some((site, $crate::store::case_sql::id(&row.try_get::<String, _>(1)?)?)))
+            }
+
+            async fn case_ratings(
+                &self,
+                id: &shared::ResponseId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::case_store::StoredRating>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT CAST(id AS TEXT), survey_key, CAST(answers AS TEXT), received_at
+                     FROM responses WHERE complaint_id = $1 ORDER BY received_at, id",
+                )
+                .bind(($bind_id)(id))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let answers: String = r.try_get(2)?;
+                        Ok($crate::store::case_store::StoredRating {
+                            id: $crate::store::case_sql::id(&r.try_get::<String, _>(0)?)?,
+                            survey: r.try_get(1)?,
+                            answers: serde_json::from_str(&answers).map_err(|e| {
+                                $crate::store::StoreError::Other(anyhow::anyhow!(
+                                    "stored answers are invalid: {e}"
+                                ))
+                            })?,
+                            received_at: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn case_by_number(
@@ -751,6 +839,26 @@ macro_rules! case_store {
                 if done != 1 {
                     return Ok(false);
                 }
+                if let Some(r) = &ch.rating {
+                    // An answer of the case's customer: who they are is the case's, so that
+                    // erasing them finds it.
+                    sqlx::query(
+                        "INSERT INTO responses (id, site_id, survey_key, answers, received_at,
+                             locale, device, browser, visitor, user_id, email, survey_version,
+                             attributes, complaint_id)
+                         SELECT $1, site_id, $2, $3, $4, locale, device, browser, visitor,
+                             user_id, email, $5, attributes, id
+                         FROM complaints WHERE id = $6",
+                    )
+                    .bind(($bind_id)(&r.id))
+                    .bind(r.survey.as_str())
+                    .bind(sqlx::types::Json(&r.answers))
+                    .bind(ch.at)
+                    .bind(i64::from(r.version))
+                    .bind(($bind_id)(id))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs, &ch.events).await?;
                 tx.commit().await?;
                 self.committed(!ch.jobs.is_empty(), !ch.events.is_empty());
@@ -762,14 +870,21 @@ macro_rules! case_store {
                 site: &shared::SiteKey,
                 id: &shared::ResponseId,
             ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await?;
                 let done = sqlx::query(
                     "DELETE FROM complaints
                      WHERE id = $1 AND site_id = (SELECT id FROM sites WHERE key = $2)",
                 )
                 .bind(($bind_id)(id))
                 .bind(site.as_str())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                // Its resolution answers have no foreign key to follow (migration 0020).
+                sqlx::query("DELETE FROM responses WHERE complaint_id = $1")
+                    .bind(($bind_id)(id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 

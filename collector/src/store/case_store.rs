@@ -20,6 +20,34 @@ pub struct NewComplaint {
     pub enrichment: Enrichment,
     pub received_at: Millis,
     pub intake: Intake,
+    /// The status page's token for the acknowledgement, kept for the case whether it is new or
+    /// replayed (each acknowledgement has its own).
+    pub token: Option<CaseToken>,
+}
+
+/// A status-page token as stored: only its hash (`closing::token`), and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseToken {
+    pub hash: String,
+    pub expires_at: Millis,
+}
+
+/// A resolution survey's answers about a case, to store with the change that records them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRating {
+    pub id: ResponseId,
+    pub survey: shared::SurveyId,
+    pub version: u32,
+    pub answers: Vec<shared::Answer>,
+}
+
+/// A resolution survey's answers about a case, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRating {
+    pub id: ResponseId,
+    pub survey: String,
+    pub answers: Vec<shared::Answer>,
+    pub received_at: Millis,
 }
 
 /// A stored complaint, as read back: what the customer said, what ingest learned, and where the
@@ -155,6 +183,8 @@ pub struct CaseChange {
     pub sla: Set<SlaUpdate>,
     pub hot: Set<bool>,
     pub events: Vec<NewEvent>,
+    /// The resolution survey's answers, stored as a response linked to the case.
+    pub rating: Set<NewRating>,
 }
 
 impl CaseChange {
@@ -176,6 +206,7 @@ impl CaseChange {
             sla: None,
             hot: None,
             events: Vec::new(),
+            rating: None,
         }
     }
 }
@@ -294,6 +325,24 @@ pub trait CaseStore: Send + Sync + 'static {
     async fn insert_complaint(&self, c: &NewComplaint) -> StoreResult<(Stored, u64)>;
 
     async fn case(&self, site: &SiteKey, id: &ResponseId) -> StoreResult<Option<StoredComplaint>>;
+
+    /// Keeps another status-page token of case `id`.
+    async fn add_case_token(
+        &self,
+        id: &ResponseId,
+        token: &CaseToken,
+        now: Millis,
+    ) -> StoreResult<()>;
+
+    /// The site and case of a token's hash, unless it expired by `now` (or never was).
+    async fn case_of_token(
+        &self,
+        hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<(SiteKey, ResponseId)>>;
+
+    /// The resolution survey's answers about case `id`, oldest first.
+    async fn case_ratings(&self, id: &ResponseId) -> StoreResult<Vec<StoredRating>>;
 
     async fn case_by_number(
         &self,

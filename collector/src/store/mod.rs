@@ -16,7 +16,9 @@ mod sqlite_server;
 mod sqlite_site;
 mod sqlite_writer;
 
-pub use case_store::{CaseStore, NewComplaint, StoredComplaint};
+pub use case_store::{
+    CaseStore, CaseToken, NewComplaint, NewRating, StoredComplaint, StoredRating,
+};
 pub use group::{BatchObserver, GroupCommit, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use server_store::ServerStore;

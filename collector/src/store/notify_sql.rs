@@ -65,7 +65,7 @@ pub(super) fn read_preferences(
 
 /// Implements `NotifyStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! notify_store {
-    ($store:ty, $db:ty, begin: $begin:literal, lock: $lock:literal) => {
+    ($store:ty, $db:ty, bind_id: $bind_id:expr, begin: $begin:literal, lock: $lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::notify_store::NotifyStore for $store {
             async fn unmailed_events(
@@ -105,8 +105,8 @@ macro_rules! notify_store {
                 for m in emails {
                     sqlx::query(
                         "INSERT INTO email_deliveries (site_id, event_id, recipient, subject,
-                             text_body, html_body, status, next_at, created_at)
-                         SELECT site_id, event_id, $2, $3, $4, $5, 'pending', $6, $6
+                             text_body, html_body, status, next_at, created_at, complaint_id)
+                         SELECT site_id, event_id, $2, $3, $4, $5, 'pending', $6, $6, $7
                          FROM outbox_events WHERE id = $1
                          ON CONFLICT (event_id, recipient) DO NOTHING",
                     )
@@ -116,6 +116,7 @@ macro_rules! notify_store {
                     .bind(&m.text)
                     .bind(&m.html)
                     .bind(now)
+                    .bind(m.complaint.as_ref().map($bind_id))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -164,7 +165,8 @@ macro_rules! notify_store {
                 for id in ids {
                     let r = sqlx::query(
                         "UPDATE email_deliveries SET locked_until = $1 WHERE id = $2
-                         RETURNING id, recipient, subject, text_body, html_body, event_id, attempts",
+                         RETURNING id, recipient, subject, text_body, html_body, event_id, attempts,
+                             CAST(complaint_id AS TEXT)",
                     )
                     .bind(lease_until)
                     .bind(id)
@@ -178,6 +180,10 @@ macro_rules! notify_store {
                         html: r.try_get(4)?,
                         event_id: r.try_get(5)?,
                         attempts: u32::try_from(r.try_get::<i64, _>(6)?).unwrap_or(u32::MAX),
+                        complaint: r
+                            .try_get::<Option<String>, _>(7)?
+                            .map(|c| $crate::store::case_sql::id(&c))
+                            .transpose()?,
                     });
                 }
                 tx.commit().await?;

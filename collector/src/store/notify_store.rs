@@ -80,6 +80,9 @@ pub struct NewEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The case of a customer's e-mail, whose status-page link (`closing::TOKEN_SLOT` in the
+    /// bodies) gets its token when the message is sent, never stored in clear.
+    pub complaint: Option<shared::ResponseId>,
 }
 
 /// A message a notifier has taken to send.
@@ -92,6 +95,7 @@ pub struct DueEmail {
     pub html: String,
     pub event_id: String,
     pub attempts: u32,
+    pub complaint: Option<shared::ResponseId>,
 }
 
 #[async_trait]

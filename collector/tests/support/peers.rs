@@ -146,3 +146,42 @@ print(json.dumps(payload))
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
+
+/// Each message the server received, decoded by Python's own `email` package: the subject,
+/// then each text part's content (base64 and quoted-printable undone, headers' encoded words
+/// read), so that a test can read words in any language.
+pub(crate) fn decoded_messages(smtp: &SmtpServer) -> Vec<String> {
+    let printed = smtp.printed.lock().unwrap().clone();
+    printed
+        .split_inclusive("END MESSAGE")
+        .filter(|m| m.contains("END MESSAGE"))
+        .map(|m| {
+            let raw: String = m
+                .lines()
+                .filter(|l| !l.contains("MESSAGE FOLLOWS") && !l.contains("END MESSAGE"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let mut child = Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, email\nfrom email import policy\n\
+                     m = email.message_from_string(sys.stdin.read(), policy=policy.default)\n\
+                     print('To: ' + str(m['to']))\nprint('Subject: ' + str(m['subject']))\n\
+                     [print(p.get_content()) for p in m.walk() if p.get_content_maintype() == 'text']",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("python3 runs");
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(raw.trim_start().as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect()
+}
