@@ -55,7 +55,7 @@
         fetch(base + path, { method: 'POST', body, credentials: 'omit', keepalive: (busy[body] = true) }).then(
           res =>
             /^2|^4(?!08|29)/.test(res.status)
-              ? (put(':outbox', box().filter(i => i.body != body)), (tries = 0), told[body]?.(res.ok ? 'sent' : 'rejected'))
+              ? (put(':outbox', box().filter(i => i.body != body)), (tries = 0), told[body]?.(res))
               : wait(res.headers.get('retry-after')),
           wait
         );
@@ -78,9 +78,11 @@
       b.dwell_ms = now() - shownAt;
       body = JSON.stringify(b);
       put(':outbox', box().concat({ path, body }));
+      // `s` is 'queued', or the collector's final answer (a Response: ok, or refused for good),
+      // whose body the widget reads (a complaint's reference and status page).
       told[body] = s => {
         // Saved, sent or on the device, counts as answered.
-        s != 'rejected' && b.survey_id && mark(b.survey_id, 'a');
+        (s.ok ?? 1) && b.survey_id && mark(b.survey_id, 'a');
         onState(s);
       };
       flush();

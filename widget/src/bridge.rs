@@ -20,10 +20,11 @@ impl Bridge {
         Self { object, root }
     }
 
-    /// Hands `body` for `endpoint` to the loader's outbox; `on_state` hears `"sent"`, `"queued"`
-    /// or `"rejected"`, each time that changes.
-    pub(crate) fn send(&self, endpoint: &str, body: &str, on_state: impl FnMut(String) + 'static) {
-        let on_state = Closure::<dyn FnMut(String)>::new(on_state);
+    /// Hands `body` for `endpoint` to the loader's outbox; `on_state` hears `"queued"` (saved on
+    /// the device, retried) or the collector's final `Response` (ok, or refused for good), each
+    /// time that changes.
+    pub(crate) fn send(&self, endpoint: &str, body: &str, on_state: impl FnMut(JsValue) + 'static) {
+        let on_state = Closure::<dyn FnMut(JsValue)>::new(on_state);
         let args = js_sys::Array::of3(&endpoint.into(), &body.into(), on_state.as_ref());
         // The loader may call it until the page goes away.
         on_state.forget();
@@ -49,6 +50,45 @@ fn call(object: &JsValue, name: &str, args: &js_sys::Array) -> bool {
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
         .is_some_and(|f| f.apply(object, args).is_ok())
+}
+
+/// `object[name]()`'s result, if there is such a method and it did not throw.
+pub(crate) fn call_method(object: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(object, &name.into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?
+        .call0(object)
+        .ok()
+}
+
+/// How many cases' status-page tokens the device keeps per site, newest last.
+const KEPT_CASES: u32 = 10;
+
+/// Keeps a case's status-page token on the device, in localStorage under `hark:SITE:cases`
+/// beside the loader's keys (never a cookie); where storage is blocked or full, it is not kept.
+pub(crate) fn keep_case(site: &str, token: &str) {
+    let Some(storage) = web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"localStorage".into()).ok())
+        .filter(|s| s.is_object())
+    else {
+        return;
+    };
+    let key = JsValue::from(format!("hark:{site}:cases"));
+    let list = Reflect::get(&storage, &key)
+        .ok()
+        .and_then(|v| v.as_string())
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .filter(|v| js_sys::Array::is_array(v))
+        .map(|v| js_sys::Array::from(&v))
+        .unwrap_or_default();
+    list.push(&token.into());
+    while list.length() > KEPT_CASES {
+        list.shift();
+    }
+    if let Ok(text) = js_sys::JSON::stringify(&list) {
+        call(&storage, "setItem", &js_sys::Array::of2(&key, &text));
+    }
 }
 
 /// A version 7 UUID: the time in milliseconds, then random bits from

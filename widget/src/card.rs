@@ -10,10 +10,12 @@
 use crate::bridge::Bridge;
 use crate::flow::{Flow, Kind, Picked, Step, Words};
 use crate::position;
+use js_sys::Reflect;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent};
 
 /// Where the answer is on its way to the collector (the card's `delivery`).
@@ -458,19 +460,83 @@ impl Card {
         } else {
             SENT_REPORT
         };
-        self.bridge.send(endpoint, &body, move |state: String| {
-            card.deliver(match state.as_str() {
-                "sent" => sent,
-                "queued" => QUEUED,
-                _ => FAILED,
-            });
-            if state != "rejected" {
-                card.focus("button.close");
-            } else if let Some(b) = &button {
-                b.set_text_content(label.as_deref());
-                let _ = b.remove_attribute("disabled");
+        // The outbox says `"queued"`, or hands over the collector's final answer: a `Response`,
+        // ok or refused for good. A report's acknowledgement names its case.
+        self.bridge.send(endpoint, &body, move |state: JsValue| {
+            let ok = Reflect::get(&state, &"ok".into())
+                .ok()
+                .and_then(|v| v.as_bool());
+            match ok {
+                Some(true) if sent == SENT_REPORT => {
+                    let card = card.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let ack = match crate::bridge::call_method(&state, "json") {
+                            Some(p) => JsFuture::from(p.unchecked_into::<js_sys::Promise>())
+                                .await
+                                .unwrap_or(JsValue::NULL),
+                            None => JsValue::NULL,
+                        };
+                        card.deliver(SENT_REPORT);
+                        card.show_case(&ack);
+                        card.focus("button.close");
+                    });
+                    return;
+                }
+                Some(true) => card.deliver(sent),
+                None => card.deliver(QUEUED),
+                Some(false) => {
+                    card.deliver(FAILED);
+                    if let Some(b) = &button {
+                        b.set_text_content(label.as_deref());
+                        let _ = b.remove_attribute("disabled");
+                    }
+                    return;
+                }
             }
+            card.focus("button.close");
         });
+    }
+
+    /// Under the thanks for a report: its reference and a link to its status page (opened in a
+    /// new tab, without a referrer), and the page's token kept on the device, so that a later
+    /// visit can learn what became of the case.
+    fn show_case(&self, ack: &JsValue) {
+        let field = |name: &str| {
+            Reflect::get(ack, &name.into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let (Some(reference), Some(url)) = (field("reference"), field("status_url")) else {
+            return;
+        };
+        // Only a web address of the collector's making becomes a link.
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return;
+        }
+        let Ok(Some(status)) = self.bridge.root.query_selector("[role=status]") else {
+            return;
+        };
+        let line = add(
+            &status,
+            "p",
+            &[("class", "case")],
+            &format!("{} ", self.words.get("report_reference")),
+        );
+        add(&line, "strong", &[], &reference);
+        let link = add(&status, "p", &[("class", "case")], "");
+        add(
+            &link,
+            "a",
+            &[
+                ("href", &url),
+                ("target", "_blank"),
+                ("rel", "noopener noreferrer"),
+            ],
+            self.words.get("report_follow"),
+        );
+        if let Some(token) = url.rsplit('/').next() {
+            crate::bridge::keep_case(&self.site_key, token);
+        }
     }
 
     /// A menu option: open the flow it names.

@@ -122,11 +122,26 @@ impl Mounted {
             .collect()
     }
 
-    /// Tells the widget what the outbox did: "sent", "queued" or "rejected".
+    /// Tells the widget what the outbox did: "queued" (a string, as the loader says it), or
+    /// the collector's final answer as a real `Response`: "sent" (a report's acknowledgement
+    /// with its reference and status page) or "rejected" (a 422).
     fn outbox_says(&self, state: &str) {
+        let answer = match state {
+            "queued" => JsValue::from("queued"),
+            _ => js_sys::Function::new_with_args(
+                "status",
+                "return new Response(status == 201 ? JSON.stringify({id: 'x', reference: 'HK-7QF3', \
+                 status_url: 'http://collector.test/c/' + 'T'.repeat(43)}) : '{}', {status})",
+            )
+            .call1(
+                &JsValue::NULL,
+                &JsValue::from(if state == "sent" { 201 } else { 422 }),
+            )
+            .unwrap(),
+        };
         get(&self.bridge, "state")
             .unchecked_into::<js_sys::Function>()
-            .call1(&JsValue::NULL, &state.into())
+            .call1(&JsValue::NULL, &answer)
             .unwrap();
     }
 
@@ -460,7 +475,27 @@ async fn a_complaint_is_reported_step_by_step() {
     assert_eq!(m.status(), shared::i18n::strings("en").queued);
     m.outbox_says("sent");
     tick().await;
+    tick().await;
     assert_eq!(m.status(), "Thank you! We've received your report.");
+    // The acknowledgement's reference and a link to the case's page, whose token the device
+    // keeps for later visits.
+    let case: Vec<String> = m
+        .all(".case")
+        .iter()
+        .map(|p| p.text_content().unwrap())
+        .collect();
+    assert_eq!(case, ["Your reference: HK-7QF3", "Follow your report"]);
+    let link = m.one(".case a").unwrap();
+    let token = "T".repeat(43);
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        format!("http://collector.test/c/{token}")
+    );
+    assert_eq!(link.get_attribute("rel").unwrap(), "noopener noreferrer");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let kept = storage.get_item("hark:demo:cases").unwrap().unwrap();
+    assert_eq!(kept, format!("[\"{token}\"]"));
+    storage.remove_item("hark:demo:cases").unwrap();
     m.host.remove();
 }
 

@@ -55,9 +55,10 @@ export function mount(host, configJson, view, bridge) {
       answers: [{ type: 'nps', question_id: survey.questions[0].id, score }],
       page_url: location.href,
     };
+    // `state` is 'queued', or the collector's final Response (ok, or refused for good).
     bridge.send('/api/v1/responses', JSON.stringify(body), state => {
-      answered = state != 'rejected';
-      status.textContent = state == 'sent' ? s.thanks : state == 'queued' ? s.queued : s.failed;
+      answered = state.ok ?? true;
+      status.textContent = state == 'queued' ? s.queued : state.ok ? s.thanks : s.failed;
     });
   };
   const close = el(card, 'button', { className: 'close', textContent: s.close, type: 'button' });
