@@ -45,6 +45,8 @@ struct Case {
     client: reqwest::Client,
     /// The agent's session: cookie and CSRF token.
     agent: (String, String),
+    /// An admin's API token.
+    admin: String,
     id: String,
     reference: String,
     token: String,
@@ -79,6 +81,7 @@ impl Case {
             .set_membership(user, &site.key, Role::Agent, 0)
             .await
             .unwrap();
+        let admin = harness.token(&site, Role::Admin).await;
         let served = harness.serve().await;
         let login = served
             .client
@@ -110,6 +113,7 @@ impl Case {
             site,
             client: client(),
             agent,
+            admin,
         }
     }
 
@@ -573,14 +577,6 @@ async fn a_wrong_expired_or_erased_link_gets_the_same_404_and_no_token_is_kept_i
     let hash = collector::closing::token::hash(&case.token).unwrap();
     assert!(dump.contains(&hash), "its hash is kept");
 
-    // Expired: 180 days later the link opens nothing, with the same page.
-    case.served.clock.advance(181 * DAY_MS);
-    let (status, _, html) = page(case.page_url("")).await;
-    assert_eq!(
-        (status, html.as_str()),
-        (StatusCode::NOT_FOUND, not_found.as_str())
-    );
-
     // Erased: a fresh link of a case whose customer is erased opens nothing.
     let filed = Case::file(
         &case.served,
@@ -592,6 +588,40 @@ async fn a_wrong_expired_or_erased_link_gets_the_same_404_and_no_token_is_kept_i
     .await;
     let url = filed["status_url"].as_str().unwrap().to_owned();
     assert_eq!(page(url.clone()).await.0, StatusCode::OK);
+    // Resolved and rated first, so that there is a resolution answer to erase.
+    let erase_id = filed["id"].as_str().unwrap().to_owned();
+    let resolved = case
+        .client
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/complaints/{erase_id}/status",
+            case.served.base, case.site.key
+        ))
+        .header(COOKIE, &case.agent.0)
+        .header("X-CSRF-Token", &case.agent.1)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resolved.status().is_success());
+    let token = url.rsplit('/').next().unwrap();
+    let rated = case
+        .client
+        .post(format!("{}/api/v1/c/{token}/rating", case.served.base))
+        .json(&rating(4, 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), StatusCode::CREATED);
+    let erase_id = shared::ResponseId::parse(&erase_id).unwrap();
+    assert_eq!(
+        case.served
+            .store
+            .case_ratings(&erase_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let erased = case
         .served
         .store
@@ -603,6 +633,23 @@ async fn a_wrong_expired_or_erased_link_gets_the_same_404_and_no_token_is_kept_i
         .unwrap();
     assert!(erased >= 1);
     let (status, _, html) = page(url).await;
+    assert_eq!(
+        (status, html.as_str()),
+        (StatusCode::NOT_FOUND, not_found.as_str())
+    );
+    assert!(
+        case.served
+            .store
+            .case_ratings(&erase_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the resolution answers are erased with the case"
+    );
+
+    // Expired: 180 days later the link opens nothing, with the same page.
+    case.served.clock.advance(181 * DAY_MS);
+    let (status, _, html) = page(case.page_url("")).await;
     assert_eq!(
         (status, html.as_str()),
         (StatusCode::NOT_FOUND, not_found.as_str())
@@ -673,15 +720,16 @@ async fn the_customer_is_mailed_in_their_language_and_a_scanner_records_no_ratin
         "Shop <care@shop.test>",
     );
     let case = Case::open(harness, "de-DE,de;q=0.9", "kunde@example.de").await;
-    // Without consent, nobody is written to; in Arabic, the received mail is Arabic.
+    // Without an address (given only with consent), nobody is written to; in Arabic, the
+    // received mail is Arabic.
     let response = case
         .served
         .client
         .post(format!("{}/api/v1/complaints", case.served.base))
         .header(ORIGIN, SHOP)
         .json(&json!({
-            "id": uuid(), "site_key": case.site.key, "kind": "problem", "description": "No consent",
-            "dwell_ms": 5000, "email": "silent@example.org", "contact_consent": false,
+            "id": uuid(), "site_key": case.site.key, "kind": "problem",
+            "description": "No address given", "dwell_ms": 5000,
         }))
         .send()
         .await
@@ -731,7 +779,11 @@ async fn the_customer_is_mailed_in_their_language_and_a_scanner_records_no_ratin
     assert!(zaid[0].contains("Subject: استلمنا بلاغك"), "{}", zaid[0]);
     assert!(zaid[0].contains("dir=\"rtl\""), "{}", zaid[0]);
     assert!(zaid[0].contains(arabic["reference"].as_str().unwrap()));
-    assert!(mail("silent@example.org").is_empty(), "no consent, no mail");
+    assert_eq!(
+        peers::decoded_messages(&smtp).len(),
+        2,
+        "only the customers who gave an address are mailed"
+    );
 
     // A public reply is mailed (an internal note is not), then the resolution.
     let (status, _) = case
@@ -803,4 +855,87 @@ async fn the_customer_is_mailed_in_their_language_and_a_scanner_records_no_ratin
         .await
         .unwrap();
     assert!(thanks.contains("role=\"status\""), "{thanks}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_goes_out_as_a_signed_resolution_rated_webhook() {
+    // The real time, so that the reference library's five-minute tolerance holds.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let harness = Harness::new()
+        .await
+        .clock_at(now)
+        .webhook_allow(&["127.0.0.0/8"]);
+    let case = Case::open(harness, "en", "kim@example.org").await;
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(reqwest::header::HeaderMap, String)>>> =
+        Default::default();
+    let seen = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let mut copy = reqwest::header::HeaderMap::new();
+                for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+                    if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                        copy.insert(name, v.parse().unwrap());
+                    }
+                }
+                seen.lock().unwrap().push((copy, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let created: Value = case
+        .client
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/webhooks",
+            case.served.base, case.site.key
+        ))
+        .bearer_auth(&case.admin)
+        .json(&json!({"url": url, "events": ["resolution.rated"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+
+    case.set_status("resolved").await;
+    let rated = case.post_json("/rating", rating(1, 2)).await;
+    assert_eq!(rated.status(), StatusCode::CREATED);
+    let mut delivered = None;
+    for _ in 0..400 {
+        if let Some(d) = got.lock().unwrap().first().cloned() {
+            delivered = Some(d);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (headers, body) = delivered.expect("resolution.rated delivered within 10 s");
+    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
+    peers::verified_by_the_reference_library(
+        &secret,
+        &h("webhook-id"),
+        &h("webhook-timestamp"),
+        &h("webhook-signature"),
+        &body,
+    )
+    .unwrap();
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["type"], "resolution.rated", "{event}");
+    let data = &event["data"];
+    assert_eq!(data["complaint"]["reference"], case.reference.as_str());
+    assert_eq!(data["complaint"]["status"], "reopened");
+    assert_eq!(data["rating"]["csat"], 1);
+    assert_eq!(data["rating"]["ces"], 2);
+    assert_eq!(data["rating"]["reopened"], true);
+    assert_eq!(data["rating"]["survey_id"], "resolution");
+    assert_eq!(got.lock().unwrap().len(), 1, "only the event subscribed to");
 }

@@ -131,9 +131,13 @@ pub(crate) fn run() -> Result<()> {
             token: &token,
             origin: &shop_origin,
         };
-        if let Err(e) = seed.complaints(agent) {
-            let _ = server.kill();
-            return Err(e.context("seeding the demo's complaints failed"));
+        match seed.complaints(agent) {
+            // Kept for the next runs, which seed nothing: the token is not stored in clear.
+            Ok(page) => std::fs::write(data.join("customer-page.txt"), page)?,
+            Err(e) => {
+                let _ = server.kill();
+                return Err(e.context("seeding the demo's complaints failed"));
+            }
         }
     }
 
@@ -151,6 +155,9 @@ pub(crate) fn run() -> Result<()> {
     println!("  Dashboard:                     {collector}/dashboard/");
     println!("  Dashboard sign-in API token:   {token}");
     println!("  An agent's sign-in:            {agent_email} / {AGENT_PASSWORD}");
+    if let Ok(page) = std::fs::read_to_string(data.join("customer-page.txt")) {
+        println!("  A customer's status page:      {}", page.trim());
+    }
     println!();
     println!(
         "  The survey shows once per visitor: open the shop in a private window to see it again."
@@ -279,14 +286,14 @@ impl Seed<'_> {
         Ok(self.call(method, &path, &body, true)?.1)
     }
 
-    /// Files a complaint from the shop's page; its id.
+    /// Files a complaint from the shop's page; its id and its status page's URL.
     fn file(
         &self,
         category: Option<&str>,
         description: &str,
         impact: u8,
         page: &str,
-    ) -> Result<String> {
+    ) -> Result<(String, String)> {
         let mut body = serde_json::json!({
             "id": uuid_v4(), "site_key": self.site, "kind": "problem",
             "description": description, "impact": impact, "dwell_ms": 9000,
@@ -296,10 +303,17 @@ impl Seed<'_> {
             body["category"] = c.into();
         }
         let (_, filed) = self.call("POST", "/api/v1/complaints", &body, false)?;
-        Ok(filed["id"].as_str().context("no id")?.to_owned())
+        Ok((
+            filed["id"].as_str().context("no id")?.to_owned(),
+            filed["status_url"]
+                .as_str()
+                .context("no status_url")?
+                .to_owned(),
+        ))
     }
 
-    fn complaints(&self, agent: i64) -> Result<()> {
+    /// Seeds the complaints; the status page of one that waits on its customer.
+    fn complaints(&self, agent: i64) -> Result<String> {
         use serde_json::json;
         self.admin(
             "PUT",
@@ -315,26 +329,27 @@ impl Seed<'_> {
                 "auto_close_days": 14
             }),
         )?;
-        let charged = self.file(None, "I was charged twice for order #1042.", 3, "/checkout")?;
-        let parcel = self.file(
+        let (charged, _) =
+            self.file(None, "I was charged twice for order #1042.", 3, "/checkout")?;
+        let (parcel, parcel_page) = self.file(
             None,
             "The parcel never arrived, but tracking says it was delivered.",
             4,
             "/orders",
         )?;
-        let coupon = self.file(
+        let (coupon, _) = self.file(
             Some("Website"),
             "The checkout rejects my coupon code SPRING.",
             2,
             "/checkout",
         )?;
-        let coupon_again = self.file(
+        let (coupon_again, _) = self.file(
             None,
             "Coupon SPRING does not work at checkout.",
             2,
             "/checkout",
         )?;
-        let lid = self.file(
+        let (lid, lid_page) = self.file(
             Some("Product defect"),
             "The grinder arrived with a cracked lid.",
             3,
@@ -382,6 +397,18 @@ impl Seed<'_> {
             json!({"body": "A new lid is on its way to you."}),
         )?;
         self.admin("POST", &case(&lid, "status"), json!({"status": "resolved"}))?;
+        // The customer rates the resolution on their status page.
+        let token = lid_page.rsplit('/').next().unwrap_or_default();
+        self.call(
+            "POST",
+            &format!("/api/v1/c/{token}/rating"),
+            &json!({"answers": [
+                {"type": "csat", "question_id": "satisfaction", "score": 5},
+                {"type": "ces", "question_id": "effort", "score": 6},
+                {"type": "text", "question_id": "better", "text": "Quick and friendly, thank you."}
+            ]}),
+            false,
+        )?;
         let problem = self.admin(
             "POST",
             "/problems",
@@ -399,7 +426,7 @@ impl Seed<'_> {
                 json!({"problem_id": problem["id"]}),
             )?;
         }
-        Ok(())
+        Ok(parcel_page)
     }
 }
 

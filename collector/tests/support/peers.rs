@@ -156,9 +156,12 @@ pub(crate) fn decoded_messages(smtp: &SmtpServer) -> Vec<String> {
         .split_inclusive("END MESSAGE")
         .filter(|m| m.contains("END MESSAGE"))
         .map(|m| {
+            // Between the server's "MESSAGE FOLLOWS" and "END MESSAGE" lines.
             let raw: String = m
                 .lines()
-                .filter(|l| !l.contains("MESSAGE FOLLOWS") && !l.contains("END MESSAGE"))
+                .skip_while(|l| !l.contains("MESSAGE FOLLOWS"))
+                .skip(1)
+                .take_while(|l| !l.contains("END MESSAGE"))
                 .map(|l| format!("{l}\n"))
                 .collect();
             let mut child = Command::new("python3")
