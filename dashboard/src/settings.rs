@@ -231,6 +231,7 @@ fn SettingsForms(categories: Vec<String>, workflow: Workflow, agents: Vec<Agent>
     let routing = RwSignal::new(workflow.routing.clone());
     let auto_assign = RwSignal::new(workflow.auto_assign);
     let auto_close = RwSignal::new(workflow.auto_close_days.to_string());
+    let reopen = RwSignal::new(workflow.reopen_at_or_below.to_string());
     let (workflow_notice, set_workflow_notice) = signal(None::<Result<String, String>>);
     let api = desk.api.clone();
     let save_workflow = move |ev: SubmitEvent| {
@@ -241,12 +242,19 @@ fn SettingsForms(categories: Vec<String>, workflow: Workflow, agents: Vec<Agent>
             )));
             return;
         };
+        let Ok(reopen_at_or_below) = reopen.get_untracked().trim().parse::<u8>() else {
+            set_workflow_notice.set(Some(Err(
+                "reopen at or below is a CSAT score, 1 to 5, or 0 for never".to_owned(),
+            )));
+            return;
+        };
         let workflow = Workflow {
             rules: rules.get_untracked().iter().map(RuleDraft::rule).collect(),
             matrix: matrix.map(|row| row.map(|cell| cell.get_untracked())),
             routing: routing.get_untracked(),
             auto_assign: auto_assign.get_untracked(),
             auto_close_days,
+            reopen_at_or_below,
         };
         let api = api.clone();
         spawn_local(async move {
@@ -520,6 +528,19 @@ fn SettingsForms(categories: Vec<String>, workflow: Workflow, agents: Vec<Agent>
                     id="auto-close-days"
                     type="number"
                     bind:value=auto_close
+                    disabled=read_only
+                />
+            </div>
+            <div class="field">
+                <label for="reopen-at-or-below">
+                    "Reopen a case whose resolution the customer rates at or below (CSAT 1 to 5, 0 for never)"
+                </label>
+                <input
+                    id="reopen-at-or-below"
+                    type="number"
+                    min="0"
+                    max="5"
+                    bind:value=reopen
                     disabled=read_only
                 />
             </div>

@@ -1024,6 +1024,7 @@ async fn the_settings_page_saves_the_matrix_and_shows_a_refusal() {
         serde_json::json!({ "status": 200, "body": workflow }),
     ));
     type_into(&root, "input#auto-close-days", "7");
+    type_into(&root, "input#reopen-at-or-below", "3");
     type_into(&root, "ul.rules input[type=text]", "refund, charged, twice");
     click(&root, "button.save-workflow");
     let body = sent(&put).await;
@@ -1032,7 +1033,8 @@ async fn the_settings_page_saves_the_matrix_and_shows_a_refusal() {
         serde_json::json!({
             "rules": [{ "category": "Billing", "keywords": ["refund", "charged", "twice"], "urgency": "high" }],
             "matrix": [["P3","P4","P3","P3"],["P4","P3","P3","P2"],["P3","P3","P2","P1"],["P3","P2","P1","P2"]],
-            "routing": { "Billing": 4 }, "auto_assign": true, "auto_close_days": 7
+            "routing": { "Billing": 4 }, "auto_assign": true, "auto_close_days": 7,
+            "reopen_at_or_below": 3
         })
     );
     wait_for(&root, "form.workflow .notice[role=status]").await;

@@ -258,6 +258,7 @@ async fn a_customer_follows_answers_and_rates_their_case_and_an_unhappy_rating_r
             "return !!document.querySelector('ol.timeline li[data-kind=internal_note]')",
         )
         .await?;
+    set_status(&browser, "in_progress", "In progress").await?;
     set_status(&browser, "waiting_on_customer", "Waiting on customer").await?;
 
     // The status page shows the reply, not the note; axe finds nothing.

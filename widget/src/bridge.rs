@@ -45,7 +45,7 @@ impl Bridge {
 }
 
 /// Calls `object[name](...args)`; whether there was such a function and it did not throw.
-fn call(object: &JsValue, name: &str, args: &js_sys::Array) -> bool {
+pub(crate) fn call(object: &JsValue, name: &str, args: &js_sys::Array) -> bool {
     Reflect::get(object, &name.into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
@@ -74,12 +74,13 @@ pub(crate) fn keep_case(site: &str, token: &str) {
     else {
         return;
     };
-    let key = JsValue::from(format!("hark:{site}:cases"));
+    // Concatenated, not `format!`: the formatting machinery costs kilobytes on customers' pages.
+    let key = JsValue::from(["hark:", site, ":cases"].concat());
     let list = Reflect::get(&storage, &key)
         .ok()
         .and_then(|v| v.as_string())
         .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .filter(|v| js_sys::Array::is_array(v))
+        .filter(js_sys::Array::is_array)
         .map(|v| js_sys::Array::from(&v))
         .unwrap_or_default();
     list.push(&token.into());

@@ -14,8 +14,8 @@ use js_sys::Reflect;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent};
 
 /// Where the answer is on its way to the collector (the card's `delivery`).
@@ -468,18 +468,23 @@ impl Card {
                 .and_then(|v| v.as_bool());
             match ok {
                 Some(true) if sent == SENT_REPORT => {
+                    // The thanks waits for the body, read with the promise's `then` (an async
+                    // block would bring wasm-bindgen-futures' executor: kilobytes on customers'
+                    // pages). Unreadable, it thanks all the same.
                     let card = card.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let ack = match crate::bridge::call_method(&state, "json") {
-                            Some(p) => JsFuture::from(p.unchecked_into::<js_sys::Promise>())
-                                .await
-                                .unwrap_or(JsValue::NULL),
-                            None => JsValue::NULL,
-                        };
+                    let done = Closure::once_into_js(move |ack: JsValue| {
                         card.deliver(SENT_REPORT);
                         card.show_case(&ack);
                         card.focus("button.close");
                     });
+                    let read = crate::bridge::call_method(&state, "json").is_some_and(|body| {
+                        crate::bridge::call(&body, "then", &js_sys::Array::of2(&done, &done))
+                    });
+                    if !read {
+                        let _ = done
+                            .unchecked_ref::<js_sys::Function>()
+                            .call1(&JsValue::NULL, &JsValue::NULL);
+                    }
                     return;
                 }
                 Some(true) => card.deliver(sent),
@@ -520,7 +525,7 @@ impl Card {
             &status,
             "p",
             &[("class", "case")],
-            &format!("{} ", self.words.get("report_reference")),
+            &[self.words.get("report_reference"), " "].concat(),
         );
         add(&line, "strong", &[], &reference);
         let link = add(&status, "p", &[("class", "case")], "");

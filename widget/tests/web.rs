@@ -474,8 +474,19 @@ async fn a_complaint_is_reported_step_by_step() {
     tick().await;
     assert_eq!(m.status(), shared::i18n::strings("en").queued);
     m.outbox_says("sent");
-    tick().await;
-    tick().await;
+    // The thanks waits for the acknowledgement's body, which the browser reads in a task of
+    // its own: up to a second of 10 ms waits.
+    for _ in 0..100 {
+        if m.one(".case a").is_some() {
+            break;
+        }
+        let wait = js_sys::Promise::new(&mut |done, _| {
+            let _ = web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&done, 10);
+        });
+        wasm_bindgen_futures::JsFuture::from(wait).await.unwrap();
+    }
     assert_eq!(m.status(), "Thank you! We've received your report.");
     // The acknowledgement's reference and a link to the case's page, whose token the device
     // keeps for later visits.

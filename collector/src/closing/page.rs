@@ -95,9 +95,9 @@ pub fn render(
     );
     match flash {
         Some(Flash::Problem(why)) => {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<p class=\"problem\" role=\"alert\">{} {}</p>\n",
+                "<p class=\"problem\" role=\"alert\">{} {}</p>",
                 escape(w.problem),
                 escape(why)
             );
@@ -108,9 +108,9 @@ pub fn render(
                 Flash::Thanks => w.thanks,
                 _ => w.sorry,
             };
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<p class=\"note\" role=\"status\">{}</p>\n",
+                "<p class=\"note\" role=\"status\">{}</p>",
                 escape(text)
             );
         }
@@ -179,7 +179,7 @@ pub fn render(
             escape(w.reply_send)
         );
     } else {
-        let _ = write!(out, "<p>{}</p>\n", escape(w.closed));
+        let _ = writeln!(out, "<p>{}</p>", escape(w.closed));
     }
     let _ = write!(
         out,
@@ -237,9 +237,9 @@ fn question(
                 // A group of radios is required by one of them; checkboxes cannot say "one
                 // at least", so the collector checks that.
                 let req = if !*multiple && i == 0 { required } else { "" };
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<label><input type=\"{kind}\" name=\"{name}\" value=\"{value}\"{checked}{req}> {}</label>\n",
+                    "<label><input type=\"{kind}\" name=\"{name}\" value=\"{value}\"{checked}{req}> {}</label>",
                     escape(option)
                 );
             }
@@ -248,9 +248,9 @@ fn question(
                     .iter()
                     .find(|(k, _)| *k == format!("{name}.other"))
                     .map_or("", |(_, v)| v.as_str());
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<label>{} <input type=\"text\" name=\"{name}.other\" value=\"{}\" maxlength=\"{}\"></label>\n",
+                    "<label>{} <input type=\"text\" name=\"{name}.other\" value=\"{}\" maxlength=\"{}\"></label>",
                     escape(w.other),
                     escape(text),
                     shared::survey::MAX_LABEL
@@ -277,9 +277,9 @@ fn question(
                 let value = score.to_string();
                 let checked = if given(&value) { " checked" } else { "" };
                 let req = if score == lo { required } else { "" };
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<label><input type=\"radio\" name=\"{name}\" value=\"{value}\"{checked}{req}> {value}</label>\n"
+                    "<label><input type=\"radio\" name=\"{name}\" value=\"{value}\"{checked}{req}> {value}</label>"
                 );
             }
             let _ = write!(
