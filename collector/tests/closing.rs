@@ -119,9 +119,20 @@ impl Case {
 
     /// An agent's call on this case's admin routes; its status and JSON.
     async fn agent(&self, method: Method, what: &str, body: Value) -> (StatusCode, Value) {
+        self.agent_on(&self.id, method, what, body).await
+    }
+
+    /// An agent's call on case `id`'s admin routes.
+    async fn agent_on(
+        &self,
+        id: &str,
+        method: Method,
+        what: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
         let url = format!(
-            "{}/api/v1/admin/sites/{}/complaints/{}{what}",
-            self.served.base, self.site.key, self.id
+            "{}/api/v1/admin/sites/{}/complaints/{id}{what}",
+            self.served.base, self.site.key
         );
         let mut req = self
             .client
@@ -820,6 +831,38 @@ async fn the_customer_is_mailed_in_their_language_and_a_scanner_records_no_ratin
     assert!(resolved.contains("Lösung bewerten"), "{resolved}");
     let token = link(resolved, "#rate");
     assert_ne!(token, reply_token, "each mail has a token of its own");
+
+    // The Arabic customer's reply and resolution mails are Arabic too.
+    let zaid_case = arabic["id"].as_str().unwrap();
+    let (status, _) = case
+        .agent_on(
+            zaid_case,
+            Method::POST,
+            "/replies",
+            json!({"body": "نعتذر، سنرسل طردًا جديدًا."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for to in ["in_progress", "resolved"] {
+        let (status, body) = case
+            .agent_on(zaid_case, Method::POST, "/status", json!({"status": to}))
+            .await;
+        assert!(status.is_success(), "{to}: {body}");
+    }
+    peers::wait_for_messages(&smtp, 6).await;
+    let zaid = mail("zaid@example.org");
+    assert_eq!(zaid.len(), 3, "{zaid:?}");
+    let reply = zaid
+        .iter()
+        .find(|m| m.contains("Subject: رد جديد على بلاغك"))
+        .expect("the reply mail");
+    assert!(reply.contains("نعتذر، سنرسل طردًا جديدًا."), "{reply}");
+    let resolved = zaid
+        .iter()
+        .find(|m| m.contains("Subject: تم حل بلاغك"))
+        .expect("the resolved mail");
+    assert!(resolved.contains("تقييم الحل"), "{resolved}");
+    link(resolved, "#rate");
 
     // A scanner fetches the link: the page, in German, with the form; nothing is recorded.
     let scanned = case

@@ -124,18 +124,36 @@ async fn a_complaint_is_stored_once_with_what_ingest_learned_and_listed_for_admi
     assert_eq!(first.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
     let filed: Value = first.json().await.unwrap();
     let reference = filed["reference"].as_str().unwrap().to_owned();
-    assert_eq!(filed, json!({"id": body["id"], "reference": reference}));
+    // The customer's status page: a capability of 43 base64url characters, on this collector.
+    let status_url = filed["status_url"].as_str().unwrap().to_owned();
+    let token = status_url.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(
+        filed,
+        json!({"id": body["id"], "reference": reference, "status_url": status_url})
+    );
+    assert!(status_url.starts_with("http://127.0.0.1:"), "{status_url}");
+    assert!(status_url.ends_with(&format!("/c/{token}")), "{status_url}");
+    assert_eq!(token.len(), 43);
     assert!(
         reference.len() == 7 && reference.starts_with("HK-"),
         "{reference}"
     );
     let replay = app.post(&body).await;
     assert_eq!(replay.status(), StatusCode::OK);
+    let replayed: Value = replay.json().await.unwrap();
     assert_eq!(
-        replay.json::<Value>().await.unwrap(),
-        json!({"id": body["id"], "reference": reference}),
+        (&replayed["id"], &replayed["reference"]),
+        (&body["id"], &json!(reference)),
         "a replay names the same case"
     );
+    // With a token of its own (the first one's is kept only hashed), to the same page.
+    let again = replayed["status_url"].as_str().unwrap();
+    assert_ne!(again, status_url);
+    for url in [status_url.as_str(), again] {
+        let page = reqwest::get(url).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains(&reference));
+    }
 
     let listed = app.complaints().await;
     assert_eq!(listed.len(), 1, "{listed:?}");

@@ -284,12 +284,14 @@ async fn timers_warn_breach_and_escalate_on_time_and_a_timely_answer_fires_nothi
         ("on_track".into(), Some(t0 + 600 * MIN), 510)
     );
 
-    // Each alarm is an event in the outbox, once, after the two complaints' own.
+    // Each alarm is an event in the outbox, once, after the two complaints' own and the timely
+    // answer's public reply.
     assert_eq!(
         outbox(&app).await,
         [
             "complaint.created",
             "complaint.created",
+            "complaint.replied",
             "sla.warning",
             "sla.breached",
             "escalation.raised",
