@@ -4,6 +4,7 @@
 
 use crate::clock::rfc3339;
 use crate::complaints::reference::reference;
+use crate::insight::sentiment::{annotated, sentiment, Label, Sentiment};
 use crate::store::{After, Store, StoreResult, StoredComplaint, StoredResponse};
 use shared::{Answer, SiteKey};
 
@@ -11,7 +12,7 @@ use shared::{Answer, SiteKey};
 pub const PAGE: u32 = 1000;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 15] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "received_at",
     "survey_id",
@@ -28,6 +29,10 @@ pub const CSV_COLUMNS: [&str; 15] = [
     "survey_version",
     // A JSON object, empty when the site sent none.
     "attributes",
+    // A free-text answer's sentiment, −1 to 1, and its label; empty for other answers and
+    // where the language has no lexicon (`insight::sentiment`).
+    "sentiment",
+    "sentiment_label",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,6 +93,14 @@ impl Format {
                     };
                     for answer in &r.answers {
                         let score = answer.score().map(|s| s.to_string()).unwrap_or_default();
+                        let text = answer_text(answer);
+                        let sentiment = matches!(
+                            answer,
+                            Answer::Text { .. } | Answer::Choice { other: Some(_), .. }
+                        )
+                        .then(|| sentiment(&text, e.locale.as_deref()))
+                        .flatten();
+                        let (score_of_text, label) = csv_sentiment(sentiment);
                         w.write_record([
                             r.id.to_string().as_str(),
                             &received_at,
@@ -95,7 +108,7 @@ impl Format {
                             answer.question_id().as_str(),
                             answer.name(),
                             &score,
-                            &answer_text(answer),
+                            &text,
                             r.page_url.as_deref().unwrap_or_default(),
                             e.page_path.as_deref().unwrap_or_default(),
                             e.device.as_deref().unwrap_or_default(),
@@ -104,6 +117,8 @@ impl Format {
                             e.user_id.as_deref().unwrap_or_default(),
                             &version,
                             &attributes,
+                            &score_of_text,
+                            label,
                         ])?;
                     }
                 }
@@ -117,7 +132,7 @@ impl Format {
                         "id": r.id,
                         "received_at": rfc3339(r.received_at),
                         "survey_id": r.survey_key,
-                        "answers": r.answers,
+                        "answers": annotated(&r.answers, e.locale.as_deref()),
                         "page_url": r.page_url,
                         "page_path": e.page_path,
                         "device": e.device,
@@ -138,7 +153,7 @@ impl Format {
 
 /// The CSV columns of a complaints export, in order. Like the answers' export, it names no
 /// e-mail address and no visitor hash (the admin listing shows them).
-pub const COMPLAINT_CSV_COLUMNS: [&str; 19] = [
+pub const COMPLAINT_CSV_COLUMNS: [&str; 21] = [
     "id",
     "reference",
     "received_at",
@@ -161,6 +176,10 @@ pub const COMPLAINT_CSV_COLUMNS: [&str; 19] = [
     // The linked problem record's id and title, empty when there is none.
     "problem_id",
     "problem",
+    // The description's sentiment, −1 to 1, and its label; empty where the language has no
+    // lexicon.
+    "sentiment",
+    "sentiment_label",
 ];
 
 impl Format {
@@ -187,6 +206,8 @@ impl Format {
                     } else {
                         serde_json::to_string(&e.attributes).unwrap_or_default()
                     };
+                    let (sentiment, label) =
+                        csv_sentiment(sentiment(&c.description, e.locale.as_deref()));
                     let (problem_id, problem) = c
                         .problem
                         .as_ref()
@@ -215,6 +236,8 @@ impl Format {
                             .unwrap_or_default(),
                         &problem_id,
                         problem,
+                        &sentiment,
+                        label,
                     ])?;
                 }
                 Ok(())
@@ -223,6 +246,7 @@ impl Format {
                 let mut out = Vec::new();
                 for c in rows {
                     let e = &c.enrichment;
+                    let s = sentiment(&c.description, e.locale.as_deref());
                     let line = serde_json::json!({
                         "id": c.id,
                         "reference": reference(c.number),
@@ -243,6 +267,8 @@ impl Format {
                         "assignee": c.assignee.as_ref().map(|a| &a.email),
                         "problem_id": c.problem.as_ref().map(|(id, _)| id),
                         "problem": c.problem.as_ref().map(|(_, title)| title),
+                        "sentiment": s.map(|s| s.sentiment),
+                        "sentiment_label": s.map(|s| s.sentiment_label),
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');
@@ -311,5 +337,20 @@ fn answer_text(answer: &Answer) -> String {
             cell.join(";")
         }
         _ => String::new(),
+    }
+}
+
+/// A sentiment as two CSV cells: the score and the label, both empty without one.
+fn csv_sentiment(s: Option<Sentiment>) -> (String, &'static str) {
+    match s {
+        Some(s) => (
+            s.sentiment.to_string(),
+            match s.sentiment_label {
+                Label::Negative => "negative",
+                Label::Neutral => "neutral",
+                Label::Positive => "positive",
+            },
+        ),
+        None => (String::new(), ""),
     }
 }

@@ -983,3 +983,116 @@ async fn a_rating_goes_out_as_a_signed_resolution_rated_webhook() {
     assert_eq!(data["rating"]["survey_id"], "resolution");
     assert_eq!(got.lock().unwrap().len(), 1, "only the event subscribed to");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports() {
+    let case = Case::open(Harness::new().await, "en-GB", "kim@example.org").await;
+    let angry = "The parcel arrived broken and I am angry";
+    Case::file(&case.served, &case.site, "en-US", "kim@example.org", angry).await;
+    Case::file(
+        &case.served,
+        &case.site,
+        "de-DE",
+        "kim@example.org",
+        "Kaputt angekommen",
+    )
+    .await;
+    let admin = |path: &str| {
+        case.client
+            .get(format!(
+                "{}/api/v1/admin/sites/{}/{path}",
+                case.served.base, case.site.key
+            ))
+            .bearer_auth(&case.admin)
+            .send()
+    };
+    // The inbox: VADER's score for English (the reference's -0.7506), null for German.
+    let list: Value = admin("complaints").await.unwrap().json().await.unwrap();
+    let by_text = |text: &str| {
+        list["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["description"] == text)
+            .cloned()
+            .unwrap()
+    };
+    let english = by_text(angry);
+    assert_eq!(english["sentiment"], -0.7506);
+    assert_eq!(english["sentiment_label"], "negative");
+    let german = by_text("Kaputt angekommen");
+    assert_eq!(
+        (&german["sentiment"], &german["sentiment_label"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert!(german.as_object().unwrap().contains_key("sentiment"));
+    let neutral = by_text("The parcel arrived <b>broken</b>");
+    assert_eq!(neutral["sentiment_label"], "neutral");
+    // The exports say the same.
+    let ndjson = admin("complaints/export?format=ndjson")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = ndjson.lines().find(|l| l.contains(angry)).unwrap();
+    let row: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(
+        (&row["sentiment"], &row["sentiment_label"]),
+        (&json!(-0.7506), &json!("negative"))
+    );
+    let csv = admin("complaints/export?format=csv")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",sentiment,sentiment_label"));
+    let row = csv.lines().find(|l| l.contains(angry)).unwrap();
+    assert!(row.ends_with(",-0.7506,negative"), "{row}");
+
+    // A free-text answer: the resolution's comment, in the listing and the export.
+    case.set_status("resolved").await;
+    let rated = case
+        .post_json(
+            "/rating",
+            json!({"answers": [
+                {"type": "csat", "question_id": "satisfaction", "score": 5},
+                {"type": "ces", "question_id": "effort", "score": 7},
+                {"type": "text", "question_id": "better", "text": "Quick and friendly, thank you."},
+            ]}),
+        )
+        .await;
+    assert_eq!(rated.status(), StatusCode::CREATED);
+    let listed: Value = admin("responses").await.unwrap().json().await.unwrap();
+    let answers = &listed["responses"][0]["answers"];
+    assert!(
+        answers[0].get("sentiment").is_none(),
+        "a score has none: {answers}"
+    );
+    assert_eq!(answers[2]["sentiment"], 0.6908, "{answers}");
+    assert_eq!(answers[2]["sentiment_label"], "positive");
+    let ndjson = admin("export?format=ndjson")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row: Value = serde_json::from_str(ndjson.lines().last().unwrap()).unwrap();
+    assert_eq!(row["answers"][2]["sentiment_label"], "positive");
+    let csv = admin("export?format=csv")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("Quick and friendly") && l.ends_with(",0.6908,positive")),
+        "{csv}"
+    );
+}

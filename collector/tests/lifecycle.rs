@@ -419,19 +419,19 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id,survey_version,attributes"
+        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id,survey_version,attributes,sentiment,sentiment_label"
     );
     assert_eq!(
         lines[1],
         format!(
-            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\",1,\"{{\"\"plan\"\":\"\"pro\"\"}}\"",
+            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\",1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,",
             first["id"].as_str().unwrap()
         )
     );
     assert_eq!(
         lines[2],
         format!(
-            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,,1,",
+            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,,1,,,",
             second["id"].as_str().unwrap()
         )
     );
@@ -561,9 +561,10 @@ async fn the_command_line_sets_retention_exports_and_erases() {
     .unwrap();
     let csv = std::fs::read_to_string(&output).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    // user_id, then no survey version (stored behind ingest's back) and no attributes.
+    // user_id, then no survey version (stored behind ingest's back), no attributes and, for
+    // a score, no sentiment.
     assert!(
-        csv.contains(",ann,,\n") || csv.contains(",ann,,\r\n"),
+        csv.contains(",ann,,,,\n") || csv.contains(",ann,,,,\r\n"),
         "{csv}"
     );
 

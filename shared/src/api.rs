@@ -135,3 +135,13 @@ pub struct AuditList {
     pub site_key: SiteKey,
     pub entries: Vec<AuditLine>,
 }
+
+/// The label of a text's sentiment (its score −1 to 1 beside it): `negative`, `neutral` or
+/// `positive`. Where the text's language has no lexicon, both are `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    Negative,
+    Neutral,
+    Positive,
+}

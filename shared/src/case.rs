@@ -231,6 +231,12 @@ pub struct Case {
     /// The case's service-level clocks: for each target, its latest timer.
     #[serde(default)]
     pub sla: Vec<crate::sla::SlaClock>,
+    /// The description's sentiment, −1 to 1, and its label; both `null` where the case's
+    /// language has no lexicon.
+    #[serde(default)]
+    pub sentiment: Option<f64>,
+    #[serde(default)]
+    pub sentiment_label: Option<crate::api::SentimentLabel>,
 }
 
 /// How many cases each queue of the inbox holds.

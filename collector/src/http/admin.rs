@@ -428,6 +428,9 @@ async fn responses(
         .into_iter()
         .map(|mut r| {
             let survey_version = r.survey_version;
+            // Each free-text answer with its sentiment (`insight::sentiment`).
+            let answers =
+                crate::insight::sentiment::annotated(&r.answers, r.enrichment.locale.as_deref());
             let attributes = std::mem::take(&mut r.enrichment.attributes);
             let response = StoredResponse {
                 id: r.id,
@@ -444,6 +447,11 @@ async fn responses(
                 user_id: r.enrichment.user_id,
                 email: r.enrichment.email,
             };
+            let mut response =
+                serde_json::to_value(response).map_err(|e| ApiError::Internal(e.into()))?;
+            if let Some(fields) = response.as_object_mut() {
+                fields.insert("answers".into(), answers);
+            }
             Ok(ListedResponse {
                 response,
                 survey_version,
@@ -467,8 +475,9 @@ pub(crate) struct ListedResponses {
 
 #[derive(Debug, serde::Serialize)]
 struct ListedResponse {
+    /// `shared::api::StoredResponse`, its text answers with `sentiment` and `sentiment_label`.
     #[serde(flatten)]
-    response: StoredResponse,
+    response: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     survey_version: Option<u32>,
     /// What the site said about the respondent (`hark('identify', id, attrs)`).

@@ -62,6 +62,7 @@ impl From<CaseError> for ApiError {
 /// A case as the API sends it.
 pub(crate) fn wire(c: StoredComplaint, sla: Vec<shared::sla::SlaClock>) -> Case {
     let e = c.enrichment;
+    let sentiment = crate::insight::sentiment::sentiment(&c.description, e.locale.as_deref());
     Case {
         id: c.id,
         reference: reference(c.number),
@@ -91,6 +92,8 @@ pub(crate) fn wire(c: StoredComplaint, sla: Vec<shared::sla::SlaClock>) -> Case 
         attributes: e.attributes,
         hot: c.hot,
         sla,
+        sentiment: sentiment.map(|s| s.sentiment),
+        sentiment_label: sentiment.map(|s| s.sentiment_label),
     }
 }
 
