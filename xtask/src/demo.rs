@@ -253,7 +253,11 @@ impl Seed<'_> {
         let auth = if admin {
             format!("authorization: Bearer {}\r\n", self.token)
         } else {
-            format!("origin: {}\r\n", self.origin)
+            // As the shop's visitors' browsers send them: their page and their language.
+            format!(
+                "origin: {}\r\naccept-language: en-US,en;q=0.9\r\n",
+                self.origin
+            )
         };
         write!(
             stream,

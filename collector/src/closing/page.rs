@@ -159,7 +159,9 @@ pub fn render(
             escape(&what)
         );
         if let Some(body) = &e.body {
-            let _ = write!(out, "<p class=\"body\">{}</p>", escape(body));
+            // A person's words take the direction of their own script (`dir="auto"`), so that
+            // an English reply reads right on an Arabic page, and the other way round.
+            let _ = write!(out, "<p class=\"body\" dir=\"auto\">{}</p>", escape(body));
         }
         out.push_str("</li>\n");
     }
@@ -170,7 +172,7 @@ pub fn render(
             "<section aria-labelledby=\"reply\">\n<h2 id=\"reply\">{}</h2>\n\
              <form method=\"post\" action=\"/c/{token}/reply\">\n\
              <label class=\"field\" for=\"body\">{}</label>\n\
-             <textarea id=\"body\" name=\"body\" rows=\"5\" maxlength=\"{}\" required>{}</textarea>\n\
+             <textarea id=\"body\" name=\"body\" dir=\"auto\" rows=\"5\" maxlength=\"{}\" required>{}</textarea>\n\
              <button type=\"submit\">{}</button>\n</form>\n</section>\n",
             escape(w.reply),
             escape(w.reply_label),
@@ -215,7 +217,7 @@ fn question(
             let _ = write!(
                 out,
                 "<p><label class=\"field\" for=\"{id}\">{}{optional}</label>\n\
-                 <textarea id=\"{id}\" name=\"{name}\" rows=\"3\" maxlength=\"{max_len}\"{required}>{}</textarea></p>\n",
+                 <textarea id=\"{id}\" name=\"{name}\" dir=\"auto\" rows=\"3\" maxlength=\"{max_len}\"{required}>{}</textarea></p>\n",
                 escape(&q.prompt),
                 escape(text)
             );
@@ -353,7 +355,9 @@ mod tests {
         assert!(html.contains("2026-12-03 14:05 UTC"));
         assert!(html.contains("<h2 id=\"rate\">"));
         assert!(html.contains("name=\"q.satisfaction\" value=\"1\" required"));
-        assert!(!html.contains("name=\"q.better\" rows=\"3\" maxlength=\"1000\" required"));
+        // The optional question is not required.
+        assert!(html
+            .contains("name=\"q.better\" dir=\"auto\" rows=\"3\" maxlength=\"1000\"></textarea>"));
         // The stylesheet the page carries is the one its CSP allows.
         let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
         assert!(CSP.contains(&hash));
@@ -372,6 +376,8 @@ mod tests {
             &answers,
         );
         assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        // The customer's own words keep their script's direction.
+        assert!(html.contains("<p class=\"body\" dir=\"auto\">&lt;script&gt;"));
         assert!(html.contains("role=\"alert\""));
         assert!(html.contains("value=\"4\" checked"));
         assert!(html.contains("ما مدى رضاك"));
