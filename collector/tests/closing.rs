@@ -571,6 +571,34 @@ async fn a_wrong_expired_or_erased_link_gets_the_same_404_and_no_token_is_kept_i
         (StatusCode::NOT_FOUND, "not_found")
     );
 
+    // A page of another origin may not write to the case, nor read the answer; the shop may.
+    let evil = case
+        .client
+        .post(case.api_url("/replies"))
+        .header(ORIGIN, "http://evil.test")
+        .json(&json!({"body": "from elsewhere"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(evil).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "origin_not_allowed")
+    );
+    let read = |origin: &'static str| {
+        case.client
+            .get(case.api_url(""))
+            .header(ORIGIN, origin)
+            .send()
+    };
+    let other = read("http://evil.test").await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let shop = read(SHOP).await.unwrap();
+    assert_eq!(shop.headers()["access-control-allow-origin"], SHOP);
+    let timeline: Value = shop.json().await.unwrap();
+    assert!(!timeline.to_string().contains("from elsewhere"));
+
     // The database holds the token's hash, never the token.
     let path = case.served.dir.path().join("hark.db");
     let mut dump = Vec::new();

@@ -960,17 +960,24 @@ async fn a_timer_due_while_the_collector_was_down_fires_once_on_restart() {
         })
         .count();
     assert_eq!(closings, 1, "{view}");
-    let metrics = served
-        .client
-        .get(format!("{}/metrics", served.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("hark_jobs_run_total{kind=\"complaint.auto_close\",outcome=\"done\"} 1\n"),
-        "{metrics}"
-    );
+    // The runner counts the job once its change is committed: a moment after the case reads
+    // closed.
+    let counted = "hark_jobs_run_total{kind=\"complaint.auto_close\",outcome=\"done\"} 1\n";
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = served
+            .client
+            .get(format!("{}/metrics", served.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains(counted) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(metrics.contains(counted), "{metrics}");
 }

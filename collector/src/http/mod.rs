@@ -230,6 +230,16 @@ pub(crate) fn client_has(headers: &axum::http::HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
+/// Whether `e` is the database being busy (unavailable for now) rather than a real failure.
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Unavailable(_))
+        )
+    })
+}
+
 /// Serves on an already-bound listener until `shutdown` completes, then drains in-flight requests
 /// and returns once every answer queued for the group commit is written, those of requests that
 /// were cancelled included. It runs the timer jobs (`jobs::run`) meanwhile. First it takes the visitor-hash secret from the database
@@ -243,10 +253,20 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = state
-        .with_stored_visitor_salt()
-        .await
-        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    // The first read of the database is tried again for a few seconds while it is busy: a
+    // collector that has just stopped may still be closing the same SQLite file (its last
+    // checkpoint locks it, and SQLite answers "locked" at once rather than waiting).
+    let mut tries = 0;
+    let state = loop {
+        match state.clone().with_stored_visitor_salt().await {
+            Ok(state) => break state,
+            Err(e) if tries < 50 && is_busy(&e) => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(std::io::Error::other(format!("{e:#}"))),
+        }
+    };
     match state.store.release_leases().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
@@ -280,6 +300,11 @@ pub async fn serve(
     .await;
     runner.abort();
     notifier.abort();
+    // Stopped means stopped: a round cut short has dropped its transaction (rolled back, to be
+    // done again by whichever collector runs next) before `serve` returns, so that nothing of
+    // this one still holds the database.
+    let _ = runner.await;
+    let _ = notifier.await;
     ingest.flush().await;
     served
 }

@@ -346,7 +346,7 @@ async fn case_json(
     let (peer, headers, _) = take_apart(&state, request).await;
     let shown = async {
         let opened = open(&state, peer, &token).await?;
-        let origin = readable_by(&state, &opened, &headers).await?;
+        let origin = allowed_origin(&state, &opened, &headers, false).await?;
         let case = public_view(&state, &opened, query.lang.as_deref(), &headers).await?;
         Ok::<_, ApiError>((origin, case))
     }
@@ -380,7 +380,7 @@ async fn reply_json(
     let (peer, headers, body) = take_apart(&state, request).await;
     let done = async {
         let opened = open(&state, peer, &token).await?;
-        let origin = writable_by(&state, &opened, &headers).await?;
+        let origin = allowed_origin(&state, &opened, &headers, true).await?;
         let reply: ReplyBody = parse(&headers, body)?;
         cases::customer_reply(
             state.store.as_ref(),
@@ -428,7 +428,7 @@ async fn rating_json(
     let (peer, headers, body) = take_apart(&state, request).await;
     let done = async {
         let opened = open(&state, peer, &token).await?;
-        let origin = writable_by(&state, &opened, &headers).await?;
+        let origin = allowed_origin(&state, &opened, &headers, true).await?;
         let rating: RatingBody = parse(&headers, body)?;
         let survey = survey::pick(state.store.active_surveys(&opened.site).await?);
         let answers =
@@ -450,31 +450,23 @@ fn parse<T: serde::de::DeserializeOwned>(
 }
 
 /// The `Origin` a browser's script may read the answer from: the site's origins and the
-/// collector's own. Other pages get the answer without it (their scripts cannot read it); a
-/// client that is not a browser sends none.
-async fn readable_by(
+/// collector's own. A read from another page gets the answer without it (its scripts cannot read
+/// it); a `write` from one is refused (403). A client that is not a browser sends no `Origin`.
+async fn allowed_origin(
     state: &AppState,
     opened: &Opened,
     headers: &HeaderMap,
+    write: bool,
 ) -> Result<Option<HeaderValue>, ApiError> {
     if cors::request_origin(headers).is_none() {
         return Ok(None);
     }
     let site = state.store.site(&opened.site).await?.ok_or(NO_CASE)?;
-    Ok(cors::check_origin(&site, headers).ok())
-}
-
-/// Like `readable_by`, but a browser's write from another origin is refused (403).
-async fn writable_by(
-    state: &AppState,
-    opened: &Opened,
-    headers: &HeaderMap,
-) -> Result<Option<HeaderValue>, ApiError> {
-    if cors::request_origin(headers).is_none() {
-        return Ok(None);
+    match cors::check_origin(&site, headers) {
+        Ok(origin) => Ok(Some(origin)),
+        Err(e) if write => Err(e),
+        Err(_) => Ok(None),
     }
-    let site = state.store.site(&opened.site).await?.ok_or(NO_CASE)?;
-    cors::check_origin(&site, headers).map(Some)
 }
 
 fn json_answer(

@@ -125,7 +125,14 @@ impl Harness {
     }
 
     pub(super) async fn serve(self) -> Served {
-        self.serve_until(std::future::pending()).await.0
+        let (served, server) = self.serve_until(std::future::pending()).await;
+        // A server that cannot start says why, rather than leaving its clients a reset.
+        tokio::spawn(async move {
+            if let Ok(Err(e)) = server.await {
+                eprintln!("the collector stopped: {e}");
+            }
+        });
+        served
     }
 
     /// `serve`, stopping gracefully when `shutdown` completes; the handle says how `serve` ended.
