@@ -174,7 +174,10 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
             {"type": "rating", "question_id": "stars", "score": 3},
             {"type": "choice", "question_id": "drink", "selected": [1]},
             {"type": "choice", "question_id": "why", "selected": [0, 2]},
-            {"type": "text", "question_id": "more", "text": "Great beans"}
+            // The listing adds the free text's sentiment (the browser speaks English; VADER's
+            // score, as the Python reference gives it).
+            {"type": "text", "question_id": "more", "text": "Great beans",
+             "sentiment": 0.6249, "sentiment_label": "positive"}
         ])
     );
     assert_eq!(stored[0]["survey_version"], 1);
