@@ -26,7 +26,6 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sqlx::Connection as _;
 
 const PASSWORD: &str = "correct horse battery staple";
 const AGENT: &str = "ann@shop.example";
@@ -220,17 +219,7 @@ fn rating(csat: u8, ces: u8) -> Value {
 }
 
 async fn postgres_harness() -> Harness {
-    let server = postgres_server::shared();
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let url = server.url(&name);
+    let url = postgres_server::shared().fresh_database().await;
     let store = collector::store::open(&url).await.unwrap();
     Harness::on(store, url)
 }

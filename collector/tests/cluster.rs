@@ -106,17 +106,7 @@ async fn post(client: &reqwest::Client, collector: &Collector, answer: &Value) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_on_one_postgres_store_every_answer_once() {
-    let server = postgres_server::shared();
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
-        .await
-        .expect("cannot connect to the test PostgreSQL server");
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let database_url = server.url(&name);
+    let database_url = postgres_server::shared().fresh_database().await;
 
     let site = hark_json(
         &database_url,
@@ -244,17 +234,7 @@ async fn jobs_run(client: &reqwest::Client, collector: &Collector, kind: &str) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_on_one_postgres_fire_each_due_job_once() {
     const JOBS: u64 = 1_000;
-    let server = postgres_server::shared();
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
-        .await
-        .expect("cannot connect to the test PostgreSQL server");
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let database_url = server.url(&name);
+    let database_url = postgres_server::shared().fresh_database().await;
     let site = hark_json(
         &database_url,
         &[

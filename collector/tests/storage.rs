@@ -1415,17 +1415,7 @@ impl TestDb {
     }
 
     async fn postgres() -> Self {
-        let server = postgres_server::shared();
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
-            .await
-            .expect("cannot connect to the test PostgreSQL server");
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let url = server.url(&name);
+        let url = postgres_server::shared().fresh_database().await;
         Self {
             store: store::open(&url).await.unwrap(),
             url,

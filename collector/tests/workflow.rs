@@ -17,7 +17,6 @@ use collector::store::{Site, DAY_MS};
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sqlx::Connection as _;
 use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -29,17 +28,7 @@ async fn the_whole_workflow_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_workflow_on_postgres() {
-    let server = postgres_server::shared();
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let url = server.url(&name);
+    let url = postgres_server::shared().fresh_database().await;
     let store = collector::store::open(&url).await.unwrap();
     the_whole_workflow(Harness::on(store, url)).await;
 }

@@ -24,6 +24,21 @@ impl Server {
     pub(super) fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
+
+    /// A new, empty database of its own for one test; its URL.
+    pub(super) async fn fresh_database(&self) -> String {
+        use sqlx::Connection as _;
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("cannot connect to the test PostgreSQL server");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        self.url(&name)
+    }
 }
 
 /// The server, started by the first test that asks. A failure is kept too, so that every
