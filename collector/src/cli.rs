@@ -170,6 +170,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure: the rollups the dashboard's scores and trends are read from.
+    Insight {
+        #[command(subcommand)]
+        command: InsightCommand,
+    },
     /// Export a site's answers (or, with --complaints, its complaints), oldest first.
     Export {
         /// The site's key.
@@ -184,6 +189,22 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InsightCommand {
+    /// Recompute the rollups from the stored answers (one site's, or every site's), one site
+    /// per transaction. Ingest keeps them current by itself: this is for after restoring
+    /// answers from elsewhere, or to check that nothing drifted. Answers keep arriving meanwhile;
+    /// on SQLite they wait for each site's transaction.
+    Rebuild {
+        /// The site's key; without it, every site.
+        #[arg(long)]
+        site: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -382,6 +403,20 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Migrate => println!("the database is up to date"),
+        Command::Insight {
+            command: InsightCommand::Rebuild { site, json },
+        } => {
+            let site = match site {
+                Some(site) => Some(existing_site(store.as_ref(), site).await?),
+                None => None,
+            };
+            let folded = store.rebuild_rollups(site.as_ref()).await?;
+            if json {
+                println!("{}", serde_json::json!({ "answers": folded }));
+            } else {
+                println!("rebuilt the rollups from {folded} answers");
+            }
+        }
         Command::Site {
             command:
                 SiteCommand::Create {

@@ -81,6 +81,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/sites/{site_key}/agents"),
     ("GET", "/api/v1/admin/sites/{site_key}/workflow"),
     ("PUT", "/api/v1/admin/sites/{site_key}/workflow"),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/overview"),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/segments"),
     ("GET", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("PUT", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("GET", "/api/v1/admin/sites/{site_key}/sla-policies"),

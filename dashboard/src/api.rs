@@ -301,6 +301,22 @@ impl SiteApi {
         self.send("PUT", rest, &body).await
     }
 
+    /// `GET …/insight/overview?QUERY`.
+    pub(crate) async fn insight_overview(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::Overview, ApiError> {
+        self.get(&format!("insight/overview?{query}")).await
+    }
+
+    /// `GET …/insight/segments?QUERY`.
+    pub(crate) async fn insight_segments(
+        &self,
+        query: &str,
+    ) -> Result<Vec<shared::insight::Segments>, ApiError> {
+        self.get(&format!("insight/segments?{query}")).await
+    }
+
     pub(crate) async fn cases(
         &self,
         query: &CaseQuery,

@@ -15,6 +15,7 @@ mod format;
 mod hot_stove;
 mod hours;
 mod inbox;
+mod insight;
 mod notifications;
 mod policies;
 mod problems;

@@ -8,6 +8,8 @@ use shared::ResponseId;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Page {
     Inbox,
+    /// `#/insight?days=…&segment=…`: scores, changes and trends.
+    Insight(InsightFilter),
     Case(ResponseId),
     Responses,
     Problems,
@@ -29,14 +31,16 @@ pub(crate) enum Page {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Inbox,
+    Insight,
     Responses,
     Problems,
     Settings,
 }
 
 impl Section {
-    pub(crate) const ALL: [Section; 4] = [
+    pub(crate) const ALL: [Section; 5] = [
         Section::Inbox,
+        Section::Insight,
         Section::Responses,
         Section::Problems,
         Section::Settings,
@@ -45,6 +49,7 @@ impl Section {
     pub(crate) fn label(self) -> &'static str {
         match self {
             Section::Inbox => "Inbox",
+            Section::Insight => "Insight",
             Section::Responses => "Responses",
             Section::Problems => "Problems",
             Section::Settings => "Settings",
@@ -54,6 +59,7 @@ impl Section {
     pub(crate) fn page(self) -> Page {
         match self {
             Section::Inbox => Page::Inbox,
+            Section::Insight => Page::Insight(InsightFilter::default()),
             Section::Responses => Page::Responses,
             Section::Problems => Page::Problems,
             Section::Settings => Page::Settings,
@@ -65,8 +71,10 @@ impl Page {
     /// The page a fragment names; the inbox for anything else.
     pub(crate) fn from_hash(hash: &str) -> Page {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let (first, rest) = path.split_once('/').unwrap_or((path, ""));
         match (first, rest) {
+            ("insight", "") => Page::Insight(InsightFilter::from_query(query)),
             ("cases", id) => ResponseId::parse(id).map_or(Page::Inbox, Page::Case),
             ("responses", "") => Page::Responses,
             ("problems", "") => Page::Problems,
@@ -85,6 +93,7 @@ impl Page {
     pub(crate) fn href(&self) -> String {
         match self {
             Page::Inbox => "#/inbox".to_owned(),
+            Page::Insight(filter) => format!("#/insight?{}", filter.query()),
             Page::Case(id) => format!("#/cases/{id}"),
             Page::Responses => "#/responses".to_owned(),
             Page::Problems => "#/problems".to_owned(),
@@ -101,6 +110,7 @@ impl Page {
     pub(crate) fn section(&self) -> Section {
         match self {
             Page::Inbox | Page::Case(_) => Section::Inbox,
+            Page::Insight(_) => Section::Insight,
             Page::Responses => Section::Responses,
             Page::Problems | Page::Problem(_) => Section::Problems,
             Page::Settings
@@ -110,6 +120,53 @@ impl Page {
             | Page::Webhooks
             | Page::Notifications => Section::Settings,
         }
+    }
+}
+
+/// The insight page's period (days up to today) and segment (`dimension:value`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InsightFilter {
+    pub(crate) days: u16,
+    pub(crate) segment: Option<String>,
+}
+
+impl Default for InsightFilter {
+    fn default() -> Self {
+        InsightFilter {
+            days: 90,
+            segment: None,
+        }
+    }
+}
+
+impl InsightFilter {
+    /// From a query string; what does not read is left at its default.
+    fn from_query(query: &str) -> Self {
+        let mut filter = InsightFilter::default();
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else {
+            return filter;
+        };
+        if let Some(days) = params.get("days").and_then(|d| d.parse().ok()) {
+            filter.days = days;
+        }
+        filter.segment = params.get("segment").filter(|s| s.contains(':'));
+        filter
+    }
+
+    /// As a query string, escaped; the same the API takes.
+    pub(crate) fn query(&self) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        params.append("days", &self.days.to_string());
+        if let Some(segment) = &self.segment {
+            params.append("segment", segment);
+        }
+        params.to_string().into()
+    }
+
+    pub(crate) fn api_query(&self) -> String {
+        self.query()
     }
 }
 
@@ -138,6 +195,11 @@ mod tests {
         let id = ResponseId::parse("0190a0c2-7b6e-7d3f-9a55-3c1f2e4d5a6b").unwrap();
         let pages = [
             Page::Inbox,
+            Page::Insight(InsightFilter::default()),
+            Page::Insight(InsightFilter {
+                days: 30,
+                segment: Some("page:/checkout & more".to_owned()),
+            }),
             Page::Case(id),
             Page::Responses,
             Page::Problems,

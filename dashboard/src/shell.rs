@@ -6,6 +6,7 @@ use crate::case::CasePage;
 use crate::hot_stove::HotStovePage;
 use crate::hours::BusinessHoursPage;
 use crate::inbox::Inbox;
+use crate::insight::InsightPage;
 use crate::notifications::NotificationsPage;
 use crate::policies::SlaPoliciesPage;
 use crate::problems::{ProblemPage, Problems};
@@ -154,6 +155,7 @@ pub(crate) fn Shell(
         <main class="page">
             {move || match page.get() {
                 Page::Inbox => view! { <Inbox /> }.into_any(),
+                Page::Insight(filter) => view! { <InsightPage filter /> }.into_any(),
                 Page::Case(id) => view! { <CasePage id /> }.into_any(),
                 Page::Responses => view! { <Responses /> }.into_any(),
                 Page::Problems => view! { <Problems /> }.into_any(),

@@ -10,6 +10,7 @@ pub mod case;
 pub mod complaint;
 pub mod i18n;
 pub mod ids;
+pub mod insight;
 pub mod notify;
 pub mod score;
 pub mod site;

@@ -31,6 +31,11 @@
 //! webhooks from the 201 to their arrival and how late SLA timers run on the real clock. `--no-alerts` skips them,
 //! `--alerts-only` runs only them.
 //!
+//! Then the insight overview (`insight_bench.rs`): a year of answers generated in each
+//! engine's database, 1 M then 10 M, the rollups rebuilt by `hark insight rebuild`, and the
+//! overview's reads timed against a p95 of 50 ms. `--no-insight` skips it, `--insight-only`
+//! runs only it.
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -61,6 +66,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let mut with_postgres = true;
     let (mut with_inbox, mut inbox_only) = (true, false);
     let (mut with_alerts, mut alerts_only) = (true, false);
+    let (mut with_insight, mut insight_only) = (true, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
@@ -69,6 +75,8 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             "--inbox-only" => inbox_only = true,
             "--no-alerts" => with_alerts = false,
             "--alerts-only" => alerts_only = true,
+            "--no-insight" => with_insight = false,
+            "--insight-only" => insight_only = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -93,6 +101,14 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         println!();
         println!("  machine: {}", machine());
         return alerts(&hark);
+    }
+    if insight_only {
+        let work = target_dir().join("bench");
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work)?;
+        println!();
+        println!("  machine: {}", machine());
+        return insight(&hark, &work, with_postgres);
     }
     if inbox_only {
         let work = target_dir().join("bench");
@@ -211,6 +227,9 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     }
     if with_alerts {
         alerts(&hark)?;
+    }
+    if with_insight {
+        insight(&hark, &work, with_postgres)?;
     }
     println!();
     Ok(())
@@ -369,7 +388,7 @@ fn inbox(hark: &Path, work: &Path, with_postgres: bool) -> Result<()> {
     );
     for (engine, timings) in &results {
         for t in timings {
-            t.print(engine);
+            t.print(engine, "inbox");
         }
     }
     Ok(())
@@ -380,10 +399,27 @@ fn inbox_on(
     hark: &Path,
     database_url: &str,
 ) -> Result<Vec<super::inbox_bench::Timing>> {
-    let hark_json = |args: &[&str]| -> Result<serde_json::Value> {
-        let out = Command::new(hark)
+    let hark_json = cli(hark, database_url);
+    let site = hark_json(&[
+        "site", "create", "--name", "Inbox", "--origin", ORIGIN, "--json",
+    ])?;
+    let site = site["key"].as_str().context("no site key")?.to_owned();
+    let token = hark_json(&[
+        "token", "create", "--site", &site, "--role", "admin", "--json",
+    ])?;
+    let token = token["token"].as_str().context("no token")?.to_owned();
+    let (port, _server) = serve_on(hark, database_url, &format!("hark-inbox-{engine}.log"))?;
+    step(&format!("inbox on {engine}: seeding and reading"));
+    super::inbox_bench::measure(port, &site, &token)
+}
+
+/// `hark ARGS` on a database, its standard output read as JSON.
+fn cli(hark: &Path, database_url: &str) -> impl Fn(&[&str]) -> Result<serde_json::Value> {
+    let (hark, database_url) = (hark.to_owned(), database_url.to_owned());
+    move |args: &[&str]| {
+        let out = Command::new(&hark)
             .args(args)
-            .env("HARK_DATABASE_URL", database_url)
+            .env("HARK_DATABASE_URL", &database_url)
             .output()?;
         if !out.status.success() {
             bail!(
@@ -393,31 +429,77 @@ fn inbox_on(
             );
         }
         Ok(serde_json::from_slice(&out.stdout)?)
-    };
-    let site = hark_json(&[
-        "site", "create", "--name", "Inbox", "--origin", ORIGIN, "--json",
-    ])?;
-    let site = site["key"].as_str().context("no site key")?.to_owned();
-    let token = hark_json(&[
-        "token", "create", "--site", &site, "--role", "admin", "--json",
-    ])?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
+    }
+}
+
+/// `hark serve` on a database without rate limits, logging to `log` in the bench directory;
+/// its port, and the server (stopped when dropped).
+fn serve_on(hark: &Path, database_url: &str, log: &str) -> Result<(u16, Server)> {
     let port = free_port()?;
-    let _server = Server::spawn(
+    let server = Server::spawn(
         Command::new(hark)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--rate-limit-per-client", "4000000000"])
             .args(["--rate-limit-per-site", "4000000000"])
             .env("HARK_DATABASE_URL", database_url)
-            .stderr(std::fs::File::create(
-                target_dir()
-                    .join("bench")
-                    .join(format!("hark-inbox-{engine}.log")),
-            )?),
+            .stderr(std::fs::File::create(target_dir().join("bench").join(log))?),
         port,
     )?;
-    step(&format!("inbox on {engine}: seeding and reading"));
-    super::inbox_bench::measure(port, &site, &token)
+    Ok((port, server))
+}
+
+/// The overview at 1 M and 10 M answers on each engine (`insight_bench.rs`).
+fn insight(hark: &Path, work: &Path, with_postgres: bool) -> Result<()> {
+    use super::insight_bench::{self, Sql};
+    let file = work.join("insight.db");
+    let sqlite_url = format!("sqlite://{}", file.display());
+    let hark_json = cli(hark, &sqlite_url);
+    let sqlite = insight_bench::measure("SQLite", &Sql::Sqlite(&file), &hark_json, &|| {
+        serve_on(hark, &sqlite_url, "hark-insight-SQLite.log")
+    })?;
+    let mut results = vec![("SQLite", sqlite)];
+    if with_postgres {
+        let postgres_bin = super::setup::postgres_bin_dir().context(
+            "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: run `cargo xtask setup`",
+        )?;
+        let pg_dir =
+            std::env::temp_dir().join(format!("hark-bench-insight-pg-{}", std::process::id()));
+        let postgres = Postgres::start(&postgres_bin, &pg_dir)?;
+        let url = postgres.url();
+        let hark_json = cli(hark, &url);
+        let psql = which_psql(&postgres_bin);
+        let result = insight_bench::measure(
+            "PostgreSQL",
+            &Sql::Postgres {
+                psql: &psql,
+                url: url.clone(),
+            },
+            &hark_json,
+            &|| serve_on(hark, &url, "hark-insight-PostgreSQL.log"),
+        );
+        drop(postgres);
+        let _ = std::fs::remove_dir_all(&pg_dir);
+        results.push(("PostgreSQL", result?));
+    }
+    println!();
+    println!(
+        "  {:<44} {:>9} {:>9}  budget   (a year of answers, one request at a time)",
+        "insight read", "p50 ms", "p95 ms"
+    );
+    for (engine, r) in &results {
+        insight_bench::print(engine, r);
+    }
+    Ok(())
+}
+
+/// `psql`: beside the server's binaries, or on `PATH`.
+fn which_psql(postgres_bin: &Path) -> PathBuf {
+    let beside = postgres_bin.join("psql");
+    if beside.exists() {
+        beside
+    } else {
+        PathBuf::from("psql")
+    }
 }
 
 fn within(ok: bool, budget: &str) -> String {

@@ -37,7 +37,8 @@ pub(crate) struct Timing {
 }
 
 impl Timing {
-    pub(crate) fn print(&self, engine: &str) {
+    /// One line: `what` (inbox, insight) on `engine`.
+    pub(crate) fn print(&self, engine: &str, what: &str) {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let verdict = if self.p95 <= MAX_P95 {
             "within"
@@ -46,7 +47,7 @@ impl Timing {
         };
         println!(
             "  {:<44} {:>9.2} {:>9.2}  {verdict} (p95 ≤ 50 ms)",
-            format!("inbox {engine}: {}", self.what),
+            format!("{what} {engine}: {}", self.what),
             ms(self.p50),
             ms(self.p95)
         );
@@ -139,7 +140,7 @@ fn seed(port: u16, site: &str, token: &str) -> Result<Vec<String>> {
 }
 
 /// p50 and p95 of `SAMPLES` sequential GETs of the paths `path` makes.
-fn time(
+pub(crate) fn time(
     conn: &mut Connection,
     port: u16,
     auth: &str,
@@ -163,6 +164,15 @@ fn time(
         p50: q(0.5),
         p95: q(0.95),
     })
+}
+
+/// A `GET` that must answer 200; its body.
+pub(crate) fn get(conn: &mut Connection, port: u16, auth: &str, path: &str) -> Result<Vec<u8>> {
+    let status = conn.exchange(&request("GET", port, path, auth, ""))?;
+    if status != 200 {
+        bail!("{path}: {status} {}", String::from_utf8_lossy(conn.body()));
+    }
+    Ok(conn.body().to_vec())
 }
 
 /// Seeds the inbox of a server on `port` with a site `site` (created with the bench's origin)

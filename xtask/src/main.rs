@@ -10,6 +10,7 @@ mod alerts_bench;
 mod bench;
 mod demo;
 mod inbox_bench;
+mod insight_bench;
 mod setup;
 
 use anyhow::{bail, Context as _, Result};

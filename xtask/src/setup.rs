@@ -14,7 +14,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Minifies the hand-written loader (`widget/loader.js`) for its 2 KB gzip budget.
 const TERSER_VERSION: &str = "5.51.2";
-const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql";
+const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql sqlite3";
 
 /// The accessibility engine the browser tests inject into pages.
 const AXE_VERSION: &str = "4.11.0";
@@ -236,14 +236,16 @@ pub(crate) fn run() -> Result<Tools> {
         }
     }
 
-    // Chromium, ChromeDriver and PostgreSQL from Debian.
+    // Chromium, ChromeDriver, PostgreSQL and sqlite3 from Debian.
     let chromium = PathBuf::from("/usr/bin/chromium");
     let chromedriver = PathBuf::from("/usr/bin/chromedriver");
     let postgres = postgres_bin_dir();
-    if !chromium.exists() || !chromedriver.exists() || postgres.is_none() {
+    // `sqlite3` writes the insight bench's generated answers.
+    let sqlite3 = PathBuf::from("/usr/bin/sqlite3");
+    if !chromium.exists() || !chromedriver.exists() || postgres.is_none() || !sqlite3.exists() {
         if !is_root() {
             bail!(
-                "Chromium, ChromeDriver or PostgreSQL is missing; install them as root:\n    \
+                "Chromium, ChromeDriver, PostgreSQL or sqlite3 is missing; install them as root:\n    \
                  sudo apt-get update && sudo apt-get install -y {DEBIAN_PACKAGES}"
             );
         }

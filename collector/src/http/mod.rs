@@ -11,6 +11,7 @@ mod health;
 mod hosted;
 mod identity;
 mod ingest;
+mod insight;
 mod lifecycle;
 mod limits;
 mod metrics;

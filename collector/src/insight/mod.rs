@@ -1,8 +1,10 @@
 //! Measure: what the answers and complaints say, as numbers with their uncertainty. No HTTP and
 //! no SQL here: `stats` (NPS, Wilson and t intervals, the change between periods and its test,
 //! the minimum sample) and `emerging` (series that rose beyond chance) are pure functions of
-//! counts; `sentiment` scores free text by language, on the box.
+//! counts; `rollup` folds stored answers into those counts; `sentiment` scores free text by language, on the box.
 
 pub mod emerging;
+pub mod overview;
+pub mod rollup;
 pub mod sentiment;
 pub mod stats;

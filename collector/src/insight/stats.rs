@@ -5,7 +5,6 @@
 //!
 //! Every interval is 95 %, two-sided. Distributions come from `statrs`.
 
-use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Below this many answers a score is shown as "too little data": the normal approximations
@@ -18,31 +17,15 @@ pub const ALPHA: f64 = 0.05;
 /// The 97.5th percentile of the standard normal distribution.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// A 95 % confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Interval {
-    pub low: f64,
-    pub high: f64,
-}
+pub use shared::insight::{Change, Estimate, Interval};
 
-/// A score from `n` answers: its value and interval (`None` where there is nothing to say:
-/// no answers, or one answer for a mean), and whether `n` reaches [`MIN_SAMPLE`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Estimate {
-    pub value: Option<f64>,
-    pub interval: Option<Interval>,
-    pub n: u64,
-    pub enough: bool,
-}
-
-impl Estimate {
-    fn of(n: u64, value: Option<f64>, interval: Option<Interval>) -> Self {
-        Estimate {
-            value,
-            interval,
-            n,
-            enough: n >= MIN_SAMPLE,
-        }
+/// A score from `n` answers; `enough` when `n` reaches [`MIN_SAMPLE`].
+fn estimate(n: u64, value: Option<f64>, interval: Option<Interval>) -> Estimate {
+    Estimate {
+        value,
+        interval,
+        n,
+        enough: n >= MIN_SAMPLE,
     }
 }
 
@@ -82,7 +65,7 @@ impl NpsCounts {
 pub fn nps(c: &NpsCounts) -> Estimate {
     let n = c.n();
     if n == 0 {
-        return Estimate::of(0, None, None);
+        return estimate(0, None, None);
     }
     let (p, d) = c.shares();
     let adjusted_n = n as f64 + 3.0;
@@ -90,7 +73,7 @@ pub fn nps(c: &NpsCounts) -> Estimate {
     let da = (c.detractors as f64 + 0.75) / adjusted_n;
     let centre = pa - da;
     let half = Z95 * ((pa + da - centre * centre) / adjusted_n).sqrt();
-    Estimate::of(
+    estimate(
         n,
         Some(100.0 * (p - d)),
         Some(Interval {
@@ -103,14 +86,14 @@ pub fn nps(c: &NpsCounts) -> Estimate {
 /// The share `k / n` (0 to 1) with its Wilson score interval.
 pub fn proportion(k: u64, n: u64) -> Estimate {
     if n == 0 {
-        return Estimate::of(0, None, None);
+        return estimate(0, None, None);
     }
     let (nf, p) = (n as f64, k as f64 / n as f64);
     let z2 = Z95 * Z95;
     let denominator = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denominator;
     let half = Z95 / denominator * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    Estimate::of(
+    estimate(
         n,
         Some(p),
         Some(Interval {
@@ -163,7 +146,7 @@ impl Histogram<'_> {
 pub fn mean(h: &Histogram<'_>) -> Estimate {
     let n = h.n();
     let Some((mean, variance)) = h.moments() else {
-        return Estimate::of(0, None, None);
+        return estimate(0, None, None);
     };
     let interval = (n > 1).then(|| {
         let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
@@ -175,20 +158,7 @@ pub fn mean(h: &Histogram<'_>) -> Estimate {
             high: mean + half,
         }
     });
-    Estimate::of(n, Some(mean), interval)
-}
-
-/// How a score moved from one period to the next, and whether that is more than chance.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Change {
-    /// After minus before, in the score's unit (NPS points, a share, a mean).
-    pub delta: f64,
-    pub z: f64,
-    /// Two-sided.
-    pub p_value: f64,
-    /// `p_value` < [`ALPHA`] and both periods have [`MIN_SAMPLE`] answers: otherwise the
-    /// dashboard says "not significant" rather than showing an arrow that means nothing.
-    pub significant: bool,
+    estimate(n, Some(mean), interval)
 }
 
 fn change(delta: f64, standard_error: f64, n_before: u64, n_after: u64) -> Change {
@@ -204,7 +174,7 @@ fn change(delta: f64, standard_error: f64, n_before: u64, n_after: u64) -> Chang
     let p_value = (2.0 * (1.0 - normal.cdf(z.abs()))).clamp(0.0, 1.0);
     Change {
         delta,
-        z,
+        z: z.is_finite().then_some(z),
         p_value,
         significant: p_value < ALPHA && n_before >= MIN_SAMPLE && n_after >= MIN_SAMPLE,
     }
@@ -385,7 +355,7 @@ mod tests {
         let c = proportion_change(45, 100, 60, 100).unwrap();
         assert!(close(c.delta, 0.15, 1e-12));
         assert!(
-            close(c.z, 2.1240, 1e-4) && close(c.p_value, 0.03367, 1e-5),
+            close(c.z.unwrap(), 2.1240, 1e-4) && close(c.p_value, 0.03367, 1e-5),
             "{c:?}"
         );
         assert!(c.significant);
@@ -393,7 +363,7 @@ mod tests {
         let c = nps_change(&counts(50, 30, 20), &counts(40, 30, 30)).unwrap();
         assert!(close(c.delta, -20.0, 1e-9));
         assert!(
-            close(c.z, -1.7541, 1e-4) && close(c.p_value, 0.07941, 1e-5),
+            close(c.z.unwrap(), -1.7541, 1e-4) && close(c.p_value, 0.07941, 1e-5),
             "{c:?}"
         );
         assert!(
@@ -402,7 +372,7 @@ mod tests {
         );
         // The same shares on ten times the answers: z = −5.547.
         let c = nps_change(&counts(500, 300, 200), &counts(400, 300, 300)).unwrap();
-        assert!(close(c.z, -5.5470, 1e-4) && c.p_value < 1e-7 && c.significant);
+        assert!(close(c.z.unwrap(), -5.5470, 1e-4) && c.p_value < 1e-7 && c.significant);
         // Means, Welch: 5.2 → 4.3, z = −1.4290, p = 0.1530.
         let before = Histogram {
             lowest: 1,
@@ -415,7 +385,7 @@ mod tests {
         let c = mean_change(&before, &after).unwrap();
         assert!(close(c.delta, -0.9, 1e-12));
         assert!(
-            close(c.z, -1.4290, 1e-4) && close(c.p_value, 0.15301, 1e-5),
+            close(c.z.unwrap(), -1.4290, 1e-4) && close(c.p_value, 0.15301, 1e-5),
             "{c:?}"
         );
         assert!(!c.significant);
@@ -426,7 +396,7 @@ mod tests {
         let still = nps_change(&counts(10, 0, 0), &counts(10, 0, 0)).unwrap();
         assert_eq!(
             (still.z, still.p_value, still.significant),
-            (0.0, 1.0, false)
+            (Some(0.0), 1.0, false)
         );
         let flipped = nps_change(&counts(5, 0, 0), &counts(0, 0, 5)).unwrap();
         assert_eq!(flipped.p_value, 0.0);

@@ -842,22 +842,26 @@ macro_rules! case_store {
                 if let Some(r) = &ch.rating {
                     // An answer of the case's customer: who they are is the case's, so that
                     // erasing them finds it.
-                    sqlx::query(
+                    let sql = format!(
                         "INSERT INTO responses (id, site_id, survey_key, answers, received_at,
                              locale, device, browser, visitor, user_id, email, survey_version,
                              attributes, complaint_id)
                          SELECT $1, site_id, $2, $3, $4, locale, device, browser, visitor,
                              user_id, email, $5, attributes, id
-                         FROM complaints WHERE id = $6",
-                    )
+                         FROM complaints WHERE id = $6
+                         RETURNING {}",
+                        $crate::store::insight_sql::FOLD_COLUMNS
+                    );
+                    let stored = sqlx::query(&sql)
                     .bind(($bind_id)(&r.id))
                     .bind(r.survey.as_str())
                     .bind(sqlx::types::Json(&r.answers))
                     .bind(ch.at)
                     .bind(i64::from(r.version))
                     .bind(($bind_id)(id))
-                    .execute(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await?;
+                    $crate::store::insight_sql::apply_rows::<$db>(&mut *tx, &stored, 1).await?;
                 }
                 Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs, &ch.events).await?;
                 tx.commit().await?;
@@ -880,10 +884,15 @@ macro_rules! case_store {
                 .execute(&mut *tx)
                 .await?;
                 // Its resolution answers have no foreign key to follow (migration 0020).
-                sqlx::query("DELETE FROM responses WHERE complaint_id = $1")
+                let sql = format!(
+                    "DELETE FROM responses WHERE complaint_id = $1 RETURNING {}",
+                    $crate::store::insight_sql::FOLD_COLUMNS
+                );
+                let gone = sqlx::query(&sql)
                     .bind(($bind_id)(id))
-                    .execute(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await?;
+                $crate::store::insight_sql::apply_rows::<$db>(&mut *tx, &gone, -1).await?;
                 tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }

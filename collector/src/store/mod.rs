@@ -4,6 +4,8 @@
 mod case_sql;
 pub mod case_store;
 mod group;
+mod insight_sql;
+pub mod insight_store;
 mod notify_sql;
 pub mod notify_store;
 mod postgres;
@@ -200,11 +202,18 @@ fn pg_is_transient(sqlstate: &str) -> bool {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
-/// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `ServerStore`, the
-/// installation's own secrets.
+/// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `InsightStore`, the
+/// rollups; with `ServerStore`, the installation's own secrets.
 #[async_trait]
 pub trait Store:
-    SiteStore + CaseStore + notify_store::NotifyStore + ServerStore + Send + Sync + 'static
+    SiteStore
+    + CaseStore
+    + notify_store::NotifyStore
+    + insight_store::InsightStore
+    + ServerStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;

@@ -6,6 +6,7 @@
 //! suite on both. Ids bind as text and are cast in SQL (`$1::uuid`, `$1::jsonb`, `::text` on the
 //! way out), so that sqlx needs neither its `uuid` nor its `json` feature.
 
+use super::insight_sql::{apply_rows, FOLD_COLUMNS};
 use super::{
     default_survey, After, AuditEntry, Enrichment, Grant, NewResponse, Respondent, SessionUser,
     Site, Store, StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
@@ -243,8 +244,11 @@ impl Store for PostgresStore {
         e: &Enrichment,
         now: Millis,
     ) -> StoreResult<Stored> {
-        let mut conn = self.pool.acquire().await?;
-        insert_one(&mut conn, r, e, now).await?
+        // The answer and its rollup counts commit together.
+        let mut tx = self.pool.begin().await?;
+        let outcome = insert_one(&mut tx, r, e, now).await?;
+        tx.commit().await?;
+        outcome
     }
 
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
@@ -328,16 +332,23 @@ impl Store for PostgresStore {
         let mut purged = 0;
         for (site, days) in windows {
             let before = now.saturating_sub(days.saturating_mul(super::DAY_MS));
-            for table in ["responses", "complaints"] {
-                // `table` is one of two names above, never input.
-                let sql = format!("DELETE FROM {table} WHERE site_id = $1 AND received_at < $2");
-                let done = sqlx::query(&sql)
+            let sql = format!(
+                "DELETE FROM responses WHERE site_id = $1 AND received_at < $2
+                 RETURNING {FOLD_COLUMNS}"
+            );
+            let gone = sqlx::query(&sql)
+                .bind(site)
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await?;
+            purged += apply_rows::<sqlx::Postgres>(&mut *tx, &gone, -1).await?;
+            let done =
+                sqlx::query("DELETE FROM complaints WHERE site_id = $1 AND received_at < $2")
                     .bind(site)
                     .bind(before)
                     .execute(&mut *tx)
                     .await?;
-                purged += done.rows_affected();
-            }
+            purged += done.rows_affected();
         }
         tx.commit().await?;
         Ok(purged)
@@ -352,19 +363,27 @@ impl Store for PostgresStore {
         // `column` and `table` are names above, never input. Answers and complaints alike, in
         // one transaction.
         let mut tx = self.pool.begin().await?;
-        let mut erased = 0;
-        for table in ["responses", "complaints"] {
-            let sql = format!(
-                "DELETE FROM {table} WHERE {column} = $1
-                 AND site_id = (SELECT id FROM sites WHERE key = $2)"
-            );
-            let done = sqlx::query(&sql)
-                .bind(value)
-                .bind(site.as_str())
-                .execute(&mut *tx)
-                .await?;
-            erased += done.rows_affected();
-        }
+        let sql = format!(
+            "DELETE FROM responses WHERE {column} = $1
+             AND site_id = (SELECT id FROM sites WHERE key = $2)
+             RETURNING {FOLD_COLUMNS}"
+        );
+        let gone = sqlx::query(&sql)
+            .bind(value)
+            .bind(site.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut erased = apply_rows::<sqlx::Postgres>(&mut *tx, &gone, -1).await?;
+        let sql = format!(
+            "DELETE FROM complaints WHERE {column} = $1
+             AND site_id = (SELECT id FROM sites WHERE key = $2)"
+        );
+        let done = sqlx::query(&sql)
+            .bind(value)
+            .bind(site.as_str())
+            .execute(&mut *tx)
+            .await?;
+        erased += done.rows_affected();
         tx.commit().await?;
         Ok(erased)
     }
@@ -663,7 +682,9 @@ async fn insert_one(
          SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14,
              $15::jsonb
          FROM sites WHERE key = $6
-         ON CONFLICT (id) DO NOTHING",
+         ON CONFLICT (id) DO NOTHING
+         RETURNING site_id, survey_key, answers::text, received_at, page_path, device,
+             browser, locale, survey_version",
     )
     .bind(&id)
     .bind(r.survey_id.as_str())
@@ -680,10 +701,10 @@ async fn insert_one(
     .bind(e.email.as_deref())
     .bind(r.survey_version.map(i64::from))
     .bind(super::site_store::attributes_json(&e.attributes)?)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = inserted {
+        apply_rows::<sqlx::Postgres>(&mut *conn, std::slice::from_ref(&row), 1).await?;
         return Ok(Ok(Stored::Created));
     }
     owner_outcome(conn, &id, &r.site_key).await
@@ -734,7 +755,7 @@ async fn insert_many(
         .iter()
         .map(|&i| super::site_store::attributes_json(&items[i].enrichment.attributes))
         .collect::<StoreResult<Vec<_>>>()?;
-    let created: Vec<String> = sqlx::query_scalar(
+    let created = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
              page_path, device, browser, locale, visitor, user_id, email, survey_version,
              attributes)
@@ -750,7 +771,8 @@ async fn insert_many(
          JOIN sites s ON s.key = v.site_key
          ORDER BY v.id
          ON CONFLICT (id) DO NOTHING
-         RETURNING id::text",
+         RETURNING site_id, survey_key, answers::text, received_at, page_path, device,
+             browser, locale, survey_version, id::text",
     )
     .bind(firsts.iter().map(|&i| ids[i].as_str()).collect::<Vec<_>>())
     .bind(column(&|i| Some(i.submission.site_key.as_str().to_owned())))
@@ -781,7 +803,12 @@ async fn insert_many(
     .bind(attributes)
     .fetch_all(&mut *conn)
     .await?;
-    let created: std::collections::HashSet<String> = created.into_iter().collect();
+    // What the stored answers add to the rollups, in the same transaction.
+    apply_rows::<sqlx::Postgres>(&mut *conn, &created, 1).await?;
+    let created: std::collections::HashSet<String> = created
+        .iter()
+        .map(|row| row.try_get::<String, _>(9))
+        .collect::<Result<_, _>>()?;
     let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
     for &i in &firsts {
         outcomes[i] = Some(if created.contains(&ids[i]) {

@@ -1,6 +1,7 @@
 //! SQLite, the default engine: one file, WAL, and `synchronous = FULL` so that a committed
 //! answer survives a crash of the process or the machine.
 
+use super::insight_sql::{apply_rows, FOLD_COLUMNS};
 use super::sqlite_writer::Writer;
 use super::{
     default_survey, After, AuditEntry, Enrichment, Grant, NewResponse, Respondent, SessionUser,
@@ -117,14 +118,20 @@ impl SqliteStore {
                 return Ok(erased);
             }
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let sql = format!(
+                "DELETE FROM responses WHERE id = ? AND visitor = ? RETURNING {FOLD_COLUMNS}"
+            );
+            let mut gone = Vec::new();
             for id in &ids {
-                let done = sqlx::query("DELETE FROM responses WHERE id = ? AND visitor = ?")
-                    .bind(id)
-                    .bind(visitor)
-                    .execute(&mut *tx)
-                    .await?;
-                erased += done.rows_affected();
+                gone.extend(
+                    sqlx::query(&sql)
+                        .bind(id)
+                        .bind(visitor)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                );
             }
+            erased += apply_rows::<sqlx::Sqlite>(&mut *tx, &gone, -1).await?;
             tx.commit().await?;
         }
     }
@@ -355,16 +362,22 @@ impl Store for SqliteStore {
         let mut purged = 0;
         for (site, days) in windows {
             let before = now.saturating_sub(days.saturating_mul(super::DAY_MS));
-            for table in ["responses", "complaints"] {
-                // `table` is one of two names above, never input.
-                let sql = format!("DELETE FROM {table} WHERE site_id = ? AND received_at < ?");
-                let done = sqlx::query(&sql)
-                    .bind(site)
-                    .bind(before)
-                    .execute(&mut *tx)
-                    .await?;
-                purged += done.rows_affected();
-            }
+            let sql = format!(
+                "DELETE FROM responses WHERE site_id = ? AND received_at < ?
+                 RETURNING {FOLD_COLUMNS}"
+            );
+            let gone = sqlx::query(&sql)
+                .bind(site)
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await?;
+            purged += apply_rows::<sqlx::Sqlite>(&mut *tx, &gone, -1).await?;
+            let done = sqlx::query("DELETE FROM complaints WHERE site_id = ? AND received_at < ?")
+                .bind(site)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            purged += done.rows_affected();
         }
         tx.commit().await?;
         Ok(purged)
@@ -387,6 +400,15 @@ impl Store for SqliteStore {
                 "DELETE FROM {table} WHERE {column} = ?
                  AND site_id = (SELECT id FROM sites WHERE key = ?)"
             );
+            if *table == "responses" {
+                let gone = sqlx::query(&format!("{sql} RETURNING {FOLD_COLUMNS}"))
+                    .bind(value)
+                    .bind(site.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                erased += apply_rows::<sqlx::Sqlite>(&mut *tx, &gone, -1).await?;
+                continue;
+            }
             let done = sqlx::query(&sql)
                 .bind(value)
                 .bind(site.as_str())

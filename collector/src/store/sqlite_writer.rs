@@ -4,12 +4,15 @@
 //!
 //! A batch is one `IMMEDIATE` transaction of single-row inserts through one prepared statement;
 //! `synchronous = FULL` syncs the write-ahead log at its commit, before any submitter hears
-//! back. Between batches, at most every `CHECKPOINT_EVERY`, the same connection copies the log
+//! back. The same transaction adds what the stored answers count to the rollups, summed over
+//! the batch first (a batch of one survey on one day writes a few dozen rows, not one per
+//! answer). Between batches, at most every `CHECKPOINT_EVERY`, the same connection copies the log
 //! into the database (a `PASSIVE` checkpoint, which waits for nobody): when the copy catches
 //! up, the next batch starts the log over from its beginning, so that the log stays short
 //! under a steady load instead of growing until something must wait for it.
 
 use super::{NewResponse, StoreError, StoreResult, Stored};
+use crate::insight::rollup::{Deltas, Row};
 use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, OptionalExtension as _};
 use shared::SiteKey;
 use std::path::PathBuf;
@@ -84,6 +87,8 @@ impl Writer {
             let mut sites: Vec<(&SiteKey, Option<i64>)> = Vec::new();
             // Each answer's JSON, written into one buffer.
             let mut scratch = Vec::new();
+            // What the stored answers add to the rollups, written after them.
+            let mut deltas = Deltas::default();
             for item in items {
                 let key = &item.submission.site_key;
                 let site = match sites.iter().find(|(k, _)| *k == key) {
@@ -94,11 +99,16 @@ impl Writer {
                         id
                     }
                 };
-                outcomes.push(match site {
+                let outcome = match site {
                     Some(site) => insert_one(&tx, &mut insert, site, item, &mut scratch)?,
                     None => Err(StoreError::Other(anyhow::anyhow!("site {key} vanished"))),
-                });
+                };
+                if let (Ok(Stored::Created), Some(site)) = (&outcome, site) {
+                    deltas.add(&rollup_row(site, item), 1);
+                }
+                outcomes.push(outcome);
             }
+            add_to_rollups(&tx, &deltas)?;
         }
         tx.commit()?;
         self.committed = true;
@@ -208,6 +218,46 @@ fn insert_one(
         }
         Err(e) => Err(e),
     }
+}
+
+/// An item as the rollups' fold reads it.
+fn rollup_row(site: i64, item: &NewResponse) -> Row<'_> {
+    let (r, e) = (&item.submission, &item.enrichment);
+    Row {
+        site,
+        survey: r.survey_id.as_str(),
+        answers: &r.answers,
+        received_at: item.received_at,
+        page_path: e.page_path.as_deref(),
+        device: e.device.as_deref(),
+        browser: e.browser.as_deref(),
+        locale: e.locale.as_deref(),
+        version: r.survey_version.map(i64::from),
+    }
+}
+
+/// Adds a batch's counts to the rollups, in key order; the batch only adds.
+fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO insight_rollups
+             (site_id, survey_key, question_id, dimension, value, day, bucket, n)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (site_id, survey_key, question_id, dimension, value, day, bucket)
+         DO UPDATE SET n = n + excluded.n",
+    )?;
+    for (k, n) in deltas.changes() {
+        upsert.execute(rusqlite::params![
+            k.site,
+            k.survey,
+            k.question,
+            k.dimension,
+            k.value,
+            k.day,
+            k.bucket,
+            n
+        ])?;
+    }
+    Ok(())
 }
 
 /// The id of the site with this key, if there is one.

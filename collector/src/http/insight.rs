@@ -1,0 +1,286 @@
+//! Measure, under `/api/v1/admin/sites/{site_key}/insight/` (viewer and up): the overview (every
+//! scale question's score with its interval, change and trend over a period, in one segment)
+//! and the segments there are to choose from. Read from the rollups; the numbers are
+//! `insight::overview`'s.
+
+use super::admin::Caller;
+use super::{ApiError, AppState};
+use crate::access::Role;
+use crate::insight::overview::{self, Period, Scale, MAX_DAYS};
+use crate::insight::rollup::{self, DIMENSIONS};
+use crate::insight::stats::MIN_SAMPLE;
+use crate::store::insight_store::RollupQuery;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use shared::insight::{Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments};
+use shared::survey::QuestionKind;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(overview_route))
+        .routes(routes!(segments_route))
+}
+
+/// The period, and the segment, of an insight query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PeriodQuery {
+    /// The first day, `YYYY-MM-DD` (UTC); by default `days` before `to`.
+    from: Option<String>,
+    /// Without `from`: how many days, ending with `to` (1 to 3660; 90 by default).
+    days: Option<i64>,
+    /// The last day, `YYYY-MM-DD` (UTC); by default today.
+    to: Option<String>,
+    /// `dimension:value`, e.g. `device:mobile` or `page:/checkout`; by default all answers.
+    segment: Option<String>,
+    /// Only this survey's questions.
+    survey: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self, today: i64) -> Result<Period, ApiError> {
+        let day = |what: &str, s: &Option<String>| -> Result<Option<i64>, ApiError> {
+            s.as_deref()
+                .map(|s| {
+                    overview::parse_date(s).ok_or_else(|| {
+                        ApiError::Invalid(format!("{what} is a date like 2026-12-31, not {s:?}"))
+                    })
+                })
+                .transpose()
+        };
+        let to = day("to", &self.to)?.unwrap_or(today);
+        let days = self.days.unwrap_or(90);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(ApiError::Invalid(format!("days is 1 to {MAX_DAYS}")));
+        }
+        let from = day("from", &self.from)?.unwrap_or(to - (days - 1));
+        if from > to {
+            return Err(ApiError::Invalid("from is after to".into()));
+        }
+        if to - from + 1 > MAX_DAYS {
+            return Err(ApiError::Invalid(format!(
+                "a period is at most {MAX_DAYS} days"
+            )));
+        }
+        Ok(Period { from, to })
+    }
+
+    fn segment(&self) -> Result<Option<Segment>, ApiError> {
+        let Some(s) = self.segment.as_deref() else {
+            return Ok(None);
+        };
+        match s.split_once(':') {
+            Some((dimension, value)) if DIMENSIONS.contains(&dimension) && !value.is_empty() => {
+                Ok(Some(Segment {
+                    dimension: dimension.to_owned(),
+                    value: value.to_owned(),
+                }))
+            }
+            _ => Err(ApiError::Invalid(format!(
+                "segment is dimension:value, the dimension one of {}",
+                DIMENSIONS.join(", ")
+            ))),
+        }
+    }
+}
+
+/// The scale of a question that has a score.
+fn scale(kind: &QuestionKind) -> Option<Scale> {
+    let (kind, lowest, highest) = match kind {
+        QuestionKind::Nps => (ScoreKind::Nps, 0, 10),
+        QuestionKind::Csat { .. } => (ScoreKind::Csat, 1, 5),
+        QuestionKind::Ces => (ScoreKind::Ces, 1, 7),
+        QuestionKind::Rating { max } => (ScoreKind::Rating, 1, *max),
+        QuestionKind::Choice { .. } | QuestionKind::Text { .. } => return None,
+    };
+    Some(Scale {
+        kind,
+        lowest,
+        highest,
+    })
+}
+
+/// Every scale question's score over the period (viewer and up): the value and its 95 %
+/// interval (NPS adjusted Wald, means t, CSAT top-2-box Wilson), the same over the period of the
+/// same length just before and the change's z test, the histogram, and the trend by day, week
+/// or month. A score under `min_sample` answers says `enough: false`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/overview",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The scores", body = Overview),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date, period or segment", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn overview_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Overview>, ApiError> {
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let today = rollup::day(state.clock.now_ms());
+    let period = q.period(today)?;
+    let segment = q.segment()?;
+    let previous = period.previous();
+    let interval = overview::bucketing_for(period);
+    let (dimension, value) = segment.as_ref().map_or((rollup::ALL, rollup::ALL), |s| {
+        (s.dimension.as_str(), s.value.as_str())
+    });
+    // The counts from the start of the previous period to the end of this one.
+    let days = Period {
+        from: previous.from,
+        to: period.to,
+    };
+    let mut scores = Vec::new();
+    let (mut responses, mut previous_responses) = (0, 0);
+    for record in state.store.surveys(&site).await? {
+        let survey = &record.survey;
+        if q.survey.as_deref().is_some_and(|s| s != survey.id.as_str()) {
+            continue;
+        }
+        let read = |question| {
+            counts(
+                &state,
+                &site,
+                survey.id.as_str(),
+                question,
+                (dimension, value),
+                days,
+            )
+        };
+        let counted = read(rollup::RESPONSES).await?;
+        responses += overview::total(&counted, period);
+        previous_responses += overview::total(&counted, previous);
+        for question in &survey.questions {
+            let Some(scale) = scale(&question.kind) else {
+                continue;
+            };
+            let counts = read(question.id.as_str()).await?;
+            let (now, before) = (
+                scale.histogram(&counts, period),
+                scale.histogram(&counts, previous),
+            );
+            scores.push(ScoreCard {
+                survey: survey.id.as_str().to_owned(),
+                survey_name: survey.name.clone(),
+                question: question.id.as_str().to_owned(),
+                prompt: question.prompt.clone(),
+                kind: scale.kind,
+                scale: [scale.lowest, scale.highest],
+                score: scale.score(&now),
+                top_box: scale.top_box(&now),
+                previous: scale.score(&before),
+                change: scale.change(&before, &now),
+                trend: scale.trend(&counts, period, interval),
+                histogram: now,
+            });
+        }
+    }
+    Ok(Json(Overview {
+        from: overview::date(period.from),
+        to: overview::date(period.to),
+        previous_from: overview::date(previous.from),
+        previous_to: overview::date(previous.to),
+        interval,
+        segment,
+        min_sample: MIN_SAMPLE,
+        responses,
+        previous_responses,
+        scores,
+    }))
+}
+
+/// One question's counts in one segment over the days.
+async fn counts(
+    state: &AppState,
+    site: &shared::SiteKey,
+    survey: &str,
+    question: &str,
+    (dimension, value): (&str, &str),
+    days: Period,
+) -> Result<Vec<crate::store::insight_store::DayCount>, ApiError> {
+    Ok(state
+        .store
+        .rollup(&RollupQuery {
+            site,
+            survey,
+            question,
+            dimension,
+            value,
+            from_day: days.from,
+            to_day: days.to,
+        })
+        .await?)
+}
+
+/// The values each segment dimension had in the period (viewer and up), with their responses,
+/// most first (at most 50 each): what the overview's `segment` can be.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/segments",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Each dimension's values", body = Vec<Segments>),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date or period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn segments_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Vec<Segments>>, ApiError> {
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let period = q.period(rollup::day(state.clock.now_ms()))?;
+    let surveys = state.store.surveys(&site).await?;
+    let mut out = Vec::new();
+    for dimension in DIMENSIONS {
+        let mut values: Vec<SegmentValue> = Vec::new();
+        for record in &surveys {
+            let id = record.survey.id.as_str();
+            if q.survey.as_deref().is_some_and(|s| s != id) {
+                continue;
+            }
+            let found = state
+                .store
+                .segment_values(&site, id, dimension, (period.from, period.to), 50)
+                .await?;
+            for (value, n) in found {
+                match values.iter_mut().find(|v| v.value == value) {
+                    Some(v) => v.responses += n,
+                    None => values.push(SegmentValue {
+                        value,
+                        responses: n,
+                    }),
+                }
+            }
+        }
+        values.sort_by(|a, b| b.responses.cmp(&a.responses).then(a.value.cmp(&b.value)));
+        values.truncate(50);
+        out.push(Segments {
+            dimension: dimension.to_owned(),
+            values,
+        });
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,63 @@
+//! The rollups (`insight::rollup`, migration 0021) as the store keeps and reads them. A supertrait
+//! of `Store`; its SQL is written once for both engines (`insight_sql.rs`).
+
+use super::StoreResult;
+use async_trait::async_trait;
+use shared::SiteKey;
+
+/// Which rollup rows to add up: one question of one survey, in one segment (`dimension` and
+/// `value` both `""` for all answers), over the UTC days `from_day ..= to_day`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupQuery<'a> {
+    pub site: &'a SiteKey,
+    pub survey: &'a str,
+    pub question: &'a str,
+    pub dimension: &'a str,
+    pub value: &'a str,
+    pub from_day: i64,
+    pub to_day: i64,
+}
+
+/// One day's count in one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayCount {
+    pub day: i64,
+    pub bucket: i64,
+    pub n: u64,
+}
+
+/// One stored rollup row (for `hark insight rebuild`'s check and the tests).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RollupRow {
+    pub survey: String,
+    pub question: String,
+    pub dimension: String,
+    pub value: String,
+    pub day: i64,
+    pub bucket: i64,
+    pub n: i64,
+}
+
+#[async_trait]
+pub trait InsightStore {
+    /// The counts of one question in one segment, by day and bucket, days in order.
+    async fn rollup(&self, q: &RollupQuery<'_>) -> StoreResult<Vec<DayCount>>;
+
+    /// A survey's segment values in `dimension` over the days, with their number of responses,
+    /// most first, at most `limit`.
+    async fn segment_values(
+        &self,
+        site: &SiteKey,
+        survey: &str,
+        dimension: &str,
+        days: (i64, i64),
+        limit: u32,
+    ) -> StoreResult<Vec<(String, u64)>>;
+
+    /// Every rollup row of a site, in key order, leaving out counts of 0.
+    async fn rollup_rows(&self, site: &SiteKey) -> StoreResult<Vec<RollupRow>>;
+
+    /// Recomputes the rollups of one site (or of every site) from the stored answers, in one
+    /// transaction per site, while answers keep arriving. Returns how many answers it folded.
+    async fn rebuild_rollups(&self, site: Option<&SiteKey>) -> StoreResult<u64>;
+}

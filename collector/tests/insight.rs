@@ -1,0 +1,415 @@
+//! Measure at the HTTP boundary, on SQLite and PostgreSQL: answers sent as the widget sends them
+//! over six weeks (the injected clock moving a day at a time) keep the rollups current; erasing
+//! a respondent, a visitor, a retention purge, a resolution rating and deleting a case all keep
+//! them equal to what `rebuild_rollups` folds from the stored answers; and the overview's scores,
+//! changes and segments are the ones computed by hand from the answers that were sent.
+
+#[path = "support/app.rs"]
+mod app;
+#[path = "support/postgres.rs"]
+mod postgres_server;
+
+use app::{error_of, uuid, Harness, Served, SHOP};
+use collector::access::Role;
+use collector::clock::Clock as _;
+use collector::store::insight_store::RollupRow;
+use collector::store::{Respondent, Site, DAY_MS};
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, ORIGIN, USER_AGENT};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+const DESKTOP: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// One NPS answer as sent, and what became of it.
+#[derive(Debug, Clone)]
+struct Sent {
+    day: i64,
+    score: u8,
+    mobile: bool,
+    user: Option<String>,
+}
+
+async fn postgres_harness() -> Harness {
+    let url = postgres_server::shared().fresh_database().await;
+    let store = collector::store::open(&url).await.unwrap();
+    Harness::on(store, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_follow_every_write_and_the_overview_reads_them_on_sqlite() {
+    rollups_follow_every_write_and_the_overview_reads_them(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_follow_every_write_and_the_overview_reads_them_on_postgres() {
+    rollups_follow_every_write_and_the_overview_reads_them(postgres_harness().await).await;
+}
+
+/// A fixed-seed generator (SplitMix64), so that a failure repeats.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+async fn send(served: &Served, site: &Site, score: u8, mobile: bool, user: Option<&str>) {
+    let mut body = json!({
+        "id": uuid(), "site_key": site.key, "survey_id": "nps",
+        "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+        "page_url": if mobile { "http://shop.test/products/42" } else { "http://shop.test/checkout" },
+    });
+    if let Some(u) = user {
+        body["user_id"] = json!(u);
+    }
+    let response = served
+        .client
+        .post(format!("{}/api/v1/responses", served.base))
+        .header(ORIGIN, SHOP)
+        .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .header(USER_AGENT, if mobile { PHONE } else { DESKTOP })
+        .header(ACCEPT_LANGUAGE, if mobile { "de-DE" } else { "en-GB" })
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        response.text().await
+    );
+}
+
+/// NPS of the answers, as the overview must say it.
+fn nps(sent: &[&Sent]) -> f64 {
+    let promoters = sent.iter().filter(|s| s.score >= 9).count() as f64;
+    let detractors = sent.iter().filter(|s| s.score <= 6).count() as f64;
+    100.0 * (promoters - detractors) / sent.len() as f64
+}
+
+async fn get(served: &Served, token: &str, path: &str) -> reqwest::Response {
+    served
+        .client
+        .get(format!("{}{path}", served.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Rebuilds the site's rollups and checks that they did not change: what ingest and the deletes
+/// kept is the fold of the stored answers. Returns how many rows there are.
+async fn the_rollups_are_the_fold_of_the_answers(served: &Served, site: &Site) -> usize {
+    let incremental = served.store.rollup_rows(&site.key).await.unwrap();
+    let stored = served
+        .store
+        .responses(&site.key, 10_000)
+        .await
+        .unwrap()
+        .len() as u64;
+    // The listing leaves out resolution ratings; the fold counts them.
+    let folded = served.store.rebuild_rollups(Some(&site.key)).await.unwrap();
+    assert!(folded >= stored, "{folded} folded of {stored} listed");
+    let rebuilt = served.store.rollup_rows(&site.key).await.unwrap();
+    let differ: Vec<_> = incremental
+        .iter()
+        .zip(&rebuilt)
+        .filter(|(a, b)| a != b)
+        .take(3)
+        .collect();
+    assert!(differ.is_empty(), "kept vs rebuilt: {differ:?}");
+    assert_eq!(incremental.len(), rebuilt.len());
+    assert!(rebuilt.iter().all(|r| r.n > 0));
+    rebuilt.len()
+}
+
+async fn rollups_follow_every_write_and_the_overview_reads_them(harness: Harness) {
+    // Six weeks of answers, ending on the day the overview is read.
+    let start = app::START_MS - 41 * DAY_MS;
+    let harness = harness.clock_at(start);
+    let site = harness.site("Shop", &[SHOP]).await;
+    let admin = harness.token(&site, Role::Admin).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let served = harness.serve().await;
+    let first_day = start.div_euclid(DAY_MS);
+    let mut random = Seeded(7);
+    let mut sent = Vec::new();
+    for day in 0..42 {
+        // The last two weeks are worse on phones: a change the overview must call.
+        let late = day >= 28;
+        for i in 0..(6 + random.below(4)) {
+            let mobile = random.below(2) == 0;
+            let score = if late && mobile {
+                random.below(7) as u8
+            } else {
+                (5 + random.below(6)) as u8
+            };
+            let user = (i == 0).then(|| format!("user-{day}"));
+            send(&served, &site, score, mobile, user.as_deref()).await;
+            sent.push(Sent {
+                day: first_day + day,
+                score,
+                mobile,
+                user,
+            });
+        }
+        served.clock.advance(DAY_MS);
+    }
+    served.clock.advance(-DAY_MS);
+    let today = first_day + 41;
+
+    // Deletes of every kind take their answers out of the rollups: a user's answers (one of
+    // yesterday's), a visitor's (today's), and the days past a retention window.
+    let erased = served
+        .client
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/erasure",
+            served.base, site.key
+        ))
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": "user-40"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    sent.retain(|s| s.user.as_deref() != Some("user-40"));
+    let listed = served.store.responses(&site.key, 1).await.unwrap();
+    let visitor = listed[0].enrichment.visitor.clone().unwrap();
+    served
+        .store
+        .erase_respondent(&site.key, &Respondent::Visitor(visitor))
+        .await
+        .unwrap();
+    served
+        .store
+        .set_retention_days(&site.key, Some(40))
+        .await
+        .unwrap();
+    let purged = served
+        .store
+        .purge_expired(served.clock.now_ms())
+        .await
+        .unwrap();
+    assert!(purged > 0, "the oldest days were purged");
+
+    // A customer's rating of their resolved case is an answer too, and goes with the case.
+    let filed: Value = served
+        .client
+        .post(format!("{}/api/v1/complaints", served.base))
+        .header(ORIGIN, SHOP)
+        .json(&json!({
+            "id": uuid(), "site_key": site.key, "kind": "problem",
+            "description": "The parcel never came", "dwell_ms": 5000,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = filed["id"].as_str().unwrap();
+    let token = filed["status_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let case_url = format!(
+        "{}/api/v1/admin/sites/{}/complaints/{case}",
+        served.base, site.key
+    );
+    let resolved = served
+        .client
+        .post(format!("{case_url}/status"))
+        .bearer_auth(&admin)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resolved.status().is_success(),
+        "{:?}",
+        resolved.text().await
+    );
+    let rated = served
+        .client
+        .post(format!("{}/api/v1/c/{token}/rating", served.base))
+        .json(&json!({"answers": [
+            {"type": "csat", "question_id": "satisfaction", "score": 2},
+            {"type": "ces", "question_id": "effort", "score": 3},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(rated.status().is_success(), "{:?}", rated.text().await);
+
+    // What the writes kept equals what a rebuild folds from the answers that are left.
+    let remaining = served.store.responses(&site.key, 10_000).await.unwrap();
+    let rows = the_rollups_are_the_fold_of_the_answers(&served, &site).await;
+    assert!(rows > 300, "{rows} rows");
+    let rating_rows = |rows: &[RollupRow]| rows.iter().filter(|r| r.survey != "nps").count();
+    let kept = served.store.rollup_rows(&site.key).await.unwrap();
+    assert!(rating_rows(&kept) > 0, "the rating is counted");
+    let deleted = served
+        .client
+        .delete(&case_url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{:?}", deleted.text().await);
+    the_rollups_are_the_fold_of_the_answers(&served, &site).await;
+    let kept = served.store.rollup_rows(&site.key).await.unwrap();
+    assert_eq!(rating_rows(&kept), 0, "the rating went with its case");
+    assert!(remaining.len() > 200);
+
+    // The last 14 days against the 14 before, on phones.
+    let to = collector::insight::overview::date(today - 1);
+    let from = collector::insight::overview::date(today - 14);
+    let response = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/overview?from={from}&to={to}&segment=device:mobile",
+            site.key
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let overview: Value = response.json().await.unwrap();
+    let card = &overview["scores"][0];
+    assert_eq!(card["kind"], "nps");
+    assert_eq!(card["question"], "q1");
+    let period: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| s.mobile && (today - 14..today).contains(&s.day))
+        .collect();
+    let before: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| s.mobile && (today - 28..today - 14).contains(&s.day))
+        .collect();
+    assert_eq!(card["score"]["n"], period.len());
+    assert_eq!(overview["responses"], period.len());
+    let value = card["score"]["value"].as_f64().unwrap();
+    assert!(
+        (value - nps(&period)).abs() < 1e-9,
+        "{value} vs {}",
+        nps(&period)
+    );
+    let interval = &card["score"]["interval"];
+    assert!(
+        interval["low"].as_f64().unwrap() < value && value < interval["high"].as_f64().unwrap()
+    );
+    assert_eq!(card["previous"]["n"], before.len());
+    assert!((card["previous"]["value"].as_f64().unwrap() - nps(&before)).abs() < 1e-9);
+    // Phones fell from about +45 to about −90: far more than chance.
+    assert!(card["change"]["delta"].as_f64().unwrap() < -50.0, "{card}");
+    assert_eq!(card["change"]["significant"], true, "{card}");
+    assert_eq!(overview["interval"], "day");
+    assert_eq!(card["trend"].as_array().unwrap().len(), 14);
+    let histogram: u64 = card["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(histogram, period.len() as u64);
+
+    // Desktops did not move: no arrow.
+    let response = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/overview?from={from}&to={to}&segment=page:/checkout",
+            site.key
+        ),
+    )
+    .await;
+    let overview: Value = response.json().await.unwrap();
+    let card = &overview["scores"][0];
+    let desktops: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| !s.mobile && (today - 14..today).contains(&s.day))
+        .collect();
+    assert_eq!(card["score"]["n"], desktops.len());
+    assert_eq!(card["change"]["significant"], false, "{card}");
+
+    // The segments there are, most answered first.
+    let response = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/segments?from={from}&to={to}",
+            site.key
+        ),
+    )
+    .await;
+    let segments: Value = response.json().await.unwrap();
+    let devices = segments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["dimension"] == "device")
+        .unwrap();
+    let names: Vec<&str> = devices["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{devices}");
+    assert!(names.contains(&"mobile") && names.contains(&"desktop"));
+    let pages = segments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["dimension"] == "page")
+        .unwrap();
+    assert!(pages.to_string().contains("\"/products\""), "{pages}");
+    assert!(pages.to_string().contains("\"/checkout\""), "{pages}");
+
+    // Bad queries are refused, with the reason.
+    for (query, says) in [
+        ("from=2026-13-01", "from is a date"),
+        ("from=2026-12-04&to=2026-12-01", "from is after to"),
+        ("from=2000-01-01&to=2026-12-01", "at most"),
+        ("segment=colour:red", "segment is dimension:value"),
+        ("segment=device", "segment is dimension:value"),
+        ("days=0", "days is 1 to 3660"),
+    ] {
+        let response = get(
+            &served,
+            &viewer,
+            &format!("/api/v1/admin/sites/{}/insight/overview?{query}", site.key),
+        )
+        .await;
+        let (status, code, message) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{query}"
+        );
+        assert!(message.contains(says), "{query}: {message}");
+    }
+    // Another site's token reads nothing here.
+    let other = served.store.create_site("Other", &[], 0).await.unwrap();
+    let (outsider, _) = app::create_token(&served.store, &other, Role::Owner).await;
+    let response = get(
+        &served,
+        &outsider,
+        &format!("/api/v1/admin/sites/{}/insight/overview", site.key),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,390 @@
+//! The insight overview: every scale question's score with its 95 % interval, its change
+//! against the period before (or "no significant change"), and its trend drawn as an SVG line
+//! with its interval as a band, each chart with a table of the same numbers. The period and the
+//! segment live in the address (`#/insight?days=90&segment=device:mobile`), so that a view can
+//! be shared and bookmarked.
+
+use crate::route::{self, InsightFilter, Page};
+use crate::shell::Desk;
+use leptos::prelude::*;
+use shared::insight::{Change, Estimate, Overview, ScoreCard, ScoreKind, Segments, TrendPoint};
+
+/// The periods offered, in days.
+const PERIODS: [(u16, &str); 4] = [
+    (7, "Last 7 days"),
+    (30, "Last 30 days"),
+    (90, "Last 90 days"),
+    (365, "Last 12 months"),
+];
+
+/// The overview for the filter the address names.
+// The props builder that #[component] generates is `pub` whatever the component's visibility.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
+    let desk = Desk::expect();
+    let query = filter.api_query();
+    let overview = {
+        let (api, query) = (desk.api.clone(), query.clone());
+        LocalResource::new(move || {
+            let (api, query) = (api.clone(), query.clone());
+            async move { api.insight_overview(&query).await }
+        })
+    };
+    let segments = {
+        let (api, days) = (desk.api.clone(), filter.days);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_segments(&format!("days={days}")).await }
+        })
+    };
+    let go = move |next: InsightFilter| route::go(&Page::Insight(next));
+    let on_period = {
+        let filter = filter.clone();
+        move |ev: leptos::ev::Event| {
+            let days = event_target_value(&ev).parse().unwrap_or(90);
+            go(InsightFilter {
+                days,
+                ..filter.clone()
+            });
+        }
+    };
+    let on_segment = {
+        let filter = filter.clone();
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            go(InsightFilter {
+                segment: (!value.is_empty()).then_some(value),
+                ..filter.clone()
+            });
+        }
+    };
+    let days = filter.days;
+    let chosen = filter.segment.clone().unwrap_or_default();
+    view! {
+        <div class="insight">
+            <div class="page-head">
+                <h2>"Insight"</h2>
+            </div>
+            <form class="filters" aria-label="Period and segment" on:submit=|ev| ev.prevent_default()>
+                <label>
+                    "Period "
+                    <select name="days" on:change=on_period>
+                        {PERIODS
+                            .into_iter()
+                            .map(|(d, label)| {
+                                view! { <option value=d.to_string() selected=d == days>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Segment "
+                    <select name="segment" on:change=on_segment>
+                        <option value="" selected=chosen.is_empty()>"All answers"</option>
+                        {move || {
+                            let chosen = chosen.clone();
+                            segments
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|all| segment_options(&all, &chosen))
+                        }}
+                    </select>
+                </label>
+            </form>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading scores…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => view! { <OverviewView overview=o /> }.into_any(),
+                        Err(e) => {
+                            let message = e.message().to_owned();
+                            view! { <p class="error" role="alert">{message}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The segment choices, grouped by dimension.
+fn segment_options(all: &[Segments], chosen: &str) -> impl IntoView {
+    all.iter()
+        .filter(|s| !s.values.is_empty())
+        .map(|s| {
+            let options = s
+                .values
+                .iter()
+                .map(|v| {
+                    let value = format!("{}:{}", s.dimension, v.value);
+                    let selected = value == chosen;
+                    let label = format!("{} ({})", v.value, v.responses);
+                    view! { <option value=value selected=selected>{label}</option> }
+                })
+                .collect_view();
+            view! { <optgroup label=dimension_label(&s.dimension)>{options}</optgroup> }
+        })
+        .collect_view()
+}
+
+fn dimension_label(dimension: &str) -> String {
+    match dimension {
+        "page" => "Page section",
+        "device" => "Device",
+        "browser" => "Browser",
+        "locale" => "Language",
+        "version" => "Survey version",
+        other => other,
+    }
+    .to_owned()
+}
+
+#[component]
+fn OverviewView(overview: Overview) -> impl IntoView {
+    let period = format!("{} to {}", overview.from, overview.to);
+    let previous = format!("{} to {}", overview.previous_from, overview.previous_to);
+    if overview.scores.is_empty() {
+        return view! { <p class="empty">"No survey has a scale question yet."</p> }.into_any();
+    }
+    let min = overview.min_sample;
+    view! {
+        <p class="period">
+            {format!("{} responses, {period} (UTC); {} the {} days before.",
+                overview.responses, overview.previous_responses,
+                days_between(&overview.from, &overview.to))}
+        </p>
+        {overview
+            .scores
+            .into_iter()
+            .map(|card| view! { <Card card min previous=previous.clone() /> })
+            .collect_view()}
+    }
+    .into_any()
+}
+
+/// The days from one date to another, inclusive, by the dates' day numbers.
+fn days_between(from: &str, to: &str) -> i64 {
+    let day = |s: &str| {
+        let d = js_sys::Date::parse(&format!("{s}T00:00:00Z"));
+        (d / 86_400_000.0).round() as i64
+    };
+    day(to) - day(from) + 1
+}
+
+/// One question's score, change, trend and its table.
+#[component]
+fn Card(card: ScoreCard, min: u64, previous: String) -> impl IntoView {
+    let ScoreCard {
+        survey_name,
+        prompt,
+        kind,
+        scale,
+        score,
+        top_box,
+        previous: before,
+        change,
+        trend,
+        ..
+    } = card;
+    let title = format!("{} · {}", kind_label(kind), survey_name);
+    let label = title.clone();
+    let headline = match (score.enough, score.value) {
+        (_, None) => "No answers".to_owned(),
+        (false, Some(_)) => format!(
+            "Too little data: {} answers (at least {min} needed)",
+            score.n
+        ),
+        (true, Some(v)) => format!("{} {}", kind_label(kind), number(kind, v)),
+    };
+    let interval = score.interval.filter(|_| score.enough).map(|i| {
+        format!(
+            "95 % interval {} to {}, {} answers",
+            number(kind, i.low),
+            number(kind, i.high),
+            score.n
+        )
+    });
+    let top = top_box.filter(|t| t.enough).and_then(|t| {
+        t.value
+            .map(|v| format!("{:.0} % satisfied (4 or 5)", v * 100.0))
+    });
+    let moved = change_text(kind, &before, change.as_ref(), &previous);
+    let caption = format!("{} by {}", kind_label(kind), "period");
+    view! {
+        <section class="score-card" aria-label=label>
+            <h3>{title}</h3>
+            <p class="prompt">{prompt}</p>
+            <p class="headline">{headline}</p>
+            {interval.map(|i| view! { <p class="interval">{i}</p> })}
+            {top.map(|t| view! { <p class="top-box">{t}</p> })}
+            <p class="change">{moved}</p>
+            <Chart points=trend.clone() kind scale label=caption />
+            <details>
+                <summary>"The trend as a table"</summary>
+                <TrendTable points=trend kind />
+            </details>
+        </section>
+    }
+}
+
+fn kind_label(kind: ScoreKind) -> &'static str {
+    match kind {
+        ScoreKind::Nps => "NPS",
+        ScoreKind::Csat => "CSAT",
+        ScoreKind::Ces => "CES",
+        ScoreKind::Rating => "Rating",
+    }
+}
+
+/// A score as people read it: NPS whole and signed, means to one decimal.
+fn number(kind: ScoreKind, v: f64) -> String {
+    match kind {
+        ScoreKind::Nps => crate::format::nps_score(v),
+        _ => format!("{v:.1}"),
+    }
+}
+
+/// The change in words: up or down only when it is significant.
+fn change_text(
+    kind: ScoreKind,
+    before: &Estimate,
+    change: Option<&Change>,
+    period: &str,
+) -> String {
+    let Some(c) = change else {
+        return format!("No answers to compare with in {period}.");
+    };
+    let was = before.value.map(|v| number(kind, v)).unwrap_or_default();
+    let delta = match kind {
+        ScoreKind::Nps => format!("{:+.0} points", c.delta),
+        _ => format!("{:+.2}", c.delta),
+    };
+    if c.significant {
+        let way = if c.delta > 0.0 { "Up" } else { "Down" };
+        format!(
+            "{way} {delta} from {was} in {period} (p = {:.3}).",
+            c.p_value
+        )
+    } else {
+        format!(
+            "No significant change from {was} in {period} (p = {:.2}).",
+            c.p_value
+        )
+    }
+}
+
+/// Where a chart's numbers sit: the scale's range, NPS −100 to 100.
+fn range(kind: ScoreKind, scale: [u8; 2]) -> (f64, f64) {
+    match kind {
+        ScoreKind::Nps => (-100.0, 100.0),
+        _ => (f64::from(scale[0]), f64::from(scale[1])),
+    }
+}
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 160.0;
+const PAD: f64 = 8.0;
+
+/// The trend as SVG: the 95 % band, the line, and a dot per point (hollow where the point has
+/// too few answers). `role="img"` with a label; the table beside it has the numbers.
+#[component]
+fn Chart(points: Vec<TrendPoint>, kind: ScoreKind, scale: [u8; 2], label: String) -> impl IntoView {
+    let (lo, hi) = range(kind, scale);
+    let n = points.len().max(1);
+    let x = move |i: usize| {
+        if n == 1 {
+            WIDTH / 2.0
+        } else {
+            PAD + (WIDTH - 2.0 * PAD) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = move |v: f64| {
+        let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+        HEIGHT - PAD - (HEIGHT - 2.0 * PAD) * t
+    };
+    let mut upper = Vec::new();
+    let mut lower = Vec::new();
+    let mut line = Vec::new();
+    let mut dots = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        if let Some(v) = p.score.value {
+            line.push(format!("{:.1},{:.1}", x(i), y(v)));
+            dots.push((x(i), y(v), p.score.enough));
+        }
+        if let (Some(iv), true) = (p.score.interval, p.score.enough) {
+            upper.push(format!("{:.1},{:.1}", x(i), y(iv.high)));
+            lower.push(format!("{:.1},{:.1}", x(i), y(iv.low)));
+        }
+    }
+    lower.reverse();
+    let band = [upper, lower].concat().join(" ");
+    let zero = (kind == ScoreKind::Nps).then(|| {
+        let z = format!("{:.1}", y(0.0));
+        view! { <line class="zero" x1="0" x2=WIDTH.to_string() y1=z.clone() y2=z /> }
+    });
+    view! {
+        <svg
+            class="trend"
+            role="img"
+            aria-label=label
+            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+            preserveAspectRatio="none"
+        >
+            {zero}
+            <polygon class="band" points=band />
+            <polyline class="line" points=line.join(" ") />
+            {dots
+                .into_iter()
+                .map(|(cx, cy, enough)| {
+                    view! {
+                        <circle
+                            class=if enough { "dot" } else { "dot thin" }
+                            cx=format!("{cx:.1}")
+                            cy=format!("{cy:.1}")
+                            r="3"
+                        />
+                    }
+                })
+                .collect_view()}
+        </svg>
+    }
+}
+
+#[component]
+fn TrendTable(points: Vec<TrendPoint>, kind: ScoreKind) -> impl IntoView {
+    view! {
+        <table class="trend-table">
+            <thead>
+                <tr>
+                    <th scope="col">"From"</th>
+                    <th scope="col">"To"</th>
+                    <th scope="col">{kind_label(kind)}</th>
+                    <th scope="col">"95 % interval"</th>
+                    <th scope="col">"Answers"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {points
+                    .into_iter()
+                    .map(|p| {
+                        let value = p.score.value.map(|v| number(kind, v)).unwrap_or_else(|| "–".into());
+                        let interval = p
+                            .score
+                            .interval
+                            .map(|i| format!("{} to {}", number(kind, i.low), number(kind, i.high)))
+                            .unwrap_or_else(|| "–".into());
+                        view! {
+                            <tr>
+                                <td>{p.start}</td>
+                                <td>{p.end}</td>
+                                <td>{value}</td>
+                                <td>{interval}</td>
+                                <td>{p.score.n}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,143 @@
+//! What the insight API answers (`/api/v1/admin/sites/{site_key}/insight/…`): scores with their
+//! 95 % intervals, their change against the period before, and their trend. The collector
+//! computes them from its rollups; the dashboard draws them.
+
+use serde::{Deserialize, Serialize};
+
+/// A 95 % confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A score from `n` answers: its value and interval (`null` where there is nothing to say: no
+/// answers, or one answer for a mean), and whether `n` reaches the minimum sample.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Estimate {
+    pub value: Option<f64>,
+    pub interval: Option<Interval>,
+    pub n: u64,
+    /// `n` reaches the minimum sample; below it the dashboard says there is too little data.
+    pub enough: bool,
+}
+
+/// How a score moved from one period to the next, and whether that is more than chance.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Change {
+    /// After minus before, in the score's unit (NPS points, a share, a mean).
+    pub delta: f64,
+    /// The z statistic (`null` when infinite: no variance and a change).
+    pub z: Option<f64>,
+    /// Two-sided.
+    pub p_value: f64,
+    /// `p_value` < 0.05 and both periods reach the minimum sample: otherwise "not significant",
+    /// never an arrow that means nothing.
+    pub significant: bool,
+}
+
+/// The kind of score a question gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// −100 to 100.
+    Nps,
+    /// The mean of 1 to 5; `top_box` is the share of 4 and 5.
+    Csat,
+    /// The mean of 1 to 7.
+    Ces,
+    /// The mean of 1 to the question's `max`.
+    Rating,
+}
+
+/// How the trend's points are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Bucketing {
+    Day,
+    Week,
+    Month,
+}
+
+/// One point of a trend: the score over the days `start ..= end` (dates, UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrendPoint {
+    pub start: String,
+    pub end: String,
+    pub score: Estimate,
+}
+
+/// One question's score over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScoreCard {
+    pub survey: String,
+    pub survey_name: String,
+    pub question: String,
+    /// The question as the survey asks it (its first language).
+    pub prompt: String,
+    pub kind: ScoreKind,
+    /// The lowest and highest answer.
+    pub scale: [u8; 2],
+    pub score: Estimate,
+    /// CSAT only: the share of 4 and 5 (Wilson interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_box: Option<Estimate>,
+    /// The same score over the period of the same length just before.
+    pub previous: Estimate,
+    /// From `previous` to `score`; `null` when either has no answers.
+    pub change: Option<Change>,
+    /// How many answers each score got, lowest first.
+    pub histogram: Vec<u64>,
+    pub trend: Vec<TrendPoint>,
+}
+
+/// A segment: one dimension and one of its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Segment {
+    /// `page` (a path's first segment), `device`, `browser`, `locale` or `version`.
+    pub dimension: String,
+    pub value: String,
+}
+
+/// `GET …/insight/overview`: every scale question's score over a period, in one segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Overview {
+    /// The first and last day, inclusive (UTC dates).
+    pub from: String,
+    pub to: String,
+    pub previous_from: String,
+    pub previous_to: String,
+    pub interval: Bucketing,
+    pub segment: Option<Segment>,
+    /// Below this many answers a score says little.
+    pub min_sample: u64,
+    /// Responses in the period, in the segment.
+    pub responses: u64,
+    pub previous_responses: u64,
+    pub scores: Vec<ScoreCard>,
+}
+
+/// One value of a dimension, with its responses in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SegmentValue {
+    pub value: String,
+    pub responses: u64,
+}
+
+/// `GET …/insight/segments`: the values each dimension had in the period, most answered first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Segments {
+    pub dimension: String,
+    pub values: Vec<SegmentValue>,
+}
