@@ -296,6 +296,59 @@ pub async fn next_complaint_page(
 }
 
 /// Writes CSV into memory; writing into a `Vec` cannot fail but for a bug.
+/// The complaint metrics' groups as CSV, a row per group (all, each agent, each category); times
+/// in business minutes, shares 0 to 1, empty where there is no number.
+pub fn complaint_report_csv(report: &shared::insight::ComplaintReport) -> Vec<u8> {
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    csv_bytes(|w| {
+        w.write_record([
+            "from",
+            "to",
+            "by",
+            "key",
+            "received",
+            "resolved",
+            "first_response_n",
+            "first_response_median_minutes",
+            "first_response_p90_minutes",
+            "resolution_n",
+            "resolution_median_minutes",
+            "resolution_p90_minutes",
+            "sla_clocks_decided",
+            "sla_met_share",
+            "reopened_share",
+            "csat_n",
+            "csat_mean",
+            "ces_n",
+            "ces_mean",
+        ])?;
+        for g in &report.groups {
+            w.write_record([
+                report.from.clone(),
+                report.to.clone(),
+                g.by.clone(),
+                g.key.clone(),
+                g.received.to_string(),
+                g.resolved.to_string(),
+                g.first_response.n.to_string(),
+                num(g.first_response.median),
+                num(g.first_response.p90),
+                g.resolution.n.to_string(),
+                num(g.resolution.median),
+                num(g.resolution.p90),
+                g.sla_met.n.to_string(),
+                num(g.sla_met.value),
+                num(g.reopened.value),
+                g.csat.n.to_string(),
+                num(g.csat.value),
+                g.ces.n.to_string(),
+                num(g.ces.value),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
 fn csv_bytes(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
     let mut out = Vec::new();
     {

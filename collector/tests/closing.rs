@@ -1009,9 +1009,17 @@ async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports
     Case::file(
         &case.served,
         &case.site,
+        "nl-NL",
+        "kim@example.org",
+        "Kapot aangekomen",
+    )
+    .await;
+    Case::file(
+        &case.served,
+        &case.site,
         "de-DE",
         "kim@example.org",
-        "Kaputt angekommen",
+        "Die Lieferung war nicht gut",
     )
     .await;
     let admin = |path: &str| {
@@ -1023,7 +1031,8 @@ async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports
             .bearer_auth(&case.admin)
             .send()
     };
-    // The inbox: VADER's score for English (the reference's -0.7506), null for German.
+    // The inbox: VADER's score for English (the reference's -0.7506), German's by its own
+    // lexicon (negated), null for Dutch, which has none.
     let list: Value = admin("complaints").await.unwrap().json().await.unwrap();
     let by_text = |text: &str| {
         list["complaints"]
@@ -1037,12 +1046,15 @@ async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports
     let english = by_text(angry);
     assert_eq!(english["sentiment"], -0.7506);
     assert_eq!(english["sentiment_label"], "negative");
-    let german = by_text("Kaputt angekommen");
+    let dutch = by_text("Kapot aangekomen");
     assert_eq!(
-        (&german["sentiment"], &german["sentiment_label"]),
+        (&dutch["sentiment"], &dutch["sentiment_label"]),
         (&Value::Null, &Value::Null)
     );
-    assert!(german.as_object().unwrap().contains_key("sentiment"));
+    assert!(dutch.as_object().unwrap().contains_key("sentiment"));
+    let german = by_text("Die Lieferung war nicht gut");
+    assert_eq!(german["sentiment_label"], "negative", "{german}");
+    assert!(german["sentiment"].as_f64().unwrap() < -0.05);
     let neutral = by_text("The parcel arrived <b>broken</b>");
     assert_eq!(neutral["sentiment_label"], "neutral");
     // The exports say the same.

@@ -1,8 +1,9 @@
 //! Measure at the HTTP boundary, on SQLite and PostgreSQL: answers sent as the widget sends them
 //! over six weeks (the injected clock moving a day at a time) keep the rollups current; erasing
 //! a respondent, a visitor, a retention purge, a resolution rating and deleting a case all keep
-//! them equal to what `rebuild_rollups` folds from the stored answers; and the overview's scores,
-//! changes and segments are the ones computed by hand from the answers that were sent.
+//! them equal to what `rebuild_rollups` folds from the stored answers; the overview's scores,
+//! changes, segments and drivers are the ones computed by hand from the answers that were sent;
+//! and the complaint report (and its CSV) counts the case, its rating and the backlog.
 
 #[path = "support/app.rs"]
 mod app;
@@ -254,6 +255,61 @@ async fn rollups_follow_every_write_and_the_overview_reads_them(harness: Harness
         .unwrap();
     assert!(rated.status().is_success(), "{:?}", rated.text().await);
 
+    // The complaint report counts the case, its unhappy rating (which reopened it) and the
+    // backlog it is in again; the CSV has the same rows.
+    let day = collector::insight::overview::date(today);
+    let report: Value = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/complaints?from={day}&to={day}",
+            site.key
+        ),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let all = &report["groups"][0];
+    assert_eq!(
+        (all["by"].as_str(), all["received"].as_u64()),
+        (Some("all"), Some(1)),
+        "{report}"
+    );
+    assert_eq!(
+        all["resolved"], 0,
+        "the unhappy rating reopened it: {report}"
+    );
+    assert_eq!(all["reopened"]["value"], 1.0);
+    assert_eq!(
+        (all["csat"]["value"].as_f64(), all["ces"]["value"].as_f64()),
+        (Some(2.0), Some(3.0))
+    );
+    assert_eq!(report["backlog"][0]["n"], 1, "{report}");
+    assert!(report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["by"] == "agent" && g["key"] == "unassigned"));
+    let csv = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/complaints/export?from={day}&to={day}",
+            site.key
+        ),
+    )
+    .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("from,to,by,key,received,resolved,first_response_n"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + report["groups"].as_array().unwrap().len());
+    assert!(lines[1].contains(",all,all,1,0,"), "{csv}");
+
     // What the writes kept equals what a rebuild folds from the answers that are left.
     let remaining = served.store.responses(&site.key, 10_000).await.unwrap();
     let rows = the_rollups_are_the_fold_of_the_answers(&served, &site).await;
@@ -345,6 +401,68 @@ async fn rollups_follow_every_write_and_the_overview_reads_them(harness: Harness
     assert_eq!(card["score"]["n"], desktops.len());
     assert_eq!(card["change"]["significant"], false, "{card}");
 
+    // What drives the score: phones (and, since they go together here, Safari, German and
+    // the product pages) cost the same points, significantly; desktops cost nothing.
+    let response = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/drivers?from={from}&to={to}",
+            site.key
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let drivers: Value = response.json().await.unwrap();
+    assert_eq!(
+        (drivers["survey"].as_str(), drivers["question"].as_str()),
+        (Some("nps"), Some("q1"))
+    );
+    let top: Vec<String> = drivers["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(4)
+        .map(|d| {
+            format!(
+                "{}:{}",
+                d["dimension"].as_str().unwrap(),
+                d["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "browser:Safari",
+            "device:mobile",
+            "locale:de-DE",
+            "page:/products"
+        ]
+    );
+    let first = &drivers["drivers"][0];
+    let everyone: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| (today - 14..today).contains(&s.day))
+        .collect();
+    let others: Vec<&Sent> = everyone.iter().copied().filter(|s| !s.mobile).collect();
+    assert_eq!(first["n"], period.len());
+    assert!((first["with"]["value"].as_f64().unwrap() - nps(&period)).abs() < 1e-9);
+    assert!((first["without"]["value"].as_f64().unwrap() - nps(&others)).abs() < 1e-9);
+    assert_eq!(first["impact"]["significant"], true);
+    let share = period.len() as f64 / everyone.len() as f64;
+    let gain = share * (nps(&others) - nps(&period));
+    assert!(
+        (first["gain"].as_f64().unwrap() - gain).abs() < 1e-9,
+        "{first}"
+    );
+    assert_eq!(drivers["drivers"][3]["gain"], first["gain"]);
+    let last = drivers["drivers"].as_array().unwrap().last().unwrap();
+    assert!(
+        last["gain"].as_f64().unwrap() < 0.0,
+        "desktops pull the score up: {last}"
+    );
+
     // The segments there are, most answered first.
     let response = get(
         &served,
@@ -412,4 +530,36 @@ async fn rollups_follow_every_write_and_the_overview_reads_them(harness: Harness
     )
     .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+/// Hark's English labels against people's, on a labelled set with a usable licence
+/// (`data/README.md`): at least as often right as the reference VADER, vaderSentiment 3.3.2,
+/// which agrees on 2,222 of the 3,708 Amazon review snippets.
+#[test]
+fn sentiment_agrees_with_people_at_least_as_often_as_vader() {
+    let data = include_str!("data/amazonReviewSnippets_GroundTruth.txt");
+    let (mut agree, mut n) = (0, 0);
+    for line in data.lines() {
+        let mut fields = line.trim_end_matches('\r').splitn(3, '\t');
+        let (Some(_), Some(mean), Some(text)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let mean: f64 = mean.parse().unwrap();
+        let people = if mean > 0.5 {
+            "positive"
+        } else if mean < -0.5 {
+            "negative"
+        } else {
+            "neutral"
+        };
+        let ours = collector::insight::sentiment::sentiment(text, Some("en")).unwrap();
+        n += 1;
+        if serde_json::to_value(ours.sentiment_label).unwrap() == people {
+            agree += 1;
+        }
+    }
+    assert_eq!(n, 3708);
+    println!("Hark agrees with people on {agree} of {n}; VADER 3.3.2 on 2222");
+    assert!(agree >= 2222, "{agree} of {n}");
 }

@@ -83,6 +83,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/sites/{site_key}/workflow"),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/overview"),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/segments"),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/drivers"),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/complaints"),
+    (
+        "GET",
+        "/api/v1/admin/sites/{site_key}/insight/complaints/export",
+    ),
     ("GET", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("PUT", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("GET", "/api/v1/admin/sites/{site_key}/sla-policies"),

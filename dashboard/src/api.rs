@@ -309,6 +309,33 @@ impl SiteApi {
         self.get(&format!("insight/overview?{query}")).await
     }
 
+    /// `GET …/insight/drivers?QUERY`.
+    pub(crate) async fn insight_drivers(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::Drivers, ApiError> {
+        self.get(&format!("insight/drivers?{query}")).await
+    }
+
+    /// `GET …/insight/complaints?QUERY`.
+    pub(crate) async fn insight_complaints(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::ComplaintReport, ApiError> {
+        self.get(&format!("insight/complaints?{query}")).await
+    }
+
+    /// `GET …/insight/complaints/export?QUERY`: the CSV.
+    pub(crate) async fn insight_complaints_csv(&self, query: &str) -> Result<String, ApiError> {
+        call(
+            "GET",
+            &self.path(&format!("insight/complaints/export?{query}")),
+            Some(&self.auth),
+            None,
+        )
+        .await
+    }
+
     /// `GET …/insight/segments?QUERY`.
     pub(crate) async fn insight_segments(
         &self,

@@ -7,7 +7,10 @@
 use crate::route::{self, InsightFilter, Page};
 use crate::shell::Desk;
 use leptos::prelude::*;
-use shared::insight::{Change, Estimate, Overview, ScoreCard, ScoreKind, Segments, TrendPoint};
+use shared::insight::{
+    Change, ComplaintReport, Drivers, Estimate, Minutes, Overview, ScoreCard, ScoreKind, Segments,
+    TrendPoint,
+};
 
 /// The periods offered, in days.
 const PERIODS: [(u16, &str); 4] = [
@@ -36,6 +39,20 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
         LocalResource::new(move || {
             let api = api.clone();
             async move { api.insight_segments(&format!("days={days}")).await }
+        })
+    };
+    let drivers = {
+        let (api, days) = (desk.api.clone(), filter.days);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_drivers(&format!("days={days}")).await }
+        })
+    };
+    let complaints = {
+        let (api, days) = (desk.api.clone(), filter.days);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_complaints(&format!("days={days}")).await }
         })
     };
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
@@ -103,7 +120,193 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    drivers.await.ok().map(|d| view! { <DriversTable drivers=d /> })
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    complaints.await.ok().map(|r| view! { <ComplaintSection report=r days /> })
+                })}
+            </Transition>
         </div>
+    }
+}
+
+/// The segments that pull the score, most points at stake first (the first ten).
+#[component]
+fn DriversTable(drivers: Drivers) -> impl IntoView {
+    let kind = drivers.kind;
+    if drivers.drivers.is_empty() {
+        return ().into_any();
+    }
+    let rows = drivers
+        .drivers
+        .into_iter()
+        .take(10)
+        .map(|d| {
+            let segment = format!("{}: {}", dimension_label(&d.dimension), d.value);
+            let score = |e: &Estimate| {
+                e.value
+                    .map(|v| number(kind, v))
+                    .unwrap_or_else(|| "–".into())
+            };
+            let difference = match d.impact {
+                Some(c) if c.significant => match kind {
+                    ScoreKind::Nps => format!("{:+.0}", c.delta),
+                    _ => format!("{:+.2}", c.delta),
+                },
+                Some(_) => "not significant".to_owned(),
+                None => "–".to_owned(),
+            };
+            let stake = if d.gain > 0.0 {
+                match kind {
+                    ScoreKind::Nps => format!("{:.1} points", d.gain),
+                    _ => format!("{:.2}", d.gain),
+                }
+            } else {
+                "–".to_owned()
+            };
+            view! {
+                <tr>
+                    <th scope="row">{segment}</th>
+                    <td>{d.n}</td>
+                    <td>{format!("{:.0} %", d.share * 100.0)}</td>
+                    <td>{score(&d.with)}</td>
+                    <td>{score(&d.without)}</td>
+                    <td>{difference}</td>
+                    <td>{stake}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let title = format!("What drives {} ({})", kind_label(kind), drivers.question);
+    view! {
+        <section class="drivers score-card">
+            <h3>{title}</h3>
+            <p class="prompt">"Each segment against everyone else; the points the whole score would gain if it scored like the rest, most first."</p>
+            <table class="trend-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Segment"</th>
+                        <th scope="col">"Answers"</th>
+                        <th scope="col">"Share"</th>
+                        <th scope="col">"In it"</th>
+                        <th scope="col">"Elsewhere"</th>
+                        <th scope="col">"Difference"</th>
+                        <th scope="col">"At stake"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// Complaint metrics: overall, per agent and per category, the backlog by age, and the CSV.
+#[component]
+fn ComplaintSection(report: ComplaintReport, days: u16) -> impl IntoView {
+    let desk = Desk::expect();
+    let (csv, set_csv) = signal(None::<String>);
+    let download = move |_| {
+        let api = desk.api.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(text) = api.insight_complaints_csv(&format!("days={days}")).await {
+                let href: String = js_sys::encode_uri_component(&text).into();
+                set_csv.set(Some(format!("data:text/csv;charset=utf-8,{href}")));
+            }
+        });
+    };
+    let minutes = |m: &Minutes| {
+        m.median
+            .zip(m.p90)
+            .map(|(a, b)| format!("{} / {}", duration(a), duration(b)))
+            .unwrap_or_else(|| "–".into())
+    };
+    let share = |e: &Estimate| {
+        e.value
+            .map(|v| format!("{:.0} %", v * 100.0))
+            .unwrap_or_else(|| "–".into())
+    };
+    let mean = |e: &Estimate| {
+        e.value
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "–".into())
+    };
+    let rows = report
+        .groups
+        .iter()
+        .map(|g| {
+            let who = match g.by.as_str() {
+                "all" => "All cases".to_owned(),
+                "agent" => format!("Agent: {}", g.key),
+                _ => format!("Category: {}", g.key),
+            };
+            view! {
+                <tr>
+                    <th scope="row">{who}</th>
+                    <td>{g.received}</td>
+                    <td>{g.resolved}</td>
+                    <td>{minutes(&g.first_response)}</td>
+                    <td>{minutes(&g.resolution)}</td>
+                    <td>{share(&g.sla_met)}</td>
+                    <td>{share(&g.reopened)}</td>
+                    <td>{mean(&g.csat)}</td>
+                    <td>{mean(&g.ces)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let backlog = report
+        .backlog
+        .into_iter()
+        .map(|b| view! { <div><dt>{b.age}</dt><dd>{b.n}</dd></div> })
+        .collect_view();
+    let filename = format!("complaint-report-{}-{}.csv", report.from, report.to);
+    view! {
+        <section class="complaint-report score-card">
+            <h3>"Complaints"</h3>
+            <p class="prompt">"Cases received in the period. Times are business minutes by the SLA clocks: median / 90th percentile."</p>
+            <table class="trend-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Group"</th>
+                        <th scope="col">"Received"</th>
+                        <th scope="col">"Resolved"</th>
+                        <th scope="col">"First response"</th>
+                        <th scope="col">"Resolution"</th>
+                        <th scope="col">"SLA met"</th>
+                        <th scope="col">"Reopened"</th>
+                        <th scope="col">"CSAT"</th>
+                        <th scope="col">"CES"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <h4>"Backlog now, by age"</h4>
+            <dl class="backlog">{backlog}</dl>
+            {move || match csv.get() {
+                Some(href) => view! {
+                    <a class="download" href=href download=filename.clone()>"Save the CSV"</a>
+                }
+                .into_any(),
+                None => view! {
+                    <button type="button" class="secondary" on:click=download.clone()>"Export CSV"</button>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Business minutes as people read them: minutes, or hours from an hour and a half.
+fn duration(minutes: f64) -> String {
+    if minutes < 90.0 {
+        format!("{minutes:.0} min")
+    } else {
+        format!("{:.1} h", minutes / 60.0)
     }
 }
 

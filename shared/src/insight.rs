@@ -141,3 +141,103 @@ pub struct Segments {
     pub dimension: String,
     pub values: Vec<SegmentValue>,
 }
+
+/// A segment's pull on a score: its score, everyone else's, the difference and its test, and
+/// how many points the whole score would gain if the segment scored like everyone else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Driver {
+    pub dimension: String,
+    pub value: String,
+    /// The segment's answers.
+    pub n: u64,
+    /// Its share of all answers, 0 to 1.
+    pub share: f64,
+    pub with: Estimate,
+    pub without: Estimate,
+    /// From everyone else's score to the segment's; `null` when either has no answers.
+    pub impact: Option<Change>,
+    /// `share` × (everyone else's score − the segment's) when the difference is significant,
+    /// else 0: the points at stake. The list is sorted by it, most first.
+    pub gain: f64,
+}
+
+/// `GET …/insight/drivers`: one question's drivers over a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Drivers {
+    pub from: String,
+    pub to: String,
+    pub survey: String,
+    pub question: String,
+    pub kind: ScoreKind,
+    pub score: Estimate,
+    pub drivers: Vec<Driver>,
+}
+
+/// Business minutes: how many cases had the time, its median and 90th percentile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Minutes {
+    pub n: u64,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// The complaint metrics of a group of cases (all, one agent's, one category's) received in the
+/// period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplaintGroup {
+    /// `all`, `agent` or `category`.
+    pub by: String,
+    /// `all`, the agent's e-mail address (`unassigned`), or the category (`uncategorized`).
+    pub key: String,
+    pub received: u64,
+    /// Resolved or closed now.
+    pub resolved: u64,
+    /// First response, business minutes by the SLA clock.
+    pub first_response: Minutes,
+    /// Resolution, business minutes by the SLA clocks (summed over reopenings), resolved cases.
+    pub resolution: Minutes,
+    /// The share of decided SLA clocks that were met (Wilson interval).
+    pub sla_met: Estimate,
+    /// The share of resolved cases that were reopened.
+    pub reopened: Estimate,
+    /// The customers' resolution ratings: CSAT 1 to 5, CES 1 to 7 (t intervals).
+    pub csat: Estimate,
+    pub ces: Estimate,
+}
+
+/// Cases received in one stretch of the period, of one category and priority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VolumePoint {
+    pub start: String,
+    pub end: String,
+    pub category: String,
+    /// `P1` … `P4`, or `none`.
+    pub priority: String,
+    pub n: u64,
+}
+
+/// Cases still being worked, of one age.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BacklogAge {
+    pub age: String,
+    pub n: u64,
+}
+
+/// `GET …/insight/complaints`: the complaint metrics of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplaintReport {
+    pub from: String,
+    pub to: String,
+    /// All cases first, then per agent, then per category.
+    pub groups: Vec<ComplaintGroup>,
+    pub volume: Vec<VolumePoint>,
+    /// Now, whatever the period.
+    pub backlog: Vec<BacklogAge>,
+}

@@ -6,6 +6,7 @@
 use super::admin::Caller;
 use super::{ApiError, AppState};
 use crate::access::Role;
+use crate::insight::drivers::{self, SegmentHistogram};
 use crate::insight::overview::{self, Period, Scale, MAX_DAYS};
 use crate::insight::rollup::{self, DIMENSIONS};
 use crate::insight::stats::MIN_SAMPLE;
@@ -14,7 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use shared::insight::{Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments};
+use shared::insight::{Drivers, Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments};
 use shared::survey::QuestionKind;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +24,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview_route))
         .routes(routes!(segments_route))
+        .routes(routes!(drivers_route))
+        .routes(routes!(complaints_route))
+        .routes(routes!(complaints_export))
 }
 
 /// The period, and the segment, of an insight query.
@@ -39,6 +43,9 @@ pub(crate) struct PeriodQuery {
     segment: Option<String>,
     /// Only this survey's questions.
     survey: Option<String>,
+    /// Only this question (with `survey`); the drivers' question, by default the first NPS
+    /// question (else the first scale question).
+    question: Option<String>,
 }
 
 impl PeriodQuery {
@@ -168,6 +175,12 @@ async fn overview_route(
             let Some(scale) = scale(&question.kind) else {
                 continue;
             };
+            if q.question
+                .as_deref()
+                .is_some_and(|id| id != question.id.as_str())
+            {
+                continue;
+            }
             let counts = read(question.id.as_str()).await?;
             let (now, before) = (
                 scale.histogram(&counts, period),
@@ -283,4 +296,200 @@ async fn segments_route(
         });
     }
     Ok(Json(out))
+}
+
+/// What drives a question's score (viewer and up): for every segment value (at most 20 per
+/// dimension, the most answered), its score and everyone else's, the difference with its z test,
+/// and the points the whole score would gain if the segment scored like everyone else; most to
+/// gain first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/drivers",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The question's drivers", body = Drivers),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such scale question", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date or period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn drivers_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Drivers>, ApiError> {
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let period = q.period(rollup::day(state.clock.now_ms()))?;
+    let surveys = state.store.surveys(&site).await?;
+    let scales = surveys.iter().flat_map(|r| {
+        r.survey
+            .questions
+            .iter()
+            .filter_map(move |question| Some((&r.survey, question, scale(&question.kind)?)))
+    });
+    let wanted = |(survey, question, _): &(&shared::Survey, &shared::survey::Question, Scale)| {
+        q.survey.as_deref().is_none_or(|s| s == survey.id.as_str())
+            && q.question
+                .as_deref()
+                .is_none_or(|id| id == question.id.as_str())
+    };
+    let candidates: Vec<_> = scales.filter(wanted).collect();
+    let chosen = candidates
+        .iter()
+        .find(|(_, _, s)| s.kind == ScoreKind::Nps)
+        .or(candidates.first())
+        .ok_or(ApiError::NotFound("no scale question matches"))?;
+    let (survey, question, scale) = (chosen.0.id.as_str(), chosen.1.id.as_str(), chosen.2);
+    let all = counts(
+        &state,
+        &site,
+        survey,
+        question,
+        (rollup::ALL, rollup::ALL),
+        period,
+    )
+    .await?;
+    let all = scale.histogram(&all, period);
+    let mut segments = Vec::new();
+    for dimension in DIMENSIONS {
+        let rows = state
+            .store
+            .segment_histograms(&site, survey, question, dimension, (period.from, period.to))
+            .await?;
+        let mut of_dimension: Vec<SegmentHistogram> = Vec::new();
+        for (value, bucket, n) in rows {
+            if of_dimension.last().is_none_or(|s| s.value != value) {
+                of_dimension.push(SegmentHistogram {
+                    dimension: dimension.to_owned(),
+                    value,
+                    histogram: vec![0; all.len()],
+                });
+            }
+            let slot = usize::try_from(bucket - i64::from(scale.lowest)).ok();
+            if let Some(c) = of_dimension
+                .last_mut()
+                .and_then(|s| slot.and_then(|i| s.histogram.get_mut(i)))
+            {
+                *c += n;
+            }
+        }
+        of_dimension.sort_by_key(|s| std::cmp::Reverse(s.histogram.iter().sum::<u64>()));
+        of_dimension.truncate(20);
+        segments.extend(of_dimension);
+    }
+    Ok(Json(Drivers {
+        from: overview::date(period.from),
+        to: overview::date(period.to),
+        survey: survey.to_owned(),
+        question: question.to_owned(),
+        kind: scale.kind,
+        score: scale.score(&all),
+        drivers: drivers::drivers(&scale, &all, &segments),
+    }))
+}
+
+/// The complaint report of a period: the cases received in it.
+async fn complaint_report(
+    state: &AppState,
+    site: &shared::SiteKey,
+    q: &PeriodQuery,
+) -> Result<shared::insight::ComplaintReport, ApiError> {
+    let now = state.clock.now_ms();
+    let period = q.period(rollup::day(now))?;
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let facts = state
+        .store
+        .case_facts(site, period.from * DAY_MS, (period.to + 1) * DAY_MS - 1)
+        .await?;
+    let levels = crate::complaints::cases::service_levels(state.store.as_ref(), site).await?;
+    Ok(crate::insight::complaints::report(
+        &facts,
+        &levels.calendar,
+        period,
+        overview::bucketing_for(period),
+        now,
+    ))
+}
+
+/// Complaint metrics (viewer and up): for the cases received in the period, overall, per agent
+/// and per category: how many came and were resolved, first-response and resolution time
+/// (median and p90, business minutes by the SLA clocks), SLA compliance, reopen rate and the
+/// customers' resolution CSAT and CES; the volume by category and priority over time; and the
+/// backlog now, by age.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/complaints",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The complaint metrics", body = shared::insight::ComplaintReport),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date or period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn complaints_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<shared::insight::ComplaintReport>, ApiError> {
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    Ok(Json(complaint_report(&state, &site, &q).await?))
+}
+
+/// The complaint metrics' groups as CSV (viewer and up): a row for all cases, each agent and
+/// each category, with the columns of `GET …/insight/complaints`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/complaints/export",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "CSV, a header row then a row per group", body = String, content_type = "text/csv"),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date or period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn complaints_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse as _;
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let report = complaint_report(&state, &site, &q).await?;
+    let filename = format!(
+        "hark-{site}-complaint-report-{}-{}.csv",
+        report.from, report.to
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        crate::export::complaint_report_csv(&report),
+    )
+        .into_response())
 }

@@ -3,7 +3,10 @@
 //! the minimum sample) and `emerging` (series that rose beyond chance) are pure functions of
 //! counts; `rollup` folds stored answers into those counts; `sentiment` scores free text by language, on the box.
 
+pub mod complaints;
+pub mod drivers;
 pub mod emerging;
+pub mod lexicon;
 pub mod overview;
 pub mod rollup;
 pub mod sentiment;

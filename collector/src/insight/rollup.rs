@@ -11,7 +11,7 @@
 
 use crate::clock::Millis;
 use shared::Answer;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// The question id of the row that counts whole responses (bucket 0).
 pub const RESPONSES: &str = "";
@@ -46,45 +46,110 @@ pub struct Row<'a> {
     pub version: Option<i64>,
 }
 
-/// One rollup row's key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key {
+/// One rollup row's change, as the store writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change<'a> {
     pub site: i64,
-    pub survey: String,
-    pub question: String,
+    pub survey: &'a str,
+    pub question: &'a str,
     pub dimension: &'static str,
-    pub value: String,
+    pub value: &'a str,
     pub day: i64,
     pub bucket: i64,
+    pub n: i64,
 }
 
-/// The changes to the rollups, by key, in key order: the order in which the store writes them,
-/// so that two writers take the rows' locks in one order.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Deltas(pub BTreeMap<Key, i64>);
+/// A row's key with its names as numbers (`Names`): cheap to hash, nothing to allocate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Packed {
+    site: i64,
+    survey: u32,
+    question: u32,
+    /// `ALL` is 0, then `DIMENSIONS` in order from 1.
+    dimension: u8,
+    value: u32,
+    day: i64,
+    bucket: i64,
+}
+
+/// Names seen, each stored once and known by its number.
+#[derive(Debug, Default, Clone)]
+struct Names {
+    numbers: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn number(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(name) {
+            return n;
+        }
+        let n = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.numbers.insert(name.to_owned(), n);
+        self.names.push(name.to_owned());
+        n
+    }
+
+    fn name(&self, n: u32) -> &str {
+        self.names.get(n as usize).map_or("", String::as_str)
+    }
+}
+
+/// The changes to the rollups. The fold runs on ingest's one writer thread and over every
+/// answer in a rebuild, so it allocates nothing for a name it has seen and hashes numbers.
+#[derive(Debug, Default, Clone)]
+pub struct Deltas {
+    names: Names,
+    counts: HashMap<Packed, i64>,
+}
 
 impl Deltas {
     /// Adds `row` (`sign` 1) or takes it away (`sign` −1).
     pub fn add(&mut self, row: &Row<'_>, sign: i64) {
-        let segments = segments(row);
+        let mut version = String::new();
+        let mut segments = [(0u8, 0u32); 1 + DIMENSIONS.len()];
+        let mut count = 0;
+        let mut push = |names: &mut Names, dimension: u8, value: &str| {
+            segments[count] = (dimension, names.number(value));
+            count += 1;
+        };
+        push(&mut self.names, 0, ALL);
+        if let Some(v) = row.version {
+            version = v.to_string();
+        }
+        let values = [
+            row.page_path.map(section),
+            row.device,
+            row.browser,
+            row.locale,
+            row.version.map(|_| version.as_str()),
+        ];
+        for (i, value) in values.into_iter().enumerate() {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                push(&mut self.names, i as u8 + 1, cut(value));
+            }
+        }
+        let segments = &segments[..count];
+        let survey = self.names.number(row.survey);
         let day = day(row.received_at);
-        let mut bump = |question: &str, bucket: i64| {
-            for (dimension, value) in &segments {
-                let key = Key {
+        let mut bump = |question: u32, bucket: i64| {
+            for &(dimension, value) in segments {
+                let key = Packed {
                     site: row.site,
-                    survey: row.survey.to_owned(),
-                    question: question.to_owned(),
+                    survey,
+                    question,
                     dimension,
-                    value: value.clone(),
+                    value,
                     day,
                     bucket,
                 };
-                *self.0.entry(key).or_default() += sign;
+                *self.counts.entry(key).or_default() += sign;
             }
         };
-        bump(RESPONSES, 0);
+        let responses = self.names.number(RESPONSES);
+        bump(responses, 0);
         for answer in row.answers {
-            let question = answer.question_id().as_str();
+            let question = self.names.number(answer.question_id().as_str());
             match answer {
                 Answer::Choice { selected, .. } => {
                     for &option in selected {
@@ -97,42 +162,55 @@ impl Deltas {
         }
     }
 
-    /// The changes that change something.
-    pub fn changes(&self) -> impl Iterator<Item = (&Key, i64)> {
-        self.0.iter().filter(|(_, &n)| n != 0).map(|(k, &n)| (k, n))
+    /// The changes that change something, in key order: the order in which the store writes
+    /// them, so that two writers take the rows' locks in one order.
+    pub fn changes(&self) -> Vec<Change<'_>> {
+        let mut out: Vec<Change<'_>> = self
+            .counts
+            .iter()
+            .filter(|(_, &n)| n != 0)
+            .map(|(k, &n)| Change {
+                site: k.site,
+                survey: self.names.name(k.survey),
+                question: self.names.name(k.question),
+                dimension: match k.dimension {
+                    0 => ALL,
+                    d => DIMENSIONS[usize::from(d) - 1],
+                },
+                value: self.names.name(k.value),
+                day: k.day,
+                bucket: k.bucket,
+                n,
+            })
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     pub fn is_empty(&self) -> bool {
-        self.changes().next().is_none()
+        self.counts.values().all(|&n| n == 0)
     }
 }
 
-/// The segments a row counts in: all answers, and each dimension it has a value for.
-fn segments(row: &Row<'_>) -> Vec<(&'static str, String)> {
-    let mut out = vec![(ALL, String::new())];
-    let page = row.page_path.map(section);
-    let version = row.version.map(|v| v.to_string());
-    let values = [
-        page.as_deref(),
-        row.device,
-        row.browser,
-        row.locale,
-        version.as_deref(),
-    ];
-    for (dimension, value) in DIMENSIONS.into_iter().zip(values) {
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            out.push((dimension, value.chars().take(MAX_VALUE).collect()));
-        }
+/// A value cut at [`MAX_VALUE`] characters, on a character's boundary.
+fn cut(value: &str) -> &str {
+    match value.char_indices().nth(MAX_VALUE) {
+        Some((end, _)) => &value[..end],
+        None => value,
     }
-    out
 }
 
-/// A page path's first segment: `/products/123` → `/products`, `/` → `/`.
-pub fn section(path: &str) -> String {
-    let rest = path.strip_prefix('/').unwrap_or(path);
-    match rest.split('/').next() {
-        Some(first) if !first.is_empty() => format!("/{first}"),
-        _ => "/".to_owned(),
+/// A page path's first segment: `/products/123` → `/products`, `/` → `/` (and anything that is
+/// not a path, which ingest never records).
+pub fn section(path: &str) -> &str {
+    let Some(rest) = path.strip_prefix('/') else {
+        return "/";
+    };
+    match rest.find('/') {
+        Some(0) => "/",
+        Some(end) => &path[..end + 1],
+        None if rest.is_empty() => "/",
+        None => path,
     }
 }
 
@@ -164,15 +242,16 @@ mod tests {
     }
 
     fn count(d: &Deltas, question: &str, dimension: &str, value: &str, bucket: i64) -> i64 {
-        d.0.iter()
-            .filter(|(k, _)| {
+        d.changes()
+            .iter()
+            .filter(|k| {
                 k.question == question
                     && k.dimension == dimension
                     && k.value == value
                     && k.bucket == bucket
                     && k.day == 3
             })
-            .map(|(_, &n)| n)
+            .map(|k| k.n)
             .sum()
     }
 
@@ -188,14 +267,16 @@ mod tests {
         assert_eq!(count(&d, "q1", "locale", "de-DE", 9), 1);
         assert_eq!(count(&d, "q1", "version", "2", 9), 1);
         // No browser was recorded: no browser segment.
-        assert!(d.0.keys().all(|k| k.dimension != "browser"));
+        assert!(d.changes().iter().all(|k| k.dimension != "browser"));
         // Each chosen option is a bucket; a written answer counts in bucket 0.
         assert_eq!(count(&d, "q2", ALL, ALL, 0), 1);
         assert_eq!(count(&d, "q2", ALL, ALL, 2), 1);
         assert_eq!(count(&d, "q2", ALL, ALL, 1), 0);
         assert_eq!(count(&d, "q3", ALL, ALL, 0), 1);
         // 1 response row + 1 NPS + 2 options + 1 text, in 5 segments each.
-        assert_eq!(d.0.len(), 5 * 5);
+        assert_eq!(d.changes().len(), 5 * 5);
+        let changes = d.changes();
+        assert!(changes.windows(2).all(|w| w[0] < w[1]), "in key order");
     }
 
     #[test]
@@ -224,13 +305,16 @@ mod tests {
         assert_eq!(section(""), "/");
         assert_eq!(section("/checkout"), "/checkout");
         assert_eq!(section("/products/123/reviews"), "/products");
+        assert_eq!(section("//x"), "/");
+        assert_eq!(section("relative/path"), "/");
         let long = format!("/{}", "é".repeat(100));
         let a = answers();
         let mut r = row(&a);
         r.page_path = Some(&long);
         let mut d = Deltas::default();
         d.add(&r, 1);
-        let page = d.0.keys().find(|k| k.dimension == "page").unwrap();
+        let changes = d.changes();
+        let page = changes.iter().find(|k| k.dimension == "page").unwrap();
         assert_eq!(page.value.chars().count(), MAX_VALUE);
     }
 }

@@ -2,8 +2,9 @@
 //! label, in the language the text was written in. English is scored by VADER (Hutto & Gilbert,
 //! ICWSM-14), through `vader-parity`, which carries VADER 3.3.2's own lexicon (MIT licence, C.J.
 //! Hutto) and matches the Python reference exactly: negation ("not good"), intensifiers ("very",
-//! "extremely", capitals, "!") and a contrastive "but" are handled. A language without a lexicon
-//! here gets no score at all (`None`, shown as `null`): never a guess.
+//! "extremely", capitals, "!") and a contrastive "but" are handled. German, French, Spanish and
+//! Portuguese are scored by the same rules over lexicons of their own (`lexicon`). A language
+//! without a lexicon here gets no score at all (`None`, shown as `null`): never a guess.
 //!
 //! The language is the respondent's (the locale ingest recorded from the browser).
 
@@ -30,7 +31,7 @@ pub struct Sentiment {
 }
 
 /// The languages with a lexicon here.
-pub const LANGS: [&str; 1] = ["en"];
+pub const LANGS: [&str; 5] = ["en", "de", "fr", "es", "pt"];
 
 /// The sentiment of `text` written in `lang` (a language tag such as `en-GB`), `None` where
 /// the language is unknown or has no lexicon.
@@ -38,7 +39,7 @@ pub fn sentiment(text: &str, lang: Option<&str>) -> Option<Sentiment> {
     let primary = lang?.split(['-', '_']).next()?.to_ascii_lowercase();
     let score = match primary.as_str() {
         "en" => VADER.polarity_scores(text).compound,
-        _ => return None,
+        other => super::lexicon::language(other)?.compound(text),
     };
     Some(Sentiment {
         sentiment: score,
@@ -118,7 +119,9 @@ mod tests {
 
     #[test]
     fn a_language_without_a_lexicon_gets_null_not_a_guess() {
-        assert_eq!(sentiment("Das war schlecht", Some("de-DE")), None);
+        assert_eq!(sentiment("Dat was slecht", Some("nl-NL")), None);
+        assert_eq!(sentiment("ひどい", Some("ja")), None);
+        assert!(sentiment("Das war schlecht", Some("de-DE")).is_some());
         assert_eq!(sentiment("good", None), None);
         assert_eq!(sentiment("good", Some("")), None);
         assert!(sentiment("good", Some("EN")).is_some());
@@ -161,9 +164,9 @@ mod tests {
         assert_eq!(json[1]["sentiment_label"], "negative");
         assert!(json[1]["sentiment"].as_f64().unwrap() < -0.05);
         assert!(json[2].get("sentiment").is_none());
-        let german = annotated(&answers, Some("de"));
-        assert_eq!(german[1]["sentiment"], serde_json::Value::Null);
-        assert_eq!(german[1]["sentiment_label"], serde_json::Value::Null);
-        assert!(german[1].as_object().unwrap().contains_key("sentiment"));
+        let dutch = annotated(&answers, Some("nl"));
+        assert_eq!(dutch[1]["sentiment"], serde_json::Value::Null);
+        assert_eq!(dutch[1]["sentiment_label"], serde_json::Value::Null);
+        assert!(dutch[1].as_object().unwrap().contains_key("sentiment"));
     }
 }

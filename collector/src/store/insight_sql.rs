@@ -3,7 +3,7 @@
 //! stored, every delete of answers subtracts the rows it deleted (`DELETE … RETURNING` the
 //! columns the fold reads), so that the rollups stay the fold of the stored answers.
 
-use crate::insight::rollup::{Deltas, Row};
+use crate::insight::rollup::{Change, Deltas, Row};
 use async_trait::async_trait;
 
 /// The columns the fold reads, in `Folded::read`'s order, for `RETURNING` and `SELECT`.
@@ -106,6 +106,40 @@ where
     Ok(rows.len() as u64)
 }
 
+/// A case's facts for the complaint metrics, from its stored columns: what does not read is
+/// left out (a case without a clock has no times), never an error.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn case_facts(
+    received_at: i64,
+    category: Option<String>,
+    priority: Option<i64>,
+    status: &str,
+    assignee: Option<String>,
+    sla: Option<&str>,
+    reopened: bool,
+    rating: Option<&str>,
+) -> crate::insight::complaints::CaseFacts {
+    let answers: Vec<shared::Answer> = rating
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default();
+    let score = |want: fn(&shared::Answer) -> bool| {
+        answers.iter().find(|a| want(a)).and_then(|a| a.score())
+    };
+    crate::insight::complaints::CaseFacts {
+        received_at,
+        category,
+        priority: priority
+            .and_then(|p| usize::try_from(p - 1).ok())
+            .and_then(|i| shared::case::Priority::ALL.get(i).copied()),
+        status: shared::case::Status::parse(status),
+        assignee,
+        sla: sla.and_then(|s| serde_json::from_str(s).ok()),
+        reopened,
+        csat: score(|a| matches!(a, shared::Answer::Csat { .. })),
+        ces: score(|a| matches!(a, shared::Answer::Ces { .. })),
+    }
+}
+
 /// How an engine writes rollup changes on a connection inside its caller's transaction, in key
 /// order. A row a subtraction brings to 0 is deleted, so that the table holds what a rebuild
 /// would write.
@@ -128,25 +162,25 @@ const DROP_ZEROS: &str = "DELETE FROM insight_rollups
 impl Rollups for sqlx::Sqlite {
     async fn apply(conn: &mut sqlx::SqliteConnection, deltas: &Deltas) -> Result<(), sqlx::Error> {
         // In-process: one statement per row costs little.
-        for (k, n) in deltas.changes() {
+        for k in deltas.changes() {
             sqlx::query(UPSERT)
                 .bind(k.site)
-                .bind(&k.survey)
-                .bind(&k.question)
+                .bind(k.survey)
+                .bind(k.question)
                 .bind(k.dimension)
-                .bind(&k.value)
+                .bind(k.value)
                 .bind(k.day)
                 .bind(k.bucket)
-                .bind(n)
+                .bind(k.n)
                 .execute(&mut *conn)
                 .await?;
-            if n < 0 {
+            if k.n < 0 {
                 sqlx::query(DROP_ZEROS)
                     .bind(k.site)
-                    .bind(&k.survey)
-                    .bind(&k.question)
+                    .bind(k.survey)
+                    .bind(k.question)
                     .bind(k.dimension)
-                    .bind(&k.value)
+                    .bind(k.value)
                     .bind(k.day)
                     .bind(k.bucket)
                     .execute(&mut *conn)
@@ -165,23 +199,23 @@ impl Rollups for sqlx::Postgres {
         }
         // One statement over arrays, the rows in key order (so that two collectors lock them in
         // one order), then the rows brought to 0.
-        let changes: Vec<_> = deltas.changes().collect();
-        let column = |f: &dyn Fn(&crate::insight::rollup::Key) -> String| -> Vec<String> {
-            changes.iter().map(|(k, _)| f(k)).collect()
+        let changes = deltas.changes();
+        let ints = |f: fn(&Change<'_>) -> i64| -> Vec<i64> { changes.iter().map(f).collect() };
+        let texts = |f: for<'k> fn(&Change<'k>) -> &'k str| -> Vec<&str> {
+            changes.iter().map(f).collect()
         };
-        let int = |f: &dyn Fn(&crate::insight::rollup::Key) -> i64| -> Vec<i64> {
-            changes.iter().map(|(k, _)| f(k)).collect()
-        };
-        let (sites, days, buckets) = (int(&|k| k.site), int(&|k| k.day), int(&|k| k.bucket));
-        let (surveys, questions) = (
-            column(&|k| k.survey.clone()),
-            column(&|k| k.question.clone()),
+        let (sites, days, buckets, ns) = (
+            ints(|k| k.site),
+            ints(|k| k.day),
+            ints(|k| k.bucket),
+            ints(|k| k.n),
         );
-        let (dimensions, values) = (
-            column(&|k| k.dimension.to_owned()),
-            column(&|k| k.value.clone()),
+        let (surveys, questions, dimensions, values) = (
+            texts(|k| k.survey),
+            texts(|k| k.question),
+            texts(|k| k.dimension),
+            texts(|k| k.value),
         );
-        let ns: Vec<i64> = changes.iter().map(|(_, n)| *n).collect();
         sqlx::query(
             "INSERT INTO insight_rollups
                  (site_id, survey_key, question_id, dimension, value, day, bucket, n)
@@ -225,12 +259,10 @@ impl Rollups for sqlx::Postgres {
     }
 }
 
-/// Implements `InsightStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
-/// `begin` starts a transaction that writes; `lock` (PostgreSQL) keeps ingest's rollup writes
-/// waiting while a site is rebuilt, so that an answer committed meanwhile is neither lost nor
-/// counted twice (SQLite's one writer waits for the transaction anyway).
+/// Implements `InsightStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>` and
+/// which rebuilds one site's rollups by its own `rebuild_site(site_id)`.
 macro_rules! insight_store {
-    ($store:ty, $db:ty, begin: $begin:literal, lock: $lock:literal) => {
+    ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::insight_store::InsightStore for $store {
             async fn rollup(
@@ -292,6 +324,79 @@ macro_rules! insight_store {
                     .collect())
             }
 
+            async fn segment_histograms(
+                &self,
+                site: &shared::SiteKey,
+                survey: &str,
+                question: &str,
+                dimension: &str,
+                days: (i64, i64),
+            ) -> $crate::store::StoreResult<Vec<(String, i64, u64)>> {
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT value, bucket, CAST(SUM(n) AS BIGINT) FROM insight_rollups
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND survey_key = $2 AND question_id = $3 AND dimension = $4
+                       AND day BETWEEN $5 AND $6
+                     GROUP BY value, bucket ORDER BY value, bucket",
+                )
+                .bind(site.as_str())
+                .bind(survey)
+                .bind(question)
+                .bind(dimension)
+                .bind(days.0)
+                .bind(days.1)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(v, b, n)| (v, b, u64::try_from(n).unwrap_or(0)))
+                    .collect())
+            }
+
+            async fn case_facts(
+                &self,
+                site: &shared::SiteKey,
+                from: $crate::clock::Millis,
+                to: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<Vec<$crate::insight::complaints::CaseFacts>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT c.received_at, c.category, CAST(c.priority AS BIGINT), c.status, u.email,
+                         CAST(c.sla AS TEXT),
+                         (SELECT COUNT(*) FROM complaint_events e
+                          WHERE e.complaint_id = c.id AND e.kind = 'status_changed'
+                            AND e.detail LIKE '% → reopened'),
+                         (SELECT CAST(r.answers AS TEXT) FROM responses r
+                          WHERE r.complaint_id = c.id ORDER BY r.received_at DESC LIMIT 1)
+                     FROM complaints c LEFT JOIN users u ON u.id = c.assignee_id
+                     WHERE c.site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND ((c.received_at BETWEEN $2 AND $3)
+                            OR c.status IN ('new', 'open', 'in_progress', 'waiting_on_customer',
+                                            'reopened'))",
+                )
+                .bind(site.as_str())
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let sla: Option<String> = r.try_get(5)?;
+                        let rating: Option<String> = r.try_get(7)?;
+                        Ok($crate::store::insight_sql::case_facts(
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            &r.try_get::<String, _>(3)?,
+                            r.try_get(4)?,
+                            sla.as_deref(),
+                            r.try_get::<i64, _>(6)? > 0,
+                            rating.as_deref(),
+                        ))
+                    })
+                    .collect()
+            }
+
             async fn rollup_rows(
                 &self,
                 site: &shared::SiteKey,
@@ -325,7 +430,6 @@ macro_rules! insight_store {
                 &self,
                 site: Option<&shared::SiteKey>,
             ) -> $crate::store::StoreResult<u64> {
-                use futures_util::TryStreamExt as _;
                 let sites: Vec<i64> = match site {
                     Some(key) => {
                         sqlx::query_scalar("SELECT id FROM sites WHERE key = $1")
@@ -341,29 +445,7 @@ macro_rules! insight_store {
                 };
                 let mut folded = 0;
                 for site in sites {
-                    let mut tx = self.pool.begin_with($begin).await?;
-                    if !$lock.is_empty() {
-                        sqlx::query($lock).execute(&mut *tx).await?;
-                    }
-                    sqlx::query("DELETE FROM insight_rollups WHERE site_id = $1")
-                        .bind(site)
-                        .execute(&mut *tx)
-                        .await?;
-                    let mut deltas = $crate::insight::rollup::Deltas::default();
-                    {
-                        let sql = format!(
-                            "SELECT {} FROM responses WHERE site_id = $1",
-                            $crate::store::insight_sql::FOLD_COLUMNS
-                        );
-                        let mut rows = sqlx::query(&sql).bind(site).fetch(&mut *tx);
-                        while let Some(row) = rows.try_next().await? {
-                            $crate::store::insight_sql::Folded::read(&row)?
-                                .fold_into(&mut deltas, 1);
-                            folded += 1;
-                        }
-                    }
-                    <$db as $crate::store::insight_sql::Rollups>::apply(&mut *tx, &deltas).await?;
-                    tx.commit().await?;
+                    folded += self.rebuild_site(site).await?;
                 }
                 Ok(folded)
             }

@@ -54,6 +54,26 @@ pub trait InsightStore {
         limit: u32,
     ) -> StoreResult<Vec<(String, u64)>>;
 
+    /// One question's counts over the days in every value of `dimension`: (value, bucket, n),
+    /// in value order.
+    async fn segment_histograms(
+        &self,
+        site: &SiteKey,
+        survey: &str,
+        question: &str,
+        dimension: &str,
+        days: (i64, i64),
+    ) -> StoreResult<Vec<(String, i64, u64)>>;
+
+    /// The facts the complaint metrics read of every case received in `from ..= to` (Unix
+    /// milliseconds) and of every case still being worked.
+    async fn case_facts(
+        &self,
+        site: &SiteKey,
+        from: crate::clock::Millis,
+        to: crate::clock::Millis,
+    ) -> StoreResult<Vec<crate::insight::complaints::CaseFacts>>;
+
     /// Every rollup row of a site, in key order, leaving out counts of 0.
     async fn rollup_rows(&self, site: &SiteKey) -> StoreResult<Vec<RollupRow>>;
 

@@ -662,6 +662,38 @@ fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
     })
 }
 
+impl PostgresStore {
+    /// Recomputes one site's rollups (`InsightStore`) in one transaction. It first locks the
+    /// rollups against ingest's writes (`SHARE ROW EXCLUSIVE`, which their `ROW EXCLUSIVE`
+    /// waits for): an answer committed before the lock is read by the fold, one whose
+    /// transaction is still open adds its counts after the rebuild commits. Neither is lost
+    /// nor counted twice.
+    pub(super) async fn rebuild_site(&self, site: i64) -> StoreResult<u64> {
+        use futures_util::TryStreamExt as _;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("LOCK TABLE insight_rollups IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM insight_rollups WHERE site_id = $1")
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
+        let mut deltas = crate::insight::rollup::Deltas::default();
+        let mut folded = 0;
+        {
+            let sql = format!("SELECT {FOLD_COLUMNS} FROM responses WHERE site_id = $1");
+            let mut rows = sqlx::query(&sql).bind(site).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                super::insight_sql::Folded::read(&row)?.fold_into(&mut deltas, 1);
+                folded += 1;
+            }
+        }
+        <sqlx::Postgres as super::insight_sql::Rollups>::apply(&mut *tx, &deltas).await?;
+        tx.commit().await?;
+        Ok(folded)
+    }
+}
+
 /// Stores one submission on `conn` (alone, or inside a batch's transaction). The outer `Err` is
 /// a failure of the database; the inner one is this submission's own fate (a conflict, an
 /// unknown site), which leaves the transaction usable.

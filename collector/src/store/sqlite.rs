@@ -137,6 +137,17 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Recomputes one site's rollups on the writer's connection (`InsightStore`), off the
+    /// runtime's threads: the fold reads each row where it lies, with no hand-over per row.
+    pub(super) async fn rebuild_site(&self, site: i64) -> StoreResult<u64> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || lock(&writer).rebuild_rollups(site))
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {

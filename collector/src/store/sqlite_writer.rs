@@ -115,6 +115,57 @@ impl Writer {
         Ok(outcomes)
     }
 
+    /// Recomputes one site's rollups from its stored answers, in one transaction on this
+    /// connection (ingest's batches wait for it). Returns how many answers it folded.
+    pub(super) fn rebuild_rollups(&mut self, site: i64) -> StoreResult<u64> {
+        let folded = self.try_rebuild_rollups(site).map_err(store_error);
+        if folded.is_err() {
+            self.conn = None;
+        }
+        folded
+    }
+
+    fn try_rebuild_rollups(&mut self, site: i64) -> rusqlite::Result<u64> {
+        let conn = self.connection()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM insight_rollups WHERE site_id = ?1", [site])?;
+        let mut deltas = Deltas::default();
+        let mut folded = 0;
+        {
+            let mut select = tx.prepare(&format!(
+                "SELECT {} FROM responses WHERE site_id = ?1",
+                super::insight_sql::FOLD_COLUMNS
+            ))?;
+            let mut rows = select.query([site])?;
+            while let Some(r) = rows.next()? {
+                let answers: Vec<shared::Answer> =
+                    serde_json::from_str(r.get_ref(2)?.as_str()?).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "a stored response's answers do not read; left out of the rollups");
+                        Vec::new()
+                    });
+                deltas.add(
+                    &Row {
+                        site: r.get(0)?,
+                        survey: r.get_ref(1)?.as_str()?,
+                        answers: &answers,
+                        received_at: r.get(3)?,
+                        page_path: r.get_ref(4)?.as_str_or_null()?,
+                        device: r.get_ref(5)?.as_str_or_null()?,
+                        browser: r.get_ref(6)?.as_str_or_null()?,
+                        locale: r.get_ref(7)?.as_str_or_null()?,
+                        version: r.get(8)?,
+                    },
+                    1,
+                );
+                folded += 1;
+            }
+        }
+        add_to_rollups(&tx, &deltas)?;
+        tx.commit()?;
+        self.committed = true;
+        Ok(folded)
+    }
+
     /// Copies the write-ahead log into the database when a batch committed since the last
     /// copy, at most every `CHECKPOINT_EVERY`. A failure is logged and tried again later: the
     /// answers are safe in the log either way.
@@ -236,7 +287,7 @@ fn rollup_row(site: i64, item: &NewResponse) -> Row<'_> {
     }
 }
 
-/// Adds a batch's counts to the rollups, in key order; the batch only adds.
+/// Adds counts to the rollups, in key order (a batch, or a rebuild, only adds).
 fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO insight_rollups
@@ -245,7 +296,7 @@ fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
          ON CONFLICT (site_id, survey_key, question_id, dimension, value, day, bucket)
          DO UPDATE SET n = n + excluded.n",
     )?;
-    for (k, n) in deltas.changes() {
+    for k in deltas.changes() {
         upsert.execute(rusqlite::params![
             k.site,
             k.survey,
@@ -254,7 +305,7 @@ fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
             k.value,
             k.day,
             k.bucket,
-            n
+            k.n
         ])?;
     }
     Ok(())

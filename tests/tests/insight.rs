@@ -1,0 +1,200 @@
+//! Insight in a real browser: answers sent as the widget sends them (phones and desktops, two
+//! languages) show on the dashboard's Insight page as the NPS the API computes, with its
+//! interval, its trend as a chart and the same numbers as a table, and the segment that costs
+//! the most points first among its drivers; choosing a segment puts it in
+//! the address and shows that segment's score; the address alone opens the same view. axe-core
+//! finds nothing on the page, and its screenshot is kept as an artifact.
+
+mod support;
+
+use anyhow::{Context as _, Result};
+use serde_json::{json, Value};
+use support::{Browser, System};
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+const DESKTOP: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// Sends one NPS answer to the site's default survey from the shop, as the widget does.
+async fn answer(system: &System, n: u32, score: u8, phone: bool) -> Result<()> {
+    let body = json!({
+        "id": format!("0190a0c2-7b6e-7d3f-9a55-{n:012x}"), "site_key": system.site.key, "survey_id": "nps",
+        "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+        "page_url": format!("{}/checkout", system.shop),
+    });
+    loop {
+        let response = system
+            .http
+            .post(format!("{}/api/v1/responses", system.collector))
+            .header("origin", &system.shop)
+            .header("content-type", "text/plain;charset=UTF-8")
+            .header("user-agent", if phone { PHONE } else { DESKTOP })
+            .header("accept-language", if phone { "de-DE" } else { "en-GB" })
+            .body(body.to_string())
+            .send()
+            .await?;
+        // One client sending 80 answers meets the per-client limit: it waits as the widget does.
+        if response.status().as_u16() == 429 {
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            continue;
+        }
+        anyhow::ensure!(
+            response.status().as_u16() == 201,
+            "{}",
+            response.text().await?
+        );
+        return Ok(());
+    }
+}
+
+async fn overview(system: &System, query: &str) -> Result<Value> {
+    Ok(system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/insight/overview?{query}",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
+/// The text of the first element `selector` finds, once it has some.
+async fn text(browser: &Browser, selector: &str) -> Result<String> {
+    let script = format!(
+        "const e = document.querySelector({}); return e && e.textContent ? e.textContent : null",
+        json!(selector)
+    );
+    browser
+        .wait_true(
+            selector,
+            &format!("return (() => {{ {script} }})() !== null"),
+        )
+        .await?;
+    Ok(browser
+        .js(&script)
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+#[tokio::test]
+async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
+    let system = System::start().await?;
+    // 40 phones, mostly unhappy; 40 desktops, mostly happy.
+    for i in 0..40u8 {
+        let n = u32::from(i) * 2;
+        answer(&system, n, [2, 5, 6, 9][usize::from(i % 4)], true).await?;
+        answer(&system, n + 1, [9, 10, 10, 7][usize::from(i % 4)], false).await?;
+    }
+    let all = overview(&system, "days=30").await?;
+    let phones = overview(&system, "days=30&segment=device:mobile").await?;
+    let nps = |o: &Value| {
+        o["scores"][0]["score"]["value"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
+    assert_eq!(all["scores"][0]["score"]["n"], 80);
+    // Phones: 10 promoters and 30 detractors of 40; everyone: 40 promoters, 30 detractors.
+    assert_eq!(nps(&phones), -50.0);
+    assert_eq!(nps(&all), 12.5);
+
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    browser
+        .wait_element("the token field", "return document.querySelector('#token')")
+        .await?
+        .send_keys(&system.owner)
+        .await?;
+    browser.click("button[type=submit]").await?;
+    browser.click("nav a[href^='#/insight']").await?;
+    browser
+        .wait_true(
+            "the Insight page's score and drivers",
+            "return !!document.querySelector('.score-card .headline') && !!document.querySelector('.drivers tbody tr')",
+        )
+        .await?;
+    assert_eq!(text(&browser, ".score-card .headline").await?, "NPS +13");
+    let interval = text(&browser, ".score-card .interval").await?;
+    assert!(
+        interval.contains("95 % interval") && interval.contains("80 answers"),
+        "{interval}"
+    );
+    // The chart is an image with a name, and its numbers are in the table beside it.
+    let chart = browser
+        .js("const s = document.querySelector('.score-card svg.trend'); return [s.getAttribute('role'), s.getAttribute('aria-label'), document.querySelectorAll('.score-card svg.trend circle').length, document.querySelectorAll('.score-card table.trend-table tbody tr').length]")
+        .await?;
+    assert_eq!(chart[0], "img");
+    assert!(chart[1].as_str().is_some_and(|l| !l.is_empty()));
+    assert_eq!(chart[2], 1, "one day with answers, one dot: {chart}");
+    assert_eq!(chart[3], 30, "a row per day of the 30: {chart}");
+    // The drivers: phones (here also Safari and German) cost 62.5 points (half the answers,
+    // −50 against +75); the first of the tied segments by name comes first.
+    let driver = browser
+        .js("const r = document.querySelector('.drivers tbody tr'); return r && [r.querySelector('th').textContent, r.lastElementChild.textContent]")
+        .await?;
+    assert_eq!(driver, json!(["Browser: Safari", "62.5 points"]));
+    browser.axe("document", "the Insight page").await?;
+
+    // Keep the page as it looks.
+    let png = browser.client.screenshot().await?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let shot = artifacts.join("insight-overview.png");
+    std::fs::write(&shot, &png)?;
+    println!("screenshot: {}", shot.display());
+    assert!(png.len() > 1000, "a real screenshot");
+
+    // A segment: chosen from the list, it goes into the address and the score is the phones'.
+    browser
+        .wait_true(
+            "the segment list",
+            "return !!document.querySelector('select[name=segment] option[value=\"device:mobile\"]')",
+        )
+        .await?;
+    browser
+        .js("const s = document.querySelector('select[name=segment]'); s.value = 'device:mobile'; s.dispatchEvent(new Event('change', {bubbles: true})); return true")
+        .await?;
+    browser
+        .wait_true(
+            "the phones' score",
+            "return location.hash.includes('segment=device%3Amobile') && document.querySelector('.score-card .headline')?.textContent === 'NPS -50'",
+        )
+        .await?;
+    let hash = browser.js("return location.hash").await?;
+    let hash = hash.as_str().context("a hash")?.to_owned();
+    browser
+        .axe("document", "the Insight page in a segment")
+        .await?;
+
+    // The address alone opens the same view (as a bookmark or a shared link does).
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    browser
+        .client
+        .goto(&format!("{}/dashboard/{hash}", system.collector))
+        .await?;
+    browser
+        .wait_true(
+            "the bookmarked segment",
+            "return document.querySelector('.score-card .headline')?.textContent === 'NPS -50' && document.querySelector('select[name=segment]').value === 'device:mobile'",
+        )
+        .await?;
+    browser.stop().await;
+    Ok(())
+}
