@@ -527,7 +527,8 @@ async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
     assert_eq!(
         lines[1],
         format!(
-            "{},{},2026-11-18T11:06:40.000Z,new,P1,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,,,",
+            // German (de-CH) is scored by the German lexicon: English words score 0, neutral.
+            "{},{},2026-11-18T11:06:40.000Z,new,P1,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,,0,neutral",
             first["id"].as_str().unwrap(),
             collector::complaints::reference::reference(1)
         )
