@@ -563,3 +563,74 @@ fn sentiment_agrees_with_people_at_least_as_often_as_vader() {
     println!("Hark agrees with people on {agree} of {n}; VADER 3.3.2 on 2222");
     assert!(agree >= 2222, "{agree} of {n}");
 }
+
+/// Files a complaint in `category` from the shop, as the widget does.
+async fn complain(served: &Served, site: &Site, category: &str) {
+    let response = served
+        .client
+        .post(format!("{}/api/v1/complaints", served.base))
+        .header(ORIGIN, SHOP)
+        .json(&json!({
+            "id": uuid(), "site_key": site.key, "kind": "problem", "category": category,
+            "description": "It went wrong again", "dwell_ms": 5000,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        response.text().await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_category_that_triples_in_a_week_is_an_emerging_issue_and_a_steady_one_is_not() {
+    // Eight weeks of 5 billing and 3 delivery complaints a week, then a week of 15 billing
+    // (three times as many) and 3 delivery, read three days into that week.
+    let start = app::START_MS - 60 * DAY_MS;
+    let harness = Harness::new().await.clock_at(start);
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let served = harness.serve().await;
+    for week in 0..9 {
+        let billing = if week == 8 { 15 } else { 5 };
+        for (category, n) in [("Billing", billing), ("Delivery", 3)] {
+            for _ in 0..n {
+                complain(&served, &site, category).await;
+            }
+        }
+        if week < 8 {
+            served.clock.advance(7 * DAY_MS);
+        }
+    }
+    served.clock.advance(3 * DAY_MS);
+    let response = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/emerging", site.key),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let emerging: Value = response.json().await.unwrap();
+    let categories = emerging["categories"].as_array().unwrap();
+    assert_eq!(categories.len(), 1, "{emerging}");
+    assert_eq!(categories[0]["key"], "Billing");
+    assert_eq!(categories[0]["current"], 15);
+    assert_eq!(categories[0]["baseline_rate"], 5.0);
+    assert!(categories[0]["p_value"].as_f64().unwrap() < 0.01 / 2.0);
+    assert_eq!(emerging["baseline_weeks"], 8);
+    // Weeks out of range are refused.
+    let response = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/emerging?weeks=1", site.key),
+    )
+    .await;
+    let (status, code, _) = error_of(response).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+}

@@ -89,6 +89,7 @@ const ROUTES: &[(&str, &str)] = &[
         "GET",
         "/api/v1/admin/sites/{site_key}/insight/complaints/export",
     ),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/emerging"),
     ("GET", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("PUT", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("GET", "/api/v1/admin/sites/{site_key}/sla-policies"),

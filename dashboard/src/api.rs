@@ -336,6 +336,13 @@ impl SiteApi {
         .await
     }
 
+    /// `GET …/insight/emerging`.
+    pub(crate) async fn insight_emerging(
+        &self,
+    ) -> Result<shared::insight::EmergingIssues, ApiError> {
+        self.get("insight/emerging").await
+    }
+
     /// `GET …/insight/segments?QUERY`.
     pub(crate) async fn insight_segments(
         &self,

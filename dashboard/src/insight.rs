@@ -8,8 +8,8 @@ use crate::route::{self, InsightFilter, Page};
 use crate::shell::Desk;
 use leptos::prelude::*;
 use shared::insight::{
-    Change, ComplaintReport, Drivers, Estimate, Minutes, Overview, ScoreCard, ScoreKind, Segments,
-    TrendPoint,
+    Change, ComplaintReport, Drivers, EmergingIssues, Estimate, Minutes, Overview, ScoreCard,
+    ScoreKind, Segments, TrendPoint,
 };
 
 /// The periods offered, in days.
@@ -53,6 +53,13 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
         LocalResource::new(move || {
             let api = api.clone();
             async move { api.insight_complaints(&format!("days={days}")).await }
+        })
+    };
+    let emerging = {
+        let api = desk.api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_emerging().await }
         })
     };
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
@@ -109,6 +116,11 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                     </select>
                 </label>
             </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    emerging.await.ok().map(|e| view! { <EmergingList issues=e /> })
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading scores…"</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {
@@ -181,7 +193,7 @@ fn DriversTable(drivers: Drivers) -> impl IntoView {
             }
         })
         .collect_view();
-    let title = format!("What drives {} ({})", kind_label(kind), drivers.question);
+    let title = format!("What drives {}", kind_label(kind));
     view! {
         <section class="drivers score-card">
             <h3>{title}</h3>
@@ -203,6 +215,34 @@ fn DriversTable(drivers: Drivers) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The complaint categories rising beyond chance this week, or that none is.
+#[component]
+fn EmergingList(issues: EmergingIssues) -> impl IntoView {
+    let weeks = issues.baseline_weeks;
+    let items = issues
+        .categories
+        .into_iter()
+        .map(|c| {
+            let text = format!(
+                "{}: {} complaints in the last 7 days, {:.1} a week in the {weeks} weeks before (× {:.1}, p = {:.4})",
+                c.key, c.current, c.baseline_rate, c.ratio, c.p_value
+            );
+            view! { <li>{text}</li> }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <section class="emerging score-card">
+            <h3>"Emerging issues"</h3>
+            {if items.is_empty() {
+                view! { <p class="prompt">"No complaint category is rising beyond chance this week."</p> }
+                    .into_any()
+            } else {
+                view! { <ul>{items}</ul> }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// Complaint metrics: overall, per agent and per category, the backlog by age, and the CSV.
@@ -509,6 +549,7 @@ fn Chart(points: Vec<TrendPoint>, kind: ScoreKind, scale: [u8; 2], label: String
     let mut lower = Vec::new();
     let mut line = Vec::new();
     let mut dots = Vec::new();
+    let mut bars = Vec::new();
     for (i, p) in points.iter().enumerate() {
         if let Some(v) = p.score.value {
             line.push(format!("{:.1},{:.1}", x(i), y(v)));
@@ -517,6 +558,8 @@ fn Chart(points: Vec<TrendPoint>, kind: ScoreKind, scale: [u8; 2], label: String
         if let (Some(iv), true) = (p.score.interval, p.score.enough) {
             upper.push(format!("{:.1},{:.1}", x(i), y(iv.high)));
             lower.push(format!("{:.1},{:.1}", x(i), y(iv.low)));
+            // Each point's own interval too, so that a point alone shows its band.
+            bars.push((x(i), y(iv.high), y(iv.low)));
         }
     }
     lower.reverse();
@@ -531,10 +574,24 @@ fn Chart(points: Vec<TrendPoint>, kind: ScoreKind, scale: [u8; 2], label: String
             role="img"
             aria-label=label
             viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-            preserveAspectRatio="none"
         >
             {zero}
             <polygon class="band" points=band />
+            {bars
+                .into_iter()
+                .map(|(bx, high, low)| {
+                    let bx = format!("{bx:.1}");
+                    view! {
+                        <line
+                            class="bar"
+                            x1=bx.clone()
+                            x2=bx
+                            y1=format!("{high:.1}")
+                            y2=format!("{low:.1}")
+                        />
+                    }
+                })
+                .collect_view()}
             <polyline class="line" points=line.join(" ") />
             {dots
                 .into_iter()

@@ -241,3 +241,32 @@ pub struct ComplaintReport {
     /// Now, whatever the period.
     pub backlog: Vec<BacklogAge>,
 }
+
+/// A series (a complaint category) that rose beyond chance against its own baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Emerging {
+    pub key: String,
+    /// The mean count per period of the baseline.
+    pub baseline_rate: f64,
+    /// The count of the period read.
+    pub current: u64,
+    /// `current` over the baseline rate (at least 0.5).
+    pub ratio: f64,
+    /// The chance of a count this high or higher, had the rate not changed.
+    pub p_value: f64,
+}
+
+/// `GET …/insight/emerging`: the complaint categories that came up in the last seven days more
+/// often than their weeks before make likely.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmergingIssues {
+    /// The last seven days (UTC dates).
+    pub from: String,
+    pub to: String,
+    /// How many weeks before them are the baseline.
+    pub baseline_weeks: usize,
+    /// Most surprising first.
+    pub categories: Vec<Emerging>,
+}

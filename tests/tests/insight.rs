@@ -133,18 +133,28 @@ async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
     );
     // The chart is an image with a name, and its numbers are in the table beside it.
     let chart = browser
-        .js("const s = document.querySelector('.score-card svg.trend'); return [s.getAttribute('role'), s.getAttribute('aria-label'), document.querySelectorAll('.score-card svg.trend circle').length, document.querySelectorAll('.score-card table.trend-table tbody tr').length]")
+        .js("const s = document.querySelector('.score-card svg.trend'); return [s.getAttribute('role'), s.getAttribute('aria-label'), document.querySelectorAll('.score-card svg.trend circle').length, document.querySelector('.score-card table.trend-table').tBodies[0].rows.length]")
         .await?;
     assert_eq!(chart[0], "img");
     assert!(chart[1].as_str().is_some_and(|l| !l.is_empty()));
-    assert_eq!(chart[2], 1, "one day with answers, one dot: {chart}");
-    assert_eq!(chart[3], 30, "a row per day of the 30: {chart}");
+    assert_eq!(chart[2], 1, "one week with answers, one dot: {chart}");
+    // The page opens on 90 days, by week: a row per week of the trend.
+    let weeks = overview(&system, "days=90").await?["scores"][0]["trend"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(weeks >= 13, "{weeks} weeks");
+    assert_eq!(chart[3], weeks, "a row per week: {chart}");
     // The drivers: phones (here also Safari and German) cost 62.5 points (half the answers,
     // −50 against +75); the first of the tied segments by name comes first.
     let driver = browser
         .js("const r = document.querySelector('.drivers tbody tr'); return r && [r.querySelector('th').textContent, r.lastElementChild.textContent]")
         .await?;
     assert_eq!(driver, json!(["Browser: Safari", "62.5 points"]));
+    // No complaints, so no emerging issue, and the page says so.
+    assert_eq!(
+        text(&browser, ".emerging .prompt").await?,
+        "No complaint category is rising beyond chance this week."
+    );
     browser.axe("document", "the Insight page").await?;
 
     // Keep the page as it looks.

@@ -15,7 +15,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use shared::insight::{Drivers, Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments};
+use shared::insight::{
+    Drivers, EmergingIssues, Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments,
+};
 use shared::survey::QuestionKind;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,6 +29,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(drivers_route))
         .routes(routes!(complaints_route))
         .routes(routes!(complaints_export))
+        .routes(routes!(emerging_route))
 }
 
 /// The period, and the segment, of an insight query.
@@ -492,4 +495,67 @@ async fn complaints_export(
         crate::export::complaint_report_csv(&report),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EmergingQuery {
+    /// The weeks of baseline before the last seven days: 2 to 52, 8 by default.
+    weeks: Option<usize>,
+}
+
+/// Emerging issues (viewer and up): the complaint categories whose count in the last seven
+/// days rose beyond chance against their own weekly baseline (a conditional binomial test of
+/// the two rates, Bonferroni across the categories; at least 5 cases and twice the baseline).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/emerging",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), EmergingQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The categories that rose", body = EmergingIssues),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Weeks out of range", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn emerging_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<EmergingQuery>, QueryRejection>,
+) -> Result<Json<EmergingIssues>, ApiError> {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let weeks = q.weeks.unwrap_or(8);
+    if !(2..=52).contains(&weeks) {
+        return Err(ApiError::Invalid("weeks is 2 to 52".into()));
+    }
+    let today = rollup::day(state.clock.now_ms());
+    let first = today - 7 * (weeks as i64 + 1) + 1;
+    let facts = state
+        .store
+        .case_facts(&site, first * DAY_MS, (today + 1) * DAY_MS - 1)
+        .await?;
+    let weekly = crate::insight::complaints::weekly_by_category(&facts, today, weeks);
+    let series: Vec<crate::insight::emerging::Series<'_>> = weekly
+        .iter()
+        .map(
+            |(key, (baseline, current))| crate::insight::emerging::Series {
+                key,
+                baseline,
+                current: *current,
+            },
+        )
+        .collect();
+    Ok(Json(EmergingIssues {
+        from: overview::date(today - 6),
+        to: overview::date(today),
+        baseline_weeks: weeks,
+        categories: crate::insight::emerging::emerging(&series),
+    }))
 }

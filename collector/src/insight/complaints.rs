@@ -4,7 +4,8 @@
 //! first-response clock, resolution from the resolution clocks (summed over reopenings). SLA
 //! compliance is the share of decided clocks that were met; the reopen rate the share of resolved
 //! cases that were reopened; resolution CSAT and CES the means of the customers' ratings. The
-//! backlog is the cases still being worked now, by age. Pure: the store reads the facts.
+//! backlog is the cases still being worked now, by age; `weekly_by_category` counts each
+//! category's cases per week for `emerging`. Pure: the store reads the facts.
 
 use super::overview::{date, points, Period};
 use super::stats::{self, Histogram};
@@ -228,6 +229,34 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[low] + (sorted[high.min(last)] - sorted[low]) * weight)
 }
 
+/// Each category's complaints per week: the `weeks` weeks before the last seven days (oldest
+/// first) and the last seven days, ending with the UTC day `today` (cases received after it are
+/// left out). What `emerging` reads.
+pub fn weekly_by_category(
+    cases: &[CaseFacts],
+    today: i64,
+    weeks: usize,
+) -> BTreeMap<String, (Vec<u64>, u64)> {
+    let mut out: BTreeMap<String, (Vec<u64>, u64)> = BTreeMap::new();
+    for c in cases {
+        let age_days = today - c.received_at.div_euclid(DAY_MS);
+        if age_days < 0 {
+            continue;
+        }
+        let week = usize::try_from(age_days / 7).unwrap_or(usize::MAX);
+        if week > weeks {
+            continue;
+        }
+        let category = c.category.clone().unwrap_or_else(|| "uncategorized".into());
+        let (baseline, current) = out.entry(category).or_insert_with(|| (vec![0; weeks], 0));
+        match week {
+            0 => *current += 1,
+            w => baseline[weeks - w] += 1,
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +401,28 @@ mod tests {
         assert_eq!(empty.groups[0].received, 0);
         assert_eq!(empty.groups[0].first_response.median, None);
         assert_eq!(empty.groups[0].sla_met.value, None);
+    }
+
+    #[test]
+    fn weeks_count_back_from_today() {
+        let today = 20_000;
+        let at = |days_ago: i64, category: &str| CaseFacts {
+            received_at: (today - days_ago) * DAY_MS + 1000,
+            category: Some(category.into()),
+            ..CaseFacts::default()
+        };
+        let cases = [
+            at(0, "Billing"),
+            at(6, "Billing"),
+            at(7, "Billing"),
+            at(20, "Billing"),
+            at(21, "Billing"),
+            at(-1, "Billing"),
+            at(3, "Delivery"),
+        ];
+        let weekly = weekly_by_category(&cases, today, 3);
+        // The week before the last seven days is the baseline's last; 21 days ago is the first.
+        assert_eq!(weekly["Billing"], (vec![1, 1, 1], 2));
+        assert_eq!(weekly["Delivery"], (vec![0, 0, 0], 1));
     }
 }

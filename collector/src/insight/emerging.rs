@@ -6,7 +6,6 @@
 //! below the threshold rose beyond chance. The threshold is divided among the series read
 //! (Bonferroni), so that many steady series do not make one false alarm by chance.
 
-use serde::Serialize;
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// A series' latest count must be at least this: three complaints in a week are no trend,
@@ -33,18 +32,7 @@ pub struct Series<'a> {
     pub current: u64,
 }
 
-/// A series that rose beyond chance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Emerging {
-    pub key: String,
-    /// The mean count per period of the baseline.
-    pub baseline_rate: f64,
-    pub current: u64,
-    /// `current` over the baseline rate (at least 0.5).
-    pub ratio: f64,
-    /// The chance of a count this high or higher, had the rate not changed.
-    pub p_value: f64,
-}
+pub use shared::insight::Emerging;
 
 /// The series whose current count rose beyond chance against their baseline, most surprising
 /// first. A series without a baseline is not read.
