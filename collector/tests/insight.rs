@@ -634,3 +634,86 @@ async fn a_category_that_triples_in_a_week_is_an_emerging_issue_and_a_steady_one
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_praise_feed_has_promoters_words_and_happy_words_newest_first() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    // A survey that asks why, after the score.
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "why", "name": "Why",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "q2", "type": "text", "prompt": "Why?"}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+    let served = harness.serve().await;
+    for (score, text) in [
+        (10, "Lovely beans, fast delivery"),
+        (2, "The parcel was broken and I am angry"),
+        (10, "The parcel was broken and I am angry"),
+        (4, "Great support though"),
+    ] {
+        let response = served
+            .client
+            .post(format!("{}/api/v1/responses", served.base))
+            .header(ORIGIN, SHOP)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .header(ACCEPT_LANGUAGE, "en-GB")
+            .body(
+                json!({
+                    "id": uuid(), "site_key": site.key, "survey_id": "why",
+                    "answers": [
+                        {"type": "nps", "question_id": "q1", "score": score},
+                        {"type": "text", "question_id": "q2", "text": text},
+                    ],
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{:?}",
+            response.text().await
+        );
+        served.clock.advance(1000);
+    }
+    let response = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/praise?days=7", site.key),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let feed: Value = response.json().await.unwrap();
+    let texts: Vec<&str> = feed["praise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Great support though", "Lovely beans, fast delivery"],
+        "{feed}"
+    );
+    assert_eq!(feed["praise"][1]["nps"], 10);
+    assert!(feed["praise"][0]["sentiment"].as_f64().unwrap() > 0.05);
+    assert_eq!(feed["shout_outs"], json!([]));
+}

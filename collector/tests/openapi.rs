@@ -90,6 +90,7 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/admin/sites/{site_key}/insight/complaints/export",
     ),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/emerging"),
+    ("GET", "/api/v1/admin/sites/{site_key}/insight/praise"),
     ("GET", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("PUT", "/api/v1/admin/sites/{site_key}/business-hours"),
     ("GET", "/api/v1/admin/sites/{site_key}/sla-policies"),

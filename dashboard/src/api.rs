@@ -336,6 +336,14 @@ impl SiteApi {
         .await
     }
 
+    /// `GET …/insight/praise?QUERY`.
+    pub(crate) async fn insight_praise(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::PraiseFeed, ApiError> {
+        self.get(&format!("insight/praise?{query}")).await
+    }
+
     /// `GET …/insight/emerging`.
     pub(crate) async fn insight_emerging(
         &self,

@@ -8,8 +8,8 @@ use crate::route::{self, InsightFilter, Page};
 use crate::shell::Desk;
 use leptos::prelude::*;
 use shared::insight::{
-    Change, ComplaintReport, Drivers, EmergingIssues, Estimate, Minutes, Overview, ScoreCard,
-    ScoreKind, Segments, TrendPoint,
+    Change, ComplaintReport, Drivers, EmergingIssues, Estimate, Minutes, Overview, PraiseFeed,
+    ScoreCard, ScoreKind, Segments, TrendPoint,
 };
 
 /// The periods offered, in days.
@@ -60,6 +60,13 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
         LocalResource::new(move || {
             let api = api.clone();
             async move { api.insight_emerging().await }
+        })
+    };
+    let praise = {
+        let (api, days) = (desk.api.clone(), filter.days);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_praise(&format!("days={days}")).await }
         })
     };
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
@@ -142,6 +149,11 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                     complaints.await.ok().map(|r| view! { <ComplaintSection report=r days /> })
                 })}
             </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    praise.await.ok().map(|feed| view! { <PraiseSection feed /> })
+                })}
+            </Transition>
         </div>
     }
 }
@@ -215,6 +227,54 @@ fn DriversTable(drivers: Drivers) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// What to celebrate: customers' own happy words, and the agents their customers rated highly.
+#[component]
+fn PraiseSection(feed: PraiseFeed) -> impl IntoView {
+    let shouts = feed
+        .shout_outs
+        .into_iter()
+        .map(|s| {
+            let text = format!(
+                "{}: CSAT {:.1} from {} rated resolutions",
+                s.agent, s.csat, s.ratings
+            );
+            view! { <li>{text}</li> }
+        })
+        .collect::<Vec<_>>();
+    let praise = feed
+        .praise
+        .into_iter()
+        .take(10)
+        .map(|p| {
+            let by = match p.nps {
+                Some(n) => format!("NPS {n}, {}", crate::format::received_at(&p.received_at)),
+                None => crate::format::received_at(&p.received_at),
+            };
+            view! {
+                <li>
+                    <blockquote dir="auto">{p.text}</blockquote>
+                    <span class="muted">{by}</span>
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    let empty = praise.is_empty();
+    view! {
+        <section class="praise score-card">
+            <h3>"Praise"</h3>
+            {(!shouts.is_empty()).then(|| view! {
+                <h4>"Shout-outs"</h4>
+                <ul class="shout-outs">{shouts}</ul>
+            })}
+            {if empty {
+                view! { <p class="prompt">"No praise in words in this period yet."</p> }.into_any()
+            } else {
+                view! { <ul class="praise-feed">{praise}</ul> }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// The complaint categories rising beyond chance this week, or that none is.

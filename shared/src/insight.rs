@@ -270,3 +270,43 @@ pub struct EmergingIssues {
     /// Most surprising first.
     pub categories: Vec<Emerging>,
 }
+
+/// A promoter's or a happy customer's own words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Praise {
+    pub response_id: String,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub survey: String,
+    pub text: String,
+    /// The response's NPS answer, if it had one.
+    pub nps: Option<u8>,
+    /// The text's sentiment, `null` where its language has no lexicon.
+    pub sentiment: Option<f64>,
+}
+
+/// An agent whose customers rated their resolutions highly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShoutOut {
+    /// The agent's e-mail address.
+    pub agent: String,
+    /// Rated resolutions in the period.
+    pub ratings: u64,
+    /// Their mean CSAT, 1 to 5.
+    pub csat: f64,
+    pub resolved: u64,
+}
+
+/// `GET …/insight/praise`: what to celebrate in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PraiseFeed {
+    pub from: String,
+    pub to: String,
+    /// Newest first.
+    pub praise: Vec<Praise>,
+    /// Best rated first.
+    pub shout_outs: Vec<ShoutOut>,
+}

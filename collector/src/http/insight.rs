@@ -30,6 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints_route))
         .routes(routes!(complaints_export))
         .routes(routes!(emerging_route))
+        .routes(routes!(praise_route))
 }
 
 /// The period, and the segment, of an insight query.
@@ -557,5 +558,48 @@ async fn emerging_route(
         to: overview::date(today),
         baseline_weeks: weeks,
         categories: crate::insight::emerging::emerging(&series),
+    }))
+}
+
+/// What to celebrate (viewer and up): the praise feed (promoters' words and positive free text
+/// among the latest 1,000 answers in the period, newest first, at most 50) and shout-outs for
+/// agents whose rated resolutions average 4 or more (of 5) over at least two ratings.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/insight/praise",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Praise and shout-outs", body = shared::insight::PraiseFeed),
+        (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A bad date or period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn praise_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<shared::insight::PraiseFeed>, ApiError> {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let Query(q) = query?;
+    let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    let period = q.period(rollup::day(state.clock.now_ms()))?;
+    let latest = state.store.responses(&site, 1000).await?;
+    let until = (period.to + 1) * DAY_MS;
+    let latest: Vec<_> = latest
+        .into_iter()
+        .filter(|r| r.received_at < until)
+        .collect();
+    let report = complaint_report(&state, &site, &q).await?;
+    Ok(Json(shared::insight::PraiseFeed {
+        from: overview::date(period.from),
+        to: overview::date(period.to),
+        praise: crate::insight::praise::praise(&latest, period.from * DAY_MS, 50),
+        shout_outs: crate::insight::praise::shout_outs(&report.groups),
     }))
 }

@@ -8,6 +8,7 @@ pub mod drivers;
 pub mod emerging;
 pub mod lexicon;
 pub mod overview;
+pub mod praise;
 pub mod rollup;
 pub mod sentiment;
 pub mod stats;
