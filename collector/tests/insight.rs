@@ -717,3 +717,47 @@ async fn the_praise_feed_has_promoters_words_and_happy_words_newest_first() {
     assert!(feed["praise"][0]["sentiment"].as_f64().unwrap() > 0.05);
     assert_eq!(feed["shout_outs"], json!([]));
 }
+
+/// `hark insight rebuild` on the database of a running collector: the rollups it writes are the
+/// ones ingest kept; an unknown site is refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hark_insight_rebuild_recomputes_a_sites_rollups() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let served = harness.serve().await;
+    for score in [3, 9, 10] {
+        send(&served, &site, score, score > 5, None).await;
+    }
+    let kept = served.store.rollup_rows(&site.key).await.unwrap();
+    let hark = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args(args)
+            .env("HARK_DATABASE_URL", &served.database_url)
+            .env("HARK_LOG", "warn")
+            .env_remove("HARK_CONFIG")
+            .output()
+            .expect("cannot run hark")
+    };
+    let out = hark(&["insight", "rebuild", "--site", site.key.as_str(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said, json!({"answers": 3}));
+    assert_eq!(served.store.rollup_rows(&site.key).await.unwrap(), kept);
+    let out = hark(&["insight", "rebuild"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "rebuilt the rollups from 3 answers"
+    );
+    let out = hark(&["insight", "rebuild", "--site", "nosuchsitexxxxxx"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no site has the key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -910,8 +910,17 @@ async fn a_timer_due_while_the_collector_was_down_fires_once_on_restart() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
     let resolved_at = collector::clock::Clock::now_ms(&served.clock);
-    // The first collector is gone, but not its database file.
-    let Served { dir: _dir, .. } = served;
+    // The first collector is gone, and with it all it held open on the file (its pool's
+    // connections, one of which a round cut short may have left inside a transaction until the
+    // connection closes, as a stopped process's do), but not the file.
+    let Served {
+        dir: _dir,
+        store,
+        ingest,
+        client,
+        ..
+    } = served;
+    drop((store, ingest, client));
 
     // Fifteen days later (the site closes after fourteen), on the same database file.
     let store = collector::store::open(&url).await.unwrap();
