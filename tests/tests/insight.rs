@@ -66,26 +66,6 @@ async fn overview(system: &System, query: &str) -> Result<Value> {
         .await?)
 }
 
-/// The text of the first element `selector` finds, once it has some.
-async fn text(browser: &Browser, selector: &str) -> Result<String> {
-    let script = format!(
-        "const e = document.querySelector({}); return e && e.textContent ? e.textContent : null",
-        json!(selector)
-    );
-    browser
-        .wait_true(
-            selector,
-            &format!("return (() => {{ {script} }})() !== null"),
-        )
-        .await?;
-    Ok(browser
-        .js(&script)
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 #[tokio::test]
 async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
     let system = System::start().await?;
@@ -125,8 +105,8 @@ async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
             "return !!document.querySelector('.score-card .headline') && !!document.querySelector('.drivers tbody tr')",
         )
         .await?;
-    assert_eq!(text(&browser, ".score-card .headline").await?, "NPS +13");
-    let interval = text(&browser, ".score-card .interval").await?;
+    assert_eq!(browser.text(".score-card .headline").await?, "NPS +13");
+    let interval = browser.text(".score-card .interval").await?;
     assert!(
         interval.contains("95 % interval") && interval.contains("80 answers"),
         "{interval}"
@@ -152,7 +132,7 @@ async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
     assert_eq!(driver, json!(["Browser: Safari", "62.5 points"]));
     // No complaints, so no emerging issue, and the page says so.
     assert_eq!(
-        text(&browser, ".emerging .prompt").await?,
+        browser.text(".emerging .prompt").await?,
         "No complaint category is rising beyond chance this week."
     );
     browser.axe("document", "the Insight page").await?;

@@ -40,26 +40,6 @@ async fn fill(browser: &Browser, selector: &str, value: &str) -> Result<()> {
         .await
 }
 
-/// The text of the first element `selector` finds, once it has some.
-async fn text(browser: &Browser, selector: &str) -> Result<String> {
-    let script = format!(
-        "const e = document.querySelector({}); return e && e.textContent ? e.textContent : null",
-        json!(selector)
-    );
-    browser
-        .wait_true(
-            selector,
-            &format!("return (() => {{ {script} }})() !== null"),
-        )
-        .await?;
-    Ok(browser
-        .js(&script)
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 /// Waits until the element `selector` reads `expected`.
 async fn wait_text(browser: &Browser, selector: &str, expected: &str) -> Result<()> {
     browser
@@ -205,7 +185,7 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
     fill(&browser, "#time-zone", "Mars/Olympus_Mons").await?;
     click(&browser, "#always-open").await?;
     click(&browser, "button.save-hours").await?;
-    let refused = text(&browser, "#time-zone-error").await?;
+    let refused = browser.text("#time-zone-error").await?;
     assert!(refused.contains("is not an IANA time zone"), "{refused}");
     let field = browser
         .js("const f = document.querySelector('#time-zone'); return [f.value, f.getAttribute('aria-invalid'), document.querySelector('#always-open').checked]")
@@ -232,7 +212,7 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
     fill(&browser, "#p1-resolution", "600").await?;
     fill(&browser, "#p1-warn", "100").await?;
     click(&browser, "button.save-policies").await?;
-    let refused = text(&browser, "#p1-warn-error").await?;
+    let refused = browser.text("#p1-warn-error").await?;
     assert!(refused.contains("1 to 99 %"), "{refused}");
     fill(&browser, "#p1-warn", "75").await?;
     click(&browser, "button.save-policies").await?;
@@ -303,7 +283,7 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
             "First response"
         ])
     );
-    let left = text(&browser, &format!("{row} td.sla .sla-left")).await?;
+    let left = browser.text(&format!("{row} td.sla .sla-left")).await?;
     assert!(FRESH.contains(&left.as_str()), "{left}");
     axe(&browser, "the inbox with SLA states").await?;
 
@@ -327,22 +307,20 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
     // minutes (here: wall-clock minutes) after it came in, shown in the viewer's time.
     click(&browser, &format!("{row} td.reference a")).await?;
     let clock = ".sla-panel li.clock[data-target=first_response]";
-    let left = text(&browser, &format!("{clock} .left")).await?;
+    let left = browser.text(&format!("{clock} .left")).await?;
     assert!(FRESH.contains(&left.as_str()), "{left}");
     assert_eq!(
-        text(&browser, &format!("{clock} .badge.sla")).await?,
+        browser.text(&format!("{clock} .badge.sla")).await?,
         "On track"
     );
-    let resolution = text(
-        &browser,
-        ".sla-panel li.clock[data-target=resolution] .left",
-    )
-    .await?;
+    let resolution = browser
+        .text(".sla-panel li.clock[data-target=resolution] .left")
+        .await?;
     assert!(
         ["10 h left", "9 h 59 min left"].contains(&resolution.as_str()),
         "{resolution}"
     );
-    assert_eq!(text(&browser, ".case-head .badge.hot").await?, "▲ Hot");
+    assert_eq!(browser.text(".case-head .badge.hot").await?, "▲ Hot");
     let list: Value = system
         .http
         .get(format!(
@@ -399,10 +377,10 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
         )
         .await?;
     assert_eq!(
-        text(&browser, "table.webhooks td.events").await?,
+        browser.text("table.webhooks td.events").await?,
         "complaint.hot_stove, sla.breached"
     );
-    assert_eq!(text(&browser, "table.webhooks .webhook-state").await?, "On");
+    assert_eq!(browser.text("table.webhooks .webhook-state").await?, "On");
     axe(&browser, "the webhooks page with a new secret").await?;
     click(&browser, "button.secret-done").await?;
     click(&browser, "table.webhooks button.deliveries").await?;

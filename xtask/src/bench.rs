@@ -242,20 +242,7 @@ fn alerts(hark: &Path) -> Result<()> {
     let db = work.join("alerts.db");
     let _ = std::fs::remove_file(&db);
     let database_url = format!("sqlite://{}", db.display());
-    let hark_json = |args: &[&str]| -> Result<serde_json::Value> {
-        let out = Command::new(hark)
-            .args(args)
-            .env("HARK_DATABASE_URL", &database_url)
-            .output()?;
-        if !out.status.success() {
-            bail!(
-                "hark {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(serde_json::from_slice(&out.stdout)?)
-    };
+    let hark_json = cli(hark, &database_url);
     let site = hark_json(&[
         "site", "create", "--name", "Alerts", "--origin", ORIGIN, "--json",
     ])?;

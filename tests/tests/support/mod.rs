@@ -316,6 +316,25 @@ impl Browser {
         Ok(())
     }
 
+    /// The text of the first element `selector` finds in the page, once it has some.
+    pub async fn text(&self, selector: &str) -> Result<String> {
+        let script = format!(
+            "const e = document.querySelector({}); return e && e.textContent ? e.textContent : null",
+            json!(selector)
+        );
+        self.wait_true(
+            selector,
+            &format!("return (() => {{ {script} }})() !== null"),
+        )
+        .await?;
+        Ok(self
+            .js(&script)
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
     /// Clicks the first element `selector` finds in the page, once it is there.
     pub async fn click(&self, selector: &str) -> Result<()> {
         self.wait_element(
