@@ -243,14 +243,7 @@ fn alerts(hark: &Path) -> Result<()> {
     let _ = std::fs::remove_file(&db);
     let database_url = format!("sqlite://{}", db.display());
     let hark_json = cli(hark, &database_url);
-    let site = hark_json(&[
-        "site", "create", "--name", "Alerts", "--origin", ORIGIN, "--json",
-    ])?;
-    let site = site["key"].as_str().context("no site key")?.to_owned();
-    let token = hark_json(&[
-        "token", "create", "--site", &site, "--role", "admin", "--json",
-    ])?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
+    let (site, token) = site_and_token(&hark_json, "Alerts", "admin")?;
     let port = free_port()?;
     let server = Server::spawn(
         Command::new(hark)
@@ -387,17 +380,26 @@ fn inbox_on(
     database_url: &str,
 ) -> Result<Vec<super::inbox_bench::Timing>> {
     let hark_json = cli(hark, database_url);
-    let site = hark_json(&[
-        "site", "create", "--name", "Inbox", "--origin", ORIGIN, "--json",
-    ])?;
-    let site = site["key"].as_str().context("no site key")?.to_owned();
-    let token = hark_json(&[
-        "token", "create", "--site", &site, "--role", "admin", "--json",
-    ])?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
+    let (site, token) = site_and_token(&hark_json, "Inbox", "admin")?;
     let (port, _server) = serve_on(hark, database_url, &format!("hark-inbox-{engine}.log"))?;
     step(&format!("inbox on {engine}: seeding and reading"));
     super::inbox_bench::measure(port, &site, &token)
+}
+
+/// A site on the bench's origin, named `name`, and an API token of `role` on it, made with the
+/// CLI (`hark_json`, see `cli`).
+pub(crate) fn site_and_token(
+    hark_json: &dyn Fn(&[&str]) -> Result<serde_json::Value>,
+    name: &str,
+    role: &str,
+) -> Result<(String, String)> {
+    let site = hark_json(&[
+        "site", "create", "--name", name, "--origin", ORIGIN, "--json",
+    ])?;
+    let site = site["key"].as_str().context("no site key")?.to_owned();
+    let token = hark_json(&["token", "create", "--site", &site, "--role", role, "--json"])?;
+    let token = token["token"].as_str().context("no token")?.to_owned();
+    Ok((site, token))
 }
 
 /// `hark ARGS` on a database, its standard output read as JSON.

@@ -8,7 +8,7 @@
 //! The answers vary in score (drifting over the year), device, browser, locale and page; each
 //! engine's database grows from 1 M to 10 M between the two measurements.
 
-use super::bench::{Connection, ORIGIN};
+use super::bench::Connection;
 use super::inbox_bench::{get, time, Timing};
 use super::step;
 use anyhow::{bail, Context as _, Result};
@@ -100,14 +100,7 @@ pub(crate) fn measure<S>(
     hark_json: &dyn Fn(&[&str]) -> Result<serde_json::Value>,
     serve: &dyn Fn() -> Result<(u16, S)>,
 ) -> Result<Vec<(u64, f64, Vec<Timing>)>> {
-    let site = hark_json(&[
-        "site", "create", "--name", "Insight", "--origin", ORIGIN, "--json",
-    ])?;
-    let site = site["key"].as_str().context("no site key")?.to_owned();
-    let token = hark_json(&[
-        "token", "create", "--site", &site, "--role", "viewer", "--json",
-    ])?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
+    let (site, token) = super::bench::site_and_token(&hark_json, "Insight", "viewer")?;
     let site_id: i64 = sql
         .run(&format!("SELECT id FROM sites WHERE key = '{site}'"))?
         .parse()
