@@ -761,3 +761,284 @@ async fn hark_insight_rebuild_recomputes_a_sites_rollups() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_filters_pages_and_exports_and_topics_match_it_on_sqlite() {
+    the_explorer_filters_pages_and_exports_and_topics_match_it(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_filters_pages_and_exports_and_topics_match_it_on_postgres() {
+    the_explorer_filters_pages_and_exports_and_topics_match_it(postgres_harness().await).await;
+}
+
+/// The ids of a listing.
+fn ids(list: &Value) -> Vec<String> {
+    list["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_explorer_filters_pages_and_exports_and_topics_match_it(harness: Harness) {
+    let start = app::START_MS - 20 * DAY_MS;
+    let harness = harness.clock_at(start);
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "why", "name": "Why",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "q2", "type": "text", "prompt": "Why?", "required": false}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+    let served = harness.serve().await;
+    // (day, score, phone, text): deliveries on phones, checkout on desktops, one answer with
+    // quotes and one in German.
+    let answers: [(i64, u8, bool, Option<&str>); 12] = [
+        (0, 9, false, Some("Great prices")),
+        (2, 3, true, Some("The delivery was slow")),
+        (4, 2, true, Some("Slow delivery again")),
+        (6, 8, false, Some("Checkout kept failing with my card")),
+        (8, 1, true, Some("Deliveries are always late")),
+        (10, 6, false, Some("The checkout page crashed")),
+        (12, 10, false, None),
+        (14, 4, true, Some("Late delivery and a broken box")),
+        (16, 5, false, Some("checkout is confusing")),
+        (17, 7, false, Some("They said \"free\" shipping")),
+        (18, 6, true, Some("Die Größe passt nicht")),
+        (19, 9, false, Some("Fast DELIVERY, thanks")),
+    ];
+    let first_day = start.div_euclid(DAY_MS);
+    let mut day = 0;
+    for (d, score, phone, text) in answers {
+        served.clock.advance((d - day) * DAY_MS);
+        day = d;
+        let mut list = vec![json!({"type": "nps", "question_id": "q1", "score": score})];
+        if let Some(t) = text {
+            list.push(json!({"type": "text", "question_id": "q2", "text": t}));
+        }
+        let response = served
+            .client
+            .post(format!("{}/api/v1/responses", served.base))
+            .header(ORIGIN, SHOP)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .header(USER_AGENT, if phone { PHONE } else { DESKTOP })
+            .header(ACCEPT_LANGUAGE, if d == 18 { "de-DE" } else { "en-GB" })
+            .body(
+                json!({"id": uuid(), "site_key": site.key, "survey_id": "why", "answers": list})
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let base = format!("/api/v1/admin/sites/{}", site.key);
+    let list = |query: String| {
+        let served = &served;
+        let viewer = &viewer;
+        let base = &base;
+        async move {
+            let response = get(served, viewer, &format!("{base}/responses?{query}")).await;
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let texts = |list: &Value| -> Vec<String> {
+        list["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["answers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find_map(|a| a["text"].as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
+    };
+
+    // Everything, newest first; without a period, as before.
+    let (status, all) = list(String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&all).len(), 12);
+    assert_eq!(all["next"], Value::Null);
+    // Words in any case, newest first; with the written answer's sentiment and key phrases.
+    let (_, found) = list("q=DELIVERY".into()).await;
+    assert_eq!(
+        texts(&found),
+        [
+            "Fast DELIVERY, thanks",
+            "Late delivery and a broken box",
+            "Slow delivery again",
+            "The delivery was slow",
+        ]
+    );
+    let text_answer = &found["responses"][0]["answers"][1];
+    assert!(
+        text_answer["sentiment"].as_f64().unwrap() > 0.0,
+        "{text_answer}"
+    );
+    let phrases = text_answer["key_phrases"].as_array().unwrap();
+    assert!(
+        phrases
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("delivery")),
+        "{text_answer}"
+    );
+    // Quotes and non-ASCII are matched exactly, not by the database's lower-casing.
+    assert_eq!(
+        texts(&list("q=%22free%22".into()).await.1),
+        ["They said \"free\" shipping"]
+    );
+    assert_eq!(
+        texts(&list("q=GR%C3%96%C3%9FE".into()).await.1),
+        ["Die Größe passt nicht"]
+    );
+    assert_eq!(
+        ids(&list("q=%25".into()).await.1).len(),
+        0,
+        "% is a literal"
+    );
+    // A period, a segment, a survey, written answers only.
+    let (_, recent) = list("days=5".into()).await;
+    assert_eq!(ids(&recent).len(), 4, "days 16 to 19");
+    let from = collector::insight::overview::date(first_day + 2);
+    let to = collector::insight::overview::date(first_day + 8);
+    let (_, window) = list(format!("from={from}&to={to}")).await;
+    assert_eq!(ids(&window).len(), 4);
+    let (_, phones) = list("segment=device:mobile".into()).await;
+    assert_eq!(ids(&phones).len(), 5);
+    let (_, written) = list("written=true&survey=why".into()).await;
+    assert_eq!(ids(&written).len(), 11);
+    let (_, desktop_checkout) = list("segment=device:desktop&q=checkout".into()).await;
+    assert_eq!(ids(&desktop_checkout).len(), 3);
+    // A topic's word in any form: "Deliveries" is a delivery.
+    let (_, topic) = list("topic=delivery".into()).await;
+    assert_eq!(ids(&topic).len(), 5);
+
+    // Pages: `next` until null, each response once, in the same order.
+    let mut paged = Vec::new();
+    let mut query = "limit=5".to_owned();
+    loop {
+        let (status, page) = list(query.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        paged.extend(ids(&page));
+        match page["next"].as_str() {
+            Some(next) => query = format!("limit=5&before={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ids(&all));
+
+    // Bad filters are refused with the reason.
+    for bad in [
+        format!("q={}", "x".repeat(201)),
+        "before=yesterday".to_owned(),
+        "segment=mood:happy".to_owned(),
+        "days=0".to_owned(),
+        "from=2026-13-01".to_owned(),
+    ] {
+        let (status, body) = list(bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(
+            !body["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{body}"
+        );
+    }
+
+    // The view as a download: the same responses, one CSV row per answer.
+    let response = get(
+        &served,
+        &viewer,
+        &format!("{base}/responses/export?q=delivery"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("responses.csv"));
+    let csv = response.text().await.unwrap();
+    let mut exported: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    exported.dedup();
+    assert_eq!(
+        exported,
+        ids(&found).iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let ndjson = get(
+        &served,
+        &viewer,
+        &format!("{base}/responses/export?format=ndjson&topic=checkout"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(ndjson.lines().count(), 3);
+    let bad = get(
+        &served,
+        &viewer,
+        &format!("{base}/responses/export?format=xml"),
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Topics: delivery first, with its phrases and the explorer's count; checkout second.
+    let response = get(&served, &viewer, &format!("{base}/insight/topics?days=30")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let topics: Value = response.json().await.unwrap();
+    assert_eq!(topics["texts"], 11);
+    assert_eq!(topics["complete"], true);
+    let terms: Vec<&str> = topics["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(terms[..2], ["delivery", "checkout"], "{topics}");
+    assert_eq!(topics["topics"][0]["n"], 5);
+    assert_eq!(topics["topics"][1]["n"], 3);
+    assert!(topics["topics"][0]["sentiment"].is_number());
+    assert_eq!(
+        topics["topics"][0]["examples"][0]["text"],
+        "Fast DELIVERY, thanks"
+    );
+    let on_desktops = get(
+        &served,
+        &viewer,
+        &format!("{base}/insight/topics?days=30&segment=device:desktop"),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert_eq!(
+        on_desktops["topics"][0]["term"], "checkout",
+        "{on_desktops}"
+    );
+    let bad = get(&served, &viewer, &format!("{base}/insight/topics?days=0")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

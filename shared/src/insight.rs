@@ -310,3 +310,62 @@ pub struct PraiseFeed {
     /// Best rated first.
     pub shout_outs: Vec<ShoutOut>,
 }
+
+/// A key phrase and how many written answers had it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Phrase {
+    pub phrase: String,
+    pub n: u64,
+}
+
+/// One written answer that mentions a topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopicExample {
+    pub response_id: String,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub text: String,
+}
+
+/// A topic: a word that recurs in the key phrases of written answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Topic {
+    /// The word, lower-case and singular: what `GET …/responses?topic=` matches.
+    pub term: String,
+    /// The key phrases it came in, most frequent first (at most 5).
+    pub phrases: Vec<Phrase>,
+    /// The written answers that mention it.
+    pub n: u64,
+    /// Their share of the written answers read, 0 to 1.
+    pub share: f64,
+    /// Their mean sentiment, −1 to 1 (`null` when none is in a language with a lexicon).
+    pub sentiment: Option<f64>,
+    /// The share of them whose sentiment is negative, 0 to 1.
+    pub negative: f64,
+    /// Its pull on NPS: the NPS of the responses that mention it against the other written
+    /// responses' (`null` without NPS answers on both sides).
+    pub nps: Option<Driver>,
+    /// Set when its count in the period's last seven days rose beyond chance against its
+    /// weekly baseline in the period (periods of 21 days and more).
+    pub emerging: Option<Emerging>,
+    /// The newest answers that mention it (at most 3).
+    pub examples: Vec<TopicExample>,
+}
+
+/// `GET …/insight/topics`: the topics of a period's written answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Topics {
+    pub from: String,
+    pub to: String,
+    /// The written answers read: the newest, at most `limit`.
+    pub texts: u64,
+    /// The most written answers read per request; `complete` is false when the period had more.
+    pub limit: u64,
+    pub complete: bool,
+    /// The most mentioned first (at most 20).
+    pub topics: Vec<Topic>,
+}

@@ -13,15 +13,14 @@ use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use shared::api::{Account, AuditLine, AuditList, CreatedToken, Me, NewToken, StoredResponse};
-use shared::{SiteKey, SurveyId};
+use shared::api::{Account, AuditLine, AuditList, CreatedToken, Me, NewToken};
+use shared::SiteKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
-        .routes(routes!(responses))
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(audit))
@@ -396,91 +395,4 @@ async fn audit(
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     limit: Option<u32>,
-}
-
-/// A site's answers, newest first, each with its survey version and attributes (viewer and up).
-#[utoipa::path(
-    get,
-    path = "/api/v1/admin/sites/{site_key}/responses",
-    tag = super::openapi::ADMIN,
-    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
-    security(("token" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "`{site_key, responses: [...]}` (`shared::api::ResponseList` and more)", body = Object),
-        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
-        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
-        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
-    )
-)]
-#[tracing::instrument(skip(state, caller))]
-async fn responses(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(site_key): Path<String>,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<ListedResponses>, ApiError> {
-    let Query(q) = query?;
-    let grant = caller.on_site(&site_key, Role::Viewer)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let key: SiteKey = grant.site.key.clone();
-    let rows = state.store.responses(&key, limit).await?;
-    let responses = rows
-        .into_iter()
-        .map(|mut r| {
-            let survey_version = r.survey_version;
-            // Each free-text answer with its sentiment (`insight::sentiment`).
-            let answers =
-                crate::insight::sentiment::annotated(&r.answers, r.enrichment.locale.as_deref());
-            let attributes = std::mem::take(&mut r.enrichment.attributes);
-            let response = StoredResponse {
-                id: r.id,
-                survey_id: SurveyId::parse(r.survey_key)
-                    .map_err(|e| ApiError::Internal(e.into()))?,
-                answers: r.answers,
-                page_url: r.page_url,
-                received_at: rfc3339(r.received_at),
-                page_path: r.enrichment.page_path,
-                device: r.enrichment.device,
-                browser: r.enrichment.browser,
-                locale: r.enrichment.locale,
-                visitor: r.enrichment.visitor,
-                user_id: r.enrichment.user_id,
-                email: r.enrichment.email,
-            };
-            let mut response =
-                serde_json::to_value(response).map_err(|e| ApiError::Internal(e.into()))?;
-            if let Some(fields) = response.as_object_mut() {
-                fields.insert("answers".into(), answers);
-            }
-            Ok(ListedResponse {
-                response,
-                survey_version,
-                attributes,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(Json(ListedResponses {
-        site_key: key,
-        responses,
-    }))
-}
-
-/// `shared::api::ResponseList`, each response with what the collector added since: the survey
-/// version it answered and the respondent's attributes.
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct ListedResponses {
-    site_key: SiteKey,
-    responses: Vec<ListedResponse>,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct ListedResponse {
-    /// `shared::api::StoredResponse`, its text answers with `sentiment` and `sentiment_label`.
-    #[serde(flatten)]
-    response: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    survey_version: Option<u32>,
-    /// What the site said about the respondent (`hark('identify', id, attrs)`).
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    attributes: std::collections::BTreeMap<String, String>,
 }

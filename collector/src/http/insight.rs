@@ -53,7 +53,28 @@ pub(crate) struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn period(&self, today: i64) -> Result<Period, ApiError> {
+    /// A period and segment without a survey or question.
+    pub(super) fn new(
+        from: Option<String>,
+        days: Option<i64>,
+        to: Option<String>,
+        segment: Option<String>,
+    ) -> Self {
+        PeriodQuery {
+            from,
+            days,
+            to,
+            segment,
+            survey: None,
+            question: None,
+        }
+    }
+
+    pub(super) fn survey(&self) -> Option<&str> {
+        self.survey.as_deref()
+    }
+
+    pub(super) fn period(&self, today: i64) -> Result<Period, ApiError> {
         let day = |what: &str, s: &Option<String>| -> Result<Option<i64>, ApiError> {
             s.as_deref()
                 .map(|s| {
@@ -80,7 +101,7 @@ impl PeriodQuery {
         Ok(Period { from, to })
     }
 
-    fn segment(&self) -> Result<Option<Segment>, ApiError> {
+    pub(super) fn segment(&self) -> Result<Option<Segment>, ApiError> {
         let Some(s) = self.segment.as_deref() else {
             return Ok(None);
         };

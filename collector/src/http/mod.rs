@@ -7,6 +7,7 @@ mod complaints;
 mod cors;
 mod edge;
 mod error;
+mod explorer;
 mod health;
 mod hosted;
 mod identity;

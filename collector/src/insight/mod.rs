@@ -12,3 +12,4 @@ pub mod praise;
 pub mod rollup;
 pub mod sentiment;
 pub mod stats;
+pub mod topics;

@@ -259,12 +259,120 @@ impl Rollups for sqlx::Postgres {
     }
 }
 
-/// Implements `InsightStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>` and
-/// which rebuilds one site's rollups by its own `rebuild_site(site_id)`.
+/// `%`, `_` and `\` taken literally in a `LIKE … ESCAPE '\'` pattern.
+pub(super) fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A bound value of the explorer's query.
+pub(super) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The explorer's `WHERE` after the site (`$1`), and its values from `$2`, in order.
+pub(super) fn explore_where(
+    f: &super::insight_store::ResponseFilter<'_>,
+) -> Option<(String, Vec<Bind>)> {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let mut add = |clause: &str, values: Vec<Bind>| {
+        let mut clause = clause.to_owned();
+        for (k, _) in values.iter().enumerate() {
+            clause = clause.replacen('?', &format!("${}", binds.len() + k + 2), 1);
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&clause);
+        binds.extend(values);
+    };
+    if let Some(from) = f.from {
+        add("r.received_at >= ?", vec![Bind::Int(from)]);
+    }
+    if let Some(until) = f.until {
+        add("r.received_at < ?", vec![Bind::Int(until)]);
+    }
+    if let Some(survey) = f.survey {
+        add("r.survey_key = ?", vec![Bind::Text(survey.to_owned())]);
+    }
+    match f.segment {
+        None => {}
+        Some(("page", value)) => add(
+            "(r.page_path = ? OR r.page_path LIKE ? ESCAPE '\\')",
+            vec![
+                Bind::Text(value.to_owned()),
+                Bind::Text(format!("{}/%", like_literal(value))),
+            ],
+        ),
+        Some(("device", v)) => add("r.device = ?", vec![Bind::Text(v.to_owned())]),
+        Some(("browser", v)) => add("r.browser = ?", vec![Bind::Text(v.to_owned())]),
+        Some(("locale", v)) => add("r.locale = ?", vec![Bind::Text(v.to_owned())]),
+        Some(("version", v)) => add("r.survey_version = ?", vec![Bind::Int(v.parse().ok()?)]),
+        Some(_) => return None,
+    }
+    if let Some(like) = f.like {
+        add(
+            "LOWER(CAST(r.answers AS TEXT)) LIKE ? ESCAPE '\\'",
+            vec![Bind::Text(format!("%{}%", like_literal(like)))],
+        );
+    }
+    if f.written {
+        add("CAST(r.answers AS TEXT) LIKE '%\"text\"%'", vec![]);
+    }
+    if let Some((at, id)) = f.before {
+        add(
+            "(r.received_at < ? OR (r.received_at = ? AND CAST(r.id AS TEXT) < ?))",
+            vec![Bind::Int(at), Bind::Int(at), Bind::Text(id.to_owned())],
+        );
+    }
+    Some((sql, binds))
+}
+
+/// Implements `InsightStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`, which
+/// rebuilds one site's rollups by its own `rebuild_site(site_id)` and reads a `responses` row
+/// (the columns of `EXPLORE_COLUMNS`) with `$read`.
 macro_rules! insight_store {
-    ($store:ty) => {
+    ($store:ty, $read:path) => {
         #[async_trait::async_trait]
         impl $crate::store::insight_store::InsightStore for $store {
+            async fn explore(
+                &self,
+                site: &shared::SiteKey,
+                filter: &$crate::store::insight_store::ResponseFilter<'_>,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredResponse>> {
+                use $crate::store::insight_sql::Bind;
+                // A segment that cannot match (an unknown dimension, a version that is no
+                // number) matches nothing.
+                let Some((conditions, binds)) = $crate::store::insight_sql::explore_where(filter)
+                else {
+                    return Ok(Vec::new());
+                };
+                let sql = format!(
+                    "SELECT CAST(r.id AS TEXT), r.survey_key, CAST(r.answers AS TEXT), r.page_url,
+                         r.received_at, r.page_path, r.device, r.browser, r.locale, r.visitor,
+                         r.user_id, r.email, r.survey_version, CAST(r.attributes AS TEXT)
+                     FROM responses r
+                     WHERE r.site_id = (SELECT id FROM sites WHERE key = $1){conditions}
+                     ORDER BY r.received_at DESC, r.id DESC LIMIT {limit}"
+                );
+                let mut query = sqlx::query(&sql).bind(site.as_str());
+                for b in binds {
+                    query = match b {
+                        Bind::Text(s) => query.bind(s),
+                        Bind::Int(n) => query.bind(n),
+                    };
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.into_iter().map($read).collect()
+            }
+
             async fn rollup(
                 &self,
                 q: &$crate::store::insight_store::RollupQuery<'_>,

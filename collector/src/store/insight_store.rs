@@ -38,8 +38,36 @@ pub struct RollupRow {
     pub n: i64,
 }
 
+/// Which responses the explorer reads, newest first. Text is matched loosely here (`like`
+/// is looked for in the stored answers' JSON) and exactly by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter<'a> {
+    /// Received at or after (Unix milliseconds).
+    pub from: Option<crate::clock::Millis>,
+    /// Received before.
+    pub until: Option<crate::clock::Millis>,
+    pub survey: Option<&'a str>,
+    /// A rollup segment: `page` (a path's first segment), `device`, `browser`, `locale` or
+    /// `version`, and its value.
+    pub segment: Option<(&'a str, &'a str)>,
+    /// Lower-case ASCII that the stored answers contain.
+    pub like: Option<&'a str>,
+    /// Only responses with a written answer.
+    pub written: bool,
+    /// Received before this response (keyset: its time and id).
+    pub before: Option<(crate::clock::Millis, &'a str)>,
+}
+
 #[async_trait]
 pub trait InsightStore {
+    /// A site's responses that pass `filter`, newest first, at most `limit`.
+    async fn explore(
+        &self,
+        site: &SiteKey,
+        filter: &ResponseFilter<'_>,
+        limit: u32,
+    ) -> StoreResult<Vec<super::StoredResponse>>;
+
     /// The counts of one question in one segment, by day and bucket, days in order.
     async fn rollup(&self, q: &RollupQuery<'_>) -> StoreResult<Vec<DayCount>>;
 

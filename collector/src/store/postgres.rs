@@ -637,7 +637,7 @@ fn redacted(url: &str) -> String {
 }
 
 /// A response row as `SELECT`ed by `responses` and `responses_page`.
-fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
+pub(super) fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredResponse> {
     let id: String = r.get(0);
     let answers: String = r.get(2);
     Ok(StoredResponse {

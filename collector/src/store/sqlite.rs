@@ -668,7 +668,7 @@ impl Store for SqliteStore {
 }
 
 /// A response row as `SELECT`ed by `responses` and `responses_page`.
-fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
+pub(super) fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredResponse> {
     let id: String = r.get(0);
     let answers: String = r.get(2);
     Ok(StoredResponse {
