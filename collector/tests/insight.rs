@@ -1042,3 +1042,183 @@ async fn the_explorer_filters_pages_and_exports_and_topics_match_it(harness: Har
     let bad = get(&served, &viewer, &format!("{base}/insight/topics?days=0")).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips_on_sqlite() {
+    a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips_on_postgres() {
+    a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips(postgres_harness().await).await;
+}
+
+/// The payloads of the outbox's events of one type, oldest first.
+async fn outbox_payloads(database_url: &str, kind: &str) -> Vec<Value> {
+    use sqlx::Connection as _;
+    let sql = "SELECT payload FROM outbox_events WHERE type = $1 ORDER BY id";
+    let rows: Vec<String> = if database_url.starts_with("postgres") {
+        let mut db = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sql)
+            .bind(kind)
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+    } else {
+        let mut db = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query_scalar(sql)
+            .bind(kind)
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+    };
+    rows.iter()
+        .map(|p| serde_json::from_str(p).unwrap())
+        .collect()
+}
+
+async fn a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips(harness: Harness) {
+    let start = app::START_MS - 35 * DAY_MS;
+    let harness = harness.clock_at(start);
+    let site = harness.site("Shop", &[SHOP]).await;
+    let admin = harness.token(&site, Role::Admin).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let served = harness.serve().await;
+    let first_day = start.div_euclid(DAY_MS);
+    let base = format!("{}/api/v1/admin/sites/{}/goals", served.base, site.key);
+    let date = collector::insight::overview::date;
+    let post = |token: &str, body: Value| {
+        served
+            .client
+            .post(&base)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let goal = json!({
+        "name": "NPS 30 by spring", "metric": "nps", "target": 30,
+        "start": date(first_day), "deadline": date(first_day + 90),
+    });
+    // Viewers read goals; admins set them; bad fields are named.
+    assert_eq!(
+        post(&viewer, goal.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    for (field, bad) in [
+        ("metric", json!({"metric": "happiness"})),
+        ("target", json!({"target": 130})),
+        ("deadline", json!({"deadline": date(first_day - 1)})),
+        ("segment", json!({"segment": "mood:happy"})),
+        (
+            "category",
+            json!({"metric": "complaint_volume", "target": 3}),
+        ),
+    ] {
+        let mut body = goal.clone();
+        for (k, v) in bad.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let response = post(&admin, body).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let (_, _, message) = error_of(response).await;
+        assert!(message.starts_with(field), "{field}: {message}");
+    }
+    let mut unknown = goal.clone();
+    unknown["owner"] = json!("me");
+    assert_eq!(
+        post(&admin, unknown).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    let response = post(&admin, goal.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["status"], "too_little_data");
+    assert_eq!(created["baseline"], Value::Null);
+    let id = created["id"].as_i64().unwrap();
+
+    // Five weeks of NPS falling 25 points a week, from 50: 8 answers a day, week w with 6 − w
+    // promoters and the rest detractors. The daily check runs each morning.
+    for day in 0..35 {
+        let promoters = 6 - day / 7;
+        for i in 0..8 {
+            let score = if i < promoters { 10 } else { 3 };
+            send(&served, &site, score as u8, i % 2 == 0, None).await;
+        }
+        served.clock.advance(DAY_MS);
+    }
+    let mut events = Vec::new();
+    for _ in 0..200 {
+        events = outbox_payloads(&served.database_url, "goal.at_risk").await;
+        if !events.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["goal"]["id"], id);
+    assert_eq!(events[0]["goal"]["status"], "off_track");
+    assert_eq!(events[0]["site_key"], site.key.as_str());
+
+    let goals: Value = served
+        .client
+        .get(&base)
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let g = &goals[0];
+    assert_eq!(g["status"], "off_track", "{g}");
+    let weeks: Vec<f64> = g["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["value"].as_f64())
+        .collect();
+    assert_eq!(weeks[..5], [50.0, 25.0, 0.0, -25.0, -50.0], "{g}");
+    assert!(g["forecast"]["chance"].as_f64().unwrap() < 0.05, "{g}");
+    assert!(g["forecast"]["value"].as_f64().unwrap() < 30.0);
+    // The latest 28 days, days 8 to 35: six days of week 1 (+25), weeks 2 to 4 (0, −25, −50).
+    let current = (6.0 * 25.0 - 7.0 * 25.0 - 7.0 * 50.0) / 27.0;
+    assert!(
+        (g["current"].as_f64().unwrap() - current).abs() < 1e-9,
+        "{g}"
+    );
+    // The event went out once, though the check ran every morning since.
+    served.clock.advance(3 * DAY_MS);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        outbox_payloads(&served.database_url, "goal.at_risk")
+            .await
+            .len(),
+        1
+    );
+
+    // Deleted: gone from the list; a second delete is a 404.
+    let delete = || {
+        served
+            .client
+            .delete(format!("{base}/{id}"))
+            .bearer_auth(&admin)
+            .send()
+    };
+    assert_eq!(delete().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(delete().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let left: Value = served
+        .client
+        .get(&base)
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left, json!([]));
+}

@@ -369,3 +369,77 @@ pub struct Topics {
     /// The most mentioned first (at most 20).
     pub topics: Vec<Topic>,
 }
+
+/// `POST …/goals`: a SMART service goal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewGoal {
+    /// 1 to 120 characters, e.g. "Answer within two hours by March".
+    pub name: String,
+    /// `nps` (−100 to 100), `csat` (1 to 5), `ces` (1 to 7), `first_response` and `resolution`
+    /// (median business minutes), `sla_compliance` (percent of SLA clocks met) or
+    /// `complaint_volume` (cases of `category` per week).
+    pub metric: String,
+    pub target: f64,
+    /// `YYYY-MM-DD` (UTC).
+    pub start: String,
+    /// `YYYY-MM-DD` (UTC), after `start`, within ten years.
+    pub deadline: String,
+    /// For scores: `dimension:value`, as the overview's segment.
+    #[serde(default)]
+    pub segment: Option<String>,
+    /// For `complaint_volume`, required: the category counted.
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+/// A week of a goal's metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoalPoint {
+    pub start: String,
+    pub end: String,
+    pub value: Option<f64>,
+    /// Answers or cases behind it.
+    pub n: u64,
+}
+
+/// Where the trend of a goal's weeks leads by its deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GoalForecast {
+    /// The trend line's value at the deadline, and its 95 % prediction interval.
+    pub value: f64,
+    pub interval: Interval,
+    /// The chance that the value at the deadline meets the target, 0 to 1.
+    pub chance: f64,
+}
+
+/// A goal with its progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Goal {
+    pub id: i64,
+    pub name: String,
+    pub metric: String,
+    pub target: f64,
+    pub start: String,
+    pub deadline: String,
+    pub segment: Option<String>,
+    pub category: Option<String>,
+    /// The metric over the 28 days before the start.
+    pub baseline: Option<f64>,
+    /// The metric over the latest 28 days (to the deadline once it has passed).
+    pub current: Option<f64>,
+    /// How far from the baseline to the target `current` is, 0 to 1 (`null` without a
+    /// baseline, or when the target is the baseline).
+    pub progress: Option<f64>,
+    /// Week by week from the start.
+    pub points: Vec<GoalPoint>,
+    /// `null` with fewer than three weeks that have data.
+    pub forecast: Option<GoalForecast>,
+    /// `on_track`, `off_track` (at risk: the forecast misses the target), `too_little_data`,
+    /// and after the deadline `met` or `missed`.
+    pub status: String,
+}

@@ -84,6 +84,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::service_levels::router())
         .merge(super::insight::router())
         .merge(super::explorer::router())
+        .merge(super::goals::router())
         .merge(super::notifications::router())
         .merge(super::webhooks::router())
         .merge(super::surveys::router())

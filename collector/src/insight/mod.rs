@@ -6,6 +6,8 @@
 pub mod complaints;
 pub mod drivers;
 pub mod emerging;
+pub mod goal_progress;
+pub mod goals;
 pub mod lexicon;
 pub mod overview;
 pub mod praise;

@@ -68,6 +68,28 @@ pub fn sla_alarm(site: &SiteKey, complaint: &ResponseId, due_at: Millis) -> NewJ
     }
 }
 
+/// The daily check of a goal (`insight::goal_progress::check`).
+pub const GOAL_CHECK: &str = "goal.check";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct GoalPayload {
+    site: SiteKey,
+    goal: i64,
+}
+
+/// The timer that checks goal `goal` of `site` at `due_at`.
+pub fn goal_check(site: &SiteKey, goal: i64, due_at: Millis) -> NewJob {
+    let payload = GoalPayload {
+        site: site.clone(),
+        goal,
+    };
+    NewJob {
+        kind: GOAL_CHECK.into(),
+        due_at,
+        payload: serde_json::to_string(&payload).expect("a payload encodes"),
+    }
+}
+
 /// Runs every job due at the clock's `now`; returns how many ran.
 pub async fn run_due(store: &dyn Store, clock: &dyn Clock, metrics: &Metrics) -> StoreResult<u32> {
     let mut ran = 0;
@@ -106,6 +128,10 @@ async fn execute(store: &dyn Store, job: &Job, now: Millis) -> anyhow::Result<()
         SLA_ALARM => {
             let p: CasePayload = serde_json::from_str(&job.payload)?;
             sla::fire_alarms(store, &p.site, &p.complaint, now).await
+        }
+        GOAL_CHECK => {
+            let p: GoalPayload = serde_json::from_str(&job.payload)?;
+            crate::insight::goal_progress::check(store, &p.site, p.goal, now).await
         }
         other => anyhow::bail!("no job is called {other:?}"),
     }

@@ -334,6 +334,38 @@ pub(super) fn explore_where(
     Some((sql, binds))
 }
 
+/// A `goals` row: id, name, metric, target, start_day, deadline_day, segment, category, at_risk.
+pub(super) type GoalRow = (
+    i64,
+    String,
+    String,
+    f64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+pub(super) fn read_goal(r: GoalRow) -> super::insight_store::StoredGoal {
+    let (id, name, metric, target, start, deadline, segment, category, at_risk) = r;
+    super::insight_store::StoredGoal {
+        spec: crate::insight::goals::GoalSpec {
+            id,
+            name,
+            // A metric this version does not know reads as NPS rather than failing the list.
+            metric: crate::insight::goals::Metric::parse(&metric)
+                .unwrap_or(crate::insight::goals::Metric::Nps),
+            target,
+            start,
+            deadline,
+            segment,
+            category,
+        },
+        at_risk: at_risk != 0,
+    }
+}
+
 /// Implements `InsightStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`, which
 /// rebuilds one site's rollups by its own `rebuild_site(site_id)` and reads a `responses` row
 /// (the columns of `EXPLORE_COLUMNS`) with `$read`.
@@ -341,6 +373,128 @@ macro_rules! insight_store {
     ($store:ty, $read:path) => {
         #[async_trait::async_trait]
         impl $crate::store::insight_store::InsightStore for $store {
+            async fn create_goal(
+                &self,
+                site: &shared::SiteKey,
+                goal: &$crate::insight::goals::GoalSpec,
+                now: $crate::clock::Millis,
+                first_check: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO goals (site_id, name, metric, target, start_day, deadline_day,
+                                        segment, category, created_at)
+                     SELECT id, $2, $3, $4, $5, $6, $7, $8, $9 FROM sites WHERE key = $1
+                     RETURNING id",
+                )
+                .bind(site.as_str())
+                .bind(&goal.name)
+                .bind($crate::insight::goals::METRICS[goal.metric as usize])
+                .bind(goal.target)
+                .bind(goal.start)
+                .bind(goal.deadline)
+                .bind(&goal.segment)
+                .bind(&goal.category)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let id = id.ok_or_else(|| anyhow::anyhow!("no site has the key {site}"))?;
+                let check = $crate::jobs::goal_check(site, id, first_check);
+                sqlx::query("INSERT INTO jobs (kind, due_at, payload, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&check.kind)
+                    .bind(check.due_at)
+                    .bind(&check.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn goals(
+                &self,
+                site: &shared::SiteKey,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::insight_store::StoredGoal>> {
+                let rows: Vec<$crate::store::insight_sql::GoalRow> = sqlx::query_as(
+                    "SELECT id, name, metric, target, start_day, deadline_day, segment, category,
+                         CAST(at_risk AS BIGINT)
+                     FROM goals WHERE site_id = (SELECT id FROM sites WHERE key = $1) ORDER BY id",
+                )
+                .bind(site.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map($crate::store::insight_sql::read_goal).collect())
+            }
+
+            async fn delete_goal(
+                &self,
+                site: &shared::SiteKey,
+                id: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "DELETE FROM goals WHERE id = $2
+                       AND site_id = (SELECT id FROM sites WHERE key = $1)",
+                )
+                .bind(site.as_str())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn goal_checked(
+                &self,
+                site: &shared::SiteKey,
+                id: i64,
+                at_risk: bool,
+                event: Option<&$crate::store::case_store::NewEvent>,
+                next: Option<&$crate::store::case_store::NewJob>,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let site_id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE goals SET at_risk = $3 WHERE id = $2
+                       AND site_id = (SELECT id FROM sites WHERE key = $1)
+                     RETURNING site_id",
+                )
+                .bind(site.as_str())
+                .bind(id)
+                .bind(i64::from(at_risk))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(site_id) = site_id else {
+                    return Ok(false);
+                };
+                if let Some(e) = event {
+                    sqlx::query(
+                        "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(site_id)
+                    .bind(&e.event_id)
+                    .bind(&e.kind)
+                    .bind(&e.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(j) = next {
+                    sqlx::query(
+                        "INSERT INTO jobs (kind, due_at, payload, created_at)
+                         SELECT $1, $2, $3, $4 WHERE NOT EXISTS
+                             (SELECT 1 FROM jobs WHERE kind = $1 AND due_at = $2 AND payload = $3)",
+                    )
+                        .bind(&j.kind)
+                        .bind(j.due_at)
+                        .bind(&j.payload)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn explore(
                 &self,
                 site: &shared::SiteKey,

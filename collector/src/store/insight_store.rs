@@ -58,8 +58,45 @@ pub struct ResponseFilter<'a> {
     pub before: Option<(crate::clock::Millis, &'a str)>,
 }
 
+/// A stored goal and what its last check found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredGoal {
+    pub spec: crate::insight::goals::GoalSpec,
+    pub at_risk: bool,
+}
+
 #[async_trait]
 pub trait InsightStore {
+    /// Stores a goal of `site` with the timer of its first check (`jobs::goal_check`, at
+    /// `first_check`); returns its id.
+    async fn create_goal(
+        &self,
+        site: &SiteKey,
+        goal: &crate::insight::goals::GoalSpec,
+        now: crate::clock::Millis,
+        first_check: crate::clock::Millis,
+    ) -> StoreResult<i64>;
+
+    /// A site's goals, by id.
+    async fn goals(&self, site: &SiteKey) -> StoreResult<Vec<StoredGoal>>;
+
+    /// Deletes a goal; false when the site has none with this id.
+    async fn delete_goal(&self, site: &SiteKey, id: i64) -> StoreResult<bool>;
+
+    /// Records a check of a goal, in one transaction: whether it is at risk now, the
+    /// `goal.at_risk` event when it just became so, and the next check's timer (unless that
+    /// timer is set already: a check run twice sets it once). False (and nothing written) when
+    /// the goal is gone.
+    async fn goal_checked(
+        &self,
+        site: &SiteKey,
+        id: i64,
+        at_risk: bool,
+        event: Option<&super::case_store::NewEvent>,
+        next: Option<&super::case_store::NewJob>,
+        now: crate::clock::Millis,
+    ) -> StoreResult<bool>;
+
     /// A site's responses that pass `filter`, newest first, at most `limit`.
     async fn explore(
         &self,
