@@ -6,7 +6,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use shared::api::{Account, ErrorBody, Me, ResponseList};
+use shared::api::{Account, ErrorBody, Me};
 use shared::case::{
     AgentList, CaseList, CaseView, HotStoveRules, Priority, Problem, ProblemList, ProblemView,
     Status, Workflow,
@@ -110,12 +110,42 @@ pub(crate) async fn set_up(request: &serde_json::Value) -> Result<Account, ApiEr
     serde_json::from_str(&body).map_err(unreadable)
 }
 
-/// The site's responses, newest first.
-pub(crate) async fn responses(auth: &Auth, site: &SiteKey) -> Result<ResponseList, ApiError> {
-    // A site key is a URL-safe token by construction, so it needs no escaping.
-    let path = format!("/api/v1/admin/sites/{site}/responses");
-    let body = call("GET", &path, Some(auth), None).await?;
-    serde_json::from_str(&body).map_err(unreadable)
+/// A page of the responses explorer.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Explored {
+    pub(crate) responses: Vec<ExploredResponse>,
+    /// Where the next page starts; `None` on the last.
+    pub(crate) next: Option<String>,
+}
+
+/// A response as the explorer lists it.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct ExploredResponse {
+    pub(crate) id: String,
+    pub(crate) survey_id: String,
+    pub(crate) received_at: String,
+    #[serde(default)]
+    pub(crate) page_url: Option<String>,
+    #[serde(default)]
+    pub(crate) device: Option<String>,
+    #[serde(default)]
+    pub(crate) locale: Option<String>,
+    pub(crate) answers: Vec<ExploredAnswer>,
+}
+
+/// One answer, with a written answer's sentiment and key phrases.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct ExploredAnswer {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) score: Option<i64>,
+    #[serde(default)]
+    pub(crate) text: Option<String>,
+    #[serde(default)]
+    pub(crate) sentiment_label: Option<String>,
+    #[serde(default)]
+    pub(crate) key_phrases: Vec<String>,
 }
 
 /// One site's admin API, as the signed-in admin calls it.
@@ -349,6 +379,46 @@ impl SiteApi {
         &self,
     ) -> Result<shared::insight::EmergingIssues, ApiError> {
         self.get("insight/emerging").await
+    }
+
+    /// `GET …/responses?QUERY`: one page of the explorer.
+    pub(crate) async fn explore(&self, query: &str) -> Result<Explored, ApiError> {
+        self.get(&format!("responses?limit=50&{query}")).await
+    }
+
+    /// `GET …/responses/export?QUERY`: the explorer's view as CSV.
+    pub(crate) async fn explore_csv(&self, query: &str) -> Result<String, ApiError> {
+        call(
+            "GET",
+            &self.path(&format!("responses/export?{query}")),
+            Some(&self.auth),
+            None,
+        )
+        .await
+    }
+
+    /// `GET …/insight/topics?QUERY`.
+    pub(crate) async fn insight_topics(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::Topics, ApiError> {
+        self.get(&format!("insight/topics?{query}")).await
+    }
+
+    pub(crate) async fn goals(&self) -> Result<Vec<shared::insight::Goal>, ApiError> {
+        self.get("goals").await
+    }
+
+    pub(crate) async fn create_goal(
+        &self,
+        goal: &shared::insight::NewGoal,
+    ) -> Result<shared::insight::Goal, ApiError> {
+        let body = serde_json::to_value(goal).map_err(unreadable)?;
+        self.send("POST", "goals", &body).await
+    }
+
+    pub(crate) async fn delete_goal(&self, id: i64) -> Result<(), ApiError> {
+        self.send_empty("DELETE", &format!("goals/{id}"), None).await
     }
 
     /// `GET …/insight/segments?QUERY`.

@@ -69,6 +69,13 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             async move { api.insight_praise(&format!("days={days}")).await }
         })
     };
+    let topics = {
+        let (api, query) = (desk.api.clone(), query.clone());
+        LocalResource::new(move || {
+            let (api, query) = (api.clone(), query.clone());
+            async move { api.insight_topics(&query).await }
+        })
+    };
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
     let on_period = {
         let filter = filter.clone();
@@ -96,6 +103,7 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
         <div class="insight">
             <div class="page-head">
                 <h2>"Insight"</h2>
+                <a class="button secondary" href=Page::Goals.href()>"Goals"</a>
             </div>
             <form class="filters" aria-label="Period and segment" on:submit=|ev| ev.prevent_default()>
                 <label>
@@ -146,6 +154,17 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    match topics.await {
+                        Ok(t) => view! { <TopicsSection topics=t days /> }.into_any(),
+                        Err(e) => {
+                            let message = format!("Topics: {}", e.message());
+                            view! { <p class="error" role="alert">{message}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
                     complaints.await.ok().map(|r| view! { <ComplaintSection report=r days /> })
                 })}
             </Transition>
@@ -155,6 +174,121 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The topics of the written answers: each with its phrases, how often it came up, its mood and
+/// its pull on NPS; a link to its answers in the explorer, and a button that makes it a
+/// problem record.
+#[component]
+fn TopicsSection(topics: shared::insight::Topics, days: u16) -> impl IntoView {
+    let desk = Desk::expect();
+    let (error, set_error) = signal(None::<String>);
+    let rows = topics
+        .topics
+        .into_iter()
+        .map(|t| {
+            let explore = Page::Responses(route::ExploreFilter {
+                topic: Some(t.term.clone()),
+                days: Some(days),
+                ..Default::default()
+            })
+            .href();
+            let phrases = t
+                .phrases
+                .iter()
+                .map(|p| format!("{} ({})", p.phrase, p.n))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mood = t
+                .sentiment
+                .map(|s| format!("{s:+.2}"))
+                .unwrap_or_else(|| "–".into());
+            let pull = match &t.nps {
+                Some(d) => match (d.with.value, d.without.value, &d.impact) {
+                    (Some(w), Some(o), Some(c)) if c.significant => format!("{w:.0} vs {o:.0}"),
+                    (Some(w), Some(o), _) => format!("{w:.0} vs {o:.0} (not significant)"),
+                    _ => "–".into(),
+                },
+                None => "–".into(),
+            };
+            let rising = t.emerging.as_ref().map(|e| {
+                format!("Rising: {} this week, {:.1} a week before", e.current, e.baseline_rate)
+            });
+            let make = {
+                let (api, term) = (desk.api.clone(), t.term.clone());
+                let examples: Vec<String> = t.examples.iter().map(|e| e.text.clone()).collect();
+                let n = t.n;
+                move |_| {
+                    let api = api.clone();
+                    let body = serde_json::json!({
+                        "title": format!("Topic: {term}"),
+                        "root_cause": format!(
+                            "{n} written answers in the last {days} days mention \"{term}\", for example: {}",
+                            examples.join(" / ")
+                        ),
+                    });
+                    leptos::task::spawn_local(async move {
+                        match api.create_problem(&body).await {
+                            Ok(p) => route::go(&Page::Problem(p.id)),
+                            Err(e) => set_error.set(Some(e.message().to_owned())),
+                        }
+                    });
+                }
+            };
+            let label = format!("Make a problem of the topic {}", t.term);
+            view! {
+                <tr>
+                    <th scope="row">
+                        <a href=explore>{t.term.clone()}</a>
+                        {rising.map(|r| view! { <span class="badge rising">{r}</span> })}
+                    </th>
+                    <td>{phrases}</td>
+                    <td>{t.n}</td>
+                    <td>{format!("{:.0} %", t.share * 100.0)}</td>
+                    <td>{mood}</td>
+                    <td>{pull}</td>
+                    <td>
+                        <button type="button" class="secondary make-problem" aria-label=label on:click=make>
+                            "Make a problem"
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
+    let read = if topics.complete {
+        format!("From {} written answers.", topics.texts)
+    } else {
+        format!("From the newest {} written answers of the period.", topics.texts)
+    };
+    view! {
+        <section class="topics score-card">
+            <h3>"Topics"</h3>
+            <p class="prompt">{read}</p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {if rows.is_empty() {
+                view! { <p class="prompt">"No word recurs in the written answers of this period yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="trend-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Topic"</th>
+                                <th scope="col">"Key phrases"</th>
+                                <th scope="col">"Answers"</th>
+                                <th scope="col">"Share"</th>
+                                <th scope="col">"Sentiment"</th>
+                                <th scope="col">"NPS with / without"</th>
+                                <th scope="col">"Act"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 

@@ -12,6 +12,7 @@ mod app;
 mod case;
 mod controls;
 mod format;
+mod goals;
 mod hot_stove;
 mod hours;
 mod inbox;

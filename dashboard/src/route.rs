@@ -11,7 +11,10 @@ pub(crate) enum Page {
     /// `#/insight?days=…&segment=…`: scores, changes and trends.
     Insight(InsightFilter),
     Case(ResponseId),
-    Responses,
+    /// `#/responses?q=…&topic=…&segment=…&days=…`: the responses explorer.
+    Responses(ExploreFilter),
+    /// `#/goals`: the service goals and their progress.
+    Goals,
     Problems,
     Problem(i64),
     Settings,
@@ -60,7 +63,7 @@ impl Section {
         match self {
             Section::Inbox => Page::Inbox,
             Section::Insight => Page::Insight(InsightFilter::default()),
-            Section::Responses => Page::Responses,
+            Section::Responses => Page::Responses(ExploreFilter::default()),
             Section::Problems => Page::Problems,
             Section::Settings => Page::Settings,
         }
@@ -76,7 +79,8 @@ impl Page {
         match (first, rest) {
             ("insight", "") => Page::Insight(InsightFilter::from_query(query)),
             ("cases", id) => ResponseId::parse(id).map_or(Page::Inbox, Page::Case),
-            ("responses", "") => Page::Responses,
+            ("responses", "") => Page::Responses(ExploreFilter::from_query(query)),
+            ("goals", "") => Page::Goals,
             ("problems", "") => Page::Problems,
             ("problems", id) => id.parse().map_or(Page::Problems, Page::Problem),
             ("settings", "") => Page::Settings,
@@ -95,7 +99,11 @@ impl Page {
             Page::Inbox => "#/inbox".to_owned(),
             Page::Insight(filter) => format!("#/insight?{}", filter.query()),
             Page::Case(id) => format!("#/cases/{id}"),
-            Page::Responses => "#/responses".to_owned(),
+            Page::Responses(filter) => match filter.query() {
+                q if q.is_empty() => "#/responses".to_owned(),
+                q => format!("#/responses?{q}"),
+            },
+            Page::Goals => "#/goals".to_owned(),
             Page::Problems => "#/problems".to_owned(),
             Page::Problem(id) => format!("#/problems/{id}"),
             Page::Settings => "#/settings".to_owned(),
@@ -110,8 +118,8 @@ impl Page {
     pub(crate) fn section(&self) -> Section {
         match self {
             Page::Inbox | Page::Case(_) => Section::Inbox,
-            Page::Insight(_) => Section::Insight,
-            Page::Responses => Section::Responses,
+            Page::Insight(_) | Page::Goals => Section::Insight,
+            Page::Responses(_) => Section::Responses,
             Page::Problems | Page::Problem(_) => Section::Problems,
             Page::Settings
             | Page::BusinessHours
@@ -170,6 +178,48 @@ impl InsightFilter {
     }
 }
 
+/// The explorer's filters: words, a topic's word, a segment and a period (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ExploreFilter {
+    pub(crate) q: Option<String>,
+    pub(crate) topic: Option<String>,
+    pub(crate) segment: Option<String>,
+    pub(crate) days: Option<u16>,
+}
+
+impl ExploreFilter {
+    fn from_query(query: &str) -> Self {
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else {
+            return ExploreFilter::default();
+        };
+        let text = |name: &str| params.get(name).filter(|v| !v.trim().is_empty());
+        ExploreFilter {
+            q: text("q"),
+            topic: text("topic"),
+            segment: text("segment").filter(|s| s.contains(':')),
+            days: params.get("days").and_then(|d| d.parse().ok()),
+        }
+    }
+
+    /// As a query string, escaped; the same the API takes.
+    pub(crate) fn query(&self) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        for (name, value) in [
+            ("q", self.q.clone()),
+            ("topic", self.topic.clone()),
+            ("segment", self.segment.clone()),
+            ("days", self.days.map(|d| d.to_string())),
+        ] {
+            if let Some(value) = value {
+                params.append(name, &value);
+            }
+        }
+        params.to_string().into()
+    }
+}
+
 /// The page the address names now.
 pub(crate) fn current() -> Page {
     let hash = web_sys::window()
@@ -201,7 +251,14 @@ mod tests {
                 segment: Some("page:/checkout & more".to_owned()),
             }),
             Page::Case(id),
-            Page::Responses,
+            Page::Responses(ExploreFilter::default()),
+            Page::Responses(ExploreFilter {
+                q: Some("late & \"broken\"".to_owned()),
+                topic: Some("delivery".to_owned()),
+                segment: Some("device:mobile".to_owned()),
+                days: Some(30),
+            }),
+            Page::Goals,
             Page::Problems,
             Page::Problem(7),
             Page::Settings,

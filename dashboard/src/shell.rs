@@ -3,6 +3,7 @@
 use crate::api::{Auth, CaseQuery, SiteApi};
 use crate::app::Session;
 use crate::case::CasePage;
+use crate::goals::GoalsPage;
 use crate::hot_stove::HotStovePage;
 use crate::hours::BusinessHoursPage;
 use crate::inbox::Inbox;
@@ -157,7 +158,8 @@ pub(crate) fn Shell(
                 Page::Inbox => view! { <Inbox /> }.into_any(),
                 Page::Insight(filter) => view! { <InsightPage filter /> }.into_any(),
                 Page::Case(id) => view! { <CasePage id /> }.into_any(),
-                Page::Responses => view! { <Responses /> }.into_any(),
+                Page::Responses(filter) => view! { <Responses filter /> }.into_any(),
+                Page::Goals => view! { <GoalsPage /> }.into_any(),
                 Page::Problems => view! { <Problems /> }.into_any(),
                 Page::Problem(id) => view! { <ProblemPage id /> }.into_any(),
                 Page::Settings => view! { <Settings /> }.into_any(),
