@@ -1222,3 +1222,122 @@ async fn a_goal_shows_its_progress_and_goes_at_risk_once_when_it_slips(harness: 
         .unwrap();
     assert_eq!(left, json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_funnel_counts_the_widgets_events_once_each_on_sqlite() {
+    the_funnel_counts_the_widgets_events_once_each(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_funnel_counts_the_widgets_events_once_each_on_postgres() {
+    the_funnel_counts_the_widgets_events_once_each(postgres_harness().await).await;
+}
+
+async fn the_funnel_counts_the_widgets_events_once_each(harness: Harness) {
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let served = harness.serve().await;
+    let post = |body: Value, origin: &'static str| {
+        served
+            .client
+            .post(format!("{}/api/v1/funnel", served.base))
+            .header(ORIGIN, origin)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(body.to_string())
+            .send()
+    };
+    let event = |event: &str, seen: &[&str]| json!({"id": uuid(), "site_key": site.key, "survey": "nps", "event": event, "seen": seen});
+    // Three cards shown; one completed, one dismissed on the first question; one left.
+    for _ in 0..3 {
+        let response = post(event("shown", &[]), SHOP).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["access-control-allow-origin"], SHOP);
+    }
+    // What the loader adds to everything it sends is accepted.
+    let mut completed = event("completed", &["q1"]);
+    completed["user_id"] = json!("u-1");
+    completed["dwell_ms"] = json!(5000);
+    assert_eq!(
+        post(completed.clone(), SHOP).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    // A retry of the same event counts once.
+    assert_eq!(
+        post(completed, SHOP).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let dismissed = event("dismissed", &["q1"]);
+    assert_eq!(
+        post(dismissed, SHOP).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    // Refused, with the reason, and nothing counted.
+    for (bad, status) in [
+        (event("clicked", &[]), StatusCode::UNPROCESSABLE_ENTITY),
+        (event("dismissed", &[]), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            event("dismissed", &["not an id!"]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"id": "nope", "site_key": site.key, "survey": "nps", "event": "shown"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"id": uuid(), "site_key": site.key, "survey": "nps", "event": "shown", "extra": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"id": uuid(), "site_key": "nosuchsite00000", "survey": "nps", "event": "shown"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let response = post(bad.clone(), SHOP).await.unwrap();
+        assert_eq!(response.status(), status, "{bad}");
+    }
+    let elsewhere = post(event("shown", &[]), "https://elsewhere.test")
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+
+    let funnels: Value = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/funnel?days=7", site.key),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let nps = funnels["surveys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["survey"] == "nps")
+        .unwrap();
+    assert_eq!(
+        [
+            &nps["shown"],
+            &nps["started"],
+            &nps["completed"],
+            &nps["dismissed"]
+        ],
+        [&json!(3), &json!(1), &json!(1), &json!(1)],
+        "{funnels}"
+    );
+    assert_eq!(nps["questions"][0]["views"], 2);
+    assert_eq!(nps["questions"][0]["drop_offs"], 1);
+    assert_eq!(nps["questions"][0]["drop_off_rate"], 0.5);
+    // Dismissals are no answers: the score has none.
+    let overview: Value = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/overview?days=7", site.key),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(overview["responses"], 0);
+    assert_eq!(overview["scores"][0]["score"]["n"], 0);
+}

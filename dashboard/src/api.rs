@@ -397,6 +397,14 @@ impl SiteApi {
         .await
     }
 
+    /// `GET …/insight/funnel?QUERY`.
+    pub(crate) async fn insight_funnel(
+        &self,
+        query: &str,
+    ) -> Result<shared::insight::Funnels, ApiError> {
+        self.get(&format!("insight/funnel?{query}")).await
+    }
+
     /// `GET …/insight/topics?QUERY`.
     pub(crate) async fn insight_topics(
         &self,
@@ -418,7 +426,8 @@ impl SiteApi {
     }
 
     pub(crate) async fn delete_goal(&self, id: i64) -> Result<(), ApiError> {
-        self.send_empty("DELETE", &format!("goals/{id}"), None).await
+        self.send_empty("DELETE", &format!("goals/{id}"), None)
+            .await
     }
 
     /// `GET …/insight/segments?QUERY`.

@@ -62,7 +62,8 @@ pub(crate) fn GoalsPage() -> impl IntoView {
         let api = desk.api.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let text = |r: NodeRef<leptos::html::Input>| r.get().map(|i| i.value()).unwrap_or_default();
+            let text =
+                |r: NodeRef<leptos::html::Input>| r.get().map(|i| i.value()).unwrap_or_default();
             let Ok(goal_target) = text(target).trim().parse::<f64>() else {
                 set_error.set(Some("target: a number".into()));
                 return;
@@ -88,7 +89,10 @@ pub(crate) fn GoalsPage() -> impl IntoView {
             });
         }
     };
-    let today = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+    let today = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
     let today = today.get(..10).unwrap_or_default().to_owned();
     view! {
         <div class="goals">

@@ -76,6 +76,13 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             async move { api.insight_topics(&query).await }
         })
     };
+    let funnel = {
+        let (api, days) = (desk.api.clone(), filter.days);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.insight_funnel(&format!("days={days}")).await }
+        })
+    };
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
     let on_period = {
         let filter = filter.clone();
@@ -149,6 +156,17 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    match funnel.await {
+                        Ok(f) => view! { <FunnelSection funnels=f /> }.into_any(),
+                        Err(e) => {
+                            let message = format!("Funnel: {}", e.message());
+                            view! { <p class="error" role="alert">{message}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
                     drivers.await.ok().map(|d| view! { <DriversTable drivers=d /> })
                 })}
             </Transition>
@@ -174,6 +192,73 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// Each shown survey's funnel: shown → started → completed, dismissed; and where cards were
+/// dismissed, question by question.
+#[component]
+fn FunnelSection(funnels: shared::insight::Funnels) -> impl IntoView {
+    let surveys = funnels
+        .surveys
+        .into_iter()
+        .filter(|s| s.shown > 0 || s.completed > 0 || s.dismissed > 0)
+        .map(|s| {
+            let questions = s
+                .questions
+                .iter()
+                .map(|q| {
+                    let rate = q
+                        .drop_off_rate
+                        .map(|r| format!("{:.0} %", r * 100.0))
+                        .unwrap_or_else(|| "–".into());
+                    view! {
+                        <tr>
+                            <th scope="row" dir="auto">{q.prompt.clone()}</th>
+                            <td>{q.views}</td>
+                            <td>{q.drop_offs}</td>
+                            <td>{rate}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let name = s.survey_name.clone();
+            view! {
+                <h4 dir="auto">{name}</h4>
+                <dl class="funnel" data-survey=s.survey.clone()>
+                    <div><dt>"Shown"</dt><dd class="shown">{s.shown}</dd></div>
+                    <div><dt>"Started"</dt><dd class="started">{s.started}</dd></div>
+                    <div><dt>"Completed"</dt><dd class="completed">{s.completed}</dd></div>
+                    <div><dt>"Dismissed"</dt><dd class="dismissed">{s.dismissed}</dd></div>
+                </dl>
+                <table class="trend-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Question"</th>
+                            <th scope="col">"Views"</th>
+                            <th scope="col">"Dismissed there"</th>
+                            <th scope="col">"Drop-off"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{questions}</tbody>
+                </table>
+            }
+        })
+        .collect::<Vec<_>>();
+    let empty = surveys.is_empty();
+    view! {
+        <section class="funnels score-card">
+            <h3>"Funnel"</h3>
+            {if empty {
+                view! { <p class="prompt">"No survey was shown in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="prompt">"Cards the widget showed, and what became of them. Dismissals are never counted as answers."</p>
+                    {surveys}
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 
@@ -260,7 +345,10 @@ fn TopicsSection(topics: shared::insight::Topics, days: u16) -> impl IntoView {
     let read = if topics.complete {
         format!("From {} written answers.", topics.texts)
     } else {
-        format!("From the newest {} written answers of the period.", topics.texts)
+        format!(
+            "From the newest {} written answers of the period.",
+            topics.texts
+        )
     };
     view! {
         <section class="topics score-card">

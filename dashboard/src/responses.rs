@@ -97,8 +97,22 @@ pub(crate) fn Responses(filter: ExploreFilter) -> impl IntoView {
         }
     };
     let chips = [
-        ("Topic", filter.topic.clone(), ExploreFilter { topic: None, ..filter.clone() }),
-        ("Segment", filter.segment.clone(), ExploreFilter { segment: None, ..filter.clone() }),
+        (
+            "Topic",
+            filter.topic.clone(),
+            ExploreFilter {
+                topic: None,
+                ..filter.clone()
+            },
+        ),
+        (
+            "Segment",
+            filter.segment.clone(),
+            ExploreFilter {
+                segment: None,
+                ..filter.clone()
+            },
+        ),
     ]
     .into_iter()
     .filter_map(|(what, value, without)| {

@@ -443,3 +443,43 @@ pub struct Goal {
     /// and after the deadline `met` or `missed`.
     pub status: String,
 }
+
+/// One question's step of a survey's funnel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuestionFunnel {
+    pub question: String,
+    pub prompt: String,
+    /// Cards that showed it.
+    pub views: u64,
+    /// Cards dismissed while it was shown.
+    pub drop_offs: u64,
+    /// `drop_offs` over `views`, 0 to 1 (`null` without views).
+    pub drop_off_rate: Option<f64>,
+}
+
+/// How a survey's cards went in a period: shown → started → completed, or dismissed; and the
+/// drop-off per question. Dismissals are never answers: no score counts them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyFunnel {
+    pub survey: String,
+    pub survey_name: String,
+    /// Cards shown to visitors.
+    pub shown: u64,
+    /// Cards where the visitor answered at least the first question.
+    pub started: u64,
+    pub completed: u64,
+    pub dismissed: u64,
+    /// In the survey's order.
+    pub questions: Vec<QuestionFunnel>,
+}
+
+/// `GET …/insight/funnel`: every survey's funnel in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Funnels {
+    pub from: String,
+    pub to: String,
+    pub surveys: Vec<SurveyFunnel>,
+}

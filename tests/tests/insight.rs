@@ -214,7 +214,11 @@ async fn written(system: &System, n: u32, score: u8, text: &str) -> Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             continue;
         }
-        anyhow::ensure!(response.status().as_u16() == 201, "{}", response.text().await?);
+        anyhow::ensure!(
+            response.status().as_u16() == 201,
+            "{}",
+            response.text().await?
+        );
         return Ok(());
     }
 }
@@ -235,7 +239,12 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
     }))?;
     system
         .store
-        .create_survey(&system.site.key, &survey, collector::store::SurveyStatus::Active, 1)
+        .create_survey(
+            &system.site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
         .await?;
     let said = [
         (3, "The delivery was slow"),
@@ -253,7 +262,10 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
     }
 
     let browser = Browser::start().await?;
-    browser.client.goto(&format!("{}/dashboard/", system.collector)).await?;
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
     browser
         .wait_element("the token field", "return document.querySelector('#token')")
         .await?
@@ -263,7 +275,10 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
     browser.click("nav a[href^='#/insight']").await?;
     // A period: the last 30 days, in the address.
     browser
-        .wait_true("the period list", "return !!document.querySelector('select[name=days]')")
+        .wait_true(
+            "the period list",
+            "return !!document.querySelector('select[name=days]')",
+        )
         .await?;
     browser
         .js("const s = document.querySelector('select[name=days]'); s.value = '30'; s.dispatchEvent(new Event('change', {bubbles: true})); return true")
@@ -278,7 +293,9 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
         .js("const r = document.querySelector('.topics tbody tr'); return [r.querySelector('th a').textContent, r.children[2].textContent]")
         .await?;
     assert_eq!(first, json!(["delivery", "5"]));
-    browser.axe("document.querySelector('.topics')", "the topics").await?;
+    browser
+        .axe("document.querySelector('.topics')", "the topics")
+        .await?;
 
     // The topic's answers in the explorer: five, each with its words, mood and key phrases.
     browser.click(".topics tbody tr th a").await?;
@@ -290,14 +307,20 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
         .await?;
     assert!(browser.text(".chips").await?.contains("Topic: delivery"));
     let first_row = browser.text("table.responses tbody tr td.text").await?;
-    assert!(first_row.contains("Fast delivery, thanks") && first_row.contains("positive"), "{first_row}");
+    assert!(
+        first_row.contains("Fast delivery, thanks") && first_row.contains("positive"),
+        "{first_row}"
+    );
     browser.axe("document", "the explorer").await?;
     // Words: searched from the form, into the address.
     browser
         .js("document.querySelector('.chips a').click(); return true")
         .await?;
     browser
-        .wait_true("all the answers", "return document.querySelectorAll('table.responses tbody tr').length === 9")
+        .wait_true(
+            "all the answers",
+            "return document.querySelectorAll('table.responses tbody tr').length === 9",
+        )
         .await?;
     browser
         .element("return document.querySelector('input[name=q]')")
@@ -305,7 +328,9 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
         .context("the search field")?
         .send_keys("CHECKOUT")
         .await?;
-    browser.click("form[role=search] button[type=submit]").await?;
+    browser
+        .click("form[role=search] button[type=submit]")
+        .await?;
     browser
         .wait_true(
             "the search's answers",
@@ -319,7 +344,10 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
         .goto(&format!("{}/dashboard/#/insight?days=30", system.collector))
         .await?;
     browser
-        .wait_true("the topics", "return !!document.querySelector('.topics .make-problem')")
+        .wait_true(
+            "the topics",
+            "return !!document.querySelector('.topics .make-problem')",
+        )
         .await?;
     browser.click(".topics tbody tr .make-problem").await?;
     browser
@@ -336,7 +364,10 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
         .await?;
     browser.click(".page-head a[href='#/goals']").await?;
     browser
-        .wait_true("the goals page", "return !!document.querySelector('form.new-goal')")
+        .wait_true(
+            "the goals page",
+            "return !!document.querySelector('form.new-goal')",
+        )
         .await?;
     browser
         .js("const f = document.querySelector('form.new-goal'); f.querySelector('[name=name]').value = 'NPS 30 by summer'; f.querySelector('[name=target]').value = '30'; f.querySelector('[name=deadline]').value = '2027-06-30'; return true")
@@ -348,7 +379,10 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
             "return !!document.querySelector('section.goal') && document.querySelector('section.goal h3').textContent.includes('NPS 30 by summer')",
         )
         .await?;
-    assert!(browser.text("section.goal .status").await?.contains("Too little data yet"));
+    assert!(browser
+        .text("section.goal .status")
+        .await?
+        .contains("Too little data yet"));
     browser.axe("document", "the goals page").await?;
     // A bad target is refused with the collector's reason, next to the form.
     browser

@@ -176,8 +176,10 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
             {"type": "choice", "question_id": "why", "selected": [0, 2]},
             // The listing adds the free text's sentiment (the browser speaks English; VADER's
             // score, as the Python reference gives it).
+            // And its key phrases (YAKE).
             {"type": "text", "question_id": "more", "text": "Great beans",
-             "sentiment": 0.6249, "sentiment_label": "positive"}
+             "sentiment": 0.6249, "sentiment_label": "positive",
+             "key_phrases": ["great beans", "great", "beans"]}
         ])
     );
     assert_eq!(stored[0]["survey_version"], 1);
@@ -350,6 +352,116 @@ async fn a_complaint_by_mouse_and_an_arabic_survey_right_to_left() -> Result<()>
     std::fs::write(&shot, &png)?;
     println!("screenshot: {}", shot.display());
     assert!(png.len() > 1000, "a real screenshot");
+    browser.stop().await;
+    Ok(())
+}
+
+/// The site's funnel for the default survey, as the admin API gives it.
+async fn nps_funnel(system: &System) -> Result<Value> {
+    let funnels: Value = system
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/{}/insight/funnel?days=1",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    funnels["surveys"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["survey"] == "nps").cloned())
+        .context("the nps survey's funnel")
+}
+
+/// Polls the funnel until `done` holds (the widget's events travel through the loader's
+/// outbox), or fails with the last funnel seen.
+async fn funnel_until(system: &System, done: impl Fn(&Value) -> bool) -> Result<Value> {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = nps_funnel(system).await?;
+        if done(&last) {
+            return Ok(last);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    bail!("the funnel never got there: {last}")
+}
+
+/// Two real visitors: one answers the survey, one dismisses it with Escape. The funnel counts
+/// two impressions, one completion and one dismissal, the question's drop-off is one in two,
+/// and the NPS counts the one answer only. The Insight page shows the same funnel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()> {
+    let system = System::start().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&format!("{}/", system.shop)).await?;
+    wait_prompt(
+        &browser,
+        "How likely are you to recommend Northwind Coffee to a friend or colleague?",
+    )
+    .await?;
+    press(&browser, &[END, TAB, ENTER]).await?;
+    browser
+        .wait_true(
+            "the thanks",
+            &in_widget("return root.querySelector('[role=status] p').textContent === 'Thank you!'"),
+        )
+        .await?;
+    funnel_until(&system, |f| f["shown"] == 1 && f["completed"] == 1).await?;
+    // Closing a thanked card is no dismissal.
+    press(&browser, &[ESCAPE]).await?;
+    browser
+        .wait_true(
+            "the card closed",
+            "return !document.querySelector('hark-widget')",
+        )
+        .await?;
+
+    // A new visitor (nothing kept on the device) dismisses it at once.
+    browser.js("localStorage.clear(); return true").await?;
+    browser.client.goto(&format!("{}/", system.shop)).await?;
+    wait_prompt(
+        &browser,
+        "How likely are you to recommend Northwind Coffee to a friend or colleague?",
+    )
+    .await?;
+    press(&browser, &[ESCAPE]).await?;
+    let f = funnel_until(&system, |f| f["shown"] == 2 && f["dismissed"] == 1).await?;
+    assert_eq!(
+        [&f["shown"], &f["started"], &f["completed"], &f["dismissed"]],
+        [&json!(2), &json!(1), &json!(1), &json!(1)],
+        "{f}"
+    );
+    assert_eq!(f["questions"][0]["views"], 2, "{f}");
+    assert_eq!(f["questions"][0]["drop_offs"], 1, "{f}");
+    assert_eq!(f["questions"][0]["drop_off_rate"], 0.5, "{f}");
+    // The dismissal is no answer.
+    assert_eq!(system.stored().await?.len(), 1);
+
+    // The Insight page shows the funnel.
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    browser
+        .wait_element("the token field", "return document.querySelector('#token')")
+        .await?
+        .send_keys(&system.owner)
+        .await?;
+    browser.click("button[type=submit]").await?;
+    browser.click("nav a[href^='#/insight']").await?;
+    browser
+        .wait_true(
+            "the funnel",
+            "const f = document.querySelector('.funnel[data-survey=nps]'); return !!f && f.querySelector('.shown').textContent === '2' && f.querySelector('.dismissed').textContent === '1'",
+        )
+        .await?;
+    browser
+        .axe("document.querySelector('.funnels')", "the funnel")
+        .await?;
     browser.stop().await;
     Ok(())
 }

@@ -45,6 +45,8 @@ pub(crate) struct Card {
     /// Made once per flow, so that a retry is stored once.
     response_id: RefCell<String>,
     rtl: bool,
+    /// The survey's funnel: 0 nothing sent, 1 `shown` sent, 2 `completed` or `dismissed` sent.
+    funnel: Cell<u8>,
 }
 
 impl Card {
@@ -69,7 +71,52 @@ impl Card {
             categories,
             response_id: RefCell::new(String::new()),
             rtl,
+            funnel: Cell::new(0),
         })
+    }
+
+    /// Tells the collector's funnel what became of a survey's card (never of a report or a
+    /// suggestion): `shown` (once), then `completed` or `dismissed` (once), the last two with
+    /// the questions it showed in order, the one on screen last. Through the loader's outbox,
+    /// like the answers; the field is `survey`, not `survey_id`, so that the loader does not
+    /// take the event for an answer.
+    pub(crate) fn funnel(&self, event: &str) {
+        let stage = if event == "shown" { 1 } else { 2 };
+        if self.funnel.get() + 1 != stage {
+            return;
+        }
+        let flow = self.flow.borrow();
+        let Flow::Survey(survey) = &*flow else {
+            return;
+        };
+        self.funnel.set(stage);
+        let body = js_sys::Object::new();
+        let id = crate::bridge::random_uuid().unwrap_or_default();
+        crate::flow::set(&body, "id", &id.into());
+        crate::flow::set(&body, "site_key", &self.site_key.as_str().into());
+        crate::flow::set(&body, "survey", &survey.id.as_str().into());
+        crate::flow::set(&body, "event", &event.into());
+        let seen = js_sys::Array::new();
+        if stage == 2 {
+            let current = usize::from(self.step.get());
+            let mut shown: Vec<usize> = self.path.borrow().iter().map(|(i, _)| *i).collect();
+            if event == "dismissed" {
+                shown.retain(|i| *i != current);
+                shown.push(current);
+            }
+            for i in shown {
+                if let Some(q) = survey.questions.get(i) {
+                    seen.push(&q.id.as_str().into());
+                }
+            }
+        }
+        crate::flow::set(&body, "seen", &seen);
+        if let Some(json) = js_sys::JSON::stringify(&body)
+            .ok()
+            .and_then(|s| s.as_string())
+        {
+            self.bridge.send("/api/v1/funnel", &json, |_| {});
+        }
     }
 
     /// Records where the answer is, and says it: the status paragraph (a live region, so that
@@ -446,6 +493,7 @@ impl Card {
         let Ok((endpoint, body)) = body else {
             return;
         };
+        self.funnel("completed");
         self.deliver(SENDING);
         // "Sending…" on the button until the outbox tells; the label comes back on a refusal.
         let button = self.bridge.root.query_selector(".send").ok().flatten();
@@ -555,10 +603,15 @@ impl Card {
         self.path.borrow_mut().clear();
         self.step.set(0);
         self.show_step();
+        self.funnel("shown");
     }
 
     fn close(&self) {
-        self.bridge.close(self.delivery.get() >= QUEUED);
+        let answered = self.delivery.get() >= QUEUED;
+        if !answered {
+            self.funnel("dismissed");
+        }
+        self.bridge.close(answered);
     }
 
     fn focus(&self, selector: &str) {

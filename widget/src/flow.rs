@@ -347,6 +347,6 @@ fn contact(body: &Object, picked: &Picked) {
     }
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &key.into(), value);
 }

@@ -119,5 +119,6 @@ fn try_mount(
     let view = card.view(title);
     mount_to(container, move || view).forget();
     card.show_step();
+    card.funnel("shown");
     Ok(())
 }

@@ -360,6 +360,15 @@ async fn export(
     super::lifecycle::attachment(format, &filename, format.header(), pages)
 }
 
+/// A written answer, owned, for the topics' thread.
+struct OwnedText {
+    id: String,
+    at: Millis,
+    text: String,
+    locale: Option<String>,
+    nps: Option<u8>,
+}
+
 /// The topics of the period's written answers (viewer and up): each recurring word of their
 /// key phrases with its phrases, how many answers mention it, their sentiment, the NPS of the
 /// responses that mention it against the others', whether it is emerging in the last seven
@@ -401,21 +410,20 @@ async fn topics_route(
     let complete = rows.len() <= TOPIC_TEXTS as usize;
     let rows = &rows[..rows.len().min(TOPIC_TEXTS as usize)];
     // Each written answer, owned: key phrase extraction is CPU work, off the async threads.
-    let mut owned: Vec<(String, Millis, String, Option<String>, Option<u8>)> = Vec::new();
+    let mut owned: Vec<OwnedText> = Vec::new();
     for r in rows {
         let nps = r.answers.iter().find_map(|a| match a {
             Answer::Nps { score, .. } => Some(score.get()),
             _ => None,
         });
         for text in written(r) {
-            let locale = r.enrichment.locale.clone();
-            owned.push((
-                r.id.to_string(),
-                r.received_at,
-                text.to_owned(),
-                locale,
+            owned.push(OwnedText {
+                id: r.id.to_string(),
+                at: r.received_at,
+                text: text.to_owned(),
+                locale: r.enrichment.locale.clone(),
                 nps,
-            ));
+            });
         }
     }
     let texts_read = owned.len() as u64;
@@ -423,12 +431,12 @@ async fn topics_route(
     let found = tokio::task::spawn_blocking(move || {
         let texts: Vec<topics::Text<'_>> = owned
             .iter()
-            .map(|(id, at, text, locale, nps)| topics::Text {
-                response_id: id,
-                received_at: *at,
-                text,
-                locale: locale.as_deref(),
-                nps: *nps,
+            .map(|t| topics::Text {
+                response_id: &t.id,
+                received_at: t.at,
+                text: &t.text,
+                locale: t.locale.as_deref(),
+                nps: t.nps,
             })
             .collect();
         topics::topics(&texts, period.to, days)

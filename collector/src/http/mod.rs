@@ -8,6 +8,7 @@ mod cors;
 mod edge;
 mod error;
 mod explorer;
+mod funnel;
 mod goals;
 mod health;
 mod hosted;

@@ -72,7 +72,8 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
 pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let submissions = OpenApiRouter::new()
         .merge(super::ingest::router())
-        .merge(super::complaints::router());
+        .merge(super::complaints::router())
+        .merge(super::funnel::router());
     let rest = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::site_config::router())
         .merge(super::admin::router())

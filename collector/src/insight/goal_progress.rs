@@ -25,7 +25,7 @@ pub fn next_check(now: Millis) -> Millis {
 /// What the goal's value is read from.
 enum Source {
     Scores(Scale, Vec<DayCount>),
-    Cases(Vec<CaseFacts>, crate::sla::Calendar),
+    Cases(Vec<CaseFacts>, Box<crate::sla::Calendar>),
 }
 
 /// `goal`'s progress on the clock's `now`.
@@ -90,7 +90,7 @@ pub async fn read(
             .case_facts(site, days.from * DAY_MS, (days.to + 1) * DAY_MS - 1)
             .await?;
         let levels = crate::complaints::cases::service_levels(store, site).await?;
-        Source::Cases(facts, levels.calendar)
+        Source::Cases(facts, Box::new(levels.calendar))
     };
     let value_of = |period: Period| -> (Option<f64>, u64) {
         match &source {

@@ -6,6 +6,7 @@
 pub mod complaints;
 pub mod drivers;
 pub mod emerging;
+pub mod funnel;
 pub mod goal_progress;
 pub mod goals;
 pub mod lexicon;

@@ -373,6 +373,60 @@ macro_rules! insight_store {
     ($store:ty, $read:path) => {
         #[async_trait::async_trait]
         impl $crate::store::insight_store::InsightStore for $store {
+            async fn record_funnel(
+                &self,
+                site: &shared::SiteKey,
+                event: &$crate::store::insight_store::FunnelRecord<'_>,
+                at: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO funnel_events (id, site_id, survey_key, kind, seen, received_at)
+                     SELECT $2, id, $3, $4, $5, $6 FROM sites WHERE key = $1
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(site.as_str())
+                .bind(event.id)
+                .bind(event.survey)
+                .bind(event.kind)
+                .bind(event.seen)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn funnel_paths(
+                &self,
+                site: &shared::SiteKey,
+                from: $crate::clock::Millis,
+                until: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<Vec<(String, $crate::insight::funnel::PathCount)>> {
+                let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT survey_key, kind, seen, COUNT(*) FROM funnel_events
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1)
+                       AND received_at >= $2 AND received_at < $3
+                     GROUP BY survey_key, kind, seen ORDER BY survey_key, kind, seen",
+                )
+                .bind(site.as_str())
+                .bind(from)
+                .bind(until)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(survey, kind, seen, n)| {
+                        (
+                            survey,
+                            $crate::insight::funnel::PathCount {
+                                kind,
+                                seen,
+                                n: u64::try_from(n).unwrap_or(0),
+                            },
+                        )
+                    })
+                    .collect())
+            }
+
             async fn create_goal(
                 &self,
                 site: &shared::SiteKey,

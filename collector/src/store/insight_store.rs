@@ -65,8 +65,37 @@ pub struct StoredGoal {
     pub at_risk: bool,
 }
 
+/// A funnel event from the widget, checked.
+#[derive(Debug, Clone, Copy)]
+pub struct FunnelRecord<'a> {
+    /// The widget's id for it (a UUID): a retry is counted once.
+    pub id: &'a str,
+    pub survey: &'a str,
+    /// One of `insight::funnel::KINDS`.
+    pub kind: &'a str,
+    /// The questions shown, in order, comma-separated.
+    pub seen: &'a str,
+}
+
 #[async_trait]
 pub trait InsightStore {
+    /// Records a funnel event of `site`; false when its id was recorded before or no site has
+    /// the key.
+    async fn record_funnel(
+        &self,
+        site: &SiteKey,
+        event: &FunnelRecord<'_>,
+        at: crate::clock::Millis,
+    ) -> StoreResult<bool>;
+
+    /// The site's funnel events received in `from .. until`, counted per survey, kind and path.
+    async fn funnel_paths(
+        &self,
+        site: &SiteKey,
+        from: crate::clock::Millis,
+        until: crate::clock::Millis,
+    ) -> StoreResult<Vec<(String, crate::insight::funnel::PathCount)>>;
+
     /// Stores a goal of `site` with the timer of its first check (`jobs::goal_check`, at
     /// `first_check`); returns its id.
     async fn create_goal(

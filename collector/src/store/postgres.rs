@@ -349,6 +349,12 @@ impl Store for PostgresStore {
                     .execute(&mut *tx)
                     .await?;
             purged += done.rows_affected();
+            // The funnel's events go with the answers (they are not counted as purged answers).
+            sqlx::query("DELETE FROM funnel_events WHERE site_id = $1 AND received_at < $2")
+                .bind(site)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(purged)

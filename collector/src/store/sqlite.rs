@@ -389,6 +389,12 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
             purged += done.rows_affected();
+            // The funnel's events go with the answers (they are not counted as purged answers).
+            sqlx::query("DELETE FROM funnel_events WHERE site_id = ? AND received_at < ?")
+                .bind(site)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(purged)
