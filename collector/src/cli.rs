@@ -175,6 +175,11 @@ pub enum Command {
         #[command(subcommand)]
         command: InsightCommand,
     },
+    /// Bring in what was gathered elsewhere.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Export a site's answers (or, with --complaints, its complaints), oldest first.
     Export {
         /// The site's key.
@@ -202,6 +207,38 @@ pub enum InsightCommand {
         /// The site's key; without it, every site.
         #[arg(long)]
         site: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import answers from a CSV file, one response per row (columns: external_id, received_at,
+    /// survey_id, nps, csat, ces, comment, page_url, locale, device, browser, user_id, channel).
+    /// Each row is checked against its survey; one bad row (reported with its line) imports
+    /// nothing. A row's external_id makes a second import of it do nothing.
+    Answers {
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        /// The CSV file (`-` for standard input).
+        #[arg(
+            required_unless_present = "sample_days",
+            conflicts_with = "sample_days"
+        )]
+        file: Option<std::path::PathBuf>,
+        /// Instead of a file: this many days of generated sample answers to `--survey` (its
+        /// NPS question and, if it has one, its text question), for trying Hark.
+        #[arg(long, requires = "survey")]
+        sample_days: Option<u32>,
+        /// The survey the sample answers.
+        #[arg(long)]
+        survey: Option<String>,
+        /// Check every row and report, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -558,6 +595,85 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("{}", serde_json::json!({ "site": key, "erased": erased }));
             } else {
                 println!("erased {erased} answers and complaints on site {key}");
+            }
+        }
+        Command::Import {
+            command:
+                ImportCommand::Answers {
+                    site,
+                    file,
+                    sample_days,
+                    survey,
+                    dry_run,
+                    json,
+                },
+        } => {
+            let site = existing_site(store.as_ref(), site).await?;
+            let input: Box<dyn std::io::Read> = match (&file, sample_days) {
+                (_, Some(days)) => {
+                    anyhow::ensure!((1..=730).contains(&days), "--sample-days is 1 to 730");
+                    let survey = survey.unwrap_or_default();
+                    let surveys = store.surveys(&site).await?;
+                    let found = surveys
+                        .iter()
+                        .find(|r| r.survey.id.as_str() == survey)
+                        .with_context(|| format!("the site has no survey {survey:?}"))?;
+                    let comments = found
+                        .survey
+                        .questions
+                        .iter()
+                        .any(|q| matches!(q.kind, shared::QuestionKind::Text { .. }));
+                    Box::new(std::io::Cursor::new(crate::import::sample_answers(
+                        &survey, days, now, 7, comments,
+                    )))
+                }
+                (Some(path), None) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
+                (Some(path), None) => Box::new(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                (None, None) => anyhow::bail!("name a file, or --sample-days"),
+            };
+            let mut progress = |n: u64| {
+                if !json {
+                    eprintln!("{n} rows stored");
+                }
+            };
+            let report = crate::import::import_answers(
+                store.as_ref(),
+                &site,
+                input,
+                dry_run,
+                now,
+                &mut progress,
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                for bad in &report.bad {
+                    println!("line {}: {}", bad.line, bad.message);
+                }
+                if !report.bad.is_empty() {
+                    println!(
+                        "{} of {} rows are bad: nothing was imported",
+                        report.bad.len(),
+                        report.rows
+                    );
+                } else if dry_run {
+                    println!(
+                        "all {} rows can be imported (dry run: nothing was stored)",
+                        report.rows
+                    );
+                } else {
+                    println!(
+                        "imported {} rows ({} were imported before)",
+                        report.imported, report.already
+                    );
+                }
+            }
+            if !report.bad.is_empty() {
+                std::process::exit(2);
             }
         }
         Command::Export {

@@ -14,6 +14,7 @@ pub mod enrich;
 pub mod export;
 pub mod html;
 pub mod http;
+pub mod import;
 pub mod insight;
 pub mod jobs;
 pub mod notify;

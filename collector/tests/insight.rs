@@ -1341,3 +1341,198 @@ async fn the_funnel_counts_the_widgets_events_once_each(harness: Harness) {
     assert_eq!(overview["responses"], 0);
     assert_eq!(overview["scores"][0]["score"]["n"], 0);
 }
+
+/// `hark import answers`: a dry run names each bad row by its line and stores nothing; a good
+/// file is stored with its own times (the overview finds it in its days, the rollups agree), a
+/// second import of it stores nothing new; a generated sample imports whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hark_import_answers_checks_each_row_and_is_idempotent() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "why", "name": "Why",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "q2", "type": "text", "prompt": "Why?", "required": false}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+    let served = harness.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let hark = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args(args)
+            .env("HARK_DATABASE_URL", &served.database_url)
+            .env("HARK_LOG", "warn")
+            .env_remove("HARK_CONFIG")
+            .output()
+            .expect("cannot run hark")
+    };
+    let day = |d: i64| {
+        jiff::Timestamp::from_millisecond(app::START_MS - d * DAY_MS)
+            .unwrap()
+            .to_string()
+    };
+    let bad = format!(
+        "external_id,received_at,survey_id,nps,comment,device\n\
+         a1,{},why,9,Lovely,mobile\n\
+         a2,yesterday,why,9,,\n\
+         a3,{},why,11,,\n\
+         a4,{},nope,5,,\n\
+         a1,{},why,3,,\n\
+         a6,{},why,,,\n",
+        day(3),
+        day(3),
+        day(3),
+        day(2),
+        day(1)
+    );
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, bad).unwrap();
+    let out = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<i64> = report["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7], "{report}");
+    assert!(report["bad"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("received_at"));
+    assert!(report["bad"][3]["message"]
+        .as_str()
+        .unwrap()
+        .contains("also on line 2"));
+    assert_eq!(report["imported"], 0);
+    assert_eq!(
+        served.store.responses(&site.key, 10).await.unwrap().len(),
+        0
+    );
+
+    let good = format!(
+        "external_id,received_at,survey_id,nps,comment,device,locale,page_url\n\
+         g1,{},why,10,Fast delivery,mobile,en-US,https://shop.test/checkout\n\
+         g2,{},why,2,\"Slow, broken\",desktop,de-DE,\n\
+         g3,{},why,8,,,,\n",
+        day(40),
+        day(10),
+        day(1)
+    );
+    let path = dir.path().join("good.csv");
+    std::fs::write(&path, good).unwrap();
+    let out = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["rows"].as_i64(), report["imported"].as_i64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(
+        served.store.responses(&site.key, 10).await.unwrap().len(),
+        0
+    );
+    let out = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["imported"], 3);
+    let again = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (report["imported"].as_i64(), report["already"].as_i64()),
+        (Some(0), Some(3))
+    );
+    // Stored with their own times: the last 30 days hold two of them.
+    let overview: Value = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/insight/overview?days=30", site.key),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(overview["responses"], 2, "{overview}");
+    let stored = served.store.responses(&site.key, 10).await.unwrap();
+    let g2 = stored
+        .iter()
+        .find(|r| r.enrichment.locale.as_deref() == Some("de-DE"))
+        .unwrap();
+    assert_eq!(g2.received_at, app::START_MS - 10 * DAY_MS);
+    assert_eq!(g2.enrichment.device.as_deref(), Some("desktop"));
+    the_rollups_are_the_fold_of_the_answers(&served, &site).await;
+
+    // A generated sample of 60 days imports whole.
+    let out = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        "--sample-days",
+        "60",
+        "--survey",
+        "why",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["imported"].as_i64().unwrap() >= 60 * 8, "{report}");
+    assert_eq!(report["bad"], json!([]));
+}
