@@ -792,7 +792,7 @@ async fn the_explorer_filters_pages_and_exports_and_topics_match_it(harness: Har
         "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
         "questions": [
             {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "required": false}
+            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
         ]
     }))
     .unwrap();
@@ -1355,7 +1355,7 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
         "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
         "questions": [
             {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "required": false}
+            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
         ]
     }))
     .unwrap();
@@ -1535,4 +1535,83 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["imported"].as_i64().unwrap() >= 60 * 8, "{report}");
     assert_eq!(report["bad"], json!([]));
+}
+
+/// The drivers of a multi-question survey include how each other scale question moves with its
+/// NPS: CSAT that follows the score correlates strongly, CES that does not, weakly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drivers_correlate_each_question_with_the_nps() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "three", "name": "Three",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "score", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "sat", "type": "csat", "prompt": "Satisfied?"},
+            {"id": "effort", "type": "ces", "prompt": "Easy?"}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+    let served = harness.serve().await;
+    let mut random = Seeded(3);
+    for _ in 0..40 {
+        let nps = random.below(11);
+        let csat = 1 + nps / 3 + random.below(2).min(4 - nps / 3);
+        let ces = 1 + random.below(7);
+        let response = served
+            .client
+            .post(format!("{}/api/v1/responses", served.base))
+            .header(ORIGIN, SHOP)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(
+                json!({"id": uuid(), "site_key": site.key, "survey_id": "three", "answers": [
+                    {"type": "nps", "question_id": "score", "score": nps},
+                    {"type": "csat", "question_id": "sat", "score": csat},
+                    {"type": "ces", "question_id": "effort", "score": ces},
+                ]})
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        // Within the per-client limit, as separate visitors would be.
+        served.clock.advance(2000);
+    }
+    let drivers: Value = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/drivers?days=7&survey=three",
+            site.key
+        ),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let correlations = drivers["correlations"].as_array().unwrap();
+    assert_eq!(correlations.len(), 2, "{drivers}");
+    assert_eq!(correlations[0]["question"], "sat");
+    assert_eq!(correlations[0]["n"], 40);
+    let r = correlations[0]["r"].as_f64().unwrap();
+    assert!(r > 0.8, "{drivers}");
+    assert!(correlations[0]["interval"]["low"].as_f64().unwrap() > 0.5);
+    assert_eq!(correlations[1]["question"], "effort");
+    assert!(
+        correlations[1]["r"].as_f64().unwrap().abs() < 0.4,
+        "{drivers}"
+    );
 }

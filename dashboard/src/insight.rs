@@ -384,9 +384,23 @@ fn TopicsSection(topics: shared::insight::Topics, days: u16) -> impl IntoView {
 #[component]
 fn DriversTable(drivers: Drivers) -> impl IntoView {
     let kind = drivers.kind;
-    if drivers.drivers.is_empty() {
+    if drivers.drivers.is_empty() && drivers.correlations.is_empty() {
         return ().into_any();
     }
+    let correlations = drivers
+        .correlations
+        .iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <th scope="row" dir="auto">{c.prompt.clone()}</th>
+                    <td>{format!("{:+.2}", c.r)}</td>
+                    <td>{format!("{:+.2} to {:+.2}", c.interval.low, c.interval.high)}</td>
+                    <td>{c.n}</td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
     let rows = drivers
         .drivers
         .into_iter()
@@ -446,6 +460,21 @@ fn DriversTable(drivers: Drivers) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            {(!correlations.is_empty()).then(|| view! {
+                <h4>"Questions that move with it"</h4>
+                <p class="prompt">"Pearson's r over the responses that answered both, with its 95 % interval: a correlation, not a cause."</p>
+                <table class="trend-table correlations">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Question"</th>
+                            <th scope="col">"r"</th>
+                            <th scope="col">"95 % interval"</th>
+                            <th scope="col">"Responses"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{correlations}</tbody>
+                </table>
+            })}
         </section>
     }
     .into_any()

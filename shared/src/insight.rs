@@ -162,6 +162,22 @@ pub struct Driver {
     pub gain: f64,
 }
 
+/// How another scale question of the survey moves with the drivers' question: Pearson's r over
+/// the responses that answered both, with its 95 % interval (Fisher's z). A correlation, not a
+/// cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuestionCorrelation {
+    pub question: String,
+    pub prompt: String,
+    pub kind: ScoreKind,
+    /// Responses that answered both.
+    pub n: u64,
+    /// −1 to 1.
+    pub r: f64,
+    pub interval: Interval,
+}
+
 /// `GET …/insight/drivers`: one question's drivers over a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -173,6 +189,10 @@ pub struct Drivers {
     pub kind: ScoreKind,
     pub score: Estimate,
     pub drivers: Vec<Driver>,
+    /// The survey's other scale questions, the strongest (by |r|) first; from the newest 5,000
+    /// responses of the period; a question with fewer than 10 shared answers is left out.
+    #[serde(default)]
+    pub correlations: Vec<QuestionCorrelation>,
 }
 
 /// Business minutes: how many cases had the time, its median and 90th percentile.
@@ -433,7 +453,7 @@ pub struct Goal {
     /// The metric over the latest 28 days (to the deadline once it has passed).
     pub current: Option<f64>,
     /// How far from the baseline to the target `current` is, 0 to 1 (`null` without a
-    /// baseline, or when the target is the baseline).
+    /// baseline, or when the target is not beyond it in the metric's good direction).
     pub progress: Option<f64>,
     /// Week by week from the start.
     pub points: Vec<GoalPoint>,

@@ -398,3 +398,103 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
     browser.stop().await;
     Ok(())
 }
+
+/// The Insight page over the demo's data (`cargo xtask demo` imports the same sample: four
+/// months of answers and comments): every section has something, axe-core finds nothing, and
+/// its screenshot is kept as `insight-demo.png`.
+#[tokio::test]
+async fn the_overview_of_the_demo_data() -> Result<()> {
+    let system = System::start().await?;
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "experience", "name": "How are we doing?",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "score", "type": "nps", "prompt": "How likely are you to recommend us?"},
+            {"id": "why", "type": "text", "prompt": "What is the main reason for your score?", "optional": true}
+        ]
+    }))?;
+    system
+        .store
+        .create_survey(
+            &system.site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let sample = collector::import::sample_answers("experience", 120, now, 7, true);
+    let report = collector::import::import_answers(
+        system.store.as_ref(),
+        &system.site.key,
+        sample.as_bytes(),
+        false,
+        now,
+        &mut |_| {},
+    )
+    .await?;
+    anyhow::ensure!(
+        report.bad.is_empty() && report.imported > 1000,
+        "{report:?}"
+    );
+
+    let browser = Browser::start().await?;
+    browser.client.set_window_size(1280, 2400).await?;
+    browser
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    browser
+        .wait_element("the token field", "return document.querySelector('#token')")
+        .await?
+        .send_keys(&system.owner)
+        .await?;
+    browser.click("button[type=submit]").await?;
+    browser.click("nav a[href^='#/insight']").await?;
+    browser
+        .wait_true(
+            "the scores and the topics",
+            "return !!document.querySelector('.score-card .headline') && !!document.querySelector('.topics tbody tr')",
+        )
+        .await?;
+    // The sections that load beside them.
+    let wanted = "['.drivers', '.funnels', '.praise-feed li', '.complaint-report', '.emerging']";
+    let mut missing = json!([]);
+    for _ in 0..50 {
+        missing = browser
+            .js(&format!(
+                "return {wanted}.filter(s => !document.querySelector(s))"
+            ))
+            .await?;
+        if missing == json!([]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(missing, json!([]), "sections missing");
+    // The site's default survey has no answers; the imported one has months of them.
+    let headlines = browser
+        .js("return [...document.querySelectorAll('.score-card .headline')].map(h => h.textContent)")
+        .await?;
+    assert!(
+        headlines.as_array().is_some_and(|h| h
+            .iter()
+            .any(|h| h.as_str().is_some_and(|h| h.starts_with("NPS +")))),
+        "{headlines}"
+    );
+    browser
+        .axe("document", "the Insight page over the demo data")
+        .await?;
+    let png = browser.client.screenshot().await?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let shot = artifacts.join("insight-demo.png");
+    std::fs::write(&shot, &png)?;
+    println!("screenshot: {}", shot.display());
+    browser.stop().await;
+    Ok(())
+}

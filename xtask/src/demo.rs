@@ -17,6 +17,8 @@ const AGENT_PASSWORD: &str = "demo-agent-password";
 /// What the example page's snippet says, replaced with the real collector and site when served.
 const SNIPPET_COLLECTOR: &str = "http://127.0.0.1:8080";
 const SNIPPET_SITE_KEY: &str = "SITE_KEY";
+/// The demo's survey: NPS and why, shown on the shop and seeded with months of answers.
+const DEMO_SURVEY: &str = "experience";
 
 pub(crate) fn run() -> Result<()> {
     let bin = dist()?;
@@ -138,6 +140,24 @@ pub(crate) fn run() -> Result<()> {
                 let _ = server.kill();
                 return Err(e.context("seeding the demo's complaints failed"));
             }
+        }
+        step("seeding four months of answers and two goals");
+        if let Err(e) = seed.survey().and_then(|()| {
+            hark(&[
+                "import",
+                "answers",
+                "--site",
+                &site_key,
+                "--sample-days",
+                "120",
+                "--survey",
+                DEMO_SURVEY,
+                "--json",
+            ])?;
+            seed.goals()
+        }) {
+            let _ = server.kill();
+            return Err(e.context("seeding the demo's answers failed"));
         }
     }
 
@@ -288,6 +308,63 @@ impl Seed<'_> {
     fn admin(&self, method: &str, path: &str, body: Value) -> Result<Value> {
         let path = format!("/api/v1/admin/sites/{}{path}", self.site);
         Ok(self.call(method, &path, &body, true)?.1)
+    }
+
+    /// The demo's survey (NPS, then why), active in place of the default one.
+    fn survey(&self) -> Result<()> {
+        use serde_json::json;
+        self.admin(
+            "POST",
+            "/surveys",
+            json!({
+                "id": DEMO_SURVEY, "name": "How are we doing?",
+                "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+                "questions": [
+                    {"id": "score", "type": "nps",
+                     "prompt": "How likely are you to recommend Demo Shop to a friend or colleague?"},
+                    {"id": "why", "type": "text", "optional": true,
+                     "prompt": "What is the main reason for your score?"}
+                ]
+            }),
+        )?;
+        for (id, status) in [(DEMO_SURVEY, "active"), ("nps", "archived")] {
+            self.admin(
+                "POST",
+                &format!("/surveys/{id}/status"),
+                json!({ "status": status }),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Two service goals: NPS, and first responses.
+    fn goals(&self) -> Result<()> {
+        use serde_json::json;
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        let start = today.checked_sub(jiff::Span::new().days(56))?;
+        let deadline = today.checked_add(jiff::Span::new().days(35))?;
+        self.admin(
+            "POST",
+            "/goals",
+            json!({
+                "name": "NPS 40 by the end of the quarter", "metric": "nps", "target": 40,
+                "start": start.to_string(), "deadline": deadline.to_string(),
+            }),
+        )?;
+        // Since phones slipped (the sample's last three weeks).
+        let slump = today.checked_sub(jiff::Span::new().days(14))?;
+        self.admin(
+            "POST",
+            "/goals",
+            json!({
+                "name": "Phones back to NPS 30", "metric": "nps", "target": 30,
+                "start": slump.to_string(), "deadline": deadline.to_string(),
+                "segment": "device:mobile",
+            }),
+        )?;
+        Ok(())
     }
 
     /// Files a complaint from the shop's page; its id and its status page's URL.

@@ -194,8 +194,16 @@ async fn overview_route(
             )
         };
         let counted = read(rollup::RESPONSES).await?;
-        responses += overview::total(&counted, period);
-        previous_responses += overview::total(&counted, previous);
+        let (now, before) = (
+            overview::total(&counted, period),
+            overview::total(&counted, previous),
+        );
+        // An archived survey without answers in either period has nothing to show.
+        if record.status == crate::store::SurveyStatus::Archived && now + before == 0 {
+            continue;
+        }
+        responses += now;
+        previous_responses += before;
         for question in &survey.questions {
             let Some(scale) = scale(&question.kind) else {
                 continue;
@@ -366,11 +374,38 @@ async fn drivers_route(
                 .is_none_or(|id| id == question.id.as_str())
     };
     let candidates: Vec<_> = scales.filter(wanted).collect();
-    let chosen = candidates
+    // An NPS question if there is one (else any scale question): the most answered in the
+    // period, so that an archived survey's question does not hide the one in use.
+    let nps: Vec<_> = candidates
         .iter()
-        .find(|(_, _, s)| s.kind == ScoreKind::Nps)
-        .or(candidates.first())
-        .ok_or(ApiError::NotFound("no scale question matches"))?;
+        .filter(|(_, _, s)| s.kind == ScoreKind::Nps)
+        .collect();
+    let pool: Vec<_> = if nps.is_empty() {
+        candidates.iter().collect()
+    } else {
+        nps
+    };
+    let mut chosen = None;
+    let mut most = 0;
+    for c in pool {
+        let n = overview::total(
+            &counts(
+                &state,
+                &site,
+                c.0.id.as_str(),
+                c.1.id.as_str(),
+                (rollup::ALL, rollup::ALL),
+                period,
+            )
+            .await?,
+            period,
+        );
+        if chosen.is_none() || n > most {
+            chosen = Some(c);
+            most = n;
+        }
+    }
+    let chosen = chosen.ok_or(ApiError::NotFound("no scale question matches"))?;
     let (survey, question, scale) = (chosen.0.id.as_str(), chosen.1.id.as_str(), chosen.2);
     let all = counts(
         &state,
@@ -409,6 +444,7 @@ async fn drivers_route(
         of_dimension.truncate(20);
         segments.extend(of_dimension);
     }
+    let correlations = correlations(&state, &site, chosen.0, question, period).await?;
     Ok(Json(Drivers {
         from: overview::date(period.from),
         to: overview::date(period.to),
@@ -417,7 +453,63 @@ async fn drivers_route(
         kind: scale.kind,
         score: scale.score(&all),
         drivers: drivers::drivers(&scale, &all, &segments),
+        correlations,
     }))
+}
+
+/// How each other scale question of `survey` moves with `question`, from the newest 5,000
+/// responses of the period, strongest first.
+async fn correlations(
+    state: &AppState,
+    site: &shared::SiteKey,
+    survey: &shared::Survey,
+    question: &str,
+    period: Period,
+) -> Result<Vec<shared::insight::QuestionCorrelation>, ApiError> {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let others: Vec<_> = survey
+        .questions
+        .iter()
+        .filter(|q| q.id.as_str() != question)
+        .filter_map(|q| Some((q, scale(&q.kind)?)))
+        .collect();
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = crate::store::insight_store::ResponseFilter {
+        from: Some(period.from * DAY_MS),
+        until: Some((period.to + 1) * DAY_MS),
+        survey: Some(survey.id.as_str()),
+        ..Default::default()
+    };
+    let rows = state.store.explore(site, &filter, 5000).await?;
+    let score_of = |r: &crate::store::StoredResponse, id: &str| {
+        r.answers
+            .iter()
+            .find(|a| a.question_id().as_str() == id)
+            .and_then(shared::Answer::score)
+            .map(f64::from)
+    };
+    let mut out: Vec<shared::insight::QuestionCorrelation> = others
+        .into_iter()
+        .filter_map(|(q, s)| {
+            let pairs: Vec<(f64, f64)> = rows
+                .iter()
+                .filter_map(|r| Some((score_of(r, q.id.as_str())?, score_of(r, question)?)))
+                .collect();
+            let (r, interval) = crate::insight::correlation::pearson(&pairs)?;
+            Some(shared::insight::QuestionCorrelation {
+                question: q.id.as_str().to_owned(),
+                prompt: q.prompt.clone(),
+                kind: s.kind,
+                n: pairs.len() as u64,
+                r,
+                interval,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.r.abs().total_cmp(&a.r.abs()));
+    Ok(out)
 }
 
 /// The complaint report of a period: the cases received in it.

@@ -256,8 +256,9 @@ pub fn progress(
             .0
         })
         .flatten();
+    // Only a target beyond the baseline, in the metric's good direction, has a way to go.
     let progress = match (baseline, current) {
-        (Some(b), Some(c)) if goal.target != b => {
+        (Some(b), Some(c)) if (goal.target > b) == higher && goal.target != b => {
             Some(((c - b) / (goal.target - b)).clamp(0.0, 1.0))
         }
         _ => None,
@@ -439,6 +440,10 @@ mod tests {
             (g.id, g.status.as_str(), g.metric.as_str()),
             (3, "met", "first_response")
         );
+        // A target short of the baseline (in the good direction) has no way to go.
+        let mut easy = goal.clone();
+        easy.target = 4.0;
+        assert_eq!(progress(&easy, start + 44, &value).progress, None);
         // No data at all.
         let g = progress(&goal, start + 50, &|_| (None, 0));
         assert_eq!(

@@ -4,6 +4,7 @@
 //! counts; `rollup` folds stored answers into those counts; `sentiment` scores free text by language, on the box.
 
 pub mod complaints;
+pub mod correlation;
 pub mod drivers;
 pub mod emerging;
 pub mod funnel;
