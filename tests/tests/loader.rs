@@ -198,12 +198,14 @@ impl T {
         Ok(())
     }
 
+    /// The answers and complaints waiting in the outbox (not the widget's funnel events, which
+    /// travel the same way).
     async fn outbox(&self) -> Result<usize> {
         let key = format!("hark:{}:outbox", self.lab.site.key);
         let v = self
             .b
             .js(&format!(
-                "return JSON.parse(localStorage['{key}'] || '[]').length"
+                "return JSON.parse(localStorage['{key}'] || '[]').filter(i => i.path != '/api/v1/funnel').length"
             ))
             .await?;
         Ok(v.as_u64().unwrap_or(0) as usize)

@@ -579,7 +579,9 @@ async fn serve_front(
                     ([(header::CONTENT_TYPE, "application/json")], config).into_response(),
                 );
             }
-            if req.method() == Method::POST {
+            // Answers and complaints are counted and failed on request; the widget's funnel
+            // events (`/api/v1/funnel`, through the same outbox) pass through untouched.
+            if req.method() == Method::POST && !path.ends_with("/funnel") {
                 state.posts.fetch_add(1, Ordering::SeqCst);
                 if state
                     .fail_next
