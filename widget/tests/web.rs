@@ -56,12 +56,16 @@ fn one_question(question: Value) -> Value {
     })
 }
 
-/// Records what the widget hands over: `sent` ([path, body] pairs), `closed`, and the last
-/// `onState` callback as `state`.
+/// Records what the widget hands over: `sent` ([path, body] pairs of answers and reports),
+/// `funnel` (the funnel events' bodies, which take the same road), `closed`, and the last
+/// answer's `onState` callback as `state`.
 fn bridge() -> JsValue {
     js_sys::Function::new_no_args(
-        "return {sent: [], closed: [],
-                 send(path, body, onState) { this.sent.push([path, body]); this.state = onState; },
+        "return {sent: [], funnel: [], closed: [],
+                 send(path, body, onState) {
+                   if (path == '/api/v1/funnel') { this.funnel.push(JSON.parse(body)); return; }
+                   this.sent.push([path, body]); this.state = onState;
+                 },
                  close(answered) { this.closed.push(answered); }};",
     )
     .call0(&JsValue::NULL)
@@ -572,6 +576,74 @@ async fn escape_and_the_close_button_dismiss() {
     let closed = js_sys::Array::from(&get(&m.bridge, "closed"));
     assert_eq!(closed.length(), 2);
     assert_eq!(closed.get(0), JsValue::FALSE, "dismissed, not answered");
+    m.host.remove();
+}
+
+/// The funnel events the widget handed over: `[event, survey, seen]` each.
+fn funnel(m: &Mounted) -> Vec<Value> {
+    let events: Value = serde_wasm_json(&get(&m.bridge, "funnel"));
+    events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| json!([e["event"], e["survey"], e["seen"]]))
+        .collect()
+}
+
+fn serde_wasm_json(value: &JsValue) -> Value {
+    serde_json::from_str(&js_sys::JSON::stringify(value).unwrap().as_string().unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_funnel_hears_shown_then_completed_or_dismissed_once() {
+    // Answered: shown at once, completed with the questions on its path when sent.
+    let m = mount(&config(json!([branching()])), "nps").await;
+    assert_eq!(funnel(&m), [json!(["shown", "nps", []])]);
+    m.options()[3].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    m.type_text("textarea", "Late parcel");
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    m.outbox_says("sent");
+    tick().await;
+    m.one(".close").unwrap().click();
+    let events = funnel(&m);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[1], json!(["completed", "nps", ["score", "wrong"]]));
+    let ids: Vec<Value> = serde_wasm_json(&get(&m.bridge, "funnel"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_ne!(ids[0], ids[1], "each event its own id");
+    m.host.remove();
+
+    // Dismissed on the second question: the questions shown, the one on screen last; a second
+    // close says nothing more.
+    let m = mount(&config(json!([branching()])), "nps").await;
+    m.options()[10].click();
+    tick().await;
+    m.send_button().click();
+    tick().await;
+    press(&m.focused().unwrap(), "Escape");
+    m.one(".close").unwrap().click();
+    assert_eq!(
+        funnel(&m),
+        [
+            json!(["shown", "nps", []]),
+            json!(["dismissed", "nps", ["score", "love"]])
+        ]
+    );
+    m.host.remove();
+
+    // A report is no survey: no funnel.
+    let m = mount(&config(json!([])), "complaint").await;
+    m.one(".close").unwrap().click();
+    assert_eq!(funnel(&m), Vec::<Value>::new());
     m.host.remove();
 }
 
