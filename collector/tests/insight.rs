@@ -109,6 +109,29 @@ async fn get(served: &Served, token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// Adds the active survey `why`: the NPS (`q1`), then an optional written answer (`q2`).
+async fn why_survey(harness: &Harness, site: &Site) {
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "why", "name": "Why",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+}
+
 /// Rebuilds the site's rollups and checks that they did not change: what ingest and the deletes
 /// kept is the fold of the stored answers. Returns how many rows there are.
 async fn the_rollups_are_the_fold_of_the_answers(served: &Served, site: &Site) -> usize {
@@ -640,26 +663,7 @@ async fn the_praise_feed_has_promoters_words_and_happy_words_newest_first() {
     let harness = Harness::new().await;
     let site = harness.site("Shop", &[SHOP]).await;
     let viewer = harness.token(&site, Role::Viewer).await;
-    // A survey that asks why, after the score.
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "why", "name": "Why",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?"}
-        ]
-    }))
-    .unwrap();
-    harness
-        .store
-        .create_survey(
-            &site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await
-        .unwrap();
+    why_survey(&harness, &site).await;
     let served = harness.serve().await;
     for (score, text) in [
         (10, "Lovely beans, fast delivery"),
@@ -787,25 +791,7 @@ async fn the_explorer_filters_pages_and_exports_and_topics_match_it(harness: Har
     let harness = harness.clock_at(start);
     let site = harness.site("Shop", &[SHOP]).await;
     let viewer = harness.token(&site, Role::Viewer).await;
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "why", "name": "Why",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
-        ]
-    }))
-    .unwrap();
-    harness
-        .store
-        .create_survey(
-            &site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await
-        .unwrap();
+    why_survey(&harness, &site).await;
     let served = harness.serve().await;
     // (day, score, phone, text): deliveries on phones, checkout on desktops, one answer with
     // quotes and one in German.
@@ -1350,25 +1336,7 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
     let harness = Harness::new().await;
     let site = harness.site("Shop", &[SHOP]).await;
     let viewer = harness.token(&site, Role::Viewer).await;
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "why", "name": "Why",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
-        ]
-    }))
-    .unwrap();
-    harness
-        .store
-        .create_survey(
-            &site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await
-        .unwrap();
+    why_survey(&harness, &site).await;
     let served = harness.serve().await;
     let dir = tempfile::tempdir().unwrap();
     let hark = |args: &[&str]| {

@@ -206,16 +206,7 @@ async fn a_customer_follows_answers_and_rates_their_case_and_an_unhappy_rating_r
 
     // An agent replies publicly in the dashboard, notes something internal, and waits on the
     // customer.
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    browser.click("button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser
         .wait_true(
             "the inbox",

@@ -230,16 +230,7 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
     }
 
     // The dashboard, signed in with the owner's token, opens on the inbox.
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    click(&browser, "button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser
         .wait_true(
             "the complaint in the inbox",

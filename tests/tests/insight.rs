@@ -88,16 +88,7 @@ async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
     assert_eq!(nps(&all), 12.5);
 
     let browser = Browser::start().await?;
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    browser.click("button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser.click("nav a[href^='#/insight']").await?;
     browser
         .wait_true(
@@ -262,16 +253,7 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
     }
 
     let browser = Browser::start().await?;
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    browser.click("button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser.click("nav a[href^='#/insight']").await?;
     // A period: the last 30 days, in the address.
     browser
@@ -442,16 +424,7 @@ async fn the_overview_of_the_demo_data() -> Result<()> {
 
     let browser = Browser::start().await?;
     browser.client.set_window_size(1280, 2400).await?;
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    browser.click("button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser.click("nav a[href^='#/insight']").await?;
     browser
         .wait_true(

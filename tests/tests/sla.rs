@@ -161,16 +161,7 @@ async fn a_complaint_shows_the_countdown_of_the_policy_set_in_the_dashboard() ->
     assert!(archived.status().is_success());
 
     let browser = Browser::start().await?;
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    click(&browser, "button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser
         .wait_true(
             "the inbox",

@@ -442,16 +442,7 @@ async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()
     assert_eq!(system.stored().await?.len(), 1);
 
     // The Insight page shows the funnel.
-    browser
-        .client
-        .goto(&format!("{}/dashboard/", system.collector))
-        .await?;
-    browser
-        .wait_element("the token field", "return document.querySelector('#token')")
-        .await?
-        .send_keys(&system.owner)
-        .await?;
-    browser.click("button[type=submit]").await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
     browser.click("nav a[href^='#/insight']").await?;
     browser
         .wait_true(

@@ -335,6 +335,17 @@ impl Browser {
             .to_owned())
     }
 
+    /// Opens the dashboard of the collector at `collector` and signs in with an API token, as
+    /// a person typing it into the sign-in form does.
+    pub async fn sign_in(&self, collector: &str, token: &str) -> Result<()> {
+        self.client.goto(&format!("{collector}/dashboard/")).await?;
+        self.wait_element("the token field", "return document.querySelector('#token')")
+            .await?
+            .send_keys(token)
+            .await?;
+        self.click("button[type=submit]").await
+    }
+
     /// Clicks the first element `selector` finds in the page, once it is there.
     pub async fn click(&self, selector: &str) -> Result<()> {
         self.wait_element(
