@@ -129,15 +129,7 @@ async fn the_insight_page_shows_scores_trends_and_segments() -> Result<()> {
     browser.axe("document", "the Insight page").await?;
 
     // Keep the page as it looks.
-    let png = browser.client.screenshot().await?;
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
-    let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
-    std::fs::create_dir_all(&artifacts)?;
-    let shot = artifacts.join("insight-overview.png");
-    std::fs::write(&shot, &png)?;
-    println!("screenshot: {}", shot.display());
-    assert!(png.len() > 1000, "a real screenshot");
+    browser.keep_screenshot("insight-overview.png").await?;
 
     // A segment: chosen from the list, it goes into the address and the score is the phones'.
     browser
@@ -460,14 +452,7 @@ async fn the_overview_of_the_demo_data() -> Result<()> {
     browser
         .axe("document", "the Insight page over the demo data")
         .await?;
-    let png = browser.client.screenshot().await?;
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
-    let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
-    std::fs::create_dir_all(&artifacts)?;
-    let shot = artifacts.join("insight-demo.png");
-    std::fs::write(&shot, &png)?;
-    println!("screenshot: {}", shot.display());
+    browser.keep_screenshot("insight-demo.png").await?;
     browser.stop().await;
     Ok(())
 }

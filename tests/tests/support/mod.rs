@@ -335,6 +335,25 @@ impl Browser {
             .to_owned())
     }
 
+    /// Screenshots the page and keeps it as `name` in `e2e-artifacts/` beside the build, where
+    /// CI keeps its artifacts; fails on an image too small to be a real page.
+    pub async fn keep_screenshot(&self, name: &str) -> Result<()> {
+        let png = self.client.screenshot().await?;
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+        let artifacts = std::path::Path::new(&target).join("e2e-artifacts");
+        std::fs::create_dir_all(&artifacts)?;
+        let shot = artifacts.join(name);
+        std::fs::write(&shot, &png)?;
+        println!("screenshot: {}", shot.display());
+        anyhow::ensure!(
+            png.len() > 1000,
+            "not a real screenshot: {} bytes",
+            png.len()
+        );
+        Ok(())
+    }
+
     /// Opens the dashboard of the collector at `collector` and signs in with an API token, as
     /// a person typing it into the sign-in form does.
     pub async fn sign_in(&self, collector: &str, token: &str) -> Result<()> {
