@@ -9,6 +9,8 @@ const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 /// Hex digits kept of a visitor hash: 64 bits, plenty to tell one day's visitors apart.
 const VISITOR_HEX: usize = 16;
 const MAX_LOCALE: usize = 35;
+/// The longest attribute value (`hark('identify', id, attrs)`), in characters.
+pub const MAX_ATTRIBUTE_VALUE: usize = 200;
 pub const MAX_USER_ID: usize = 200;
 pub const MAX_EMAIL: usize = 320;
 
@@ -28,6 +30,53 @@ pub struct Enrichment {
     pub email: Option<String>,
     /// What else the site says about them (`hark('identify', id, attrs)`): up to 20 pairs.
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// The attributes the site segments its insight by (`SiteSettings::segment_attributes`),
+    /// as they were when the answer came: the rollups fold these, so that a later change of
+    /// the settings changes nothing already counted.
+    pub segments: Vec<(String, String)>,
+}
+
+impl Enrichment {
+    /// Picks the segment attributes out of `attributes`.
+    pub fn pick_segments(&mut self, keys: &[String]) {
+        self.segments = keys
+            .iter()
+            .filter_map(|k| {
+                let value = crate::insight::rollup::cut(self.attributes.get(k)?);
+                Some((k.clone(), value.to_owned()))
+            })
+            .collect();
+    }
+
+    /// `segments` as stored: a JSON object, or none.
+    pub fn segments_json(&self) -> Option<String> {
+        segments_json(&self.segments)
+    }
+}
+
+/// Segment attributes as stored: a JSON object, or `None` for none.
+pub fn segments_json(segments: &[(String, String)]) -> Option<String> {
+    if segments.is_empty() {
+        return None;
+    }
+    let object: serde_json::Map<String, serde_json::Value> = segments
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    Some(serde_json::Value::Object(object).to_string())
+}
+
+/// Stored segment attributes read back; what does not read is none.
+pub fn read_segments(json: Option<&str>) -> Vec<(String, String)> {
+    let Some(Ok(serde_json::Value::Object(o))) = json.map(serde_json::from_str) else {
+        return Vec::new();
+    };
+    o.into_iter()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(v) => Some((k, v)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The path of a page URL, without its query or fragment.

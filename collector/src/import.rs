@@ -7,19 +7,26 @@
 //! Columns (a header row names them, in any order; only `external_id`, `received_at` and
 //! `survey_id` are required, and at least one answer):
 //! `external_id, received_at (RFC 3339), survey_id, nps, csat, ces, comment, page_url, locale,
-//! device, browser, user_id, channel`. `nps`, `csat` and `ces` answer the survey's first
-//! question of that kind, `comment` its first text question.
+//! device, browser, user_id, channel`, and `attr.KEY` for each `identify` attribute the answers
+//! carry (`attr.plan`). `nps`, `csat` and `ces` answer the survey's first question of that
+//! kind, `comment` its first text question. Attributes the site segments by
+//! (`SiteSettings::segment_attributes`) become segments, as they do at ingest.
 //!
 //! A dry run checks every row and reports each bad one by its line; a real run imports nothing
 //! when a row is bad, so that a file is imported whole or not at all.
 
 use crate::clock::Millis;
-use crate::enrich::{page_path, Enrichment};
+use crate::enrich::{page_path, Enrichment, MAX_ATTRIBUTE_VALUE};
 use crate::store::{NewResponse, Store, Stored};
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
-use shared::{Answer, QuestionKind, ResponseId, ResponseSubmission, SiteKey, Survey};
+use shared::{
+    is_attribute_key, Answer, QuestionKind, ResponseId, ResponseSubmission, SiteKey, Survey,
+};
 use std::collections::HashMap;
+
+/// How an attribute's column begins: `attr.plan`.
+const ATTRIBUTE: &str = "attr.";
 
 /// Rows stored per transaction.
 const BATCH: usize = 500;
@@ -82,6 +89,11 @@ pub async fn import_answers(
         .into_iter()
         .map(|r| (r.survey.id.as_str().to_owned(), r.survey))
         .collect();
+    let segment_attributes = store
+        .site_settings(site)
+        .await?
+        .map(|s| s.segment_attributes)
+        .unwrap_or_default();
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
     let headers = reader
         .headers()
@@ -103,9 +115,17 @@ pub async fn import_answers(
         "user_id",
         "channel",
     ];
-    if let Some(unknown) = headers.iter().find(|h| !known.contains(&h.trim())) {
+    let attribute = |h: &str| {
+        h.trim()
+            .strip_prefix(ATTRIBUTE)
+            .is_some_and(is_attribute_key)
+    };
+    if let Some(unknown) = headers
+        .iter()
+        .find(|h| !known.contains(&h.trim()) && !attribute(h))
+    {
         anyhow::bail!(
-            "line 1: no column is called {unknown:?}; the columns are {}",
+            "line 1: no column is called {unknown:?}; the columns are {}, and attr.KEY for an attribute (KEY 1 to 64 of A-Z a-z 0-9 _ -)",
             known.join(", ")
         );
     }
@@ -143,7 +163,8 @@ pub async fn import_answers(
             record: &record,
         };
         match row(site, &surveys, &fields, now) {
-            Ok(new) => {
+            Ok(mut new) => {
+                new.enrichment.pick_segments(&segment_attributes);
                 let external = fields.get("external_id").unwrap_or_default().to_owned();
                 if let Some(first) = seen.insert(external.clone(), line) {
                     report.bad.push(BadRow {
@@ -268,6 +289,26 @@ fn row(
         .check_against(survey)
         .map_err(|e| e.to_string())?;
     let cut = |s: Option<&str>, max: usize| s.map(|s| s.chars().take(max).collect::<String>());
+    let mut attributes = std::collections::BTreeMap::new();
+    for (i, header) in fields.headers.iter().enumerate() {
+        let Some(key) = header.trim().strip_prefix(ATTRIBUTE) else {
+            continue;
+        };
+        let Some(value) = fields
+            .record
+            .get(i)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        if value.chars().count() > MAX_ATTRIBUTE_VALUE {
+            return Err(format!(
+                "{header} is at most {MAX_ATTRIBUTE_VALUE} characters"
+            ));
+        }
+        attributes.insert(key.to_owned(), value.to_owned());
+    }
     let enrichment = Enrichment {
         page_path: page_url.as_deref().and_then(page_path),
         device: cut(get("device"), 32),
@@ -276,7 +317,8 @@ fn row(
         visitor: None,
         user_id: cut(get("user_id"), 200),
         email: None,
-        attributes: Default::default(),
+        attributes,
+        segments: Vec::new(),
     };
     Ok(NewResponse {
         submission,
@@ -320,7 +362,7 @@ pub fn sample_answers(survey: &str, days: u32, now: Millis, seed: u64, comments:
         z ^ (z >> 31)
     };
     let mut out = String::from(
-        "external_id,received_at,survey_id,nps,comment,page_url,locale,device,browser,channel\n",
+        "external_id,received_at,survey_id,nps,comment,page_url,locale,device,browser,channel,attr.plan\n",
     );
     let today = now.div_euclid(DAY_MS);
     let mut n = 0;
@@ -335,12 +377,19 @@ pub fn sample_answers(survey: &str, days: u32, now: Millis, seed: u64, comments:
                 continue;
             }
             let phone = next() % 2 == 0;
+            // The customer's plan (`hark('identify', id, {plan})`): teams are the happiest.
+            let plan = ["free", "free", "pro", "team"][(next() % 4) as usize];
             // NPS improves over the period; on phones it slips in the last three weeks.
             let progress = 1.0 - day as f64 / f64::from(days.max(1));
             let mut happy = 0.45 + 0.25 * progress;
             if phone && day < 21 {
                 happy -= 0.3;
             }
+            happy += match plan {
+                "team" => 0.15,
+                "free" => -0.1,
+                _ => 0.0,
+            };
             let roll = (next() % 1000) as f64 / 1000.0;
             let score = if roll < happy {
                 9 + next() % 2
@@ -380,7 +429,7 @@ pub fn sample_answers(survey: &str, days: u32, now: Millis, seed: u64, comments:
                 .map(|t| t.to_string())
                 .unwrap_or_default();
             out.push_str(&format!(
-                "sample-{n},{time},{survey},{score},\"{comment}\",https://shop.example{page},{locale},{device},{browser},widget\n"
+                "sample-{n},{time},{survey},{score},\"{comment}\",https://shop.example{page},{locale},{device},{browser},widget,{plan}\n"
             ));
         }
     }
@@ -411,7 +460,7 @@ mod tests {
         let mut reader = csv::Reader::from_reader(a.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert!(rows.len() >= 30 * 8, "{}", rows.len());
-        assert!(rows.iter().all(|r| r.len() == 10));
+        assert!(rows.iter().all(|r| r.len() == 11));
         assert!(rows.iter().any(|r| !r[4].is_empty()));
     }
 }

@@ -26,6 +26,8 @@ pub struct SiteConfig {
     pub site: Site,
     /// Its active surveys, in creation order.
     pub surveys: Vec<Survey>,
+    /// The `identify` attributes its answers are segmented by (`SiteSettings`).
+    pub segment_attributes: Vec<String>,
 }
 
 /// Sites by key, each with when it was read.
@@ -67,7 +69,16 @@ impl SiteCache {
         // The resolution survey is answered about a case, on its status page, never here.
         let mut surveys = store.active_surveys(key).await?;
         surveys.retain(shared::Survey::on_pages);
-        let config = Arc::new(SiteConfig { site, surveys });
+        let segment_attributes = store
+            .site_settings(key)
+            .await?
+            .map(|s| s.segment_attributes)
+            .unwrap_or_default();
+        let config = Arc::new(SiteConfig {
+            site,
+            surveys,
+            segment_attributes,
+        });
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_SITES && !entries.contains_key(key) {
             entries.retain(|_, (read_at, _)| self.is_fresh(*read_at, now));

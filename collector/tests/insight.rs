@@ -1405,11 +1405,36 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
         0
     );
 
+    // A column that is neither known nor an attribute is refused before any row.
+    let path = dir.path().join("header.csv");
+    std::fs::write(&path, "external_id,received_at,survey_id,nps,attr.a b\n").unwrap();
+    let out = hark(&[
+        "import",
+        "answers",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 1: no column is called \"attr.a b\"")
+    );
+
+    // The site segments by plan: the attribute column of an import is one, as at ingest.
+    let settings = shared::SiteSettings {
+        segment_attributes: vec!["plan".into()],
+        ..Default::default()
+    };
+    assert!(served
+        .store
+        .set_site_settings(&site.key, &settings)
+        .await
+        .unwrap());
     let good = format!(
-        "external_id,received_at,survey_id,nps,comment,device,locale,page_url\n\
-         g1,{},why,10,Fast delivery,mobile,en-US,https://shop.test/checkout\n\
-         g2,{},why,2,\"Slow, broken\",desktop,de-DE,\n\
-         g3,{},why,8,,,,\n",
+        "external_id,received_at,survey_id,nps,comment,device,locale,page_url,attr.plan\n\
+         g1,{},why,10,Fast delivery,mobile,en-US,https://shop.test/checkout,pro\n\
+         g2,{},why,2,\"Slow, broken\",desktop,de-DE,,free\n\
+         g3,{},why,8,,,,,\n",
         day(40),
         day(10),
         day(1)
@@ -1481,6 +1506,20 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
         .unwrap();
     assert_eq!(g2.received_at, app::START_MS - 10 * DAY_MS);
     assert_eq!(g2.enrichment.device.as_deref(), Some("desktop"));
+    assert_eq!(g2.enrichment.attributes["plan"], "free");
+    let free: Value = get(
+        &served,
+        &viewer,
+        &format!(
+            "/api/v1/admin/sites/{}/insight/overview?days=30&segment=attr.plan:free",
+            site.key
+        ),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(free["responses"], 1, "{free}");
     the_rollups_are_the_fold_of_the_answers(&served, &site).await;
 
     // A generated sample of 60 days imports whole.
@@ -1582,4 +1621,201 @@ async fn the_drivers_correlate_each_question_with_the_nps() {
         correlations[1]["r"].as_f64().unwrap().abs() < 0.4,
         "{drivers}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_segmented_by_the_attributes_the_site_names_on_sqlite() {
+    answers_are_segmented_by_the_attributes_the_site_names(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_segmented_by_the_attributes_the_site_names_on_postgres() {
+    answers_are_segmented_by_the_attributes_the_site_names(postgres_harness().await).await;
+}
+
+/// `hark('identify', id, attrs)` attributes become segments once the site names them in its
+/// settings (at most three): the overview, the segment list and the explorer filter by them,
+/// answers from before the setting or without the attribute are in no such segment, the
+/// widget's config does not show them, and the rollups stay the fold of the stored answers
+/// through an erasure and a change of the setting.
+async fn answers_are_segmented_by_the_attributes_the_site_names(harness: Harness) {
+    let site = harness.site("Shop", &[SHOP]).await;
+    let admin = harness.token(&site, Role::Admin).await;
+    let served = harness.serve().await;
+    let base = format!("/api/v1/admin/sites/{}", site.key);
+    let answer = |score: u8, attributes: Value, user: &str| {
+        let body = json!({
+            "id": uuid(), "site_key": site.key, "survey_id": "nps",
+            "answers": [{"type": "nps", "question_id": "q1", "score": score}],
+            "user_id": user, "attributes": attributes,
+        });
+        let request = served
+            .client
+            .post(format!("{}/api/v1/responses", served.base))
+            .header(ORIGIN, SHOP)
+            .header(CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(body.to_string());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            response.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let settings = |patch: Value| {
+        let request = served
+            .client
+            .patch(format!("{}{base}/settings", served.base))
+            .bearer_auth(&admin)
+            .json(&patch);
+        async move { request.send().await.unwrap() }
+    };
+    // Before the site names it, `plan` is kept with the answer but is no segment.
+    let before = answer(10, json!({"plan": "pro"}), "u-0").await;
+
+    for (bad, why) in [
+        (json!(["a", "b", "c", "d"]), "up to 3"),
+        (json!(["plan", "plan"]), "different"),
+        (json!(["no spaces"]), "A-Z a-z 0-9"),
+        (json!("plan"), "invalid type"),
+    ] {
+        let (status, _, message) =
+            error_of(settings(json!({ "segment_attributes": bad })).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(message.contains(why), "{bad}: {message}");
+    }
+    let response = settings(json!({"segment_attributes": ["plan", "country"]})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let saved: Value = response.json().await.unwrap();
+    assert_eq!(saved["segment_attributes"], json!(["plan", "country"]));
+    // The page's config says nothing about them.
+    let config = served
+        .client
+        .get(format!("{}/api/v1/sites/{}/config", served.base, site.key))
+        .header(ORIGIN, SHOP)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!config.contains("segment_attributes"), "{config}");
+
+    let mut pro = Vec::new();
+    for (i, score) in [10, 10, 9, 3].into_iter().enumerate() {
+        let country = if i % 2 == 0 { "DE" } else { "FR" };
+        pro.push(
+            answer(
+                score,
+                json!({"plan": "pro", "country": country, "seat": "7"}),
+                &format!("u-pro-{i}"),
+            )
+            .await,
+        );
+    }
+    for score in [2, 5, 9] {
+        answer(score, json!({"plan": "free"}), "u-free").await;
+    }
+    // Another value, in another case, and no attribute at all.
+    answer(0, json!({"plan": "PRO"}), "u-upper").await;
+    answer(8, json!({}), "u-none").await;
+
+    let overview = |segment: &str| {
+        let path = format!("{base}/insight/overview?days=7&segment={segment}");
+        let served = &served;
+        let admin = &admin;
+        async move {
+            let response = get(served, admin, &path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let overview: Value = response.json().await.unwrap();
+            overview["scores"][0]["score"].clone()
+        }
+    };
+    let score = overview("attr.plan:pro").await;
+    assert_eq!(score["n"], 4, "{score}");
+    // 3 promoters, 1 detractor of 4.
+    assert_eq!(score["value"], 50.0, "{score}");
+    assert_eq!(overview("attr.plan:free").await["n"], 3);
+    assert_eq!(overview("attr.plan:PRO").await["n"], 1);
+    assert_eq!(overview("attr.country:DE").await["n"], 2);
+    // Not named by the site: no segment.
+    assert_eq!(overview("attr.seat:7").await["n"], 0);
+    let response = get(
+        &served,
+        &admin,
+        &format!("{base}/insight/overview?segment=attr.bad key:x"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let segments: Value = get(&served, &admin, &format!("{base}/insight/segments?days=7"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = segments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["dimension"] == "attr.plan")
+        .unwrap_or_else(|| panic!("{segments}"));
+    assert_eq!(
+        plan["values"],
+        json!([
+            {"value": "pro", "responses": 4},
+            {"value": "free", "responses": 3},
+            {"value": "PRO", "responses": 1},
+        ])
+    );
+    let drivers: Value = get(&served, &admin, &format!("{base}/insight/drivers?days=7"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        drivers["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["dimension"] == "attr.plan" && d["value"] == "free"),
+        "{drivers}"
+    );
+
+    // The explorer lists exactly the segment's answers: not the one from before the setting,
+    // not the other case.
+    let listed: Value = get(
+        &served,
+        &admin,
+        &format!("{base}/responses?segment=attr.plan:pro"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let mut found = ids(&listed);
+    found.sort();
+    pro.sort();
+    assert_eq!(found, pro);
+    assert!(!found.contains(&before));
+
+    // An erasure and a change of the setting: the rollups stay the fold of the answers.
+    let erased = served
+        .client
+        .post(format!("{}{base}/erasure", served.base))
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": "u-free"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    assert_eq!(overview("attr.plan:free").await["n"], 0);
+    the_rollups_are_the_fold_of_the_answers(&served, &site).await;
+    let response = settings(json!({"segment_attributes": ["country"]})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    answer(10, json!({"plan": "pro", "country": "DE"}), "u-after").await;
+    assert_eq!(overview("attr.plan:pro").await["n"], 4);
+    assert_eq!(overview("attr.country:DE").await["n"], 3);
+    the_rollups_are_the_fold_of_the_answers(&served, &site).await;
 }

@@ -1353,6 +1353,7 @@ fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enri
         user_id: user_id.map(Into::into),
         email: email.map(Into::into),
         attributes: Default::default(),
+        segments: Vec::new(),
     }
 }
 

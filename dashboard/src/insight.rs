@@ -682,6 +682,10 @@ fn segment_options(all: &[Segments], chosen: &str) -> impl IntoView {
 }
 
 fn dimension_label(dimension: &str) -> String {
+    if let Some(attribute) = dimension.strip_prefix("attr.") {
+        // An `identify` attribute the site segments by, in its own name.
+        return format!("Customer's {attribute}");
+    }
     match dimension {
         "page" => "Page section",
         "device" => "Device",

@@ -20,7 +20,10 @@ pub mod survey;
 pub use answer::{Answer, NpsScore, ResponseSubmission, MAX_PAGE_URL};
 pub use complaint::{ComplaintKind, ComplaintSubmission};
 pub use ids::{IdError, QuestionId, ResponseId, SiteKey, SurveyId};
-pub use site::{Launcher, Position, SiteConfig, SiteSettings, Theme, ThemeMode};
+pub use site::{
+    is_attribute_key, Launcher, Position, SiteConfig, SiteSettings, Theme, ThemeMode,
+    MAX_SEGMENT_ATTRIBUTES,
+};
 pub use survey::{
     Branch, CsatStyle, Frequency, Invalid, On, PageMatch, PageRule, Question, QuestionKind, Step,
     Survey, Trigger, When,

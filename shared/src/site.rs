@@ -82,6 +82,22 @@ pub struct SiteSettings {
     /// Days after any survey was shown before another may be (0: no cooldown).
     #[serde(default = "default_cooldown")]
     pub cooldown_days: u16,
+    /// The `hark('identify', id, attrs)` attributes (at most [`MAX_SEGMENT_ATTRIBUTES`] keys)
+    /// whose values become insight segments, from the next answer on. The collector keeps
+    /// them out of the widget's config.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment_attributes: Vec<String>,
+}
+
+/// The most `identify` attributes a site can segment its answers by.
+pub const MAX_SEGMENT_ATTRIBUTES: usize = 3;
+
+/// An attribute key as `hark('identify', …)` takes it: 1 to 64 of `A-Z a-z 0-9 _ -`.
+pub fn is_attribute_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn default_cooldown() -> u16 {
@@ -104,6 +120,7 @@ impl Default for SiteSettings {
             .map(String::from)
             .to_vec(),
             cooldown_days: default_cooldown(),
+            segment_attributes: Vec::new(),
         }
     }
 }
@@ -133,6 +150,13 @@ impl SiteSettings {
         }
         if self.cooldown_days > 365 {
             return fail("cooldown_days is 0 to 365");
+        }
+        let attributes = &self.segment_attributes;
+        if attributes.len() > MAX_SEGMENT_ATTRIBUTES
+            || !attributes.iter().all(|k| is_attribute_key(k))
+            || (1..attributes.len()).any(|i| attributes[..i].contains(&attributes[i]))
+        {
+            return fail("up to 3 different segment_attributes, each 1 to 64 of A-Z a-z 0-9 _ -");
         }
         Ok(())
     }

@@ -334,6 +334,12 @@ impl Seed<'_> {
                 json!({ "status": status }),
             )?;
         }
+        // The sample says each customer's plan (`hark('identify', id, {plan})`): a segment.
+        self.admin(
+            "PATCH",
+            "/settings",
+            json!({ "segment_attributes": ["plan"] }),
+        )?;
         Ok(())
     }
 

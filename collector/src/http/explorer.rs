@@ -169,6 +169,12 @@ impl Explore {
             && (topic.is_none()
                 || written(r).any(|t| topic.is_some_and(|w| topics::mentions(t, w))))
             && (!self.written || written(r).next().is_some())
+            && self.segment.as_ref().is_none_or(|(d, v)| {
+                // The database's `LIKE` found the pair, in any case in SQLite: exactly here.
+                d.strip_prefix(rollup::ATTRIBUTE).is_none_or(|key| {
+                    r.enrichment.attributes.get(key).map(|a| rollup::cut(a)) == Some(v.as_str())
+                })
+            })
     }
 
     /// Up to `limit` matching responses after the cursor, and the cursor of the next page when

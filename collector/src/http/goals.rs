@@ -91,11 +91,11 @@ async fn create(
     if let Some(segment) = &spec.segment {
         let valid = segment
             .split_once(':')
-            .is_some_and(|(d, v)| crate::insight::rollup::DIMENSIONS.contains(&d) && !v.is_empty());
+            .is_some_and(|(d, v)| crate::insight::rollup::is_dimension(d) && !v.is_empty());
         if !valid {
             return Err(ApiError::Invalid(format!(
-                "segment: dimension:value, the dimension one of {}",
-                crate::insight::rollup::DIMENSIONS.join(", ")
+                "segment: {}",
+                crate::insight::rollup::SEGMENT_FORMAT
             )));
         }
     }

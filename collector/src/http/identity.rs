@@ -4,16 +4,15 @@
 //! optional, and refused with a 422 when present but not plausible.
 
 use super::ApiError;
-use crate::enrich::{MAX_EMAIL, MAX_USER_ID};
+use crate::enrich::{MAX_ATTRIBUTE_VALUE, MAX_EMAIL, MAX_USER_ID};
 use serde_json::Value;
+use shared::is_attribute_key;
 use std::collections::BTreeMap;
 
 /// The most attributes one visitor may carry.
 pub(crate) const MAX_ATTRIBUTES: usize = 20;
 /// The longest attribute key, in characters (`[A-Za-z0-9_-]`).
 pub(crate) const MAX_ATTRIBUTE_KEY: usize = 64;
-/// The longest attribute value, in characters.
-pub(crate) const MAX_ATTRIBUTE_VALUE: usize = 200;
 
 /// `user_id`: a string of 1 to 200 characters (trimmed), or absent / null.
 pub(crate) fn user_id(value: Option<Value>) -> Result<Option<String>, ApiError> {
@@ -85,14 +84,6 @@ pub(crate) fn attributes(value: Option<Value>) -> Result<BTreeMap<String, String
         attributes.insert(key, value);
     }
     Ok(attributes)
-}
-
-fn is_attribute_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= MAX_ATTRIBUTE_KEY
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]

@@ -222,6 +222,7 @@ pub(super) fn enrich(
         user_id: None,
         email: None,
         attributes: Default::default(),
+        segments: Vec::new(),
     }
 }
 
@@ -369,7 +370,7 @@ async fn accept(
         return Ok(Outcome::Dropped(reason, submission.id));
     }
     let now = state.clock.now_ms();
-    let enrichment = Enrichment {
+    let mut enrichment = Enrichment {
         user_id,
         email,
         attributes,
@@ -382,6 +383,7 @@ async fn accept(
             now,
         )
     };
+    enrichment.pick_segments(&config.segment_attributes);
     let id = submission.id;
     let stored = state
         .ingest

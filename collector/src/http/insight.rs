@@ -8,7 +8,7 @@ use super::{ApiError, AppState};
 use crate::access::Role;
 use crate::insight::drivers::{self, SegmentHistogram};
 use crate::insight::overview::{self, Period, Scale, MAX_DAYS};
-use crate::insight::rollup::{self, DIMENSIONS};
+use crate::insight::rollup;
 use crate::insight::stats::MIN_SAMPLE;
 use crate::store::insight_store::RollupQuery;
 use axum::extract::rejection::QueryRejection;
@@ -106,18 +106,24 @@ impl PeriodQuery {
             return Ok(None);
         };
         match s.split_once(':') {
-            Some((dimension, value)) if DIMENSIONS.contains(&dimension) && !value.is_empty() => {
+            Some((dimension, value)) if rollup::is_dimension(dimension) && !value.is_empty() => {
                 Ok(Some(Segment {
                     dimension: dimension.to_owned(),
                     value: value.to_owned(),
                 }))
             }
-            _ => Err(ApiError::Invalid(format!(
-                "segment is dimension:value, the dimension one of {}",
-                DIMENSIONS.join(", ")
-            ))),
+            _ => Err(ApiError::Invalid(rollup::SEGMENT_FORMAT.into())),
         }
     }
+}
+
+/// The segment dimensions of a site: the built-in ones and its segment attributes.
+async fn site_dimensions(
+    state: &AppState,
+    site: &shared::SiteKey,
+) -> Result<Vec<String>, ApiError> {
+    let settings = state.store.site_settings(site).await?.unwrap_or_default();
+    Ok(rollup::dimensions(&settings.segment_attributes))
 }
 
 /// The scale of a question that has a score.
@@ -300,7 +306,8 @@ async fn segments_route(
     let period = q.period(rollup::day(state.clock.now_ms()))?;
     let surveys = state.store.surveys(&site).await?;
     let mut out = Vec::new();
-    for dimension in DIMENSIONS {
+    for dimension in site_dimensions(&state, &site).await? {
+        let dimension = dimension.as_str();
         let mut values: Vec<SegmentValue> = Vec::new();
         for record in &surveys {
             let id = record.survey.id.as_str();
@@ -418,7 +425,8 @@ async fn drivers_route(
     .await?;
     let all = scale.histogram(&all, period);
     let mut segments = Vec::new();
-    for dimension in DIMENSIONS {
+    for dimension in site_dimensions(&state, &site).await? {
+        let dimension = dimension.as_str();
         let rows = state
             .store
             .segment_histograms(&site, survey, question, dimension, (period.from, period.to))

@@ -102,6 +102,8 @@ async fn change(
     if !state.store.set_site_settings(&key, &settings).await? {
         return Err(ApiError::UnknownSite);
     }
+    // Ingest picks the segment attributes from the settings it caches.
+    state.site_cache.forget(&key);
     audit_change(
         &state,
         &caller,

@@ -59,11 +59,13 @@ async fn config(
     // The loader never shows the resolution survey: it is asked on a case's status page.
     let mut surveys = state.store.active_surveys(&key).await?;
     surveys.retain(shared::Survey::on_pages);
-    let settings = state
+    let mut settings = state
         .store
         .site_settings(&key)
         .await?
         .ok_or(ApiError::UnknownSite)?;
+    // Which attributes the site segments its insight by is the team's business, not the page's.
+    settings.segment_attributes.clear();
     let lang = choose_lang(query.lang.as_deref(), &surveys);
     let config = SiteConfig {
         surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),

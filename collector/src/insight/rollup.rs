@@ -5,12 +5,17 @@
 //!
 //! Segments are one dimension at a time (`''` for all answers): `page` (the path's first
 //! segment, so that `/products/123` and `/products/456` are one segment), `device`, `browser`,
-//! `locale` and `version`. Their cardinality is bounded by what ingest records: device and
-//! browser are a handful of families, a locale is a language tag, versions are few, and a site
-//! has few top-level sections. Values are cut at [`MAX_VALUE`] characters.
+//! `locale` and `version`, and `attr.KEY` for each `identify` attribute the site segments by.
+//! Their cardinality is bounded by what ingest records: device and browser are a handful of
+//! families, a locale is a language tag, versions are few, and a site has few top-level
+//! sections. Attributes are the site's choice, at most three keys
+//! (`SiteSettings::segment_attributes`, for things like a plan or a country, not a user id);
+//! ingest stores the picked pairs with the answer, and the fold reads those, never the
+//! settings, so that a change of the settings counts from the next answer on and a rebuild
+//! still equals what ingest kept. Values are cut at [`MAX_VALUE`] characters.
 
 use crate::clock::Millis;
-use shared::Answer;
+use shared::{Answer, MAX_SEGMENT_ATTRIBUTES};
 use std::collections::HashMap;
 
 /// The question id of the row that counts whole responses (bucket 0).
@@ -21,6 +26,30 @@ pub const ALL: &str = "";
 
 /// The segment dimensions, as stored and as the API names them.
 pub const DIMENSIONS: [&str; 5] = ["page", "device", "browser", "locale", "version"];
+
+/// How an attribute's dimension begins: `attr.plan` for the attribute `plan`.
+pub const ATTRIBUTE: &str = "attr.";
+
+/// Whether `dimension` names one: one of [`DIMENSIONS`], or `attr.KEY` for an attribute key.
+pub fn is_dimension(dimension: &str) -> bool {
+    DIMENSIONS.contains(&dimension)
+        || dimension
+            .strip_prefix(ATTRIBUTE)
+            .is_some_and(shared::is_attribute_key)
+}
+
+/// The dimensions of a site that segments by `attributes`: [`DIMENSIONS`], then theirs.
+pub fn dimensions(attributes: &[String]) -> Vec<String> {
+    DIMENSIONS
+        .iter()
+        .map(|d| (*d).to_owned())
+        .chain(attributes.iter().map(|k| format!("{ATTRIBUTE}{k}")))
+        .collect()
+}
+
+/// What a bad `segment` parameter is told.
+pub const SEGMENT_FORMAT: &str =
+    "segment is dimension:value, the dimension one of page, device, browser, locale, version or attr.KEY for an identify attribute the site segments by";
 
 /// The longest segment value kept, in characters.
 pub const MAX_VALUE: usize = 64;
@@ -44,6 +73,8 @@ pub struct Row<'a> {
     pub browser: Option<&'a str>,
     pub locale: Option<&'a str>,
     pub version: Option<i64>,
+    /// The segment attributes ingest picked (`Enrichment::segments`).
+    pub attributes: &'a [(String, String)],
 }
 
 /// One rollup row's change, as the store writes it.
@@ -52,7 +83,7 @@ pub struct Change<'a> {
     pub site: i64,
     pub survey: &'a str,
     pub question: &'a str,
-    pub dimension: &'static str,
+    pub dimension: &'a str,
     pub value: &'a str,
     pub day: i64,
     pub bucket: i64,
@@ -65,8 +96,7 @@ struct Packed {
     site: i64,
     survey: u32,
     question: u32,
-    /// `ALL` is 0, then `DIMENSIONS` in order from 1.
-    dimension: u8,
+    dimension: u32,
     value: u32,
     day: i64,
     bucket: i64,
@@ -107,13 +137,15 @@ impl Deltas {
     /// Adds `row` (`sign` 1) or takes it away (`sign` −1).
     pub fn add(&mut self, row: &Row<'_>, sign: i64) {
         let mut version = String::new();
-        let mut segments = [(0u8, 0u32); 1 + DIMENSIONS.len()];
+        let mut segments = [(0u32, 0u32); 1 + DIMENSIONS.len() + MAX_SEGMENT_ATTRIBUTES];
         let mut count = 0;
-        let mut push = |names: &mut Names, dimension: u8, value: &str| {
-            segments[count] = (dimension, names.number(value));
-            count += 1;
+        let mut push = |names: &mut Names, dimension: &str, value: &str| {
+            if count < segments.len() {
+                segments[count] = (names.number(dimension), names.number(value));
+                count += 1;
+            }
         };
-        push(&mut self.names, 0, ALL);
+        push(&mut self.names, ALL, ALL);
         if let Some(v) = row.version {
             version = v.to_string();
         }
@@ -124,9 +156,18 @@ impl Deltas {
             row.locale,
             row.version.map(|_| version.as_str()),
         ];
-        for (i, value) in values.into_iter().enumerate() {
+        for (dimension, value) in DIMENSIONS.into_iter().zip(values) {
             if let Some(value) = value.filter(|v| !v.is_empty()) {
-                push(&mut self.names, i as u8 + 1, cut(value));
+                push(&mut self.names, dimension, cut(value));
+            }
+        }
+        let mut dimension = String::new();
+        for (key, value) in row.attributes {
+            if !value.is_empty() {
+                dimension.clear();
+                dimension.push_str(ATTRIBUTE);
+                dimension.push_str(key);
+                push(&mut self.names, &dimension, cut(value));
             }
         }
         let segments = &segments[..count];
@@ -173,10 +214,7 @@ impl Deltas {
                 site: k.site,
                 survey: self.names.name(k.survey),
                 question: self.names.name(k.question),
-                dimension: match k.dimension {
-                    0 => ALL,
-                    d => DIMENSIONS[usize::from(d) - 1],
-                },
+                dimension: self.names.name(k.dimension),
                 value: self.names.name(k.value),
                 day: k.day,
                 bucket: k.bucket,
@@ -193,7 +231,7 @@ impl Deltas {
 }
 
 /// A value cut at [`MAX_VALUE`] characters, on a character's boundary.
-fn cut(value: &str) -> &str {
+pub fn cut(value: &str) -> &str {
     match value.char_indices().nth(MAX_VALUE) {
         Some((end, _)) => &value[..end],
         None => value,
@@ -238,6 +276,7 @@ mod tests {
             browser: None,
             locale: Some("de-DE"),
             version: Some(2),
+            attributes: &[],
         }
     }
 
@@ -277,6 +316,28 @@ mod tests {
         assert_eq!(d.changes().len(), 5 * 5);
         let changes = d.changes();
         assert!(changes.windows(2).all(|w| w[0] < w[1]), "in key order");
+    }
+
+    #[test]
+    fn each_segment_attribute_is_a_dimension_of_its_own() {
+        let a = answers();
+        let attributes = [
+            ("plan".to_owned(), "pro".to_owned()),
+            ("country".to_owned(), "DE".to_owned()),
+            ("empty".to_owned(), String::new()),
+        ];
+        let mut r = row(&a);
+        r.attributes = &attributes;
+        let mut d = Deltas::default();
+        d.add(&r, 1);
+        assert_eq!(count(&d, "q1", "attr.plan", "pro", 9), 1);
+        assert_eq!(count(&d, "q1", "attr.country", "DE", 9), 1);
+        assert_eq!(count(&d, RESPONSES, "attr.plan", "pro", 0), 1);
+        // An empty value is no segment; the others are as before.
+        assert!(d.changes().iter().all(|k| k.dimension != "attr.empty"));
+        assert_eq!(d.changes().len(), 5 * 7);
+        d.add(&r, -1);
+        assert!(d.is_empty());
     }
 
     #[test]

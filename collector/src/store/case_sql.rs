@@ -93,6 +93,7 @@ where
             email: None,
             attributes: serde_json::from_str(&attributes)
                 .context("stored attributes are invalid")?,
+            segments: Vec::new(),
         },
         number: count(r.try_get(17)?),
         urgency: Urgency::parse(&r.try_get::<String, _>(18)?).ok_or_else(|| bad("urgency"))?,

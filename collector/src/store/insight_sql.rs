@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 /// The columns the fold reads, in `Folded::read`'s order, for `RETURNING` and `SELECT`.
 pub(super) const FOLD_COLUMNS: &str = "site_id, survey_key, CAST(answers AS TEXT), received_at,
-    page_path, device, browser, locale, CAST(survey_version AS BIGINT)";
+    page_path, device, browser, locale, CAST(survey_version AS BIGINT), segment_attributes";
 
 /// A stored response as the fold reads it, owned.
 #[derive(Debug, Clone)]
@@ -22,6 +22,7 @@ pub(super) struct Folded {
     pub browser: Option<String>,
     pub locale: Option<String>,
     pub version: Option<i64>,
+    pub segments: Option<String>,
 }
 
 impl Folded {
@@ -42,6 +43,7 @@ impl Folded {
             browser: r.try_get(6)?,
             locale: r.try_get(7)?,
             version: r.try_get(8)?,
+            segments: r.try_get(9)?,
         })
     }
 
@@ -66,6 +68,7 @@ impl Folded {
                 browser: self.browser.as_deref(),
                 locale: self.locale.as_deref(),
                 version: self.version,
+                attributes: &crate::enrich::read_segments(self.segments.as_deref()),
             },
             sign,
         );
@@ -314,7 +317,20 @@ pub(super) fn explore_where(
         Some(("browser", v)) => add("r.browser = ?", vec![Bind::Text(v.to_owned())]),
         Some(("locale", v)) => add("r.locale = ?", vec![Bind::Text(v.to_owned())]),
         Some(("version", v)) => add("r.survey_version = ?", vec![Bind::Int(v.parse().ok()?)]),
-        Some(_) => return None,
+        Some((d, v)) => {
+            // As ingest stored it (`enrich::segments_json`): `"key":"value"` inside the
+            // object, the quotes of the value's own text escaped, so that only the pair matches.
+            let key = d.strip_prefix(crate::insight::rollup::ATTRIBUTE)?;
+            let pair = format!(
+                "{}:{}",
+                serde_json::Value::from(key),
+                serde_json::Value::from(v)
+            );
+            add(
+                "r.segment_attributes LIKE ? ESCAPE '\\'",
+                vec![Bind::Text(format!("%{}%", like_literal(&pair)))],
+            )
+        }
     }
     if let Some(like) = f.like {
         add(

@@ -661,6 +661,8 @@ pub(super) fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredRespo
             user_id: r.get(10),
             email: r.get(11),
             attributes: super::site_store::read_attributes(r.get(13))?,
+            // What the rollups folded; listings show all the attributes above.
+            segments: Vec::new(),
         },
         survey_version: r
             .get::<Option<i64>, _>(12)
@@ -716,13 +718,13 @@ async fn insert_one(
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
              page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes)
+             attributes, segment_attributes)
          SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14,
-             $15::jsonb
+             $15::jsonb, $16
          FROM sites WHERE key = $6
          ON CONFLICT (id) DO NOTHING
          RETURNING site_id, survey_key, answers::text, received_at, page_path, device,
-             browser, locale, survey_version",
+             browser, locale, survey_version, segment_attributes",
     )
     .bind(&id)
     .bind(r.survey_id.as_str())
@@ -739,6 +741,7 @@ async fn insert_one(
     .bind(e.email.as_deref())
     .bind(r.survey_version.map(i64::from))
     .bind(super::site_store::attributes_json(&e.attributes)?)
+    .bind(e.segments_json())
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = inserted {
@@ -796,21 +799,21 @@ async fn insert_many(
     let created = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
              page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes)
+             attributes, segment_attributes)
          SELECT v.id::uuid, s.id, v.survey_key, v.answers::jsonb, v.page_url, v.received_at,
              v.page_path, v.device, v.browser, v.locale, v.visitor, v.user_id, v.email,
-             v.survey_version, v.attributes::jsonb
+             v.survey_version, v.attributes::jsonb, v.segment_attributes
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                     $13::text[], $14::int8[], $15::text[])
+                     $13::text[], $14::int8[], $15::text[], $16::text[])
              AS v (id, site_key, survey_key, answers, page_url, received_at,
                    page_path, device, browser, locale, visitor, user_id, email,
-                   survey_version, attributes)
+                   survey_version, attributes, segment_attributes)
          JOIN sites s ON s.key = v.site_key
          ORDER BY v.id
          ON CONFLICT (id) DO NOTHING
          RETURNING site_id, survey_key, answers::text, received_at, page_path, device,
-             browser, locale, survey_version, id::text",
+             browser, locale, survey_version, segment_attributes, id::text",
     )
     .bind(firsts.iter().map(|&i| ids[i].as_str()).collect::<Vec<_>>())
     .bind(column(&|i| Some(i.submission.site_key.as_str().to_owned())))
@@ -839,13 +842,14 @@ async fn insert_many(
             .collect::<Vec<_>>(),
     )
     .bind(attributes)
+    .bind(column(&|i| i.enrichment.segments_json()))
     .fetch_all(&mut *conn)
     .await?;
     // What the stored answers add to the rollups, in the same transaction.
     apply_rows::<sqlx::Postgres>(&mut *conn, &created, 1).await?;
     let created: std::collections::HashSet<String> = created
         .iter()
-        .map(|row| row.try_get::<String, _>(9))
+        .map(|row| row.try_get::<String, _>(10))
         .collect::<Result<_, _>>()?;
     let mut outcomes: Vec<Option<StoreResult<Stored>>> = items.iter().map(|_| None).collect();
     for &i in &firsts {

@@ -692,6 +692,8 @@ pub(super) fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredRes
             user_id: r.get(10),
             email: r.get(11),
             attributes: super::site_store::read_attributes(r.get(13))?,
+            // What the rollups folded; listings show all the attributes above.
+            segments: Vec::new(),
         },
         survey_version: r
             .get::<Option<i64>, _>(12)

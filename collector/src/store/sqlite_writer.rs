@@ -30,8 +30,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// writes at most one row needs no undo log of its own inside the batch's transaction.
 const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, page_url,
          received_at, page_path, device, browser, locale, visitor, user_id, email,
-         survey_version, attributes)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         survey_version, attributes, segment_attributes)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
      ON CONFLICT (id) DO NOTHING";
 
 #[derive(Debug)]
@@ -154,6 +154,7 @@ impl Writer {
                         browser: r.get_ref(6)?.as_str_or_null()?,
                         locale: r.get_ref(7)?.as_str_or_null()?,
                         version: r.get(8)?,
+                        attributes: &crate::enrich::read_segments(r.get_ref(9)?.as_str_or_null()?),
                     },
                     1,
                 );
@@ -256,6 +257,7 @@ fn insert_one(
         e.email,
         r.survey_version,
         attributes,
+        e.segments_json(),
     ]);
     match inserted {
         Ok(1) => Ok(Ok(Stored::Created)),
@@ -286,6 +288,7 @@ fn rollup_row(site: i64, item: &NewResponse) -> Row<'_> {
         browser: e.browser.as_deref(),
         locale: e.locale.as_deref(),
         version: r.survey_version.map(i64::from),
+        attributes: &e.segments,
     }
 }
 
