@@ -20,6 +20,8 @@ fn event_label(event: &str) -> &str {
         "sla.breached" => "An SLA target was missed",
         "escalation.raised" => "A case was escalated to me",
         "webhook.disabled" => "A webhook endpoint was switched off",
+        "goal.at_risk" => "A service goal's forecast misses its target",
+        "insight.digest" => "The weekly digest, Mondays (admins and owners)",
         other => other,
     }
 }

@@ -4,17 +4,22 @@
 use serde::{Deserialize, Serialize};
 
 /// The events that can reach a user by e-mail, in the order the dashboard lists them.
-pub const EMAIL_EVENTS: [&str; 5] = [
+pub const EMAIL_EVENTS: [&str; 7] = [
     "complaint.hot_stove",
     "sla.warning",
     "sla.breached",
     "escalation.raised",
     "webhook.disabled",
+    "goal.at_risk",
+    "insight.digest",
 ];
+
+/// The events a user takes only when they ask for them: the weekly digest.
+pub const OPT_IN_EVENTS: [&str; 1] = ["insight.digest"];
 
 /// One user's notification preferences on one site (`GET`/`PUT
 /// /api/v1/admin/sites/{site_key}/notifications`, the caller's own). A user who never set them
-/// takes every event, in English.
+/// takes every event but the opt-in ones, in English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationPreferences {
     /// The e-mails' language: one of the widget's ([`crate::i18n::LANGS`]).
@@ -27,7 +32,11 @@ impl Default for NotificationPreferences {
     fn default() -> Self {
         NotificationPreferences {
             language: "en".to_owned(),
-            email: EMAIL_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            email: EMAIL_EVENTS
+                .iter()
+                .filter(|e| !OPT_IN_EVENTS.contains(e))
+                .map(|e| (*e).to_owned())
+                .collect(),
         }
     }
 }
@@ -68,10 +77,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_takes_every_event_in_english() {
+    fn the_default_takes_every_event_but_the_digest_in_english() {
         let p = NotificationPreferences::default();
         assert!(p.problems().is_empty());
-        assert!(EMAIL_EVENTS.iter().all(|e| p.wants(e)));
+        assert!(EMAIL_EVENTS
+            .iter()
+            .all(|e| p.wants(e) == (*e != "insight.digest")));
         assert_eq!(p.language, "en");
     }
 

@@ -8,7 +8,7 @@ use super::{ApiError, AppState};
 use crate::access::Role;
 use crate::clock::{rfc3339, Millis};
 use crate::insight::overview::{self, Period};
-use crate::insight::{rollup, topics};
+use crate::insight::{read, rollup, topics};
 use crate::store::insight_store::ResponseFilter;
 use crate::store::StoredResponse;
 use axum::body::Bytes;
@@ -366,15 +366,6 @@ async fn export(
     super::lifecycle::attachment(format, &filename, format.header(), pages)
 }
 
-/// A written answer, owned, for the topics' thread.
-struct OwnedText {
-    id: String,
-    at: Millis,
-    text: String,
-    locale: Option<String>,
-    nps: Option<u8>,
-}
-
 /// The topics of the period's written answers (viewer and up): each recurring word of their
 /// key phrases with its phrases, how many answers mention it, their sentiment, the NPS of the
 /// responses that mention it against the others', whether it is emerging in the last seven
@@ -404,51 +395,14 @@ async fn topics_route(
     let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
     let period = q.period(rollup::day(state.clock.now_ms()))?;
     let segment = q.segment()?.map(|s| (s.dimension, s.value));
+    // The period and `written` are `read::topics`'s.
     let filter = ResponseFilter {
-        from: Some(period.from * DAY_MS),
-        until: Some((period.to + 1) * DAY_MS),
         survey: q.survey(),
         segment: segment.as_ref().map(|(d, v)| (d.as_str(), v.as_str())),
-        written: true,
         ..ResponseFilter::default()
     };
-    let rows = state.store.explore(&site, &filter, TOPIC_TEXTS + 1).await?;
-    let complete = rows.len() <= TOPIC_TEXTS as usize;
-    let rows = &rows[..rows.len().min(TOPIC_TEXTS as usize)];
-    // Each written answer, owned: key phrase extraction is CPU work, off the async threads.
-    let mut owned: Vec<OwnedText> = Vec::new();
-    for r in rows {
-        let nps = r.answers.iter().find_map(|a| match a {
-            Answer::Nps { score, .. } => Some(score.get()),
-            _ => None,
-        });
-        for text in written(r) {
-            owned.push(OwnedText {
-                id: r.id.to_string(),
-                at: r.received_at,
-                text: text.to_owned(),
-                locale: r.enrichment.locale.clone(),
-                nps,
-            });
-        }
-    }
-    let texts_read = owned.len() as u64;
-    let days = period.days();
-    let found = tokio::task::spawn_blocking(move || {
-        let texts: Vec<topics::Text<'_>> = owned
-            .iter()
-            .map(|t| topics::Text {
-                response_id: &t.id,
-                received_at: t.at,
-                text: &t.text,
-                locale: t.locale.as_deref(),
-                nps: t.nps,
-            })
-            .collect();
-        topics::topics(&texts, period.to, days)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    let (found, texts_read, complete) =
+        read::topics(state.store.as_ref(), &site, &filter, period, TOPIC_TEXTS).await?;
     Ok(Json(shared::insight::Topics {
         from: overview::date(period.from),
         to: overview::date(period.to),

@@ -8,17 +8,15 @@ use super::{ApiError, AppState};
 use crate::access::Role;
 use crate::insight::drivers::{self, SegmentHistogram};
 use crate::insight::overview::{self, Period, Scale, MAX_DAYS};
-use crate::insight::rollup;
-use crate::insight::stats::MIN_SAMPLE;
+use crate::insight::{read, rollup};
 use crate::store::insight_store::RollupQuery;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use shared::insight::{
-    Drivers, EmergingIssues, Overview, ScoreCard, ScoreKind, Segment, SegmentValue, Segments,
+    Drivers, EmergingIssues, Overview, ScoreKind, Segment, SegmentValue, Segments,
 };
-use shared::survey::QuestionKind;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -126,22 +124,6 @@ async fn site_dimensions(
     Ok(rollup::dimensions(&settings.segment_attributes))
 }
 
-/// The scale of a question that has a score.
-fn scale(kind: &QuestionKind) -> Option<Scale> {
-    let (kind, lowest, highest) = match kind {
-        QuestionKind::Nps => (ScoreKind::Nps, 0, 10),
-        QuestionKind::Csat { .. } => (ScoreKind::Csat, 1, 5),
-        QuestionKind::Ces => (ScoreKind::Ces, 1, 7),
-        QuestionKind::Rating { max } => (ScoreKind::Rating, 1, *max),
-        QuestionKind::Choice { .. } | QuestionKind::Text { .. } => return None,
-    };
-    Some(Scale {
-        kind,
-        lowest,
-        highest,
-    })
-}
-
 /// Every scale question's score over the period (viewer and up): the value and its 95 %
 /// interval (NPS adjusted Wald, means t, CSAT top-2-box Wilson), the same over the period of the
 /// same length just before and the change's z test, the histogram, and the trend by day, week
@@ -169,90 +151,15 @@ async fn overview_route(
 ) -> Result<Json<Overview>, ApiError> {
     let Query(q) = query?;
     let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
-    let today = rollup::day(state.clock.now_ms());
-    let period = q.period(today)?;
-    let segment = q.segment()?;
-    let previous = period.previous();
-    let interval = overview::bucketing_for(period);
-    let (dimension, value) = segment.as_ref().map_or((rollup::ALL, rollup::ALL), |s| {
-        (s.dimension.as_str(), s.value.as_str())
-    });
-    // The counts from the start of the previous period to the end of this one.
-    let days = Period {
-        from: previous.from,
-        to: period.to,
+    let period = q.period(rollup::day(state.clock.now_ms()))?;
+    let filter = read::Filter {
+        segment: q.segment()?,
+        survey: q.survey.as_deref(),
+        question: q.question.as_deref(),
     };
-    let mut scores = Vec::new();
-    let (mut responses, mut previous_responses) = (0, 0);
-    for record in state.store.surveys(&site).await? {
-        let survey = &record.survey;
-        if q.survey.as_deref().is_some_and(|s| s != survey.id.as_str()) {
-            continue;
-        }
-        let read = |question| {
-            counts(
-                &state,
-                &site,
-                survey.id.as_str(),
-                question,
-                (dimension, value),
-                days,
-            )
-        };
-        let counted = read(rollup::RESPONSES).await?;
-        let (now, before) = (
-            overview::total(&counted, period),
-            overview::total(&counted, previous),
-        );
-        // An archived survey without answers in either period has nothing to show.
-        if record.status == crate::store::SurveyStatus::Archived && now + before == 0 {
-            continue;
-        }
-        responses += now;
-        previous_responses += before;
-        for question in &survey.questions {
-            let Some(scale) = scale(&question.kind) else {
-                continue;
-            };
-            if q.question
-                .as_deref()
-                .is_some_and(|id| id != question.id.as_str())
-            {
-                continue;
-            }
-            let counts = read(question.id.as_str()).await?;
-            let (now, before) = (
-                scale.histogram(&counts, period),
-                scale.histogram(&counts, previous),
-            );
-            scores.push(ScoreCard {
-                survey: survey.id.as_str().to_owned(),
-                survey_name: survey.name.clone(),
-                question: question.id.as_str().to_owned(),
-                prompt: question.prompt.clone(),
-                kind: scale.kind,
-                scale: [scale.lowest, scale.highest],
-                score: scale.score(&now),
-                top_box: scale.top_box(&now),
-                previous: scale.score(&before),
-                change: scale.change(&before, &now),
-                trend: scale.trend(&counts, period, interval),
-                histogram: now,
-            });
-        }
-    }
-    Ok(Json(Overview {
-        from: overview::date(period.from),
-        to: overview::date(period.to),
-        previous_from: overview::date(previous.from),
-        previous_to: overview::date(previous.to),
-        interval,
-        segment,
-        min_sample: MIN_SAMPLE,
-        responses,
-        previous_responses,
-        scores,
-    }))
+    Ok(Json(
+        read::overview(state.store.as_ref(), &site, period, &filter).await?,
+    ))
 }
 
 /// One question's counts in one segment over the days.
@@ -372,7 +279,7 @@ async fn drivers_route(
         r.survey
             .questions
             .iter()
-            .filter_map(move |question| Some((&r.survey, question, scale(&question.kind)?)))
+            .filter_map(move |question| Some((&r.survey, question, Scale::of(&question.kind)?)))
     });
     let wanted = |(survey, question, _): &(&shared::Survey, &shared::survey::Question, Scale)| {
         q.survey.as_deref().is_none_or(|s| s == survey.id.as_str())
@@ -479,7 +386,7 @@ async fn correlations(
         .questions
         .iter()
         .filter(|q| q.id.as_str() != question)
-        .filter_map(|q| Some((q, scale(&q.kind)?)))
+        .filter_map(|q| Some((q, Scale::of(&q.kind)?)))
         .collect();
     if others.is_empty() {
         return Ok(Vec::new());

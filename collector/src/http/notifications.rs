@@ -62,7 +62,7 @@ async fn preferences(
     put,
     path = "/api/v1/admin/sites/{site_key}/notifications",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::notify::NotificationPreferences`: `{\"language\": \"de\", \"email\": [\"complaint.hot_stove\", \"sla.breached\"]}`; the events are `complaint.hot_stove`, `sla.warning`, `sla.breached`, `escalation.raised`, `webhook.disabled`; the languages the widget's"),
+    request_body(content = Object, description = "`shared::notify::NotificationPreferences`: `{\"language\": \"de\", \"email\": [\"complaint.hot_stove\", \"sla.breached\"]}`; the events are `complaint.hot_stove`, `sla.warning`, `sla.breached`, `escalation.raised`, `webhook.disabled`, `goal.at_risk` and `insight.digest` (the weekly digest, to admins and owners; the one event a user without preferences does not take); the languages the widget's"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("session" = [])),
     responses(
@@ -101,6 +101,11 @@ async fn set_preferences(
         .set_notification_preferences(&site, user, &wanted)
         .await?
     {
+        if wanted.wants(crate::insight::digest::EVENT) {
+            // The site's weekly digest runs while anyone takes it.
+            crate::insight::digest::schedule(state.store.as_ref(), &site, state.clock.now_ms())
+                .await?;
+        }
         Ok(Json(wanted))
     } else {
         Err(ApiError::UnknownSite)

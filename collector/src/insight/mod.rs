@@ -5,6 +5,7 @@
 
 pub mod complaints;
 pub mod correlation;
+pub mod digest;
 pub mod drivers;
 pub mod emerging;
 pub mod funnel;
@@ -13,6 +14,7 @@ pub mod goals;
 pub mod lexicon;
 pub mod overview;
 pub mod praise;
+pub mod read;
 pub mod rollup;
 pub mod sentiment;
 pub mod stats;

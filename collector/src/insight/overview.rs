@@ -6,6 +6,7 @@
 use super::stats::{self, Histogram, NpsCounts};
 use crate::store::insight_store::DayCount;
 use shared::insight::{Bucketing, Change, Estimate, ScoreKind, TrendPoint};
+use shared::survey::QuestionKind;
 
 /// The longest period the overview takes, in days (ten years).
 pub const MAX_DAYS: i64 = 3660;
@@ -102,6 +103,22 @@ pub struct Scale {
 }
 
 impl Scale {
+    /// The scale of a question that has a score.
+    pub fn of(kind: &QuestionKind) -> Option<Scale> {
+        let (kind, lowest, highest) = match kind {
+            QuestionKind::Nps => (ScoreKind::Nps, 0, 10),
+            QuestionKind::Csat { .. } => (ScoreKind::Csat, 1, 5),
+            QuestionKind::Ces => (ScoreKind::Ces, 1, 7),
+            QuestionKind::Rating { max } => (ScoreKind::Rating, 1, *max),
+            QuestionKind::Choice { .. } | QuestionKind::Text { .. } => return None,
+        };
+        Some(Scale {
+            kind,
+            lowest,
+            highest,
+        })
+    }
+
     /// The histogram of a period's counts, lowest score first; buckets outside the scale (a
     /// rating whose `max` shrank) are left out.
     pub fn histogram(&self, counts: &[DayCount], period: Period) -> Vec<u64> {

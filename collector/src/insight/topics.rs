@@ -145,20 +145,27 @@ pub fn topics(texts: &[Text<'_>], today: i64, days: i64) -> Vec<Topic> {
         }
         phrases_of.push(phrases);
     }
-    let mut ranked: Vec<(String, Vec<usize>)> = candidates
+    let mut ranked: Vec<(String, Vec<usize>, u64)> = candidates
         .into_iter()
         .filter(|(_, n)| *n >= MIN_MENTIONS)
-        .map(|(term, _)| {
+        .map(|(term, n)| {
             let members = (0..texts.len())
                 .filter(|&i| words(texts[i].text).any(|w| w == term))
                 .collect();
-            (term, members)
+            (term, members, n)
         })
         .collect();
-    ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    // The most answers first; among words of the same answers ("the delivery was late
+    // again"), the one most often in their key phrases, then the longer (more specific) one.
+    ranked.sort_by(|a, b| {
+        (b.1.len().cmp(&a.1.len()))
+            .then(b.2.cmp(&a.2))
+            .then(b.0.chars().count().cmp(&a.0.chars().count()))
+            .then(a.0.cmp(&b.0))
+    });
 
     let mut chosen: Vec<(String, Vec<usize>)> = Vec::new();
-    for (term, members) in ranked {
+    for (term, members, _) in ranked {
         if chosen.len() == MAX_TOPICS {
             break;
         }

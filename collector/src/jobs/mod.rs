@@ -90,6 +90,24 @@ pub fn goal_check(site: &SiteKey, goal: i64, due_at: Millis) -> NewJob {
     }
 }
 
+/// A site's weekly digest (`insight::digest::send`).
+pub const DIGEST: &str = crate::insight::digest::EVENT;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SitePayload {
+    site: SiteKey,
+}
+
+/// The timer that sends `site`'s weekly digest at `due_at`.
+pub fn digest(site: &SiteKey, due_at: Millis) -> NewJob {
+    let payload = SitePayload { site: site.clone() };
+    NewJob {
+        kind: DIGEST.into(),
+        due_at,
+        payload: serde_json::to_string(&payload).expect("a payload encodes"),
+    }
+}
+
 /// Runs every job due at the clock's `now`; returns how many ran.
 pub async fn run_due(store: &dyn Store, clock: &dyn Clock, metrics: &Metrics) -> StoreResult<u32> {
     let mut ran = 0;
@@ -132,6 +150,10 @@ async fn execute(store: &dyn Store, job: &Job, now: Millis) -> anyhow::Result<()
         GOAL_CHECK => {
             let p: GoalPayload = serde_json::from_str(&job.payload)?;
             crate::insight::goal_progress::check(store, &p.site, p.goal, now).await
+        }
+        DIGEST => {
+            let p: SitePayload = serde_json::from_str(&job.payload)?;
+            crate::insight::digest::send(store, &p.site, now).await
         }
         other => anyhow::bail!("no job is called {other:?}"),
     }

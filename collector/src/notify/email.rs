@@ -1,8 +1,9 @@
 //! E-mail notifications over SMTP (lettre): who is told of which event, and the message, in
 //! plain text with an HTML alternative (user text escaped: never HTML). The hot-stove alert goes
 //! to the site's admins and owners; an SLA warning to the assignee; a breach to the assignee, or
-//! the admins when the case has none; an escalation level to whom it names. The customer is
-//! told of their own case (`customer`), when they consented.
+//! the admins when the case has none; an escalation level to whom it names; a goal at risk and
+//! the weekly digest (`digest`, opt-in) to the admins. The customer is told of their own case
+//! (`customer`), when they consented.
 
 use super::customer::CustomerEvent;
 use super::templates::{render, Notice, NoticeEvent};
@@ -203,6 +204,26 @@ async fn notice_of(
             },
             store.admin_emails(&event.site).await?,
         ),
+        "goal.at_risk" => {
+            let g = &data["goal"];
+            let metric = g["metric"].as_str().unwrap_or_default();
+            (
+                Notice {
+                    event: NoticeEvent::GoalAtRisk {
+                        goal: g["name"].as_str().unwrap_or_default().to_owned(),
+                        target: super::digest::goal_value(
+                            metric,
+                            g["target"].as_f64().unwrap_or_default(),
+                        ),
+                        deadline: g["deadline"].as_str().unwrap_or_default().to_owned(),
+                    },
+                    reference: String::new(),
+                    link: format!("{public_url}/dashboard/#/goals"),
+                    excerpt: None,
+                },
+                store.admin_emails(&event.site).await?,
+            )
+        }
         _ => return Ok(None),
     }))
 }
@@ -219,9 +240,37 @@ pub async fn messages(
         .await?
         .into_iter()
         .collect();
-    let Some((notice, mut recipients)) = notice_of(store, event, &data, public_url).await? else {
+    if event.kind == crate::insight::digest::EVENT {
+        let digest: crate::insight::digest::Digest =
+            serde_json::from_value(data["digest"].clone())?;
+        let link = format!(
+            "{public_url}/dashboard/{}",
+            data["link"].as_str().unwrap_or("#/insight")
+        );
+        let admins = store.admin_emails(&event.site).await?;
+        out.extend(
+            to_each(store, event, admins, |lang| {
+                super::digest::render_digest(&digest, &link, lang)
+            })
+            .await?,
+        );
+        return Ok(out);
+    }
+    let Some((notice, recipients)) = notice_of(store, event, &data, public_url).await? else {
         return Ok(out);
     };
+    out.extend(to_each(store, event, recipients, |lang| render(&notice, lang)).await?);
+    Ok(out)
+}
+
+/// The message of `event` to each of `recipients` who takes it by e-mail (their notification
+/// preferences), written by `write` in their language.
+async fn to_each(
+    store: &dyn Store,
+    event: &UnmailedEvent,
+    mut recipients: Vec<String>,
+    write: impl Fn(&str) -> super::templates::Email,
+) -> anyhow::Result<Vec<NewEmail>> {
     recipients.sort();
     recipients.dedup();
     let preferences: HashMap<String, NotificationPreferences> = store
@@ -230,21 +279,23 @@ pub async fn messages(
         .into_iter()
         .collect();
     let default = NotificationPreferences::default();
-    out.extend(recipients.into_iter().filter_map(|recipient| {
-        let p = preferences.get(&recipient).unwrap_or(&default);
-        if !p.wants(&event.kind) {
-            return None;
-        }
-        let email = render(&notice, &p.language);
-        Some(NewEmail {
-            recipient,
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            complaint: None,
+    Ok(recipients
+        .into_iter()
+        .filter_map(|recipient| {
+            let p = preferences.get(&recipient).unwrap_or(&default);
+            if !p.wants(&event.kind) {
+                return None;
+            }
+            let email = write(&p.language);
+            Some(NewEmail {
+                recipient,
+                subject: email.subject,
+                text: email.text,
+                html: email.html,
+                complaint: None,
+            })
         })
-    }));
-    Ok(out)
+        .collect())
 }
 
 /// The message to the customer an event makes, if it is one they are told of (the case was

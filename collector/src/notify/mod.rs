@@ -8,6 +8,7 @@
 //! other endpoint, nor ingest, which only writes the outbox row.
 
 pub mod customer;
+pub mod digest;
 pub mod email;
 pub mod ssrf;
 pub mod templates;

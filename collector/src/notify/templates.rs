@@ -23,6 +23,12 @@ pub enum NoticeEvent {
     Escalated { level: u32 },
     /// A webhook endpoint was switched off after its deliveries kept failing.
     WebhookDisabled { url: String },
+    /// A service goal's forecast misses its target; the target and deadline already written.
+    GoalAtRisk {
+        goal: String,
+        target: String,
+        deadline: String,
+    },
 }
 
 /// A notification to one of the team, before it is put in words.
@@ -83,9 +89,23 @@ pub fn render(notice: &Notice, lang: &str) -> Email {
             w.disabled_lead,
             vec![("url", url.as_str())],
         ),
+        NoticeEvent::GoalAtRisk {
+            goal,
+            target,
+            deadline,
+        } => (
+            w.goal_subject,
+            w.goal_lead,
+            vec![
+                ("goal", goal.as_str()),
+                ("target", target.as_str()),
+                ("deadline", deadline.as_str()),
+            ],
+        ),
     };
     let open = match notice.event {
         NoticeEvent::WebhookDisabled { .. } => w.open_webhooks,
+        NoticeEvent::GoalAtRisk { .. } => w.open_goals,
         _ => w.open_case,
     };
     let mut slots = slots;
@@ -192,6 +212,9 @@ struct Words {
     customer_wrote: &'static str,
     open_case: &'static str,
     open_webhooks: &'static str,
+    goal_subject: &'static str,
+    goal_lead: &'static str,
+    open_goals: &'static str,
     footer: &'static str,
 }
 
@@ -225,6 +248,9 @@ const EN: Words = Words {
     customer_wrote: "The customer wrote:",
     open_case: "Open the case",
     open_webhooks: "Open the webhooks",
+    goal_subject: "Goal at risk: {goal}",
+    goal_lead: "The forecast for the goal {goal} misses its target of {target} by {deadline}.",
+    open_goals: "Open the goals",
     footer: "This message was sent automatically by Hark.",
 };
 
@@ -245,6 +271,9 @@ const DE: Words = Words {
     customer_wrote: "Der Kunde schrieb:",
     open_case: "Fall öffnen",
     open_webhooks: "Webhooks öffnen",
+    goal_subject: "Ziel gefährdet: {goal}",
+    goal_lead: "Die Prognose für das Ziel {goal} verfehlt den Zielwert {target} bis {deadline}.",
+    open_goals: "Ziele öffnen",
     footer: "Diese Nachricht wurde automatisch von Hark gesendet.",
 };
 
@@ -265,6 +294,9 @@ const FR: Words = Words {
     customer_wrote: "Le client a écrit :",
     open_case: "Ouvrir le dossier",
     open_webhooks: "Ouvrir les webhooks",
+    goal_subject: "Objectif menacé : {goal}",
+    goal_lead: "La prévision pour l'objectif {goal} manque sa cible de {target} d'ici le {deadline}.",
+    open_goals: "Ouvrir les objectifs",
     footer: "Ce message a été envoyé automatiquement par Hark.",
 };
 
@@ -285,6 +317,9 @@ const ES: Words = Words {
     customer_wrote: "El cliente escribió:",
     open_case: "Abrir el caso",
     open_webhooks: "Abrir los webhooks",
+    goal_subject: "Objetivo en riesgo: {goal}",
+    goal_lead: "La previsión para el objetivo {goal} no alcanza su meta de {target} para el {deadline}.",
+    open_goals: "Abrir los objetivos",
     footer: "Este mensaje fue enviado automáticamente por Hark.",
 };
 
@@ -305,6 +340,9 @@ const PT: Words = Words {
     customer_wrote: "O cliente escreveu:",
     open_case: "Abrir o caso",
     open_webhooks: "Abrir os webhooks",
+    goal_subject: "Meta em risco: {goal}",
+    goal_lead: "A previsão para a meta {goal} não atinge o alvo de {target} até {deadline}.",
+    open_goals: "Abrir as metas",
     footer: "Esta mensagem foi enviada automaticamente pelo Hark.",
 };
 
@@ -325,6 +363,9 @@ const JA: Words = Words {
     customer_wrote: "顧客のメッセージ:",
     open_case: "案件を開く",
     open_webhooks: "Webhook を開く",
+    goal_subject: "目標が危険です：{goal}",
+    goal_lead: "目標「{goal}」の予測は {deadline} までに目標値 {target} に届きません。",
+    open_goals: "目標を開く",
     footer: "このメッセージは Hark から自動送信されました。",
 };
 
@@ -345,6 +386,9 @@ const AR: Words = Words {
     customer_wrote: "كتب العميل:",
     open_case: "فتح الحالة",
     open_webhooks: "فتح صفحة الويب هوك",
+    goal_subject: "هدف في خطر: {goal}",
+    goal_lead: "توقعات الهدف {goal} لا تبلغ قيمته المستهدفة {target} بحلول {deadline}.",
+    open_goals: "افتح الأهداف",
     footer: "أُرسلت هذه الرسالة تلقائيًا من Hark.",
 };
 
@@ -398,6 +442,32 @@ mod tests {
                     _ => {}
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_goal_at_risk_is_told_in_every_language_its_name_never_markup() {
+        let n = Notice {
+            event: NoticeEvent::GoalAtRisk {
+                goal: "NPS <b>40</b>".into(),
+                target: "40".into(),
+                deadline: "2027-03-31".into(),
+            },
+            reference: String::new(),
+            link: "https://feedback.example/dashboard/#/goals".into(),
+            excerpt: None,
+        };
+        for lang in shared::i18n::LANGS {
+            let email = render(&n, lang);
+            for part in [&email.subject, &email.text] {
+                assert!(
+                    part.contains("NPS <b>40</b>") && !part.contains('{'),
+                    "{lang}: {part}"
+                );
+            }
+            assert!(email.text.contains("2027-03-31") && email.text.contains("#/goals"));
+            assert!(email.html.contains("NPS &lt;b&gt;40&lt;/b&gt;"), "{lang}");
+            assert!(!email.html.contains("<b>"), "{lang}");
         }
     }
 

@@ -386,7 +386,7 @@ pub(super) fn read_goal(r: GoalRow) -> super::insight_store::StoredGoal {
 /// rebuilds one site's rollups by its own `rebuild_site(site_id)` and reads a `responses` row
 /// (the columns of `EXPLORE_COLUMNS`) with `$read`.
 macro_rules! insight_store {
-    ($store:ty, $read:path) => {
+    ($store:ty, $db:ty, $read:path, notify: $notify:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::insight_store::InsightStore for $store {
             async fn record_funnel(
@@ -470,14 +470,9 @@ macro_rules! insight_store {
                 .await?;
                 let id = id.ok_or_else(|| anyhow::anyhow!("no site has the key {site}"))?;
                 let check = $crate::jobs::goal_check(site, id, first_check);
-                sqlx::query("INSERT INTO jobs (kind, due_at, payload, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(&check.kind)
-                    .bind(check.due_at)
-                    .bind(&check.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::set_job(&mut *tx, &check, now, false).await?;
                 tx.commit().await?;
+                self.committed(true, false);
                 Ok(id)
             }
 
@@ -536,33 +531,55 @@ macro_rules! insight_store {
                     return Ok(false);
                 };
                 if let Some(e) = event {
-                    sqlx::query(
-                        "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(site_id)
-                    .bind(&e.event_id)
-                    .bind(&e.kind)
-                    .bind(&e.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::add_event(&mut *tx, site_id, e, now).await?;
                 }
                 if let Some(j) = next {
-                    sqlx::query(
-                        "INSERT INTO jobs (kind, due_at, payload, created_at)
-                         SELECT $1, $2, $3, $4 WHERE NOT EXISTS
-                             (SELECT 1 FROM jobs WHERE kind = $1 AND due_at = $2 AND payload = $3)",
-                    )
-                        .bind(&j.kind)
-                        .bind(j.due_at)
-                        .bind(&j.payload)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                    Self::set_job(&mut *tx, j, now, false).await?;
                 }
                 tx.commit().await?;
+                self.committed(next.is_some(), event.is_some());
                 Ok(true)
+            }
+
+            async fn digest_sent(
+                &self,
+                site: &shared::SiteKey,
+                week: i64,
+                event: &$crate::store::case_store::NewEvent,
+                next: &$crate::store::case_store::NewJob,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let site_id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO insight_digests (site_id, week, sent_at)
+                     SELECT id, $2, $3 FROM sites WHERE key = $1
+                     ON CONFLICT (site_id, week) DO NOTHING
+                     RETURNING site_id",
+                )
+                .bind(site.as_str())
+                .bind(week)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(site_id) = site_id {
+                    Self::add_event(&mut *tx, site_id, event, now).await?;
+                }
+                Self::set_job(&mut *tx, next, now, false).await?;
+                tx.commit().await?;
+                self.committed(true, site_id.is_some());
+                Ok(site_id.is_some())
+            }
+
+            async fn schedule_once(
+                &self,
+                job: &$crate::store::case_store::NewJob,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let set = Self::set_job(&mut *tx, job, now, true).await?;
+                tx.commit().await?;
+                self.committed(set, false);
+                Ok(set)
             }
 
             async fn explore(
@@ -780,6 +797,64 @@ macro_rules! insight_store {
                     folded += self.rebuild_site(site).await?;
                 }
                 Ok(folded)
+            }
+        }
+
+        impl $store {
+            /// Queues an outbox event of `site_id` in `conn`'s transaction, and (PostgreSQL)
+            /// tells every collector's notifier at its commit.
+            async fn add_event(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                site_id: i64,
+                e: &$crate::store::case_store::NewEvent,
+                now: $crate::clock::Millis,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(site_id)
+                .bind(&e.event_id)
+                .bind(&e.kind)
+                .bind(&e.payload)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                if !$notify.is_empty() {
+                    sqlx::query(concat!($notify, "hark_outbox")).execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// Sets a timer in `conn`'s transaction unless the same one is set already: the same
+            /// kind, payload and time, or (`any_time`) the same kind and payload at any time.
+            /// True when it was set.
+            async fn set_job(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                j: &$crate::store::case_store::NewJob,
+                now: $crate::clock::Millis,
+                any_time: bool,
+            ) -> Result<bool, sqlx::Error> {
+                let set = sqlx::query(
+                    "INSERT INTO jobs (kind, due_at, payload, created_at)
+                     SELECT $1, $2, $3, $4 WHERE NOT EXISTS
+                         (SELECT 1 FROM jobs WHERE kind = $1 AND payload = $3
+                            AND (due_at = $2 OR $5 = 1))",
+                )
+                .bind(&j.kind)
+                .bind(j.due_at)
+                .bind(&j.payload)
+                .bind(now)
+                .bind(i64::from(any_time))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+                    == 1;
+                if set && !$notify.is_empty() {
+                    // Delivered at commit, to every collector's runner (`Store::watch_jobs`).
+                    sqlx::query(concat!($notify, "hark_jobs")).execute(&mut *conn).await?;
+                }
+                Ok(set)
             }
         }
     };

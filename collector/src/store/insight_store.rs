@@ -126,6 +126,26 @@ pub trait InsightStore {
         now: crate::clock::Millis,
     ) -> StoreResult<bool>;
 
+    /// Records the weekly digest of `week` (its Monday's day number), in one transaction: the
+    /// `insight.digest` event unless that week's digest was queued already, and the next
+    /// digest's timer unless it is set. True when the event was queued now.
+    async fn digest_sent(
+        &self,
+        site: &SiteKey,
+        week: i64,
+        event: &super::case_store::NewEvent,
+        next: &super::case_store::NewJob,
+        now: crate::clock::Millis,
+    ) -> StoreResult<bool>;
+
+    /// Sets `job` unless a job of its kind with its payload is set already, at any time. True
+    /// when it was set.
+    async fn schedule_once(
+        &self,
+        job: &super::case_store::NewJob,
+        now: crate::clock::Millis,
+    ) -> StoreResult<bool>;
+
     /// A site's responses that pass `filter`, newest first, at most `limit`.
     async fn explore(
         &self,

@@ -201,4 +201,4 @@ impl PostgresStore {
 
 super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", text: text_match);
 super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");
-super::insight_sql::insight_store!(PostgresStore, super::postgres::read_response);
+super::insight_sql::insight_store!(PostgresStore, sqlx::Postgres, super::postgres::read_response, notify: "NOTIFY ");
