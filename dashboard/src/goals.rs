@@ -1,5 +1,5 @@
 //! Service goals: each goal's baseline, current value and target, how far it has come, and the
-//! forecast at its deadline with the chance of making it; its weeks as a table. Admins set a
+//! forecast at its deadline with the chance of making it; its weeks as a chart and a table. Admins set a
 //! goal (a metric, a target, a start and a deadline) and delete one.
 
 use crate::shell::Desk;
@@ -195,6 +195,7 @@ fn GoalCard(goal: Goal, on_deleted: Callback<()>) -> impl IntoView {
                 </label>
             </p>
             <p>{forecast}</p>
+            <crate::charts::GoalChart goal=goal.clone() />
             <details>
                 <summary>"Week by week"</summary>
                 <table class="trend-table">

@@ -616,6 +616,8 @@ fn ComplaintSection(report: ComplaintReport, days: u16) -> impl IntoView {
         .map(|b| view! { <div><dt>{b.age}</dt><dd>{b.n}</dd></div> })
         .collect_view();
     let filename = format!("complaint-report-{}-{}.csv", report.from, report.to);
+    let volume = std::rc::Rc::new(crate::charts::Volume::of(&report.volume));
+    let has_volume = !volume.periods.is_empty();
     view! {
         <section class="complaint-report score-card">
             <h3>"Complaints"</h3>
@@ -636,6 +638,14 @@ fn ComplaintSection(report: ComplaintReport, days: u16) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            {has_volume.then(|| view! {
+                <h4>"Volume by category and priority"</h4>
+                <crate::charts::VolumeChart volume=volume.clone() />
+                <details>
+                    <summary>"The numbers"</summary>
+                    <crate::charts::VolumeTable volume=volume.clone() />
+                </details>
+            })}
             <h4>"Backlog now, by age"</h4>
             <dl class="backlog">{backlog}</dl>
             {move || match csv.get() {

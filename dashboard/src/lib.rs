@@ -10,6 +10,7 @@
 mod api;
 mod app;
 mod case;
+mod charts;
 mod controls;
 mod format;
 mod goals;
