@@ -153,7 +153,7 @@ impl Format {
 
 /// The CSV columns of a complaints export, in order. Like the answers' export, it names no
 /// e-mail address and no visitor hash (the admin listing shows them).
-pub const COMPLAINT_CSV_COLUMNS: [&str; 21] = [
+pub const COMPLAINT_CSV_COLUMNS: [&str; 23] = [
     "id",
     "reference",
     "received_at",
@@ -180,6 +180,8 @@ pub const COMPLAINT_CSV_COLUMNS: [&str; 21] = [
     // lexicon.
     "sentiment",
     "sentiment_label",
+    "channel",
+    "source_url",
 ];
 
 impl Format {
@@ -238,6 +240,8 @@ impl Format {
                         problem,
                         &sentiment,
                         label,
+                        &c.channel,
+                        c.source_url.as_deref().unwrap_or_default(),
                     ])?;
                 }
                 Ok(())
@@ -269,6 +273,8 @@ impl Format {
                         "problem": c.problem.as_ref().map(|(_, title)| title),
                         "sentiment": s.map(|s| s.sentiment),
                         "sentiment_label": s.map(|s| s.sentiment_label),
+                        "channel": c.channel,
+                        "source_url": c.source_url,
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');

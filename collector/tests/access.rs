@@ -104,6 +104,8 @@ impl TestApp {
                 received_at: 0,
                 intake,
                 token: None,
+                channel: "widget",
+                source_url: None,
             })
             .await
             .unwrap();
@@ -259,10 +261,13 @@ enum Route {
     ResolveProblem,
     ReadNotifications,
     SetNotifications,
+    LogComplaint,
+    ReadOverview,
+    CreateGoal,
 }
 
 impl Route {
-    const ALL: [Route; 47] = [
+    const ALL: [Route; 50] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -310,6 +315,9 @@ impl Route {
         Route::ResolveProblem,
         Route::ReadNotifications,
         Route::SetNotifications,
+        Route::LogComplaint,
+        Route::ReadOverview,
+        Route::CreateGoal,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -335,7 +343,8 @@ impl Route {
             | Route::ListProblems
             | Route::ReadProblem
             | Route::ReadNotifications
-            | Route::SetNotifications => Role::Viewer,
+            | Route::SetNotifications
+            | Route::ReadOverview => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -345,7 +354,8 @@ impl Route {
             | Route::Bulk
             | Route::CreateProblem
             | Route::UpdateProblem
-            | Route::ResolveProblem => Role::Agent,
+            | Route::ResolveProblem
+            | Route::LogComplaint => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
             Route::AutoAssign
@@ -354,6 +364,7 @@ impl Route {
             | Route::SetBusinessHours
             | Route::SetSlaPolicies
             | Route::SetHotStove
+            | Route::CreateGoal
             | Route::ListWebhooks
             | Route::CreateWebhook
             | Route::ChangeWebhook
@@ -575,6 +586,23 @@ impl Route {
                 Method::POST,
                 format!("/api/v1/admin/sites/{key}/problems"),
                 Some(json!({ "title": "Checkout fails" })),
+            ),
+            Route::LogComplaint => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/complaints"),
+                Some(json!({ "channel": "phone", "description": "Called: charged twice" })),
+            ),
+            Route::ReadOverview => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/insight/overview?days=7"),
+                None,
+            ),
+            Route::CreateGoal => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/goals"),
+                Some(
+                    json!({ "name": "NPS 40", "metric": "nps", "target": 40, "start": "2026-11-01", "deadline": "2027-01-31" }),
+                ),
             ),
             Route::ReadNotifications => (
                 Method::GET,

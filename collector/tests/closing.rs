@@ -1080,9 +1080,9 @@ async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports
         .lines()
         .next()
         .unwrap()
-        .ends_with(",sentiment,sentiment_label"));
+        .ends_with(",sentiment,sentiment_label,channel,source_url"));
     let row = csv.lines().find(|l| l.contains(angry)).unwrap();
-    assert!(row.ends_with(",-0.7506,negative"), "{row}");
+    assert!(row.ends_with(",-0.7506,negative,widget,"), "{row}");
 
     // A free-text answer: the resolution's comment, in the listing and the export.
     case.set_status("resolved").await;

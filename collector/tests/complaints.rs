@@ -522,13 +522,13 @@ async fn complaints_export_as_csv_or_ndjson_oldest_first_without_emails() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,reference,received_at,status,priority,kind,category,description,impact,page_url,page_path,device,browser,locale,user_id,attributes,assignee,problem_id,problem,sentiment,sentiment_label"
+        "id,reference,received_at,status,priority,kind,category,description,impact,page_url,page_path,device,browser,locale,user_id,attributes,assignee,problem_id,problem,sentiment,sentiment_label,channel,source_url"
     );
     assert_eq!(
         lines[1],
         format!(
             // German (de-CH) is scored by the German lexicon: English words score 0, neutral.
-            "{},{},2026-11-18T11:06:40.000Z,new,P1,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,,0,neutral",
+            "{},{},2026-11-18T11:06:40.000Z,new,P1,problem,Billing,\"Charged twice, \"\"again\"\"\",3,http://shop.test/checkout?step=3,/checkout,desktop,Chrome,de-CH,u-1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,,0,neutral,widget,",
             first["id"].as_str().unwrap(),
             collector::complaints::reference::reference(1)
         )

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/me"),
     ("GET", "/api/v1/admin/sites/{site_key}/responses"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints"),
+    ("POST", "/api/v1/admin/sites/{site_key}/complaints"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/export"),
     ("POST", "/api/v1/admin/sites/{site_key}/tokens"),
     ("DELETE", "/api/v1/admin/sites/{site_key}/tokens/{token_id}"),

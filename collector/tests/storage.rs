@@ -1055,6 +1055,8 @@ fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> 
         received_at: at,
         intake,
         token: None,
+        channel: "phone",
+        source_url: Some("https://chat.example/t/1".into()),
     }
 }
 
@@ -1088,6 +1090,8 @@ fn stored_complaint(c: &NewComplaint, number: u64) -> StoredComplaint {
             .as_ref()
             .map(|u| u.sla.clone())
             .unwrap_or_default(),
+        channel: c.channel.to_owned(),
+        source_url: c.source_url.clone(),
     }
 }
 

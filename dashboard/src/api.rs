@@ -425,6 +425,12 @@ impl SiteApi {
         self.send("POST", "goals", &body).await
     }
 
+    /// Logs a complaint for a customer (`POST …/complaints`); the new case's id.
+    pub(crate) async fn log_complaint(&self, body: &Value) -> Result<String, ApiError> {
+        let filed: Value = self.send("POST", "complaints", body).await?;
+        Ok(filed["id"].as_str().unwrap_or_default().to_owned())
+    }
+
     pub(crate) async fn delete_goal(&self, id: i64) -> Result<(), ApiError> {
         self.send_empty("DELETE", &format!("goals/{id}"), None)
             .await

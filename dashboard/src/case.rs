@@ -207,6 +207,8 @@ fn Facts(case: Case) -> impl IntoView {
             facts.push((name.to_owned(), value));
         }
     };
+    add("Channel", Some(case.channel.replace('_', " ")));
+    add("Source", case.source_url.clone());
     add("Category", case.category.clone());
     add("Impact", case.impact.map(|i| format!("{i} of 4")));
     add("Urgency", Some(format::urgency(case.urgency).to_owned()));

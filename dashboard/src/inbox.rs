@@ -70,6 +70,9 @@ pub(crate) fn Inbox() -> impl IntoView {
         <div class="inbox" aria-busy=move || refreshing.get().to_string()>
             <div class="page-head">
                 <h2>"Inbox"</h2>
+                {desk.role.works_cases().then(|| view! {
+                    <a class="button secondary" href=Page::LogComplaint.href()>"Log a complaint"</a>
+                })}
                 <button
                     type="button"
                     class="refresh secondary"

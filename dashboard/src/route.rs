@@ -8,6 +8,8 @@ use shared::ResponseId;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Page {
     Inbox,
+    /// `#/inbox/new`: a complaint the team logs for a customer.
+    LogComplaint,
     /// `#/insight?days=…&segment=…`: scores, changes and trends.
     Insight(InsightFilter),
     Case(ResponseId),
@@ -78,6 +80,7 @@ impl Page {
         let (first, rest) = path.split_once('/').unwrap_or((path, ""));
         match (first, rest) {
             ("insight", "") => Page::Insight(InsightFilter::from_query(query)),
+            ("inbox", "new") => Page::LogComplaint,
             ("cases", id) => ResponseId::parse(id).map_or(Page::Inbox, Page::Case),
             ("responses", "") => Page::Responses(ExploreFilter::from_query(query)),
             ("goals", "") => Page::Goals,
@@ -97,6 +100,7 @@ impl Page {
     pub(crate) fn href(&self) -> String {
         match self {
             Page::Inbox => "#/inbox".to_owned(),
+            Page::LogComplaint => "#/inbox/new".to_owned(),
             Page::Insight(filter) => format!("#/insight?{}", filter.query()),
             Page::Case(id) => format!("#/cases/{id}"),
             Page::Responses(filter) => match filter.query() {
@@ -117,7 +121,7 @@ impl Page {
 
     pub(crate) fn section(&self) -> Section {
         match self {
-            Page::Inbox | Page::Case(_) => Section::Inbox,
+            Page::Inbox | Page::LogComplaint | Page::Case(_) => Section::Inbox,
             Page::Insight(_) | Page::Goals => Section::Insight,
             Page::Responses(_) => Section::Responses,
             Page::Problems | Page::Problem(_) => Section::Problems,
@@ -259,6 +263,7 @@ mod tests {
                 days: Some(30),
             }),
             Page::Goals,
+            Page::LogComplaint,
             Page::Problems,
             Page::Problem(7),
             Page::Settings,

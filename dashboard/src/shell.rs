@@ -160,6 +160,7 @@ pub(crate) fn Shell(
                 Page::Case(id) => view! { <CasePage id /> }.into_any(),
                 Page::Responses(filter) => view! { <Responses filter /> }.into_any(),
                 Page::Goals => view! { <GoalsPage /> }.into_any(),
+                Page::LogComplaint => view! { <crate::log_complaint::LogComplaintPage /> }.into_any(),
                 Page::Problems => view! { <Problems /> }.into_any(),
                 Page::Problem(id) => view! { <ProblemPage id /> }.into_any(),
                 Page::Settings => view! { <Settings /> }.into_any(),

@@ -237,6 +237,17 @@ pub struct Case {
     pub sentiment: Option<f64>,
     #[serde(default)]
     pub sentiment_label: Option<crate::api::SentimentLabel>,
+    /// How it reached the team: `widget`, or the channel the team logged it from (`phone`,
+    /// `chat`, `email`, `in_person`, `social`, `review`, `other`).
+    #[serde(default = "widget")]
+    pub channel: String,
+    /// Where it came from elsewhere (a chat transcript, a review), if anywhere.
+    #[serde(default)]
+    pub source_url: Option<String>,
+}
+
+fn widget() -> String {
+    "widget".to_owned()
 }
 
 /// How many cases each queue of the inbox holds.

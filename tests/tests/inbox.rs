@@ -376,3 +376,70 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
     browser.stop().await;
     Ok(())
 }
+
+/// An agent logs a complaint a customer made by chat, from the inbox: the form's channel,
+/// category and words become a case worked like the widget's, and its page says who logged it
+/// and from where. axe-core finds nothing on the form.
+#[tokio::test]
+async fn the_team_logs_a_complaint_from_a_chat_in_the_inbox() -> Result<()> {
+    let system = System::start().await?;
+    let browser = Browser::start().await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
+    click(&browser, ".page-head a[href='#/inbox/new']").await?;
+    browser
+        .wait_true(
+            "the form, with the site's categories",
+            "return !!document.querySelector('form[aria-label=\"Log a complaint\"] select[name=category] option[value=Billing]')",
+        )
+        .await?;
+    axe(&browser, "the form to log a complaint").await?;
+    choose(&browser, "select[name=channel]", "chat").await?;
+    choose(&browser, "select[name=category]", "Billing").await?;
+    // Typed, as a keyboard does.
+    browser
+        .wait_element(
+            "the description",
+            "return document.querySelector('textarea[name=description]')",
+        )
+        .await?
+        .send_keys("Asked in the chat why the invoice shows a fee twice")
+        .await?;
+    browser
+        .wait_element(
+            "the source",
+            "return document.querySelector('input[name=source_url]')",
+        )
+        .await?
+        .send_keys("https://chat.example/t/77")
+        .await?;
+    click(
+        &browser,
+        "form[aria-label=\"Log a complaint\"] button[type=submit]",
+    )
+    .await?;
+    browser
+        .wait_true(
+            "the new case's page",
+            "return location.hash.startsWith('#/cases/') && !!document.querySelector('ol.timeline li[data-kind=received]')",
+        )
+        .await?;
+    let received = browser
+        .text("ol.timeline li[data-kind=received] .detail")
+        .await?;
+    assert_eq!(received, "logged by the team from chat");
+    let facts = browser.text("dl.facts").await?;
+    assert!(
+        facts.contains("chat")
+            && facts.contains("https://chat.example/t/77")
+            && facts.contains("Billing"),
+        "{facts}"
+    );
+    let stored = system
+        .store
+        .complaints_page(&system.site.key, None, 10)
+        .await?;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].channel, "chat");
+    browser.stop().await;
+    Ok(())
+}

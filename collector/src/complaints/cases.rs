@@ -134,6 +134,7 @@ pub async fn intake(
             "id": id, "reference": null, "site_key": site, "status": intake.status,
             "priority": intake.priority, "category": intake.category,
             "description": description, "impact": impact, "hot": intake.hot,
+            "channel": "widget",
         }})
     };
     if let Some(m) = hot {
@@ -995,6 +996,8 @@ mod tests {
             resolved_at: None,
             hot: false,
             sla: Default::default(),
+            channel: "widget".into(),
+            source_url: None,
         };
         let c = status_change(
             &site,

@@ -43,6 +43,45 @@ pub struct Intake {
     pub events: Vec<crate::store::case_store::NewEvent>,
 }
 
+/// How a complaint can reach the team: the widget, or a channel the team logs it from.
+pub const CHANNELS: [&str; 8] = [
+    "widget",
+    "phone",
+    "chat",
+    "email",
+    "in_person",
+    "social",
+    "review",
+    "other",
+];
+
+/// A complaint the team logged (or an integration sent) rather than one the customer filed
+/// from the widget: its timeline says who logged it and from which channel, and its
+/// `complaint.created` event carries the channel.
+pub fn logged_by(intake: &mut Intake, actor: Actor, channel: &str) {
+    if let Some(first) = intake
+        .entries
+        .iter_mut()
+        .find(|e| e.kind == EntryKind::Received)
+    {
+        first.actor = actor;
+        first.detail = Some(format!(
+            "logged by the team from {}",
+            channel.replace('_', " ")
+        ));
+    }
+    for event in intake
+        .events
+        .iter_mut()
+        .filter(|e| e.kind == "complaint.created")
+    {
+        if let Ok(mut data) = serde_json::from_str::<serde_json::Value>(&event.payload) {
+            data["complaint"]["channel"] = channel.into();
+            event.payload = data.to_string();
+        }
+    }
+}
+
 fn rule(name: &str) -> Actor {
     Actor::Rule { name: name.into() }
 }

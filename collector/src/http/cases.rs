@@ -94,6 +94,8 @@ pub(crate) fn wire(c: StoredComplaint, sla: Vec<shared::sla::SlaClock>) -> Case 
         sla,
         sentiment: sentiment.map(|s| s.sentiment),
         sentiment_label: sentiment.map(|s| s.sentiment_label),
+        channel: c.channel,
+        source_url: c.source_url,
     }
 }
 

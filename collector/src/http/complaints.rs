@@ -6,7 +6,8 @@
 //! refusal and drop is counted by reason, with the answers'.
 //!
 //! And `GET /api/v1/admin/sites/{site_key}/complaints`: a site's complaints, newest first, and
-//! `…/complaints/export`: all of them, oldest first, as CSV or NDJSON.
+//! `…/complaints/export`: all of them, oldest first, as CSV or NDJSON; `POST` there: a complaint
+//! the team logged (a call, a chat, a letter) or an integration sent, through the same workflow.
 
 use super::admin::Caller;
 use super::ingest::{
@@ -41,7 +42,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY));
     OpenApiRouter::new()
         .routes((schemas, paths, method))
-        .routes(routes!(list))
+        .routes(routes!(list, log))
         .routes(routes!(export))
 }
 
@@ -181,10 +182,178 @@ async fn accept(
             received_at: now,
             intake,
             token: Some(stored_token),
+            channel: "widget",
+            source_url: None,
         })
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
     Ok((Outcome::Stored(stored, id), number, token))
+}
+
+/// A complaint the team logged, or an integration sent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoggedComplaint {
+    /// `phone`, `chat`, `email`, `in_person`, `social`, `review` or `other`.
+    channel: String,
+    description: String,
+    #[serde(default)]
+    kind: shared::ComplaintKind,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    impact: Option<u8>,
+    /// The customer's address; kept only with `contact_consent`.
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    contact_consent: bool,
+    #[serde(default)]
+    user_id: Option<String>,
+    /// The customer's language (`de-CH`): their status page's and e-mails' language.
+    #[serde(default)]
+    locale: Option<String>,
+    /// The integration's own id of it: the same id again stores nothing new.
+    #[serde(default)]
+    external_id: Option<String>,
+    /// Where it came from (the chat's transcript, the review).
+    #[serde(default)]
+    source_url: Option<String>,
+}
+
+/// Logs a complaint on the customer's behalf (agent and up, or an API token with that role): a
+/// call, a chat, a letter, a review. It goes through the same workflow as one from the widget
+/// (categories, priority, routing, SLA timers, hot-stove rules), and its timeline says who
+/// logged it and from which channel. With `external_id`, a retry stores nothing new.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/complaints",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"channel\": \"phone\", \"description\": \"…\", \"kind\", \"category\", \"impact\": 1-4, \"email\", \"contact_consent\", \"user_id\", \"locale\", \"external_id\", \"source_url\"}`: the channel one of `phone`, `chat`, `email`, `in_person`, `social`, `review`, `other`; the description 1 to 5000 characters; the category one of the site's; `external_id` 1 to 200 characters; `source_url` an http(s) URL"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "A new case: `{\"id\", \"reference\", \"status_url\"}` (the customer's status page, to pass on)", body = Object),
+        (status = 200, description = "The same `external_id` again: the case stored before, with a new status link", body = Object),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, headers, request))]
+async fn log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    headers: HeaderMap,
+    request: Result<Json<LoggedComplaint>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let grant = caller.on_site(&site_key, Role::Agent)?;
+    let key = grant.site.key.clone();
+    let Json(b) = request?;
+    if b.channel == "widget" || !crate::complaints::CHANNELS.contains(&b.channel.as_str()) {
+        return Err(ApiError::Invalid(format!(
+            "channel is one of {}",
+            crate::complaints::CHANNELS[1..].join(", ")
+        )));
+    }
+    let channel = crate::complaints::CHANNELS
+        .iter()
+        .copied()
+        .find(|c| *c == b.channel)
+        .unwrap_or("other");
+    let id = match b.external_id.as_deref().map(str::trim) {
+        Some(ext) if ext.is_empty() || ext.chars().count() > 200 => {
+            return Err(ApiError::Invalid(
+                "external_id is 1 to 200 characters".into(),
+            ))
+        }
+        Some(ext) => crate::import::response_id(&key, &format!("complaint:{ext}")),
+        None => shared::ResponseId::from_uuid(
+            uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
+        ),
+    };
+    if let Some(url) = &b.source_url {
+        let fine = url.chars().count() <= shared::MAX_PAGE_URL
+            && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !fine {
+            return Err(ApiError::Invalid(format!(
+                "source_url is an http(s) URL of at most {} characters",
+                shared::MAX_PAGE_URL
+            )));
+        }
+    }
+    let locale = match b.locale.as_deref() {
+        None => None,
+        Some(l) => Some(
+            crate::enrich::locale(l)
+                .filter(|t| t == l)
+                .ok_or_else(|| ApiError::Invalid(format!("locale {l:?} is not a language tag")))?,
+        ),
+    };
+    let user_id = identity::user_id(b.user_id.map(serde_json::Value::String))?;
+    // The domain type's own checks, as for the widget's reports.
+    let complaint: ComplaintSubmission = serde_json::from_value(serde_json::json!({
+        "id": id, "site_key": key, "kind": b.kind, "category": b.category,
+        "description": b.description, "impact": b.impact, "email": b.email,
+        "contact_consent": b.contact_consent,
+    }))
+    .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let settings = state
+        .store
+        .site_settings(&key)
+        .await?
+        .ok_or(ApiError::UnknownSite)?;
+    complaint
+        .check_category(&settings.categories)
+        .map_err(|e| ApiError::Invalid(e.message().to_owned()))?;
+    let now = state.clock.now_ms();
+    let mut intake = cases::intake(
+        state.store.as_ref(),
+        &key,
+        &complaint.id,
+        complaint.category.as_deref(),
+        &complaint.description,
+        complaint.impact,
+        now,
+    )
+    .await?;
+    crate::complaints::logged_by(&mut intake, caller.timeline_actor(), channel);
+    let (token, stored_token) = crate::closing::token::mint(now);
+    let (stored, number) = state
+        .store
+        .insert_complaint(&NewComplaint {
+            complaint,
+            enrichment: Enrichment {
+                user_id,
+                locale,
+                ..Enrichment::default()
+            },
+            received_at: now,
+            intake,
+            token: Some(stored_token),
+            channel,
+            source_url: b.source_url,
+        })
+        .await?;
+    let base = match &state.public_url {
+        Some(url) => url.clone(),
+        None => own_url(&headers),
+    };
+    let status = match stored {
+        crate::store::Stored::Created => axum::http::StatusCode::CREATED,
+        crate::store::Stored::Replayed => axum::http::StatusCode::OK,
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({
+            "id": id,
+            "reference": reference(number),
+            "status_url": crate::closing::token::status_url(&base, &token),
+        })),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,7 +22,7 @@ pub(super) const CASE_COLUMNS: &str = "CAST(c.id AS TEXT), c.status, c.kind, c.c
     c.received_at, c.page_path, c.device, c.browser, c.locale, c.visitor, c.user_id,
     CAST(c.attributes AS TEXT), c.number, c.urgency, c.priority, c.priority_overridden,
     c.assignee_id, u.email, c.problem_id, p.title, CAST(c.merged_into AS TEXT), c.updated_at,
-    c.resolved_at, c.hot, c.sla";
+    c.resolved_at, c.hot, c.sla, c.channel, c.source_url";
 
 /// The site is picked by `c.site_id = (SELECT …)`, not by a join: PostgreSQL then walks the
 /// site's time index in the list's order (with a join it read and sorted every case, 135 ms at
@@ -121,6 +121,8 @@ where
             Some(json) => serde_json::from_str(&json).context("a stored case's SLA is invalid")?,
             None => Default::default(),
         },
+        channel: r.try_get(30)?,
+        source_url: r.try_get(31)?,
     })
 }
 
@@ -447,9 +449,10 @@ macro_rules! case_store {
                     "INSERT INTO complaints (id, site_id, status, kind, category, description,
                          impact, email, contact_consent, page_url, page_path, device, browser,
                          locale, visitor, user_id, attributes, received_at, number, urgency,
-                         priority, assignee_id, updated_at, hot, sla, sla_state, sla_due_at)
+                         priority, assignee_id, updated_at, hot, sla, sla_state, sla_due_at,
+                         channel, source_url)
                      SELECT $1, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17, $18, $19, $20, $21, $17, $23, $24, $25, $26
+                         $16, $17, $18, $19, $20, $21, $17, $23, $24, $25, $26, $27, $28
                      FROM sites WHERE key = $22
                      ON CONFLICT (id) DO NOTHING",
                 )
@@ -479,6 +482,8 @@ macro_rules! case_store {
                 .bind(intake.sla.as_ref().map(|u| $crate::store::site_store::encode(&u.sla)).transpose()?)
                 .bind(intake.sla.as_ref().and_then(|u| u.state).map($crate::store::case_sql::sla_state))
                 .bind(intake.sla.as_ref().and_then(|u| u.due_at))
+                .bind(n.channel)
+                .bind(n.source_url.as_deref())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -23,6 +23,10 @@ pub struct NewComplaint {
     /// The status page's token for the acknowledgement, kept for the case whether it is new or
     /// replayed (each acknowledgement has its own).
     pub token: Option<CaseToken>,
+    /// How it reached the team (`complaints::CHANNELS`): `widget` unless the team logged it.
+    pub channel: &'static str,
+    /// Where it came from elsewhere (a chat transcript, a review), if anywhere.
+    pub source_url: Option<String>,
 }
 
 /// A status-page token as stored: only its hash (`closing::token`), and when it expires.
@@ -79,6 +83,9 @@ pub struct StoredComplaint {
     /// A hot-stove rule matched it.
     pub hot: bool,
     pub sla: crate::sla::case::CaseSla,
+    /// How it reached the team (`complaints::CHANNELS`).
+    pub channel: String,
+    pub source_url: Option<String>,
 }
 
 /// One stored timeline entry.
