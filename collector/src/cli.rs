@@ -243,6 +243,32 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import complaints from another system's history (a CSV file, one complaint per row;
+    /// columns: external_id, received_at, description, channel, kind, category, impact, email,
+    /// contact_consent, locale, user_id, source_url, status, first_response_at, resolved_at).
+    /// Each goes through the site's intake rules at its own time; nothing is sent for the
+    /// past. One bad row (reported with its line) imports nothing; an external_id imported
+    /// before is skipped.
+    Complaints {
+        /// The site's key.
+        #[arg(long)]
+        site: String,
+        /// The CSV file (`-` for standard input).
+        #[arg(
+            required_unless_present = "sample_days",
+            conflicts_with = "sample_days"
+        )]
+        file: Option<std::path::PathBuf>,
+        /// Instead of a file: this many days of generated sample complaints, for trying Hark.
+        #[arg(long)]
+        sample_days: Option<u32>,
+        /// Check every row and report, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -648,33 +674,48 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &mut progress,
             )
             .await?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                for bad in &report.bad {
-                    println!("line {}: {}", bad.line, bad.message);
+            print_import(&report, json)?;
+        }
+        Command::Import {
+            command:
+                ImportCommand::Complaints {
+                    site,
+                    file,
+                    sample_days,
+                    dry_run,
+                    json,
+                },
+        } => {
+            let site = existing_site(store.as_ref(), site).await?;
+            let input: Box<dyn std::io::Read> = match (&file, sample_days) {
+                (_, Some(days)) => {
+                    anyhow::ensure!((1..=730).contains(&days), "--sample-days is 1 to 730");
+                    Box::new(std::io::Cursor::new(
+                        crate::import_complaints::sample_complaints(days, now, 11),
+                    ))
                 }
-                if !report.bad.is_empty() {
-                    println!(
-                        "{} of {} rows are bad: nothing was imported",
-                        report.bad.len(),
-                        report.rows
-                    );
-                } else if dry_run {
-                    println!(
-                        "all {} rows can be imported (dry run: nothing was stored)",
-                        report.rows
-                    );
-                } else {
-                    println!(
-                        "imported {} rows ({} were imported before)",
-                        report.imported, report.already
-                    );
+                (Some(path), None) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
+                (Some(path), None) => Box::new(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                (None, None) => anyhow::bail!("name a file, or --sample-days"),
+            };
+            let mut progress = |n: u64| {
+                if !json {
+                    eprintln!("{n} rows stored");
                 }
-            }
-            if !report.bad.is_empty() {
-                std::process::exit(2);
-            }
+            };
+            let report = crate::import_complaints::import_complaints(
+                store.as_ref(),
+                &site,
+                input,
+                dry_run,
+                now,
+                &mut progress,
+            )
+            .await?;
+            print_import(&report, json)?;
         }
         Command::Export {
             site,
@@ -763,6 +804,39 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: draining requests");
+}
+
+/// What an import did, for people or as one JSON object; exits with status 2 when a row was bad
+/// (and nothing was imported).
+fn print_import(report: &crate::import::Report, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        for bad in &report.bad {
+            println!("line {}: {}", bad.line, bad.message);
+        }
+        if !report.bad.is_empty() {
+            println!(
+                "{} of {} rows are bad: nothing was imported",
+                report.bad.len(),
+                report.rows
+            );
+        } else if report.dry_run {
+            println!(
+                "all {} rows can be imported (dry run: nothing was stored)",
+                report.rows
+            );
+        } else {
+            println!(
+                "imported {} rows ({} were imported before)",
+                report.imported, report.already
+            );
+        }
+    }
+    if !report.bad.is_empty() {
+        std::process::exit(2);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

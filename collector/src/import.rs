@@ -194,13 +194,13 @@ pub async fn import_answers(
 }
 
 /// A row's fields by column name, trimmed; empty ones are `None`.
-struct Fields<'a> {
-    headers: &'a csv::StringRecord,
-    record: &'a csv::StringRecord,
+pub(crate) struct Fields<'a> {
+    pub(crate) headers: &'a csv::StringRecord,
+    pub(crate) record: &'a csv::StringRecord,
 }
 
 impl<'a> Fields<'a> {
-    fn get(&self, name: &str) -> Option<&'a str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
         let column = self.headers.iter().position(|h| h.trim() == name)?;
         self.record
             .get(column)

@@ -15,6 +15,7 @@ pub mod export;
 pub mod html;
 pub mod http;
 pub mod import;
+pub mod import_complaints;
 pub mod insight;
 pub mod jobs;
 pub mod notify;

@@ -106,6 +106,7 @@ impl TestApp {
                 token: None,
                 channel: "widget",
                 source_url: None,
+                resolved_at: None,
             })
             .await
             .unwrap();

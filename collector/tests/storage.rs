@@ -1057,6 +1057,7 @@ fn complaint(site: &SiteKey, email: Option<&str>, at: i64, who: &Enrichment) -> 
         token: None,
         channel: "phone",
         source_url: Some("https://chat.example/t/1".into()),
+        resolved_at: None,
     }
 }
 

@@ -141,7 +141,7 @@ pub(crate) fn run() -> Result<()> {
                 return Err(e.context("seeding the demo's complaints failed"));
             }
         }
-        step("seeding four months of answers and two goals");
+        step("seeding four months of answers and complaints, and two goals");
         if let Err(e) = seed.survey().and_then(|()| {
             hark(&[
                 "import",
@@ -152,6 +152,16 @@ pub(crate) fn run() -> Result<()> {
                 "120",
                 "--survey",
                 DEMO_SURVEY,
+                "--json",
+            ])?;
+            // Their history: most closed, some still worked, deliveries rising this week.
+            hark(&[
+                "import",
+                "complaints",
+                "--site",
+                &site_key,
+                "--sample-days",
+                "120",
                 "--json",
             ])?;
             seed.goals()

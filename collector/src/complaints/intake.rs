@@ -4,6 +4,7 @@
 //! to an agent. Each decision is a timeline entry with its actor and reason.
 
 use super::{priority, routing, rules};
+use crate::sla::case::SlaEvent;
 use shared::case::{Actor, Agent, EntryKind, Priority, Status, Urgency, Workflow};
 
 /// A timeline entry to append.
@@ -79,6 +80,61 @@ pub fn logged_by(intake: &mut Intake, actor: Actor, channel: &str) {
             data["complaint"]["channel"] = channel.into();
             event.payload = data.to_string();
         }
+    }
+}
+
+/// Where an imported complaint stands: its status, and when the team first answered and
+/// resolved it, if they did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct History {
+    pub status: Status,
+    pub first_response_at: Option<crate::clock::Millis>,
+    pub resolved_at: Option<crate::clock::Millis>,
+}
+
+/// A complaint imported from another system's history (`hark import complaints`): its timeline
+/// says so, its SLA clocks are stopped where the history says (first answer, resolution), and
+/// nothing is sent or timed for it: no outbox events (no webhooks, no e-mails about the past)
+/// and no alarms. `sla` is the clocks it was received with; `levels` the site's.
+pub fn imported(
+    intake: &mut Intake,
+    channel: &str,
+    history: History,
+    levels: &super::cases::ServiceLevels,
+    now: crate::clock::Millis,
+) {
+    if let Some(first) = intake
+        .entries
+        .iter_mut()
+        .find(|e| e.kind == EntryKind::Received)
+    {
+        first.actor = Actor::System;
+        first.detail = Some(format!("imported: from {}", channel.replace('_', " ")));
+    }
+    intake.events.clear();
+    intake.jobs.clear();
+    if history.status != intake.status {
+        intake.entries.push(NewEntry::new(
+            EntryKind::StatusChanged,
+            Actor::System,
+            format!(
+                "{} → {} (imported)",
+                intake.status.as_str(),
+                history.status.as_str()
+            ),
+        ));
+        intake.status = history.status;
+    }
+    if let Some(update) = intake.sla.take() {
+        let policy = levels.policy(intake.priority);
+        let mut sla = update.sla;
+        if let Some(at) = history.first_response_at {
+            sla.apply(&[SlaEvent::TeamReplied], &levels.calendar, &policy, at);
+        }
+        if let Some(at) = history.resolved_at {
+            sla.apply(&[SlaEvent::Resolved], &levels.calendar, &policy, at);
+        }
+        intake.sla = Some(levels.update(sla, now));
     }
 }
 

@@ -15,7 +15,7 @@ pub mod rules;
 pub mod similar;
 pub mod transitions;
 
-pub use intake::{logged_by, Intake, NewEntry, CHANNELS};
+pub use intake::{imported, logged_by, History, Intake, NewEntry, CHANNELS};
 pub use transitions::{Party, Refused};
 
 /// The longest reply, note or reason, in characters.

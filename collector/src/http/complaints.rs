@@ -184,6 +184,7 @@ async fn accept(
             token: Some(stored_token),
             channel: "widget",
             source_url: None,
+            resolved_at: None,
         })
         .await?;
     tracing::Span::current().record("outcome", format!("{stored:?}"));
@@ -335,6 +336,7 @@ async fn log(
             token: Some(stored_token),
             channel,
             source_url: b.source_url,
+            resolved_at: None,
         })
         .await?;
     let base = match &state.public_url {

@@ -450,9 +450,9 @@ macro_rules! case_store {
                          impact, email, contact_consent, page_url, page_path, device, browser,
                          locale, visitor, user_id, attributes, received_at, number, urgency,
                          priority, assignee_id, updated_at, hot, sla, sla_state, sla_due_at,
-                         channel, source_url)
+                         channel, source_url, resolved_at)
                      SELECT $1, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17, $18, $19, $20, $21, $17, $23, $24, $25, $26, $27, $28
+                         $16, $17, $18, $19, $20, $21, $17, $23, $24, $25, $26, $27, $28, $29
                      FROM sites WHERE key = $22
                      ON CONFLICT (id) DO NOTHING",
                 )
@@ -484,6 +484,7 @@ macro_rules! case_store {
                 .bind(intake.sla.as_ref().and_then(|u| u.due_at))
                 .bind(n.channel)
                 .bind(n.source_url.as_deref())
+                .bind(n.resolved_at)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -27,6 +27,8 @@ pub struct NewComplaint {
     pub channel: &'static str,
     /// Where it came from elsewhere (a chat transcript, a review), if anywhere.
     pub source_url: Option<String>,
+    /// When it was resolved: only an imported case comes in resolved.
+    pub resolved_at: Option<Millis>,
 }
 
 /// A status-page token as stored: only its hash (`closing::token`), and when it expires.
