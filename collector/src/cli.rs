@@ -635,8 +635,8 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => {
             let site = existing_site(store.as_ref(), site).await?;
-            let input: Box<dyn std::io::Read> = match (&file, sample_days) {
-                (_, Some(days)) => {
+            let sample = match sample_days {
+                Some(days) => {
                     anyhow::ensure!((1..=730).contains(&days), "--sample-days is 1 to 730");
                     let survey = survey.unwrap_or_default();
                     let surveys = store.surveys(&site).await?;
@@ -649,17 +649,13 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                         .questions
                         .iter()
                         .any(|q| matches!(q.kind, shared::QuestionKind::Text { .. }));
-                    Box::new(std::io::Cursor::new(crate::import::sample_answers(
+                    Some(crate::import::sample_answers(
                         &survey, days, now, 7, comments,
-                    )))
+                    ))
                 }
-                (Some(path), None) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
-                (Some(path), None) => Box::new(
-                    std::fs::File::open(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
-                ),
-                (None, None) => anyhow::bail!("name a file, or --sample-days"),
+                None => None,
             };
+            let input = import_input(file.as_deref(), sample)?;
             let mut progress = |n: u64| {
                 if !json {
                     eprintln!("{n} rows stored");
@@ -687,20 +683,14 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => {
             let site = existing_site(store.as_ref(), site).await?;
-            let input: Box<dyn std::io::Read> = match (&file, sample_days) {
-                (_, Some(days)) => {
+            let sample = match sample_days {
+                Some(days) => {
                     anyhow::ensure!((1..=730).contains(&days), "--sample-days is 1 to 730");
-                    Box::new(std::io::Cursor::new(
-                        crate::import_complaints::sample_complaints(days, now, 11),
-                    ))
+                    Some(crate::import_complaints::sample_complaints(days, now, 11))
                 }
-                (Some(path), None) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
-                (Some(path), None) => Box::new(
-                    std::fs::File::open(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
-                ),
-                (None, None) => anyhow::bail!("name a file, or --sample-days"),
+                None => None,
             };
+            let input = import_input(file.as_deref(), sample)?;
             let mut progress = |n: u64| {
                 if !json {
                     eprintln!("{n} rows stored");
@@ -804,6 +794,21 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: draining requests");
+}
+
+/// What an import reads: the generated sample, standard input (`-`) or the file.
+fn import_input(
+    file: Option<&std::path::Path>,
+    sample: Option<String>,
+) -> anyhow::Result<Box<dyn std::io::Read>> {
+    Ok(match (file, sample) {
+        (_, Some(sample)) => Box::new(std::io::Cursor::new(sample)),
+        (Some(path), None) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
+        (Some(path), None) => Box::new(
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        (None, None) => anyhow::bail!("name a file, or --sample-days"),
+    })
 }
 
 /// What an import did, for people or as one JSON object; exits with status 2 when a row was bad

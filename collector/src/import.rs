@@ -94,12 +94,6 @@ pub async fn import_answers(
         .await?
         .map(|s| s.segment_attributes)
         .unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
-    let headers = reader
-        .headers()
-        .context("the file has no header row")?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
     let known = [
         "external_id",
         "received_at",
@@ -115,23 +109,77 @@ pub async fn import_answers(
         "user_id",
         "channel",
     ];
-    let attribute = |h: &str| {
-        h.trim()
-            .strip_prefix(ATTRIBUTE)
-            .is_some_and(is_attribute_key)
+    let columns = Columns {
+        known: &known,
+        also: Some((
+            "attr.KEY for an attribute (KEY 1 to 64 of A-Z a-z 0-9 _ -)",
+            &|h: &str| h.strip_prefix(ATTRIBUTE).is_some_and(is_attribute_key),
+        )),
+        required: &["external_id", "received_at", "survey_id"],
     };
-    if let Some(unknown) = headers
-        .iter()
-        .find(|h| !known.contains(&h.trim()) && !attribute(h))
-    {
+    let (report, good) = read_rows(csv, &columns, dry_run, &mut |fields| {
+        let mut new = row(site, &surveys, fields, now)?;
+        new.enrichment.pick_segments(&segment_attributes);
+        Ok(new)
+    })?;
+    let mut report = report;
+    if dry_run || !report.bad.is_empty() {
+        return Ok(report);
+    }
+    for chunk in good.chunks(BATCH) {
+        for outcome in store.insert_batch(chunk).await? {
+            match outcome? {
+                Stored::Created => report.imported += 1,
+                Stored::Replayed => report.already += 1,
+            }
+        }
+        progress(report.imported + report.already);
+    }
+    Ok(report)
+}
+
+/// Which further columns a file may have, said in words, and the test of a name.
+pub(crate) type Also<'a> = (&'a str, &'a dyn Fn(&str) -> bool);
+
+/// The columns a file may have: `known` by name, any that `also` accepts (with how to say it),
+/// and the `required` ones.
+pub(crate) struct Columns<'a> {
+    pub(crate) known: &'a [&'a str],
+    pub(crate) also: Option<Also<'a>>,
+    pub(crate) required: &'a [&'a str],
+}
+
+/// Reads a CSV file's rows through `row`: the header checked against `columns` (a wrong one is
+/// an error naming line 1), then each row made or refused with its line, an `external_id` seen
+/// on an earlier line refused too. The report has the rows and the bad ones; the rows made come
+/// with it, in file order.
+pub(crate) fn read_rows<T>(
+    csv: impl std::io::Read,
+    columns: &Columns<'_>,
+    dry_run: bool,
+    row: &mut dyn FnMut(&Fields<'_>) -> Result<T, String>,
+) -> anyhow::Result<(Report, Vec<T>)> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
+    let headers = reader
+        .headers()
+        .context("the file has no header row")?
+        .clone();
+    let fine = |h: &str| {
+        let h = h.trim();
+        columns.known.contains(&h) || columns.also.is_some_and(|(_, accepts)| accepts(h))
+    };
+    if let Some(unknown) = headers.iter().find(|h| !fine(h)) {
+        let also = columns
+            .also
+            .map_or_else(String::new, |(what, _)| format!(", and {what}"));
         anyhow::bail!(
-            "line 1: no column is called {unknown:?}; the columns are {}, and attr.KEY for an attribute (KEY 1 to 64 of A-Z a-z 0-9 _ -)",
-            known.join(", ")
+            "line 1: no column is called {unknown:?}; the columns are {}{also}",
+            columns.known.join(", ")
         );
     }
-    for required in ["external_id", "received_at", "survey_id"] {
+    for required in columns.required {
         anyhow::ensure!(
-            column(required).is_some(),
+            headers.iter().any(|h| h.trim() == *required),
             "line 1: the column {required} is missing"
         );
     }
@@ -162,9 +210,8 @@ pub async fn import_answers(
             headers: &headers,
             record: &record,
         };
-        match row(site, &surveys, &fields, now) {
-            Ok(mut new) => {
-                new.enrichment.pick_segments(&segment_attributes);
+        match row(&fields) {
+            Ok(made) => {
                 let external = fields.get("external_id").unwrap_or_default().to_owned();
                 if let Some(first) = seen.insert(external.clone(), line) {
                     report.bad.push(BadRow {
@@ -173,24 +220,12 @@ pub async fn import_answers(
                     });
                     continue;
                 }
-                good.push(new);
+                good.push(made);
             }
             Err(message) => report.bad.push(BadRow { line, message }),
         }
     }
-    if dry_run || !report.bad.is_empty() {
-        return Ok(report);
-    }
-    for chunk in good.chunks(BATCH) {
-        for outcome in store.insert_batch(chunk).await? {
-            match outcome? {
-                Stored::Created => report.imported += 1,
-                Stored::Replayed => report.already += 1,
-            }
-        }
-        progress(report.imported + report.already);
-    }
-    Ok(report)
+    Ok((report, good))
 }
 
 /// A row's fields by column name, trimmed; empty ones are `None`.

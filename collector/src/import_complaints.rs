@@ -15,12 +15,10 @@
 use crate::clock::Millis;
 use crate::complaints::{cases, History, CHANNELS};
 use crate::enrich::Enrichment;
-use crate::import::{response_id, BadRow, Fields, Report, MAX_ROWS};
+use crate::import::{read_rows, response_id, Columns, Fields, Report};
 use crate::store::{NewComplaint, Store, Stored};
-use anyhow::Context as _;
 use shared::case::Status;
 use shared::{ComplaintSubmission, SiteKey};
-use std::collections::HashMap;
 
 /// The columns, in the order the sample writes them.
 pub const COLUMNS: [&str; 15] = [
@@ -76,65 +74,14 @@ pub async fn import_complaints(
         .await?
         .map(|s| s.categories)
         .unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
-    let headers = reader
-        .headers()
-        .context("the file has no header row")?
-        .clone();
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.trim())) {
-        anyhow::bail!(
-            "line 1: no column is called {unknown:?}; the columns are {}",
-            COLUMNS.join(", ")
-        );
-    }
-    for required in ["external_id", "received_at", "description"] {
-        anyhow::ensure!(
-            headers.iter().any(|h| h.trim() == required),
-            "line 1: the column {required} is missing"
-        );
-    }
-    let mut report = Report {
-        dry_run,
-        ..Report::default()
+    let columns = Columns {
+        known: &COLUMNS,
+        also: None,
+        required: &["external_id", "received_at", "description"],
     };
-    let mut good = Vec::new();
-    let mut seen = HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        report.rows += 1;
-        anyhow::ensure!(
-            report.rows as usize <= MAX_ROWS,
-            "a file has at most {MAX_ROWS} rows"
-        );
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                report.bad.push(BadRow {
-                    line,
-                    message: format!("not a CSV row: {e}"),
-                });
-                continue;
-            }
-        };
-        let fields = Fields {
-            headers: &headers,
-            record: &record,
-        };
-        match row(site, &categories, &fields, now) {
-            Ok(r) => {
-                let external = fields.get("external_id").unwrap_or_default().to_owned();
-                if let Some(first) = seen.insert(external.clone(), line) {
-                    report.bad.push(BadRow {
-                        line,
-                        message: format!("external_id {external:?} is also on line {first}"),
-                    });
-                    continue;
-                }
-                good.push(r);
-            }
-            Err(message) => report.bad.push(BadRow { line, message }),
-        }
-    }
+    let (mut report, good) = read_rows(csv, &columns, dry_run, &mut |fields| {
+        row(site, &categories, fields, now)
+    })?;
     if dry_run || !report.bad.is_empty() {
         return Ok(report);
     }

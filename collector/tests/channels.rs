@@ -255,31 +255,61 @@ async fn hark_import_complaints_checks_each_row_and_keeps_the_history() {
          b4,{},Answered before it came,email,,,in_progress,{},\n\
          b5,{},,phone,,,,,\n\
          b1,{},Twice,phone,,,,,\n",
-        day(10, 0), day(10, 2), day(9, 0),
+        day(10, 0),
+        day(10, 2),
+        day(9, 0),
         day(5, 0),
         day(5, 0),
-        day(5, 0), day(6, 0),
+        day(5, 0),
+        day(6, 0),
         day(5, 0),
         day(5, 0),
     );
     let path = dir.path().join("bad.csv");
     std::fs::write(&path, bad).unwrap();
-    let out = hark(&["import", "complaints", "--site", site.key.as_str(), path.to_str().unwrap(), "--dry-run", "--json"]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hark(&[
+        "import",
+        "complaints",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let lines: Vec<(i64, String)> = report["bad"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["line"].as_i64().unwrap(), b["message"].as_str().unwrap().to_owned()))
+        .map(|b| {
+            (
+                b["line"].as_i64().unwrap(),
+                b["message"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), [3, 4, 5, 6, 7], "{report}");
+    assert_eq!(
+        lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+        [3, 4, 5, 6, 7],
+        "{report}"
+    );
     assert!(lines[0].1.contains("channel is one of"), "{lines:?}");
     assert!(lines[1].1.contains("needs resolved_at"), "{lines:?}");
     assert!(lines[2].1.contains("before received_at"), "{lines:?}");
     assert!(lines[3].1.contains("description"), "{lines:?}");
     assert!(lines[4].1.contains("also on line 2"), "{lines:?}");
-    assert!(served.store.complaints_page(&site.key, None, 10).await.unwrap().is_empty());
+    assert!(served
+        .store
+        .complaints_page(&site.key, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     // Resolved within business hours: answered after 2 h, resolved the next day.
     let good = format!(
@@ -287,41 +317,83 @@ async fn hark_import_complaints_checks_each_row_and_keeps_the_history() {
          g1,{},The parcel arrived late,phone,Delivery,2,closed,{},{}\n\
          g2,{},I was charged twice,email,Billing,3,in_progress,{},\n\
          g3,{},The page froze,widget,Website,1,new,,\n",
-        day(10, 0), day(10, 2), day(9, 0),
-        day(3, 0), day(3, 1),
+        day(10, 0),
+        day(10, 2),
+        day(9, 0),
+        day(3, 0),
+        day(3, 1),
         day(1, 0),
     );
     let path = dir.path().join("good.csv");
     std::fs::write(&path, good).unwrap();
-    let out = hark(&["import", "complaints", "--site", site.key.as_str(), path.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = hark(&[
+        "import",
+        "complaints",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["imported"], 3, "{report}");
-    let again = hark(&["import", "complaints", "--site", site.key.as_str(), path.to_str().unwrap(), "--json"]);
+    let again = hark(&[
+        "import",
+        "complaints",
+        "--site",
+        site.key.as_str(),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
     let report: Value = serde_json::from_slice(&again.stdout).unwrap();
-    assert_eq!((report["imported"].as_i64(), report["already"].as_i64()), (Some(0), Some(3)));
+    assert_eq!(
+        (report["imported"].as_i64(), report["already"].as_i64()),
+        (Some(0), Some(3))
+    );
 
-    let cases = served.store.complaints_page(&site.key, None, 10).await.unwrap();
+    let cases = served
+        .store
+        .complaints_page(&site.key, None, 10)
+        .await
+        .unwrap();
     assert_eq!(cases.len(), 3);
-    let g1 = cases.iter().find(|c| c.description.contains("parcel")).unwrap();
+    let g1 = cases
+        .iter()
+        .find(|c| c.description.contains("parcel"))
+        .unwrap();
     assert_eq!(g1.status, shared::case::Status::Closed);
     assert_eq!(g1.received_at, app::START_MS - 10 * DAY_MS);
     assert_eq!(g1.resolved_at, Some(app::START_MS - 9 * DAY_MS));
     assert_eq!(g1.channel, "phone");
-    let g2 = cases.iter().find(|c| c.description.contains("twice")).unwrap();
+    let g2 = cases
+        .iter()
+        .find(|c| c.description.contains("twice"))
+        .unwrap();
     // The intake rules ran: "charged twice" is a hot stove, so P1, but nothing was sent.
     assert!(g2.hot);
-    let pool = sqlx::SqlitePool::connect(&served.database_url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&served.database_url)
+        .await
+        .unwrap();
     let (events, jobs): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM outbox_events), (SELECT COUNT(*) FROM jobs WHERE kind = 'sla.alarm')",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!((events, jobs), (0, 0), "no webhook, e-mail or alarm about the past");
+    assert_eq!(
+        (events, jobs),
+        (0, 0),
+        "no webhook, e-mail or alarm about the past"
+    );
     let timeline = served.store.timeline(&g1.id).await.unwrap();
     assert_eq!(timeline[0].detail.as_deref(), Some("imported: from phone"));
-    assert!(timeline.iter().any(|e| e.detail.as_deref() == Some("new → closed (imported)")));
+    assert!(timeline
+        .iter()
+        .any(|e| e.detail.as_deref() == Some("new → closed (imported)")));
 
     // The complaint metrics count the history: g1's first response took 2 hours.
     let report: Value = served
@@ -352,11 +424,26 @@ async fn hark_import_complaints_checks_each_row_and_keeps_the_history() {
         .await
         .unwrap();
     assert_eq!(replay.status(), StatusCode::OK);
-    assert_eq!(replay.json::<Value>().await.unwrap()["id"], g1.id.to_string());
+    assert_eq!(
+        replay.json::<Value>().await.unwrap()["id"],
+        g1.id.to_string()
+    );
 
     // A generated sample imports whole.
-    let out = hark(&["import", "complaints", "--site", site.key.as_str(), "--sample-days", "30", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = hark(&[
+        "import",
+        "complaints",
+        "--site",
+        site.key.as_str(),
+        "--sample-days",
+        "30",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["imported"].as_i64().unwrap() >= 30, "{report}");
 }

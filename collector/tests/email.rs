@@ -270,25 +270,7 @@ async fn the_weekly_digest_and_a_goal_at_risk_are_mailed_to_the_admins_who_take_
             .await
             .unwrap();
     }
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "why", "name": "How are we doing?",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
-        ]
-    }))
-    .unwrap();
-    harness
-        .store
-        .create_survey(
-            &site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await
-        .unwrap();
+    app::why_survey(&harness, &site).await;
     let admin = harness.token(&site, Role::Admin).await;
     let served = harness.serve().await;
     let everything = json!(shared::notify::EMAIL_EVENTS);

@@ -10,7 +10,7 @@ mod app;
 #[path = "support/postgres.rs"]
 mod postgres_server;
 
-use app::{error_of, uuid, Harness, Served, SHOP};
+use app::{error_of, uuid, why_survey, Harness, Served, SHOP};
 use collector::access::Role;
 use collector::clock::Clock as _;
 use collector::store::insight_store::RollupRow;
@@ -107,29 +107,6 @@ async fn get(served: &Served, token: &str, path: &str) -> reqwest::Response {
         .send()
         .await
         .unwrap()
-}
-
-/// Adds the active survey `why`: the NPS (`q1`), then an optional written answer (`q2`).
-async fn why_survey(harness: &Harness, site: &Site) {
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "why", "name": "Why",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
-            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
-        ]
-    }))
-    .unwrap();
-    harness
-        .store
-        .create_survey(
-            &site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await
-        .unwrap();
 }
 
 /// Rebuilds the site's rollups and checks that they did not change: what ingest and the deletes

@@ -228,3 +228,26 @@ pub(super) async fn error_of(response: reqwest::Response) -> (StatusCode, String
         .to_owned();
     (status, code, message)
 }
+
+/// Adds the active survey `why`: the NPS (`q1`), then an optional written answer (`q2`).
+pub(super) async fn why_survey(harness: &Harness, site: &Site) {
+    let survey: shared::Survey = serde_json::from_value(json!({
+        "id": "why", "name": "Why",
+        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+        "questions": [
+            {"id": "q1", "type": "nps", "prompt": "Recommend us?"},
+            {"id": "q2", "type": "text", "prompt": "Why?", "optional": true}
+        ]
+    }))
+    .unwrap();
+    harness
+        .store
+        .create_survey(
+            &site.key,
+            &survey,
+            collector::store::SurveyStatus::Active,
+            1,
+        )
+        .await
+        .unwrap();
+}
