@@ -34,6 +34,9 @@ pub struct Enrichment {
     /// as they were when the answer came: the rollups fold these, so that a later change of
     /// the settings changes nothing already counted.
     pub segments: Vec<(String, String)>,
+    /// How an answer reached the collector when not from the widget (an import's `channel`);
+    /// `None` is `widget`.
+    pub channel: Option<String>,
 }
 
 impl Enrichment {

@@ -12,7 +12,7 @@ use shared::{Answer, SiteKey};
 pub const PAGE: u32 = 1000;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 18] = [
     "id",
     "received_at",
     "survey_id",
@@ -33,6 +33,8 @@ pub const CSV_COLUMNS: [&str; 17] = [
     // where the language has no lexicon (`insight::sentiment`).
     "sentiment",
     "sentiment_label",
+    // `widget`, or the channel an imported answer was gathered through.
+    "channel",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -119,6 +121,7 @@ impl Format {
                             &attributes,
                             &score_of_text,
                             label,
+                            e.channel.as_deref().unwrap_or("widget"),
                         ])?;
                     }
                 }
@@ -141,6 +144,7 @@ impl Format {
                         "user_id": e.user_id,
                         "survey_version": r.survey_version,
                         "attributes": e.attributes,
+                        "channel": e.channel.as_deref().unwrap_or("widget"),
                     });
                     out.extend_from_slice(line.to_string().as_bytes());
                     out.push(b'\n');

@@ -81,7 +81,7 @@ pub async fn import_answers(
     csv: impl std::io::Read,
     dry_run: bool,
     now: Millis,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<Report> {
     let surveys: HashMap<String, Survey> = store
         .surveys(site)
@@ -139,7 +139,7 @@ pub async fn import_answers(
 }
 
 /// Which further columns a file may have, said in words, and the test of a name.
-pub(crate) type Also<'a> = (&'a str, &'a dyn Fn(&str) -> bool);
+pub(crate) type Also<'a> = (&'a str, &'a (dyn Fn(&str) -> bool + Sync));
 
 /// The columns a file may have: `known` by name, any that `also` accepts (with how to say it),
 /// and the `required` ones.
@@ -354,6 +354,8 @@ fn row(
         email: None,
         attributes,
         segments: Vec::new(),
+        // An answer gathered elsewhere came by some channel, if the file does not say which.
+        channel: Some(get("channel").unwrap_or("other").to_owned()),
     };
     Ok(NewResponse {
         submission,

@@ -67,7 +67,7 @@ pub async fn import_complaints(
     csv: impl std::io::Read,
     dry_run: bool,
     now: Millis,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<Report> {
     let categories = store
         .site_settings(site)

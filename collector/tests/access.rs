@@ -198,8 +198,15 @@ impl TestApp {
         credentials: &Credentials,
     ) -> reqwest::Response {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            req = req.json(&body);
+        match body {
+            // A file, for the imports.
+            Some(Value::String(csv)) => {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "text/csv")
+                    .body(csv);
+            }
+            Some(body) => req = req.json(&body),
+            None => {}
         }
         req = match credentials {
             Credentials::None => req,
@@ -265,10 +272,12 @@ enum Route {
     LogComplaint,
     ReadOverview,
     CreateGoal,
+    ImportAnswers,
+    ImportComplaints,
 }
 
 impl Route {
-    const ALL: [Route; 50] = [
+    const ALL: [Route; 52] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -319,6 +328,8 @@ impl Route {
         Route::LogComplaint,
         Route::ReadOverview,
         Route::CreateGoal,
+        Route::ImportAnswers,
+        Route::ImportComplaints,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -356,7 +367,8 @@ impl Route {
             | Route::CreateProblem
             | Route::UpdateProblem
             | Route::ResolveProblem
-            | Route::LogComplaint => Role::Agent,
+            | Route::LogComplaint
+            | Route::ImportComplaints => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
             Route::AutoAssign
@@ -366,6 +378,7 @@ impl Route {
             | Route::SetSlaPolicies
             | Route::SetHotStove
             | Route::CreateGoal
+            | Route::ImportAnswers
             | Route::ListWebhooks
             | Route::CreateWebhook
             | Route::ChangeWebhook
@@ -592,6 +605,16 @@ impl Route {
                 Method::POST,
                 format!("/api/v1/admin/sites/{key}/complaints"),
                 Some(json!({ "channel": "phone", "description": "Called: charged twice" })),
+            ),
+            Route::ImportAnswers => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/responses/import?dry_run=true"),
+                Some(json!("external_id,received_at,survey_id\n")),
+            ),
+            Route::ImportComplaints => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/complaints/import?dry_run=true"),
+                Some(json!("external_id,received_at,description\n")),
             ),
             Route::ReadOverview => (
                 Method::GET,

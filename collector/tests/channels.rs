@@ -447,3 +447,133 @@ async fn hark_import_complaints_checks_each_row_and_keeps_the_history() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["imported"].as_i64().unwrap() >= 30, "{report}");
 }
+
+/// The imports over HTTP, for integrations: the CLI's CSV as the body. Answers keep their
+/// channel (listed and exported with it); bad rows are a `422` with each by line and nothing
+/// stored; a dry run stores nothing; only CSV is taken; answers need an admin, complaints an
+/// agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_imports_take_the_csv_over_http() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    app::why_survey(&harness, &site).await;
+    let admin = harness.token(&site, Role::Admin).await;
+    let agent = harness.token(&site, Role::Agent).await;
+    let served = harness.serve().await;
+    let base = format!("{}/api/v1/admin/sites/{}", served.base, site.key);
+    let post = |path: &str, token: &str, media: &str, body: String| {
+        served
+            .client
+            .post(format!("{base}/{path}"))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, media)
+            .body(body)
+            .send()
+    };
+    let when = jiff::Timestamp::from_millisecond(app::START_MS - 86_400_000)
+        .unwrap()
+        .to_string();
+    let answers = format!(
+        "external_id,received_at,survey_id,nps,comment,channel\n\
+         p1,{when},why,9,Friendly on the phone,phone\n\
+         p2,{when},why,4,Slow reply,email\n"
+    );
+    let bad = format!("{answers}p3,{when},why,12,,phone\n");
+
+    assert_eq!(
+        post("responses/import", &agent, "text/csv", answers.clone())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, message) = error_of(
+        post("responses/import", &admin, "application/json", "{}".into())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{message}");
+    let refused = post("responses/import", &admin, "text/csv", bad)
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["report"]["bad"][0]["line"], 4, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was imported"));
+    let dry = post(
+        "responses/import?dry_run=true",
+        &admin,
+        "text/csv",
+        answers.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.status(), StatusCode::OK);
+    assert_eq!(dry.json::<Value>().await.unwrap()["rows"], 2);
+    assert!(served
+        .store
+        .responses(&site.key, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let done = post("responses/import", &admin, "text/csv", answers)
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(done.json::<Value>().await.unwrap()["imported"], 2);
+    let listed: Value = served
+        .client
+        .get(format!("{base}/responses"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut channels: Vec<&str> = listed["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["channel"].as_str().unwrap())
+        .collect();
+    channels.sort();
+    assert_eq!(channels, ["email", "phone"], "{listed}");
+    let csv = served
+        .client
+        .get(format!("{base}/export"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",channel"));
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.ends_with(",phone") || l.ends_with(",email")),
+        "{csv}"
+    );
+
+    let complaints = format!(
+        "external_id,received_at,description,channel,status,resolved_at\n\
+         c1,{when},The invoice was wrong,email,closed,{when}\n"
+    );
+    let done = post("complaints/import", &agent, "text/csv", complaints)
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(done.json::<Value>().await.unwrap()["imported"], 1);
+    let cases = served
+        .store
+        .complaints_page(&site.key, None, 10)
+        .await
+        .unwrap();
+    assert_eq!((cases.len(), cases[0].channel.as_str()), (1, "email"));
+}

@@ -1121,7 +1121,7 @@ async fn sentiment_is_on_every_case_and_free_text_answer_in_listings_and_exports
         .unwrap();
     assert!(
         csv.lines()
-            .any(|l| l.contains("Quick and friendly") && l.ends_with(",0.6908,positive")),
+            .any(|l| l.contains("Quick and friendly") && l.ends_with(",0.6908,positive,widget")),
         "{csv}"
     );
 }

@@ -1484,6 +1484,8 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
     assert_eq!(g2.received_at, app::START_MS - 10 * DAY_MS);
     assert_eq!(g2.enrichment.device.as_deref(), Some("desktop"));
     assert_eq!(g2.enrichment.attributes["plan"], "free");
+    // Gathered elsewhere, by a channel the file did not name.
+    assert_eq!(g2.enrichment.channel.as_deref(), Some("other"));
     let free: Value = get(
         &served,
         &viewer,

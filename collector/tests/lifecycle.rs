@@ -419,19 +419,19 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id,survey_version,attributes,sentiment,sentiment_label"
+        "id,received_at,survey_id,question_id,type,score,answer,page_url,page_path,device,browser,locale,user_id,survey_version,attributes,sentiment,sentiment_label,channel"
     );
     assert_eq!(
         lines[1],
         format!(
-            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\",1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,",
+            "{},2026-11-18T11:06:40.000Z,nps,q1,nps,9,,\"http://shop.test/search?q=a,b&t=\"\"quoted\"\"\",/search,desktop,Chrome,de-CH,\"cust, \"\"the first\"\"\",1,\"{{\"\"plan\"\":\"\"pro\"\"}}\",,,widget",
             first["id"].as_str().unwrap()
         )
     );
     assert_eq!(
         lines[2],
         format!(
-            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,,1,,,",
+            "{},2026-11-18T11:06:41.000Z,nps,q1,nps,9,,http://shop.test/,/,mobile,Safari,de-CH,,1,,,,widget",
             second["id"].as_str().unwrap()
         )
     );
@@ -457,6 +457,7 @@ async fn an_export_is_csv_or_ndjson_with_every_answer_oldest_first() {
     assert_eq!(rows[0]["attributes"], json!({"plan": "pro"}));
     assert_eq!(rows[1]["id"], second["id"]);
     assert_eq!(rows[1]["device"], "mobile");
+    assert_eq!(rows[1]["channel"], "widget");
     // An export names no e-mail address and no visitor hash.
     assert!(rows[0].get("email").is_none() && rows[0].get("visitor").is_none());
 }
@@ -562,9 +563,9 @@ async fn the_command_line_sets_retention_exports_and_erases() {
     let csv = std::fs::read_to_string(&output).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
     // user_id, then no survey version (stored behind ingest's back), no attributes and, for
-    // a score, no sentiment.
+    // a score, no sentiment; from the widget.
     assert!(
-        csv.contains(",ann,,,,\n") || csv.contains(",ann,,,,\r\n"),
+        csv.contains(",ann,,,,,widget\n") || csv.contains(",ann,,,,,widget\r\n"),
         "{csv}"
     );
 

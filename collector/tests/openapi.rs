@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/sites/{site_key}/responses"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints"),
     ("POST", "/api/v1/admin/sites/{site_key}/complaints"),
+    ("POST", "/api/v1/admin/sites/{site_key}/complaints/import"),
+    ("POST", "/api/v1/admin/sites/{site_key}/responses/import"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/export"),
     ("POST", "/api/v1/admin/sites/{site_key}/tokens"),
     ("DELETE", "/api/v1/admin/sites/{site_key}/tokens/{token_id}"),

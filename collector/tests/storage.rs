@@ -1359,6 +1359,7 @@ fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enri
         email: email.map(Into::into),
         attributes: Default::default(),
         segments: Vec::new(),
+        channel: None,
     }
 }
 

@@ -288,6 +288,8 @@ fn listed(mut r: StoredResponse) -> Result<ListedResponse, ApiError> {
     let mut response = serde_json::to_value(response).map_err(|e| ApiError::Internal(e.into()))?;
     if let Some(fields) = response.as_object_mut() {
         fields.insert("answers".into(), answers);
+        let channel = r.enrichment.channel.as_deref().unwrap_or("widget");
+        fields.insert("channel".into(), channel.into());
     }
     Ok(ListedResponse {
         response,

@@ -223,6 +223,7 @@ pub(super) fn enrich(
         email: None,
         attributes: Default::default(),
         segments: Vec::new(),
+        channel: None,
     }
 }
 

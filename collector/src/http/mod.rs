@@ -13,6 +13,7 @@ mod goals;
 mod health;
 mod hosted;
 mod identity;
+mod imports;
 mod ingest;
 mod insight;
 mod lifecycle;

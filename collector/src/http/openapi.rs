@@ -86,6 +86,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::insight::router())
         .merge(super::explorer::router())
         .merge(super::goals::router())
+        .merge(super::imports::router())
         .merge(super::notifications::router())
         .merge(super::webhooks::router())
         .merge(super::surveys::router())

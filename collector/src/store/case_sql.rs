@@ -94,6 +94,7 @@ where
             attributes: serde_json::from_str(&attributes)
                 .context("stored attributes are invalid")?,
             segments: Vec::new(),
+            channel: None,
         },
         number: count(r.try_get(17)?),
         urgency: Urgency::parse(&r.try_get::<String, _>(18)?).ok_or_else(|| bad("urgency"))?,

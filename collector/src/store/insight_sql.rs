@@ -598,7 +598,7 @@ macro_rules! insight_store {
                 let sql = format!(
                     "SELECT CAST(r.id AS TEXT), r.survey_key, CAST(r.answers AS TEXT), r.page_url,
                          r.received_at, r.page_path, r.device, r.browser, r.locale, r.visitor,
-                         r.user_id, r.email, r.survey_version, CAST(r.attributes AS TEXT)
+                         r.user_id, r.email, r.survey_version, CAST(r.attributes AS TEXT), r.channel
                      FROM responses r
                      WHERE r.site_id = (SELECT id FROM sites WHERE key = $1){conditions}
                      ORDER BY r.received_at DESC, r.id DESC LIMIT {limit}"

@@ -262,7 +262,7 @@ impl Store for PostgresStore {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version, r.attributes::text
+                 r.survey_version, r.attributes::text, r.channel
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2",
         )
@@ -286,7 +286,7 @@ impl Store for PostgresStore {
         let rows = sqlx::query(
             "SELECT r.id::text, r.survey_key, r.answers::text, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version, r.attributes::text
+                 r.survey_version, r.attributes::text, r.channel
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = $1
                AND (r.received_at > $2 OR (r.received_at = $3 AND r.id > $4::uuid))
@@ -663,6 +663,7 @@ pub(super) fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredRespo
             attributes: super::site_store::read_attributes(r.get(13))?,
             // What the rollups folded; listings show all the attributes above.
             segments: Vec::new(),
+            channel: Some(r.get::<String, _>(14)).filter(|c| c != "widget"),
         },
         survey_version: r
             .get::<Option<i64>, _>(12)
@@ -718,9 +719,9 @@ async fn insert_one(
     let inserted = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
              page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes, segment_attributes)
+             attributes, segment_attributes, channel)
          SELECT $1::uuid, id, $2, $3::jsonb, $4, $5, $7, $8, $9, $10, $11, $12, $13, $14,
-             $15::jsonb, $16
+             $15::jsonb, $16, COALESCE($17, 'widget')
          FROM sites WHERE key = $6
          ON CONFLICT (id) DO NOTHING
          RETURNING site_id, survey_key, answers::text, received_at, page_path, device,
@@ -742,6 +743,7 @@ async fn insert_one(
     .bind(r.survey_version.map(i64::from))
     .bind(super::site_store::attributes_json(&e.attributes)?)
     .bind(e.segments_json())
+    .bind(e.channel.as_deref())
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = inserted {
@@ -799,16 +801,17 @@ async fn insert_many(
     let created = sqlx::query(
         "INSERT INTO responses (id, site_id, survey_key, answers, page_url, received_at,
              page_path, device, browser, locale, visitor, user_id, email, survey_version,
-             attributes, segment_attributes)
+             attributes, segment_attributes, channel)
          SELECT v.id::uuid, s.id, v.survey_key, v.answers::jsonb, v.page_url, v.received_at,
              v.page_path, v.device, v.browser, v.locale, v.visitor, v.user_id, v.email,
-             v.survey_version, v.attributes::jsonb, v.segment_attributes
+             v.survey_version, v.attributes::jsonb, v.segment_attributes,
+             COALESCE(v.channel, 'widget')
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                     $13::text[], $14::int8[], $15::text[], $16::text[])
+                     $13::text[], $14::int8[], $15::text[], $16::text[], $17::text[])
              AS v (id, site_key, survey_key, answers, page_url, received_at,
                    page_path, device, browser, locale, visitor, user_id, email,
-                   survey_version, attributes, segment_attributes)
+                   survey_version, attributes, segment_attributes, channel)
          JOIN sites s ON s.key = v.site_key
          ORDER BY v.id
          ON CONFLICT (id) DO NOTHING
@@ -843,6 +846,7 @@ async fn insert_many(
     )
     .bind(attributes)
     .bind(column(&|i| i.enrichment.segments_json()))
+    .bind(column(&|i| i.enrichment.channel.clone()))
     .fetch_all(&mut *conn)
     .await?;
     // What the stored answers add to the rollups, in the same transaction.

@@ -304,7 +304,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version, r.attributes
+                 r.survey_version, r.attributes, r.channel
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ? ORDER BY r.received_at DESC, r.id DESC LIMIT ?",
         )
@@ -328,7 +328,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT r.id, r.survey_key, r.answers, r.page_url, r.received_at,
                  r.page_path, r.device, r.browser, r.locale, r.visitor, r.user_id, r.email,
-                 r.survey_version, r.attributes
+                 r.survey_version, r.attributes, r.channel
              FROM responses r JOIN sites t ON t.id = r.site_id
              WHERE t.key = ?
                AND (r.received_at > ? OR (r.received_at = ? AND r.id > ?))
@@ -694,6 +694,7 @@ pub(super) fn read_response(r: sqlx::sqlite::SqliteRow) -> StoreResult<StoredRes
             attributes: super::site_store::read_attributes(r.get(13))?,
             // What the rollups folded; listings show all the attributes above.
             segments: Vec::new(),
+            channel: Some(r.get::<String, _>(14)).filter(|c| c != "widget"),
         },
         survey_version: r
             .get::<Option<i64>, _>(12)

@@ -30,8 +30,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// writes at most one row needs no undo log of its own inside the batch's transaction.
 const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, page_url,
          received_at, page_path, device, browser, locale, visitor, user_id, email,
-         survey_version, attributes, segment_attributes)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         survey_version, attributes, segment_attributes, channel)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             COALESCE(?17, 'widget'))
      ON CONFLICT (id) DO NOTHING";
 
 #[derive(Debug)]
@@ -258,6 +259,7 @@ fn insert_one(
         r.survey_version,
         attributes,
         e.segments_json(),
+        e.channel,
     ]);
     match inserted {
         Ok(1) => Ok(Ok(Stored::Created)),
