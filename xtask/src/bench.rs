@@ -36,6 +36,9 @@
 //! overview's reads timed against a p95 of 50 ms. `--no-insight` skips it, `--insight-only`
 //! runs only it.
 //!
+//! Then the imports (`import_bench.rs`): 100,000 answers and 100,000 complaints from CSV, rows
+//! per second. `--no-imports` skips them, `--imports-only` runs only them.
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -67,6 +70,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let (mut with_inbox, mut inbox_only) = (true, false);
     let (mut with_alerts, mut alerts_only) = (true, false);
     let (mut with_insight, mut insight_only) = (true, false);
+    let (mut with_imports, mut imports_only) = (true, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
@@ -77,6 +81,8 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             "--alerts-only" => alerts_only = true,
             "--no-insight" => with_insight = false,
             "--insight-only" => insight_only = true,
+            "--no-imports" => with_imports = false,
+            "--imports-only" => imports_only = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -101,6 +107,13 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         println!();
         println!("  machine: {}", machine());
         return alerts(&hark);
+    }
+    if imports_only {
+        let work = target_dir().join("bench");
+        std::fs::create_dir_all(&work)?;
+        println!();
+        println!("  machine: {}", machine());
+        return super::import_bench::imports(&hark, &work);
     }
     if insight_only {
         let work = target_dir().join("bench");
@@ -230,6 +243,9 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     }
     if with_insight {
         insight(&hark, &work, with_postgres)?;
+    }
+    if with_imports {
+        super::import_bench::imports(&hark, &work)?;
     }
     println!();
     Ok(())

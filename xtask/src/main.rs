@@ -9,6 +9,7 @@
 mod alerts_bench;
 mod bench;
 mod demo;
+mod import_bench;
 mod inbox_bench;
 mod insight_bench;
 mod setup;
