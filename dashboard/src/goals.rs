@@ -24,7 +24,7 @@ fn metric_label(metric: &str) -> &str {
         .map_or(metric, |(_, l)| l)
 }
 
-fn status_label(status: &str) -> &'static str {
+pub(crate) fn status_label(status: &str) -> &'static str {
     match status {
         "on_track" => "On track",
         "off_track" => "At risk",

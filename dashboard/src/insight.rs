@@ -62,6 +62,13 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             async move { api.insight_emerging().await }
         })
     };
+    let goals = {
+        let api = desk.api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.goals().await }
+        })
+    };
     let praise = {
         let (api, days) = (desk.api.clone(), filter.days);
         LocalResource::new(move || {
@@ -156,6 +163,11 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    goals.await.ok().filter(|g| !g.is_empty()).map(|g| view! { <GoalsSummary goals=g /> })
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
                     match funnel.await {
                         Ok(f) => view! { <FunnelSection funnels=f /> }.into_any(),
                         Err(e) => {
@@ -192,6 +204,45 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The service goals at a glance: each one's status, where it stands and its target; the goals
+/// page has the rest.
+#[component]
+fn GoalsSummary(goals: Vec<shared::insight::Goal>) -> impl IntoView {
+    let rows = goals
+        .into_iter()
+        .map(|g| {
+            let now = g.current.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+            view! {
+                <tr>
+                    <th scope="row">{g.name}</th>
+                    <td><span class=format!("badge status {}", g.status)>{crate::goals::status_label(&g.status)}</span></td>
+                    <td>{now}</td>
+                    <td>{g.target}</td>
+                    <td>{g.deadline}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="goals-summary score-card" aria-label="Goals">
+            <h3>"Goals"</h3>
+            <table class="trend-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Goal"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Now"</th>
+                        <th scope="col">"Target"</th>
+                        <th scope="col">"Deadline"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <a href=Page::Goals.href()>"Progress and forecasts"</a>
+        </section>
     }
 }
 

@@ -369,6 +369,23 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
             "return document.querySelector('form.new-goal [role=alert]')?.textContent.startsWith('target')",
         )
         .await?;
+    // The Insight page shows the goal at a glance.
+    browser
+        .client
+        .goto(&format!("{}/dashboard/#/insight?days=30", system.collector))
+        .await?;
+    browser
+        .wait_true(
+            "the goals at a glance",
+            "return document.querySelector('.goals-summary')?.textContent.includes('NPS 30 by summer')",
+        )
+        .await?;
+    browser
+        .axe(
+            "document.querySelector('.goals-summary')",
+            "the goals at a glance",
+        )
+        .await?;
     browser.stop().await;
     Ok(())
 }
