@@ -123,7 +123,7 @@ impl TestApp {
         let id = self.case(site).await;
         let key = &site.key;
         let method = match what {
-            "status" | "replies" | "merge" => Method::POST,
+            "status" | "replies" | "merge" | "share" => Method::POST,
             _ => Method::PUT,
         };
         (
@@ -274,10 +274,13 @@ enum Route {
     CreateGoal,
     ImportAnswers,
     ImportComplaints,
+    ReadShareDestinations,
+    SetShareDestinations,
+    ShareCase,
 }
 
 impl Route {
-    const ALL: [Route; 52] = [
+    const ALL: [Route; 55] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -330,6 +333,9 @@ impl Route {
         Route::CreateGoal,
         Route::ImportAnswers,
         Route::ImportComplaints,
+        Route::ReadShareDestinations,
+        Route::SetShareDestinations,
+        Route::ShareCase,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -356,7 +362,8 @@ impl Route {
             | Route::ReadProblem
             | Route::ReadNotifications
             | Route::SetNotifications
-            | Route::ReadOverview => Role::Viewer,
+            | Route::ReadOverview
+            | Route::ReadShareDestinations => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -368,7 +375,8 @@ impl Route {
             | Route::UpdateProblem
             | Route::ResolveProblem
             | Route::LogComplaint
-            | Route::ImportComplaints => Role::Agent,
+            | Route::ImportComplaints
+            | Route::ShareCase => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
             Route::AutoAssign
@@ -378,6 +386,7 @@ impl Route {
             | Route::SetSlaPolicies
             | Route::SetHotStove
             | Route::CreateGoal
+            | Route::SetShareDestinations
             | Route::ImportAnswers
             | Route::ListWebhooks
             | Route::CreateWebhook
@@ -500,6 +509,19 @@ impl Route {
             }
             Route::SetStatus => app.on_case(site, "status", json!({"status": "open"})).await,
             Route::Reply => app.on_case(site, "replies", json!({"body": "On it"})).await,
+            Route::ShareCase => {
+                // A destination to share with (a webhook only: nothing is mailed).
+                app.store
+                    .set_site_document(
+                        &site.key,
+                        collector::store::case_store::SiteDocument::ShareDestinations,
+                        r#"{"destinations": [{"name": "Product", "webhook": true}]}"#,
+                    )
+                    .await
+                    .unwrap();
+                app.on_case(site, "share", json!({"destination": "Product"}))
+                    .await
+            }
             Route::AutoAssign => app.on_case(site, "assignee", json!({"auto": true})).await,
             Route::Categorize => {
                 app.on_case(site, "category", json!({"category": "Billing"}))
@@ -615,6 +637,16 @@ impl Route {
                 Method::POST,
                 format!("/api/v1/admin/sites/{key}/complaints/import?dry_run=true"),
                 Some(json!("external_id,received_at,description\n")),
+            ),
+            Route::ReadShareDestinations => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/share-destinations"),
+                None,
+            ),
+            Route::SetShareDestinations => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/share-destinations"),
+                Some(json!({"destinations": [{"name": "Billing", "email": "billing@own.test"}]})),
             ),
             Route::ReadOverview => (
                 Method::GET,

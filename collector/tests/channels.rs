@@ -5,6 +5,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/peers.rs"]
+mod peers;
 
 use app::{error_of, Harness, SHOP};
 use collector::access::Role;
@@ -576,4 +578,185 @@ async fn the_imports_take_the_csv_over_http() {
         .await
         .unwrap();
     assert_eq!((cases.len(), cases[0].channel.as_str()), (1, "email"));
+}
+
+/// Sharing with internal teams: an admin names destinations (refused, field by field, when
+/// wrong); an agent shares a case with one, with a private note: a real SMTP server receives
+/// the summary at the team's address, a webhook receiver gets `feedback.shared` signed so that
+/// the Standard Webhooks reference library verifies it, and the timeline records the share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_so() {
+    let Some(smtp) = peers::smtp_server() else {
+        return;
+    };
+    let harness = Harness::new()
+        .await
+        .smtp(
+            &format!("smtp://127.0.0.1:{}", smtp.port),
+            "Hark <hark@shop.test>",
+        )
+        .webhook_allow(&["127.0.0.0/8"])
+        // The reference library refuses a signature made at another time than its own clock's.
+        .clock_at(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64,
+        );
+    let site = harness.site("Shop", &[SHOP]).await;
+    let admin = harness.token(&site, Role::Admin).await;
+    let agent = harness.token(&site, Role::Agent).await;
+    let served = harness.serve().await;
+    let base = format!("{}/api/v1/admin/sites/{}", served.base, site.key);
+
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>> =
+        Default::default();
+    let seen = got.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let created: Value = served
+        .client
+        .post(format!("{base}/webhooks"))
+        .bearer_auth(&admin)
+        .json(&json!({"url": url, "events": ["feedback.shared"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+
+    let put = |token: &str, body: Value| {
+        served
+            .client
+            .put(format!("{base}/share-destinations"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let (status, _, message) = error_of(
+        put(
+            &admin,
+            json!({"destinations": [{"name": "Billing"}, {"name": "", "email": "x@y"}]}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        message.contains("destinations[0].email") && message.contains("destinations[1].name"),
+        "{message}"
+    );
+    let destinations = json!({"destinations": [
+        {"name": "Product team", "email": "product@shop.test", "webhook": true},
+        {"name": "Billing", "email": "billing@shop.test"},
+    ]});
+    assert_eq!(
+        put(&agent, destinations.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        put(&admin, destinations).await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let filed: Value = served
+        .client
+        .post(format!("{base}/complaints"))
+        .bearer_auth(&agent)
+        .json(&json!({"channel": "chat", "description": "The app <b>crashes</b> when I pay", "category": "Website"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let share = |body: Value| {
+        served
+            .client
+            .post(format!("{base}/complaints/{id}/share"))
+            .bearer_auth(&agent)
+            .json(&body)
+            .send()
+    };
+    let (status, _, message) =
+        error_of(share(json!({"destination": "Legal"})).await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("Product team, Billing"), "{message}");
+    let shared =
+        share(json!({"destination": "Product team", "note": "Third one this week <i>!</i>"}))
+            .await
+            .unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let page: Value = shared.json().await.unwrap();
+    let entry = page["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["detail"] == "shared with Product team")
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(entry["kind"], "internal_note");
+    assert_eq!(entry["body"], "Third one this week <i>!</i>");
+
+    // The mail, at the team's address.
+    let all = peers::wait_for_messages(&smtp, 1).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let mail = &all[0];
+    assert!(mail.contains("To: product@shop.test"), "{mail}");
+    assert!(
+        mail.contains(&format!(
+            "Subject: Shared with Product team: {}",
+            filed["reference"].as_str().unwrap()
+        )),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("> The app <b>crashes</b> when I pay"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("The app &lt;b&gt;crashes&lt;/b&gt; when I pay"),
+        "{mail}"
+    );
+    assert!(mail.contains("> Third one this week <i>!</i>"), "{mail}");
+    assert!(mail.contains(&format!("/dashboard/#/cases/{id}")), "{mail}");
+
+    // The webhook, signed.
+    let mut delivered = None;
+    for _ in 0..400 {
+        if let Some(d) = got.lock().unwrap().first().cloned() {
+            delivered = Some(d);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (headers, body) = delivered.expect("feedback.shared delivered within 10 s");
+    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
+    peers::verified_by_the_reference_library(
+        &secret,
+        &h("webhook-id"),
+        &h("webhook-timestamp"),
+        &h("webhook-signature"),
+        &body,
+    )
+    .unwrap();
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["type"], "feedback.shared");
+    assert_eq!(event["data"]["destination"]["name"], "Product team");
+    assert_eq!(event["data"]["complaint"]["reference"], filed["reference"]);
+    assert_eq!(event["data"]["note"], "Third one this week <i>!</i>");
 }

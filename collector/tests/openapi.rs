@@ -32,6 +32,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/sites/{site_key}/complaints"),
     ("POST", "/api/v1/admin/sites/{site_key}/complaints"),
     ("POST", "/api/v1/admin/sites/{site_key}/complaints/import"),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/share",
+    ),
+    ("GET", "/api/v1/admin/sites/{site_key}/share-destinations"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/share-destinations"),
     ("POST", "/api/v1/admin/sites/{site_key}/responses/import"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/export"),
     ("POST", "/api/v1/admin/sites/{site_key}/tokens"),

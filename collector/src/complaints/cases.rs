@@ -499,6 +499,51 @@ pub async fn reply(
     apply(store, site, id, &change).await
 }
 
+/// Shares a case with one of the site's destinations (agent and up): the `feedback.shared` event
+/// (mailed to the destination's address, delivered to the webhooks that take it) and a timeline
+/// entry, with the team's private note. `link` opens the case in the dashboard.
+pub async fn share(
+    store: &dyn Store,
+    site: &SiteKey,
+    id: &ResponseId,
+    who: &Who,
+    sharing: super::share::Sharing,
+    link: &str,
+    now: Millis,
+) -> CaseResult<()> {
+    who.require(Role::Agent, "sharing")?;
+    let destination = sharing.destination.as_str();
+    let note = sharing.note.filter(|n| !n.trim().is_empty());
+    if let Some(n) = &note {
+        if n.chars().count() > super::share::MAX_NOTE {
+            return Err(CaseError::Invalid(format!(
+                "a note is at most {} characters",
+                super::share::MAX_NOTE
+            )));
+        }
+    }
+    let all: super::share::Destinations = document(store, site, SiteDocument::ShareDestinations)
+        .await?
+        .unwrap_or_default();
+    let Some(dest) = all.destinations.iter().find(|d| d.name == destination) else {
+        let names: Vec<&str> = all.destinations.iter().map(|d| d.name.as_str()).collect();
+        return Err(CaseError::Invalid(if names.is_empty() {
+            "the site has no share destinations: an admin sets them first".to_owned()
+        } else {
+            format!(
+                "no destination is called {destination:?}; the site's are {}",
+                names.join(", ")
+            )
+        }));
+    };
+    let case = load(store, site, id).await?;
+    let (entry, event) = super::share::share(site, &case, dest, note.as_deref(), &who.actor, link);
+    let mut change = CaseChange::new(case.status, now);
+    change.entries.push(entry);
+    change.events.push(event);
+    apply(store, site, id, &change).await
+}
+
 /// The customer's reply: on the timeline, and it reopens a resolved case or brings one that
 /// waited on them back to work. `recorded_by` is the agent who took it by another channel.
 pub async fn customer_reply(

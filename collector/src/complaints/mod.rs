@@ -12,6 +12,7 @@ pub mod priority;
 pub mod reference;
 pub mod routing;
 pub mod rules;
+pub mod share;
 pub mod similar;
 pub mod transitions;
 

@@ -32,6 +32,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, delete))
         .routes(routes!(set_status))
         .routes(routes!(reply))
+        .routes(routes!(share))
         .routes(routes!(assign))
         .routes(routes!(categorize))
         .routes(routes!(prioritize))
@@ -328,6 +329,49 @@ async fn reply(
             ))
         }
     }
+    Ok((StatusCode::CREATED, after(&state, &site, &id, &who).await?).into_response())
+}
+
+/// Shares the case with one of the site's destinations (agent and up): the summary, a link and
+/// the note are mailed to its address and/or delivered as the `feedback.shared` webhook event;
+/// the timeline records it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/complaints/{id}/share",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
+    params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
+        (status = 404, description = "The site has no such complaint", body = super::openapi::ErrorDoc),
+        (status = 422, description = "No such destination, or too long a note", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, headers, request))]
+async fn share(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((site_key, id)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    request: Result<Json<crate::complaints::share::Sharing>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (site, who) = who(&caller, &site_key, Role::Agent)?;
+    let id = case_id(&id)?;
+    let Json(sharing) = request?;
+    let base = state.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    });
+    let link = format!("{base}/dashboard/#/cases/{id}");
+    let now = state.clock.now_ms();
+    cases::share(state.store.as_ref(), &site, &id, &who, sharing, &link, now).await?;
     Ok((StatusCode::CREATED, after(&state, &site, &id, &who).await?).into_response())
 }
 

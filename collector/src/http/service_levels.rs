@@ -7,6 +7,7 @@ use super::{ApiError, AppState};
 use crate::access::Role;
 use crate::complaints::cases::{self, CaseError};
 use crate::complaints::hot_stove;
+use crate::complaints::share::Destinations;
 use crate::sla::{policy, Calendar, Problem};
 use crate::store::case_store::SiteDocument;
 use axum::extract::rejection::JsonRejection;
@@ -23,6 +24,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(business_hours, set_business_hours))
         .routes(routes!(sla_policies, set_sla_policies))
         .routes(routes!(hot_stove, set_hot_stove))
+        .routes(routes!(share_destinations, set_share_destinations))
 }
 
 fn site(caller: &Caller, site_key: &str, role: Role) -> Result<SiteKey, ApiError> {
@@ -285,4 +287,81 @@ async fn set_hot_stove(
     )
     .await?;
     Ok(Json(rules))
+}
+
+/// Where the team shares feedback (viewer and up): named destinations, each an e-mail address
+/// and/or the `feedback.shared` webhook event. None until an admin sets them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/share-destinations",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{\"destinations\": [{name, email?, webhook}]}`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn share_destinations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+) -> Result<Json<Destinations>, ApiError> {
+    let site = site(&caller, &site_key, Role::Viewer)?;
+    Ok(Json(
+        read(&state, &site, SiteDocument::ShareDestinations).await?,
+    ))
+}
+
+/// Replaces the site's share destinations (admin and up, audited).
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/sites/{site_key}/share-destinations",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"destinations\": [{\"name\": \"Product team\", \"email\": \"product@example.com\", \"webhook\": false}]}`: at most 20, names 1 to 60 characters and unique, each with an address, `webhook: true`, or both"),
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new destinations", body = Object),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Each problem named by its field", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, request))]
+async fn set_share_destinations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    request: Result<Json<Destinations>, JsonRejection>,
+) -> Result<Json<Destinations>, ApiError> {
+    let site = site(&caller, &site_key, Role::Admin)?;
+    let destinations = request?.0;
+    let problems = crate::complaints::share::problems(&destinations);
+    if !problems.is_empty() {
+        let all: Vec<String> = problems
+            .into_iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect();
+        return Err(ApiError::Invalid(all.join("; ")));
+    }
+    write(
+        &state,
+        &site,
+        SiteDocument::ShareDestinations,
+        &destinations,
+    )
+    .await?;
+    audit_change(
+        &state,
+        &caller,
+        &site,
+        "share_destinations.update",
+        format!("{} destinations", destinations.destinations.len()),
+    )
+    .await?;
+    Ok(Json(destinations))
 }

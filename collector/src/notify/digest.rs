@@ -182,6 +182,66 @@ pub fn render_digest(d: &Digest, link: &str, lang: &str) -> Email {
     }
 }
 
+/// A case shared with a team (`feedback.shared`), in English: the team's inbox has no language
+/// of its own. The customer's words and the note are quoted, escaped in the HTML part.
+pub fn render_shared(data: &serde_json::Value) -> Email {
+    let c = &data["complaint"];
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let reference = s(&c["reference"]);
+    let subject = format!(
+        "Shared with {}: {reference}",
+        s(&data["destination"]["name"])
+    );
+    let facts = format!(
+        "{reference}, {}, {}, {}, from {}",
+        s(&c["status"]),
+        s(&c["priority"]),
+        c["category"].as_str().unwrap_or("no category"),
+        s(&c["channel"]),
+    );
+    let description = super::templates::shorten(&s(&c["description"]));
+    let note = data["note"].as_str().map(super::templates::shorten);
+    let link = s(&data["link"]);
+    let mut text = format!("{facts}\n\nThe customer wrote:\n");
+    for line in description.lines() {
+        text.push_str(&format!("> {line}\n"));
+    }
+    if let Some(note) = &note {
+        text.push_str("\nNote from the team:\n");
+        for line in note.lines() {
+            text.push_str(&format!("> {line}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\nOpen the case: {link}\n\n-- \nShared from Hark.\n"
+    ));
+    let quote = |t: &str| {
+        format!(
+            "<blockquote style=\"white-space: pre-wrap; border-inline-start: 3px solid #ccc; margin: 0; padding-inline-start: 1em\">{}</blockquote>\n",
+            escape(t)
+        )
+    };
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{}</p>\n<p>The customer wrote:</p>\n{}",
+        escape(&subject),
+        escape(&facts),
+        quote(&description)
+    );
+    if let Some(note) = &note {
+        html.push_str(&format!("<p>Note from the team:</p>\n{}", quote(note)));
+    }
+    html.push_str(&format!(
+        "<p><a href=\"{}\">Open the case</a></p>\n<p style=\"color: #666; font-size: smaller\">Shared from Hark.</p>\n</body>\n</html>\n",
+        escape(&link)
+    ));
+    Email {
+        lang: "en",
+        subject,
+        text,
+        html,
+    }
+}
+
 /// The digest's words in one language. `{site}`, `{from}`, `{to}`, `{responses}`, `{previous}`,
 /// `{n}`, `{delta}` and `{value}` are filled in.
 struct Words {

@@ -240,6 +240,20 @@ pub async fn messages(
         .await?
         .into_iter()
         .collect();
+    if event.kind == "feedback.shared" {
+        // To the destination's own address: a team's inbox, not a user with preferences.
+        if let Some(to) = data["destination"]["email"].as_str() {
+            let email = super::digest::render_shared(&data);
+            out.push(NewEmail {
+                recipient: to.to_owned(),
+                subject: email.subject,
+                text: email.text,
+                html: email.html,
+                complaint: None,
+            });
+        }
+        return Ok(out);
+    }
     if event.kind == crate::insight::digest::EVENT {
         let digest: crate::insight::digest::Digest =
             serde_json::from_value(data["digest"].clone())?;

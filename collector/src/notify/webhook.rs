@@ -61,7 +61,7 @@ pub fn body(kind: &str, at_rfc3339: &str, data: &str) -> String {
 }
 
 /// The event types an endpoint may ask for (DESIGN.md).
-pub const EVENT_TYPES: [&str; 11] = [
+pub const EVENT_TYPES: [&str; 12] = [
     "complaint.created",
     "complaint.hot_stove",
     "complaint.status_changed",
@@ -73,6 +73,7 @@ pub const EVENT_TYPES: [&str; 11] = [
     "response.created",
     "goal.at_risk",
     "insight.digest",
+    "feedback.shared",
 ];
 
 /// The waits before each retry: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h and 8 h

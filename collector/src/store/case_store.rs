@@ -253,6 +253,7 @@ pub enum SiteDocument {
     BusinessHours,
     SlaPolicies,
     HotStove,
+    ShareDestinations,
 }
 
 impl SiteDocument {
@@ -261,6 +262,7 @@ impl SiteDocument {
             SiteDocument::BusinessHours => "business_hours",
             SiteDocument::SlaPolicies => "sla_policies",
             SiteDocument::HotStove => "hot_stove",
+            SiteDocument::ShareDestinations => "share_destinations",
         }
     }
 }
