@@ -121,28 +121,16 @@ async fn answers(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let site = caller.on_site(&site_key, Role::Admin)?.site.key.clone();
-    let Query(q) = query?;
-    let body = match csv_body(&headers, body) {
-        Ok(body) => body,
-        Err(refused) => return Ok(*refused),
-    };
-    let now = state.clock.now_ms();
-    let report = crate::import::import_answers(
-        state.store.as_ref(),
-        &site,
-        &body[..],
-        q.dry_run,
-        now,
-        &mut |_| {},
+    import(
+        &state,
+        &caller,
+        &site_key,
+        What::Answers,
+        query,
+        &headers,
+        body,
     )
     .await
-    .map_err(file_error)?;
-    if !q.dry_run && report.imported > 0 {
-        let detail = format!("answers={}", report.imported);
-        audit_change(&state, &caller, &site, "responses.import", detail).await?;
-    }
-    Ok(answer(report))
 }
 
 /// Complaints from another system's history, as `hark import complaints` reads them (agent and
@@ -174,26 +162,72 @@ async fn complaints(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let site = caller.on_site(&site_key, Role::Agent)?.site.key.clone();
+    import(
+        &state,
+        &caller,
+        &site_key,
+        What::Complaints,
+        query,
+        &headers,
+        body,
+    )
+    .await
+}
+
+/// What an import brings in.
+#[derive(Debug, Clone, Copy)]
+enum What {
+    Answers,
+    Complaints,
+}
+
+/// Either import: the caller's role, the body, the report; an import that stored rows is
+/// audited.
+async fn import(
+    state: &AppState,
+    caller: &Caller,
+    site_key: &str,
+    what: What,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let role = match what {
+        What::Answers => Role::Admin,
+        What::Complaints => Role::Agent,
+    };
+    let site = caller.on_site(site_key, role)?.site.key.clone();
     let Query(q) = query?;
-    let body = match csv_body(&headers, body) {
+    let body = match csv_body(headers, body) {
         Ok(body) => body,
         Err(refused) => return Ok(*refused),
     };
-    let now = state.clock.now_ms();
-    let report = crate::import_complaints::import_complaints(
-        state.store.as_ref(),
-        &site,
-        &body[..],
-        q.dry_run,
-        now,
-        &mut |_| {},
-    )
-    .await
+    let (store, now) = (state.store.as_ref(), state.clock.now_ms());
+    let report = match what {
+        What::Answers => {
+            crate::import::import_answers(store, &site, &body[..], q.dry_run, now, &mut |_| {})
+                .await
+        }
+        What::Complaints => {
+            crate::import_complaints::import_complaints(
+                store,
+                &site,
+                &body[..],
+                q.dry_run,
+                now,
+                &mut |_| {},
+            )
+            .await
+        }
+    }
     .map_err(file_error)?;
     if !q.dry_run && report.imported > 0 {
-        let detail = format!("complaints={}", report.imported);
-        audit_change(&state, &caller, &site, "complaints.import", detail).await?;
+        let (action, noun) = match what {
+            What::Answers => ("responses.import", "answers"),
+            What::Complaints => ("complaints.import", "complaints"),
+        };
+        let detail = format!("{noun}={}", report.imported);
+        audit_change(state, caller, &site, action, detail).await?;
     }
     Ok(answer(report))
 }
