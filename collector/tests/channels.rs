@@ -234,15 +234,7 @@ async fn hark_import_complaints_checks_each_row_and_keeps_the_history() {
     let agent = harness.token(&site, Role::Agent).await;
     let served = harness.serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let hark = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
-            .args(args)
-            .env("HARK_DATABASE_URL", &served.database_url)
-            .env("HARK_LOG", "warn")
-            .env_remove("HARK_CONFIG")
-            .output()
-            .expect("cannot run hark")
-    };
+    let hark = |args: &[&str]| served.hark(args);
     let day = |d: i64, hour: i64| {
         jiff::Timestamp::from_millisecond(app::START_MS - d * DAY_MS + hour * 3_600_000)
             .unwrap()

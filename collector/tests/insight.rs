@@ -710,15 +710,7 @@ async fn hark_insight_rebuild_recomputes_a_sites_rollups() {
         send(&served, &site, score, score > 5, None).await;
     }
     let kept = served.store.rollup_rows(&site.key).await.unwrap();
-    let hark = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
-            .args(args)
-            .env("HARK_DATABASE_URL", &served.database_url)
-            .env("HARK_LOG", "warn")
-            .env_remove("HARK_CONFIG")
-            .output()
-            .expect("cannot run hark")
-    };
+    let hark = |args: &[&str]| served.hark(args);
     let out = hark(&["insight", "rebuild", "--site", site.key.as_str(), "--json"]);
     assert!(
         out.status.success(),
@@ -1316,15 +1308,7 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
     why_survey(&harness, &site).await;
     let served = harness.serve().await;
     let dir = tempfile::tempdir().unwrap();
-    let hark = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
-            .args(args)
-            .env("HARK_DATABASE_URL", &served.database_url)
-            .env("HARK_LOG", "warn")
-            .env_remove("HARK_CONFIG")
-            .output()
-            .expect("cannot run hark")
-    };
+    let hark = |args: &[&str]| served.hark(args);
     let day = |d: i64| {
         jiff::Timestamp::from_millisecond(app::START_MS - d * DAY_MS)
             .unwrap()

@@ -172,6 +172,19 @@ impl Harness {
     }
 }
 
+impl Served {
+    /// Runs the `hark` command line on this server's database, as an operator would.
+    pub(super) fn hark(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args(args)
+            .env("HARK_DATABASE_URL", &self.database_url)
+            .env("HARK_LOG", "warn")
+            .env_remove("HARK_CONFIG")
+            .output()
+            .expect("cannot run hark")
+    }
+}
+
 /// A new API token with `role` on `site`, and its id.
 pub(super) async fn create_token(store: &Arc<dyn Store>, site: &Site, role: Role) -> (String, i64) {
     let token = ApiToken::generate();
