@@ -277,10 +277,11 @@ enum Route {
     ReadShareDestinations,
     SetShareDestinations,
     ShareCase,
+    LiveEvents,
 }
 
 impl Route {
-    const ALL: [Route; 55] = [
+    const ALL: [Route; 56] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -336,6 +337,7 @@ impl Route {
         Route::ReadShareDestinations,
         Route::SetShareDestinations,
         Route::ShareCase,
+        Route::LiveEvents,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -363,7 +365,8 @@ impl Route {
             | Route::ReadNotifications
             | Route::SetNotifications
             | Route::ReadOverview
-            | Route::ReadShareDestinations => Role::Viewer,
+            | Route::ReadShareDestinations
+            | Route::LiveEvents => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -550,6 +553,12 @@ impl Route {
             Route::Agents => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/agents"),
+                None,
+            ),
+            // A stream that stays open: its status comes with its headers.
+            Route::LiveEvents => (
+                Method::GET,
+                format!("/api/v1/admin/events?site={key}"),
                 None,
             ),
             Route::ReadWorkflow => (

@@ -5,6 +5,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/events.rs"]
+mod events;
 #[path = "support/peers.rs"]
 mod peers;
 
@@ -751,4 +753,96 @@ async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_
     assert_eq!(event["data"]["destination"]["name"], "Product team");
     assert_eq!(event["data"]["complaint"]["reference"], filed["reference"]);
     assert_eq!(event["data"]["note"], "Third one this week <i>!</i>");
+}
+
+/// The live stream on SQLite, in one process: refused without credentials, for a site the
+/// caller has no role on and for an event id that is not one; a logged call and a change of its
+/// status reach a viewer's stream, and resuming after an event repeats nothing before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_hears_each_change_of_the_sites_cases_as_it_happens() {
+    let harness = Harness::new().await;
+    let site = harness.site("Shop", &[SHOP]).await;
+    let other = harness.site("Other", &[SHOP]).await;
+    let agent = harness.token(&site, Role::Agent).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    let served = harness.serve().await;
+    let events = format!("{}/api/v1/admin/events", served.base);
+
+    let refused = served.client.get(&events).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let refused = served
+        .client
+        .get(format!("{events}?site={}", other.key))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(refused).await.0, StatusCode::FORBIDDEN);
+    let refused = served
+        .client
+        .get(&events)
+        .bearer_auth(&viewer)
+        .header("Last-Event-ID", "yesterday")
+        .send()
+        .await
+        .unwrap();
+    let (status, _, message) = error_of(refused).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("Last-Event-ID"), "{message}");
+
+    let wait = std::time::Duration::from_secs(10);
+    let mut live = events::EventStream::open(&served.base, &viewer, None).await;
+    let logged = served
+        .client
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            served.base, site.key
+        ))
+        .bearer_auth(&agent)
+        .json(&json!({"channel": "chat", "description": "The chat says my refund is stuck"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged.status(), StatusCode::CREATED);
+    let case = logged.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = live.next(wait).await.expect("the new case's first entry");
+    assert_eq!(first.data["case"], case.as_str());
+    assert_eq!(first.data["kind"], "received");
+    let mut last = first.id;
+    while let Some(e) = live.next(std::time::Duration::from_millis(300)).await {
+        last = e.id;
+    }
+
+    let changed = served
+        .client
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/complaints/{case}/status",
+            served.base, site.key
+        ))
+        .bearer_auth(&agent)
+        .json(&json!({"status": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let e = live.next(wait).await.expect("the status change");
+    assert_eq!(e.data["kind"], "status_changed");
+    assert_eq!(e.data["status"], "in_progress");
+    assert!(e.id > last);
+
+    // Resumed after the first entry: the rest, from the second on, and nothing before.
+    let mut resumed = events::EventStream::open(&served.base, &viewer, Some(first.id)).await;
+    let next = resumed
+        .next(wait)
+        .await
+        .expect("the entries after the first");
+    assert!(next.id > first.id);
+    let mut got = vec![next.id];
+    while let Some(e) = resumed.next(std::time::Duration::from_millis(300)).await {
+        got.push(e.id);
+    }
+    assert_eq!(got.last(), Some(&e.id), "up to the status change: {got:?}");
 }

@@ -2,9 +2,12 @@
 //! once, replays sent to both at the same moment included, and timer jobs fire once in all. The real `hark` binary, a fresh
 //! database on a PostgreSQL server this test binary starts from `HARK_POSTGRES_BIN`.
 
+#[path = "support/events.rs"]
+mod events;
 #[path = "support/postgres.rs"]
 mod postgres_server;
 
+use events::EventStream;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -299,4 +302,142 @@ async fn two_collectors_on_one_postgres_fire_each_due_job_once() {
     );
     drop(a);
     drop(b);
+}
+
+async fn log_call(
+    client: &reqwest::Client,
+    collector: &Collector,
+    site: &str,
+    token: &str,
+    n: usize,
+) -> String {
+    let response = client
+        .post(format!(
+            "{}/api/v1/admin/sites/{site}/complaints",
+            collector.base
+        ))
+        .bearer_auth(token)
+        .json(
+            &json!({"channel": "phone", "description": format!("Call {n}: the parcel never came")}),
+        )
+        .send()
+        .await
+        .expect("the collector answers");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .expect("the case's id")
+        .to_owned()
+}
+
+/// Issue 16's live dashboard across collectors: a case created through one collector is on a
+/// stream of the other at once; a stream dropped and resumed from its last event id gets every
+/// entry committed meanwhile, through either collector and concurrently, once and in order;
+/// and a viewer of another site hears nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_collector_streams_live_from_the_other() {
+    let database_url = postgres_server::shared().fresh_database().await;
+    let site = |name: &str| {
+        let s = hark_json(
+            &database_url,
+            &["site", "create", "--name", name, "--origin", SHOP, "--json"],
+        );
+        s["key"].as_str().expect("a site key").to_owned()
+    };
+    let token = |site: &str, role: &str| {
+        let t = hark_json(
+            &database_url,
+            &["token", "create", "--site", site, "--role", role, "--json"],
+        );
+        t["token"].as_str().expect("a token").to_owned()
+    };
+    let (shop, other) = (site("Live Shop"), site("Other Shop"));
+    let (agent, viewer) = (token(&shop, "agent"), token(&shop, "viewer"));
+    let (other_agent, other_viewer) = (token(&other, "agent"), token(&other, "viewer"));
+    let (a, b) = tokio::join!(serve(&database_url), serve(&database_url));
+    let client = reqwest::Client::new();
+
+    let mut live = EventStream::open(&b.base, &viewer, None).await;
+    let mut outsider = EventStream::open(&b.base, &other_viewer, None).await;
+    let first = log_call(&client, &a, &shop, &agent, 0).await;
+    let received = live
+        .next(Duration::from_secs(10))
+        .await
+        .expect("the new case reached the other collector's stream");
+    assert_eq!(received.data["case"], first.as_str());
+    assert_eq!(received.data["site_key"], shop.as_str());
+    assert_eq!(received.data["kind"], "received");
+    assert_eq!(received.data["status"], "new");
+    assert!(received.data["reference"]
+        .as_str()
+        .unwrap()
+        .starts_with("HK-"));
+    assert!(
+        received.data.get("description").is_none(),
+        "no text travels on the stream: {}",
+        received.data
+    );
+    // The rest of the new case's first entries (categorized, prioritized, …), then quiet.
+    let mut last = received.id;
+    while let Some(e) = live.next(Duration::from_millis(500)).await {
+        assert_eq!(e.data["case"], first.as_str());
+        assert!(e.id > last);
+        last = e.id;
+    }
+    drop(live);
+
+    // Dropped. Meanwhile 20 calls are logged through both collectors at once.
+    let mut logged = Vec::new();
+    for n in 1..=20 {
+        let (via, client) = (if n % 2 == 0 { &a } else { &b }, &client);
+        let (shop, agent) = (&shop, &agent);
+        logged.push(async move { log_call(client, via, shop, agent, n).await });
+    }
+    let cases: Vec<String> = futures_util::future::join_all(logged).await;
+    let mut db = sqlx::PgConnection::connect(&database_url).await.unwrap();
+    let committed: Vec<i64> = sqlx::query_scalar(
+        "SELECT e.id FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
+         JOIN sites t ON t.id = c.site_id WHERE t.key = $1 AND e.id > $2 ORDER BY e.id",
+    )
+    .bind(&shop)
+    .bind(last)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert!(committed.len() >= 20, "each case has its entries");
+
+    // Resumed from the last event id: every entry since, once, in order.
+    let mut resumed = EventStream::open(&b.base, &viewer, Some(last)).await;
+    let mut got = Vec::new();
+    let mut seen_cases = std::collections::HashSet::new();
+    while got.len() < committed.len() {
+        let e = resumed
+            .next(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("{} of {} entries came", got.len(), committed.len()));
+        seen_cases.insert(e.data["case"].as_str().unwrap().to_owned());
+        got.push(e.id);
+    }
+    assert_eq!(
+        got, committed,
+        "the entries since the last event id, in order"
+    );
+    assert!(
+        cases.iter().all(|c| seen_cases.contains(c)),
+        "every new case"
+    );
+    assert!(
+        resumed.next(Duration::from_millis(500)).await.is_none(),
+        "nothing twice"
+    );
+
+    // The other site's viewer heard none of it: the first thing on its stream is its own case.
+    let own = log_call(&client, &a, &other, &other_agent, 99).await;
+    let e = outsider
+        .next(Duration::from_secs(10))
+        .await
+        .expect("the other site's case reached its viewer");
+    assert_eq!(e.data["case"], own.as_str(), "{e:?}");
+    assert_eq!(e.data["site_key"], other.as_str());
+    drop((a, b));
 }

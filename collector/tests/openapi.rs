@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/admin/session"),
     ("DELETE", "/api/v1/admin/session"),
     ("GET", "/api/v1/admin/me"),
+    ("GET", "/api/v1/admin/events"),
     ("GET", "/api/v1/admin/sites/{site_key}/responses"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints"),
     ("POST", "/api/v1/admin/sites/{site_key}/complaints"),

@@ -380,6 +380,21 @@ pub struct TimelineEntry {
     pub detail: Option<String>,
 }
 
+/// A change recorded on a case, as the live event stream (`GET /api/v1/admin/events`) sends it:
+/// which case, what its timeline recorded, and the case's status, priority and hot marker as
+/// they are now. It carries none of the case's text: a dashboard reads the case again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub site_key: SiteKey,
+    pub case: ResponseId,
+    /// `HK-7QF3`.
+    pub reference: String,
+    pub kind: EntryKind,
+    pub status: Status,
+    pub priority: Priority,
+    pub hot: bool,
+}
+
 /// A category the site's keyword rules suggest for a case, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suggestion {

@@ -7,6 +7,7 @@ mod complaints;
 mod cors;
 mod edge;
 mod error;
+mod events;
 mod explorer;
 mod funnel;
 mod goals;
@@ -86,6 +87,8 @@ pub struct Shared {
     /// collector (for links in them).
     pub mailer: Option<crate::notify::email::Mailer>,
     pub public_url: Option<String>,
+    /// The live event stream's hub (`live.rs`), started by the first stream.
+    pub live: Arc<crate::live::Live>,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ impl AppState {
             public_url: None,
             jobs: Arc::default(),
             outbox: Arc::default(),
+            live: Arc::default(),
         }))
     }
 
@@ -208,9 +212,14 @@ pub fn app(state: AppState) -> Router {
     let (api, _) = api.split_for_parts();
     let api = api
         // Assets are compressed ahead of time; this compresses the JSON answers.
-        .layer(CompressionLayer::new().compress_when(
-            SizeAbove::new(1024).and(NotForContentType::const_new("application/wasm")),
-        ));
+        .layer(
+            CompressionLayer::new().compress_when(
+                SizeAbove::new(1024)
+                    .and(NotForContentType::const_new("application/wasm"))
+                    // The live stream: each event must leave as it comes.
+                    .and(NotForContentType::const_new("text/event-stream")),
+            ),
+        );
     let app = Router::new()
         .merge(submissions)
         .merge(api)

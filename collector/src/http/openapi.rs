@@ -77,6 +77,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
     let rest = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::site_config::router())
         .merge(super::admin::router())
+        .merge(super::events::router())
         .merge(super::lifecycle::router())
         .merge(super::session::router())
         .merge(super::setup::router())

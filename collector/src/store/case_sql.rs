@@ -306,9 +306,38 @@ pub(super) fn entry_values(
     (actor_type, actor_id, actor_name, e.kind.as_str())
 }
 
+/// A row of `case_events_after`, read by position from either engine's row.
+pub(super) fn read_case_event<R>(r: &R) -> StoreResult<super::CaseEventRow>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let site: String = r.try_get(1)?;
+    let number = count(r.try_get(3)?);
+    Ok(super::CaseEventRow {
+        id: r.try_get(0)?,
+        event: shared::case::CaseEvent {
+            site_key: shared::SiteKey::parse(&site).map_err(|_| bad("site key"))?,
+            case: id(&r.try_get::<String, _>(2)?)?,
+            reference: crate::complaints::reference::reference(number),
+            kind: EntryKind::parse(&r.try_get::<String, _>(4)?)
+                .ok_or_else(|| bad("timeline entry"))?,
+            status: status(&r.try_get::<String, _>(5)?)?,
+            priority: u8::try_from(r.try_get::<i64, _>(6)?)
+                .ok()
+                .and_then(Priority::from_rank)
+                .ok_or_else(|| bad("priority"))?,
+            hot: r.try_get(7)?,
+        },
+    })
+}
+
 /// Implements `CaseStore` for an engine's store, whose `pool` is a `sqlx::Pool<$db>`.
 macro_rules! case_store {
-    ($store:ty, $db:ty, bind_id: $bind_id:expr, begin: $begin:literal, lock: $lock:literal, notify: $notify:literal, text: $text:path) => {
+    ($store:ty, $db:ty, bind_id: $bind_id:expr, begin: $begin:literal, lock: $lock:literal, notify: $notify:literal, serialize: $serialize:literal, text: $text:path) => {
         impl $store {
             /// Appends timeline entries and sets timers inside a transaction.
             async fn append(
@@ -337,6 +366,37 @@ macro_rules! case_store {
                         .execute(&mut *conn)
                         .await?;
                 }
+                for j in jobs {
+                    sqlx::query(
+                        "INSERT INTO jobs (kind, due_at, payload, created_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&j.kind)
+                    .bind(j.due_at)
+                    .bind(&j.payload)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                if !jobs.is_empty() && !$notify.is_empty() {
+                    // Delivered at commit, to every collector's runner (`Store::watch_jobs`).
+                    sqlx::query(concat!($notify, "hark_jobs"))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                // The timeline last, as the transaction's last statements (the callers commit
+                // next): on PostgreSQL under a lock held to the commit, so that entries are
+                // numbered in the order their changes commit and the live stream, reading
+                // entries after the last one it sent, never skips one that commits late.
+                if !$serialize.is_empty() {
+                    sqlx::query($serialize).execute(&mut *conn).await?;
+                    sqlx::query(concat!($notify, "hark_live"))
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 for e in entries {
                     let (actor_type, actor_id, actor_name, kind) =
                         $crate::store::case_sql::entry_values(e);
@@ -355,24 +415,6 @@ macro_rules! case_store {
                     .bind(e.detail.as_deref())
                     .execute(&mut *conn)
                     .await?;
-                }
-                for j in jobs {
-                    sqlx::query(
-                        "INSERT INTO jobs (kind, due_at, payload, created_at)
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&j.kind)
-                    .bind(j.due_at)
-                    .bind(&j.payload)
-                    .bind(at)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                if !jobs.is_empty() && !$notify.is_empty() {
-                    // Delivered at commit, to every collector's runner (`Store::watch_jobs`).
-                    sqlx::query(concat!($notify, "hark_jobs"))
-                        .execute(&mut *conn)
-                        .await?;
                 }
                 Ok(())
             }
@@ -510,6 +552,7 @@ macro_rules! case_store {
                     }
                     tx.commit().await?;
                     self.committed(!intake.jobs.is_empty(), !intake.events.is_empty());
+                    self.appended();
                     return Ok((Stored::Created, number as u64));
                 }
                 // A replay: the number is not taken after all.
@@ -874,7 +917,35 @@ macro_rules! case_store {
                 Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs, &ch.events).await?;
                 tx.commit().await?;
                 self.committed(!ch.jobs.is_empty(), !ch.events.is_empty());
+                self.appended();
                 Ok(true)
+            }
+
+            async fn case_events_after(
+                &self,
+                after: i64,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CaseEventRow>> {
+                let rows = sqlx::query(
+                    "SELECT e.id, t.key, CAST(c.id AS TEXT), c.number, e.kind, c.status,
+                         c.priority, c.hot
+                     FROM complaint_events e
+                     JOIN complaints c ON c.id = e.complaint_id
+                     JOIN sites t ON t.id = c.site_id
+                     WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($crate::store::case_sql::read_case_event).collect()
+            }
+
+            async fn last_case_event(&self) -> $crate::store::StoreResult<i64> {
+                let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM complaint_events")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(last.unwrap_or(0))
             }
 
             async fn delete_case(

@@ -318,6 +318,13 @@ pub struct Job {
     pub attempts: u32,
 }
 
+/// A timeline entry as the live event stream reads it: its number, and its case now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEventRow {
+    pub id: i64,
+    pub event: shared::case::CaseEvent,
+}
+
 /// An active case of the same category, for "similar open complaints".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -408,6 +415,16 @@ pub trait CaseStore: Send + Sync + 'static {
         id: &ResponseId,
         change: &CaseChange,
     ) -> StoreResult<bool>;
+
+    /// The timeline entries written after entry `after`, oldest first, at most `limit`, each
+    /// with its case as it is now: what the live event stream sends (`live.rs`). Entries are
+    /// numbered in the order their changes committed (on PostgreSQL, the transactions that
+    /// append to a timeline take one lock for their last statements), so that a reader that has
+    /// seen entry `n` has seen every entry before it.
+    async fn case_events_after(&self, after: i64, limit: u32) -> StoreResult<Vec<CaseEventRow>>;
+
+    /// The newest timeline entry's number, 0 when there is none.
+    async fn last_case_event(&self) -> StoreResult<i64>;
 
     /// Deletes a case and its timeline; false when the site has no such case.
     async fn delete_case(&self, site: &SiteKey, id: &ResponseId) -> StoreResult<bool>;

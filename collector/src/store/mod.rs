@@ -19,7 +19,7 @@ mod sqlite_site;
 mod sqlite_writer;
 
 pub use case_store::{
-    CaseStore, CaseToken, NewComplaint, NewRating, StoredComplaint, StoredRating,
+    CaseEventRow, CaseStore, CaseToken, NewComplaint, NewRating, StoredComplaint, StoredRating,
 };
 pub use group::{BatchObserver, GroupCommit, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
@@ -224,6 +224,10 @@ pub trait Store:
 
     /// Wakes `wake` whenever a change writes outbox events, as `watch_jobs` does for jobs.
     async fn watch_outbox(&self, wake: std::sync::Arc<tokio::sync::Notify>);
+
+    /// Wakes `wake` whenever a change appends to a case's timeline, as `watch_jobs` does for
+    /// jobs (`NOTIFY hark_live` on PostgreSQL, so another collector's change wakes it too).
+    async fn watch_case_events(&self, wake: std::sync::Arc<tokio::sync::Notify>);
 
     /// Frees the timer jobs, deliveries and e-mails that a collector held when it stopped, so
     /// that those a `kill -9` interrupted run again at once rather than when their lease ends; how

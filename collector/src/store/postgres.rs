@@ -144,6 +144,11 @@ impl Store for PostgresStore {
         self.listen("hark_outbox", wake).await;
     }
 
+    /// Listens on `hark_live`, as `watch_jobs` does.
+    async fn watch_case_events(&self, wake: std::sync::Arc<tokio::sync::Notify>) {
+        self.listen("hark_live", wake).await;
+    }
+
     async fn release_leases(&self) -> StoreResult<u64> {
         Ok(0)
     }

@@ -197,8 +197,11 @@ async fn text_match(
 impl PostgresStore {
     /// Every collector hears of a change's jobs and events by `NOTIFY`, sent at its commit.
     fn committed(&self, _jobs: bool, _events: bool) {}
+
+    /// Every collector hears of new timeline entries by `NOTIFY hark_live`, sent at commit.
+    fn appended(&self) {}
 }
 
-super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", text: text_match);
+super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", serialize: "SELECT pg_advisory_xact_lock(1751216747)", text: text_match);
 super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");
 super::insight_sql::insight_store!(PostgresStore, sqlx::Postgres, super::postgres::read_response, notify: "NOTIFY ");

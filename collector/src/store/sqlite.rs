@@ -28,6 +28,7 @@ pub struct SqliteStore {
     /// SQLite file, so its runner and notifier hear of them here (`Store::watch_jobs`).
     pub(super) jobs_set: Arc<tokio::sync::Notify>,
     pub(super) events_written: Arc<tokio::sync::Notify>,
+    pub(super) entries_appended: Arc<tokio::sync::Notify>,
 }
 
 /// The writer, even when a batch panicked while holding it: it reopens its connection after any
@@ -80,6 +81,7 @@ impl SqliteStore {
             writer: Arc::new(Mutex::new(Writer::new(path))),
             jobs_set: Arc::default(),
             events_written: Arc::default(),
+            entries_appended: Arc::default(),
         })
     }
 
@@ -165,6 +167,13 @@ impl Store for SqliteStore {
     async fn watch_outbox(&self, wake: Arc<tokio::sync::Notify>) {
         loop {
             self.events_written.notified().await;
+            wake.notify_one();
+        }
+    }
+
+    async fn watch_case_events(&self, wake: Arc<tokio::sync::Notify>) {
+        loop {
+            self.entries_appended.notified().await;
             wake.notify_one();
         }
     }

@@ -230,8 +230,13 @@ impl SqliteStore {
             self.events_written.notify_one();
         }
     }
+
+    /// A change appended to a case's timeline: this process's live stream hears of it.
+    fn appended(&self) {
+        self.entries_appended.notify_one();
+    }
 }
 
-super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "", notify: "", text: text_match);
+super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "", notify: "", serialize: "", text: text_match);
 super::notify_sql::notify_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "");
 super::insight_sql::insight_store!(SqliteStore, sqlx::Sqlite, super::sqlite::read_response, notify: "");

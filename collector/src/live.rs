@@ -1,0 +1,156 @@
+//! The live event stream's far side: what a dashboard hears when a case changes, with no HTTP
+//! inside (`http/events.rs` serves it as server-sent events).
+//!
+//! Every change to a case appends to its timeline in the change's transaction, and timeline
+//! entries are numbered in the order their changes commit (`CaseStore::case_events_after`). So
+//! the stream of a site is its entries in number order, and a number is a position in it: a
+//! stream that resumes after entry `n` misses nothing and repeats nothing. One hub per process
+//! hears that entries were appended (`Store::watch_case_events`: in-process on SQLite,
+//! `LISTEN hark_live` on PostgreSQL, so a change made through another collector is heard too)
+//! and publishes the newest number; each stream then reads the entries after its own last one,
+//! keeps those of the sites its caller may see, and sends them.
+
+use crate::store::{CaseEventRow, Store};
+use futures_util::Stream;
+use shared::SiteKey;
+use std::collections::VecDeque;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{watch, Notify};
+
+/// The most entries one read of the timeline takes.
+const PAGE: u32 = 500;
+
+/// The process's hub, started by the first stream that asks.
+#[derive(Default)]
+pub struct Live {
+    hub: OnceLock<Hub>,
+}
+
+struct Hub {
+    newest: watch::Receiver<i64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Live {
+    /// The entries after entry `after` (after the newest one now, when `None`) of `sites`, as
+    /// they are appended, oldest first. The stream ends when the store fails a read; its reader
+    /// resumes from the last entry it got.
+    pub async fn stream(
+        &self,
+        store: &Arc<dyn Store>,
+        sites: Vec<SiteKey>,
+        after: Option<i64>,
+    ) -> crate::store::StoreResult<impl Stream<Item = CaseEventRow> + Send + 'static> {
+        let newest = self
+            .hub
+            .get_or_init(|| {
+                let (tx, rx) = watch::channel(0);
+                Hub {
+                    newest: rx,
+                    task: tokio::spawn(hub(store.clone(), tx)),
+                }
+            })
+            .newest
+            .clone();
+        // Subscribed before the newest entry is read: anything appended after that read wakes
+        // the stream.
+        let last = match after {
+            Some(n) => n,
+            None => store.last_case_event().await?,
+        };
+        let state = Reader {
+            store: store.clone(),
+            newest,
+            sites,
+            last,
+            ready: VecDeque::new(),
+            read_once: after.is_none(),
+        };
+        Ok(futures_util::stream::unfold(state, Reader::next))
+    }
+}
+
+/// Publishes the newest entry's number whenever entries are appended.
+async fn hub(store: Arc<dyn Store>, newest: watch::Sender<i64>) {
+    let wake = Arc::new(Notify::new());
+    let watcher = {
+        let (store, wake) = (store.clone(), wake.clone());
+        tokio::spawn(async move { store.watch_case_events(wake).await })
+    };
+    loop {
+        match store.last_case_event().await {
+            Ok(n) => {
+                newest.send_if_modified(|v| {
+                    let newer = n > *v;
+                    *v = (*v).max(n);
+                    newer
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the newest timeline entry"),
+        }
+        if newest.is_closed() {
+            break;
+        }
+        wake.notified().await;
+    }
+    watcher.abort();
+}
+
+/// One stream's place in the timeline.
+struct Reader {
+    store: Arc<dyn Store>,
+    newest: watch::Receiver<i64>,
+    sites: Vec<SiteKey>,
+    /// The last entry read (sent, or another site's).
+    last: i64,
+    ready: VecDeque<CaseEventRow>,
+    /// Whether the entries up to `last` are known to be read, so that the next read waits for
+    /// the hub (a resumed stream reads first).
+    read_once: bool,
+}
+
+impl Reader {
+    async fn next(mut self) -> Option<(CaseEventRow, Self)> {
+        loop {
+            if let Some(row) = self.ready.pop_front() {
+                return Some((row, self));
+            }
+            if self.read_once {
+                // Woken by the hub; a number this stream has read already (its caller's own
+                // change, say) needs no read.
+                loop {
+                    if *self.newest.borrow_and_update() > self.last {
+                        break;
+                    }
+                    self.newest.changed().await.ok()?;
+                }
+            }
+            self.read_once = true;
+            loop {
+                let rows = match self.store.case_events_after(self.last, PAGE).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the timeline for a live stream");
+                        return None;
+                    }
+                };
+                let full = rows.len() == PAGE as usize;
+                for row in rows {
+                    self.last = row.id;
+                    if self.sites.contains(&row.event.site_key) {
+                        self.ready.push_back(row);
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+    }
+}
