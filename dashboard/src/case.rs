@@ -132,6 +132,33 @@ fn CaseDetail(
     if let Ok(handle) = set_interval_with_handle(poll, sla::REFRESH) {
         on_cleanup(move || handle.clear());
     }
+    // A change someone else made (or the customer, or a timer): the case as it is now, the
+    // timeline with it. What is being typed lives in the composer and stays.
+    let api = desk.api.clone();
+    let stream = crate::live::Live::expect();
+    Effect::watch(
+        move || stream.batch.get(),
+        move |batch, _, _| {
+            if !batch.iter().any(|e| e.case == id) {
+                return;
+            }
+            let api = api.clone();
+            spawn_local(async move {
+                if let Ok(view) = api.case(id).await {
+                    let newer = current
+                        .try_with_untracked(|v| {
+                            view.timeline.len() > v.timeline.len()
+                                || view.complaint.updated_at > v.complaint.updated_at
+                        })
+                        .unwrap_or(false);
+                    if newer {
+                        let _ = current.try_set(view);
+                    }
+                }
+            });
+        },
+        false,
+    );
     let live = Memo::new(move |_| {
         let (updated_at, hot, clocks) = current.with(|v| {
             let c = &v.complaint;

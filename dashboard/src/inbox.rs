@@ -55,6 +55,8 @@ pub(crate) fn Inbox() -> impl IntoView {
             .map(|l| l.counts)
             .unwrap_or_default()
     });
+    // A change to any of the site's cases, by anyone: the list as it is now.
+    crate::live::refresh_on_change(0.0, move || list.refetch());
     let (refreshing, set_refreshing) = signal(false);
     // What the last bulk change or keyboard action did, or why it failed.
     let (notice, set_notice) = signal(None::<Result<String, String>>);

@@ -90,6 +90,12 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
             async move { api.insight_funnel(&format!("days={days}")).await }
         })
     };
+    // The complaint metrics and emerging issues follow the cases as they change; at most every
+    // ten seconds, since each reads the period's cases.
+    crate::live::refresh_on_change(10_000.0, move || {
+        complaints.refetch();
+        emerging.refetch();
+    });
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
     let on_period = {
         let filter = filter.clone();

@@ -18,6 +18,7 @@ mod hot_stove;
 mod hours;
 mod inbox;
 mod insight;
+mod live;
 mod log_complaint;
 mod notifications;
 mod policies;

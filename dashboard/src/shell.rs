@@ -100,6 +100,8 @@ pub(crate) fn Shell(
         }),
     });
 
+    crate::live::provide(&Desk::expect().api);
+
     let (page, set_page) = signal(route::current());
     let listener = window_event_listener_untyped("hashchange", move |_| {
         let next = route::current();
@@ -153,6 +155,7 @@ pub(crate) fn Shell(
                 "Sign out"
             </button>
         </header>
+        <crate::live::Announcer />
         <main class="page">
             {move || match page.get() {
                 Page::Inbox => view! { <Inbox /> }.into_any(),

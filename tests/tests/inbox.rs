@@ -443,3 +443,185 @@ async fn the_team_logs_a_complaint_from_a_chat_in_the_inbox() -> Result<()> {
     browser.stop().await;
     Ok(())
 }
+
+/// Issue 16's live inbox: an agent, signed in with their password, logs a phone call in one
+/// browser; the case appears in a second browser's inbox without a reload, announced to screen
+/// readers, with the first-response target of its priority's SLA policy; its timeline names
+/// the agent and the channel.
+#[tokio::test]
+async fn a_call_logged_in_one_browser_appears_in_anothers_inbox_by_itself() -> Result<()> {
+    let system = System::start().await?;
+    let admin = |path: &str| {
+        format!(
+            "{}/api/v1/admin/sites/{}{path}",
+            system.collector, system.site.key
+        )
+    };
+    // Round the clock, and a different first-response target for each priority.
+    system
+        .http
+        .put(admin("/business-hours"))
+        .bearer_auth(&system.owner)
+        .json(&json!({"time_zone": "UTC", "always_open": true}))
+        .send()
+        .await?
+        .error_for_status()?;
+    let targets = [("P1", 30), ("P2", 60), ("P3", 240), ("P4", 480)];
+    let policies: Vec<Value> = targets
+        .iter()
+        .map(|(p, minutes)| json!({"priority": p, "first_response": minutes, "resolution": minutes * 10}))
+        .collect();
+    system
+        .http
+        .put(admin("/sla-policies"))
+        .bearer_auth(&system.owner)
+        .json(&json!({ "policies": policies }))
+        .send()
+        .await?
+        .error_for_status()?;
+    let password = "correct horse battery staple";
+    let hash = collector::accounts::Password::new(password.into())
+        .map_err(anyhow::Error::msg)?
+        .hash()
+        .map_err(anyhow::Error::msg)?;
+    let ann = system
+        .store
+        .create_user("ann@northwind.test", &hash, 0)
+        .await?;
+    system
+        .store
+        .set_membership(ann, &system.site.key, collector::access::Role::Agent, 0)
+        .await?;
+
+    // The second browser watches the inbox (a viewer's token), marked to tell a reload.
+    let watcher = Browser::start().await?;
+    watcher.sign_in(&system.collector, &system.token).await?;
+    watcher
+        .wait_true(
+            "the empty inbox",
+            "return !!document.querySelector('.inbox') && document.querySelector('.inbox').getAttribute('aria-busy') === 'false'",
+        )
+        .await?;
+    watcher
+        .js("window.harkNotReloaded = true; return null")
+        .await?;
+
+    let agent = Browser::start().await?;
+    agent
+        .client
+        .goto(&format!("{}/dashboard/", system.collector))
+        .await?;
+    agent
+        .wait_element(
+            "the e-mail field",
+            "return document.querySelector('#email')",
+        )
+        .await?
+        .send_keys("ann@northwind.test")
+        .await?;
+    agent
+        .wait_element(
+            "the password field",
+            "return document.querySelector('#password')",
+        )
+        .await?
+        .send_keys(password)
+        .await?;
+    agent.click("button[type=submit]").await?;
+    click(&agent, ".page-head a[href='#/inbox/new']").await?;
+    agent
+        .wait_true(
+            "the form, with the site's categories",
+            "return !!document.querySelector('form[aria-label=\"Log a complaint\"] select[name=category] option[value=Billing]')",
+        )
+        .await?;
+    choose(&agent, "select[name=channel]", "phone").await?;
+    choose(&agent, "select[name=category]", "Billing").await?;
+    agent
+        .wait_element(
+            "the description",
+            "return document.querySelector('textarea[name=description]')",
+        )
+        .await?
+        .send_keys("Called: the invoice shows the delivery fee twice")
+        .await?;
+    click(
+        &agent,
+        "form[aria-label=\"Log a complaint\"] button[type=submit]",
+    )
+    .await?;
+    agent
+        .wait_true(
+            "the new case's page",
+            "return location.hash.startsWith('#/cases/') && !!document.querySelector('ol.timeline li[data-kind=received]')",
+        )
+        .await?;
+    let received = agent.text("ol.timeline li[data-kind=received]").await?;
+    assert!(
+        received.contains("ann@northwind.test")
+            && received.contains("logged by the team from phone"),
+        "{received}"
+    );
+    let id = agent
+        .js("return location.hash.slice('#/cases/'.length)")
+        .await?
+        .as_str()
+        .context("the case's id")?
+        .to_owned();
+
+    // In the other browser, by itself.
+    watcher
+        .wait_true(
+            "the logged call in the watching inbox",
+            &format!("return !!document.querySelector(\"a[data-case='{id}']\")"),
+        )
+        .await?;
+    assert_eq!(
+        watcher.js("return window.harkNotReloaded === true").await?,
+        json!(true),
+        "the inbox was not reloaded"
+    );
+    let case: Value = system
+        .http
+        .get(admin(&format!("/complaints/{id}")))
+        .bearer_auth(&system.owner)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let priority = case["complaint"]["priority"]
+        .as_str()
+        .context("a priority")?;
+    let reference = case["complaint"]["reference"]
+        .as_str()
+        .context("a reference")?;
+    let minutes = targets
+        .iter()
+        .find(|(p, _)| *p == priority)
+        .map(|(_, m)| *m)
+        .context("a policy for the priority")?;
+    let first = case["complaint"]["sla"]
+        .as_array()
+        .and_then(|clocks| clocks.iter().find(|c| c["target"] == "first_response"))
+        .context("a first-response clock")?;
+    let target =
+        first["used_minutes"].as_i64().unwrap_or(-1) + first["left_minutes"].as_i64().unwrap_or(-1);
+    assert_eq!(target, minutes, "{priority}: {first}");
+    let row = format!("a[data-case='{id}']");
+    let sla = watcher
+        .js(&format!(
+            "return document.querySelector(\"{row}\").closest('tr').querySelector('td.sla').textContent"
+        ))
+        .await?;
+    let sla = sla.as_str().unwrap_or_default();
+    assert!(sla.contains("First response"), "{sla}");
+    let announced = watcher
+        .js("return document.querySelector('[role=status][aria-live=polite]').textContent")
+        .await?;
+    assert_eq!(announced, json!(format!("New case {reference}")));
+    axe(&watcher, "the inbox with a live case").await?;
+    agent.stop().await;
+    watcher.stop().await;
+    Ok(())
+}
