@@ -113,6 +113,50 @@ impl TestApp {
         id
     }
 
+    /// Written answers on `site` that make "delivery" a topic, and a share destination.
+    async fn topic(&self, site: &Site) {
+        let survey: shared::Survey = serde_json::from_value(json!({
+            "id": "why", "name": "Why",
+            "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+            "questions": [{"id": "q1", "type": "text", "prompt": "Why?"}]
+        }))
+        .unwrap();
+        // Made once per site; later calls find it there.
+        let _ = self
+            .store
+            .create_survey(
+                &site.key,
+                &survey,
+                collector::store::SurveyStatus::Active,
+                0,
+            )
+            .await;
+        for text in ["The delivery was late", "Slow delivery"] {
+            let answer: shared::ResponseSubmission = serde_json::from_value(json!({
+                "id": uuid::Uuid::new_v4().to_string(), "site_key": site.key, "survey_id": "why",
+                "answers": [{"type": "text", "question_id": "q1", "text": text}],
+            }))
+            .unwrap();
+            self.store
+                .insert_response(&answer, collector::clock::Clock::now_ms(&self.clock))
+                .await
+                .unwrap();
+        }
+        self.destinations(site).await;
+    }
+
+    /// A share destination ("Product", a webhook only: nothing is mailed) on `site`.
+    async fn destinations(&self, site: &Site) {
+        self.store
+            .set_site_document(
+                &site.key,
+                collector::store::case_store::SiteDocument::ShareDestinations,
+                r#"{"destinations": [{"name": "Product", "webhook": true}]}"#,
+            )
+            .await
+            .unwrap();
+    }
+
     /// A change `what` with `body` to a fresh case of `site`.
     async fn on_case(
         &self,
@@ -278,10 +322,12 @@ enum Route {
     SetShareDestinations,
     ShareCase,
     LiveEvents,
+    ShareProblem,
+    ShareTopic,
 }
 
 impl Route {
-    const ALL: [Route; 56] = [
+    const ALL: [Route; 58] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -338,6 +384,8 @@ impl Route {
         Route::SetShareDestinations,
         Route::ShareCase,
         Route::LiveEvents,
+        Route::ShareProblem,
+        Route::ShareTopic,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -379,7 +427,9 @@ impl Route {
             | Route::ResolveProblem
             | Route::LogComplaint
             | Route::ImportComplaints
-            | Route::ShareCase => Role::Agent,
+            | Route::ShareCase
+            | Route::ShareProblem
+            | Route::ShareTopic => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
             Route::AutoAssign
@@ -513,17 +563,26 @@ impl Route {
             Route::SetStatus => app.on_case(site, "status", json!({"status": "open"})).await,
             Route::Reply => app.on_case(site, "replies", json!({"body": "On it"})).await,
             Route::ShareCase => {
-                // A destination to share with (a webhook only: nothing is mailed).
-                app.store
-                    .set_site_document(
-                        &site.key,
-                        collector::store::case_store::SiteDocument::ShareDestinations,
-                        r#"{"destinations": [{"name": "Product", "webhook": true}]}"#,
-                    )
-                    .await
-                    .unwrap();
+                app.destinations(site).await;
                 app.on_case(site, "share", json!({"destination": "Product"}))
                     .await
+            }
+            Route::ShareProblem => {
+                app.destinations(site).await;
+                let id = app.problem(site).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/sites/{key}/problems/{id}/share"),
+                    Some(json!({"destination": "Product"})),
+                )
+            }
+            Route::ShareTopic => {
+                app.topic(site).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/sites/{key}/insight/topics/share?days=30"),
+                    Some(json!({"term": "delivery", "destination": "Product"})),
+                )
             }
             Route::AutoAssign => app.on_case(site, "assignee", json!({"auto": true})).await,
             Route::Categorize => {

@@ -600,6 +600,8 @@ async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_
     let site = harness.site("Shop", &[SHOP]).await;
     let admin = harness.token(&site, Role::Admin).await;
     let agent = harness.token(&site, Role::Agent).await;
+    let viewer = harness.token(&site, Role::Viewer).await;
+    app::why_survey(&harness, &site).await;
     let served = harness.serve().await;
     let base = format!("{}/api/v1/admin/sites/{}", served.base, site.key);
 
@@ -753,6 +755,179 @@ async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_
     assert_eq!(event["data"]["destination"]["name"], "Product team");
     assert_eq!(event["data"]["complaint"]["reference"], filed["reference"]);
     assert_eq!(event["data"]["note"], "Third one this week <i>!</i>");
+
+    // A problem record, to billing's address only.
+    let problem: Value = served
+        .client
+        .post(format!("{base}/problems"))
+        .bearer_auth(&agent)
+        .json(&json!({"title": "Payment page crashes", "category": "Website", "workaround": "Pay by invoice"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = problem["id"].as_i64().unwrap();
+    let share_problem = |token: &str, pid: i64, body: Value| {
+        served
+            .client
+            .post(format!("{base}/problems/{pid}/share"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let body = json!({"destination": "Billing", "note": "Refunds pile up"});
+    assert_eq!(
+        share_problem(&viewer, pid, body.clone())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        share_problem(&agent, pid + 100, body.clone())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        share_problem(&agent, pid, body).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let all = peers::wait_for_messages(&smtp, 2).await;
+    let mail = all
+        .iter()
+        .find(|m| m.contains("To: billing@shop.test"))
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert!(
+        mail.contains("Subject: Shared with Billing: problem Payment page crashes"),
+        "{mail}"
+    );
+    assert!(mail.contains("> Workaround: Pay by invoice"), "{mail}");
+    assert!(mail.contains("> Refunds pile up"), "{mail}");
+    assert!(
+        mail.contains(&format!("/dashboard/#/problems/{pid}")),
+        "{mail}"
+    );
+
+    // A topic of the written answers, to the product team's address and webhook.
+    for (score, text) in [
+        (2, "The delivery took three weeks"),
+        (3, "Slow delivery again, and the box was <b>wet</b>"),
+        (9, "Fine coffee, but the delivery was late"),
+    ] {
+        let response = served
+            .client
+            .post(format!("{}/api/v1/responses", served.base))
+            .header(reqwest::header::ORIGIN, SHOP)
+            .header(reqwest::header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .header(reqwest::header::ACCEPT_LANGUAGE, "en-GB")
+            .body(
+                json!({
+                    "id": app::uuid(), "site_key": site.key, "survey_id": "why",
+                    "answers": [
+                        {"type": "nps", "question_id": "q1", "score": score},
+                        {"type": "text", "question_id": "q2", "text": text},
+                    ],
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let share_topic = |body: Value| {
+        served
+            .client
+            .post(format!("{base}/insight/topics/share?days=30"))
+            .bearer_auth(&agent)
+            .json(&body)
+            .send()
+    };
+    let (status, _, message) = error_of(
+        share_topic(json!({"term": "weather", "destination": "Product team"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(message.contains("not a topic"), "{message}");
+    let shared = share_topic(
+        json!({"term": "Delivery", "destination": "Product team", "note": "For the roadmap"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(shared.status(), StatusCode::NO_CONTENT);
+    let all = peers::wait_for_messages(&smtp, 3).await;
+    let mail = all
+        .iter()
+        .find(|m| m.contains("topic \"delivery\""))
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert!(mail.contains("To: product@shop.test"), "{mail}");
+    assert!(mail.contains("3 written answers"), "{mail}");
+    assert!(
+        mail.contains("the box was &lt;b&gt;wet&lt;/b&gt;"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("/dashboard/#/responses?topic=delivery"),
+        "{mail}"
+    );
+    let mut delivered = None;
+    for _ in 0..400 {
+        if let Some(d) = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, body)| body.contains("\"topic\""))
+            .cloned()
+        {
+            delivered = Some(d);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (headers, body) = delivered.expect("the topic's feedback.shared delivered within 10 s");
+    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
+    peers::verified_by_the_reference_library(
+        &secret,
+        &h("webhook-id"),
+        &h("webhook-timestamp"),
+        &h("webhook-signature"),
+        &body,
+    )
+    .unwrap();
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["data"]["topic"]["term"], "delivery");
+    assert_eq!(event["data"]["topic"]["answers"], 3);
+    assert_eq!(event["data"]["note"], "For the roadmap");
+    let bodies: Vec<String> = got.lock().unwrap().iter().map(|(_, b)| b.clone()).collect();
+    assert_eq!(bodies.len(), 2, "billing takes no webhook: {bodies:?}");
+
+    // Both are in the audit log.
+    let audit: Value = served
+        .client
+        .get(format!("{base}/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"problem.share") && actions.contains(&"topic.share"),
+        "{audit}"
+    );
 }
 
 /// The live stream on SQLite, in one process: refused without credentials, for a site the

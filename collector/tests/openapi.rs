@@ -102,6 +102,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/sites/{site_key}/insight/emerging"),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/praise"),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/topics"),
+    (
+        "POST",
+        "/api/v1/admin/sites/{site_key}/insight/topics/share",
+    ),
+    ("POST", "/api/v1/admin/sites/{site_key}/problems/{id}/share"),
     ("GET", "/api/v1/admin/sites/{site_key}/insight/funnel"),
     ("GET", "/api/v1/admin/sites/{site_key}/responses/export"),
     ("GET", "/api/v1/admin/sites/{site_key}/goals"),

@@ -512,36 +512,43 @@ pub async fn share(
     now: Millis,
 ) -> CaseResult<()> {
     who.require(Role::Agent, "sharing")?;
-    let destination = sharing.destination.as_str();
-    let note = sharing.note.filter(|n| !n.trim().is_empty());
-    if let Some(n) = &note {
-        if n.chars().count() > super::share::MAX_NOTE {
-            return Err(CaseError::Invalid(format!(
-                "a note is at most {} characters",
-                super::share::MAX_NOTE
-            )));
-        }
-    }
-    let all: super::share::Destinations = document(store, site, SiteDocument::ShareDestinations)
-        .await?
-        .unwrap_or_default();
-    let Some(dest) = all.destinations.iter().find(|d| d.name == destination) else {
-        let names: Vec<&str> = all.destinations.iter().map(|d| d.name.as_str()).collect();
-        return Err(CaseError::Invalid(if names.is_empty() {
-            "the site has no share destinations: an admin sets them first".to_owned()
-        } else {
-            format!(
-                "no destination is called {destination:?}; the site's are {}",
-                names.join(", ")
-            )
-        }));
-    };
+    let all = destinations(store, site).await?;
+    let (dest, note) = sharing.pick(&all).map_err(CaseError::Invalid)?;
     let case = load(store, site, id).await?;
     let (entry, event) = super::share::share(site, &case, dest, note.as_deref(), &who.actor, link);
     let mut change = CaseChange::new(case.status, now);
     change.entries.push(entry);
     change.events.push(event);
     apply(store, site, id, &change).await
+}
+
+/// The site's share destinations (none until an admin sets them).
+async fn destinations(store: &dyn Store, site: &SiteKey) -> CaseResult<super::share::Destinations> {
+    Ok(document(store, site, SiteDocument::ShareDestinations)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Shares a problem record or a topic (agent and up) with one of the site's destinations: the
+/// `feedback.shared` event, with the team's private note. Neither has a timeline; the caller
+/// records the share in the audit log.
+pub async fn share_other(
+    store: &dyn Store,
+    site: &SiteKey,
+    subject: super::share::Subject<'_>,
+    who: &Who,
+    sharing: &super::share::Sharing,
+    link: &str,
+    now: Millis,
+) -> CaseResult<String> {
+    who.require(Role::Agent, "sharing")?;
+    let all = destinations(store, site).await?;
+    let (dest, note) = sharing.pick(&all).map_err(CaseError::Invalid)?;
+    let event = super::share::event(site, subject, dest, note.as_deref(), link);
+    if !store.queue_site_event(site, &event, now).await? {
+        return Err(CaseError::NotFound("no such site"));
+    }
+    Ok(dest.name.clone())
 }
 
 /// The customer's reply: on the timeline, and it reopens a resolved case or brings one that

@@ -4,7 +4,7 @@
 //! delivered to the webhooks that take it) and a timeline entry, with the team's private note.
 
 use super::intake::NewEntry;
-use crate::store::case_store::{NewEvent, StoredComplaint};
+use crate::store::case_store::{NewEvent, ProblemRecord, StoredComplaint};
 use serde::{Deserialize, Serialize};
 use shared::case::{Actor, EntryKind};
 
@@ -74,9 +74,110 @@ pub fn problems(d: &Destinations) -> Vec<(String, String)> {
     out
 }
 
-/// Sharing `case` with `destination`: the timeline entry, and the `feedback.shared` event whose
-/// data names the destination, the case (reference, status, priority, category, description
-/// and a link for the team) and the note.
+impl Sharing {
+    /// The destination named and the note (blank is none), or why they cannot be used.
+    pub fn pick<'a>(
+        &self,
+        all: &'a Destinations,
+    ) -> Result<(&'a Destination, Option<String>), String> {
+        let note = self.note.clone().filter(|n| !n.trim().is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            return Err(format!("a note is at most {MAX_NOTE} characters"));
+        }
+        let Some(dest) = all.destinations.iter().find(|d| d.name == self.destination) else {
+            let names: Vec<&str> = all.destinations.iter().map(|d| d.name.as_str()).collect();
+            return Err(if names.is_empty() {
+                "the site has no share destinations: an admin sets them first".to_owned()
+            } else {
+                format!(
+                    "no destination is called {:?}; the site's are {}",
+                    self.destination,
+                    names.join(", ")
+                )
+            });
+        };
+        Ok((dest, note))
+    }
+}
+
+/// What is shared: a case, a problem record, or a topic of the written answers.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Case(&'a StoredComplaint),
+    Problem(&'a ProblemRecord),
+    Topic(&'a shared::insight::Topic),
+}
+
+/// The `feedback.shared` event of sharing `subject` with `destination`: its data names the
+/// destination, the subject (a case's reference, status, priority, category, description and
+/// channel; a problem's record and counts; a topic's counts, sentiment, pull on NPS and
+/// example answers), a link for the team and the note.
+pub fn event(
+    site: &shared::SiteKey,
+    subject: Subject<'_>,
+    destination: &Destination,
+    note: Option<&str>,
+    link: &str,
+) -> NewEvent {
+    let (key, what) = match subject {
+        Subject::Case(case) => (
+            "complaint",
+            serde_json::json!({
+                "id": case.id,
+                "reference": super::reference::reference(case.number),
+                "status": case.status,
+                "priority": case.priority,
+                "category": case.category,
+                "description": case.description,
+                "channel": case.channel,
+            }),
+        ),
+        Subject::Problem(p) => (
+            "problem",
+            serde_json::json!({
+                "id": p.id,
+                "title": p.title,
+                "category": p.category,
+                "status": p.status,
+                "root_cause": p.root_cause,
+                "workaround": p.workaround,
+                "fix": p.fix,
+                "linked": p.linked,
+                "linked_active": p.linked_active,
+            }),
+        ),
+        Subject::Topic(t) => (
+            "topic",
+            serde_json::json!({
+                "term": t.term,
+                "answers": t.n,
+                "share": t.share,
+                "sentiment": t.sentiment,
+                "negative": t.negative,
+                // The NPS of the answers that mention it, and of the other written ones.
+                "nps_with": t.nps.as_ref().and_then(|d| d.with.value),
+                "nps_without": t.nps.as_ref().and_then(|d| d.without.value),
+                "emerging": t.emerging.is_some(),
+                "examples": t.examples.iter().map(|e| &e.text).collect::<Vec<_>>(),
+            }),
+        ),
+    };
+    let mut data = serde_json::json!({
+        "site_key": site,
+        "destination": destination,
+        "link": link,
+        "note": note,
+    });
+    data[key] = what;
+    let event = NewEvent::new("feedback.shared", &data);
+    if destination.webhook {
+        event
+    } else {
+        event.mail_only()
+    }
+}
+
+/// Sharing `case` with `destination`: the timeline entry, and the `feedback.shared` event.
 pub fn share(
     site: &shared::SiteKey,
     case: &StoredComplaint,
@@ -91,25 +192,10 @@ pub fn share(
         body: note.map(str::to_owned),
         detail: Some(format!("shared with {}", destination.name)),
     };
-    let event = NewEvent::new(
-        "feedback.shared",
-        &serde_json::json!({
-            "site_key": site,
-            "destination": destination,
-            "complaint": {
-                "id": case.id,
-                "reference": super::reference::reference(case.number),
-                "status": case.status,
-                "priority": case.priority,
-                "category": case.category,
-                "description": case.description,
-                "channel": case.channel,
-            },
-            "link": link,
-            "note": note,
-        }),
-    );
-    (entry, event)
+    (
+        entry,
+        event(site, Subject::Case(case), destination, note, link),
+    )
 }
 
 #[cfg(test)]

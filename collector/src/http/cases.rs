@@ -44,6 +44,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(problems, create_problem))
         .routes(routes!(problem, update_problem))
         .routes(routes!(resolve_problem))
+        .routes(routes!(share_problem))
 }
 
 impl From<CaseError> for ApiError {
@@ -139,7 +140,7 @@ fn problem_wire(p: ProblemRecord) -> Problem {
 
 /// The caller on the site, with at least `role`: the site's key and who they are to the
 /// workflow.
-fn who(caller: &Caller, site: &str, role: Role) -> Result<(SiteKey, Who), ApiError> {
+pub(super) fn who(caller: &Caller, site: &str, role: Role) -> Result<(SiteKey, Who), ApiError> {
     let grant = caller.on_site(site, role)?;
     Ok((
         grant.site.key.clone(),
@@ -362,6 +363,19 @@ async fn share(
     let (site, who) = who(&caller, &site_key, Role::Agent)?;
     let id = case_id(&id)?;
     let Json(sharing) = request?;
+    let link = dashboard_link(&state, &headers, &format!("#/cases/{id}"));
+    let now = state.clock.now_ms();
+    cases::share(state.store.as_ref(), &site, &id, &who, sharing, &link, now).await?;
+    Ok((StatusCode::CREATED, after(&state, &site, &id, &who).await?).into_response())
+}
+
+/// The dashboard's page `fragment` (`#/cases/…`), for a link in a message: at the collector's
+/// public URL, else at the host the request came to.
+pub(super) fn dashboard_link(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    fragment: &str,
+) -> String {
     let base = state.public_url.clone().unwrap_or_else(|| {
         let host = headers
             .get(axum::http::header::HOST)
@@ -369,10 +383,61 @@ async fn share(
             .unwrap_or("localhost");
         format!("http://{host}")
     });
-    let link = format!("{base}/dashboard/#/cases/{id}");
+    format!("{base}/dashboard/{fragment}")
+}
+
+/// Shares a problem record with one of the site's destinations (agent and up): its record, the
+/// number of complaints linked, a link and the note, mailed and/or delivered as the
+/// `feedback.shared` webhook event; the audit log records it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/problems/{id}/share",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
+    params(("site_key" = String, Path, description = "The site's key"), ("id" = i64, Path, description = "The problem's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Shared"),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
+        (status = 404, description = "The site has no such problem", body = super::openapi::ErrorDoc),
+        (status = 422, description = "No such destination, or too long a note", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, headers, request))]
+async fn share_problem(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((site_key, id)): Path<(String, i64)>,
+    headers: axum::http::HeaderMap,
+    request: Result<Json<crate::complaints::share::Sharing>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (site, who) = who(&caller, &site_key, Role::Agent)?;
+    let Json(sharing) = request?;
+    let problem = load_problem(&state, &site, id).await?;
+    let link = dashboard_link(&state, &headers, &format!("#/problems/{id}"));
+    let subject = crate::complaints::share::Subject::Problem(&problem);
     let now = state.clock.now_ms();
-    cases::share(state.store.as_ref(), &site, &id, &who, sharing, &link, now).await?;
-    Ok((StatusCode::CREATED, after(&state, &site, &id, &who).await?).into_response())
+    let to = cases::share_other(
+        state.store.as_ref(),
+        &site,
+        subject,
+        &who,
+        &sharing,
+        &link,
+        now,
+    )
+    .await?;
+    audit_change(
+        &state,
+        &caller,
+        &site,
+        "problem.share",
+        format!("problem {id} with {to}"),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]

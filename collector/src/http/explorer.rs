@@ -27,6 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(responses))
         .routes(routes!(export))
         .routes(routes!(topics_route))
+        .routes(routes!(share_topic))
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -395,6 +396,15 @@ async fn topics_route(
 ) -> Result<Json<shared::insight::Topics>, ApiError> {
     let Query(q) = query?;
     let site = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    Ok(Json(read_topics(&state, &site, &q).await?))
+}
+
+/// The topics `q` asks for.
+async fn read_topics(
+    state: &AppState,
+    site: &SiteKey,
+    q: &PeriodQuery,
+) -> Result<shared::insight::Topics, ApiError> {
     let period = q.period(rollup::day(state.clock.now_ms()))?;
     let segment = q.segment()?.map(|s| (s.dimension, s.value));
     // The period and `written` are `read::topics`'s.
@@ -404,13 +414,93 @@ async fn topics_route(
         ..ResponseFilter::default()
     };
     let (found, texts_read, complete) =
-        read::topics(state.store.as_ref(), &site, &filter, period, TOPIC_TEXTS).await?;
-    Ok(Json(shared::insight::Topics {
+        read::topics(state.store.as_ref(), site, &filter, period, TOPIC_TEXTS).await?;
+    Ok(shared::insight::Topics {
         from: overview::date(period.from),
         to: overview::date(period.to),
         texts: texts_read,
         limit: u64::from(TOPIC_TEXTS),
         complete,
         topics: found,
-    }))
+    })
+}
+
+/// What to share of a topic, and with whom.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicSharing {
+    /// The topic's word, as `…/insight/topics` names it.
+    term: String,
+    destination: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Shares a topic of the period's written answers with one of the site's destinations (agent
+/// and up): how many answers mention it, their sentiment, its pull on NPS, the newest examples,
+/// a link to them and the note, mailed and/or delivered as the `feedback.shared` webhook
+/// event; the audit log records it. The query is `…/insight/topics`'s.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sites/{site_key}/insight/topics/share",
+    tag = super::openapi::ADMIN,
+    request_body(content = Object, description = "`{\"term\": \"delivery\", \"destination\": \"Product team\", \"note\": \"…\"}`: a topic of the period, a destination of the site's, a note of at most 2,000 characters"),
+    params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Shared"),
+        (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
+        (status = 422, description = "No such topic in the period, no such destination, too long a note, or a bad period", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller, headers, request))]
+async fn share_topic(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    request: Result<Json<TopicSharing>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let Query(q) = query?;
+    let (site, who) = super::cases::who(&caller, &site_key, Role::Agent)?;
+    let Json(request) = request?;
+    let found = read_topics(&state, &site, &q).await?;
+    let term = request.term.trim().to_lowercase();
+    let Some(topic) = found.topics.iter().find(|t| t.term == term) else {
+        return Err(ApiError::Invalid(format!(
+            "term: {term:?} is not a topic of the written answers from {} to {}",
+            found.from, found.to
+        )));
+    };
+    let encoded: String = url::form_urlencoded::byte_serialize(term.as_bytes()).collect();
+    let link =
+        super::cases::dashboard_link(&state, &headers, &format!("#/responses?topic={encoded}"));
+    let sharing = crate::complaints::share::Sharing {
+        destination: request.destination,
+        note: request.note,
+    };
+    let subject = crate::complaints::share::Subject::Topic(topic);
+    let now = state.clock.now_ms();
+    let to = crate::complaints::cases::share_other(
+        state.store.as_ref(),
+        &site,
+        subject,
+        &who,
+        &sharing,
+        &link,
+        now,
+    )
+    .await?;
+    super::admin::audit_change(
+        &state,
+        &caller,
+        &site,
+        "topic.share",
+        format!("{term:?} with {to}"),
+    )
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -182,39 +182,104 @@ pub fn render_digest(d: &Digest, link: &str, lang: &str) -> Email {
     }
 }
 
-/// A case shared with a team (`feedback.shared`), in English: the team's inbox has no language
-/// of its own. The customer's words and the note are quoted, escaped in the HTML part.
+/// The message a share destination gets (`feedback.shared`): what was shared (a case, a problem
+/// record or a topic), the team's note and a link, in English (a team's inbox has no language
+/// preference), every outside text escaped in the HTML part.
 pub fn render_shared(data: &serde_json::Value) -> Email {
-    let c = &data["complaint"];
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-    let reference = s(&c["reference"]);
-    let subject = format!(
-        "Shared with {}: {reference}",
-        s(&data["destination"]["name"])
-    );
-    let facts = format!(
-        "{reference}, {}, {}, {}, from {}",
-        s(&c["status"]),
-        s(&c["priority"]),
-        c["category"].as_str().unwrap_or("no category"),
-        s(&c["channel"]),
-    );
-    let description = super::templates::shorten(&s(&c["description"]));
+    let or = |v: &serde_json::Value, none: &str| v.as_str().unwrap_or(none).to_owned();
+    let destination = s(&data["destination"]["name"]);
+    // What was shared: its name, one line of facts, the words quoted and what the link opens.
+    let (name, facts, quoted, open) = if data["problem"].is_object() {
+        let p = &data["problem"];
+        let mut words = String::new();
+        for (label, field) in [
+            ("Root cause", "root_cause"),
+            ("Workaround", "workaround"),
+            ("Fix", "fix"),
+        ] {
+            if let Some(t) = p[field].as_str() {
+                words.push_str(&format!("{label}: {t}\n"));
+            }
+        }
+        (
+            format!("problem {}", s(&p["title"])),
+            format!(
+                "Problem #{}, {}, {}; {} complaints linked, {} of them open",
+                p["id"],
+                s(&p["status"]),
+                or(&p["category"], "no category"),
+                p["linked"],
+                p["linked_active"],
+            ),
+            (!words.is_empty()).then(|| ("What the team knows:", words.trim_end().to_owned())),
+            "Open the problem",
+        )
+    } else if data["topic"].is_object() {
+        let t = &data["topic"];
+        let nps = match (t["nps_with"].as_f64(), t["nps_without"].as_f64()) {
+            (Some(with), Some(without)) => {
+                format!("; NPS {with:.0} where it is mentioned, {without:.0} elsewhere")
+            }
+            _ => String::new(),
+        };
+        let examples: Vec<String> = t["examples"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        (
+            format!("topic \"{}\"", s(&t["term"])),
+            format!(
+                "Topic \"{}\": {} written answers ({:.0} % of those read), {:.0} % of them negative{nps}{}",
+                s(&t["term"]),
+                t["answers"],
+                t["share"].as_f64().unwrap_or(0.0) * 100.0,
+                t["negative"].as_f64().unwrap_or(0.0) * 100.0,
+                if t["emerging"].as_bool() == Some(true) { "; rising this week" } else { "" },
+            ),
+            (!examples.is_empty()).then(|| ("Customers wrote:", examples.join("\n\n"))),
+            "Open the answers",
+        )
+    } else {
+        let c = &data["complaint"];
+        let reference = s(&c["reference"]);
+        (
+            reference.clone(),
+            format!(
+                "{reference}, {}, {}, {}, from {}",
+                s(&c["status"]),
+                s(&c["priority"]),
+                or(&c["category"], "no category"),
+                s(&c["channel"]),
+            ),
+            Some(("The customer wrote:", s(&c["description"]))),
+            "Open the case",
+        )
+    };
+    let subject = format!("Shared with {destination}: {name}");
+    let quoted = quoted.map(|(label, t)| (label, super::templates::shorten(&t)));
     let note = data["note"].as_str().map(super::templates::shorten);
     let link = s(&data["link"]);
-    let mut text = format!("{facts}\n\nThe customer wrote:\n");
-    for line in description.lines() {
-        text.push_str(&format!("> {line}\n"));
+    let mut text = format!("{facts}\n");
+    let mut blocks: Vec<(&str, &str)> = Vec::new();
+    if let Some((label, t)) = &quoted {
+        blocks.push((label, t));
     }
-    if let Some(note) = &note {
-        text.push_str("\nNote from the team:\n");
-        for line in note.lines() {
+    if let Some(n) = &note {
+        blocks.push(("Note from the team:", n));
+    }
+    for (label, t) in &blocks {
+        text.push_str(&format!("\n{label}\n"));
+        for line in t.lines() {
             text.push_str(&format!("> {line}\n"));
         }
     }
-    text.push_str(&format!(
-        "\nOpen the case: {link}\n\n-- \nShared from Hark.\n"
-    ));
+    text.push_str(&format!("\n{open}: {link}\n\n-- \nShared from Hark.\n"));
     let quote = |t: &str| {
         format!(
             "<blockquote style=\"white-space: pre-wrap; border-inline-start: 3px solid #ccc; margin: 0; padding-inline-start: 1em\">{}</blockquote>\n",
@@ -222,17 +287,17 @@ pub fn render_shared(data: &serde_json::Value) -> Email {
         )
     };
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{}</p>\n<p>The customer wrote:</p>\n{}",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{}</p>\n",
         escape(&subject),
         escape(&facts),
-        quote(&description)
     );
-    if let Some(note) = &note {
-        html.push_str(&format!("<p>Note from the team:</p>\n{}", quote(note)));
+    for (label, t) in &blocks {
+        html.push_str(&format!("<p>{}</p>\n{}", escape(label), quote(t)));
     }
     html.push_str(&format!(
-        "<p><a href=\"{}\">Open the case</a></p>\n<p style=\"color: #666; font-size: smaller\">Shared from Hark.</p>\n</body>\n</html>\n",
-        escape(&link)
+        "<p><a href=\"{}\">{}</a></p>\n<p style=\"color: #666; font-size: smaller\">Shared from Hark.</p>\n</body>\n</html>\n",
+        escape(&link),
+        escape(open),
     ));
     Email {
         lang: "en",

@@ -350,14 +350,16 @@ macro_rules! case_store {
             ) -> $crate::store::StoreResult<()> {
                 for e in events {
                     sqlx::query(
-                        "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
-                         SELECT site_id, $2, $3, $4, $5 FROM complaints WHERE id = $1",
+                        "INSERT INTO outbox_events
+                             (site_id, event_id, type, payload, created_at, fanned_out_at)
+                         SELECT site_id, $2, $3, $4, $5, $6 FROM complaints WHERE id = $1",
                     )
                     .bind(($bind_id)(id))
                     .bind(&e.event_id)
                     .bind(&e.kind)
                     .bind(&e.payload)
                     .bind(at)
+                    .bind(e.fanned_out_at(at))
                     .execute(&mut *conn)
                     .await?;
                 }
@@ -919,6 +921,37 @@ macro_rules! case_store {
                 self.committed(!ch.jobs.is_empty(), !ch.events.is_empty());
                 self.appended();
                 Ok(true)
+            }
+
+            async fn queue_site_event(
+                &self,
+                site: &shared::SiteKey,
+                event: &$crate::store::case_store::NewEvent,
+                now: $crate::clock::Millis,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "INSERT INTO outbox_events
+                         (site_id, event_id, type, payload, created_at, fanned_out_at)
+                     SELECT id, $2, $3, $4, $5, $6 FROM sites WHERE key = $1",
+                )
+                .bind(site.as_str())
+                .bind(&event.event_id)
+                .bind(&event.kind)
+                .bind(&event.payload)
+                .bind(now)
+                .bind(event.fanned_out_at(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done == 1 && !$notify.is_empty() {
+                    sqlx::query(concat!($notify, "hark_outbox"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.committed(false, done == 1);
+                Ok(done == 1)
             }
 
             async fn case_events_after(

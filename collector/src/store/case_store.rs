@@ -285,6 +285,9 @@ pub struct NewEvent {
     pub kind: String,
     /// The event's `data`, JSON.
     pub payload: String,
+    /// Whether the site's webhooks get it; when not, it is stored as fanned out already (a share
+    /// with a destination that takes only e-mail).
+    pub webhooks: bool,
 }
 
 impl NewEvent {
@@ -295,7 +298,21 @@ impl NewEvent {
             event_id: format!("msg_{}", hex::encode(bytes)),
             kind: kind.to_owned(),
             payload: data.to_string(),
+            webhooks: true,
         }
+    }
+
+    /// The same event, for e-mail only.
+    pub fn mail_only(self) -> Self {
+        Self {
+            webhooks: false,
+            ..self
+        }
+    }
+
+    /// What `outbox_events.fanned_out_at` starts as at `now`.
+    pub fn fanned_out_at(&self, now: Millis) -> Option<Millis> {
+        (!self.webhooks).then_some(now)
     }
 }
 
@@ -414,6 +431,15 @@ pub trait CaseStore: Send + Sync + 'static {
         site: &SiteKey,
         id: &ResponseId,
         change: &CaseChange,
+    ) -> StoreResult<bool>;
+
+    /// Queues an outbox event of the site (one that belongs to no case: a shared problem or
+    /// topic); false when no site has the key.
+    async fn queue_site_event(
+        &self,
+        site: &SiteKey,
+        event: &NewEvent,
+        now: Millis,
     ) -> StoreResult<bool>;
 
     /// The timeline entries written after entry `after`, oldest first, at most `limit`, each

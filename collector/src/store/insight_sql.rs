@@ -810,14 +810,16 @@ macro_rules! insight_store {
                 now: $crate::clock::Millis,
             ) -> Result<(), sqlx::Error> {
                 sqlx::query(
-                    "INSERT INTO outbox_events (site_id, event_id, type, payload, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO outbox_events
+                         (site_id, event_id, type, payload, created_at, fanned_out_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(site_id)
                 .bind(&e.event_id)
                 .bind(&e.kind)
                 .bind(&e.payload)
                 .bind(now)
+                .bind(e.fanned_out_at(now))
                 .execute(&mut *conn)
                 .await?;
                 if !$notify.is_empty() {
