@@ -18,6 +18,7 @@ pub mod import;
 pub mod import_complaints;
 pub mod insight;
 pub mod jobs;
+pub mod mail_in;
 pub mod notify;
 pub mod retention;
 pub mod site_cache;

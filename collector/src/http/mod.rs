@@ -18,6 +18,7 @@ mod ingest;
 mod insight;
 mod lifecycle;
 mod limits;
+mod mail;
 mod metrics;
 mod notifications;
 mod openapi;
@@ -86,6 +87,8 @@ pub struct Shared {
     /// collector (for links in them).
     pub mailer: Option<crate::notify::email::Mailer>,
     pub public_url: Option<String>,
+    /// The domain of cases' reply addresses when e-mail comes in (`mail_in`); `None`: it does not.
+    pub mail_domain: Option<String>,
 }
 
 impl AppState {
@@ -113,6 +116,7 @@ impl AppState {
             webhook_allow: Arc::default(),
             mailer: None,
             public_url: None,
+            mail_domain: None,
             jobs: Arc::default(),
             outbox: Arc::default(),
         }))
@@ -170,6 +174,13 @@ impl AppState {
         let parts = self.parts();
         parts.mailer = mailer;
         parts.public_url = public_url;
+        self
+    }
+
+    /// Takes e-mail in at `domain` (`mail_in`): customers' notifications then carry their
+    /// case's reply address.
+    pub fn with_mail_domain(mut self, domain: Option<String>) -> Self {
+        self.parts().mail_domain = domain;
         self
     }
 
@@ -294,6 +305,7 @@ pub async fn serve(
             webhook_allow: state.webhook_allow.clone(),
             mailer: state.mailer.clone(),
             public_url: state.public_url.clone(),
+            reply_domain: state.mail_domain.clone(),
         },
         state.outbox.clone(),
     ));
