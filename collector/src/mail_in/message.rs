@@ -68,7 +68,7 @@ pub fn read(raw: &[u8]) -> Result<Mail, Malformed> {
         || header("X-Autorespond").is_some();
     let text = message
         .body_text(0)
-        .map(|t| t.trim().to_owned())
+        .map(|t| t.replace("\r\n", "\n").trim().to_owned())
         .unwrap_or_default();
     let mut files = Vec::new();
     let mut refused = Vec::new();
