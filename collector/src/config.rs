@@ -262,13 +262,11 @@ fn check_mail_in(m: &MailInSettings) -> anyhow::Result<()> {
     if let Some(domain) = &m.mail_domain {
         let fine = !domain.is_empty()
             && domain.len() <= 200
-            && domain
-                .split('.')
-                .all(|label| {
-                    !label.is_empty()
-                        && label.len() <= 63
-                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                });
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
         anyhow::ensure!(
             fine,
             "mail_domain {domain:?} is not a domain like feedback.example"

@@ -137,15 +137,27 @@ impl TestApp {
     async fn attachment(&self, site: &Site) -> (String, i64) {
         let id = self.case(site).await;
         let rid = shared::ResponseId::parse(&id).unwrap();
-        let status = self.store.case(&site.key, &rid).await.unwrap().unwrap().status;
+        let status = self
+            .store
+            .case(&site.key, &rid)
+            .await
+            .unwrap()
+            .unwrap()
+            .status;
         let mut change = collector::store::case_store::CaseChange::new(status, 0);
-        change.attachments.push(collector::store::mail_store::NewAttachment {
-            filename: "note.txt".into(),
-            declared_type: "text/plain".into(),
-            content_type: "text/plain; charset=utf-8".into(),
-            content: b"order 1234".to_vec(),
-        });
-        assert!(self.store.change_case(&site.key, &rid, &change).await.unwrap());
+        change
+            .attachments
+            .push(collector::store::mail_store::NewAttachment {
+                filename: "note.txt".into(),
+                declared_type: "text/plain".into(),
+                content_type: "text/plain; charset=utf-8".into(),
+                content: b"order 1234".to_vec(),
+            });
+        assert!(self
+            .store
+            .change_case(&site.key, &rid, &change)
+            .await
+            .unwrap());
         let file = self.store.attachments(&rid).await.unwrap()[0].id;
         (id, file)
     }
@@ -672,7 +684,9 @@ impl Route {
             Route::SetMailIntake => (
                 Method::PUT,
                 format!("/api/v1/admin/sites/{key}/mail-intake"),
-                Some(json!({"address": format!("in-{}@feedback.test", key.as_str().to_lowercase())})),
+                Some(
+                    json!({"address": format!("in-{}@feedback.test", key.as_str().to_lowercase())}),
+                ),
             ),
             Route::DownloadAttachment => {
                 let (id, file) = app.attachment(site).await;

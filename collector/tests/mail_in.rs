@@ -21,7 +21,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const DOMAIN: &str = "feedback.test";
 const INTAKE: &str = "support@feedback.test";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 fn mail_in(max_bytes: usize) -> MailIn {
     MailIn {
@@ -44,7 +45,10 @@ async fn app(harness: Harness) -> App {
     let served = harness.serve().await;
     let r = served
         .client
-        .put(format!("{}/api/v1/admin/sites/{}/mail-intake", served.base, site.key))
+        .put(format!(
+            "{}/api/v1/admin/sites/{}/mail-intake",
+            served.base, site.key
+        ))
         .bearer_auth(&admin)
         .json(&json!({"address": "Support@Feedback.test"}))
         .send()
@@ -70,7 +74,10 @@ impl App {
     async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.served
             .client
-            .get(format!("{}/api/v1/admin/sites/{}{path}", self.served.base, self.site.key))
+            .get(format!(
+                "{}/api/v1/admin/sites/{}{path}",
+                self.served.base, self.site.key
+            ))
             .bearer_auth(token)
             .send()
             .await
@@ -78,7 +85,12 @@ impl App {
     }
 
     async fn complaints(&self) -> Vec<Value> {
-        let list: Value = self.get("/complaints", &self.admin).await.json().await.unwrap();
+        let list: Value = self
+            .get("/complaints", &self.admin)
+            .await
+            .json()
+            .await
+            .unwrap();
         list["complaints"].as_array().unwrap().clone()
     }
 
@@ -130,7 +142,9 @@ struct Raw {
 
 impl Raw {
     async fn connect(served: &Served) -> (Self, String) {
-        let stream = tokio::net::TcpStream::connect(served.smtp.unwrap()).await.unwrap();
+        let stream = tokio::net::TcpStream::connect(served.smtp.unwrap())
+            .await
+            .unwrap();
         let mut raw = Self {
             io: BufReader::new(stream),
         };
@@ -192,7 +206,9 @@ async fn a_new_message_becomes_a_complaint_with_channel_email() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote() {
-    let Some(outgoing) = peers::smtp_server() else { return };
+    let Some(outgoing) = peers::smtp_server() else {
+        return;
+    };
     let harness = Harness::new()
         .await
         .smtp(
@@ -237,7 +253,12 @@ async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote() {
     // Ann answers from her mail client, quoting the notification under an attribution.
     let answer = "It arrived today, thank you!\r\n\r\nOn Mon, 1 Nov 2026 at 09:00, Shop <support@feedback.test> wrote:\r\n> Thank you for telling us.\r\n> Your report is with our team.\r\n";
     let sent = smtp
-        .send(message("ann@customer.test", &reply_to, "Re: We received your report", answer))
+        .send(message(
+            "ann@customer.test",
+            &reply_to,
+            "Re: We received your report",
+            answer,
+        ))
         .await
         .unwrap();
     assert_eq!(sent.code().to_string(), "250");
@@ -288,7 +309,10 @@ async fn oversized_malformed_and_unknown_recipient_messages_are_refused_and_stor
     assert!(ehlo.starts_with("250 "), "{ehlo}");
 
     // An unknown recipient, at RCPT: nothing is taken.
-    assert_eq!(raw.send(b"MAIL FROM:<ann@customer.test>\r\n").await, "250 2.1.0 OK");
+    assert_eq!(
+        raw.send(b"MAIL FROM:<ann@customer.test>\r\n").await,
+        "250 2.1.0 OK"
+    );
     let unknown = raw.send(b"RCPT TO:<sales@feedback.test>\r\n").await;
     assert!(unknown.starts_with("550 5.1.1"), "{unknown}");
     let no_case = raw
@@ -300,11 +324,16 @@ async fn oversized_malformed_and_unknown_recipient_messages_are_refused_and_stor
     assert_eq!(raw.send(b"RSET\r\n").await, "250 2.0.0 OK");
 
     // Too large, announced.
-    let announced = raw.send(b"MAIL FROM:<ann@customer.test> SIZE=100000\r\n").await;
+    let announced = raw
+        .send(b"MAIL FROM:<ann@customer.test> SIZE=100000\r\n")
+        .await;
     assert!(announced.starts_with("552 5.3.4"), "{announced}");
     // Too large, sent: read to its end, then refused.
     raw.send(b"MAIL FROM:<ann@customer.test>\r\n").await;
-    assert_eq!(raw.send(b"RCPT TO:<support@feedback.test>\r\n").await, "250 2.1.5 OK");
+    assert_eq!(
+        raw.send(b"RCPT TO:<support@feedback.test>\r\n").await,
+        "250 2.1.5 OK"
+    );
     assert!(raw.send(b"DATA\r\n").await.starts_with("354 "));
     let mut big = b"From: ann@customer.test\r\nSubject: big\r\n\r\n".to_vec();
     for _ in 0..200 {
@@ -331,7 +360,12 @@ async fn oversized_malformed_and_unknown_recipient_messages_are_refused_and_stor
     // lettre hears the same refusal of an unknown recipient.
     let err = app
         .smtp()
-        .send(message("ann@customer.test", "nobody@feedback.test", "Hi", "Hello"))
+        .send(message(
+            "ann@customer.test",
+            "nobody@feedback.test",
+            "Hi",
+            "Hello",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.status().unwrap().to_string(), "550");
@@ -361,7 +395,11 @@ async fn garbage_and_overlong_lines_do_not_stop_the_listener() {
     cut.send(b"HELO x\r\nMAIL FROM:<a@customer.test>\r\n").await;
     cut.send(b"RCPT TO:<support@feedback.test>\r\n").await;
     cut.send(b"DATA\r\n").await;
-    cut.io.get_mut().write_all(b"From: a@customer.test\r\n\r\nhalf a mess").await.unwrap();
+    cut.io
+        .get_mut()
+        .write_all(b"From: a@customer.test\r\n\r\nhalf a mess")
+        .await
+        .unwrap();
     drop(cut);
 
     // The listener still takes a good message.
@@ -376,12 +414,10 @@ async fn garbage_and_overlong_lines_do_not_stop_the_listener() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_is_offered_with_a_certificate_and_mail_goes_through_it() {
-    let app = app(
-        Harness::new().await.mail_in(MailIn {
-            tls: true,
-            ..mail_in(1 << 20)
-        }),
-    )
+    let app = app(Harness::new().await.mail_in(MailIn {
+        tls: true,
+        ..mail_in(1 << 20)
+    }))
     .await;
     let at = app.served.smtp.unwrap();
     let tls = TlsParameters::builder("mx.feedback.test".to_owned())
@@ -392,10 +428,18 @@ async fn starttls_is_offered_with_a_certificate_and_mail_goes_through_it() {
         .port(at.port())
         .tls(Tls::Required(tls))
         .build();
-    smtp.send(message("ann@customer.test", INTAKE, "Over TLS", "Private words"))
-        .await
-        .unwrap();
-    assert_eq!(app.complaints().await[0]["description"], "Over TLS\n\nPrivate words");
+    smtp.send(message(
+        "ann@customer.test",
+        INTAKE,
+        "Over TLS",
+        "Private words",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        app.complaints().await[0]["description"],
+        "Over TLS\n\nPrivate words"
+    );
     // Offered in clear, not once TLS is on (lettre would have failed otherwise), and a
     // command pipelined after STARTTLS is never read.
     let (mut raw, _) = Raw::connect(&app.served).await;
@@ -409,7 +453,10 @@ async fn starttls_is_offered_with_a_certificate_and_mail_goes_through_it() {
             break;
         }
     }
-    assert!(offered.contains("250-STARTTLS") || offered.contains("250 STARTTLS"), "{offered}");
+    assert!(
+        offered.contains("250-STARTTLS") || offered.contains("250 STARTTLS"),
+        "{offered}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -441,7 +488,10 @@ async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_wi
             )
             .unwrap()
     };
-    app.smtp().send(with_files("ann@customer.test")).await.unwrap();
+    app.smtp()
+        .send(with_files("ann@customer.test"))
+        .await
+        .unwrap();
     let id = app.complaints().await[0]["id"].as_str().unwrap().to_owned();
     let view = app.case(&id).await;
     let files = view["attachments"].as_array().unwrap();
@@ -477,8 +527,14 @@ async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_wi
     assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
     assert_eq!(r.bytes().await.unwrap(), PNG);
     // A viewer sees the list, not the file; another site's token neither.
-    assert_eq!(app.get(&path, &viewer).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&path, &stranger).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&path, &viewer).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&path, &stranger).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let theirs = app
         .served
         .client
@@ -490,7 +546,11 @@ async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_wi
         .send()
         .await
         .unwrap();
-    assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "not a case of their site");
+    assert_eq!(
+        theirs.status(),
+        StatusCode::NOT_FOUND,
+        "not a case of their site"
+    );
 
     // Erasure of the customer takes the case and its files with it.
     let id = shared::ResponseId::parse(&id).unwrap();
@@ -512,11 +572,17 @@ async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_wi
     assert_eq!(app.get(&path, &agent).await.status(), StatusCode::NOT_FOUND);
 
     // So does retention's purge of an old case.
-    app.smtp().send(with_files("bob@customer.test")).await.unwrap();
+    app.smtp()
+        .send(with_files("bob@customer.test"))
+        .await
+        .unwrap();
     let id = app.complaints().await[0]["id"].as_str().unwrap().to_owned();
     let id = shared::ResponseId::parse(&id).unwrap();
     assert_eq!(store.attachments(&id).await.unwrap().len(), 1);
-    store.set_retention_days(&app.site.key, Some(1)).await.unwrap();
+    store
+        .set_retention_days(&app.site.key, Some(1))
+        .await
+        .unwrap();
     let later = app::START_MS + 2 * collector::store::DAY_MS;
     assert!(store.purge_expired(later).await.unwrap() >= 1);
     assert!(store.attachments(&id).await.unwrap().is_empty());

@@ -154,7 +154,10 @@ async fn attachment(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("sandbox; default-src 'none'"),
             ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
         ],
         content,
     )

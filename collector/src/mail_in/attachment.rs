@@ -64,19 +64,39 @@ mod tests {
     #[test]
     fn types_are_told_by_their_first_bytes() {
         let cases: &[(&str, &[u8], Option<&str>)] = &[
-            ("image/png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", Some("image/png")),
+            (
+                "image/png",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+                Some("image/png"),
+            ),
             // A PNG declared as something else is kept as what it is.
-            ("application/octet-stream", b"\x89PNG\r\n\x1a\n....", Some("image/png")),
-            ("image/jpeg", b"\xff\xd8\xff\xe0\0\x10JFIF", Some("image/jpeg")),
+            (
+                "application/octet-stream",
+                b"\x89PNG\r\n\x1a\n....",
+                Some("image/png"),
+            ),
+            (
+                "image/jpeg",
+                b"\xff\xd8\xff\xe0\0\x10JFIF",
+                Some("image/jpeg"),
+            ),
             ("image/gif", b"GIF89a\x01\0\x01\0", Some("image/gif")),
             ("image/webp", b"RIFF\x24\0\0\0WEBPVP8 ", Some("image/webp")),
             ("application/pdf", b"%PDF-1.7\n", Some("application/pdf")),
-            ("text/plain; charset=utf-8", "Bestellnummer 1234\n".as_bytes(), Some("text/plain; charset=utf-8")),
+            (
+                "text/plain; charset=utf-8",
+                "Bestellnummer 1234\n".as_bytes(),
+                Some("text/plain; charset=utf-8"),
+            ),
             // HTML declared as text is not text; HTML as HTML is not kept at all.
             ("text/plain", b"<html>\0<script>", None),
             ("text/html", b"<html><script>alert(1)</script>", None),
             ("image/png", b"<svg onload=alert(1)>", None),
-            ("image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'/>", None),
+            (
+                "image/svg+xml",
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+                None,
+            ),
             ("application/x-msdownload", b"MZ\x90\0", None),
             ("text/plain", b"", None),
         ];
@@ -88,7 +108,10 @@ mod tests {
     #[test]
     fn names_lose_paths_and_characters_that_could_break_a_header() {
         assert_eq!(clean_name(Some("receipt.pdf"), 1), "receipt.pdf");
-        assert_eq!(clean_name(Some("C:\\Users\\ann\\photo.jpg"), 1), "photo.jpg");
+        assert_eq!(
+            clean_name(Some("C:\\Users\\ann\\photo.jpg"), 1),
+            "photo.jpg"
+        );
         assert_eq!(clean_name(Some("../../etc/passwd"), 1), "passwd");
         assert_eq!(clean_name(Some("a\"b\r\nc.png"), 1), "abc.png");
         assert_eq!(clean_name(Some(".."), 2), "attachment-2");

@@ -157,9 +157,9 @@ impl MailIntake {
         // A message delivered again (the sender did not hear our 250) is the same complaint.
         let id = match &mail.message_id {
             Some(mid) => crate::import::response_id(site, &format!("mail:{mid}")),
-            None => ResponseId::from_uuid(
-                uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
-            ),
+            None => {
+                ResponseId::from_uuid(uuid::Builder::from_random_bytes(rand::random()).into_uuid())
+            }
         };
         // Whoever writes in expects the answer by e-mail: the address is kept to answer them.
         let complaint: shared::ComplaintSubmission = serde_json::from_value(serde_json::json!({
@@ -172,7 +172,8 @@ impl MailIntake {
             }))
         })
         .map_err(|e| CaseError::Invalid(e.to_string()))?;
-        let mut intake = cases::intake(store, site, &id, None, &complaint.description, None, now).await?;
+        let mut intake =
+            cases::intake(store, site, &id, None, &complaint.description, None, now).await?;
         crate::complaints::mailed(&mut intake, address, note);
         let (stored, _) = store
             .insert_complaint(&NewComplaint {
@@ -195,7 +196,12 @@ impl MailIntake {
     }
 
     /// The customer's reply on case `id` of `site`, or where it leads.
-    async fn reply(&self, site: &SiteKey, id: &ResponseId, mail: &Mail) -> Result<Reply, CaseError> {
+    async fn reply(
+        &self,
+        site: &SiteKey,
+        id: &ResponseId,
+        mail: &Mail,
+    ) -> Result<Reply, CaseError> {
         let store = self.state.store.as_ref();
         let mut id = *id;
         let mut case = store
@@ -308,13 +314,12 @@ impl Delivery for MailIntake {
         let mut last = Reply::new(250, "2.0.0 OK");
         for to in &envelope.to {
             let done = match self.target(to).await {
-                Ok(Some(Target::Intake { site, address })) => self
-                    .new_case(&site, &address, &mail, None)
-                    .await
-                    .map(|()| {
+                Ok(Some(Target::Intake { site, address })) => {
+                    self.new_case(&site, &address, &mail, None).await.map(|()| {
                         self.count("complaint");
                         Reply::new(250, "2.0.0 Taken as a complaint")
-                    }),
+                    })
+                }
                 Ok(Some(Target::Case { site, id })) => self.reply(&site, &id, &mail).await,
                 // Gone since RCPT (erased, say): nobody to give it to.
                 Ok(None) => {

@@ -134,10 +134,9 @@ pub fn read(raw: &[u8]) -> Result<Mail, Malformed> {
 pub fn valid_address(a: &str) -> bool {
     a.len() <= 254
         && !a.chars().any(|c| c.is_whitespace() || c.is_control())
-        && a.rsplit_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty() && (domain.contains('.') || domain == "localhost")
-            })
+        && a.rsplit_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && (domain.contains('.') || domain == "localhost")
+        })
 }
 
 #[cfg(test)]
@@ -164,12 +163,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.sender, "ann@home.test");
-        assert!(m.text.contains("It broke") && !m.text.contains('<'), "{}", m.text);
+        assert!(
+            m.text.contains("It broke") && !m.text.contains('<'),
+            "{}",
+            m.text
+        );
     }
 
     #[test]
     fn machines_and_malformed_messages_are_told_apart() {
-        let auto = read(b"From: a@b.test\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n").unwrap();
+        let auto =
+            read(b"From: a@b.test\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n").unwrap();
         assert!(auto.automatic);
         let list = read(b"From: a@b.test\r\nPrecedence: bulk\r\n\r\nNews\r\n").unwrap();
         assert!(list.automatic);
@@ -182,7 +186,10 @@ mod tests {
             read(b"From: not an address\r\n\r\ntext\r\n").unwrap_err(),
             Malformed::NoSender
         );
-        assert_eq!(read(b"From: a@b.test\r\n\r\n \r\n").unwrap_err(), Malformed::Empty);
+        assert_eq!(
+            read(b"From: a@b.test\r\n\r\n \r\n").unwrap_err(),
+            Malformed::Empty
+        );
     }
 
     #[test]
@@ -202,6 +209,9 @@ mod tests {
         assert_eq!(m.files[0].name, "shot.png");
         assert_eq!(m.files[0].content_type, "image/png");
         assert_eq!(m.files[0].bytes, png);
-        assert_eq!(m.refused, ["page.html (text/html: not a type that is kept)"]);
+        assert_eq!(
+            m.refused,
+            ["page.html (text/html: not a type that is kept)"]
+        );
     }
 }

@@ -218,7 +218,9 @@ impl ReplyAddresses {
         if !domain.eq_ignore_ascii_case(&self.domain) {
             return None;
         }
-        let token = local.strip_prefix("c+").or_else(|| local.strip_prefix("C+"))?;
+        let token = local
+            .strip_prefix("c+")
+            .or_else(|| local.strip_prefix("C+"))?;
         let bytes = unbase32(token)?;
         if bytes.len() != 32 {
             return None;
@@ -272,7 +274,9 @@ mod tests {
     #[test]
     fn a_reply_address_leads_back_to_its_case_and_nothing_else_does() {
         let replies = ReplyAddresses::new("Feedback.Example", [7; 32]);
-        let id = ResponseId::from_uuid(uuid::Uuid::from_u128(0x0193_0000_7000_8000_0000_0000_0000_0001));
+        let id = ResponseId::from_uuid(uuid::Uuid::from_u128(
+            0x0193_0000_7000_8000_0000_0000_0000_0001,
+        ));
         let address = replies.address(&id);
         let local = address.split('@').next().unwrap();
         assert!(local.starts_with("c+") && local.len() <= 64, "{address}");
@@ -281,11 +285,17 @@ mod tests {
         // Relays may change the case of an address.
         assert_eq!(replies.case_of(&address.to_uppercase()), Some(id));
         // Another installation's secret, a changed character, another domain: nothing.
-        assert_eq!(ReplyAddresses::new("feedback.example", [8; 32]).case_of(&address), None);
+        assert_eq!(
+            ReplyAddresses::new("feedback.example", [8; 32]).case_of(&address),
+            None
+        );
         let mut forged = address.clone().into_bytes();
         forged[10] = if forged[10] == b'a' { b'b' } else { b'a' };
         assert_eq!(replies.case_of(std::str::from_utf8(&forged).unwrap()), None);
-        assert_eq!(replies.case_of(&address.replace("feedback.example", "other.example")), None);
+        assert_eq!(
+            replies.case_of(&address.replace("feedback.example", "other.example")),
+            None
+        );
         assert_eq!(replies.case_of("c+@feedback.example"), None);
         assert_eq!(replies.case_of("support@feedback.example"), None);
         assert_eq!(replies.case_of("c+!!@feedback.example"), None);

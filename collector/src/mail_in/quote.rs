@@ -30,7 +30,15 @@ const ORIGINAL: [&str; 8] = [
 
 /// The labels of a quoted header block: the sender, then the date or subject within a few lines.
 const FROM: [&str; 9] = [
-    "from:", "von:", "de:", "de :", "da:", "差出人:", "送信者:", "من:", "from :",
+    "from:",
+    "von:",
+    "de:",
+    "de :",
+    "da:",
+    "差出人:",
+    "送信者:",
+    "من:",
+    "from :",
 ];
 const SENT: [&str; 20] = [
     "sent:",
@@ -95,7 +103,11 @@ fn starts_history(lines: &[&str], i: usize) -> bool {
     // An attribution wrapped over two lines ("On Mon, … Ann <ann@x>\nwrote:").
     if let Some(next) = lines.get(i + 1) {
         let joined = format!("{line} {}", next.trim());
-        if !line.is_empty() && !line.starts_with('>') && attribution(&joined) && !attribution(next.trim()) {
+        if !line.is_empty()
+            && !line.starts_with('>')
+            && attribution(&joined)
+            && !attribution(next.trim())
+        {
             return ends_with_wrote(&joined);
         }
     }
@@ -115,11 +127,7 @@ fn header_block(lines: &[&str], i: usize) -> bool {
         let l = l.trim().to_lowercase();
         labels.iter().any(|p| l.starts_with(p))
     };
-    starts(lines[i], &FROM)
-        && lines[i + 1..]
-            .iter()
-            .take(4)
-            .any(|l| starts(l, &SENT))
+    starts(lines[i], &FROM) && lines[i + 1..].iter().take(4).any(|l| starts(l, &SENT))
 }
 
 fn attribution(line: &str) -> bool {

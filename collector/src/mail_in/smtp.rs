@@ -129,9 +129,10 @@ pub fn parse(line: &str) -> Command {
                             Ok(n) => size = Some(n),
                             Err(_) => return syntax("SIZE=bytes"),
                         },
-                        "BODY" if ["7BIT", "8BITMIME"]
-                            .iter()
-                            .any(|b| b.eq_ignore_ascii_case(value)) => {}
+                        "BODY"
+                            if ["7BIT", "8BITMIME"]
+                                .iter()
+                                .any(|b| b.eq_ignore_ascii_case(value)) => {}
                         _ => {
                             return Command::Invalid(Reply::new(
                                 555,
@@ -218,7 +219,11 @@ async fn read_piece<R: AsyncBufRead + Unpin>(
     loop {
         let buf = r.fill_buf().await?;
         if buf.is_empty() {
-            return Ok(if out.is_empty() { Read::Eof } else { Read::Piece });
+            return Ok(if out.is_empty() {
+                Read::Eof
+            } else {
+                Read::Piece
+            });
         }
         let room = limit - out.len();
         let (take, ends) = match buf.iter().take(room).position(|&b| b == b'\n') {
@@ -262,8 +267,11 @@ impl Server {
     {
         let mut io = BufReader::new(io);
         if greet {
-            self.say(&mut io, &Reply::new(220, format!("{} ESMTP Hark", self.hostname)))
-                .await?;
+            self.say(
+                &mut io,
+                &Reply::new(220, format!("{} ESMTP Hark", self.hostname)),
+            )
+            .await?;
         }
         let limits = &self.limits;
         let mut helo = false;
@@ -274,7 +282,10 @@ impl Server {
             let reply = match self.command_line(&mut io, &mut line).await? {
                 CommandLine::Eof => return Ok(Ended::Closed),
                 CommandLine::Idle => {
-                    let r = Reply::new(421, format!("4.4.2 {} idle too long, closing", self.hostname));
+                    let r = Reply::new(
+                        421,
+                        format!("4.4.2 {} idle too long, closing", self.hostname),
+                    );
                     let _ = self.say(&mut io, &r).await;
                     return Ok(Ended::Closed);
                 }
@@ -291,7 +302,8 @@ impl Server {
                         Command::Ehlo(_) => {
                             helo = true;
                             envelope = None;
-                            self.say_lines(&mut io, &self.extensions(tls && !secure)).await?;
+                            self.say_lines(&mut io, &self.extensions(tls && !secure))
+                                .await?;
                             continue;
                         }
                         Command::Helo(_) => {
@@ -300,9 +312,12 @@ impl Server {
                             Reply::new(250, self.hostname.clone())
                         }
                         Command::StartTls if secure => Reply::new(503, "5.5.1 TLS is on already"),
-                        Command::StartTls if !tls => Reply::new(502, "5.5.1 STARTTLS is not offered"),
+                        Command::StartTls if !tls => {
+                            Reply::new(502, "5.5.1 STARTTLS is not offered")
+                        }
                         Command::StartTls => {
-                            self.say(&mut io, &Reply::new(220, "2.0.0 Ready to start TLS")).await?;
+                            self.say(&mut io, &Reply::new(220, "2.0.0 Ready to start TLS"))
+                                .await?;
                             // Whatever the client pipelined after STARTTLS was sent in clear.
                             return Ok(Ended::StartTls(io.into_inner()));
                         }
@@ -316,7 +331,10 @@ impl Server {
                             delivery.too_large();
                             Reply::new(
                                 552,
-                                format!("5.3.4 Message too big: at most {} bytes", limits.max_bytes),
+                                format!(
+                                    "5.3.4 Message too big: at most {} bytes",
+                                    limits.max_bytes
+                                ),
                             )
                         }
                         Command::Mail { from, .. } => {
@@ -352,8 +370,11 @@ impl Server {
                                 Reply::new(554, "5.5.1 No valid recipients")
                             }
                             Some(e) => {
-                                self.say(&mut io, &Reply::new(354, "End data with <CR><LF>.<CR><LF>"))
-                                    .await?;
+                                self.say(
+                                    &mut io,
+                                    &Reply::new(354, "End data with <CR><LF>.<CR><LF>"),
+                                )
+                                .await?;
                                 match self.data(&mut io).await? {
                                     Data::Closed => return Ok(Ended::Closed),
                                     Data::TooLarge => {
@@ -460,7 +481,8 @@ impl Server {
         // `CRLF.CRLF` ends a message, never a bare LF's (RFC 5321 §4.1.1.4; SMTP smuggling).
         let (mut line_start, mut after_crlf) = (true, true);
         loop {
-            let read = tokio::time::timeout(self.limits.idle, read_piece(io, DATA_PIECE, &mut piece));
+            let read =
+                tokio::time::timeout(self.limits.idle, read_piece(io, DATA_PIECE, &mut piece));
             let ends_line = match read.await {
                 Err(_) | Ok(Ok(Read::Eof)) => return Ok(Data::Closed),
                 Ok(Err(e)) => return Err(e),
@@ -527,7 +549,10 @@ mod tests {
     #[test]
     fn commands_are_read_with_their_arguments() {
         let cases: &[(&str, Command)] = &[
-            ("EHLO client.example", Command::Ehlo("client.example".into())),
+            (
+                "EHLO client.example",
+                Command::Ehlo("client.example".into()),
+            ),
             ("helo x", Command::Helo("x".into())),
             (
                 "MAIL FROM:<ann@shop.test> SIZE=1200 BODY=8BITMIME",
@@ -570,9 +595,7 @@ mod tests {
         ] {
             assert!(matches!(parse(bad), Command::Invalid(_)), "{bad}");
         }
-        assert!(
-            matches!(parse("MAIL FROM:<a@b> SMTPUTF8"), Command::Invalid(r) if r.code == 555)
-        );
+        assert!(matches!(parse("MAIL FROM:<a@b> SMTPUTF8"), Command::Invalid(r) if r.code == 555));
     }
 
     /// A delivery that takes `support@…` and keeps what it is given.
@@ -625,7 +648,10 @@ mod tests {
             write.write_all(&input).await.unwrap();
             write.shutdown().await.unwrap();
         });
-        let ended = server.session(server_side, kept, true, false, false).await.unwrap();
+        let ended = server
+            .session(server_side, kept, true, false, false)
+            .await
+            .unwrap();
         assert!(matches!(ended, Ended::Closed));
         writer.await.unwrap();
         let mut said = String::new();
@@ -675,7 +701,10 @@ mod tests {
             b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<support@f>\r\nDATA\r\nx\n.\nRCPT TO:<x@y>\r\n.\r\nQUIT\r\n",
         )
         .await;
-        assert_eq!(codes(&said), ["220", "250", "250", "250", "354", "250", "221"]);
+        assert_eq!(
+            codes(&said),
+            ["220", "250", "250", "250", "354", "250", "221"]
+        );
         assert_eq!(
             kept.messages.lock().unwrap()[0].1,
             // The bare-LF line's dot is unstuffed like any line's; it ended nothing.
@@ -708,7 +737,9 @@ mod tests {
         let kept = Kept::default();
         let mut input = b"EHLO c\r\n".to_vec();
         input.extend_from_slice(&vec![b'A'; 100_000]);
-        input.extend_from_slice(b"\r\n\xff\xfe\x00\r\nVRFY root\r\nMAIL FROM:<a@b>\r\nRCPT TO:<support@f>\r\nDATA\r\n");
+        input.extend_from_slice(
+            b"\r\n\xff\xfe\x00\r\nVRFY root\r\nMAIL FROM:<a@b>\r\nRCPT TO:<support@f>\r\nDATA\r\n",
+        );
         // A message line far longer than a command may be, kept whole.
         input.extend_from_slice(&vec![b'y'; 20_000]);
         input.extend_from_slice(b"\r\n.\r\nQUIT\r\n");
@@ -742,7 +773,10 @@ mod tests {
         let kept = Kept::default();
         let said = converse(&server(1000), &kept, "BAD\r\n".repeat(50).as_bytes()).await;
         assert_eq!(said.matches("500 ").count(), 9);
-        assert!(said.ends_with("421 4.7.0 Too many errors, closing\r\n"), "{said}");
+        assert!(
+            said.ends_with("421 4.7.0 Too many errors, closing\r\n"),
+            "{said}"
+        );
     }
 
     #[tokio::test]

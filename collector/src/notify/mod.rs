@@ -370,7 +370,9 @@ async fn mail_round(
         };
         let (store, mailer, wake) = (store.clone(), mailer.clone(), wake.clone());
         // A customer's message about their case: their answer goes to the case.
-        let reply_to = replies.zip(m.complaint.as_ref()).map(|(r, id)| r.address(id));
+        let reply_to = replies
+            .zip(m.complaint.as_ref())
+            .map(|(r, id)| r.address(id));
         tokio::spawn(async move {
             let _permit = permit;
             let sent = match with_token(store.as_ref(), &m, now).await {

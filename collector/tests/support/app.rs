@@ -193,7 +193,11 @@ impl Harness {
                 max_bytes: m.max_bytes,
                 tls,
             };
-            tokio::spawn(collector::mail_in::serve(listener, state.clone(), listening));
+            tokio::spawn(collector::mail_in::serve(
+                listener,
+                state.clone(),
+                listening,
+            ));
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
