@@ -311,6 +311,8 @@ impl Delivery for MailIntake {
             self.count("automatic");
             return Reply::new(250, "2.0.0 Not answered: sent by a machine");
         }
+        // One reply answers for every recipient: taken if any took it, else the last refusal.
+        let mut taken = None;
         let mut last = Reply::new(250, "2.0.0 OK");
         for to in &envelope.to {
             let done = match self.target(to).await {
@@ -344,8 +346,11 @@ impl Delivery for MailIntake {
                     return temporary();
                 }
             };
+            if last.code == 250 {
+                taken = Some(last.clone());
+            }
         }
-        last
+        taken.unwrap_or(last)
     }
 
     fn too_large(&self) {
