@@ -96,6 +96,24 @@ pub struct ServeArgs {
     /// The sender of e-mail notifications, like `Hark <hark@example.com>`
     #[arg(long, env = "HARK_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
+    /// Take e-mail in: the address the SMTP listener listens on, like `0.0.0.0:25` (needs
+    /// `--mail-domain`) [default: none: no listener]
+    #[arg(long, env = "HARK_SMTP_LISTEN", value_name = "ADDRESS")]
+    pub smtp_listen: Option<SocketAddr>,
+    /// The domain of cases' reply addresses (`c+TOKEN@DOMAIN`, the `Reply-To` of customers'
+    /// e-mails), whose MX points at the listener; also the listener's name
+    #[arg(long, env = "HARK_MAIL_DOMAIN", value_name = "DOMAIN")]
+    pub mail_domain: Option<String>,
+    /// The SMTP listener's certificate chain (PEM): STARTTLS is offered only with one
+    #[arg(long, env = "HARK_SMTP_TLS_CERT", value_name = "FILE")]
+    pub smtp_tls_cert: Option<PathBuf>,
+    /// The SMTP listener's private key (PEM)
+    #[arg(long, env = "HARK_SMTP_TLS_KEY", value_name = "FILE")]
+    pub smtp_tls_key: Option<PathBuf>,
+    /// The largest message the SMTP listener takes, in bytes [default: 10485760]
+    #[arg(long, env = "HARK_MAIL_MAX_BYTES", value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub mail_max_bytes: Option<u64>,
 }
 
 impl Cli {
@@ -119,6 +137,13 @@ impl Cli {
             webhook_allow: serve.webhook_allow,
             smtp_url: serve.smtp_url,
             smtp_from: serve.smtp_from,
+            smtp_listen: serve.smtp_listen,
+            mail_domain: serve.mail_domain,
+            smtp_tls_cert: serve.smtp_tls_cert,
+            smtp_tls_key: serve.smtp_tls_key,
+            mail_max_bytes: serve
+                .mail_max_bytes
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         }
         .resolve()
     }
@@ -396,6 +421,19 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 }
                 None => println!("# smtp_url: not set (no e-mail notifications)"),
             }
+            let mail = &serve.mail_in;
+            match mail.smtp_listen {
+                Some(a) => println!("smtp_listen = \"{a}\""),
+                None => println!("# smtp_listen: not set (no e-mail in)"),
+            }
+            if let Some(d) = &mail.mail_domain {
+                println!("mail_domain = {d:?}");
+            }
+            if let (Some(cert), Some(key)) = (&mail.smtp_tls_cert, &mail.smtp_tls_key) {
+                println!("smtp_tls_cert = {:?}", cert.display().to_string());
+                println!("smtp_tls_key = {:?}", key.display().to_string());
+            }
+            println!("mail_max_bytes = {}", mail.mail_max_bytes);
         }
         return Ok(());
     }
@@ -439,6 +477,33 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                             .unwrap_or_else(|| format!("http://{}", reachable(listener_address))),
                     ),
                 );
+            // E-mail in: the listener is bound (and its certificate read) before anything is
+            // served, so that a wrong setting stops `hark serve` at once.
+            let state = state.with_mail_domain(serve.mail_in.mail_domain.clone());
+            let mail_in = match (serve.mail_in.smtp_listen, &serve.mail_in.mail_domain) {
+                (Some(address), Some(domain)) => {
+                    let tls = match (&serve.mail_in.smtp_tls_cert, &serve.mail_in.smtp_tls_key) {
+                        (Some(cert), Some(key)) => Some(crate::mail_in::tls_acceptor(cert, key)?),
+                        _ => None,
+                    };
+                    let smtp = tokio::net::TcpListener::bind(address)
+                        .await
+                        .with_context(|| format!("cannot listen for SMTP on {address}"))?;
+                    tracing::info!(%address, starttls = tls.is_some(), "taking e-mail in");
+                    let listening = crate::mail_in::Listening {
+                        domain: domain.clone(),
+                        max_bytes: serve.mail_in.mail_max_bytes,
+                        tls,
+                    };
+                    let state = state.clone();
+                    Some(tokio::spawn(async move {
+                        if let Err(e) = crate::mail_in::serve(smtp, state, listening).await {
+                            tracing::error!(error = %e, "the SMTP listener stopped");
+                        }
+                    }))
+                }
+                _ => None,
+            };
             tokio::spawn(crate::retention::run(
                 state.store.clone(),
                 state.clock.clone(),
@@ -463,6 +528,9 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             tracing::info!(%address, "hark is serving");
             crate::serve(listener, state, shutdown_signal()).await?;
+            if let Some(mail_in) = mail_in {
+                mail_in.abort();
+            }
             tracing::info!("stopped");
         }
         Command::Migrate => println!("the database is up to date"),

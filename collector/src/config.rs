@@ -33,6 +33,11 @@ pub struct FileConfig {
     pub webhook_allow: Option<Vec<String>>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub smtp_listen: Option<String>,
+    pub mail_domain: Option<String>,
+    pub smtp_tls_cert: Option<PathBuf>,
+    pub smtp_tls_key: Option<PathBuf>,
+    pub mail_max_bytes: Option<usize>,
 }
 
 impl FileConfig {
@@ -64,6 +69,11 @@ impl FileConfig {
                 path.display()
             );
         }
+        anyhow::ensure!(
+            file.mail_max_bytes != Some(0),
+            "in the settings file {}: `mail_max_bytes` must be at least 1",
+            path.display()
+        );
         Ok(file)
     }
 }
@@ -93,6 +103,20 @@ pub struct ServeSettings {
     pub webhook_allow: Vec<IpNet>,
     /// The SMTP server for e-mail notifications, and the sender; none by default.
     pub smtp: Option<crate::notify::email::SmtpSettings>,
+    /// E-mail in (`mail_in`); off by default.
+    pub mail_in: MailInSettings,
+}
+
+/// E-mail in, resolved: the SMTP listener's address (none: no listener), the domain of cases'
+/// reply addresses (also the listener's name), its certificate for STARTTLS, and the largest
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MailInSettings {
+    pub smtp_listen: Option<SocketAddr>,
+    pub mail_domain: Option<String>,
+    pub smtp_tls_cert: Option<PathBuf>,
+    pub smtp_tls_key: Option<PathBuf>,
+    pub mail_max_bytes: usize,
 }
 
 /// The values clap found in flags and the environment (`None`: neither was given).
@@ -111,6 +135,11 @@ pub struct Given {
     pub webhook_allow: Option<Vec<IpNet>>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub smtp_listen: Option<SocketAddr>,
+    pub mail_domain: Option<String>,
+    pub smtp_tls_cert: Option<PathBuf>,
+    pub smtp_tls_key: Option<PathBuf>,
+    pub mail_max_bytes: Option<usize>,
 }
 
 impl Given {
@@ -171,6 +200,29 @@ impl Given {
             }
             (None, Some(_)) => anyhow::bail!("smtp_from is set without smtp_url"),
         };
+        let smtp_listen = match (self.smtp_listen, file.smtp_listen) {
+            (Some(flag), _) => Some(flag),
+            (None, Some(text)) => Some(text.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "in the settings file {file_name}: `smtp_listen` = {text:?} is not an address like 0.0.0.0:25"
+                )
+            })?),
+            (None, None) => None,
+        };
+        let mail_in = MailInSettings {
+            smtp_listen,
+            mail_domain: self
+                .mail_domain
+                .or(file.mail_domain)
+                .map(|d| d.trim().to_ascii_lowercase()),
+            smtp_tls_cert: self.smtp_tls_cert.or(file.smtp_tls_cert),
+            smtp_tls_key: self.smtp_tls_key.or(file.smtp_tls_key),
+            mail_max_bytes: self
+                .mail_max_bytes
+                .or(file.mail_max_bytes)
+                .unwrap_or(crate::mail_in::DEFAULT_MAX_BYTES),
+        };
+        check_mail_in(&mail_in)?;
         let public_url = self.public_url.or(file.public_url);
         if let Some(url) = &public_url {
             check_public_url(url)?;
@@ -200,9 +252,37 @@ impl Given {
                 trusted_proxies,
                 webhook_allow,
                 smtp,
+                mail_in,
             },
         })
     }
+}
+
+fn check_mail_in(m: &MailInSettings) -> anyhow::Result<()> {
+    if let Some(domain) = &m.mail_domain {
+        let fine = !domain.is_empty()
+            && domain.len() <= 200
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        anyhow::ensure!(
+            fine,
+            "mail_domain {domain:?} is not a domain like feedback.example"
+        );
+    }
+    anyhow::ensure!(
+        m.smtp_listen.is_none() || m.mail_domain.is_some(),
+        "smtp_listen is set without mail_domain, the domain of cases' reply addresses"
+    );
+    match (&m.smtp_tls_cert, &m.smtp_tls_key) {
+        (Some(_), None) => anyhow::bail!("smtp_tls_cert is set without smtp_tls_key"),
+        (None, Some(_)) => anyhow::bail!("smtp_tls_key is set without smtp_tls_cert"),
+        _ => {}
+    }
+    anyhow::ensure!(m.mail_max_bytes >= 1, "mail_max_bytes must be at least 1");
+    Ok(())
 }
 
 fn check_public_url(url: &str) -> anyhow::Result<()> {

@@ -19,6 +19,7 @@ pub mod import_complaints;
 pub mod insight;
 pub mod jobs;
 pub mod live;
+pub mod mail_in;
 pub mod notify;
 pub mod retention;
 pub mod site_cache;

@@ -177,6 +177,35 @@ impl TestApp {
         )
     }
 
+    /// A new case of `site` with a file kept (as e-mail in keeps one); the ids of both.
+    async fn attachment(&self, site: &Site) -> (String, i64) {
+        let id = self.case(site).await;
+        let rid = shared::ResponseId::parse(&id).unwrap();
+        let status = self
+            .store
+            .case(&site.key, &rid)
+            .await
+            .unwrap()
+            .unwrap()
+            .status;
+        let mut change = collector::store::case_store::CaseChange::new(status, 0);
+        change
+            .attachments
+            .push(collector::store::mail_store::NewAttachment {
+                filename: "note.txt".into(),
+                declared_type: "text/plain".into(),
+                content_type: "text/plain; charset=utf-8".into(),
+                content: b"order 1234".to_vec(),
+            });
+        assert!(self
+            .store
+            .change_case(&site.key, &rid, &change)
+            .await
+            .unwrap());
+        let file = self.store.attachments(&rid).await.unwrap()[0].id;
+        (id, file)
+    }
+
     /// A new problem record on `site`; its id.
     async fn problem(&self, site: &Site) -> i64 {
         let fields = collector::store::case_store::ProblemFields {
@@ -324,10 +353,13 @@ enum Route {
     LiveEvents,
     ShareProblem,
     ShareTopic,
+    ReadMailIntake,
+    SetMailIntake,
+    DownloadAttachment,
 }
 
 impl Route {
-    const ALL: [Route; 58] = [
+    const ALL: [Route; 61] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -386,6 +418,9 @@ impl Route {
         Route::LiveEvents,
         Route::ShareProblem,
         Route::ShareTopic,
+        Route::ReadMailIntake,
+        Route::SetMailIntake,
+        Route::DownloadAttachment,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -414,7 +449,8 @@ impl Route {
             | Route::SetNotifications
             | Route::ReadOverview
             | Route::ReadShareDestinations
-            | Route::LiveEvents => Role::Viewer,
+            | Route::LiveEvents
+            | Route::ReadMailIntake => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -429,7 +465,8 @@ impl Route {
             | Route::ImportComplaints
             | Route::ShareCase
             | Route::ShareProblem
-            | Route::ShareTopic => Role::Agent,
+            | Route::ShareTopic
+            | Route::DownloadAttachment => Role::Agent,
             // Assigning someone else (here: automatically) needs an admin; agents only take a
             // case for themselves (`tests/workflow.rs`).
             Route::AutoAssign
@@ -440,6 +477,7 @@ impl Route {
             | Route::SetHotStove
             | Route::CreateGoal
             | Route::SetShareDestinations
+            | Route::SetMailIntake
             | Route::ImportAnswers
             | Route::ListWebhooks
             | Route::CreateWebhook
@@ -706,6 +744,26 @@ impl Route {
                 format!("/api/v1/admin/sites/{key}/complaints/import?dry_run=true"),
                 Some(json!("external_id,received_at,description\n")),
             ),
+            Route::ReadMailIntake => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/mail-intake"),
+                None,
+            ),
+            Route::SetMailIntake => (
+                Method::PUT,
+                format!("/api/v1/admin/sites/{key}/mail-intake"),
+                Some(
+                    json!({"address": format!("in-{}@feedback.test", key.as_str().to_lowercase())}),
+                ),
+            ),
+            Route::DownloadAttachment => {
+                let (id, file) = app.attachment(site).await;
+                (
+                    Method::GET,
+                    format!("/api/v1/admin/sites/{key}/complaints/{id}/attachments/{file}"),
+                    None,
+                )
+            }
             Route::ReadShareDestinations => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/share-destinations"),

@@ -181,3 +181,50 @@ fn bad_values_are_errors_that_say_what_is_wrong() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rate-limit-per-client"));
 }
+
+#[test]
+fn e_mail_in_is_off_by_default_and_its_settings_go_together() {
+    let s = settings(&["config", "--json"], &[]);
+    assert_eq!(s["serve"]["mail_in"]["smtp_listen"], Value::Null);
+    assert_eq!(s["serve"]["mail_in"]["mail_max_bytes"], 10 * 1024 * 1024);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hark.toml");
+    std::fs::write(
+        &file,
+        "smtp_listen = \"0.0.0.0:2525\"\nmail_domain = \"Feedback.Example\"\nmail_max_bytes = 5000000\n",
+    )
+    .unwrap();
+    let s = settings(
+        &["config", "--json", "--config", file.to_str().unwrap()],
+        &[("HARK_SMTP_LISTEN", "127.0.0.1:25")],
+    );
+    let m = &s["serve"]["mail_in"];
+    assert_eq!(m["smtp_listen"], "127.0.0.1:25", "the environment wins");
+    assert_eq!(m["mail_domain"], "feedback.example");
+    assert_eq!(m["mail_max_bytes"], 5_000_000);
+
+    for (env, expected) in [
+        (
+            &[("HARK_SMTP_LISTEN", "0.0.0.0:25")][..],
+            "smtp_listen is set without mail_domain",
+        ),
+        (
+            &[
+                ("HARK_SMTP_LISTEN", "0.0.0.0:25"),
+                ("HARK_MAIL_DOMAIN", "feedback.example"),
+                ("HARK_SMTP_TLS_CERT", "/etc/hark/cert.pem"),
+            ][..],
+            "smtp_tls_cert is set without smtp_tls_key",
+        ),
+        (
+            &[("HARK_MAIL_DOMAIN", "support@feedback.example")][..],
+            "is not a domain",
+        ),
+    ] {
+        let out = hark(&["config"], env);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{env:?}: {err}");
+        assert!(err.contains(expected), "{env:?}: {err}");
+    }
+}

@@ -38,6 +38,12 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/admin/sites/{site_key}/complaints/{id}/share",
     ),
     ("GET", "/api/v1/admin/sites/{site_key}/share-destinations"),
+    ("GET", "/api/v1/admin/sites/{site_key}/mail-intake"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/mail-intake"),
+    (
+        "GET",
+        "/api/v1/admin/sites/{site_key}/complaints/{id}/attachments/{attachment_id}",
+    ),
     ("PUT", "/api/v1/admin/sites/{site_key}/share-destinations"),
     ("POST", "/api/v1/admin/sites/{site_key}/responses/import"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/export"),

@@ -213,6 +213,7 @@ fn CaseDetail(
                     <ProblemControl case problems change busy works />
                     {works.then(|| view! { <MergeControl change busy set_error /> })}
                     <Similar current />
+                    <crate::attachments::Attachments current />
                 </div>
             </div>
         </article>

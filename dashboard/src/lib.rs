@@ -9,6 +9,7 @@
 
 mod api;
 mod app;
+mod attachments;
 mod case;
 mod charts;
 mod controls;

@@ -428,6 +428,25 @@ pub struct CaseView {
     #[serde(default)]
     pub suggestion: Option<Suggestion>,
     pub similar: Vec<SimilarCase>,
+    /// The files that came with the customer's e-mails, oldest first (the team downloads them
+    /// from `…/complaints/{id}/attachments/{attachment_id}`).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file that came with a customer's e-mail, as a case lists it (never its content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    /// As the sender named it.
+    pub filename: String,
+    /// What its content is (`image/png`, `application/pdf`, `text/plain`), checked from its
+    /// first bytes: the type it is served as, always as a download.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// RFC 3339 in UTC.
+    pub received_at: String,
 }
 
 /// A site's keyword rule: text with any of `keywords` suggests `category` and, if set, raises

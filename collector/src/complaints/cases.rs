@@ -16,6 +16,7 @@ use crate::store::case_store::{
     CaseChange, CaseFilter, NewEvent, NewJob, ProblemFields, ProblemRecord, SiteDocument,
     SlaUpdate, StoredEntry,
 };
+use crate::store::mail_store::{AttachmentRecord, NewAttachment};
 use crate::store::{NewRating, Store, StoreError, StoredComplaint, DAY_MS};
 use shared::case::HotStoveRules;
 use shared::case::{
@@ -172,6 +173,8 @@ pub struct CasePage {
     pub allowed: Vec<Status>,
     pub suggestion: Option<Suggestion>,
     pub similar: Vec<SimilarCase>,
+    /// The files kept from the customer's e-mails, oldest first.
+    pub attachments: Vec<AttachmentRecord>,
 }
 
 /// How many similar cases a page shows, and among how many recent ones they are looked for.
@@ -406,6 +409,7 @@ pub async fn page(
         }
         _ => Vec::new(),
     };
+    let attachments = store.attachments(id).await?;
     Ok(CasePage {
         allowed: transitions::allowed(case.status, who.party),
         sla,
@@ -413,6 +417,7 @@ pub async fn page(
         timeline,
         suggestion,
         similar,
+        attachments,
     })
 }
 
@@ -561,6 +566,58 @@ pub async fn customer_reply(
     body: String,
     now: Millis,
 ) -> CaseResult<Status> {
+    customer_reply_with(store, site, id, recorded_by, body, Files::default(), now).await
+}
+
+/// Files that came with a customer's e-mail: those kept, and internal notes about them (which
+/// were kept, which were not and why).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Files {
+    pub kept: Vec<NewAttachment>,
+    pub notes: Vec<NewEntry>,
+}
+
+/// The customer's reply by e-mail (`mail_in`): `customer_reply`, with the files that came with
+/// it kept in the same change.
+pub async fn customer_mail(
+    store: &dyn Store,
+    site: &SiteKey,
+    id: &ResponseId,
+    body: String,
+    files: Files,
+    now: Millis,
+) -> CaseResult<Status> {
+    customer_reply_with(store, site, id, None, body, files, now).await
+}
+
+/// Keeps the files that came with the e-mail a case was opened from, with their notes, in one
+/// change that moves nothing else.
+pub async fn attach(
+    store: &dyn Store,
+    site: &SiteKey,
+    id: &ResponseId,
+    files: Files,
+    now: Millis,
+) -> CaseResult<()> {
+    if files.kept.is_empty() && files.notes.is_empty() {
+        return Ok(());
+    }
+    let case = load(store, site, id).await?;
+    let mut change = CaseChange::new(case.status, now);
+    change.entries = files.notes;
+    change.attachments = files.kept;
+    apply(store, site, id, &change).await
+}
+
+async fn customer_reply_with(
+    store: &dyn Store,
+    site: &SiteKey,
+    id: &ResponseId,
+    recorded_by: Option<&Who>,
+    body: String,
+    files: Files,
+    now: Millis,
+) -> CaseResult<Status> {
     if let Some(who) = recorded_by {
         who.require(Role::Agent, "recording a customer's reply")?;
     }
@@ -591,6 +648,8 @@ pub async fn customer_reply(
             }),
         },
     );
+    change.entries.extend(files.notes);
+    change.attachments = files.kept;
     apply(store, site, id, &change).await?;
     Ok(next.unwrap_or(case.status))
 }

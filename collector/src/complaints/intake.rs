@@ -71,6 +71,27 @@ pub fn logged_by(intake: &mut Intake, actor: Actor, channel: &str) {
             channel.replace('_', " ")
         ));
     }
+    set_channel(intake, channel);
+}
+
+/// A complaint that came by e-mail to the site's intake address (`mail_in`): filed by the
+/// customer, as from the widget, but its timeline names the address and its `complaint.created`
+/// event carries the channel `email`.
+pub fn mailed(intake: &mut Intake, to: &str, note: Option<&str>) {
+    if let Some(first) = intake
+        .entries
+        .iter_mut()
+        .find(|e| e.kind == EntryKind::Received)
+    {
+        first.detail = Some(match note {
+            Some(note) => format!("by e-mail to {to}; {note}"),
+            None => format!("by e-mail to {to}"),
+        });
+    }
+    set_channel(intake, "email");
+}
+
+fn set_channel(intake: &mut Intake, channel: &str) {
     for event in intake
         .events
         .iter_mut()

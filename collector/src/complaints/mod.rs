@@ -16,7 +16,7 @@ pub mod share;
 pub mod similar;
 pub mod transitions;
 
-pub use intake::{imported, logged_by, History, Intake, NewEntry, CHANNELS};
+pub use intake::{imported, logged_by, mailed, History, Intake, NewEntry, CHANNELS};
 pub use transitions::{Party, Refused};
 
 /// The longest reply, note or reason, in characters.

@@ -119,6 +119,17 @@ fn view(page: CasePage) -> CaseView {
         allowed_transitions: page.allowed,
         suggestion: page.suggestion,
         similar: page.similar,
+        attachments: page
+            .attachments
+            .into_iter()
+            .map(|a| shared::case::Attachment {
+                id: a.id,
+                filename: a.filename,
+                content_type: a.content_type,
+                size: a.size,
+                received_at: rfc3339(a.received_at),
+            })
+            .collect(),
     }
 }
 

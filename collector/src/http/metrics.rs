@@ -73,6 +73,11 @@ struct DropLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct MailLabels {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct JobLabels {
     kind: String,
     outcome: &'static str,
@@ -89,6 +94,7 @@ pub struct Metrics {
     batch_size: Histogram,
     jobs: Family<JobLabels, Counter>,
     job_lateness: Histogram,
+    mail: Family<MailLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -146,6 +152,15 @@ impl Default for Metrics {
             "How long after its due time a timer job started to run",
             job_lateness.clone(),
         );
+        let mail = Family::<MailLabels, Counter>::default();
+        registry.register(
+            "hark_mail_received",
+            "Messages and recipients the SMTP listener took or refused, by outcome",
+            mail.clone(),
+        );
+        for outcome in crate::mail_in::intake::OUTCOMES {
+            let _ = mail.get_or_create(&MailLabels { outcome });
+        }
         Self {
             registry,
             requests,
@@ -155,6 +170,7 @@ impl Default for Metrics {
             batch_size,
             jobs,
             job_lateness,
+            mail,
         }
     }
 }
@@ -189,6 +205,12 @@ impl Metrics {
             })
             .inc();
         self.job_lateness.observe(late_ms.max(0) as f64 / 1000.0);
+    }
+
+    /// A message (or, refused at RCPT, a recipient) of the SMTP listener, by its outcome
+    /// (`mail_in::intake::OUTCOMES`).
+    pub(crate) fn mail_received(&self, outcome: &'static str) {
+        self.mail.get_or_create(&MailLabels { outcome }).inc();
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

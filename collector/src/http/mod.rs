@@ -19,6 +19,7 @@ mod ingest;
 mod insight;
 mod lifecycle;
 mod limits;
+mod mail;
 mod metrics;
 mod notifications;
 mod openapi;
@@ -89,6 +90,8 @@ pub struct Shared {
     pub public_url: Option<String>,
     /// The live event stream's hub (`live.rs`), started by the first stream.
     pub live: Arc<crate::live::Live>,
+    /// The domain of cases' reply addresses when e-mail comes in (`mail_in`); `None`: it does not.
+    pub mail_domain: Option<String>,
 }
 
 impl AppState {
@@ -116,6 +119,7 @@ impl AppState {
             webhook_allow: Arc::default(),
             mailer: None,
             public_url: None,
+            mail_domain: None,
             jobs: Arc::default(),
             outbox: Arc::default(),
             live: Arc::default(),
@@ -174,6 +178,13 @@ impl AppState {
         let parts = self.parts();
         parts.mailer = mailer;
         parts.public_url = public_url;
+        self
+    }
+
+    /// Takes e-mail in at `domain` (`mail_in`): customers' notifications then carry their
+    /// case's reply address.
+    pub fn with_mail_domain(mut self, domain: Option<String>) -> Self {
+        self.parts().mail_domain = domain;
         self
     }
 
@@ -303,6 +314,7 @@ pub async fn serve(
             webhook_allow: state.webhook_allow.clone(),
             mailer: state.mailer.clone(),
             public_url: state.public_url.clone(),
+            reply_domain: state.mail_domain.clone(),
         },
         state.outbox.clone(),
     ));

@@ -84,6 +84,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::settings::router())
         .merge(super::cases::router())
         .merge(super::service_levels::router())
+        .merge(super::mail::router())
         .merge(super::insight::router())
         .merge(super::explorer::router())
         .merge(super::goals::router())

@@ -84,16 +84,23 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    /// Sends one message.
-    pub async fn send(&self, m: &DueEmail) -> Result<(), String> {
+    /// Sends one message; replies to it go to `reply_to`, if given.
+    pub async fn send(&self, m: &DueEmail, reply_to: Option<&str>) -> Result<(), String> {
         let to: Mailbox = m
             .recipient
             .parse()
             .map_err(|e| format!("{:?} is not an address: {e}", m.recipient))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&m.subject)
+            .subject(&m.subject);
+        if let Some(address) = reply_to {
+            let mailbox: Mailbox = address
+                .parse()
+                .map_err(|e| format!("{address:?} is not an address: {e}"))?;
+            builder = builder.reply_to(mailbox);
+        }
+        let message = builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(

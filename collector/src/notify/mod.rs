@@ -157,6 +157,9 @@ pub struct Channels {
     pub webhook_allow: Arc<Vec<IpNet>>,
     pub mailer: Option<email::Mailer>,
     pub public_url: Option<String>,
+    /// The domain of cases' reply addresses (`mail_in`), when e-mail comes in: a customer's
+    /// messages then carry their case's as `Reply-To`.
+    pub reply_domain: Option<String>,
 }
 
 /// Messages in flight to the SMTP server at once.
@@ -172,6 +175,20 @@ pub async fn run(
 ) {
     let allow = channels.webhook_allow.clone();
     let smtp = Arc::new(Semaphore::new(SMTP_IN_FLIGHT));
+    let replies = match &channels.reply_domain {
+        Some(domain) => {
+            match crate::mail_in::ReplyAddresses::stored(store.as_ref(), domain, clock.now_ms())
+                .await
+            {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!(error = %e, "customers' e-mails go without a reply address");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let watcher = {
         let (store, wake) = (store.clone(), wake.clone());
         tokio::spawn(async move { store.watch_outbox(wake).await })
@@ -190,7 +207,7 @@ pub async fn run(
         {
             tracing::warn!(error = %e, "the notifier could not reach the database");
         }
-        if let Err(e) = mail_round(&store, now, &channels, &smtp, &wake).await {
+        if let Err(e) = mail_round(&store, now, &channels, replies.as_ref(), &smtp, &wake).await {
             tracing::warn!(error = %e, "the notifier could not reach the database");
         }
         // With every SMTP slot taken, the next message waits for one to finish, which wakes
@@ -303,6 +320,7 @@ async fn mail_round(
     store: &Arc<dyn Store>,
     now: Millis,
     channels: &Channels,
+    replies: Option<&crate::mail_in::ReplyAddresses>,
     smtp: &Arc<Semaphore>,
     wake: &Arc<Notify>,
 ) -> crate::store::StoreResult<()> {
@@ -351,10 +369,14 @@ async fn mail_round(
             return Ok(());
         };
         let (store, mailer, wake) = (store.clone(), mailer.clone(), wake.clone());
+        // A customer's message about their case: their answer goes to the case.
+        let reply_to = replies
+            .zip(m.complaint.as_ref())
+            .map(|(r, id)| r.address(id));
         tokio::spawn(async move {
             let _permit = permit;
             let sent = match with_token(store.as_ref(), &m, now).await {
-                Ok(message) => mailer.send(&message).await,
+                Ok(message) => mailer.send(&message, reply_to.as_deref()).await,
                 Err(e) => Err(e),
             };
             let retry = sent.as_ref().err().and_then(|_| {

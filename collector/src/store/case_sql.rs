@@ -917,6 +917,7 @@ macro_rules! case_store {
                     $crate::store::insight_sql::apply_rows::<$db>(&mut *tx, &stored, 1).await?;
                 }
                 Self::append(&mut *tx, id, ch.at, &ch.entries, &ch.jobs, &ch.events).await?;
+                $crate::store::mail_sql::insert_attachments!(tx, $bind_id, id, ch.at, &ch.attachments);
                 tx.commit().await?;
                 self.committed(!ch.jobs.is_empty(), !ch.events.is_empty());
                 self.appended();

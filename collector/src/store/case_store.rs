@@ -194,6 +194,8 @@ pub struct CaseChange {
     pub events: Vec<NewEvent>,
     /// The resolution survey's answers, stored as a response linked to the case.
     pub rating: Set<NewRating>,
+    /// Files that came with the customer's e-mail (`mail_in`), kept with the case.
+    pub attachments: Vec<super::mail_store::NewAttachment>,
 }
 
 impl CaseChange {
@@ -216,6 +218,7 @@ impl CaseChange {
             hot: None,
             events: Vec::new(),
             rating: None,
+            attachments: Vec::new(),
         }
     }
 }

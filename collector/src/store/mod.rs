@@ -6,6 +6,8 @@ pub mod case_store;
 mod group;
 mod insight_sql;
 pub mod insight_store;
+mod mail_sql;
+pub mod mail_store;
 mod notify_sql;
 pub mod notify_store;
 mod postgres;
@@ -203,13 +205,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
 /// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `InsightStore`, the
-/// rollups; with `ServerStore`, the installation's own secrets.
+/// rollups; with `MailStore`, intake addresses and attachments; with `ServerStore`, the
+/// installation's own secrets.
 #[async_trait]
 pub trait Store:
     SiteStore
     + CaseStore
     + notify_store::NotifyStore
     + insight_store::InsightStore
+    + mail_store::MailStore
     + ServerStore
     + Send
     + Sync

@@ -203,5 +203,6 @@ impl PostgresStore {
 }
 
 super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED", notify: "NOTIFY ", serialize: "SELECT pg_advisory_xact_lock(1751216747)", text: text_match);
+super::mail_sql::mail_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid());
 super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");
 super::insight_sql::insight_store!(PostgresStore, sqlx::Postgres, super::postgres::read_response, notify: "NOTIFY ");

@@ -28,6 +28,16 @@ pub(super) struct Harness {
     secure_cookies: Option<bool>,
     webhook_allow: Vec<collector::http::IpNet>,
     smtp: Option<collector::notify::email::SmtpSettings>,
+    mail_in: Option<MailIn>,
+}
+
+/// E-mail in: the domain of reply addresses, the largest message, and whether STARTTLS is
+/// offered (with `tests/data/smtp-test-cert.pem`).
+#[derive(Clone)]
+pub(super) struct MailIn {
+    pub(super) domain: String,
+    pub(super) max_bytes: usize,
+    pub(super) tls: bool,
 }
 
 /// A running server and what the tests reach it through.
@@ -40,6 +50,8 @@ pub(super) struct Served {
     pub(super) ingest: GroupCommit,
     pub(super) database_url: String,
     pub(super) dir: tempfile::TempDir,
+    /// The SMTP listener's address, with `Harness::mail_in`.
+    pub(super) smtp: Option<std::net::SocketAddr>,
 }
 
 impl Harness {
@@ -62,6 +74,7 @@ impl Harness {
             secure_cookies: None,
             webhook_allow: Vec::new(),
             smtp: None,
+            mail_in: None,
         }
     }
 
@@ -77,6 +90,7 @@ impl Harness {
             secure_cookies: None,
             webhook_allow: Vec::new(),
             smtp: None,
+            mail_in: None,
         }
     }
 
@@ -86,6 +100,12 @@ impl Harness {
             url: url.into(),
             from: from.into(),
         });
+        self
+    }
+
+    /// Takes e-mail in on a free port, as `hark serve --smtp-listen … --mail-domain DOMAIN` does.
+    pub(super) fn mail_in(mut self, mail_in: MailIn) -> Self {
+        self.mail_in = Some(mail_in);
         self
     }
 
@@ -155,6 +175,30 @@ impl Harness {
             let mailer = collector::notify::email::Mailer::new(s).unwrap();
             state = state.with_mail(Some(mailer), Some("http://hark.test".into()));
         }
+        let mut smtp = None;
+        if let Some(m) = self.mail_in {
+            state = state.with_mail_domain(Some(m.domain.clone()));
+            let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+            let tls = m.tls.then(|| {
+                collector::mail_in::tls_acceptor(
+                    std::path::Path::new(&format!("{data}/smtp-test-cert.pem")),
+                    std::path::Path::new(&format!("{data}/smtp-test-key.pem")),
+                )
+                .unwrap()
+            });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            smtp = Some(listener.local_addr().unwrap());
+            let listening = collector::mail_in::Listening {
+                domain: m.domain,
+                max_bytes: m.max_bytes,
+                tls,
+            };
+            tokio::spawn(collector::mail_in::serve(
+                listener,
+                state.clone(),
+                listening,
+            ));
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let ingest = state.ingest.clone();
@@ -167,6 +211,7 @@ impl Harness {
             ingest,
             database_url: self.database_url,
             dir: self.dir,
+            smtp,
         };
         (served, server)
     }
