@@ -7,6 +7,8 @@
 mod app;
 #[path = "support/peers.rs"]
 mod peers;
+#[path = "support/postgres.rs"]
+mod postgres_server;
 
 use app::{Harness, MailIn, Served};
 use collector::access::Role;
@@ -204,13 +206,28 @@ async fn a_new_message_becomes_a_complaint_with_channel_email() {
     assert_eq!(counted(&app.metrics().await, "complaint"), 1);
 }
 
+async fn postgres_harness() -> Harness {
+    let url = postgres_server::shared().fresh_database().await;
+    let store = collector::store::open(&url).await.unwrap();
+    Harness::on(store, url)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote() {
+async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote_on_sqlite() {
+    a_reply_to_the_notification_threads_onto_its_case_without_the_quote(Harness::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote_on_postgres() {
+    a_reply_to_the_notification_threads_onto_its_case_without_the_quote(postgres_harness().await)
+        .await;
+}
+
+async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote(harness: Harness) {
     let Some(outgoing) = peers::smtp_server() else {
         return;
     };
-    let harness = Harness::new()
-        .await
+    let harness = harness
         .smtp(
             &format!("smtp://127.0.0.1:{}", outgoing.port),
             "Shop <support@feedback.test>",
@@ -460,8 +477,27 @@ async fn starttls_is_offered_with_a_certificate_and_mail_goes_through_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case() {
-    let harness = Harness::new().await.mail_in(mail_in(1 << 20));
+async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case_on_sqlite(
+) {
+    an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case(
+        Harness::new().await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case_on_postgres(
+) {
+    an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case(
+        postgres_harness().await,
+    )
+    .await;
+}
+
+async fn an_attachment_is_listed_and_served_to_the_sites_agents_only_and_goes_with_its_case(
+    harness: Harness,
+) {
+    let harness = harness.mail_in(mail_in(1 << 20));
     let other = harness.site("Other", &["http://other.test"]).await;
     let app = app(harness).await;
     let store = app.served.store.clone();
