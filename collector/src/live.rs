@@ -9,7 +9,11 @@
 //! `LISTEN hark_live` on PostgreSQL, so a change made through another collector is heard too)
 //! and publishes the newest number; each stream then reads the entries after its own last one,
 //! keeps those of the sites its caller may see, and sends them.
+//!
+//! Answers are too many to announce one by one: `answers` looks at each site's newest answer
+//! every 15 seconds of the injected clock and says when it changed.
 
+use crate::clock::{Clock, Millis};
 use crate::store::{CaseEventRow, Store};
 use futures_util::Stream;
 use shared::SiteKey;
@@ -151,6 +155,66 @@ impl Reader {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// How often a stream looks for new answers.
+pub const ANSWERS_EVERY: Millis = 15_000;
+
+/// The newest answer of each of `sites` whenever it changed, looked at every `ANSWERS_EVERY` of
+/// `clock`; the first look, before this returns, notes where each stands. A failed read is tried
+/// at the next look.
+pub async fn answers(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    sites: Vec<SiteKey>,
+) -> impl Stream<Item = (SiteKey, Millis)> + Send + 'static {
+    let mut state = Looks {
+        next_at: clock.now_ms() + ANSWERS_EVERY,
+        store,
+        clock,
+        known: sites.into_iter().map(|s| (s, None)).collect(),
+        ready: VecDeque::new(),
+    };
+    state.look(false).await;
+    futures_util::stream::unfold(state, Looks::next)
+}
+
+struct Looks {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    known: Vec<(SiteKey, Option<Millis>)>,
+    ready: VecDeque<(SiteKey, Millis)>,
+    /// When to look next, on `clock`.
+    next_at: Millis,
+}
+
+impl Looks {
+    async fn next(mut self) -> Option<((SiteKey, Millis), Self)> {
+        loop {
+            if let Some(changed) = self.ready.pop_front() {
+                return Some((changed, self));
+            }
+            while self.clock.now_ms() < self.next_at {
+                let most = std::time::Duration::from_millis(ANSWERS_EVERY.unsigned_abs());
+                self.clock.sleep_until(self.next_at, most).await;
+            }
+            self.next_at = self.clock.now_ms() + ANSWERS_EVERY;
+            self.look(true).await;
+        }
+    }
+
+    /// Reads each site's newest answer; with `tell`, queues those that changed.
+    async fn look(&mut self, tell: bool) {
+        for (site, known) in &mut self.known {
+            let Ok(newest) = self.store.newest_answer(site).await else {
+                continue;
+            };
+            if let Some(at) = newest.filter(|_| tell && newest != *known) {
+                self.ready.push_back((site.clone(), at));
+            }
+            *known = newest;
         }
     }
 }

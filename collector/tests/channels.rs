@@ -1020,4 +1020,33 @@ async fn a_viewer_hears_each_change_of_the_sites_cases_as_it_happens() {
         got.push(e.id);
     }
     assert_eq!(got.last(), Some(&e.id), "up to the status change: {got:?}");
+
+    // Answers are looked for every 15 seconds: new ones are said once, with no id.
+    let answered = served
+        .client
+        .post(format!("{}/api/v1/responses", served.base))
+        .header(reqwest::header::ORIGIN, SHOP)
+        .header(reqwest::header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .body(
+            json!({
+                "id": app::uuid(), "site_key": site.key, "survey_id": "nps",
+                "answers": [{"type": "nps", "question_id": "q1", "score": 9}],
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::CREATED);
+    let quiet = std::time::Duration::from_millis(300);
+    assert!(
+        live.next_of("answers", quiet).await.is_none(),
+        "not before the look"
+    );
+    served.clock.advance(collector::live::ANSWERS_EVERY);
+    let e = live.next_of("answers", wait).await.expect("the new answer");
+    assert_eq!(e.data["site_key"], site.key.as_str());
+    assert_eq!(e.id, -1, "no id: a resume does not skip cases for it");
+    served.clock.advance(collector::live::ANSWERS_EVERY);
+    assert!(live.next_of("answers", quiet).await.is_none(), "said once");
 }

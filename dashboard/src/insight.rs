@@ -96,6 +96,16 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
         complaints.refetch();
         emerging.refetch();
     });
+    // New answers: the scores, segments, drivers, topics, funnel, praise and goals.
+    crate::live::refresh_on_answers(move || {
+        overview.refetch();
+        segments.refetch();
+        drivers.refetch();
+        topics.refetch();
+        funnel.refetch();
+        praise.refetch();
+        goals.refetch();
+    });
     let go = move |next: InsightFilter| route::go(&Page::Insight(next));
     let on_period = {
         let filter = filter.clone();

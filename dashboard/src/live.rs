@@ -20,6 +20,9 @@ use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, Request, Re
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Live {
     pub(crate) batch: ReadSignal<Vec<CaseEvent>>,
+    /// How many times the site had new answers (at most every 15 seconds, as the collector
+    /// looks).
+    pub(crate) answers: ReadSignal<u64>,
 }
 
 impl Live {
@@ -32,12 +35,28 @@ impl Live {
 /// the gap is taken by one call at its end).
 pub(crate) fn refresh_on_change(min_gap_ms: f64, refresh: impl Fn() + Clone + 'static) {
     let live = Live::expect();
+    throttled(move || !live.batch.get().is_empty(), min_gap_ms, refresh);
+}
+
+/// Calls `refresh` when the site has new answers.
+pub(crate) fn refresh_on_answers(refresh: impl Fn() + Clone + 'static) {
+    let live = Live::expect();
+    throttled(move || live.answers.get() > 0, 0.0, refresh);
+}
+
+/// Calls `refresh` each time `changed` (which reads the signals it depends on) says so, at most
+/// once every `min_gap_ms`.
+fn throttled(
+    changed: impl Fn() -> bool + 'static,
+    min_gap_ms: f64,
+    refresh: impl Fn() + Clone + 'static,
+) {
     let last = StoredValue::new(f64::MIN);
     let waiting = StoredValue::new(false);
     Effect::watch(
-        move || live.batch.get(),
-        move |batch, _, _| {
-            if batch.is_empty() || waiting.get_value() {
+        changed,
+        move |changed, _, _| {
+            if !*changed || waiting.get_value() {
                 return;
             }
             let since = js_sys::Date::now() - last.get_value();
@@ -68,7 +87,12 @@ pub(crate) fn refresh_on_change(min_gap_ms: f64, refresh: impl Fn() + Clone + 's
 /// provides [`Live`] to the pages below it.
 pub(crate) fn provide(api: &SiteApi) {
     let (batch, set_batch) = signal(Vec::new());
-    provide_context(Live { batch });
+    let (answers, set_answers) = signal(0u64);
+    provide_context(Live { batch, answers });
+    let sinks = Sinks {
+        batch: set_batch,
+        answers: set_answers,
+    };
     let Ok(abort) = AbortController::new() else {
         return;
     };
@@ -79,7 +103,7 @@ pub(crate) fn provide(api: &SiteApi) {
         let mut last: Option<i64> = None;
         let mut pause = 2_000;
         loop {
-            match read(&api, &signal, &mut last, set_batch).await {
+            match read(&api, &signal, &mut last, sinks).await {
                 Ended::Refused => return,
                 // Something came: the next drop is a fresh one.
                 Ended::Dropped { read_any: true } => pause = 2_000,
@@ -158,7 +182,7 @@ async fn read(
     api: &SiteApi,
     abort: &web_sys::AbortSignal,
     last: &mut Option<i64>,
-    set_batch: WriteSignal<Vec<CaseEvent>>,
+    sinks: Sinks,
 ) -> Ended {
     let dropped = Ended::Dropped { read_any: false };
     let Some(window) = web_sys::window() else {
@@ -217,19 +241,44 @@ async fn read(
         else {
             return Ended::Dropped { read_any };
         };
-        let events = frames.push(&bytes.to_vec());
-        if let Some(id) = events.iter().map(|(id, _)| *id).max() {
-            *last = Some(id);
-        }
-        let batch: Vec<CaseEvent> = events.into_iter().map(|(_, e)| e).collect();
-        if !batch.is_empty() {
-            read_any = true;
-            // The shell may be gone (signed out) by now.
-            if set_batch.try_set(batch).is_some() {
-                return Ended::Refused;
+        let mut batch = Vec::new();
+        let mut answered = false;
+        for event in frames.push(&bytes.to_vec()) {
+            match event {
+                Received::Case(id, event) => {
+                    *last = Some(id);
+                    batch.push(event);
+                }
+                Received::Answers => answered = true,
             }
         }
+        if !batch.is_empty() || answered {
+            read_any = true;
+        }
+        // The shell may be gone (signed out) by now.
+        if !batch.is_empty() && sinks.batch.try_set(batch).is_some() {
+            return Ended::Refused;
+        }
+        if answered && sinks.answers.try_update(|n| *n += 1).is_none() {
+            return Ended::Refused;
+        }
     }
+}
+
+/// Where a connection puts what it reads.
+#[derive(Clone, Copy)]
+struct Sinks {
+    batch: WriteSignal<Vec<CaseEvent>>,
+    answers: WriteSignal<u64>,
+}
+
+/// An event the stream sent.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Received {
+    /// A case changed: the timeline entry's number, and the change.
+    Case(i64, CaseEvent),
+    /// The site has new answers.
+    Answers,
 }
 
 /// Server-sent events split out of the bytes as they come: complete frames are parsed, the
@@ -240,9 +289,9 @@ pub(crate) struct Frames {
 }
 
 impl Frames {
-    /// The `case` events completed by `bytes`, with their ids; comments and other events are
-    /// skipped, and so is an event whose data does not parse.
-    pub(crate) fn push(&mut self, bytes: &[u8]) -> Vec<(i64, CaseEvent)> {
+    /// The events completed by `bytes`: `case` events with their ids, and `answers`; comments
+    /// and other events are skipped, and so is a `case` event whose data does not parse.
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> Vec<Received> {
         self.pending.extend_from_slice(bytes);
         let mut events = Vec::new();
         while let Some(end) = self.pending.windows(2).position(|w| w == b"\n\n") {
@@ -264,10 +313,14 @@ impl Frames {
                     _ => {}
                 }
             }
-            if let (Some(id), Some("case")) = (id, kind.as_deref()) {
-                if let Ok(event) = serde_json::from_str::<CaseEvent>(&data) {
-                    events.push((id, event));
+            match (id, kind.as_deref()) {
+                (Some(id), Some("case")) => {
+                    if let Ok(event) = serde_json::from_str::<CaseEvent>(&data) {
+                        events.push(Received::Case(id, event));
+                    }
                 }
+                (_, Some("answers")) => events.push(Received::Answers),
+                _ => {}
             }
         }
         events
@@ -299,7 +352,7 @@ mod tests {
     fn events_are_read_across_chunks_and_the_rest_skipped() {
         let mut frames = Frames::default();
         let whole = format!(
-            ": keep-alive\n\nid: 7\nevent: case\ndata: {}\n\nevent: other\nid: 8\ndata: {{}}\n\nid:9\nevent:case\ndata:{}\n\nid: 10\nevent: case\ndata: not json\n\n",
+            ": keep-alive\n\nid: 7\nevent: case\ndata: {}\n\nevent: other\nid: 8\ndata: {{}}\n\nid:9\nevent:case\ndata:{}\n\nid: 10\nevent: case\ndata: not json\n\nevent: answers\ndata: {{}}\n\n",
             event("HK-AAAA", "received"),
             event("HK-BBBB", "hot_stove"),
         );
@@ -309,12 +362,20 @@ mod tests {
         let first = frames.push(a);
         assert!(first.is_empty(), "no frame is complete yet");
         let rest = frames.push(b);
-        let ids: Vec<i64> = rest.iter().map(|(id, _)| *id).collect();
+        let cases: Vec<(i64, CaseEvent)> = rest
+            .iter()
+            .filter_map(|r| match r {
+                Received::Case(id, e) => Some((*id, e.clone())),
+                Received::Answers => None,
+            })
+            .collect();
+        let ids: Vec<i64> = cases.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, [7, 9]);
-        assert_eq!(rest[0].1.reference, "HK-AAAA");
-        assert_eq!(rest[0].1.status, Status::New);
-        assert_eq!(rest[0].1.priority, Priority::P2);
-        assert_eq!(rest[1].1.kind, EntryKind::HotStove);
+        assert_eq!(cases[0].1.reference, "HK-AAAA");
+        assert_eq!(cases[0].1.status, Status::New);
+        assert_eq!(cases[0].1.priority, Priority::P2);
+        assert_eq!(cases[1].1.kind, EntryKind::HotStove);
+        assert_eq!(rest.last(), Some(&Received::Answers));
         assert!(frames.push(b"").is_empty());
     }
 

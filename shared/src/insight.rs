@@ -375,6 +375,15 @@ pub struct Topic {
     pub examples: Vec<TopicExample>,
 }
 
+/// New answers on a site, as the live event stream (`GET /api/v1/admin/events`) says it: an
+/// `answers` event, sent at most every 15 seconds, so that an overview reads its scores again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswersEvent {
+    pub site_key: crate::SiteKey,
+    /// When the newest answer was received, RFC 3339 in UTC.
+    pub newest: String,
+}
+
 /// `GET …/insight/topics`: the topics of a period's written answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -39,7 +39,9 @@ pub(crate) struct EventsQuery {
 
 /// The live stream of the caller's cases (any role): `case` events, each
 /// `shared::case::CaseEvent` (`{site_key, case, reference, kind, status, priority, hot}`, no
-/// text), with the timeline entry's number as its id. Send `Last-Event-ID` (or `?after=`) to
+/// text), with the timeline entry's number as its id; and, without an id, `answers` events
+/// (`shared::insight::AnswersEvent`, `{site_key, newest}`) when a site has new answers, looked
+/// for every 15 seconds. Send `Last-Event-ID` (or `?after=`) to
 /// resume after an event; without it the stream starts now. A comment every 15 seconds keeps
 /// the connection open.
 #[utoipa::path(
@@ -49,7 +51,7 @@ pub(crate) struct EventsQuery {
     params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`text/event-stream` of `case` events", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`text/event-stream` of `case` and `answers` events", content_type = "text/event-stream", body = String),
         (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on the site named", body = super::openapi::ErrorDoc),
@@ -80,7 +82,7 @@ async fn events(
     if after.is_some_and(|n| n < 0) {
         return Err(invalid("after"));
     }
-    let stream = state
+    let cases = state
         .live
         .stream(&state.store, sites.clone(), after)
         .await?
@@ -89,8 +91,22 @@ async fn events(
                 .id(row.id.to_string())
                 .event("case")
                 .json_data(&row.event)
-        })
-        .take_until(access_ends(state.clone(), caller, sites));
+        });
+    let answers = crate::live::answers(state.store.clone(), state.clock.clone(), sites.clone())
+        .await
+        .map(|(site, newest)| {
+            Event::default()
+                .event("answers")
+                .json_data(shared::insight::AnswersEvent {
+                    site_key: site,
+                    newest: crate::clock::rfc3339(newest),
+                })
+        });
+    let stream = futures_util::stream::select(cases, answers).take_until(access_ends(
+        state.clone(),
+        caller,
+        sites,
+    ));
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();

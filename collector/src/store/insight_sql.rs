@@ -582,6 +582,19 @@ macro_rules! insight_store {
                 Ok(set)
             }
 
+            async fn newest_answer(
+                &self,
+                site: &shared::SiteKey,
+            ) -> $crate::store::StoreResult<Option<$crate::clock::Millis>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT MAX(received_at) FROM responses
+                     WHERE site_id = (SELECT id FROM sites WHERE key = $1)",
+                )
+                .bind(site.as_str())
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
             async fn explore(
                 &self,
                 site: &shared::SiteKey,

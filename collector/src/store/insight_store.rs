@@ -146,6 +146,10 @@ pub trait InsightStore {
         now: crate::clock::Millis,
     ) -> StoreResult<bool>;
 
+    /// When the site's newest answer was received (`None` without answers): what the live
+    /// stream watches to tell a dashboard that the scores moved.
+    async fn newest_answer(&self, site: &SiteKey) -> StoreResult<Option<crate::clock::Millis>>;
+
     /// A site's responses that pass `filter`, newest first, at most `limit`.
     async fn explore(
         &self,

@@ -39,8 +39,13 @@ impl EventStream {
         }
     }
 
-    /// The next `case` event, or `None` when none came within `wait`.
+    /// The next `case` event (skipping others), or `None` when none came within `wait`.
     pub(crate) async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        self.next_of("case", wait).await
+    }
+
+    /// The next event of type `kind` (skipping others), or `None` when none came within `wait`.
+    pub(crate) async fn next_of(&mut self, kind: &str, wait: Duration) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
@@ -56,9 +61,12 @@ impl EventStream {
                     }
                 }
                 // Comments (the keep-alive) have no event.
-                if event.as_deref() == Some("case") {
+                if event.as_deref() == Some(kind) {
+                    if kind == "case" {
+                        assert!(id.is_some(), "a case event has an id");
+                    }
                     return Some(Sse {
-                        id: id.expect("a case event has an id"),
+                        id: id.unwrap_or(-1),
                         data: serde_json::from_str(&data).expect("JSON data"),
                     });
                 }
