@@ -315,6 +315,87 @@ async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote(har
         .await
         .unwrap_err();
     assert_eq!(err.status().unwrap().to_string(), "550");
+
+    // Bob's case is merged into Ann's: his reply goes to the case that survives.
+    let id_of = |email: &str| {
+        complaints
+            .iter()
+            .find(|c| c["email"] == email)
+            .and_then(|c| c["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let (ann, bob) = (id_of("ann@customer.test"), id_of("bob@customer.test"));
+    let post = |path: String, body: Value| {
+        app.served
+            .client
+            .post(format!(
+                "{}/api/v1/admin/sites/{}/complaints/{path}",
+                app.served.base, app.site.key
+            ))
+            .bearer_auth(&app.admin)
+            .json(&body)
+            .send()
+    };
+    let merged = post(format!("{bob}/merge"), json!({ "into": ann })).await.unwrap();
+    assert_eq!(merged.status(), StatusCode::OK);
+    smtp.send(message("bob@customer.test", &other, "Re: Wrong size", "Any news?"))
+        .await
+        .unwrap();
+    let replies = |view: &Value| -> Vec<String> {
+        view["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "customer_reply")
+            .map(|e| e["body"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        replies(&app.case(&ann).await),
+        ["It arrived today, thank you!", "Any news?"]
+    );
+    assert_eq!(replies(&app.case(&bob).await), Vec::<String>::new());
+
+    // Ann's case is resolved and closed: her next reply starts a new case that names it.
+    for status in ["resolved", "closed"] {
+        let moved = post(format!("{ann}/status"), json!({ "status": status }))
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), StatusCode::OK, "{status}");
+    }
+    smtp.send(message(
+        "ann@customer.test",
+        &reply_to,
+        "Re: We received your report",
+        "The second parcel is missing too",
+    ))
+    .await
+    .unwrap();
+    let now = app.complaints().await;
+    assert_eq!(now.len(), 3, "a new case: {now:?}");
+    let new = now
+        .iter()
+        .find(|c| c["id"] != ann.as_str() && c["id"] != bob.as_str())
+        .unwrap();
+    assert_eq!(new["email"], "ann@customer.test");
+    assert_eq!(new["channel"], "email");
+    let view = app.case(new["id"].as_str().unwrap()).await;
+    let reference = app.case(&ann).await["complaint"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        view.to_string().contains(&reference),
+        "the new case names {reference}: {view}"
+    );
+    assert!(
+        view["complaint"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("The second parcel is missing too"),
+        "{view}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -277,6 +277,41 @@ pub(crate) struct DeliveryList {
     pub(crate) deliveries: Vec<Delivery>,
 }
 
+/// Where the team shares feedback: one of a site's destinations (`GET`/`PUT
+/// …/share-destinations`, the collector's `complaints/share.rs`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Destination {
+    /// 1 to 60 characters, unique on the site; what an agent picks.
+    pub(crate) name: String,
+    /// The address the summary is mailed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) email: Option<String>,
+    /// Also delivered as the `feedback.shared` webhook event.
+    #[serde(default)]
+    pub(crate) webhook: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Destinations {
+    pub(crate) destinations: Vec<Destination>,
+}
+
+/// The site's intake address (`GET`/`PUT …/mail-intake`); `None`: it takes no e-mail.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct MailIntake {
+    pub(crate) address: Option<String>,
+}
+
+/// What is shared with a destination.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ShareSubject {
+    Case(ResponseId),
+    Problem(i64),
+    /// A topic of the written answers, with the insight page's query (`days=…&segment=…`),
+    /// which names the period it is a topic of.
+    Topic { term: String, query: String },
+}
+
 impl SiteApi {
     fn path(&self, rest: &str) -> String {
         // A site key is a URL-safe token by construction, so it needs no escaping.
@@ -588,6 +623,60 @@ impl SiteApi {
     pub(crate) async fn redeliver(&self, id: i64, delivery: i64) -> Result<(), ApiError> {
         let path = format!("webhooks/{id}/deliveries/{delivery}/redeliver");
         self.send_empty("POST", &path, None).await
+    }
+
+    pub(crate) async fn share_destinations(&self) -> Result<Destinations, ApiError> {
+        self.get("share-destinations").await
+    }
+
+    pub(crate) async fn set_share_destinations(
+        &self,
+        destinations: &Destinations,
+    ) -> Result<Destinations, ApiError> {
+        self.put("share-destinations", destinations).await
+    }
+
+    /// Shares `subject` with the destination named `destination`, with the team's `note` (a
+    /// blank one is left out); for a case, the case as it is after (its timeline says so).
+    pub(crate) async fn share(
+        &self,
+        subject: &ShareSubject,
+        destination: &str,
+        note: &str,
+    ) -> Result<Option<CaseView>, ApiError> {
+        let mut body = json!({ "destination": destination });
+        if !note.trim().is_empty() {
+            body["note"] = json!(note);
+        }
+        match subject {
+            ShareSubject::Case(id) => self
+                .change_case(*id, "POST", "share", &body)
+                .await
+                .map(Some),
+            ShareSubject::Problem(id) => self
+                .send_empty("POST", &format!("problems/{id}/share"), Some(&body))
+                .await
+                .map(|()| None),
+            ShareSubject::Topic { term, query } => {
+                body["term"] = json!(term);
+                self.send_empty("POST", &format!("insight/topics/share?{query}"), Some(&body))
+                    .await
+                    .map(|()| None)
+            }
+        }
+    }
+
+    pub(crate) async fn mail_intake(&self) -> Result<MailIntake, ApiError> {
+        self.get("mail-intake").await
+    }
+
+    /// Sets the intake address, or with `None` stops taking e-mail; the address as kept.
+    pub(crate) async fn set_mail_intake(
+        &self,
+        address: Option<&str>,
+    ) -> Result<MailIntake, ApiError> {
+        self.send("PUT", "mail-intake", &json!({ "address": address }))
+            .await
     }
 
     pub(crate) async fn problems(&self) -> Result<ProblemList, ApiError> {

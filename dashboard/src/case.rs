@@ -1,10 +1,11 @@
 //! A case's page: what the customer said and what ingest learned, the timeline, the composer
 //! (a reply to the customer or an internal note), its SLA clocks (read again every 30 seconds),
-//! and the controls an agent works it with.
+//! and the controls an agent works it with, sharing with another team among them.
 
-use crate::api::SiteApi;
+use crate::api::{ShareSubject, SiteApi};
 use crate::format;
 use crate::route::{self, Page};
+use crate::share::Share;
 use crate::shell::Desk;
 use crate::sla::{self, HotBadge, SlaPanel};
 use leptos::html;
@@ -212,6 +213,19 @@ fn CaseDetail(
                     <AssigneeControl case agents change busy />
                     <ProblemControl case problems change busy works />
                     {works.then(|| view! { <MergeControl change busy set_error /> })}
+                    {works
+                        .then(|| {
+                            view! {
+                                <section class="panel control share-panel">
+                                    <h3>"Share"</h3>
+                                    <Share
+                                        id="case-share"
+                                        subject=ShareSubject::Case(id)
+                                        on_case=move |view| current.set(view)
+                                    />
+                                </section>
+                            }
+                        })}
                     <Similar current />
                     <crate::attachments::Attachments current />
                 </div>

@@ -4,7 +4,9 @@
 //! segment live in the address (`#/insight?days=90&segment=device:mobile`), so that a view can
 //! be shared and bookmarked.
 
+use crate::api::ShareSubject;
 use crate::route::{self, InsightFilter, Page};
+use crate::share::Share;
 use crate::shell::Desk;
 use leptos::prelude::*;
 use shared::insight::{
@@ -199,15 +201,18 @@ pub(crate) fn InsightPage(filter: InsightFilter) -> impl IntoView {
                 })}
             </Transition>
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match topics.await {
-                        Ok(t) => view! { <TopicsSection topics=t days /> }.into_any(),
-                        Err(e) => {
-                            let message = format!("Topics: {}", e.message());
-                            view! { <p class="error" role="alert">{message}</p> }.into_any()
+                {move || {
+                    let query = query.clone();
+                    Suspend::new(async move {
+                        match topics.await {
+                            Ok(t) => view! { <TopicsSection topics=t days query /> }.into_any(),
+                            Err(e) => {
+                                let message = format!("Topics: {}", e.message());
+                                view! { <p class="error" role="alert">{message}</p> }.into_any()
+                            }
                         }
-                    }
-                })}
+                    })
+                }}
             </Transition>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -330,16 +335,21 @@ fn FunnelSection(funnels: shared::insight::Funnels) -> impl IntoView {
 }
 
 /// The topics of the written answers: each with its phrases, how often it came up, its mood and
-/// its pull on NPS; a link to its answers in the explorer, and a button that makes it a
-/// problem record.
+/// its pull on NPS; a link to its answers in the explorer, a button that makes it a problem
+/// record, and "Share…".
+///
+/// - `topics`: the period's topics.
+/// - `days`: the period, for the explorer's link and the problem's words.
+/// - `query`: the insight query the topics were read with, which sharing one names.
 #[component]
-fn TopicsSection(topics: shared::insight::Topics, days: u16) -> impl IntoView {
+fn TopicsSection(topics: shared::insight::Topics, days: u16, query: String) -> impl IntoView {
     let desk = Desk::expect();
     let (error, set_error) = signal(None::<String>);
     let rows = topics
         .topics
         .into_iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let explore = Page::Responses(route::ExploreFilter {
                 topic: Some(t.term.clone()),
                 days: Some(days),
@@ -401,9 +411,16 @@ fn TopicsSection(topics: shared::insight::Topics, days: u16) -> impl IntoView {
                     <td>{mood}</td>
                     <td>{pull}</td>
                     <td>
-                        <button type="button" class="secondary make-problem" aria-label=label on:click=make>
-                            "Make a problem"
-                        </button>
+                        <div class="topic-actions">
+                            <button type="button" class="secondary make-problem" aria-label=label on:click=make>
+                                "Make a problem"
+                            </button>
+                            <Share
+                                id=format!("topic-{i}-share")
+                                subject=ShareSubject::Topic { term: t.term.clone(), query: query.clone() }
+                                label=format!("Share the topic {}", t.term)
+                            />
+                        </div>
                     </td>
                 </tr>
             }

@@ -2,7 +2,8 @@
 //! cookie) or an API token, makes the first user through the setup link, and shows a site's
 //! complaints as cases to work (the inbox with each case's SLA state, a case's page with its
 //! SLA clocks, problems, the workflow's settings, business hours, SLA policies, hot-stove rules,
-//! webhooks and the user's notifications) and its responses.
+//! webhooks, the user's notifications, the share destinations and the e-mail intake address) and
+//! its responses; agents share a case, a problem or a topic with a destination.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
@@ -28,6 +29,8 @@ mod responses;
 mod route;
 mod settings;
 mod setup;
+mod share;
+mod sharing;
 mod shell;
 mod sign_in;
 mod sla;

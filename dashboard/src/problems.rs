@@ -1,8 +1,11 @@
 //! Problem records: the root causes several complaints share. The list with a form to record a
-//! new one, and a problem's page: its fields, its linked complaints, and "Resolve with reply".
+//! new one, and a problem's page: its fields, its linked complaints, "Resolve with reply" and
+//! "Share…".
 
 use crate::format;
+use crate::api::ShareSubject;
 use crate::route::Page;
+use crate::share::Share;
 use crate::shell::Desk;
 use leptos::ev::SubmitEvent;
 use leptos::html;
@@ -246,7 +249,8 @@ pub(crate) fn ProblemPage(id: i64) -> impl IntoView {
     }
 }
 
-/// A problem's fields (editable by agents and up), its complaints, and "Resolve with reply".
+/// A problem's fields (editable by agents and up), its complaints, "Resolve with reply" and
+/// "Share…".
 ///
 /// - `view`: the problem and its linked complaints.
 /// - `categories`: the site's categories.
@@ -397,6 +401,10 @@ fn ProblemDetail(view: ProblemView, categories: Signal<Vec<String>>) -> impl Int
                             <button type="button" class="resolve-problem" on:click=resolve disabled=busy>
                                 "Resolve with reply"
                             </button>
+                        </section>
+                        <section class="panel share-panel">
+                            <h3>"Share"</h3>
+                            <Share id="problem-share" subject=ShareSubject::Problem(id) />
                         </section>
                     }
                 })}

@@ -30,6 +30,8 @@ pub(crate) enum Page {
     Webhooks,
     /// `#/settings/notifications`: what the signed-in user is mailed.
     Notifications,
+    /// `#/settings/sharing`: the share destinations and the e-mail intake address.
+    Sharing,
 }
 
 /// The four sections of the navigation; every page belongs to one.
@@ -92,6 +94,7 @@ impl Page {
             ("settings", "hot-stove") => Page::HotStove,
             ("settings", "webhooks") => Page::Webhooks,
             ("settings", "notifications") => Page::Notifications,
+            ("settings", "sharing") => Page::Sharing,
             ("settings", _) => Page::Settings,
             _ => Page::Inbox,
         }
@@ -116,6 +119,7 @@ impl Page {
             Page::HotStove => "#/settings/hot-stove".to_owned(),
             Page::Webhooks => "#/settings/webhooks".to_owned(),
             Page::Notifications => "#/settings/notifications".to_owned(),
+            Page::Sharing => "#/settings/sharing".to_owned(),
         }
     }
 
@@ -130,7 +134,8 @@ impl Page {
             | Page::SlaPolicies
             | Page::HotStove
             | Page::Webhooks
-            | Page::Notifications => Section::Settings,
+            | Page::Notifications
+            | Page::Sharing => Section::Settings,
         }
     }
 }
@@ -272,6 +277,7 @@ mod tests {
             Page::HotStove,
             Page::Webhooks,
             Page::Notifications,
+            Page::Sharing,
         ];
         for page in pages {
             assert_eq!(Page::from_hash(&page.href()), page, "{}", page.href());

@@ -1,6 +1,6 @@
 //! The settings page: the site's complaint categories (its widget settings) and its workflow
 //! (keyword rules, the priority matrix, routing, auto-assign, auto-close), with links to the
-//! pages of service levels and alerts. Admins and owners change them; other roles read them.
+//! pages of service levels, alerts, notifications and sharing. Admins and owners change them; other roles read them.
 
 use crate::controls::{Choice, Notice};
 use crate::format;
@@ -57,7 +57,7 @@ pub(crate) fn Settings() -> impl IntoView {
     }
 }
 
-/// The settings that have pages of their own: service levels, alerts, notifications.
+/// The settings that have pages of their own: service levels, alerts, notifications, sharing.
 #[component]
 fn SettingsPages() -> impl IntoView {
     let pages = [
@@ -86,6 +86,11 @@ fn SettingsPages() -> impl IntoView {
             "Notifications",
             "What you are sent by e-mail, and in which language.",
         ),
+        (
+            Page::Sharing,
+            "Sharing and e-mail in",
+            "Where the team shares feedback, and the address that takes complaints by e-mail.",
+        ),
     ];
     let items = pages
         .into_iter()
@@ -99,7 +104,7 @@ fn SettingsPages() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <nav class="panel settings-pages" aria-label="Service levels and alerts">
+        <nav class="panel settings-pages" aria-label="More settings">
             <ul>{items}</ul>
         </nav>
     }

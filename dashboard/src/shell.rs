@@ -14,6 +14,7 @@ use crate::problems::{ProblemPage, Problems};
 use crate::responses::Responses;
 use crate::route::{self, Page, Section};
 use crate::settings::Settings;
+use crate::sharing::SharingPage;
 use crate::webhooks::WebhooksPage;
 use leptos::prelude::*;
 use shared::api::Account;
@@ -172,6 +173,7 @@ pub(crate) fn Shell(
                 Page::HotStove => view! { <HotStovePage /> }.into_any(),
                 Page::Webhooks => view! { <WebhooksPage /> }.into_any(),
                 Page::Notifications => view! { <NotificationsPage /> }.into_any(),
+                Page::Sharing => view! { <SharingPage /> }.into_any(),
             }}
         </main>
     }
