@@ -309,7 +309,10 @@ pub(crate) enum ShareSubject {
     Problem(i64),
     /// A topic of the written answers, with the insight page's query (`days=…&segment=…`),
     /// which names the period it is a topic of.
-    Topic { term: String, query: String },
+    Topic {
+        term: String,
+        query: String,
+    },
 }
 
 impl SiteApi {
@@ -659,9 +662,13 @@ impl SiteApi {
                 .map(|()| None),
             ShareSubject::Topic { term, query } => {
                 body["term"] = json!(term);
-                self.send_empty("POST", &format!("insight/topics/share?{query}"), Some(&body))
-                    .await
-                    .map(|()| None)
+                self.send_empty(
+                    "POST",
+                    &format!("insight/topics/share?{query}"),
+                    Some(&body),
+                )
+                .await
+                .map(|()| None)
             }
         }
     }

@@ -2,8 +2,8 @@
 //! new one, and a problem's page: its fields, its linked complaints, "Resolve with reply" and
 //! "Share…".
 
-use crate::format;
 use crate::api::ShareSubject;
+use crate::format;
 use crate::route::Page;
 use crate::share::Share;
 use crate::shell::Desk;

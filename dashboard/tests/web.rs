@@ -1765,6 +1765,9 @@ async fn the_service_level_pages_pass_axe() {
         (format!("GET {}", site("webhooks/7/deliveries"))): { "status": 200, "body": deliveries },
         (format!("GET {}", site("notifications"))): { "status": 200, "body": {
             "language": "en", "email": ["sla.breached"] } },
+        (format!("GET {}", site("share-destinations"))): { "status": 200, "body": two_destinations() },
+        (format!("GET {}", site("mail-intake"))): { "status": 200, "body": {
+            "address": "support@feedback.example" } },
     })));
     let pages = [
         ("#/inbox", "table.cases tbody tr td.sla .badge"),
@@ -1773,6 +1776,7 @@ async fn the_service_level_pages_pass_axe() {
         ("#/settings/hot-stove", "section.hot-rule"),
         ("#/settings/webhooks", "table.webhooks"),
         ("#/settings/notifications", "#notify-language"),
+        ("#/settings/sharing", "fieldset.destination"),
     ];
     for (page, ready) in pages {
         let root = mount_at(page);
@@ -1785,5 +1789,377 @@ async fn the_service_level_pages_pass_axe() {
         let violations = axe(&root).await;
         assert!(violations.is_empty(), "{page}: {violations:#?}");
     }
+    restore_fetch();
+}
+
+/// Types `text` into the text area at `selector` as a person would: the value, then `input`.
+fn type_into_text_area(root: &HtmlElement, selector: &str, text: &str) {
+    type_into_area(root, selector, text);
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
+fn two_destinations() -> serde_json::Value {
+    serde_json::json!({ "destinations": [
+        { "name": "Product team", "email": "product@shop.test", "webhook": false },
+        { "name": "Billing", "webhook": true }
+    ] })
+}
+
+#[wasm_bindgen_test]
+async fn a_case_is_shared_with_a_destination_and_a_note_and_its_timeline_says_so() {
+    let view = case_view(
+        case(CASE_1, "HK-7QF3", "open", "P1", "Charged twice"),
+        &["in_progress"],
+    );
+    let mut after = view.clone();
+    after["timeline"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+        "id": 2, "at": "2026-11-23T12:20:00Z", "kind": "internal_note",
+        "actor": { "type": "user", "id": 3, "email": "ann@shop.test" },
+        "detail": "shared with Billing", "body": "Refund both?" }));
+    let share = format!("POST {}", site(&format!("complaints/{CASE_1}/share")));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("GET {}", site("share-destinations"))): { "status": 200, "body": two_destinations() },
+        (share.clone()): { "status": 200, "body": after },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, ".share-panel button.share-toggle").await;
+    // The destinations are read only when the form opens.
+    assert_eq!(
+        sent_count(&format!("GET {}", site("share-destinations"))),
+        0
+    );
+    let toggle = root
+        .query_selector(".share-panel button.share-toggle")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    click(&root, ".share-panel button.share-toggle");
+    wait_for(&root, "select#case-share-destination").await;
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        toggle.get_attribute("aria-controls").as_deref(),
+        Some("case-share-form")
+    );
+    assert_eq!(
+        text_of(&root, "select#case-share-destination"),
+        "Product teamBilling"
+    );
+    let violations = axe(&root).await;
+    assert!(AXE.is_empty() || violations.is_empty(), "{violations:#?}");
+
+    choose(&root, "select#case-share-destination", "Billing");
+    type_into_text_area(&root, "textarea#case-share-note", "Refund both?");
+    next_tick(10).await;
+    assert_eq!(
+        text_of(&root, "#case-share-note-count"),
+        "12 of 2000 characters"
+    );
+    click(&root, "button.share-send");
+    assert_eq!(
+        sent(&share).await,
+        serde_json::json!({ "destination": "Billing", "note": "Refund both?" })
+    );
+    let notice = wait_for(&root, ".share-panel .notice[role=status]").await;
+    assert_eq!(notice.text_content().unwrap(), "Shared with Billing");
+    // The form closed, and the timeline is the case's after the share.
+    assert!(root.query_selector("#case-share-form").unwrap().is_none());
+    assert!(
+        root.text_content().unwrap().contains("shared with Billing"),
+        "{}",
+        root.inner_html()
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_share_says_why_and_a_site_without_destinations_says_where_to_set_them() {
+    let problem = serde_json::json!({ "id": 2, "title": "Double charges at checkout",
+        "category": "Billing", "status": "investigating", "linked": 1, "linked_active": 1,
+        "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-23T10:00:00Z" });
+    let share = format!("POST {}", site("problems/2/share"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("problems/2"))): { "status": 200, "body": {
+            "problem": problem, "complaints": [] } },
+        (format!("GET {}", site("share-destinations"))): { "status": 200, "body": two_destinations() },
+        (share.clone()): { "status": 422, "body": { "error": { "code": "invalid",
+            "message": "a note is at most 2000 characters" } } },
+    })));
+    let root = mount_at("#/problems/2");
+    click_when_ready(&root, ".share-panel button.share-toggle").await;
+    wait_for(&root, "select#problem-share-destination").await;
+    click(&root, "button.share-send");
+    // A blank note is left out.
+    assert_eq!(
+        sent(&share).await,
+        serde_json::json!({ "destination": "Product team" })
+    );
+    let error = wait_for(&root, ".share-panel .error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "a note is at most 2000 characters"
+    );
+    // The form stays open with what was typed.
+    assert!(root
+        .query_selector("#problem-share-form")
+        .unwrap()
+        .is_some());
+
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("problems/2"))): { "status": 200, "body": {
+            "problem": problem, "complaints": [] } },
+        (format!("GET {}", site("share-destinations"))): { "status": 200, "body": {
+            "destinations": [] } },
+    })));
+    let root = mount_at("#/problems/2");
+    click_when_ready(&root, ".share-panel button.share-toggle").await;
+    let link = wait_for(&root, "a.set-destinations").await;
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("#/settings/sharing")
+    );
+    restore_fetch();
+}
+
+async fn click_when_ready(root: &HtmlElement, selector: &str) {
+    wait_for(root, selector).await;
+    click(root, selector);
+}
+
+#[wasm_bindgen_test]
+async fn the_sharing_page_saves_destinations_and_shows_each_refusal_by_its_field() {
+    let put = format!("PUT {}", site("share-destinations"));
+    let routes = |answer: serde_json::Value| {
+        signed_in_with(serde_json::json!({
+            (format!("GET {}", site("share-destinations"))): { "status": 200, "body": {
+                "destinations": [{ "name": "Product team", "email": "product@shop.test", "webhook": false }] } },
+            (format!("GET {}", site("mail-intake"))): { "status": 200, "body": { "address": null } },
+            (put.clone()): answer,
+        }))
+    };
+    fake_api(&routes(
+        serde_json::json!({ "status": 422, "body": { "error": {
+        "code": "invalid",
+        "message": "destinations[1].email: an e-mail address, or `webhook: true`, or both" } } }),
+    ));
+    let root = mount_at("#/settings/sharing");
+    wait_for(&root, "fieldset.destination input.destination-name").await;
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Settings");
+    assert_eq!(
+        text_of(&root, "fieldset.destination legend"),
+        "Product team"
+    );
+    assert_eq!(
+        text_of(&root, "form.mail-intake .current"),
+        "Takes no e-mail"
+    );
+
+    click(&root, "button.add-destination");
+    wait_for(
+        &root,
+        "fieldset.destination:nth-of-type(2) input.destination-name",
+    )
+    .await;
+    type_into(
+        &root,
+        "fieldset.destination:nth-of-type(2) input.destination-name",
+        " Billing ",
+    );
+    click(&root, "button.save-destinations");
+    assert_eq!(
+        sent(&put).await,
+        serde_json::json!({ "destinations": [
+            { "name": "Product team", "email": "product@shop.test", "webhook": false },
+            { "name": "Billing", "webhook": false }
+        ] })
+    );
+    let error = wait_for(&root, "fieldset.destination:nth-of-type(2) .field-error").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "an e-mail address, or `webhook: true`, or both"
+    );
+    let email = root
+        .query_selector("fieldset.destination:nth-of-type(2) input.destination-email")
+        .unwrap()
+        .unwrap();
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    // The first destination's fields are not blamed.
+    assert!(root
+        .query_selector("fieldset.destination:nth-of-type(1) .field-error")
+        .unwrap()
+        .is_none());
+
+    fake_api(&routes(
+        serde_json::json!({ "status": 200, "body": { "destinations": [
+        { "name": "Product team", "email": "product@shop.test", "webhook": false },
+        { "name": "Billing", "webhook": true }
+    ] } }),
+    ));
+    click(
+        &root,
+        "fieldset.destination:nth-of-type(2) input.destination-webhook",
+    );
+    click(&root, "button.save-destinations");
+    assert_eq!(
+        sent(&put).await["destinations"][1],
+        serde_json::json!({ "name": "Billing", "webhook": true })
+    );
+    let saved = wait_for(&root, "form.share-destinations .notice[role=status]").await;
+    assert_eq!(saved.text_content().unwrap(), "Share destinations saved");
+    assert!(root
+        .query_selector("fieldset.destination .field-error")
+        .unwrap()
+        .is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_intake_address_is_set_refused_by_its_field_and_stopped() {
+    let put = format!("PUT {}", site("mail-intake"));
+    let routes = |answer: serde_json::Value| {
+        signed_in_with(serde_json::json!({
+            (format!("GET {}", site("share-destinations"))): { "status": 200, "body": { "destinations": [] } },
+            (format!("GET {}", site("mail-intake"))): { "status": 200, "body": { "address": null } },
+            (put.clone()): answer,
+        }))
+    };
+    fake_api(&routes(
+        serde_json::json!({ "status": 409, "body": { "error": {
+        "code": "conflict", "message": "another site takes e-mail at this address" } } }),
+    ));
+    let root = mount_at("#/settings/sharing");
+    wait_for(&root, "input#intake-address").await;
+    // Blank: nothing is sent.
+    click(&root, "button.save-intake");
+    let error = wait_for(&root, "#intake-address-error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "enter the address, or choose “Stop taking e-mail”"
+    );
+    assert_eq!(sent_count(&put), 0);
+
+    type_into(&root, "input#intake-address", "Support@Feedback.Example");
+    click(&root, "button.save-intake");
+    assert_eq!(
+        sent(&put).await,
+        serde_json::json!({ "address": "Support@Feedback.Example" })
+    );
+    for _ in 0..100 {
+        if text_of(&root, "#intake-address-error") == "another site takes e-mail at this address" {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        text_of(&root, "#intake-address-error"),
+        "another site takes e-mail at this address"
+    );
+    let input = root
+        .query_selector("input#intake-address")
+        .unwrap()
+        .unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("intake-address-error")
+    );
+
+    fake_api(&routes(serde_json::json!({ "status": 200, "body": {
+        "address": "support@feedback.example" } })));
+    click(&root, "button.save-intake");
+    let saved = wait_for(&root, "form.mail-intake .notice[role=status]").await;
+    assert_eq!(
+        saved.text_content().unwrap(),
+        "The site takes complaints by e-mail at support@feedback.example"
+    );
+    assert_eq!(
+        text_of(&root, "form.mail-intake .current"),
+        "Takes e-mail at support@feedback.example"
+    );
+    let input: HtmlInputElement = root
+        .query_selector("input#intake-address")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(input.value(), "support@feedback.example");
+    assert!(root
+        .query_selector("#intake-address-error")
+        .unwrap()
+        .is_none());
+    let violations = axe(&root).await;
+    assert!(AXE.is_empty() || violations.is_empty(), "{violations:#?}");
+
+    fake_api(&routes(
+        serde_json::json!({ "status": 200, "body": { "address": null } }),
+    ));
+    click(&root, "button.stop-intake");
+    assert_eq!(sent(&put).await, serde_json::json!({ "address": null }));
+    for _ in 0..100 {
+        if text_of(&root, "form.mail-intake .current") == "Takes no e-mail" {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        text_of(&root, "form.mail-intake .current"),
+        "Takes no e-mail"
+    );
+    assert!(root.query_selector("button.stop-intake").unwrap().is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_reads_the_sharing_settings_and_cannot_share() {
+    let view = case_view(case(CASE_1, "HK-7QF3", "new", "P1", "Charged twice"), &[]);
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "vi@shop.test",
+            "csrf_token": "c", "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "viewer" }] } },
+        (format!("GET {}", site(&format!("complaints/{CASE_1}")))): { "status": 200, "body": view },
+        (format!("GET {}", site("share-destinations"))): { "status": 200, "body": two_destinations() },
+        (format!("GET {}", site("mail-intake"))): { "status": 200, "body": {
+            "address": "support@feedback.example" } },
+    })));
+    let root = mount_at(&format!("#/cases/{CASE_1}"));
+    wait_for(&root, "article.case").await;
+    assert!(root
+        .query_selector("button.share-toggle")
+        .unwrap()
+        .is_none());
+
+    let root = mount_at("#/settings/sharing");
+    wait_for(&root, "fieldset.destination input.destination-name").await;
+    for control in [
+        "button.add-destination",
+        "button.save-destinations",
+        "button.remove-destination",
+        "button.save-intake",
+        "button.stop-intake",
+    ] {
+        assert!(
+            root.query_selector(control).unwrap().is_none(),
+            "{control} shown to a viewer"
+        );
+    }
+    let name: HtmlInputElement = root
+        .query_selector("input.destination-name")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(name.disabled());
+    let violations = axe(&root).await;
+    assert!(AXE.is_empty() || violations.is_empty(), "{violations:#?}");
     restore_fetch();
 }

@@ -3,7 +3,7 @@
 //! webhook receiver a `complaint.hot_stove` the Standard Webhooks reference library verifies;
 //! an admin finds it in the dashboard's inbox by keyboard, opens its case page, assigns it,
 //! replies, notes and resolves it; axe-core finds nothing on the inbox, case, problems and
-//! settings pages.
+//! settings pages; an owner shares a case with the product team, whose mailbox gets it.
 
 #[path = "../../collector/tests/support/peers.rs"]
 mod peers;
@@ -623,5 +623,131 @@ async fn a_call_logged_in_one_browser_appears_in_anothers_inbox_by_itself() -> R
     axe(&watcher, "the inbox with a live case").await?;
     agent.stop().await;
     watcher.stop().await;
+    Ok(())
+}
+
+/// Issue 16's sharing, as the team does it: an owner names the product team as a destination
+/// on the sharing page, then shares a case with them from its page, with a note. The
+/// product team's mailbox (a real SMTP server) gets the summary with the note and a link to the
+/// case, and the timeline says who shared it with whom. axe-core finds nothing on the sharing
+/// page or on the case page with the form open.
+#[tokio::test]
+async fn a_case_is_shared_with_the_product_team_from_its_page() -> Result<()> {
+    let Some(smtp) = peers::smtp_server() else {
+        bail!("no SMTP server to share with: run `cargo xtask setup`");
+    };
+    let smtp_url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let system = System::start_with_mail(Some(&smtp_url)).await?;
+    let logged: Value = system
+        .http
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .json(&json!({"channel": "phone", "category": "Billing",
+            "description": "Called: the coupon field rejects every code"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = logged["id"].as_str().context("the case's id")?.to_owned();
+
+    let browser = Browser::start().await?;
+    browser.sign_in(&system.collector, &system.owner).await?;
+    browser
+        .client
+        .goto(&format!(
+            "{}/dashboard/#/settings/sharing",
+            system.collector
+        ))
+        .await?;
+    browser
+        .wait_true(
+            "the sharing page, with no destination yet",
+            "return !!document.querySelector('form.share-destinations p.empty')",
+        )
+        .await?;
+    click(&browser, "button.add-destination").await?;
+    browser
+        .wait_element(
+            "the new destination's name",
+            "return document.querySelector('fieldset.destination input.destination-name')",
+        )
+        .await?
+        .send_keys("Product team")
+        .await?;
+    browser
+        .wait_element(
+            "its address",
+            "return document.querySelector('fieldset.destination input.destination-email')",
+        )
+        .await?
+        .send_keys("product@northwind.test")
+        .await?;
+    click(&browser, "button.save-destinations").await?;
+    browser
+        .wait_true(
+            "the destinations saved",
+            "return document.querySelector('form.share-destinations .notice')?.textContent === 'Share destinations saved'",
+        )
+        .await?;
+    axe(&browser, "the sharing page").await?;
+
+    browser
+        .client
+        .goto(&format!("{}/dashboard/#/cases/{id}", system.collector))
+        .await?;
+    click(&browser, ".share-panel button.share-toggle").await?;
+    browser
+        .wait_true(
+            "the share form with the destination",
+            "return !!document.querySelector('select#case-share-destination option[value=\"Product team\"]')",
+        )
+        .await?;
+    browser
+        .wait_element(
+            "the note",
+            "return document.querySelector('textarea#case-share-note')",
+        )
+        .await?
+        .send_keys("Third call this week about coupons")
+        .await?;
+    axe(&browser, "the case page with the share form open").await?;
+    click(&browser, "button.share-send").await?;
+    browser
+        .wait_true(
+            "the share said and on the timeline",
+            "return document.querySelector('.share-panel .notice')?.textContent === 'Shared with Product team'
+                && [...document.querySelectorAll('ol.timeline li')].some(li => li.textContent.includes('shared with Product team'))",
+        )
+        .await?;
+    let entry = browser
+        .js("return [...document.querySelectorAll('ol.timeline li')].find(li => li.textContent.includes('shared with Product team')).textContent")
+        .await?;
+    let entry = entry.as_str().unwrap_or_default();
+    assert!(
+        entry.contains("Third call this week about coupons"),
+        "{entry}"
+    );
+
+    peers::wait_for_messages(&smtp, 1).await;
+    let decoded = peers::decoded_messages(&smtp);
+    let shared = peers::to(&decoded, "product@northwind.test");
+    assert_eq!(shared.len(), 1, "{decoded:?}");
+    let summary = shared[0];
+    assert!(
+        summary.contains("Subject: Shared with Product team"),
+        "{summary}"
+    );
+    for part in [
+        "Third call this week about coupons",
+        "the coupon field rejects every code",
+        &format!("/dashboard/#/cases/{id}"),
+    ] {
+        assert!(summary.contains(part), "{part} in {summary}");
+    }
+    browser.stop().await;
     Ok(())
 }
