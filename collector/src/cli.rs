@@ -114,6 +114,16 @@ pub struct ServeArgs {
     #[arg(long, env = "HARK_MAIL_MAX_BYTES", value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub mail_max_bytes: Option<u64>,
+    /// The key that seals users' two-factor (TOTP) secrets in the database: 64 hex digits, like
+    /// `openssl rand -hex 32`. Every collector on one database needs the same one; without it,
+    /// two-factor sign-in cannot be turned on [default: none]
+    #[arg(
+        long,
+        env = "HARK_TWO_FACTOR_KEY",
+        value_name = "HEX",
+        hide_env_values = true
+    )]
+    pub two_factor_key: Option<String>,
 }
 
 impl Cli {
@@ -144,6 +154,7 @@ impl Cli {
             mail_max_bytes: serve
                 .mail_max_bytes
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            two_factor_key: serve.two_factor_key,
         }
         .resolve()
     }
@@ -434,6 +445,10 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("smtp_tls_key = {:?}", key.display().to_string());
             }
             println!("mail_max_bytes = {}", mail.mail_max_bytes);
+            match &serve.two_factor_key {
+                Some(_) => println!("# two_factor_key: set (not shown)"),
+                None => println!("# two_factor_key: not set (no two-factor sign-in)"),
+            }
         }
         return Ok(());
     }
@@ -479,7 +494,9 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             // E-mail in: the listener is bound (and its certificate read) before anything is
             // served, so that a wrong setting stops `hark serve` at once.
-            let state = state.with_mail_domain(serve.mail_in.mail_domain.clone());
+            let state = state
+                .with_mail_domain(serve.mail_in.mail_domain.clone())
+                .with_two_factor_key(serve.two_factor_key.clone());
             let mail_in = match (serve.mail_in.smtp_listen, &serve.mail_in.mail_domain) {
                 (Some(address), Some(domain)) => {
                     let tls = match (&serve.mail_in.smtp_tls_cert, &serve.mail_in.smtp_tls_key) {
