@@ -328,6 +328,17 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a user's two-factor sign-in off, for someone who lost both their authenticator and
+    /// their recovery codes: they sign in with their password alone, and can enrol again. Their
+    /// sessions end.
+    TwoFactorOff {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -673,6 +684,47 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             } else {
                 println!("created user {email} with the {role} role on site {key}");
+            }
+        }
+        Command::User {
+            command: UserCommand::TwoFactorOff { email, json },
+        } => {
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let user = store
+                .user_by_email(email.as_str())
+                .await?
+                .with_context(|| format!("no user has the e-mail address {email}"))?;
+            let was_on = store.disable_two_factor(user.id).await?;
+            let ended = store.end_sessions(user.id).await?;
+            let mut sites: Vec<_> = store
+                .memberships(user.id)
+                .await?
+                .into_iter()
+                .map(|g| Some(g.site.key))
+                .collect();
+            if sites.is_empty() {
+                sites.push(None);
+            }
+            for site in sites {
+                store
+                    .record_audit(&store::AuditEntry {
+                        at: now,
+                        actor: "cli".into(),
+                        site,
+                        action: "two_factor.disable".into(),
+                        detail: format!("{email}, {ended} sessions ended"),
+                    })
+                    .await?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "email": email.as_str(), "was_on": was_on, "sessions_ended": ended })
+                );
+            } else if was_on {
+                println!("turned two-factor sign-in off for {email}; {ended} sessions ended");
+            } else {
+                println!("{email} had no two-factor sign-in; {ended} sessions ended");
             }
         }
         Command::Erase {

@@ -1254,3 +1254,80 @@ async fn without_a_two_factor_key_enrolment_is_refused() {
     assert_eq!(code, StatusCode::CONFLICT);
     assert!(message.contains("two_factor_key"), "{message}");
 }
+
+#[tokio::test]
+async fn an_operator_turns_off_a_lost_second_factor_on_sqlite() {
+    an_operator_turns_off_a_lost_second_factor(Harness::new().await).await;
+}
+
+#[tokio::test]
+async fn an_operator_turns_off_a_lost_second_factor_on_postgres() {
+    an_operator_turns_off_a_lost_second_factor(postgres_harness().await).await;
+}
+
+/// `hark user two-factor-off`: for someone who lost their phone and their recovery codes.
+async fn an_operator_turns_off_a_lost_second_factor(harness: Harness) {
+    let app = App::start(harness.two_factor_key(KEY)).await;
+    app.user("ann@shop.test", Role::Owner).await;
+    let ann = app.session("ann@shop.test", PASSWORD, None).await;
+    let path = "/api/v1/admin/account/two-factor";
+    let started: Value = app
+        .call(
+            Method::POST,
+            path,
+            Some(json!({"password": PASSWORD})),
+            &ann,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = base32_decode(started["secret"].as_str().unwrap());
+    let confirm = format!("{path}/confirm");
+    let code = totp(&secret, app.now());
+    let r = app
+        .call(Method::POST, &confirm, Some(json!({ "code": code })), &ann)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.sign_in_response("ann@shop.test", PASSWORD, None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let out = app.served.hark(&[
+        "user",
+        "two-factor-off",
+        "--email",
+        "Ann@Shop.Test",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        json!({"email": "ann@shop.test", "was_on": true, "sessions_ended": 1})
+    );
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/admin/me", None, &ann)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "her sessions ended"
+    );
+    let again = app.session("ann@shop.test", PASSWORD, None).await;
+    let log = app.audit_actions(&again).await;
+    assert!(
+        log.contains(&"cli two_factor.disable ann@shop.test, 1 sessions ended".to_owned()),
+        "{log:#?}"
+    );
+    let out = app
+        .served
+        .hark(&["user", "two-factor-off", "--email", "nobody@shop.test"]);
+    assert!(!out.status.success());
+}
