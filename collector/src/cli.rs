@@ -114,6 +114,16 @@ pub struct ServeArgs {
     #[arg(long, env = "HARK_MAIL_MAX_BYTES", value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub mail_max_bytes: Option<u64>,
+    /// The key that seals users' two-factor (TOTP) secrets in the database: 64 hex digits, like
+    /// `openssl rand -hex 32`. Every collector on one database needs the same one; without it,
+    /// two-factor sign-in cannot be turned on [default: none]
+    #[arg(
+        long,
+        env = "HARK_TWO_FACTOR_KEY",
+        value_name = "HEX",
+        hide_env_values = true
+    )]
+    pub two_factor_key: Option<String>,
 }
 
 impl Cli {
@@ -144,6 +154,7 @@ impl Cli {
             mail_max_bytes: serve
                 .mail_max_bytes
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            two_factor_key: serve.two_factor_key,
         }
         .resolve()
     }
@@ -317,6 +328,17 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a user's two-factor sign-in off, for someone who lost both their authenticator and
+    /// their recovery codes: they sign in with their password alone, and can enrol again. Their
+    /// sessions end.
+    TwoFactorOff {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -434,6 +456,10 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 println!("smtp_tls_key = {:?}", key.display().to_string());
             }
             println!("mail_max_bytes = {}", mail.mail_max_bytes);
+            match &serve.two_factor_key {
+                Some(_) => println!("# two_factor_key: set (not shown)"),
+                None => println!("# two_factor_key: not set (no two-factor sign-in)"),
+            }
         }
         return Ok(());
     }
@@ -479,7 +505,9 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             // E-mail in: the listener is bound (and its certificate read) before anything is
             // served, so that a wrong setting stops `hark serve` at once.
-            let state = state.with_mail_domain(serve.mail_in.mail_domain.clone());
+            let state = state
+                .with_mail_domain(serve.mail_in.mail_domain.clone())
+                .with_two_factor_key(serve.two_factor_key.clone());
             let mail_in = match (serve.mail_in.smtp_listen, &serve.mail_in.mail_domain) {
                 (Some(address), Some(domain)) => {
                     let tls = match (&serve.mail_in.smtp_tls_cert, &serve.mail_in.smtp_tls_key) {
@@ -656,6 +684,47 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             } else {
                 println!("created user {email} with the {role} role on site {key}");
+            }
+        }
+        Command::User {
+            command: UserCommand::TwoFactorOff { email, json },
+        } => {
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let user = store
+                .user_by_email(email.as_str())
+                .await?
+                .with_context(|| format!("no user has the e-mail address {email}"))?;
+            let was_on = store.disable_two_factor(user.id).await?;
+            let ended = store.end_sessions(user.id).await?;
+            let mut sites: Vec<_> = store
+                .memberships(user.id)
+                .await?
+                .into_iter()
+                .map(|g| Some(g.site.key))
+                .collect();
+            if sites.is_empty() {
+                sites.push(None);
+            }
+            for site in sites {
+                store
+                    .record_audit(&store::AuditEntry {
+                        at: now,
+                        actor: "cli".into(),
+                        site,
+                        action: "two_factor.disable".into(),
+                        detail: format!("{email}, {ended} sessions ended"),
+                    })
+                    .await?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "email": email.as_str(), "was_on": was_on, "sessions_ended": ended })
+                );
+            } else if was_on {
+                println!("turned two-factor sign-in off for {email}; {ended} sessions ended");
+            } else {
+                println!("{email} had no two-factor sign-in; {ended} sessions ended");
             }
         }
         Command::Erase {

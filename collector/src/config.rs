@@ -38,6 +38,7 @@ pub struct FileConfig {
     pub smtp_tls_cert: Option<PathBuf>,
     pub smtp_tls_key: Option<PathBuf>,
     pub mail_max_bytes: Option<usize>,
+    pub two_factor_key: Option<String>,
 }
 
 impl FileConfig {
@@ -105,6 +106,9 @@ pub struct ServeSettings {
     pub smtp: Option<crate::notify::email::SmtpSettings>,
     /// E-mail in (`mail_in`); off by default.
     pub mail_in: MailInSettings,
+    /// The key that seals users' second-factor secrets; without it, nobody can turn two-factor
+    /// sign-in on.
+    pub two_factor_key: Option<crate::two_factor::TwoFactorKey>,
 }
 
 /// E-mail in, resolved: the SMTP listener's address (none: no listener), the domain of cases'
@@ -140,6 +144,7 @@ pub struct Given {
     pub smtp_tls_cert: Option<PathBuf>,
     pub smtp_tls_key: Option<PathBuf>,
     pub mail_max_bytes: Option<usize>,
+    pub two_factor_key: Option<String>,
 }
 
 impl Given {
@@ -223,6 +228,12 @@ impl Given {
                 .unwrap_or(crate::mail_in::DEFAULT_MAX_BYTES),
         };
         check_mail_in(&mail_in)?;
+        let two_factor_key = self
+            .two_factor_key
+            .or(file.two_factor_key)
+            .map(|k| crate::two_factor::TwoFactorKey::parse(&k))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let public_url = self.public_url.or(file.public_url);
         if let Some(url) = &public_url {
             check_public_url(url)?;
@@ -253,6 +264,7 @@ impl Given {
                 webhook_allow,
                 smtp,
                 mail_in,
+                two_factor_key,
             },
         })
     }
@@ -357,6 +369,32 @@ mod tests {
         assert!(settings.serve.secure_cookies);
         assert_eq!(settings.serve.rate_limit_per_client, 60);
         assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn the_two_factor_key_is_checked_and_never_shown() {
+        let key = "0f".repeat(32);
+        let settings = Given {
+            two_factor_key: Some(key.clone()),
+            ..Given::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(settings.serve.two_factor_key.is_some());
+        let shown = serde_json::to_string(&settings.shown()).unwrap();
+        assert!(!shown.contains(&key), "{shown}");
+        assert!(!format!("{settings:?}").contains(&key));
+        let e = Given {
+            two_factor_key: Some("short".into()),
+            ..Given::default()
+        }
+        .resolve()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("two_factor_key") && e.contains("64 hex digits"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -25,5 +25,7 @@ pub mod retention;
 pub mod site_cache;
 pub mod sla;
 pub mod store;
+pub mod team;
+pub mod two_factor;
 
 pub use http::{app, serve, AppState};

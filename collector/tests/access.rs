@@ -53,7 +53,10 @@ impl TestApp {
     }
 
     async fn spawn_with(secure_cookies: bool) -> Self {
-        let harness = Harness::new().await.secure_cookies(secure_cookies);
+        let harness = Harness::new()
+            .await
+            .secure_cookies(secure_cookies)
+            .two_factor_key(&"4b".repeat(32));
         let own = harness.site("Own Shop", &[]).await;
         let other = harness.site("Other Shop", &[]).await;
         let served = harness.serve().await;
@@ -238,6 +241,41 @@ impl TestApp {
             .id
     }
 
+    /// A new user with `role` on `site` only; their id.
+    async fn member(&self, site: &Site, role: Role) -> i64 {
+        let email = format!("{}@member.test", uuid::Uuid::new_v4().simple());
+        let id = self
+            .store
+            .create_user(&email, password_hash(), 0)
+            .await
+            .unwrap();
+        self.store
+            .set_membership(id, &site.key, role, 0)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A pending invitation to `site` as a viewer; its id.
+    async fn invitation(&self, site: &Site) -> i64 {
+        let token = collector::team::InvitationToken::generate();
+        let now = collector::clock::Clock::now_ms(&self.clock);
+        self.store
+            .create_invitation(
+                &site.key,
+                &format!("{}@invited.test", uuid::Uuid::new_v4().simple()),
+                Role::Viewer,
+                &collector::team::InvitationToken::hash(token.expose()),
+                "owner@own.test",
+                now,
+                now + collector::team::INVITATION_MS,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
     /// A new API token with `role` on `site`, and its id.
     async fn token(&self, site: &Site, role: Role) -> (String, i64) {
         create_token(&self.store, site, role).await
@@ -356,10 +394,16 @@ enum Route {
     ReadMailIntake,
     SetMailIntake,
     DownloadAttachment,
+    ListMembers,
+    ChangeMemberRole,
+    RemoveMember,
+    ListInvitations,
+    CreateInvitation,
+    RevokeInvitation,
 }
 
 impl Route {
-    const ALL: [Route; 61] = [
+    const ALL: [Route; 67] = [
         Route::ListResponses,
         Route::CreateToken,
         Route::RevokeToken,
@@ -421,6 +465,12 @@ impl Route {
         Route::ReadMailIntake,
         Route::SetMailIntake,
         Route::DownloadAttachment,
+        Route::ListMembers,
+        Route::ChangeMemberRole,
+        Route::RemoveMember,
+        Route::ListInvitations,
+        Route::CreateInvitation,
+        Route::RevokeInvitation,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -450,7 +500,8 @@ impl Route {
             | Route::ReadOverview
             | Route::ReadShareDestinations
             | Route::LiveEvents
-            | Route::ReadMailIntake => Role::Viewer,
+            | Route::ReadMailIntake
+            | Route::ListMembers => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -483,7 +534,12 @@ impl Route {
             | Route::CreateWebhook
             | Route::ChangeWebhook
             | Route::DeleteWebhook
-            | Route::WebhookDeliveries => Role::Admin,
+            | Route::WebhookDeliveries
+            | Route::ChangeMemberRole
+            | Route::RemoveMember
+            | Route::ListInvitations
+            | Route::CreateInvitation
+            | Route::RevokeInvitation => Role::Admin,
             Route::CreateSurvey
             | Route::EditSurvey
             | Route::SetSurveyStatus
@@ -764,6 +820,43 @@ impl Route {
                     None,
                 )
             }
+            Route::ListMembers => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/members"),
+                None,
+            ),
+            // Each change works on a fresh viewer of the site, whom every admin may change.
+            Route::ChangeMemberRole | Route::RemoveMember => {
+                let id = app.member(site, Role::Viewer).await;
+                let path = format!("/api/v1/admin/sites/{key}/members/{id}");
+                match self {
+                    Route::ChangeMemberRole => {
+                        (Method::PUT, path, Some(json!({ "role": "agent" })))
+                    }
+                    _ => (Method::DELETE, path, None),
+                }
+            }
+            Route::ListInvitations => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/invitations"),
+                None,
+            ),
+            Route::CreateInvitation => (
+                Method::POST,
+                format!("/api/v1/admin/sites/{key}/invitations"),
+                Some(json!({
+                    "email": format!("{}@invited.test", uuid::Uuid::new_v4().simple()),
+                    "role": "viewer",
+                })),
+            ),
+            Route::RevokeInvitation => {
+                let id = app.invitation(site).await;
+                (
+                    Method::DELETE,
+                    format!("/api/v1/admin/sites/{key}/invitations/{id}"),
+                    None,
+                )
+            }
             Route::ReadShareDestinations => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/share-destinations"),
@@ -894,6 +987,78 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
         .await
         .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// The routes of the caller's own account, which name no site: every role's session may use
+/// them (each call here succeeds), no API token may (they are nobody's), and nobody unsigned.
+#[tokio::test]
+async fn the_account_routes_are_every_signed_in_users_own_and_no_tokens() {
+    let app = TestApp::spawn().await;
+    const ROUTES: [(&str, &str); 7] = [
+        ("GET", "/api/v1/admin/account/two-factor"),
+        ("POST", "/api/v1/admin/account/two-factor"),
+        ("POST", "/api/v1/admin/account/two-factor/confirm"),
+        ("POST", "/api/v1/admin/account/two-factor/recovery-codes"),
+        ("POST", "/api/v1/admin/account/two-factor/disable"),
+        ("PUT", "/api/v1/admin/account/password"),
+        // Last: it ends the session.
+        ("DELETE", "/api/v1/admin/account/sessions"),
+    ];
+    let mut wrong = Vec::new();
+    for role in ROLES {
+        let email = format!("{role}@own.test");
+        app.user(&email, &[(&app.own, role)]).await;
+        let (token, _) = app.token(&app.own, role).await;
+        let (session, _) = app.login(&email).await;
+        let mut secret = Vec::new();
+        for (method, path) in ROUTES {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let body = match path.rsplit('/').next().unwrap() {
+                "confirm" => {
+                    let now = collector::clock::Clock::now_ms(&app.clock);
+                    let step = collector::two_factor::step_at(now);
+                    Some(json!({ "code": collector::two_factor::code_at_step(&secret, step) }))
+                }
+                "password" => {
+                    Some(json!({ "current_password": PASSWORD, "new_password": PASSWORD }))
+                }
+                "sessions" => None,
+                _ if method == Method::GET => None,
+                _ => Some(json!({ "password": PASSWORD })),
+            };
+            for (who, credentials, expected) in [
+                ("nobody", Credentials::None, Some(StatusCode::UNAUTHORIZED)),
+                (
+                    "token",
+                    Credentials::Token(token.clone()),
+                    Some(StatusCode::FORBIDDEN),
+                ),
+                ("session", session.clone(), None),
+            ] {
+                let r = app
+                    .request(method.clone(), path, body.clone(), &credentials)
+                    .await;
+                let status = r.status();
+                let as_designed = match expected {
+                    Some(expected) => status == expected,
+                    None => status.is_success(),
+                };
+                if !as_designed {
+                    wrong.push(format!("{method} {path} by a {role} {who}: {status}"));
+                } else if who == "session"
+                    && path.ends_with("/two-factor")
+                    && method == Method::POST
+                {
+                    let base32 = r.json::<Value>().await.unwrap()["secret"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    secret = totp_rs::Secret::Encoded(base32).to_bytes().unwrap();
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[tokio::test]

@@ -28,6 +28,21 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/admin/session"),
     ("DELETE", "/api/v1/admin/session"),
     ("GET", "/api/v1/admin/me"),
+    ("PUT", "/api/v1/admin/account/password"),
+    ("DELETE", "/api/v1/admin/account/sessions"),
+    ("GET", "/api/v1/admin/account/two-factor"),
+    ("POST", "/api/v1/admin/account/two-factor"),
+    ("POST", "/api/v1/admin/account/two-factor/confirm"),
+    ("POST", "/api/v1/admin/account/two-factor/disable"),
+    ("POST", "/api/v1/admin/account/two-factor/recovery-codes"),
+    ("GET", "/api/v1/admin/sites/{site_key}/members"),
+    ("PUT", "/api/v1/admin/sites/{site_key}/members/{user_id}"),
+    ("DELETE", "/api/v1/admin/sites/{site_key}/members/{user_id}"),
+    ("GET", "/api/v1/admin/sites/{site_key}/invitations"),
+    ("POST", "/api/v1/admin/sites/{site_key}/invitations"),
+    ("DELETE", "/api/v1/admin/sites/{site_key}/invitations/{id}"),
+    ("POST", "/api/v1/invitations/preview"),
+    ("POST", "/api/v1/invitations/accept"),
     ("GET", "/api/v1/admin/events"),
     ("GET", "/api/v1/admin/sites/{site_key}/responses"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints"),
@@ -217,6 +232,7 @@ async fn the_openapi_document_lists_every_route_and_only_routes_that_exist() {
             .replace("{site_key}", site.key.as_str())
             .replace("{survey_id}", "nps")
             .replace("{token_id}", "1")
+            .replace("{user_id}", "1")
             .replace("{version}", "v1")
             .replace("{id}", "1")
             .replace("{file}", "widget.js");

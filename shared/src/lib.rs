@@ -16,6 +16,7 @@ pub mod score;
 pub mod site;
 pub mod sla;
 pub mod survey;
+pub mod team;
 
 pub use answer::{Answer, NpsScore, ResponseSubmission, MAX_PAGE_URL};
 pub use complaint::{ComplaintKind, ComplaintSubmission};

@@ -9,7 +9,7 @@ use crate::clock::rfc3339;
 use crate::store::{AuditEntry, Grant};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -113,7 +113,19 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+        Caller::from_headers(&parts.headers, &parts.method, state).await
+    }
+}
+
+impl Caller {
+    /// The caller a request's headers authenticate, as the extractor finds it: for a route that
+    /// takes a caller only sometimes (accepting an invitation while signed in).
+    pub(crate) async fn from_headers(
+        headers: &HeaderMap,
+        method: &Method,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        if let Some(authorization) = headers.get(header::AUTHORIZATION) {
             // A Bearer token is sent on purpose by a script, never by the browser on its own:
             // it needs no CSRF token.
             let token = authorization
@@ -129,7 +141,7 @@ impl FromRequestParts<AppState> for Caller {
                 .ok_or(ApiError::Unauthorized)?;
             return Ok(Caller::Token { id, grant });
         }
-        let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        let token = session_cookie(headers).ok_or(ApiError::Unauthorized)?;
         let now = state.clock.now_ms();
         let token_hash = token.hash();
         let user = state
@@ -140,9 +152,8 @@ impl FromRequestParts<AppState> for Caller {
         let csrf_token = token.csrf_token();
         // The browser sends the cookie with any request to this origin, whoever's page made it:
         // a change must also prove that it comes from a page that could read the CSRF token.
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let presented = parts
-                .headers
+        if !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let presented = headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();

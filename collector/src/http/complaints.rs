@@ -101,7 +101,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Response {
 }
 
 /// The collector as the request reached it, where no `public_url` is configured.
-fn own_url(headers: &HeaderMap) -> String {
+pub(crate) fn own_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -15,6 +15,19 @@ pub enum ApiError {
     /// A login with an unknown e-mail or a wrong password: the same answer for both.
     #[error("the e-mail address or the password is wrong")]
     WrongCredentials,
+    /// The password was right, and the account signs in with a second factor too.
+    #[error("this account signs in with a second factor: send `code` too, from the authenticator app or a recovery code")]
+    TwoFactorRequired,
+    /// A second factor's code at sign-in is wrong, or was used already.
+    #[error("the code is wrong or was used already")]
+    WrongCode,
+    /// A signed-in user's proof (their password, a code) for a change to their account is
+    /// wrong: `code` says which, such as `wrong_password`.
+    #[error("{message}")]
+    WrongProof {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -48,6 +61,9 @@ pub enum ApiError {
     TooManyLogins { retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// The SMTP server did not take a message that had to go out now (an invitation).
+    #[error("{0}")]
+    MailFailed(String),
     /// Anything unexpected: logged in full, shown as an opaque 500.
     #[error("an internal error occurred")]
     Internal(#[source] anyhow::Error),
@@ -59,6 +75,9 @@ impl ApiError {
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
+            ApiError::TwoFactorRequired => (StatusCode::UNAUTHORIZED, "two_factor_required"),
+            ApiError::WrongCode => (StatusCode::UNAUTHORIZED, "wrong_code"),
+            ApiError::WrongProof { code, .. } => (StatusCode::FORBIDDEN, *code),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::UnknownSite => (StatusCode::NOT_FOUND, "unknown_site"),
@@ -74,6 +93,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::TooManyLogins { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::MailFailed(_) => (StatusCode::BAD_GATEWAY, "mail_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

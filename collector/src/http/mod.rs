@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per resource, merged here.
 
+mod account;
 mod admin;
 mod assets;
 mod cases;
@@ -31,6 +32,7 @@ mod setup;
 mod site_config;
 mod status;
 mod surveys;
+mod team;
 mod webhooks;
 
 pub use error::ApiError;
@@ -92,6 +94,8 @@ pub struct Shared {
     pub live: Arc<crate::live::Live>,
     /// The domain of cases' reply addresses when e-mail comes in (`mail_in`); `None`: it does not.
     pub mail_domain: Option<String>,
+    /// The key that seals second-factor secrets; `None`: nobody can turn two-factor sign-in on.
+    pub(crate) two_factor_key: Option<Arc<crate::two_factor::TwoFactorKey>>,
 }
 
 impl AppState {
@@ -120,6 +124,7 @@ impl AppState {
             mailer: None,
             public_url: None,
             mail_domain: None,
+            two_factor_key: None,
             jobs: Arc::default(),
             outbox: Arc::default(),
             live: Arc::default(),
@@ -185,6 +190,13 @@ impl AppState {
     /// case's reply address.
     pub fn with_mail_domain(mut self, domain: Option<String>) -> Self {
         self.parts().mail_domain = domain;
+        self
+    }
+
+    /// Seals users' second-factor secrets with `key`; without one, two-factor sign-in cannot be
+    /// turned on (those who have it keep being asked for codes, which then fail).
+    pub fn with_two_factor_key(mut self, key: Option<crate::two_factor::TwoFactorKey>) -> Self {
+        self.parts().two_factor_key = key.map(Arc::new);
         self
     }
 

@@ -80,6 +80,8 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::events::router())
         .merge(super::lifecycle::router())
         .merge(super::session::router())
+        .merge(super::account::router())
+        .merge(super::team::router())
         .merge(super::setup::router())
         .merge(super::settings::router())
         .merge(super::cases::router())

@@ -29,7 +29,9 @@ pub(crate) const COOKIE: &str = "hark_session";
 pub(crate) struct Sessions {
     secure_cookies: bool,
     pub(crate) idle_ms: Millis,
-    logins: LoginLimiter,
+    /// Failed sign-ins, wrong second-factor codes, wrong passwords re-entered and unknown
+    /// invitation links, counted together.
+    pub(crate) logins: LoginLimiter,
 }
 
 impl Default for Sessions {
@@ -47,7 +49,7 @@ impl Sessions {
         }
     }
 
-    fn cookie(&self, value: &str, max_age_s: i64) -> HeaderValue {
+    pub(crate) fn cookie(&self, value: &str, max_age_s: i64) -> HeaderValue {
         let secure = if self.secure_cookies { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
             "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}{secure}"
@@ -83,21 +85,75 @@ pub(crate) fn site_roles(grants: &[Grant]) -> Vec<SiteRole> {
         .collect()
 }
 
+/// An attempt to prove who one is (a sign-in, a password or code re-entered, an invitation's
+/// link), counted by the sign-in limiter under the e-mail address (if any) and the client's
+/// address: `start` refuses it while either has used up its failures.
+pub(crate) struct Attempt {
+    keys: Vec<String>,
+    now: Millis,
+}
+
+impl Attempt {
+    pub(crate) fn start(
+        state: &AppState,
+        email: Option<&str>,
+        peer: Option<SocketAddr>,
+    ) -> Result<Self, ApiError> {
+        let now = state.clock.now_ms();
+        let mut keys = Vec::with_capacity(2);
+        if let Some(email) = email {
+            // An address that cannot be an e-mail is just a wrong one, counted under its own text.
+            let key = match Email::parse(email) {
+                Ok(e) => e.to_string(),
+                Err(_) => email.trim().to_lowercase(),
+            };
+            keys.push(format!(
+                "email:{}",
+                key.chars().take(254).collect::<String>()
+            ));
+        }
+        keys.extend(peer.map(|addr| format!("ip:{}", addr.ip())));
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        state
+            .sessions
+            .logins
+            .check(&refs, now)
+            .map_err(|retry_after| ApiError::TooManyLogins { retry_after })?;
+        Ok(Self { keys, now })
+    }
+
+    /// Counts a failure toward the limit.
+    pub(crate) fn failed(&self, state: &AppState) {
+        let refs: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        state.sessions.logins.record_failure(&refs, self.now);
+    }
+}
+
+/// The client's address, where the server knows it (not in-process).
+pub(crate) fn peer_address(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<SocketAddr> {
+    peer.map(|Extension(ConnectInfo(addr))| addr)
+}
+
 #[derive(Deserialize)]
 struct Login {
     email: String,
     password: String,
+    /// The second factor, for an account that has one: six digits from the authenticator app,
+    /// or a recovery code.
+    #[serde(default)]
+    code: Option<String>,
 }
 
-/// Dashboard login, `{"email", "password"}`: sets the `hark_session` cookie.
+/// Dashboard login, `{"email", "password"}` and, for an account with two-factor sign-in,
+/// `"code"`: sets the `hark_session` cookie.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/session",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"email\", \"password\"}`"),
+    request_body(content = Object, description = "`{\"email\", \"password\"}`, and `\"code\"` (six digits from the authenticator app, or a recovery code) for an account with two-factor sign-in: without it, such an account is answered `401 two_factor_required`, and the client asks for the code and sends all three again"),
     responses(
         (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = Object),
-        (status = 401, description = "Wrong e-mail address or password (`wrong_credentials`)", body = super::openapi::ErrorDoc),
+        (status = 401, description = "Wrong e-mail address or password (`wrong_credentials`); the password was right but the account needs a second factor (`two_factor_required`) or the code is wrong or used (`wrong_code`)", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
     )
@@ -108,39 +164,61 @@ async fn login(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(Login { email, password }) = body?;
+    let Json(Login {
+        email,
+        password,
+        code,
+    }) = body?;
     let now = state.clock.now_ms();
-    // An address that cannot be an e-mail is just a wrong one, counted under its own text.
-    let email_key = match Email::parse(&email) {
-        Ok(e) => e.to_string(),
-        Err(_) => email.trim().to_lowercase(),
-    };
-    let email_key = format!("email:{}", email_key.chars().take(254).collect::<String>());
-    let ip_key = peer.map(|Extension(ConnectInfo(addr))| format!("ip:{}", addr.ip()));
-    let keys: Vec<&str> = std::iter::once(email_key.as_str())
-        .chain(ip_key.as_deref())
-        .collect();
-    let limiter = &state.sessions.logins;
-    limiter
-        .check(&keys, now)
-        .map_err(|retry_after| ApiError::TooManyLogins { retry_after })?;
+    let attempt = Attempt::start(&state, Some(&email), peer_address(peer))?;
 
     let user = match Email::parse(&email) {
         Ok(e) => state.store.user_by_email(e.as_str()).await?,
         Err(_) => None,
     };
-    let password = Password::presented(password);
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password.verify(stored.as_deref()))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let matches = verify_password(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
-        limiter.record_failure(&keys, now);
+        attempt.failed(&state);
         tracing::info!("a login was refused");
         return Err(ApiError::WrongCredentials);
     };
-
+    second_factor_at_sign_in(&state, &attempt, user.id, code.as_deref(), now).await?;
     open_session(&state, user.id, user.email, now).await
+}
+
+/// Whether `password` matches the stored hash (with `None`, the same time spent and false), on
+/// a blocking thread: Argon2id is slow on purpose.
+pub(crate) async fn verify_password(
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let password = Password::presented(password);
+    tokio::task::spawn_blocking(move || password.verify(stored.as_deref()))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Past the password, the second factor of a user who has one: `two_factor_required` without a
+/// code (not a failure: the password was right), `wrong_code` for a wrong or used one, counted
+/// toward the sign-in limit as a wrong password is.
+pub(crate) async fn second_factor_at_sign_in(
+    state: &AppState,
+    attempt: &Attempt,
+    user_id: i64,
+    code: Option<&str>,
+    now: Millis,
+) -> Result<(), ApiError> {
+    use super::account::{check_code, CodeCheck};
+    match check_code(state, user_id, code, now).await? {
+        CodeCheck::NotEnrolled | CodeCheck::Passed => Ok(()),
+        CodeCheck::Missing => Err(ApiError::TwoFactorRequired),
+        CodeCheck::Wrong => {
+            attempt.failed(state);
+            tracing::info!("a sign-in with a wrong second factor was refused");
+            Err(ApiError::WrongCode)
+        }
+    }
 }
 
 /// Starts a session for a user who proved who they are: stores it, records `session.create` in
@@ -156,6 +234,7 @@ pub(crate) async fn open_session(
         .store
         .create_session(user_id, &token.hash(), now, now + state.sessions.idle_ms)
         .await?;
+    state.store.record_sign_in(user_id, now).await?;
     let grants = state.store.memberships(user_id).await?;
     // Once in the log of each of the user's sites, so that each site's admins see who came in.
     let mut sites: Vec<_> = grants.iter().map(|g| Some(g.site.key.clone())).collect();

@@ -84,16 +84,34 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    /// Sends one message; replies to it go to `reply_to`, if given.
+    /// Sends one queued message; replies to it go to `reply_to`, if given.
     pub async fn send(&self, m: &DueEmail, reply_to: Option<&str>) -> Result<(), String> {
-        let to: Mailbox = m
-            .recipient
+        self.deliver(&m.recipient, &m.subject, &m.text, &m.html, reply_to)
+            .await
+    }
+
+    /// Sends a message written just now (an invitation), not through the outbox: the caller
+    /// hears at once whether the SMTP server took it.
+    pub async fn send_now(&self, to: &str, email: &super::templates::Email) -> Result<(), String> {
+        self.deliver(to, &email.subject, &email.text, &email.html, None)
+            .await
+    }
+
+    async fn deliver(
+        &self,
+        recipient: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+        reply_to: Option<&str>,
+    ) -> Result<(), String> {
+        let to: Mailbox = recipient
             .parse()
-            .map_err(|e| format!("{:?} is not an address: {e}", m.recipient))?;
+            .map_err(|e| format!("{recipient:?} is not an address: {e}"))?;
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&m.subject);
+            .subject(subject);
         if let Some(address) = reply_to {
             let mailbox: Mailbox = address
                 .parse()
@@ -106,12 +124,12 @@ impl Mailer {
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(m.text.clone()),
+                            .body(text.to_owned()),
                     )
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_HTML)
-                            .body(m.html.clone()),
+                            .body(html.to_owned()),
                     ),
             )
             .map_err(|e| format!("cannot build the message: {e}"))?;

@@ -10,6 +10,7 @@
 pub mod customer;
 pub mod digest;
 pub mod email;
+pub mod invitation;
 pub mod ssrf;
 pub mod templates;
 pub mod webhook;

@@ -19,6 +19,8 @@ mod sqlite;
 mod sqlite_server;
 mod sqlite_site;
 mod sqlite_writer;
+mod team_sql;
+pub mod team_store;
 
 pub use case_store::{
     CaseEventRow, CaseStore, CaseToken, NewComplaint, NewRating, StoredComplaint, StoredRating,
@@ -28,6 +30,7 @@ pub use postgres::PostgresStore;
 pub use server_store::ServerStore;
 pub use site_store::{SiteStore, SurveyRecord, SurveyStatus};
 pub use sqlite::SqliteStore;
+pub use team_store::TeamStore;
 
 use crate::access::Role;
 use crate::clock::Millis;
@@ -205,8 +208,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Answers, sites, tokens, users, sessions and the audit log; with `SiteStore`, a site's settings,
 /// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `InsightStore`, the
-/// rollups; with `MailStore`, intake addresses and attachments; with `ServerStore`, the
-/// installation's own secrets.
+/// rollups; with `MailStore`, intake addresses and attachments; with `TeamStore`, a site's
+/// members and invitations and each user's password, sessions and second factor; with
+/// `ServerStore`, the installation's own secrets.
 #[async_trait]
 pub trait Store:
     SiteStore
@@ -214,6 +218,7 @@ pub trait Store:
     + notify_store::NotifyStore
     + insight_store::InsightStore
     + mail_store::MailStore
+    + TeamStore
     + ServerStore
     + Send
     + Sync

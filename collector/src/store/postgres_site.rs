@@ -206,3 +206,4 @@ super::case_sql::case_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &share
 super::mail_sql::mail_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid());
 super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");
 super::insight_sql::insight_store!(PostgresStore, sqlx::Postgres, super::postgres::read_response, notify: "NOTIFY ");
+super::team_sql::team_store!(PostgresStore, sqlx::Postgres, begin: "BEGIN", lock: " FOR UPDATE");

@@ -241,3 +241,4 @@ super::case_sql::case_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::R
 super::mail_sql::mail_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string());
 super::notify_sql::notify_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "");
 super::insight_sql::insight_store!(SqliteStore, sqlx::Sqlite, super::sqlite::read_response, notify: "");
+super::team_sql::team_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock: "");

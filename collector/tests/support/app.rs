@@ -29,6 +29,7 @@ pub(super) struct Harness {
     webhook_allow: Vec<collector::http::IpNet>,
     smtp: Option<collector::notify::email::SmtpSettings>,
     mail_in: Option<MailIn>,
+    two_factor_key: Option<collector::two_factor::TwoFactorKey>,
 }
 
 /// E-mail in: the domain of reply addresses, the largest message, and whether STARTTLS is
@@ -75,6 +76,7 @@ impl Harness {
             webhook_allow: Vec::new(),
             smtp: None,
             mail_in: None,
+            two_factor_key: None,
         }
     }
 
@@ -91,6 +93,7 @@ impl Harness {
             webhook_allow: Vec::new(),
             smtp: None,
             mail_in: None,
+            two_factor_key: None,
         }
     }
 
@@ -100,6 +103,13 @@ impl Harness {
             url: url.into(),
             from: from.into(),
         });
+        self
+    }
+
+    /// Seals second-factor secrets with this key (64 hex digits), as `hark serve
+    /// --two-factor-key` does: two-factor sign-in can be turned on.
+    pub(super) fn two_factor_key(mut self, hex: &str) -> Self {
+        self.two_factor_key = Some(collector::two_factor::TwoFactorKey::parse(hex).unwrap());
         self
     }
 
@@ -170,7 +180,9 @@ impl Harness {
         if let Some(secure) = self.secure_cookies {
             state = state.with_secure_cookies(secure);
         }
-        state = state.with_webhook_allow(self.webhook_allow);
+        state = state
+            .with_webhook_allow(self.webhook_allow)
+            .with_two_factor_key(self.two_factor_key);
         if let Some(s) = &self.smtp {
             let mailer = collector::notify::email::Mailer::new(s).unwrap();
             state = state.with_mail(Some(mailer), Some("http://hark.test".into()));
