@@ -337,11 +337,18 @@ async fn a_reply_to_the_notification_threads_onto_its_case_without_the_quote(har
             .json(&body)
             .send()
     };
-    let merged = post(format!("{bob}/merge"), json!({ "into": ann })).await.unwrap();
-    assert_eq!(merged.status(), StatusCode::OK);
-    smtp.send(message("bob@customer.test", &other, "Re: Wrong size", "Any news?"))
+    let merged = post(format!("{bob}/merge"), json!({ "into": ann }))
         .await
         .unwrap();
+    assert_eq!(merged.status(), StatusCode::OK);
+    smtp.send(message(
+        "bob@customer.test",
+        &other,
+        "Re: Wrong size",
+        "Any news?",
+    ))
+    .await
+    .unwrap();
     let replies = |view: &Value| -> Vec<String> {
         view["timeline"]
             .as_array()
