@@ -2,6 +2,9 @@
 //!
 //! One writer owns a bounded queue: a thread of its own when the store has a `ThreadWriter`
 //! (SQLite, whose calls block), a task awaiting `Store::insert_batch` otherwise (PostgreSQL).
+//! A `ThreadWriter` may leave its commits to be synced (`ThreadWriter::syncer`): a second
+//! thread then syncs and answers while the writer goes on with the next batch; one sync covers
+//! every batch committed before it began.
 //! It takes the first submission waiting, then whatever else is queued at that moment (up to
 //! `MAX_BATCH`), stores them in one transaction and answers each submitter. It never waits for a batch to fill: under a light load a batch is one
 //! submission and adds no latency; under a heavy one, submissions that arrive during a commit
@@ -34,10 +37,20 @@ enum Message {
 /// Called with the size of every batch committed (or attempted), e.g. for a histogram.
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
+/// Makes every commit the writer made before the call durable; `Err` when it cannot say so.
+pub type Syncer = Box<dyn FnMut() -> StoreResult<()> + Send>;
+
 /// `Store::insert_batch` on the calling thread, for a store whose writes block it.
 pub trait ThreadWriter: Send + 'static {
-    /// What `Store::insert_batch` promises, on this thread.
+    /// What `Store::insert_batch` promises, on this thread; when `syncer` gives a syncer, the
+    /// commits are durable only once a call of it begun after this returned has returned `Ok`.
     fn insert_batch(&mut self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>>;
+
+    /// What makes `insert_batch`'s commits durable, to be called on a thread of its own; `None`
+    /// when they are durable when it returns. Asked once, before the first batch.
+    fn syncer(&mut self) -> Option<Syncer> {
+        None
+    }
 
     /// Called between batches, once the last batch's submitters have their answers: upkeep
     /// that may take a while (SQLite copies its log into the database here).
@@ -78,6 +91,31 @@ impl GroupCommit {
         capacity: usize,
         observe: Option<BatchObserver>,
     ) -> Self {
+        match store.thread_writer() {
+            Some(writer) => Self::on_thread(writer, capacity, observe),
+            None => {
+                let (handle, batches) = Self::queue(capacity, observe);
+                tokio::spawn(write(store, batches));
+                handle
+            }
+        }
+    }
+
+    /// The writer on a thread of its own, calling `writer`.
+    fn on_thread(
+        writer: Box<dyn ThreadWriter>,
+        capacity: usize,
+        observe: Option<BatchObserver>,
+    ) -> Self {
+        let (handle, batches) = Self::queue(capacity, observe);
+        std::thread::Builder::new()
+            .name("hark-writer".into())
+            .spawn(move || write_on_thread(writer, batches))
+            .expect("the system starts a thread");
+        handle
+    }
+
+    fn queue(capacity: usize, observe: Option<BatchObserver>) -> (Self, Batches) {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(Stats::default());
         let batches = Batches {
@@ -85,18 +123,7 @@ impl GroupCommit {
             stats: stats.clone(),
             observe,
         };
-        match store.thread_writer() {
-            Some(writer) => {
-                std::thread::Builder::new()
-                    .name("hark-writer".into())
-                    .spawn(move || write_on_thread(writer, batches))
-                    .expect("the system starts a thread");
-            }
-            None => {
-                tokio::spawn(write(store, batches));
-            }
-        }
-        Self { queue, stats }
+        (Self { queue, stats }, batches)
     }
 
     /// Stores one submission with whatever else is waiting, and answers once it is committed.
@@ -199,19 +226,47 @@ impl Batches {
 }
 
 impl Batch {
-    /// Answers each submitter with its outcome, then the flushes, and empties the batch. A
-    /// submitter that gave up (its request was cancelled) no longer listens; its answer is
-    /// stored all the same.
+    /// Answers each submitter with its outcome, then the flushes, and empties the batch.
     fn answer(&mut self, outcomes: StoreResult<Vec<StoreResult<Stored>>>) {
+        self.committed(outcomes).answer(&Ok(()));
+    }
+
+    /// The batch's submitters and flushes with what the writer did, to be answered once it is
+    /// synced; the batch is emptied for the next.
+    fn committed(&mut self, outcomes: StoreResult<Vec<StoreResult<Stored>>>) -> Committed {
         let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(e) => self.items.iter().map(|_| Err(share(&e))).collect(),
         };
-        for (reply, outcome) in self.replies.drain(..).zip(outcomes) {
+        self.items.clear();
+        Committed {
+            replies: std::mem::take(&mut self.replies),
+            outcomes,
+            flushed: std::mem::take(&mut self.flushed),
+        }
+    }
+}
+
+/// A batch the writer is done with, waiting for the sync that makes it durable.
+struct Committed {
+    replies: Vec<Reply>,
+    outcomes: Vec<StoreResult<Stored>>,
+    flushed: Vec<oneshot::Sender<()>>,
+}
+
+impl Committed {
+    /// Answers each submitter, then the flushes: its outcome, or what the sync's failure is
+    /// when it stored something. A submitter that gave up (its request was cancelled) no
+    /// longer listens; its answer is stored all the same.
+    fn answer(self, synced: &StoreResult<()>) {
+        for (reply, outcome) in self.replies.into_iter().zip(self.outcomes) {
+            let outcome = match (outcome, synced) {
+                (Ok(_), Err(e)) => Err(share(e)),
+                (outcome, _) => outcome,
+            };
             let _ = reply.send(outcome);
         }
-        self.items.clear();
-        for done in self.flushed.drain(..) {
+        for done in self.flushed {
             let _ = done.send(());
         }
     }
@@ -220,6 +275,18 @@ impl Batch {
 /// The writer on a thread of its own. `blocking_recv` keeps returning what is queued after
 /// the senders are gone: nothing queued is lost.
 fn write_on_thread(mut writer: Box<dyn ThreadWriter>, mut batches: Batches) {
+    let syncing = writer.syncer().map(|syncer| {
+        // A hand-over, not a queue: the writer waits for the syncer to take a committed batch
+        // before it gathers the next, so that what arrives during a sync goes into one larger
+        // batch (less work per answer) rather than several small ones, which the next sync
+        // would have answered no sooner.
+        let (to_sync, committed) = std::sync::mpsc::sync_channel(0);
+        let thread = std::thread::Builder::new()
+            .name("hark-sync".into())
+            .spawn(move || sync_on_thread(syncer, &committed))
+            .expect("the system starts a thread");
+        (to_sync, thread)
+    });
     let mut batch = Batch::default();
     while let Some(first) = batches.rx.blocking_recv() {
         batches.gather(first, &mut batch);
@@ -228,8 +295,36 @@ fn write_on_thread(mut writer: Box<dyn ThreadWriter>, mut batches: Batches) {
         } else {
             writer.insert_batch(&batch.items)
         };
-        batch.answer(outcomes);
+        let committed = batch.committed(outcomes);
+        match &syncing {
+            // The syncer outlives every send: it stops when this sender is dropped, below.
+            Some((to_sync, _)) => {
+                let _ = to_sync.send(committed);
+            }
+            None => committed.answer(&Ok(())),
+        }
         writer.after_batch();
+    }
+    if let Some((to_sync, thread)) = syncing {
+        drop(to_sync);
+        let _ = thread.join();
+    }
+}
+
+/// Syncs what the writer committed and answers it: everything committed by the time a sync
+/// begins is answered after that one sync.
+fn sync_on_thread(mut sync: Syncer, committed: &std::sync::mpsc::Receiver<Committed>) {
+    let mut waiting = Vec::new();
+    while let Ok(first) = committed.recv() {
+        waiting.push(first);
+        waiting.extend(committed.try_iter());
+        let synced = sync();
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "the write-ahead log could not be synced; its submitters retry");
+        }
+        for done in waiting.drain(..) {
+            done.answer(&synced);
+        }
     }
 }
 
@@ -268,5 +363,178 @@ async fn insert(store: &dyn Store, items: &[NewResponse]) -> Vec<StoreResult<Sto
             }
             outcomes
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc as std_mpsc;
+    use std::time::Duration;
+
+    /// A writer that stores nothing and says it stored each item (a replay for an id seen
+    /// before), and counts the items it committed; its syncer waits for a go-ahead per sync,
+    /// then answers what the test says.
+    struct Fake {
+        committed: Arc<AtomicUsize>,
+        seen: Vec<shared::ResponseId>,
+        go: Option<std_mpsc::Receiver<StoreResult<()>>>,
+        syncs: Arc<AtomicUsize>,
+    }
+
+    impl ThreadWriter for Fake {
+        fn insert_batch(&mut self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
+            let outcomes = items
+                .iter()
+                .map(|item| {
+                    let id = item.submission.id;
+                    Ok(if self.seen.contains(&id) {
+                        Stored::Replayed
+                    } else {
+                        self.seen.push(id);
+                        Stored::Created
+                    })
+                })
+                .collect();
+            self.committed.fetch_add(items.len(), Ordering::SeqCst);
+            Ok(outcomes)
+        }
+
+        fn syncer(&mut self) -> Option<Syncer> {
+            let go = self.go.take().expect("asked once");
+            let syncs = self.syncs.clone();
+            Some(Box::new(move || {
+                let said = go.recv().expect("the test says how each sync ends");
+                syncs.fetch_add(1, Ordering::SeqCst);
+                said
+            }))
+        }
+    }
+
+    fn answer(id: &str) -> NewResponse {
+        NewResponse {
+            submission: serde_json::from_value(serde_json::json!({
+                "id": id, "site_key": "shop0123456789ab", "survey_id": "nps",
+                "answers": [{"type": "nps", "question_id": "q1", "score": 9}],
+            }))
+            .unwrap(),
+            enrichment: Default::default(),
+            received_at: 1,
+        }
+    }
+
+    const IDS: [&str; 3] = [
+        "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a51",
+        "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a52",
+        "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a53",
+    ];
+
+    fn start() -> (
+        GroupCommit,
+        std_mpsc::Sender<StoreResult<()>>,
+        Arc<AtomicUsize>,
+        Arc<AtomicUsize>,
+    ) {
+        let (say, go) = std_mpsc::channel();
+        let (committed, syncs) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let writer = Fake {
+            committed: committed.clone(),
+            seen: Vec::new(),
+            go: Some(go),
+            syncs: syncs.clone(),
+        };
+        (
+            GroupCommit::on_thread(Box::new(writer), QUEUE, None),
+            say,
+            committed,
+            syncs,
+        )
+    }
+
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        for _ in 0..1000 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("{what} never happened");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_is_answered_only_once_synced_and_one_sync_covers_the_batches_written_meanwhile(
+    ) {
+        let (group, say, committed, syncs) = start();
+        let first = tokio::spawn({
+            let group = group.clone();
+            async move { group.insert(answer(IDS[0])).await }
+        });
+        until("the first commit", || committed.load(Ordering::SeqCst) == 1).await;
+        // While the first batch is being synced, the writer goes on with the next ones.
+        let rest: Vec<_> = IDS[1..]
+            .iter()
+            .map(|id| {
+                let group = group.clone();
+                let item = answer(id);
+                tokio::spawn(async move { group.insert(item).await })
+            })
+            .collect();
+        until("the later commits", || {
+            committed.load(Ordering::SeqCst) == 3
+        })
+        .await;
+        assert!(!first.is_finished(), "answered before its sync");
+
+        say.send(Ok(())).unwrap();
+        assert_eq!(first.await.unwrap().unwrap(), Stored::Created);
+        // Nothing committed after the first sync began is answered by it.
+        assert!(rest.iter().all(|r| !r.is_finished()));
+        say.send(Ok(())).unwrap();
+        for r in rest {
+            assert_eq!(r.await.unwrap().unwrap(), Stored::Created);
+        }
+        assert_eq!(
+            syncs.load(Ordering::SeqCst),
+            2,
+            "one sync for both later batches"
+        );
+
+        // A flush waits for the sync of what came before it.
+        let replay = tokio::spawn({
+            let group = group.clone();
+            async move { group.insert(answer(IDS[0])).await }
+        });
+        let flushed = tokio::spawn({
+            let group = group.clone();
+            async move { group.flush().await }
+        });
+        until("the replay's commit", || {
+            committed.load(Ordering::SeqCst) == 4
+        })
+        .await;
+        assert!(!flushed.is_finished());
+        say.send(Ok(())).unwrap();
+        say.send(Ok(())).unwrap();
+        assert_eq!(replay.await.unwrap().unwrap(), Stored::Replayed);
+        flushed.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_sync_tells_each_submitter_to_retry() {
+        let (group, say, _, _) = start();
+        say.send(Err(StoreError::unavailable("the disk went away")))
+            .unwrap();
+        match group.insert(answer(IDS[0])).await {
+            Err(StoreError::Unavailable(why)) => {
+                assert!(why.to_string().contains("the disk went away"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // The next sync works: the retry is acknowledged (as a replay, the commit was kept).
+        say.send(Ok(())).unwrap();
+        assert_eq!(
+            group.insert(answer(IDS[0])).await.unwrap(),
+            Stored::Replayed
+        );
     }
 }

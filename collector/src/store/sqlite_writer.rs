@@ -2,9 +2,13 @@
 //! group commit's thread (`ThreadWriter`), so that a batch costs one hand-over between threads
 //! rather than one per statement, and its pages stay in this connection's cache.
 //!
-//! A batch is one `IMMEDIATE` transaction of single-row inserts through one prepared statement;
-//! `synchronous = FULL` syncs the write-ahead log at its commit, before any submitter hears
-//! back. The same transaction adds what the stored answers count to the rollups, summed over
+//! A batch is one `IMMEDIATE` transaction of single-row inserts through one prepared statement.
+//! Its commit writes the write-ahead log without syncing it (`synchronous = OFF` on this
+//! connection): the group commit syncs the log on a thread of its own (`WalFile::sync`) and
+//! answers a batch's submitters only once a sync that began after its commit has returned, so
+//! that the next batch is written while the last one is synced, and one sync covers every batch
+//! committed meanwhile. Callers other than the group commit get the sync before the call returns
+//! (`Writer::insert_batch`). The same transaction adds what the stored answers count to the rollups, summed over
 //! the batch first (a batch of one survey on one day writes a few dozen rows, not one per
 //! answer). Between batches, at most every `CHECKPOINT_EVERY`, the same connection copies the log
 //! into the database (a `PASSIVE` checkpoint, which waits for nobody): when the copy catches
@@ -15,7 +19,10 @@ use super::{NewResponse, StoreError, StoreResult, Stored};
 use crate::insight::rollup::{Deltas, Row};
 use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, OptionalExtension as _};
 use shared::SiteKey;
-use std::path::PathBuf;
+use std::fs::File;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long the write-ahead log may take new commits before the writer copies it into the
@@ -35,10 +42,53 @@ const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, p
              COALESCE(?17, 'widget'))
      ON CONFLICT (id) DO NOTHING";
 
+/// The database's write-ahead log (`…-wal`), opened on its own so that its writes can be synced
+/// apart from the connection that makes them: on Linux a file's sync covers every write to it
+/// made before, through any descriptor. Cheap to clone; the clones share one descriptor.
+#[derive(Debug, Clone)]
+pub(super) struct WalFile {
+    path: PathBuf,
+    /// The log as last opened, with its device and inode: a log deleted and made anew (when
+    /// every connection closed) is opened again.
+    open: Arc<Mutex<Option<(File, u64, u64)>>>,
+}
+
+impl WalFile {
+    fn of(database: &Path) -> Self {
+        let mut path = database.as_os_str().to_owned();
+        path.push("-wal");
+        Self {
+            path: PathBuf::from(path),
+            open: Arc::default(),
+        }
+    }
+
+    /// Makes every commit written to the log before this call durable: the log's data reach
+    /// the disk (and, the first time a log is opened, its directory entry).
+    pub(super) fn sync(&self) -> std::io::Result<()> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::fs::metadata(&self.path)?;
+        let current =
+            matches!(&*open, Some((_, dev, ino)) if *dev == now.dev() && *ino == now.ino());
+        if !current {
+            let file = File::open(&self.path)?;
+            let meta = file.metadata()?;
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                File::open(dir)?.sync_all()?;
+            }
+            *open = Some((file, meta.dev(), meta.ino()));
+        }
+        let (file, _, _) = open.as_ref().expect("opened above");
+        file.sync_data()
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Writer {
     /// The database file, created and migrated by the pool before the writer opens it.
     path: PathBuf,
+    /// Its write-ahead log, which commits on this connection leave to be synced.
+    wal: WalFile,
     /// Opened on first use, and again after any failure of a batch.
     conn: Option<Connection>,
     /// When the log was last copied into the database, and whether a batch committed since.
@@ -49,6 +99,7 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) fn new(path: PathBuf) -> Self {
         Self {
+            wal: WalFile::of(&path),
             path,
             conn: None,
             checkpointed: Instant::now(),
@@ -56,11 +107,28 @@ impl Writer {
         }
     }
 
+    /// The log this writer's commits leave to be synced.
+    pub(super) fn wal(&self) -> WalFile {
+        self.wal.clone()
+    }
+
+    /// `commit_batch`, then the sync that makes it durable: for callers other than the group
+    /// commit, which syncs on a thread of its own.
+    pub(super) fn insert_batch(
+        &mut self,
+        items: &[NewResponse],
+    ) -> StoreResult<Vec<StoreResult<Stored>>> {
+        let outcomes = self.commit_batch(items)?;
+        self.wal.sync().map_err(unsynced)?;
+        Ok(outcomes)
+    }
+
     /// Stores every item in one transaction and returns, in order, what became of each: a
     /// replay of an id stored before (in this batch or earlier) for the same site, or a
     /// conflict when it was stored for another. `Err` when the transaction failed as a whole,
-    /// and then nothing of the batch was stored.
-    pub(super) fn insert_batch(
+    /// and then nothing of the batch was stored. The commit is durable only once
+    /// `WalFile::sync`, called after this returns, has returned.
+    pub(super) fn commit_batch(
         &mut self,
         items: &[NewResponse],
     ) -> StoreResult<Vec<StoreResult<Stored>>> {
@@ -123,7 +191,9 @@ impl Writer {
         if folded.is_err() {
             self.conn = None;
         }
-        folded
+        let folded = folded?;
+        self.wal.sync().map_err(unsynced)?;
+        Ok(folded)
     }
 
     fn try_rebuild_rollups(&mut self, site: i64) -> rusqlite::Result<u64> {
@@ -180,8 +250,16 @@ impl Writer {
         let Some(conn) = self.conn.as_ref() else {
             return;
         };
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        // A checkpoint syncs the log before it copies it, and the database before the log may
+        // start over, only at `synchronous = FULL`: that for the copy, `OFF` again for commits.
+        let copied = conn
+            .execute_batch("PRAGMA synchronous = FULL")
+            .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
+        let back = conn.execute_batch("PRAGMA synchronous = OFF");
+        if let Err(e) = copied.and(back) {
             tracing::warn!(error = %e, "checkpoint failed; trying again after the next batch");
+            // The connection's settings are not known now: the next batch opens it afresh.
+            self.conn = None;
         }
     }
 
@@ -194,8 +272,9 @@ impl Writer {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             // The answers' statements and one rollup statement per row count (`add_to_rollups`).
             conn.set_prepared_statement_cache_capacity(32);
-            // The file is in WAL mode already (the pool set it, and it persists). Commits sync
-            // the log; checkpoints are this writer's, between batches, never inside a commit.
+            // The file is in WAL mode already (the pool set it, and it persists). Commits write
+            // the log and leave its sync to `WalFile::sync` (`synchronous = OFF`); checkpoints
+            // are this writer's, between batches, never inside a commit, and sync both files.
             // When the log starts over, a file grown longer than 64 MiB is cut back: longer
             // than a quarter of a second of commits at full load (~30 MB), so that the log's
             // file keeps its length and a commit overwrites blocks the file has, and its sync
@@ -204,7 +283,7 @@ impl Writer {
             // Foreign keys are not checked here: this connection only inserts answers, with
             // the id of a site it has just read in the same transaction.
             conn.execute_batch(
-                "PRAGMA synchronous = FULL;
+                "PRAGMA synchronous = OFF;
                  PRAGMA foreign_keys = OFF;
                  PRAGMA wal_autocheckpoint = 0;
                  PRAGMA journal_size_limit = 67108864;
@@ -353,6 +432,12 @@ fn owner_outcome(
             "answer {id} was neither stored nor found"
         ))),
     })
+}
+
+/// A log that could not be synced: what was committed may not be durable, so the submitters
+/// hear that it failed and retry (a replay of a stored answer is acknowledged as such).
+pub(super) fn unsynced(e: std::io::Error) -> StoreError {
+    StoreError::unavailable(format!("cannot sync the write-ahead log: {e}"))
 }
 
 /// A failed batch: unavailable (the client retries) when the database is busy, locked, out of
