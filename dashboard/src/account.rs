@@ -1,7 +1,8 @@
 //! The account page, the signed-in user's own (reached from their address in the header): a
 //! new password (with the current one; their other sessions end), signing out everywhere, and
 //! two-factor sign-in with an authenticator app (RFC 6238): enrolment with the password, the
-//! secret shown as an `otpauth://` URI and as base32 to type, a first code to confirm it, ten
+//! secret shown as a QR code of its `otpauth://` URI, as that URI and as base32 to type, a first
+//! code to confirm it, ten
 //! recovery codes shown once (to copy or save as a text file), new recovery codes, and turning
 //! it off, each with the password or a code. An API token is a site's, not a person's: signed
 //! in with one, the page says so.
@@ -343,6 +344,23 @@ fn grouped(secret: &str) -> String {
         .join(" ")
 }
 
+/// A QR code of `text` as the side of its square (a 4-module quiet zone included) and an SVG
+/// path of its dark modules; `None` for a text too long for one.
+fn qr_code(text: &str) -> Option<(i32, String)> {
+    use std::fmt::Write as _;
+    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).ok()?;
+    let size = qr.size();
+    let mut path = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if qr.get_module(x, y) {
+                let _ = write!(path, "M{},{}h1v1h-1z", x + 4, y + 4);
+            }
+        }
+    }
+    Some((size + 8, path))
+}
+
 /// The secret for the app, and the first code that confirms it.
 #[component]
 fn Confirm(
@@ -377,8 +395,26 @@ fn Confirm(
         <form class="confirm-two-factor" on:submit=confirm>
             <ol class="steps">
                 <li>
+                    <p>"Scan this code with your authenticator app:"</p>
+                    {qr_code(&uri)
+                        .map(|(side, path)| {
+                            view! {
+                                <svg
+                                    class="qr"
+                                    viewBox=format!("0 0 {side} {side}")
+                                    width="176"
+                                    height="176"
+                                    role="img"
+                                    aria-label="QR code of the setup link, for the authenticator app's camera"
+                                    shape-rendering="crispEdges"
+                                >
+                                    <rect width=side.to_string() height=side.to_string() fill="#fff" />
+                                    <path d=path fill="#000" />
+                                </svg>
+                            }
+                        })}
                     <p>
-                        "In your authenticator app, add an account with this key (time-based, 6 digits, every 30 seconds):"
+                        "Or add an account with this key (time-based, 6 digits, every 30 seconds):"
                     </p>
                     <div class="copy-row">
                         <code class="two-factor-secret" data-secret=secret.clone()>

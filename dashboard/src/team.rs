@@ -286,25 +286,29 @@ fn MemberRow(member: Member, on_changed: Callback<()>) -> impl IntoView {
     let is_me = desk.email.as_deref() == Some(member.email.as_str());
     let user_id = member.user_id;
     let email = member.email.clone();
+    // The role the member has, and the one picked: picking only chooses (arrow keys in a
+    // closed list pick each role they pass), "Change role" sends it.
     let role = RwSignal::new(member.role.clone());
+    let picked = RwSignal::new(member.role.clone());
     let role_error = RwSignal::new(None::<String>);
     let remove_error = RwSignal::new(None::<String>);
     let (busy, set_busy) = signal(false);
     let confirming = RwSignal::new(false);
 
     let api = desk.api.clone();
-    let was = member.role.clone();
-    let change = move |wanted: String| {
-        let (api, was) = (api.clone(), was.clone());
-        role.set(wanted.clone());
+    let change = move |_| {
+        let (api, wanted) = (api.clone(), picked.get_untracked());
         role_error.set(None);
         set_busy.set(true);
         spawn_local(async move {
             match api.change_role(user_id, &wanted).await {
-                Ok(_) => on_changed.run(()),
+                Ok(member) => {
+                    role.set(member.role);
+                    on_changed.run(());
+                }
                 Err(e) => {
                     // The choice goes back to the role the member still has.
-                    role.set(was);
+                    picked.set(role.get_untracked());
                     role_error.set(Some(e.message().to_owned()));
                 }
             }
@@ -334,14 +338,35 @@ fn MemberRow(member: Member, on_changed: Callback<()>) -> impl IntoView {
     let role_cell = if changeable {
         let options = desk.role.grantable();
         view! {
-            <Choice
-                id=role_id.clone()
-                options
-                current=Signal::derive(move || role.get())
-                on_pick=change
-                disabled=Signal::derive(move || busy.get())
-                label=format!("Role of {email}")
-            />
+            <div class="role-change">
+                <Choice
+                    id=role_id.clone()
+                    options
+                    current=Signal::derive(move || picked.get())
+                    on_pick=move |r| {
+                        role_error.set(None);
+                        picked.set(r);
+                    }
+                    disabled=Signal::derive(move || busy.get())
+                    label=format!("Role of {email}")
+                />
+                {move || {
+                    (picked.get() != role.get())
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="change-role"
+                                    disabled=busy
+                                    aria-label=format!("Change the role of {email}")
+                                    on:click=change.clone()
+                                >
+                                    "Change role"
+                                </button>
+                            }
+                        })
+                }}
+            </div>
             <Refusal message=role_message />
         }
         .into_any()

@@ -2304,7 +2304,12 @@ async fn an_owner_invites_changes_roles_and_removes_with_each_refusal_by_its_mem
     wait_text(&root, ".invitation-link .copied", "Copied").await;
 
     // The last owner stays: the refusal shows in that member's row, the choice as it was.
+    // Picking a role sends nothing until "Change role".
+    choose(&root, "#member-role-3", "agent");
     choose(&root, "#member-role-3", "admin");
+    next_tick(10).await;
+    assert_eq!(sent_count(&format!("PUT {}", site("members/3"))), 0);
+    click(&root, "tr[data-id='3'] button.change-role");
     sent(&format!("PUT {}", site("members/3"))).await;
     wait_text(
         &root,
@@ -2319,11 +2324,16 @@ async fn an_owner_invites_changes_roles_and_removes_with_each_refusal_by_its_mem
         .unchecked_into();
     assert_eq!(select.value(), "owner");
     assert!(root
+        .query_selector("tr[data-id='3'] button.change-role")
+        .unwrap()
+        .is_none());
+    assert!(root
         .query_selector("tr[data-id='4'] .refusal")
         .unwrap()
         .is_none());
 
     choose(&root, "#member-role-4", "admin");
+    click_when_ready(&root, "tr[data-id='4'] button.change-role").await;
     let body = sent(&format!("PUT {}", site("members/4"))).await;
     assert_eq!(body, serde_json::json!({ "role": "admin" }));
 
@@ -2758,6 +2768,21 @@ async fn two_factor_is_enrolled_with_a_code_and_its_recovery_codes_shown_once() 
         secret.text_content().unwrap(),
         "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
     );
+    // The setup link as a QR code, drawn as SVG: a version 4 code or more for a link this long
+    // (33 modules and the quiet zone), with dark modules.
+    let qr = root.query_selector("svg.qr").unwrap().expect("the QR code");
+    assert_eq!(qr.get_attribute("role").as_deref(), Some("img"));
+    let side: i32 = qr
+        .get_attribute("viewBox")
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(side >= 33 + 8, "{side}");
+    let path = qr.query_selector("path").unwrap().unwrap();
+    assert!(path.get_attribute("d").unwrap().matches('M').count() > 300);
     let uri: HtmlInputElement = root
         .query_selector("#otpauth-uri")
         .unwrap()
@@ -3077,6 +3102,7 @@ async fn the_team_account_tokens_audit_and_invitation_pages_pass_axe() {
     click(&root, "button.send-invitation");
     wait_for(&root, "#invitation-link").await;
     choose(&root, "#member-role-3", "admin");
+    click_when_ready(&root, "tr[data-id='3'] button.change-role").await;
     wait_for(&root, "tr[data-id='3'] .refusal").await;
     click(&root, "tr[data-id='4'] button.remove");
     wait_for(&root, "button.confirm-remove").await;
