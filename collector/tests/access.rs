@@ -334,6 +334,7 @@ impl TestApp {
 #[derive(Debug, Clone, Copy)]
 enum Route {
     ListResponses,
+    ListTokens,
     CreateToken,
     RevokeToken,
     ReadAudit,
@@ -403,8 +404,9 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 67] = [
+    const ALL: [Route; 68] = [
         Route::ListResponses,
+        Route::ListTokens,
         Route::CreateToken,
         Route::RevokeToken,
         Route::ReadAudit,
@@ -544,6 +546,7 @@ impl Route {
             | Route::EditSurvey
             | Route::SetSurveyStatus
             | Route::ChangeSettings
+            | Route::ListTokens
             | Route::CreateToken
             | Route::RevokeToken
             | Route::ReadAudit
@@ -559,6 +562,11 @@ impl Route {
             Route::ListResponses => (
                 Method::GET,
                 format!("/api/v1/admin/sites/{key}/responses"),
+                None,
+            ),
+            Route::ListTokens => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/tokens"),
                 None,
             ),
             Route::CreateToken => (
@@ -1180,6 +1188,29 @@ async fn nobody_grants_or_revokes_more_than_their_own_role() {
             .await
             .status(),
         StatusCode::NO_CONTENT
+    );
+    // The list shows tokens by id and role, never their secrets; a revoked one leaves it.
+    let listed: Value = app
+        .request(Method::GET, &tokens, None, &owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert!(!ids.contains(&owner_token_id), "{listed}");
+    assert!(ids.contains(&admin_id), "{listed}");
+    assert!(
+        listed["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("token").is_none() && t["created_at"].is_string()),
+        "{listed}"
     );
     assert_eq!(
         app.request(Method::DELETE, &revoke_owner, None, &owner)

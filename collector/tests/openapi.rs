@@ -62,6 +62,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/sites/{site_key}/share-destinations"),
     ("POST", "/api/v1/admin/sites/{site_key}/responses/import"),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/export"),
+    ("GET", "/api/v1/admin/sites/{site_key}/tokens"),
     ("POST", "/api/v1/admin/sites/{site_key}/tokens"),
     ("DELETE", "/api/v1/admin/sites/{site_key}/tokens/{token_id}"),
     ("GET", "/api/v1/admin/sites/{site_key}/audit"),

@@ -634,6 +634,13 @@ async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {
             revoked_at: None
         })
     );
+    // The site's list has both, newest first; another site's has neither.
+    let listed = |tokens: Vec<TokenRecord>| tokens.iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(
+        listed(store.site_tokens(&shop.key).await.unwrap()),
+        [second, first]
+    );
+    assert!(store.site_tokens(&blog.key).await.unwrap().is_empty());
     // Another site's key does not reach the token.
     assert_eq!(store.site_token(&blog.key, first).await.unwrap(), None);
     assert!(!store.revoke_token(&blog.key, first, 4).await.unwrap());
@@ -641,6 +648,11 @@ async fn tokens_are_revoked_by_site_and_id(store: Arc<dyn Store>) {
 
     assert!(store.revoke_token(&shop.key, first, 5).await.unwrap());
     assert_eq!(store.grant("hash-1").await.unwrap(), None);
+    // A revoked token leaves the list.
+    assert_eq!(
+        listed(store.site_tokens(&shop.key).await.unwrap()),
+        [second]
+    );
     assert_eq!(
         store
             .site_token(&shop.key, first)

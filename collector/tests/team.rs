@@ -10,6 +10,8 @@ mod app;
 mod peers;
 #[path = "support/postgres.rs"]
 mod postgres_server;
+#[path = "support/totp.rs"]
+mod totp;
 
 use app::{Harness, Served, SHOP};
 use collector::access::Role;
@@ -20,6 +22,7 @@ use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
+use totp::{base32_decode, totp};
 
 const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "a much longer passphrase now";
@@ -216,43 +219,6 @@ fn token_in(text: &str) -> String {
         .collect();
     assert_eq!(token.len(), 64, "{text}");
     token
-}
-
-/// RFC 4648 base32, as authenticator apps read the secret.
-fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut held, mut out) = (0u64, 0u32, Vec::new());
-    for c in text.trim_end_matches('=').bytes() {
-        let value = ALPHABET
-            .iter()
-            .position(|a| *a == c.to_ascii_uppercase())
-            .expect("a base32 digit") as u64;
-        bits = (bits << 5) | value;
-        held += 5;
-        if held >= 8 {
-            held -= 8;
-            out.push((bits >> held) as u8);
-            bits &= (1 << held) - 1;
-        }
-    }
-    out
-}
-
-/// RFC 6238 with HMAC-SHA-1, 6 digits and 30-second steps: what the app shows at `unix_ms`.
-fn totp(secret: &[u8], unix_ms: i64) -> String {
-    use hmac::Mac as _;
-    let counter = (unix_ms / 1000 / 30) as u64;
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret).unwrap();
-    mac.update(&counter.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = usize::from(h[19] & 0x0f);
-    let binary = u32::from_be_bytes([
-        h[offset] & 0x7f,
-        h[offset + 1],
-        h[offset + 2],
-        h[offset + 3],
-    ]);
-    format!("{:06}", binary % 1_000_000)
 }
 
 #[test]

@@ -6,13 +6,17 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use shared::api::{Account, ErrorBody, Me};
+use shared::api::{Account, AuditList, CreatedToken, ErrorBody, Me, TokenList};
 use shared::case::{
     AgentList, CaseList, CaseView, HotStoveRules, Priority, Problem, ProblemList, ProblemView,
     Status, Workflow,
 };
 use shared::notify::NotificationPreferences;
 use shared::sla::{BusinessHours, SlaPolicies};
+use shared::team::{
+    InvitationList, InvitationPreview, Member, MemberList, RecoveryCodes, SentInvitation,
+    TwoFactorEnrolment, TwoFactorProof, TwoFactorStatus,
+};
 use shared::{ResponseId, SiteKey, SiteSettings};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -34,8 +38,14 @@ pub(crate) enum ApiError {
     /// 401 or 403: the token is unknown, revoked or not allowed here, or the e-mail address or
     /// password is wrong. Holds the server's message.
     Denied(String),
+    /// 401 `two_factor_required`: the password was right, and the account signs in with a
+    /// second factor too; ask for its code and send all again.
+    CodeNeeded(String),
     /// 429: too many attempts; try again after this many seconds.
     TooMany { message: String, retry_after: u64 },
+    /// 409: what was asked clashes with how things stand (the site's last owner, a member
+    /// already, a case's state); holds the server's message.
+    Conflict(String),
     /// 422: the collector refused what was sent; the message names each field that is wrong
     /// (see [`crate::controls::field_errors`]).
     Invalid(String),
@@ -47,6 +57,8 @@ impl ApiError {
     pub(crate) fn message(&self) -> &str {
         match self {
             ApiError::Denied(m)
+            | ApiError::CodeNeeded(m)
+            | ApiError::Conflict(m)
             | ApiError::Failed(m)
             | ApiError::Invalid(m)
             | ApiError::TooMany { message: m, .. } => m,
@@ -75,10 +87,25 @@ pub(crate) async fn session() -> Result<Account, ApiError> {
     serde_json::from_str(&body).map_err(unreadable)
 }
 
-/// Signs in with an e-mail address and a password: the browser keeps the session cookie.
-pub(crate) async fn log_in(email: &str, password: &str) -> Result<Account, ApiError> {
-    let body = serde_json::json!({ "email": email, "password": password }).to_string();
-    let body = call("POST", "/api/v1/admin/session", None, Some(body)).await?;
+/// Signs in with an e-mail address, a password and, for an account with two-factor sign-in,
+/// a code (from the authenticator app, or a recovery code): the browser keeps the session
+/// cookie. Without a code such an account is [`ApiError::CodeNeeded`].
+pub(crate) async fn log_in(
+    email: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<Account, ApiError> {
+    let mut body = json!({ "email": email, "password": password });
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
+    let body = call(
+        "POST",
+        "/api/v1/admin/session",
+        None,
+        Some(body.to_string()),
+    )
+    .await?;
     serde_json::from_str(&body).map_err(unreadable)
 }
 
@@ -108,6 +135,129 @@ pub(crate) async fn setup_status() -> Result<SetupStatus, ApiError> {
 pub(crate) async fn set_up(request: &serde_json::Value) -> Result<Account, ApiError> {
     let body = call("POST", "/api/v1/setup", None, Some(request.to_string())).await?;
     serde_json::from_str(&body).map_err(unreadable)
+}
+
+/// What an invitation's link offers (`POST /api/v1/invitations/preview`, public); a used,
+/// withdrawn, expired or unknown link is refused with the collector's message.
+pub(crate) async fn invitation_preview(token: &str) -> Result<InvitationPreview, ApiError> {
+    let body = json!({ "token": token }).to_string();
+    let body = call("POST", "/api/v1/invitations/preview", None, Some(body)).await?;
+    serde_json::from_str(&body).map_err(unreadable)
+}
+
+/// Accepts an invitation (`POST /api/v1/invitations/accept`, public): someone new with their
+/// new `password`; someone with an account with their `password` (and `code`), or, signed in
+/// already, with their session (`auth`, which sends its CSRF token) and no password.
+pub(crate) async fn accept_invitation(
+    token: &str,
+    password: Option<&str>,
+    code: Option<&str>,
+    auth: Option<&Auth>,
+) -> Result<Account, ApiError> {
+    let mut body = json!({ "token": token });
+    if let Some(password) = password {
+        body["password"] = json!(password);
+    }
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
+    let body = call(
+        "POST",
+        "/api/v1/invitations/accept",
+        auth,
+        Some(body.to_string()),
+    )
+    .await?;
+    serde_json::from_str(&body).map_err(unreadable)
+}
+
+/// A proof as the collector takes it: only the field given (the password, or a code).
+fn proof_body(proof: &TwoFactorProof) -> Value {
+    let mut body = json!({});
+    if let Some(password) = &proof.password {
+        body["password"] = json!(password);
+    }
+    if let Some(code) = &proof.code {
+        body["code"] = json!(code);
+    }
+    body
+}
+
+/// The signed-in user's own account, `/api/v1/admin/account/*`: a session's routes only (an
+/// API token belongs to a site, not to a person).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AccountApi {
+    pub(crate) auth: Auth,
+}
+
+impl AccountApi {
+    async fn send(
+        &self,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) -> Result<String, ApiError> {
+        call(
+            method,
+            &format!("/api/v1/admin/account/{rest}"),
+            Some(&self.auth),
+            body.map(|b| b.to_string()),
+        )
+        .await
+    }
+
+    /// Changes the password, given the current one; every other session of the user ends.
+    pub(crate) async fn change_password(&self, current: &str, new: &str) -> Result<(), ApiError> {
+        let body = json!({ "current_password": current, "new_password": new });
+        self.send("PUT", "password", Some(body)).await.map(drop)
+    }
+
+    /// Ends every session of the user, this one too.
+    pub(crate) async fn sign_out_everywhere(&self) -> Result<(), ApiError> {
+        self.send("DELETE", "sessions", None).await.map(drop)
+    }
+
+    pub(crate) async fn two_factor(&self) -> Result<TwoFactorStatus, ApiError> {
+        let body = self.send("GET", "two-factor", None).await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    /// Starts enrolment with the password: the secret for the authenticator app.
+    pub(crate) async fn start_two_factor(
+        &self,
+        password: &str,
+    ) -> Result<TwoFactorEnrolment, ApiError> {
+        let body = self
+            .send("POST", "two-factor", Some(json!({ "password": password })))
+            .await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    /// Confirms enrolment with the app's code: the ten recovery codes, shown once.
+    pub(crate) async fn confirm_two_factor(&self, code: &str) -> Result<RecoveryCodes, ApiError> {
+        let body = self
+            .send("POST", "two-factor/confirm", Some(json!({ "code": code })))
+            .await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    /// Turns two-factor sign-in off, with the password or a code.
+    pub(crate) async fn disable_two_factor(&self, proof: &TwoFactorProof) -> Result<(), ApiError> {
+        self.send("POST", "two-factor/disable", Some(proof_body(proof)))
+            .await
+            .map(drop)
+    }
+
+    /// Ten new recovery codes, with the password or a code; the old ones stop working.
+    pub(crate) async fn new_recovery_codes(
+        &self,
+        proof: &TwoFactorProof,
+    ) -> Result<RecoveryCodes, ApiError> {
+        let body = self
+            .send("POST", "two-factor/recovery-codes", Some(proof_body(proof)))
+            .await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
 }
 
 /// A page of the responses explorer.
@@ -686,6 +836,66 @@ impl SiteApi {
             .await
     }
 
+    pub(crate) async fn members(&self) -> Result<MemberList, ApiError> {
+        self.get("members").await
+    }
+
+    /// Gives a member another role; the member as they are after.
+    pub(crate) async fn change_role(&self, user_id: i64, role: &str) -> Result<Member, ApiError> {
+        self.send(
+            "PUT",
+            &format!("members/{user_id}"),
+            &json!({ "role": role }),
+        )
+        .await
+    }
+
+    pub(crate) async fn remove_member(&self, user_id: i64) -> Result<(), ApiError> {
+        self.send_empty("DELETE", &format!("members/{user_id}"), None)
+            .await
+    }
+
+    /// The pending invitations, newest first.
+    pub(crate) async fn invitations(&self) -> Result<InvitationList, ApiError> {
+        self.get("invitations").await
+    }
+
+    /// Invites `email` with `role`: mailed where the collector has SMTP, else the link to hand
+    /// over.
+    pub(crate) async fn invite(&self, email: &str, role: &str) -> Result<SentInvitation, ApiError> {
+        self.send(
+            "POST",
+            "invitations",
+            &json!({ "email": email, "role": role }),
+        )
+        .await
+    }
+
+    pub(crate) async fn revoke_invitation(&self, id: i64) -> Result<(), ApiError> {
+        self.send_empty("DELETE", &format!("invitations/{id}"), None)
+            .await
+    }
+
+    /// The site's unrevoked API tokens, newest first, without their secrets.
+    pub(crate) async fn tokens(&self) -> Result<TokenList, ApiError> {
+        self.get("tokens").await
+    }
+
+    /// A new API token with `role`, its secret in the answer this once.
+    pub(crate) async fn create_token(&self, role: &str) -> Result<CreatedToken, ApiError> {
+        self.send("POST", "tokens", &json!({ "role": role })).await
+    }
+
+    pub(crate) async fn revoke_token(&self, id: i64) -> Result<(), ApiError> {
+        self.send_empty("DELETE", &format!("tokens/{id}"), None)
+            .await
+    }
+
+    /// The newest `limit` lines of the site's audit log (1 to 1000).
+    pub(crate) async fn audit(&self, limit: u32) -> Result<AuditList, ApiError> {
+        self.get(&format!("audit?limit={limit}")).await
+    }
+
     pub(crate) async fn problems(&self) -> Result<ProblemList, ApiError> {
         self.get("problems").await
     }
@@ -776,11 +986,13 @@ async fn call(
     if response.ok() {
         return Ok(text);
     }
-    let message = serde_json::from_str::<ErrorBody>(&text)
-        .map(|e| e.error.message)
-        .unwrap_or_else(|_| format!("the collector answered {status}"));
+    let (code, message) = serde_json::from_str::<ErrorBody>(&text)
+        .map(|e| (e.error.code, e.error.message))
+        .unwrap_or_else(|_| (String::new(), format!("the collector answered {status}")));
     Err(match status {
+        401 if code == "two_factor_required" => ApiError::CodeNeeded(message),
         401 | 403 => ApiError::Denied(message),
+        409 => ApiError::Conflict(message),
         422 => ApiError::Invalid(message),
         429 => {
             let retry_after = response

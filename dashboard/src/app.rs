@@ -2,6 +2,8 @@
 //! Once signed in, `shell.rs` picks the page.
 
 use crate::api::{self, Auth};
+use crate::invite::Invite;
+use crate::route::{self, Page};
 use crate::setup::Setup;
 use crate::shell::Shell;
 use crate::sign_in::{PickSite, SignIn};
@@ -9,6 +11,7 @@ use crate::token_store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Account, Me, SiteRole};
+use shared::SiteKey;
 
 /// A signed-in admin on one site: how they proved it, and the site they look at.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +44,8 @@ enum Screen {
     SignIn(Option<String>),
     /// The setup link's page, with its token.
     Setup(String),
+    /// An invitation link's page (`#/invite/TOKEN`), signed in or not, with its token.
+    Invite(String),
     /// Signed in with e-mail and password to several sites (or none): which one to look at.
     PickSite(Account),
     /// Signed in on one site: the inbox and the other pages.
@@ -65,10 +70,16 @@ fn leave_setup_address() {
     }
 }
 
-/// The screen an account's sign-in leads to: its one site, or the choice.
+/// The screen an account's sign-in leads to: `site` where it names one of the account's, else
+/// its one site, or the choice.
 fn signed_in_screen(account: Account) -> Screen {
-    match account.sites.as_slice() {
-        [site] => Screen::Desk(Session {
+    signed_in_screen_on(account, None)
+}
+
+fn signed_in_screen_on(account: Account, site: Option<&SiteKey>) -> Screen {
+    let wanted = site.and_then(|key| account.sites.iter().find(|s| &s.site_key == key));
+    match (wanted, account.sites.as_slice()) {
+        (Some(site), _) | (None, [site]) => Screen::Desk(Session {
             auth: Auth::Cookie {
                 csrf_token: account.csrf_token.clone(),
             },
@@ -79,20 +90,30 @@ fn signed_in_screen(account: Account) -> Screen {
     }
 }
 
-/// The whole dashboard. Opens the setup page for a setup link; otherwise resumes the tab's
-/// token or the browser's session cookie if there is one, else asks how to sign in.
+/// The whole dashboard. Opens the setup page for a setup link and the invitation page for an
+/// invitation link; otherwise resumes the tab's token or the browser's session cookie if there
+/// is one, else asks how to sign in.
 // The props builder that #[component] generates is `pub` but is not exported.
 #[allow(unreachable_pub)]
 #[component]
 pub fn App() -> impl IntoView {
     let setup = setup_token();
     let stored = token_store::load();
-    let (screen, set_screen) = signal(match &setup {
-        Some(token) => Screen::Setup(token.clone()),
-        None => Screen::Resuming,
+    let invitation = route::current_invitation();
+    let (screen, set_screen) = signal(match (&setup, &invitation) {
+        (Some(token), _) => Screen::Setup(token.clone()),
+        (None, Some(token)) => Screen::Invite(token.clone()),
+        (None, None) => Screen::Resuming,
     });
+    // An invitation's link opened in a tab where the dashboard runs already.
+    let listener = window_event_listener_untyped("hashchange", move |_| {
+        if let Some(token) = route::current_invitation() {
+            set_screen.set(Screen::Invite(token));
+        }
+    });
+    on_cleanup(move || listener.remove());
 
-    if setup.is_none() {
+    if setup.is_none() && invitation.is_none() {
         spawn_local(async move {
             let next = match stored {
                 Some(token) => match api::me(&token).await {
@@ -140,21 +161,34 @@ pub fn App() -> impl IntoView {
         });
     };
     let switch_site = move |account: Account| set_screen.set(Screen::PickSite(account));
+    // Joined through an invitation: the site joined, at the inbox, and the spent link's token
+    // out of the address.
+    let joined = move |(account, site): (Account, SiteKey)| {
+        route::replace(&Page::Inbox);
+        set_screen.set(signed_in_screen_on(account, Some(&site)));
+    };
+    let session_ended = move |message: String| {
+        token_store::clear();
+        set_screen.set(Screen::SignIn(Some(message)));
+    };
 
-    move || match screen.get() {
+    move || {
+        match screen.get() {
         Screen::Resuming => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
         Screen::SignIn(error) => view! {
             <SignIn error on_token=token_signed_in on_account=account_signed_in />
         }
         .into_any(),
         Screen::Setup(token) => view! { <Setup token on_done=account_signed_in /> }.into_any(),
+        Screen::Invite(token) => view! { <Invite token on_joined=joined /> }.into_any(),
         Screen::PickSite(account) => view! {
             <PickSite account on_pick=picked on_sign_out=sign_out />
         }
         .into_any(),
         Screen::Desk(session) => view! {
-            <Shell session on_sign_out=sign_out on_switch_site=switch_site />
+            <Shell session on_sign_out=sign_out on_switch_site=switch_site on_session_ended=session_ended />
         }
         .into_any(),
+    }
     }
 }

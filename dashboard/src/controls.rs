@@ -66,6 +66,39 @@ pub(crate) fn Notice(notice: ReadSignal<Option<Result<String, String>>>) -> impl
     }
 }
 
+/// A button that copies `text` to the clipboard, and says whether it did.
+///
+/// - `text`: what to copy.
+/// - `label`: the button's accessible name (`Copy the link`), where "Copy" alone is unclear.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+    let (copied, set_copied) = signal(None::<bool>);
+    let copy = move |_| {
+        let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
+            set_copied.set(Some(false));
+            return;
+        };
+        let promise = clipboard.write_text(&text);
+        leptos::task::spawn_local(async move {
+            let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            set_copied.set(Some(done));
+        });
+    };
+    view! {
+        <button type="button" class="copy secondary" aria-label=label on:click=copy>
+            "Copy"
+        </button>
+        <span class="copied" role="status">
+            {move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "Copying failed: select the text and copy it (Ctrl+C or ⌘C)",
+                None => "",
+            }}
+        </span>
+    }
+}
+
 /// Whether `s` is a field's path as the collector names it in a 422: `time_zone`,
 /// `week[2].start`, `policies[0].escalation[1].after_minutes`.
 fn is_path(s: &str) -> bool {
@@ -170,6 +203,104 @@ pub(crate) fn FieldError(
         message
             .get()
             .map(|m| view! { <p class="field-error" id=id.clone()>{m}</p> })
+    }
+}
+
+/// A button for an action that cannot be undone, which asks first: "Remove" turns into the
+/// question with the confirming button and "Keep". The focus follows, so that it works by
+/// keyboard alone.
+///
+/// - `class`: the asking button's class (`remove`); the confirming one's is `confirm-remove`.
+/// - `label`: what both buttons say (`Remove`).
+/// - `aria_label`: the asking button's accessible name, naming what it acts on.
+/// - `question`: what is asked (`Remove ann@shop.test from the team?`).
+/// - `busy`: while the action runs.
+/// - `confirming`: whether the question shows; the caller closes it on a refusal.
+/// - `on_confirm`: called when the action is confirmed.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn ConfirmButton(
+    #[prop(into)] class: String,
+    #[prop(into)] label: String,
+    #[prop(into)] aria_label: String,
+    #[prop(into)] question: String,
+    #[prop(into)] busy: Signal<bool>,
+    confirming: RwSignal<bool>,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    let ask = NodeRef::<leptos::html::Button>::new();
+    let confirm = NodeRef::<leptos::html::Button>::new();
+    // Set by this control's own clicks only, so that nothing else moves the focus.
+    let move_focus = StoredValue::new(false);
+    Effect::new(move |_| {
+        let target = if confirming.get() {
+            confirm.get()
+        } else {
+            ask.get()
+        };
+        if let Some(button) = target {
+            if move_focus.get_value() {
+                move_focus.set_value(false);
+                let _ = button.focus();
+            }
+        }
+    });
+    move || {
+        if confirming.get() {
+            view! {
+                <span class="confirm-text">{question.clone()}</span>
+                <button
+                    type="button"
+                    class=format!("confirm-{class}")
+                    node_ref=confirm
+                    disabled=busy
+                    on:click=move |_| on_confirm.run(())
+                >
+                    {label.clone()}
+                </button>
+                <button
+                    type="button"
+                    class="secondary keep"
+                    on:click=move |_| {
+                        move_focus.set_value(true);
+                        confirming.set(false);
+                    }
+                >
+                    "Keep"
+                </button>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button
+                    type="button"
+                    class=format!("{class} secondary")
+                    node_ref=ask
+                    aria-label=aria_label.clone()
+                    on:click=move |_| {
+                        move_focus.set_value(true);
+                        confirming.set(true);
+                    }
+                >
+                    {label.clone()}
+                </button>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Why the collector refused an action, next to the control that asked for it, said at once
+/// to screen readers (the refusal comes after a click, not while a field is filled in).
+///
+/// - `message`: the refusal, or nothing.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn Refusal(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error refusal" role="alert">{m}</p> })
     }
 }
 

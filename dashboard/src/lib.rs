@@ -3,14 +3,18 @@
 //! complaints as cases to work (the inbox with each case's SLA state, a case's page with its
 //! SLA clocks, problems, the workflow's settings, business hours, SLA policies, hot-stove rules,
 //! webhooks, the user's notifications, the share destinations and the e-mail intake address) and
-//! its responses; agents share a case, a problem or a topic with a destination.
+//! its responses; agents share a case, a problem or a topic with a destination. Admins run the
+//! team (invitations, roles), API tokens and read the audit log; an invitation's link opens a
+//! page of its own; every user keeps their own account (password, sessions, two-factor sign-in).
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
 
+mod account;
 mod api;
 mod app;
 mod attachments;
+mod audit;
 mod case;
 mod charts;
 mod controls;
@@ -20,6 +24,7 @@ mod hot_stove;
 mod hours;
 mod inbox;
 mod insight;
+mod invite;
 mod live;
 mod log_complaint;
 mod notifications;
@@ -34,7 +39,9 @@ mod sharing;
 mod shell;
 mod sign_in;
 mod sla;
+mod team;
 mod token_store;
+mod tokens;
 mod webhooks;
 
 pub use app::App;

@@ -32,6 +32,14 @@ pub(crate) enum Page {
     Notifications,
     /// `#/settings/sharing`: the share destinations and the e-mail intake address.
     Sharing,
+    /// `#/settings/team`: the site's members, their roles, and invitations.
+    Team,
+    /// `#/settings/tokens`: the site's API tokens.
+    Tokens,
+    /// `#/settings/audit`: who changed what, and who signed in.
+    Audit,
+    /// `#/account`: the signed-in user's password, sessions and second factor.
+    Account,
 }
 
 /// The four sections of the navigation; every page belongs to one.
@@ -95,6 +103,10 @@ impl Page {
             ("settings", "webhooks") => Page::Webhooks,
             ("settings", "notifications") => Page::Notifications,
             ("settings", "sharing") => Page::Sharing,
+            ("settings", "team") => Page::Team,
+            ("settings", "tokens") => Page::Tokens,
+            ("settings", "audit") => Page::Audit,
+            ("account", "") => Page::Account,
             ("settings", _) => Page::Settings,
             _ => Page::Inbox,
         }
@@ -120,11 +132,17 @@ impl Page {
             Page::Webhooks => "#/settings/webhooks".to_owned(),
             Page::Notifications => "#/settings/notifications".to_owned(),
             Page::Sharing => "#/settings/sharing".to_owned(),
+            Page::Team => "#/settings/team".to_owned(),
+            Page::Tokens => "#/settings/tokens".to_owned(),
+            Page::Audit => "#/settings/audit".to_owned(),
+            Page::Account => "#/account".to_owned(),
         }
     }
 
-    pub(crate) fn section(&self) -> Section {
-        match self {
+    /// The section of the navigation the page belongs to; the account's page belongs to none
+    /// (it is the user's, not the site's).
+    pub(crate) fn section(&self) -> Option<Section> {
+        Some(match self {
             Page::Inbox | Page::LogComplaint | Page::Case(_) => Section::Inbox,
             Page::Insight(_) | Page::Goals => Section::Insight,
             Page::Responses(_) => Section::Responses,
@@ -135,8 +153,12 @@ impl Page {
             | Page::HotStove
             | Page::Webhooks
             | Page::Notifications
-            | Page::Sharing => Section::Settings,
-        }
+            | Page::Sharing
+            | Page::Team
+            | Page::Tokens
+            | Page::Audit => Section::Settings,
+            Page::Account => return None,
+        })
     }
 }
 
@@ -229,6 +251,29 @@ impl ExploreFilter {
     }
 }
 
+/// The token of an invitation's link, when the fragment is one (`#/invite/TOKEN`): that page
+/// opens signed out too, so it is not one of the signed-in [`Page`]s.
+pub(crate) fn invitation_token(hash: &str) -> Option<String> {
+    let path = hash.trim_start_matches('#').trim_start_matches('/');
+    let token = path.strip_prefix("invite/")?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// The invitation link's token in the address now, if it is one.
+pub(crate) fn current_invitation() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    invitation_token(&hash)
+}
+
+/// Replaces the address's fragment without a new history entry (no `hashchange`): so that a
+/// spent invitation's token is not left in the history.
+pub(crate) fn replace(page: &Page) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ =
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&page.href()));
+    }
+}
+
 /// The page the address names now.
 pub(crate) fn current() -> Page {
     let hash = web_sys::window()
@@ -278,6 +323,10 @@ mod tests {
             Page::Webhooks,
             Page::Notifications,
             Page::Sharing,
+            Page::Team,
+            Page::Tokens,
+            Page::Audit,
+            Page::Account,
         ];
         for page in pages {
             assert_eq!(Page::from_hash(&page.href()), page, "{}", page.href());
@@ -287,5 +336,16 @@ mod tests {
         assert_eq!(Page::from_hash("#/problems/x"), Page::Problems);
         assert_eq!(Page::from_hash("#/elsewhere"), Page::Inbox);
         assert_eq!(Page::from_hash("#/settings/nothing"), Page::Settings);
+        assert_eq!(Page::Account.section(), None);
+        assert_eq!(Page::Team.section(), Some(Section::Settings));
+        // An invitation's link is not a signed-in page, but its own screen.
+        let token = "0f".repeat(32);
+        assert_eq!(
+            invitation_token(&format!("#/invite/{token}")),
+            Some(token.clone())
+        );
+        assert_eq!(Page::from_hash(&format!("#/invite/{token}")), Page::Inbox);
+        assert_eq!(invitation_token("#/invite/"), None);
+        assert_eq!(invitation_token("#/inbox"), None);
     }
 }

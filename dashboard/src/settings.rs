@@ -1,6 +1,7 @@
 //! The settings page: the site's complaint categories (its widget settings) and its workflow
 //! (keyword rules, the priority matrix, routing, auto-assign, auto-close), with links to the
-//! pages of service levels, alerts, notifications and sharing. Admins and owners change them; other roles read them.
+//! pages of service levels, alerts, notifications, sharing, the team, API tokens and the audit log.
+//! Admins and owners change them; other roles read them.
 
 use crate::controls::{Choice, Notice};
 use crate::format;
@@ -57,7 +58,8 @@ pub(crate) fn Settings() -> impl IntoView {
     }
 }
 
-/// The settings that have pages of their own: service levels, alerts, notifications, sharing.
+/// The settings that have pages of their own: service levels, alerts, notifications, sharing,
+/// the team, API tokens and the audit log.
 #[component]
 fn SettingsPages() -> impl IntoView {
     let pages = [
@@ -91,9 +93,27 @@ fn SettingsPages() -> impl IntoView {
             "Sharing and e-mail in",
             "Where the team shares feedback, and the address that takes complaints by e-mail.",
         ),
+        (
+            Page::Team,
+            "Team",
+            "Who is on the site's team, their roles, and invitations.",
+        ),
+        (
+            Page::Tokens,
+            "API tokens",
+            "Tokens that sign scripts and tools in to the admin API.",
+        ),
+        (
+            Page::Audit,
+            "Audit log",
+            "Who changed what, and who signed in.",
+        ),
     ];
+    // Tokens and the audit log are for admins and owners: the collector refuses them to others.
+    let configures = Desk::expect().role.configures();
     let items = pages
         .into_iter()
+        .filter(|(page, _, _)| configures || !matches!(page, Page::Tokens | Page::Audit))
         .map(|(page, title, what)| {
             view! {
                 <li>

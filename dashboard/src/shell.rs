@@ -1,7 +1,9 @@
 //! The signed-in dashboard's frame: the site, the navigation, and the page the address names.
 
+use crate::account::AccountPage;
 use crate::api::{Auth, CaseQuery, SiteApi};
 use crate::app::Session;
+use crate::audit::AuditPage;
 use crate::case::CasePage;
 use crate::goals::GoalsPage;
 use crate::hot_stove::HotStovePage;
@@ -15,6 +17,8 @@ use crate::responses::Responses;
 use crate::route::{self, Page, Section};
 use crate::settings::Settings;
 use crate::sharing::SharingPage;
+use crate::team::TeamPage;
+use crate::tokens::TokensPage;
 use crate::webhooks::WebhooksPage;
 use leptos::prelude::*;
 use shared::api::Account;
@@ -45,9 +49,44 @@ impl Role {
         self >= Role::Agent
     }
 
-    /// Assigning others, the workflow and the categories.
+    /// Assigning others, the workflow and the categories; the team, API tokens and the audit
+    /// log.
     pub(crate) fn configures(self) -> bool {
         self >= Role::Admin
+    }
+
+    /// Every role, least first.
+    pub(crate) const ALL: [Role; 4] = [Role::Viewer, Role::Agent, Role::Admin, Role::Owner];
+
+    /// The role's word on the wire.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// The role, for people.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "Viewer",
+            Role::Agent => "Agent",
+            Role::Admin => "Admin",
+            Role::Owner => "Owner",
+        }
+    }
+
+    /// The roles this one may give (to a member, an invitation or a token): its own and those
+    /// below, as `(value, label)` options, highest first.
+    pub(crate) fn grantable(self) -> Vec<(String, String)> {
+        Role::ALL
+            .into_iter()
+            .rev()
+            .filter(|r| *r <= self)
+            .map(|r| (r.as_str().to_owned(), r.label().to_owned()))
+            .collect()
     }
 }
 
@@ -60,6 +99,9 @@ pub(crate) struct Desk {
     pub(crate) email: Option<String>,
     /// The inbox's filters, kept while a case is open so that "Back to inbox" finds them.
     pub(crate) inbox_query: RwSignal<CaseQuery>,
+    /// Called when the session ended from this page (signing out everywhere), with what to say
+    /// on the sign-in screen.
+    pub(crate) session_ended: Callback<String>,
 }
 
 impl Desk {
@@ -74,6 +116,8 @@ impl Desk {
 /// - `session`: the admin, how they signed in, and the site.
 /// - `on_sign_out`: called when the admin signs out, with the credential to end.
 /// - `on_switch_site`: called to pick another of a session's sites.
+/// - `on_session_ended`: called when the session was ended from a page (signing out
+///   everywhere), with what to tell the user.
 // The props builder that #[component] generates is `pub` whatever the component's visibility.
 #[allow(unreachable_pub)]
 #[component]
@@ -81,6 +125,7 @@ pub(crate) fn Shell(
     session: Session,
     #[prop(into)] on_sign_out: Callback<Auth>,
     #[prop(into)] on_switch_site: Callback<Account>,
+    #[prop(into)] on_session_ended: Callback<String>,
 ) -> impl IntoView {
     let Session {
         auth,
@@ -99,6 +144,7 @@ pub(crate) fn Shell(
             sort: "newest".to_owned(),
             ..CaseQuery::default()
         }),
+        session_ended: on_session_ended,
     });
 
     crate::live::provide(&Desk::expect().api);
@@ -127,7 +173,7 @@ pub(crate) fn Shell(
     let links = Section::ALL
         .into_iter()
         .map(|section| {
-            let current = move || (page.get().section() == section).then_some("page");
+            let current = move || (page.get().section() == Some(section)).then_some("page");
             view! {
                 <li>
                     <a href=section.page().href() aria-current=current>
@@ -142,7 +188,20 @@ pub(crate) fn Shell(
         <header class="bar">
             <h1 class="site-name">{site.site_name}</h1>
             <span class="role">{site.role}</span>
-            {who.map(|email| view! { <span class="who">{email}</span> })}
+            {who
+                .map(|email| {
+                    let current = move || (page.get() == Page::Account).then_some("page");
+                    view! {
+                        <a
+                            class="who"
+                            href=Page::Account.href()
+                            aria-current=current
+                            title="Your account: password, sessions, two-factor sign-in"
+                        >
+                            {email}
+                        </a>
+                    }
+                })}
             <nav class="sections" aria-label="Dashboard">
                 <ul>{links}</ul>
             </nav>
@@ -174,6 +233,10 @@ pub(crate) fn Shell(
                 Page::Webhooks => view! { <WebhooksPage /> }.into_any(),
                 Page::Notifications => view! { <NotificationsPage /> }.into_any(),
                 Page::Sharing => view! { <SharingPage /> }.into_any(),
+                Page::Team => view! { <TeamPage /> }.into_any(),
+                Page::Tokens => view! { <TokensPage /> }.into_any(),
+                Page::Audit => view! { <AuditPage /> }.into_any(),
+                Page::Account => view! { <AccountPage /> }.into_any(),
             }}
         </main>
     }

@@ -1,6 +1,7 @@
-//! Signing in: with an e-mail address and a password (a user made by the setup link or
-//! `hark user create`), or with an API token made with `hark token create`; and, for a user
-//! with several sites, which site to look at.
+//! Signing in: with an e-mail address and a password (a user made by the setup link, an
+//! invitation or `hark user create`), and, for an account with two-factor sign-in, the code
+//! the collector then asks for; or with an API token made with `hark token create`; and, for a
+//! user with several sites, which site to look at.
 
 use crate::api::{self, Auth};
 use crate::app::Session;
@@ -10,7 +11,9 @@ use leptos::task::spawn_local;
 use shared::api::Account;
 
 /// The sign-in screen: one form, with an e-mail address and a password, or, as the second way,
-/// an API token. A token typed in wins; otherwise the address and password are sent.
+/// an API token. A token typed in wins; otherwise the address and password are sent. When the
+/// collector answers that the account needs its second factor, the form asks for the code (from
+/// the authenticator app, or a recovery code) and sends all three.
 ///
 /// - `error`: a message to show from the start, such as why a stored token was refused.
 /// - `on_token`: called once the collector has accepted a token.
@@ -26,6 +29,9 @@ pub(crate) fn SignIn(
     let (email, set_email) = signal(String::new());
     let (password, set_password) = signal(String::new());
     let (token, set_token) = signal(String::new());
+    let (code, set_code) = signal(String::new());
+    // The collector said the account signs in with a second factor.
+    let (asks_code, set_asks_code) = signal(false);
     let (error, set_error) = signal(error);
     // What is being checked: a status line while a request is out, and no second submit.
     let (checking, set_checking) = signal(None::<&'static str>);
@@ -46,12 +52,26 @@ pub(crate) fn SignIn(
         }
         set_error.set(None);
         if token.is_empty() {
+            let code = code.get_untracked().trim().to_owned();
+            if asks_code.get_untracked() && code.is_empty() {
+                set_error.set(Some(
+                    "enter the code from your authenticator app, or a recovery code".to_owned(),
+                ));
+                return;
+            }
             set_checking.set(Some("Signing in…"));
             spawn_local(async move {
-                let result = api::log_in(&email, &password).await;
+                let code = (!code.is_empty()).then_some(code);
+                let result = api::log_in(&email, &password, code.as_deref()).await;
                 set_checking.set(None);
                 match result {
                     Ok(account) => on_account.run(account),
+                    Err(api::ApiError::CodeNeeded(_)) => {
+                        set_asks_code.set(true);
+                        set_error.set(Some(
+                            "this account signs in with a second factor: enter the code from your authenticator app, or a recovery code".to_owned(),
+                        ));
+                    }
                     Err(e) => set_error.set(Some(e.message().to_owned())),
                 }
             });
@@ -88,6 +108,24 @@ pub(crate) fn SignIn(
                     autocomplete="current-password"
                     bind:value=(password, set_password)
                 />
+                {move || {
+                    asks_code
+                        .get()
+                        .then(|| {
+                            view! {
+                                <label for="code">"Code from your authenticator app, or a recovery code"</label>
+                                <input
+                                    id="code"
+                                    name="code"
+                                    type="text"
+                                    inputmode="numeric"
+                                    autocomplete="one-time-code"
+                                    spellcheck="false"
+                                    bind:value=(code, set_code)
+                                />
+                            }
+                        })
+                }}
                 <fieldset class="token-sign-in">
                     <legend>"Or, instead, an API token"</legend>
                     <label for="token">"API token"</label>

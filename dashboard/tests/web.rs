@@ -105,7 +105,8 @@ async fn next_tick(ms: i32) {
 }
 
 /// Replaces `window.fetch` with a fake collector. `routes` is a JS object literal mapping
-/// `"METHOD /path"` to `{status, body, headers}`; any other request gets a 404. Every request is
+/// `"METHOD /path"` to `{status, body, headers}`, or to a list of them answered in turn (the
+/// last one again from then on); any other request gets a 404. Every request is
 /// recorded in `window.harkCalls` as `{key, search, csrf, authorization, body}`.
 fn fake_api(routes: &str) {
     let install = js_sys::Function::new_no_args(&format!(
@@ -122,7 +123,12 @@ fn fake_api(routes: &str) {
                 authorization: request.headers.get("Authorization"),
                 body: await request.text(),
             }});
-            const route = routes[key] || {{
+            // A list answers in turn, its last answer from then on.
+            const listed = routes[key];
+            const found = Array.isArray(listed)
+                ? (listed.length > 1 ? listed.shift() : listed[0])
+                : listed;
+            const route = found || {{
                 status: 404,
                 body: {{ error: {{ code: "not_found", message: "no such route" }} }},
             }};
@@ -2161,5 +2167,999 @@ async fn a_viewer_reads_the_sharing_settings_and_cannot_share() {
     assert!(name.disabled());
     let violations = axe(&root).await;
     assert!(AXE.is_empty() || violations.is_empty(), "{violations:#?}");
+    restore_fetch();
+}
+
+// The team, invitations, the account (password, sessions, two-factor sign-in), API tokens and
+// the audit log.
+
+/// The signed-in user of `signed_in_with`, with `role` on the shop instead of owner.
+fn me_as(email: &str, role: &str) -> serde_json::Value {
+    serde_json::json!({ "status": 200, "body": { "email": email, "csrf_token": "csrf-of-the-session",
+        "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": role }] } })
+}
+
+fn two_members() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "members": [
+        { "user_id": 3, "email": "ann@shop.test", "role": "owner", "since": "2026-11-01T09:00:00Z",
+          "last_sign_in": "2026-11-23T08:00:00Z", "two_factor": true },
+        { "user_id": 4, "email": "bo@shop.test", "role": "agent", "since": "2026-11-02T09:00:00Z",
+          "last_sign_in": null, "two_factor": false }
+    ] })
+}
+
+fn invitation(id: i64, email: &str, role: &str) -> serde_json::Value {
+    serde_json::json!({ "id": id, "email": email, "role": role, "invited_by": "ann@shop.test",
+        "created_at": "2026-11-22T10:00:00Z", "expires_at": "2026-11-29T10:00:00Z" })
+}
+
+fn one_invitation() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "invitations": [invitation(9, "cy@shop.test", "viewer")] })
+}
+
+const INVITE_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// Stands in for the clipboard (the test browser's needs a user's permission): what is copied
+/// lands in `window.harkCopied`.
+fn fake_clipboard() {
+    js_sys::Function::new_no_args(
+        "window.harkCopied = null;
+         Object.defineProperty(navigator, 'clipboard', { configurable: true,
+             value: { writeText: async (t) => { window.harkCopied = t; } } });",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+}
+
+async fn copied() -> String {
+    for _ in 0..100 {
+        let value =
+            js_sys::Reflect::get(&web_sys::window().unwrap(), &"harkCopied".into()).unwrap();
+        if let Some(text) = value.as_string() {
+            return text;
+        }
+        next_tick(50).await;
+    }
+    panic!("nothing was copied");
+}
+
+/// Waits until `selector`'s text is `text`.
+async fn wait_text(root: &HtmlElement, selector: &str, text: &str) {
+    for _ in 0..100 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            if el.text_content().unwrap_or_default() == text {
+                return;
+            }
+        }
+        next_tick(50).await;
+    }
+    panic!("{selector} never said {text:?}: {}", root.inner_html());
+}
+
+fn options_of(root: &HtmlElement, selector: &str) -> Vec<String> {
+    let list = root
+        .query_selector_all(&format!("{selector} option"))
+        .unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .unchecked_into::<web_sys::Element>()
+                .get_attribute("value")
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn an_owner_invites_changes_roles_and_removes_with_each_refusal_by_its_member() {
+    let link = format!("http://127.0.0.1:8080/dashboard/#/invite/{INVITE_TOKEN}");
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("members"))): { "status": 200, "body": two_members() },
+        (format!("GET {}", site("invitations"))): { "status": 200, "body": one_invitation() },
+        (format!("POST {}", site("invitations"))): { "status": 201, "body": {
+            "invitation": invitation(10, "dee@shop.test", "admin"), "mailed": false, "link": link } },
+        (format!("DELETE {}", site("invitations/9"))): { "status": 204 },
+        (format!("PUT {}", site("members/3"))): { "status": 409, "body": { "error": {
+            "code": "conflict", "message": "the site's last owner cannot be given another role: make someone else owner first" } } },
+        (format!("PUT {}", site("members/4"))): { "status": 200, "body": {
+            "user_id": 4, "email": "bo@shop.test", "role": "admin", "since": "2026-11-02T09:00:00Z",
+            "last_sign_in": null, "two_factor": false } },
+        (format!("DELETE {}", site("members/4"))): { "status": 204 },
+    })));
+    fake_clipboard();
+    let root = mount_at("#/settings/team");
+    wait_for(&root, "table.members tbody tr[data-id='4']").await;
+    assert_eq!(
+        text_of(&root, "tr[data-id='3'] td.email"),
+        "ann@shop.test (you)"
+    );
+    assert_eq!(text_of(&root, "tr[data-id='3'] td.two-factor"), "On");
+    assert_eq!(text_of(&root, "tr[data-id='4'] td.last-sign-in"), "never");
+    assert_eq!(
+        text_of(&root, "tr[data-id='4'] td.since"),
+        "2026-11-02 09:00:00"
+    );
+    // An owner gives any role.
+    assert_eq!(
+        options_of(&root, "#invite-role"),
+        ["owner", "admin", "agent", "viewer"]
+    );
+    wait_for(&root, "table.invitations tr[data-id='9']").await;
+
+    // An invitation without SMTP: the link to hand over, with a copy button.
+    type_into(&root, "#invite-email", "dee@shop.test");
+    choose(&root, "#invite-role", "admin");
+    click(&root, "button.send-invitation");
+    let body = sent(&format!("POST {}", site("invitations"))).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "email": "dee@shop.test", "role": "admin" })
+    );
+    let shown: HtmlInputElement = wait_for(&root, "#invitation-link").await.unchecked_into();
+    assert_eq!(shown.value(), link);
+    assert!(text_of(&root, ".invitation-link p").contains("dee@shop.test"));
+    click(&root, ".invitation-link button.copy");
+    assert_eq!(copied().await, link);
+    wait_text(&root, ".invitation-link .copied", "Copied").await;
+
+    // The last owner stays: the refusal shows in that member's row, the choice as it was.
+    // Picking a role sends nothing until "Change role".
+    choose(&root, "#member-role-3", "agent");
+    choose(&root, "#member-role-3", "admin");
+    next_tick(10).await;
+    assert_eq!(sent_count(&format!("PUT {}", site("members/3"))), 0);
+    click(&root, "tr[data-id='3'] button.change-role");
+    sent(&format!("PUT {}", site("members/3"))).await;
+    wait_text(
+        &root,
+        "tr[data-id='3'] .refusal",
+        "the site's last owner cannot be given another role: make someone else owner first",
+    )
+    .await;
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector("#member-role-3")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(select.value(), "owner");
+    assert!(root
+        .query_selector("tr[data-id='3'] button.change-role")
+        .unwrap()
+        .is_none());
+    assert!(root
+        .query_selector("tr[data-id='4'] .refusal")
+        .unwrap()
+        .is_none());
+
+    choose(&root, "#member-role-4", "admin");
+    click_when_ready(&root, "tr[data-id='4'] button.change-role").await;
+    let body = sent(&format!("PUT {}", site("members/4"))).await;
+    assert_eq!(body, serde_json::json!({ "role": "admin" }));
+
+    // Removing asks first; "Keep" sends nothing.
+    let remove = format!("DELETE {}", site("members/4"));
+    click(&root, "tr[data-id='4'] button.remove");
+    wait_for(&root, "tr[data-id='4'] button.confirm-remove").await;
+    assert!(text_of(&root, "tr[data-id='4'] .confirm-text").contains("bo@shop.test"));
+    click(&root, "tr[data-id='4'] button.keep");
+    wait_for(&root, "tr[data-id='4'] button.remove").await;
+    assert_eq!(sent_count(&remove), 0);
+    click(&root, "tr[data-id='4'] button.remove");
+    click_when_ready(&root, "tr[data-id='4'] button.confirm-remove").await;
+    sent(&remove).await;
+
+    click(&root, "tr[data-id='9'] button.withdraw");
+    sent(&format!("DELETE {}", site("invitations/9"))).await;
+    let csrf: Vec<serde_json::Value> = calls()
+        .into_iter()
+        .filter(|c| c["key"].as_str().unwrap().starts_with("DELETE"))
+        .map(|c| c["csrf"].clone())
+        .collect();
+    assert!(csrf.iter().all(|c| c == "csrf-of-the-session"), "{csrf:?}");
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_is_offered_roles_up_to_their_own_and_an_invitations_refusal_shows_by_its_field() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": me_as("bo@shop.test", "admin"),
+        (format!("GET {}", site("members"))): { "status": 200, "body": two_members() },
+        (format!("GET {}", site("invitations"))): { "status": 200, "body": {
+            "site_key": SHOP_KEY, "invitations": [] } },
+        (format!("POST {}", site("invitations"))): [
+            { "status": 409, "body": { "error": { "code": "conflict",
+                "message": "ann@shop.test is a member of this site already: change their role instead" } } },
+            { "status": 403, "body": { "error": { "code": "forbidden",
+                "message": "an admin cannot give the owner role" } } }
+        ],
+    })));
+    let root = mount_at("#/settings/team");
+    wait_for(&root, "table.members tbody tr[data-id='4']").await;
+    assert_eq!(
+        options_of(&root, "#invite-role"),
+        ["admin", "agent", "viewer"]
+    );
+    // Above oneself: no controls; at or below: a choice of roles up to one's own.
+    assert!(root.query_selector("#member-role-3").unwrap().is_none());
+    assert!(root
+        .query_selector("tr[data-id='3'] button.remove")
+        .unwrap()
+        .is_none());
+    assert_eq!(text_of(&root, "tr[data-id='3'] td.role"), "Owner");
+    assert_eq!(
+        options_of(&root, "#member-role-4"),
+        ["admin", "agent", "viewer"]
+    );
+    wait_for(&root, "section.invitations p.empty").await;
+
+    type_into(&root, "#invite-email", "ann@shop.test");
+    click(&root, "button.send-invitation");
+    wait_text(
+        &root,
+        "#invite-email-error",
+        "ann@shop.test is a member of this site already: change their role instead",
+    )
+    .await;
+    let email: HtmlInputElement = root
+        .query_selector("#invite-email")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    // A ceiling refusal concerns the role.
+    type_into(&root, "#invite-email", "eve@shop.test");
+    click(&root, "button.send-invitation");
+    wait_text(
+        &root,
+        "form.invite .refusal",
+        "an admin cannot give the owner role",
+    )
+    .await;
+    assert!(root
+        .query_selector("#invite-email-error")
+        .unwrap()
+        .is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_sees_the_team_and_nothing_to_change() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": me_as("vi@shop.test", "viewer"),
+        (format!("GET {}", site("members"))): { "status": 200, "body": two_members() },
+        (format!("GET {}", site("workflow"))): { "status": 200, "body": { "rules": [] } },
+    })));
+    let root = mount_at("#/settings/team");
+    wait_for(&root, "table.members tbody tr[data-id='4']").await;
+    assert_eq!(text_of(&root, "tr[data-id='4'] td.role"), "Agent");
+    for absent in [
+        "form.invite",
+        "select",
+        "button.remove",
+        "section.invitations",
+        "th .visually-hidden",
+    ] {
+        assert!(
+            root.query_selector(absent).unwrap().is_none(),
+            "{absent} shows for a viewer"
+        );
+    }
+    assert_eq!(sent_count(&format!("GET {}", site("invitations"))), 0);
+
+    // The settings page lists the team, but not the tokens or the audit log.
+    let root = mount_at("#/settings");
+    wait_for(&root, "nav.settings-pages a[href='#/settings/team']").await;
+    assert!(root
+        .query_selector("nav.settings-pages a[href='#/settings/tokens']")
+        .unwrap()
+        .is_none());
+    assert!(root
+        .query_selector("nav.settings-pages a[href='#/settings/audit']")
+        .unwrap()
+        .is_none());
+    restore_fetch();
+}
+
+fn preview(existing_user: bool) -> serde_json::Value {
+    serde_json::json!({ "status": 200, "body": { "site_key": SHOP_KEY, "site_name": "Shop",
+        "email": "dee@shop.test", "role": "agent", "expires_at": "2026-11-29T10:00:00Z",
+        "existing_user": existing_user } })
+}
+
+fn dee_account() -> serde_json::Value {
+    serde_json::json!({ "email": "dee@shop.test", "csrf_token": "csrf-of-dee",
+        "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "agent" }] })
+}
+
+#[wasm_bindgen_test]
+async fn a_new_member_sets_a_password_on_the_invitation_page_and_lands_in_the_inbox() {
+    fake_api(&format!(
+        r#"{{
+            "POST /api/v1/invitations/preview": {preview},
+            "POST /api/v1/invitations/accept": {{ status: 201, body: {account} }},
+            "GET {complaints}": {{ status: 200, body: {EMPTY_CASES} }}
+        }}"#,
+        preview = preview(false),
+        account = dee_account(),
+        complaints = site("complaints"),
+    ));
+    let root = mount_at(&format!("#/invite/{INVITE_TOKEN}"));
+    wait_for(&root, "#invite-password").await;
+    assert_eq!(text_of(&root, "main.invite h2"), "Join Shop");
+    assert_eq!(text_of(&root, ".invited-role"), "agent");
+    assert_eq!(text_of(&root, ".invited-email"), "dee@shop.test");
+    assert!(text_of(&root, "p.invitation").contains("2026-11-29 10:00:00 UTC"));
+    let body = sent("POST /api/v1/invitations/preview").await;
+    assert_eq!(body, serde_json::json!({ "token": INVITE_TOKEN }));
+
+    type_into(&root, "#invite-password", "correct horse battery");
+    type_into(&root, "#invite-password-again", "correct horse batteyr");
+    click(&root, "form.accept-invitation button.accept");
+    wait_text(&root, ".error[role=alert]", "the two passwords differ").await;
+    assert_eq!(sent_count("POST /api/v1/invitations/accept"), 0);
+
+    type_into(&root, "#invite-password-again", "correct horse battery");
+    click(&root, "form.accept-invitation button.accept");
+    let body = sent("POST /api/v1/invitations/accept").await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "token": INVITE_TOKEN, "password": "correct horse battery" })
+    );
+    wait_for(&root, "p.empty").await;
+    assert_eq!(text_of(&root, "h1.site-name"), "Shop");
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Inbox");
+    // The spent link's token leaves the address.
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    assert_eq!(hash, "#/inbox");
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_used_invitation_link_shows_the_collectors_message() {
+    fake_api(
+        r#"{ "POST /api/v1/invitations/preview": { status: 410, body: { error: { code: "gone",
+            message: "this invitation was used already: sign in instead" } } } }"#,
+    );
+    let root = mount_at(&format!("#/invite/{INVITE_TOKEN}"));
+    let error = wait_for(&root, ".error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "this invitation was used already: sign in instead"
+    );
+    assert!(root.query_selector("form").unwrap().is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_signed_in_member_accepts_with_one_click_and_another_signs_in_with_their_code() {
+    fake_api(&format!(
+        r#"{{
+            "POST /api/v1/invitations/preview": {preview},
+            "GET /api/v1/admin/me": {{ status: 200, body: {account} }},
+            "POST /api/v1/invitations/accept": {{ status: 200, body: {account} }},
+            "GET {complaints}": {{ status: 200, body: {EMPTY_CASES} }}
+        }}"#,
+        preview = preview(true),
+        account = dee_account(),
+        complaints = site("complaints"),
+    ));
+    let root = mount_at(&format!("#/invite/{INVITE_TOKEN}"));
+    wait_for(&root, ".accept-invitation.signed-in button.accept").await;
+    assert!(root
+        .query_selector("input[type=password]")
+        .unwrap()
+        .is_none());
+    click(&root, "button.accept");
+    let body = sent("POST /api/v1/invitations/accept").await;
+    assert_eq!(body, serde_json::json!({ "token": INVITE_TOKEN }));
+    let accept = calls()
+        .into_iter()
+        .find(|c| c["key"] == "POST /api/v1/invitations/accept")
+        .unwrap();
+    assert_eq!(accept["csrf"], "csrf-of-dee");
+    wait_for(&root, "p.empty").await;
+
+    // Signed out, with two-factor sign-in: the password, then the code.
+    fake_api(&format!(
+        r#"{{
+            "POST /api/v1/invitations/preview": {preview},
+            "POST /api/v1/invitations/accept": [
+                {{ status: 401, body: {{ error: {{ code: "two_factor_required",
+                    message: "this account signs in with a second factor: send `code` too" }} }} }},
+                {{ status: 200, body: {account} }}
+            ],
+            "GET {complaints}": {{ status: 200, body: {EMPTY_CASES} }}
+        }}"#,
+        preview = preview(true),
+        account = dee_account(),
+        complaints = site("complaints"),
+    ));
+    let root = mount_at(&format!("#/invite/{INVITE_TOKEN}"));
+    wait_for(&root, "form.existing-user #invite-password").await;
+    let email: HtmlInputElement = root
+        .query_selector("#invite-email")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(email.value(), "dee@shop.test");
+    assert!(root.query_selector("#invite-code").unwrap().is_none());
+    type_into(&root, "#invite-password", "correct horse battery");
+    click(&root, "form.existing-user button.accept");
+    wait_for(&root, "#invite-code").await;
+    type_into(&root, "#invite-code", "123456");
+    click(&root, "form.existing-user button.accept");
+    wait_for(&root, "p.empty").await;
+    let bodies: Vec<serde_json::Value> = calls()
+        .into_iter()
+        .filter(|c| c["key"] == "POST /api/v1/invitations/accept")
+        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            serde_json::json!({ "token": INVITE_TOKEN, "password": "correct horse battery" }),
+            serde_json::json!({ "token": INVITE_TOKEN, "password": "correct horse battery",
+                "code": "123456" }),
+        ]
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_asks_for_the_second_factor_and_shows_a_wrong_codes_refusal() {
+    fake_api(&format!(
+        r#"{{
+            "POST /api/v1/admin/session": [
+                {{ status: 401, body: {{ error: {{ code: "two_factor_required",
+                    message: "this account signs in with a second factor: send `code` too" }} }} }},
+                {{ status: 401, body: {{ error: {{ code: "wrong_code",
+                    message: "the code is wrong or was used already" }} }} }},
+                {{ status: 200, body: {account} }}
+            ],
+            "GET {complaints}": {{ status: 200, body: {EMPTY_CASES} }}
+        }}"#,
+        account = dee_account(),
+        complaints = site("complaints"),
+    ));
+    let root = mount_as_is();
+    wait_for(&root, "input#email").await;
+    assert!(root.query_selector("input#code").unwrap().is_none());
+    type_into(&root, "input#email", "dee@shop.test");
+    type_into(&root, "input#password", "correct horse battery");
+    click(&root, "form.sign-in-form button[type=submit]");
+    let code: HtmlInputElement = wait_for(&root, "input#code").await.unchecked_into();
+    assert_eq!(
+        code.get_attribute("autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    assert!(text_of(&root, ".error[role=alert]").contains("second factor"));
+
+    type_into(&root, "input#code", "000000");
+    click(&root, "form.sign-in-form button[type=submit]");
+    wait_text(
+        &root,
+        ".error[role=alert]",
+        "the code is wrong or was used already",
+    )
+    .await;
+    type_into(&root, "input#code", "ab12-cd34");
+    click(&root, "form.sign-in-form button[type=submit]");
+    wait_for(&root, "p.empty").await;
+    let bodies: Vec<serde_json::Value> = calls()
+        .into_iter()
+        .filter(|c| c["key"] == "POST /api/v1/admin/session")
+        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            serde_json::json!({ "email": "dee@shop.test", "password": "correct horse battery" }),
+            serde_json::json!({ "email": "dee@shop.test", "password": "correct horse battery",
+                "code": "000000" }),
+            serde_json::json!({ "email": "dee@shop.test", "password": "correct horse battery",
+                "code": "ab12-cd34" }),
+        ]
+    );
+    restore_fetch();
+}
+
+fn two_factor_status(enabled: bool, left: u32) -> serde_json::Value {
+    serde_json::json!({ "status": 200, "body": { "available": true, "enabled": enabled,
+        "pending": false, "recovery_codes_left": left } })
+}
+
+fn ten_codes() -> Vec<String> {
+    (0..10).map(|i| format!("code-{i:04}")).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_account_changes_the_password_with_each_refusal_by_its_field() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/account/two-factor": two_factor_status(false, 0),
+        "PUT /api/v1/admin/account/password": [
+            { "status": 403, "body": { "error": { "code": "wrong_password", "message": "the password is wrong" } } },
+            { "status": 422, "body": { "error": { "code": "invalid", "message": "a password has at least 10 characters" } } },
+            { "status": 204 }
+        ],
+    })));
+    let root = mount_at("#/account");
+    wait_for(&root, "#current-password").await;
+    // The header's address is the way here.
+    assert_eq!(
+        text_of(&root, "header a.who[aria-current=page]"),
+        "ann@shop.test"
+    );
+    let put = "PUT /api/v1/admin/account/password";
+    type_into(&root, "#current-password", "old one, wrong");
+    type_into(&root, "#new-password", "new horse battery");
+    type_into(&root, "#new-password-again", "new horse batter");
+    click(&root, "button.save-password");
+    wait_text(
+        &root,
+        "#new-password-again-error",
+        "the two new passwords differ",
+    )
+    .await;
+    assert_eq!(sent_count(put), 0);
+
+    type_into(&root, "#new-password-again", "new horse battery");
+    click(&root, "button.save-password");
+    wait_text(&root, "#current-password-error", "the password is wrong").await;
+    assert_eq!(
+        sent(put).await,
+        serde_json::json!({ "current_password": "old one, wrong", "new_password": "new horse battery" })
+    );
+    click(&root, "button.save-password");
+    wait_text(
+        &root,
+        "#new-password-error",
+        "a password has at least 10 characters",
+    )
+    .await;
+    assert!(root
+        .query_selector("#current-password-error")
+        .unwrap()
+        .is_none());
+    click(&root, "button.save-password");
+    wait_text(
+        &root,
+        "form.change-password .notice",
+        "Password changed; your other sessions were signed out",
+    )
+    .await;
+    let typed: HtmlInputElement = root
+        .query_selector("#current-password")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(typed.value(), "");
+    assert_eq!(sent_count(put), 3);
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn two_factor_is_enrolled_with_a_code_and_its_recovery_codes_shown_once() {
+    let codes = ten_codes();
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/account/two-factor": [two_factor_status(false, 0), two_factor_status(true, 10)],
+        "POST /api/v1/admin/account/two-factor": { "status": 200, "body": {
+            "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/Hark:ann%40shop.test?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Hark" } },
+        "POST /api/v1/admin/account/two-factor/confirm": [
+            { "status": 422, "body": { "error": { "code": "invalid",
+                "message": "the code does not match: check that the app's clock is right, and type the code it shows now" } } },
+            { "status": 200, "body": { "recovery_codes": codes } }
+        ],
+        "POST /api/v1/admin/account/two-factor/recovery-codes": { "status": 200, "body": { "recovery_codes": codes } },
+        "POST /api/v1/admin/account/two-factor/disable": { "status": 204 },
+    })));
+    fake_clipboard();
+    let root = mount_at("#/account");
+    wait_for(&root, "#two-factor-password").await;
+    type_into(&root, "#two-factor-password", "correct horse battery");
+    click(&root, "button.start-two-factor");
+    assert_eq!(
+        sent("POST /api/v1/admin/account/two-factor").await,
+        serde_json::json!({ "password": "correct horse battery" })
+    );
+    let secret = wait_for(&root, "code.two-factor-secret").await;
+    assert_eq!(
+        secret.text_content().unwrap(),
+        "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
+    );
+    // The setup link as a QR code, drawn as SVG: a version 4 code or more for a link this long
+    // (33 modules and the quiet zone), with dark modules.
+    let qr = root.query_selector("svg.qr").unwrap().expect("the QR code");
+    assert_eq!(qr.get_attribute("role").as_deref(), Some("img"));
+    let side: i32 = qr
+        .get_attribute("viewBox")
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(side >= 33 + 8, "{side}");
+    let path = qr.query_selector("path").unwrap().unwrap();
+    assert!(path.get_attribute("d").unwrap().matches('M').count() > 300);
+    let uri: HtmlInputElement = root
+        .query_selector("#otpauth-uri")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(uri
+        .value()
+        .starts_with("otpauth://totp/Hark:ann%40shop.test?secret=JBSWY3DP"));
+    click(&root, "form.confirm-two-factor button.copy");
+    assert_eq!(copied().await, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+
+    type_into(&root, "#two-factor-code", "123456");
+    click(&root, "button.confirm-two-factor");
+    wait_for(&root, "#two-factor-code-error").await;
+    assert!(text_of(&root, "#two-factor-code-error").starts_with("the code does not match"));
+    type_into(&root, "#two-factor-code", "654321");
+    click(&root, "button.confirm-two-factor");
+    wait_for(&root, "ol.recovery-codes").await;
+    assert_eq!(
+        sent("POST /api/v1/admin/account/two-factor/confirm").await,
+        serde_json::json!({ "code": "654321" })
+    );
+    let shown: Vec<String> = {
+        let items = root.query_selector_all("ol.recovery-codes li").unwrap();
+        (0..items.length())
+            .map(|i| items.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert_eq!(shown, codes);
+    let download = root.query_selector("a.download").unwrap().unwrap();
+    assert_eq!(
+        download.get_attribute("download").as_deref(),
+        Some("hark-recovery-codes.txt")
+    );
+    let href = download.get_attribute("href").unwrap();
+    let text =
+        js_sys::decode_uri_component(href.strip_prefix("data:text/plain;charset=utf-8,").unwrap())
+            .unwrap()
+            .as_string()
+            .unwrap();
+    assert_eq!(text, codes.join("\n") + "\n");
+    fake_clipboard();
+    click(&root, ".recovery button.copy");
+    assert_eq!(copied().await, codes.join("\n") + "\n");
+
+    // Once saved, they are gone: the state is read again.
+    click(&root, "button.codes-done");
+    wait_text(&root, "p.two-factor-state", "On. 10 recovery codes left.").await;
+    assert!(root.query_selector("ol.recovery-codes").unwrap().is_none());
+
+    // New codes with the password; off with a code.
+    click(&root, "button.new-codes");
+    wait_for(&root, "section.two-factor .refusal").await;
+    assert_eq!(
+        sent_count("POST /api/v1/admin/account/two-factor/recovery-codes"),
+        0
+    );
+    type_into(&root, "#proof-password", "correct horse battery");
+    click(&root, "button.new-codes");
+    assert_eq!(
+        sent("POST /api/v1/admin/account/two-factor/recovery-codes").await,
+        serde_json::json!({ "password": "correct horse battery" })
+    );
+    wait_for(&root, "ol.recovery-codes").await;
+    click(&root, "button.codes-done");
+    wait_for(&root, "#proof-code").await;
+    type_into(&root, "#proof-code", " 111222 ");
+    click(&root, "button.disable-two-factor");
+    assert_eq!(
+        sent("POST /api/v1/admin/account/two-factor/disable").await,
+        serde_json::json!({ "code": "111222" })
+    );
+    wait_for(&root, "#two-factor-password").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn signing_out_everywhere_asks_first_and_ends_at_the_sign_in() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/account/two-factor": two_factor_status(false, 0),
+        "DELETE /api/v1/admin/account/sessions": { "status": 204 },
+    })));
+    let root = mount_at("#/account");
+    click_when_ready(&root, "button.sign-out-all").await;
+    let confirm = wait_for(&root, "button.confirm-sign-out-all").await;
+    // The focus follows to the question's button, for the keyboard.
+    assert_eq!(
+        document().active_element().map(|e| e.class_name()),
+        Some(confirm.class_name())
+    );
+    assert_eq!(sent_count("DELETE /api/v1/admin/account/sessions"), 0);
+    click(&root, "button.confirm-sign-out-all");
+    let error = wait_for(&root, "main.sign-in .error[role=alert]").await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "You were signed out everywhere, in this browser too."
+    );
+    let ended = calls()
+        .into_iter()
+        .find(|c| c["key"] == "DELETE /api/v1/admin/account/sessions")
+        .unwrap();
+    assert_eq!(ended["csrf"], "csrf-of-the-session");
+    restore_fetch();
+}
+
+fn two_tokens() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "tokens": [
+        { "id": 8, "role": "owner", "created_at": "2026-11-23T12:00:00Z" },
+        { "id": 7, "role": "viewer", "created_at": "2026-11-20T12:00:00Z" }
+    ] })
+}
+
+#[wasm_bindgen_test]
+async fn a_token_is_created_its_secret_shown_once_and_revoked_after_asking() {
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": me_as("bo@shop.test", "admin"),
+        (format!("GET {}", site("tokens"))): { "status": 200, "body": two_tokens() },
+        (format!("POST {}", site("tokens"))): { "status": 201, "body": {
+            "id": 9, "site_key": SHOP_KEY, "role": "agent", "token": "hark_secret_of_nine" } },
+        (format!("DELETE {}", site("tokens/7"))): [
+            { "status": 403, "body": { "error": { "code": "forbidden",
+                "message": "this token was revoked meanwhile" } } },
+            { "status": 204 }
+        ],
+    })));
+    fake_clipboard();
+    let root = mount_at("#/settings/tokens");
+    wait_for(&root, "table.tokens tr[data-id='7']").await;
+    assert_eq!(text_of(&root, "tr[data-id='8'] td.role"), "owner");
+    assert_eq!(
+        text_of(&root, "tr[data-id='7'] td.created"),
+        "2026-11-20 12:00:00"
+    );
+    // An owner's token is above an admin: theirs to keep.
+    assert!(root
+        .query_selector("tr[data-id='8'] button.revoke")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        options_of(&root, "#new-token-role"),
+        ["admin", "agent", "viewer"]
+    );
+
+    choose(&root, "#new-token-role", "agent");
+    click(&root, "button.create-token");
+    assert_eq!(
+        sent(&format!("POST {}", site("tokens"))).await,
+        serde_json::json!({ "role": "agent" })
+    );
+    let secret: HtmlInputElement = wait_for(&root, "#token-secret").await.unchecked_into();
+    assert_eq!(secret.value(), "hark_secret_of_nine");
+    assert!(secret.read_only());
+    click(&root, "form.new-token button.copy");
+    assert_eq!(copied().await, "hark_secret_of_nine");
+    click(&root, "button.secret-done");
+    next_tick(10).await;
+    assert!(root.query_selector("#token-secret").unwrap().is_none());
+
+    let revoke = format!("DELETE {}", site("tokens/7"));
+    click(&root, "tr[data-id='7'] button.revoke");
+    click_when_ready(&root, "tr[data-id='7'] button.confirm-revoke").await;
+    wait_text(
+        &root,
+        "tr[data-id='7'] .refusal",
+        "this token was revoked meanwhile",
+    )
+    .await;
+    click(&root, "tr[data-id='7'] button.revoke");
+    click_when_ready(&root, "tr[data-id='7'] button.confirm-revoke").await;
+    for _ in 0..100 {
+        if sent_count(&revoke) == 2 {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(sent_count(&revoke), 2);
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_is_refused_the_tokens_and_the_audit_log() {
+    let refused = serde_json::json!({ "status": 403, "body": { "error": { "code": "forbidden",
+        "message": "this needs the admin role on the site" } } });
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": me_as("vi@shop.test", "viewer"),
+        (format!("GET {}", site("tokens"))): refused,
+        (format!("GET {}", site("audit"))): refused,
+    })));
+    let root = mount_at("#/settings/tokens");
+    wait_text(
+        &root,
+        ".error[role=alert]",
+        "this needs the admin role on the site",
+    )
+    .await;
+    assert!(root.query_selector("form.new-token").unwrap().is_none());
+    let root = mount_at("#/settings/audit");
+    wait_text(
+        &root,
+        ".error[role=alert]",
+        "this needs the admin role on the site",
+    )
+    .await;
+    restore_fetch();
+}
+
+/// `n` audit lines, newest first, one an hour back from 2026-11-23 12:00, their actions and
+/// actors taking turns.
+fn audit_lines(n: usize) -> serde_json::Value {
+    let lines: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let (day, hour) = (23 - i / 24, 23 - i % 24);
+            let (actor, action) = match i % 3 {
+                0 => ("ann@shop.test", "session.create"),
+                1 => ("token:7", "settings.change"),
+                _ => ("bo@shop.test", "member.role"),
+            };
+            serde_json::json!({ "at": format!("2026-11-{day:02}T{hour:02}:00:00Z"),
+                "actor": actor, "action": action, "detail": format!("line {i}") })
+        })
+        .collect();
+    serde_json::json!({ "site_key": SHOP_KEY, "entries": lines })
+}
+
+#[wasm_bindgen_test]
+async fn the_audit_log_filters_by_action_actor_and_day_and_loads_more() {
+    let audit = format!("GET {}", site("audit"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (audit.clone()): [
+            { "status": 200, "body": audit_lines(100) },
+            { "status": 200, "body": audit_lines(130) }
+        ],
+    })));
+    let root = mount_at("#/settings/audit");
+    wait_for(&root, "table.audit tbody tr").await;
+    let rows = || {
+        root.query_selector_all("table.audit tbody tr")
+            .unwrap()
+            .length()
+    };
+    assert_eq!(rows(), 100);
+    assert_eq!(
+        calls().iter().find(|c| c["key"] == audit).unwrap()["search"],
+        "?limit=100"
+    );
+    assert_eq!(
+        text_of(&root, "table.audit tbody tr:first-child td.detail"),
+        "line 0"
+    );
+    assert_eq!(
+        options_of(&root, "#audit-action"),
+        ["", "member.role", "session.create", "settings.change"]
+    );
+    choose(&root, "#audit-action", "member.role");
+    next_tick(10).await;
+    assert_eq!(rows(), 33);
+    type_into(&root, "#audit-actor", "ANN");
+    next_tick(10).await;
+    assert_eq!(text_of(&root, "p.empty"), "No entries.");
+    choose(&root, "#audit-action", "");
+    next_tick(10).await;
+    assert_eq!(rows(), 34);
+    type_into(&root, "#audit-actor", "");
+    // One day: 2026-11-22 holds lines 24 to 47.
+    type_into(&root, "#audit-from", "2026-11-22");
+    type_into(&root, "#audit-to", "2026-11-22");
+    next_tick(10).await;
+    assert_eq!(rows(), 24);
+    assert!(text_of(&root, "p.audit-count").starts_with("24 of the newest 100 entries"));
+
+    click(&root, "button.load-more");
+    for _ in 0..100 {
+        if sent_count(&audit) == 2 {
+            break;
+        }
+        next_tick(50).await;
+    }
+    let asked = calls()
+        .into_iter()
+        .rev()
+        .find(|c| c["key"] == audit)
+        .unwrap();
+    assert_eq!(asked["search"], "?limit=200");
+    // The filters stay; 130 lines is the whole log, so there is no more to load.
+    wait_text(&root, "p.audit-count", "24 of 130 entries.").await;
+    assert!(root.query_selector("button.load-more").unwrap().is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_team_account_tokens_audit_and_invitation_pages_pass_axe() {
+    if AXE.is_empty() {
+        return;
+    }
+    let link = format!("http://127.0.0.1:8080/dashboard/#/invite/{INVITE_TOKEN}");
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("members"))): { "status": 200, "body": two_members() },
+        (format!("GET {}", site("invitations"))): { "status": 200, "body": one_invitation() },
+        (format!("POST {}", site("invitations"))): { "status": 201, "body": {
+            "invitation": invitation(10, "dee@shop.test", "admin"), "mailed": false, "link": link } },
+        (format!("PUT {}", site("members/3"))): { "status": 409, "body": { "error": {
+            "code": "conflict", "message": "the site's last owner cannot be given another role" } } },
+        (format!("GET {}", site("tokens"))): { "status": 200, "body": two_tokens() },
+        (format!("POST {}", site("tokens"))): { "status": 201, "body": {
+            "id": 9, "site_key": SHOP_KEY, "role": "agent", "token": "hark_secret_of_nine" } },
+        (format!("GET {}", site("audit"))): { "status": 200, "body": audit_lines(5) },
+        "GET /api/v1/admin/account/two-factor": two_factor_status(false, 0),
+        "POST /api/v1/admin/account/two-factor": { "status": 200, "body": {
+            "secret": "JBSWY3DPEHPK3PXP", "otpauth_uri": "otpauth://totp/Hark:ann%40shop.test?secret=JBSWY3DPEHPK3PXP" } },
+        "POST /api/v1/admin/account/two-factor/confirm": { "status": 200, "body": { "recovery_codes": ten_codes() } },
+        "POST /api/v1/invitations/preview": preview(false),
+    })));
+    // The team, with a link to hand over and a refusal in a row.
+    let root = mount_at("#/settings/team");
+    wait_for(&root, "table.invitations tr").await;
+    type_into(&root, "#invite-email", "dee@shop.test");
+    click(&root, "button.send-invitation");
+    wait_for(&root, "#invitation-link").await;
+    choose(&root, "#member-role-3", "admin");
+    click_when_ready(&root, "tr[data-id='3'] button.change-role").await;
+    wait_for(&root, "tr[data-id='3'] .refusal").await;
+    click(&root, "tr[data-id='4'] button.remove");
+    wait_for(&root, "button.confirm-remove").await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "team: {violations:#?}");
+
+    let root = mount_at("#/settings/tokens");
+    wait_for(&root, "table.tokens tr[data-id='7']").await;
+    click(&root, "button.create-token");
+    wait_for(&root, "#token-secret").await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "tokens: {violations:#?}");
+
+    let root = mount_at("#/settings/audit");
+    wait_for(&root, "table.audit tbody tr").await;
+    next_tick(50).await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "audit: {violations:#?}");
+
+    let root = mount_at("#/account");
+    click_when_ready(&root, "button.start-two-factor").await;
+    wait_for(&root, "#two-factor-password[aria-invalid]").await;
+    type_into(&root, "#two-factor-password", "correct horse battery");
+    click(&root, "button.start-two-factor");
+    wait_for(&root, "#otpauth-uri").await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "account, enrolment: {violations:#?}");
+    type_into(&root, "#two-factor-code", "123456");
+    click(&root, "button.confirm-two-factor");
+    wait_for(&root, "ol.recovery-codes").await;
+    let violations = axe(&root).await;
+    assert!(
+        violations.is_empty(),
+        "account, recovery codes: {violations:#?}"
+    );
+
+    let root = mount_at("#/invite/0123");
+    wait_for(&root, "#invite-password").await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "invitation: {violations:#?}");
+    restore_fetch();
+
+    // The sign-in form asking for the code.
+    fake_api(
+        r#"{ "POST /api/v1/admin/session": { status: 401, body: { error: {
+            code: "two_factor_required", message: "send `code` too" } } } }"#,
+    );
+    let root = mount_as_is();
+    wait_for(&root, "input#email").await;
+    type_into(&root, "input#email", "dee@shop.test");
+    type_into(&root, "input#password", "correct horse battery");
+    click(&root, "form.sign-in-form button[type=submit]");
+    wait_for(&root, "input#code").await;
+    let violations = axe(&root).await;
+    assert!(
+        violations.is_empty(),
+        "sign-in with a code: {violations:#?}"
+    );
     restore_fetch();
 }

@@ -117,6 +117,23 @@ impl core::fmt::Debug for CreatedToken {
     }
 }
 
+/// One of a site's API tokens, as `GET /api/v1/admin/sites/{site_key}/tokens` lists it: never
+/// its secret, which only the answer that made it showed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub role: String,
+    /// RFC 3339 in UTC.
+    pub created_at: String,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/tokens`: the site's unrevoked tokens, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub site_key: SiteKey,
+    pub tokens: Vec<TokenInfo>,
+}
+
 /// One line of a site's audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditLine {

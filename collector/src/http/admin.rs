@@ -13,7 +13,9 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusC
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use shared::api::{Account, AuditLine, AuditList, CreatedToken, Me, NewToken};
+use shared::api::{
+    Account, AuditLine, AuditList, CreatedToken, Me, NewToken, TokenInfo, TokenList,
+};
 use shared::SiteKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +23,7 @@ use utoipa_axum::routes;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
-        .routes(routes!(create_token))
+        .routes(routes!(tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(audit))
 }
@@ -231,6 +233,43 @@ pub(crate) async fn audit_change(
         })
         .await?;
     Ok(())
+}
+
+/// A site's unrevoked API tokens, newest first, without their secrets (admin and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/tokens",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`shared::api::TokenList`: each token's id, role and creation time", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+) -> Result<Json<TokenList>, ApiError> {
+    let key = caller.on_site(&site_key, Role::Admin)?.site.key.clone();
+    let tokens = state
+        .store
+        .site_tokens(&key)
+        .await?
+        .into_iter()
+        .map(|t| TokenInfo {
+            id: t.id,
+            role: t.role.to_string(),
+            created_at: rfc3339(t.created_at),
+        })
+        .collect();
+    Ok(Json(TokenList {
+        site_key: key,
+        tokens,
+    }))
 }
 
 /// Mints an API token of a role no higher than one's own (admin and up, audited).

@@ -329,6 +329,9 @@ pub trait Store:
     /// A token of `site` by its id, revoked or not.
     async fn site_token(&self, site: &SiteKey, id: i64) -> StoreResult<Option<TokenRecord>>;
 
+    /// The unrevoked tokens of `site`, newest first.
+    async fn site_tokens(&self, site: &SiteKey) -> StoreResult<Vec<TokenRecord>>;
+
     /// Revokes a token of `site`; false when `site` has no unrevoked token with this id.
     async fn revoke_token(&self, site: &SiteKey, id: i64, now: Millis) -> StoreResult<bool>;
 

@@ -457,6 +457,27 @@ impl Store for PostgresStore {
         }))
     }
 
+    async fn site_tokens(&self, site: &SiteKey) -> StoreResult<Vec<TokenRecord>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.role, t.created_at FROM api_tokens t JOIN sites s ON s.id = t.site_id
+             WHERE s.key = $1 AND t.revoked_at IS NULL ORDER BY t.created_at DESC, t.id DESC",
+        )
+        .bind(site.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let role: String = r.get(1);
+                Ok(TokenRecord {
+                    id: r.get(0),
+                    role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                    created_at: r.get(2),
+                    revoked_at: None,
+                })
+            })
+            .collect()
+    }
+
     async fn revoke_token(&self, site: &SiteKey, id: i64, now: Millis) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1

@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 pub const HOSTILE_CSS: &str =
     "* { all: unset !important; font-size: 40px !important } button { display: none !important }";
 
+/// The key the collector seals second factors' secrets with (`two_factor_key`).
+pub const TWO_FACTOR_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
 pub struct System {
     pub collector: String,
     pub shop: String,
@@ -47,6 +50,15 @@ impl System {
     /// `start`, mailing through the SMTP server at `smtp_url` (from `hark@shop.test`) when given.
     /// Webhooks may reach loopback, where the tests' receivers listen.
     pub async fn start_with_mail(smtp_url: Option<&str>) -> Result<Self> {
+        Self::start_with(smtp_url, None).await
+    }
+
+    /// `start_with_mail`, on `clock` (the system's when `None`). The collector keeps second
+    /// factors with [`TWO_FACTOR_KEY`].
+    pub async fn start_with(
+        smtp_url: Option<&str>,
+        clock: Option<std::sync::Arc<dyn collector::clock::Clock>>,
+    ) -> Result<Self> {
         let assets = Assets::embedded();
         if !assets.has_widget() || !assets.has_dashboard() {
             bail!("the collector was built without the wasm bundles: run these tests with `cargo xtask test`");
@@ -76,7 +88,14 @@ impl System {
         let collector = format!("http://{}", listener.local_addr()?);
         let mut state = AppState::new(store.clone())
             .with_assets(assets)
-            .with_webhook_allow(vec!["127.0.0.0/8".parse().map_err(anyhow::Error::msg)?]);
+            .with_webhook_allow(vec!["127.0.0.0/8".parse().map_err(anyhow::Error::msg)?])
+            .with_two_factor_key(Some(
+                collector::two_factor::TwoFactorKey::parse(TWO_FACTOR_KEY)
+                    .map_err(anyhow::Error::msg)?,
+            ));
+        if let Some(clock) = clock {
+            state = state.with_clock(clock);
+        }
         if let Some(url) = smtp_url {
             let mailer =
                 collector::notify::email::Mailer::new(&collector::notify::email::SmtpSettings {
