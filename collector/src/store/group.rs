@@ -373,8 +373,8 @@ mod tests {
     use std::time::Duration;
 
     /// A writer that stores nothing and says it stored each item (a replay for an id seen
-    /// before), and counts the items it committed; its syncer waits for a go-ahead per sync,
-    /// then answers what the test says.
+    /// before), and counts the items it committed; its syncer counts the syncs begun and waits
+    /// for a go-ahead for each, then answers what the test says.
     struct Fake {
         committed: Arc<AtomicUsize>,
         seen: Vec<shared::ResponseId>,
@@ -404,9 +404,8 @@ mod tests {
             let go = self.go.take().expect("asked once");
             let syncs = self.syncs.clone();
             Some(Box::new(move || {
-                let said = go.recv().expect("the test says how each sync ends");
                 syncs.fetch_add(1, Ordering::SeqCst);
-                said
+                go.recv().expect("the test says how each sync ends")
             }))
         }
     }
@@ -423,10 +422,11 @@ mod tests {
         }
     }
 
-    const IDS: [&str; 3] = [
+    const IDS: [&str; 4] = [
         "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a51",
         "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a52",
         "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a53",
+        "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a54",
     ];
 
     fn start() -> (
@@ -461,61 +461,58 @@ mod tests {
         panic!("{what} never happened");
     }
 
+    /// Inserts `id` from a task of its own.
+    fn spawn_insert(group: &GroupCommit, id: &str) -> tokio::task::JoinHandle<StoreResult<Stored>> {
+        let (group, item) = (group.clone(), answer(id));
+        tokio::spawn(async move { group.insert(item).await })
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_is_answered_only_once_synced_and_one_sync_covers_the_batches_written_meanwhile(
-    ) {
+    async fn a_batch_is_answered_once_synced_and_what_comes_during_a_sync_is_one_batch() {
         let (group, say, committed, syncs) = start();
-        let first = tokio::spawn({
-            let group = group.clone();
-            async move { group.insert(answer(IDS[0])).await }
-        });
-        until("the first commit", || committed.load(Ordering::SeqCst) == 1).await;
-        // While the first batch is being synced, the writer goes on with the next ones.
-        let rest: Vec<_> = IDS[1..]
-            .iter()
-            .map(|id| {
-                let group = group.clone();
-                let item = answer(id);
-                tokio::spawn(async move { group.insert(item).await })
-            })
-            .collect();
-        until("the later commits", || {
-            committed.load(Ordering::SeqCst) == 3
+        let committed_now = || committed.load(Ordering::SeqCst);
+        let a = spawn_insert(&group, IDS[0]);
+        until("the first sync begun", || syncs.load(Ordering::SeqCst) == 1).await;
+        // While the first batch is synced, the writer commits the next one, then waits for the
+        // syncer to take it.
+        let b = spawn_insert(&group, IDS[1]);
+        until("the second commit", || committed_now() == 2).await;
+        let (c, d) = (spawn_insert(&group, IDS[2]), spawn_insert(&group, IDS[3]));
+        until("both queued", || group.queued() == 2).await;
+        assert_eq!(committed_now(), 2, "the writer waits for the syncer");
+        assert!(!a.is_finished(), "answered before its sync");
+
+        say.send(Ok(())).unwrap();
+        assert_eq!(a.await.unwrap().unwrap(), Stored::Created);
+        // The syncer took the second batch; the two that waited are committed together.
+        until("the waiting two committed", || committed_now() == 4).await;
+        assert_eq!(group.batches(), 3, "c and d in one batch");
+        assert!(!b.is_finished() && !c.is_finished() && !d.is_finished());
+        say.send(Ok(())).unwrap();
+        assert_eq!(b.await.unwrap().unwrap(), Stored::Created);
+        // The batch of c and d, committed before that sync began, was taken with it, or the
+        // next sync begins with it.
+        until("c answered or the third sync begun", || {
+            c.is_finished() || syncs.load(Ordering::SeqCst) == 3
         })
         .await;
-        assert!(!first.is_finished(), "answered before its sync");
-
-        say.send(Ok(())).unwrap();
-        assert_eq!(first.await.unwrap().unwrap(), Stored::Created);
-        // Nothing committed after the first sync began is answered by it.
-        assert!(rest.iter().all(|r| !r.is_finished()));
-        say.send(Ok(())).unwrap();
-        for r in rest {
-            assert_eq!(r.await.unwrap().unwrap(), Stored::Created);
+        if !c.is_finished() {
+            assert!(!d.is_finished());
+            say.send(Ok(())).unwrap();
         }
-        assert_eq!(
-            syncs.load(Ordering::SeqCst),
-            2,
-            "one sync for both later batches"
-        );
+        assert_eq!(c.await.unwrap().unwrap(), Stored::Created);
+        assert_eq!(d.await.unwrap().unwrap(), Stored::Created);
 
         // A flush waits for the sync of what came before it.
-        let replay = tokio::spawn({
-            let group = group.clone();
-            async move { group.insert(answer(IDS[0])).await }
-        });
+        let replay = spawn_insert(&group, IDS[0]);
+        until("the replay's commit", || committed_now() == 5).await;
         let flushed = tokio::spawn({
             let group = group.clone();
             async move { group.flush().await }
         });
-        until("the replay's commit", || {
-            committed.load(Ordering::SeqCst) == 4
-        })
-        .await;
-        assert!(!flushed.is_finished());
-        say.send(Ok(())).unwrap();
         say.send(Ok(())).unwrap();
         assert_eq!(replay.await.unwrap().unwrap(), Stored::Replayed);
+        say.send(Ok(())).unwrap();
         flushed.await.unwrap();
     }
 
