@@ -1,4 +1,5 @@
-//! Size budgets (DESIGN.md): what a customer's visitors download, as the collector sends it.
+//! Size budgets (DESIGN.md): what a customer's visitors download, as the collector sends it,
+//! and the dashboard that admins and agents load.
 
 use collector::assets::{Asset, Assets, Encoding};
 
@@ -6,6 +7,12 @@ use collector::assets::{Asset, Assets, Encoding};
 const LOADER_BUDGET: usize = 2_000;
 /// The widget's wasm and JS glue, gzip: paid only where a survey is due.
 const WIDGET_BUDGET: usize = 60_000;
+/// The dashboard's wasm and JS glue, gzip: one bundle for every page, loaded by the team (never
+/// by visitors) and cached between visits. 903 KB when this budget was set, with the help desk,
+/// insight, sharing, team, account and token pages; the survey builder and the site settings
+/// still to come must fit in what is left, so that each dependency they bring is weighed.
+/// Browsers that take brotli get about 27 % less.
+const DASHBOARD_BUDGET: usize = 1_000_000;
 
 fn gzip_len(asset: &Asset) -> usize {
     asset.body(Encoding::Gzip).0.len()
@@ -16,7 +23,7 @@ fn brotli_len(asset: &Asset) -> usize {
 }
 
 #[test]
-fn the_loader_and_the_widget_fit_their_budgets() {
+fn the_loader_the_widget_and_the_dashboard_fit_their_budgets() {
     let assets = Assets::embedded();
     assert!(
         assets.has_widget(),
@@ -44,19 +51,19 @@ fn the_loader_and_the_widget_fit_their_budgets() {
     println!("size: widget wasm + glue    {:>7} B raw {:>6} B gzip {:>6} B br (budget {WIDGET_BUDGET} B gzip)",
         glue.raw().len() + wasm.raw().len(), widget, brotli_len(glue) + brotli_len(wasm));
 
-    // The dashboard has no budget (admins load it, not visitors), but its size is printed so
-    // that a change that grows it shows in every run.
-    if let (Some(glue), Some(wasm)) = (
+    let (Some(glue), Some(wasm)) = (
         assets.dashboard.get("dashboard.js"),
         assets.dashboard.get("dashboard_bg.wasm"),
-    ) {
-        println!(
-            "size: dashboard wasm + glue {:>7} B raw {:>6} B gzip {:>6} B br",
-            glue.raw().len() + wasm.raw().len(),
-            gzip_len(glue) + gzip_len(wasm),
-            brotli_len(glue) + brotli_len(wasm)
-        );
-    }
+    ) else {
+        panic!("built without the dashboard bundle: run `cargo xtask test`");
+    };
+    let dashboard = gzip_len(glue) + gzip_len(wasm);
+    println!(
+        "size: dashboard wasm + glue {:>7} B raw {:>6} B gzip {:>6} B br (budget {DASHBOARD_BUDGET} B gzip)",
+        glue.raw().len() + wasm.raw().len(),
+        dashboard,
+        brotli_len(glue) + brotli_len(wasm)
+    );
 
     assert!(
         loader <= LOADER_BUDGET,
@@ -65,5 +72,9 @@ fn the_loader_and_the_widget_fit_their_budgets() {
     assert!(
         widget <= WIDGET_BUDGET,
         "the widget is {widget} B gzip, over its {WIDGET_BUDGET} B budget"
+    );
+    assert!(
+        dashboard <= DASHBOARD_BUDGET,
+        "the dashboard is {dashboard} B gzip, over its {DASHBOARD_BUDGET} B budget"
     );
 }
