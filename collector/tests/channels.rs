@@ -732,25 +732,7 @@ async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_
     assert!(mail.contains(&format!("/dashboard/#/cases/{id}")), "{mail}");
 
     // The webhook, signed.
-    let mut delivered = None;
-    for _ in 0..400 {
-        if let Some(d) = got.lock().unwrap().first().cloned() {
-            delivered = Some(d);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let (headers, body) = delivered.expect("feedback.shared delivered within 10 s");
-    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
-    peers::verified_by_the_reference_library(
-        &secret,
-        &h("webhook-id"),
-        &h("webhook-timestamp"),
-        &h("webhook-signature"),
-        &body,
-    )
-    .unwrap();
-    let event: Value = serde_json::from_str(&body).unwrap();
+    let event = verified_delivery(&got, &secret, |_| true, "feedback.shared").await;
     assert_eq!(event["type"], "feedback.shared");
     assert_eq!(event["data"]["destination"]["name"], "Product team");
     assert_eq!(event["data"]["complaint"]["reference"], filed["reference"]);
@@ -876,31 +858,13 @@ async fn a_case_is_shared_with_a_team_by_mail_and_webhook_and_the_timeline_says_
         mail.contains("/dashboard/#/responses?topic=delivery"),
         "{mail}"
     );
-    let mut delivered = None;
-    for _ in 0..400 {
-        if let Some(d) = got
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(_, body)| body.contains("\"topic\""))
-            .cloned()
-        {
-            delivered = Some(d);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let (headers, body) = delivered.expect("the topic's feedback.shared delivered within 10 s");
-    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
-    peers::verified_by_the_reference_library(
+    let event = verified_delivery(
+        &got,
         &secret,
-        &h("webhook-id"),
-        &h("webhook-timestamp"),
-        &h("webhook-signature"),
-        &body,
+        |body| body.contains("\"topic\""),
+        "the topic's feedback.shared",
     )
-    .unwrap();
-    let event: Value = serde_json::from_str(&body).unwrap();
+    .await;
     assert_eq!(event["data"]["topic"]["term"], "delivery");
     assert_eq!(event["data"]["topic"]["answers"], 3);
     assert_eq!(event["data"]["note"], "For the roadmap");
@@ -1049,4 +1013,38 @@ async fn a_viewer_hears_each_change_of_the_sites_cases_as_it_happens() {
     assert_eq!(e.id, -1, "no id: a resume does not skip cases for it");
     served.clock.advance(collector::live::ANSWERS_EVERY);
     assert!(live.next_of("answers", quiet).await.is_none(), "said once");
+}
+
+/// The first delivery `got` whose body `matches`, within 10 s, once the Standard Webhooks
+/// reference library has verified its signature with `secret`; its event.
+async fn verified_delivery(
+    got: &std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>,
+    secret: &str,
+    matches: impl Fn(&str) -> bool,
+    what: &str,
+) -> Value {
+    let mut delivered = None;
+    for _ in 0..400 {
+        delivered = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, body)| matches(body))
+            .cloned();
+        if delivered.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (headers, body) = delivered.unwrap_or_else(|| panic!("{what} delivered within 10 s"));
+    let h = |n: &str| headers[n].to_str().unwrap().to_owned();
+    peers::verified_by_the_reference_library(
+        secret,
+        &h("webhook-id"),
+        &h("webhook-timestamp"),
+        &h("webhook-signature"),
+        &body,
+    )
+    .unwrap();
+    serde_json::from_str(&body).unwrap()
 }
