@@ -479,13 +479,13 @@ impl Lab {
                 }
                 assets
             }
-            Widget::Stub => Assets::from_files(
+            Widget::Stub => std::sync::Arc::new(Assets::from_files(
                 &[
                     ("widget.js", include_bytes!("stub_widget.js")),
                     ("widget_bg.wasm", EMPTY_WASM),
                 ],
                 &[],
-            ),
+            )),
         };
         let dir = tempfile::tempdir()?;
         let store = store::open(&format!(
