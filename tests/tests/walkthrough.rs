@@ -74,33 +74,7 @@ async fn the_readme_walks_through_the_dashboard_in_screenshots_taken_here() -> R
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "experience", "name": "How are we doing?",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "score", "type": "nps", "prompt": "How likely are you to recommend us?"},
-            {"id": "why", "type": "text", "prompt": "What is the main reason for your score?", "optional": true}
-        ]
-    }))?;
-    system
-        .store
-        .create_survey(
-            &system.site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await?;
-    let answers = collector::import::sample_answers("experience", 120, now, 7, true);
-    collector::import::import_answers(
-        system.store.as_ref(),
-        &system.site.key,
-        answers.as_bytes(),
-        false,
-        now,
-        &mut |_| {},
-    )
-    .await?;
+    system.seed_demo_answers(now).await?;
     let complaints = collector::import_complaints::sample_complaints(120, now, 7);
     collector::import_complaints::import_complaints(
         system.store.as_ref(),
