@@ -2,7 +2,7 @@
 //!
 //! Everything comes from the package registries this project may reach: rustup's target, crates
 //! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser, axe-core) and Debian (Chromium, ChromeDriver,
-//! PostgreSQL). Nothing downloads a prebuilt toolchain or browser of its own.
+//! PostgreSQL, sqlite3, nginx). Nothing downloads a prebuilt toolchain or browser of its own.
 
 use super::{root, step};
 use anyhow::{bail, Context as _, Result};
@@ -14,7 +14,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// Minifies the hand-written loader (`widget/loader.js`) for its 2 KB gzip budget.
 const TERSER_VERSION: &str = "5.51.2";
-const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql sqlite3";
+const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql sqlite3 nginx";
 
 /// The accessibility engine the browser tests inject into pages.
 const AXE_VERSION: &str = "4.11.0";
@@ -236,16 +236,23 @@ pub(crate) fn run() -> Result<Tools> {
         }
     }
 
-    // Chromium, ChromeDriver, PostgreSQL and sqlite3 from Debian.
+    // Chromium, ChromeDriver, PostgreSQL, sqlite3 and nginx from Debian.
     let chromium = PathBuf::from("/usr/bin/chromium");
     let chromedriver = PathBuf::from("/usr/bin/chromedriver");
     let postgres = postgres_bin_dir();
-    // `sqlite3` writes the insight bench's generated answers.
+    // `sqlite3` writes the insight bench's generated answers; `nginx -t` checks the proxy
+    // examples (`tests/tests/proxy.rs`).
     let sqlite3 = PathBuf::from("/usr/bin/sqlite3");
-    if !chromium.exists() || !chromedriver.exists() || postgres.is_none() || !sqlite3.exists() {
+    let nginx = PathBuf::from("/usr/sbin/nginx");
+    if !chromium.exists()
+        || !chromedriver.exists()
+        || postgres.is_none()
+        || !sqlite3.exists()
+        || !nginx.exists()
+    {
         if !is_root() {
             bail!(
-                "Chromium, ChromeDriver, PostgreSQL or sqlite3 is missing; install them as root:\n    \
+                "Chromium, ChromeDriver, PostgreSQL, sqlite3 or nginx is missing; install them as root:\n    \
                  sudo apt-get update && sudo apt-get install -y {DEBIAN_PACKAGES}"
             );
         }
