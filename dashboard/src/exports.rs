@@ -3,7 +3,8 @@
 //! fetches it with the signed-in admin's credentials and reads the body as it streams in,
 //! showing the bytes (of the total, when the collector says it) and the rows received; the page
 //! stays usable meanwhile (each chunk is awaited, nothing is read at once) and a download can be
-//! cancelled. The file is then saved from a `blob:` URL with a link, never opened in the page.
+//! cancelled (the reader is cancelled at its next chunk). The file is then saved from a `blob:`
+//! URL with a link, never opened in the page.
 
 use crate::api::Auth;
 use crate::controls::Choice;
@@ -15,8 +16,7 @@ use shared::api::ErrorBody;
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Headers, ReadableStreamDefaultReader, Request, RequestCredentials,
-    RequestInit, Response,
+    Headers, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, Response,
 };
 
 /// Which periods an export takes.
@@ -125,22 +125,17 @@ fn ExportCard(export: Export) -> impl IntoView {
     let bytes = RwSignal::new(0u64);
     let total = RwSignal::new(None::<u64>);
     let rows = RwSignal::new(0u64);
-    let abort = StoredValue::new_local(None::<AbortController>);
+    // Set by "Cancel": the download stops at its next chunk.
+    let cancelled = RwSignal::new(false);
     let save_link = NodeRef::<leptos::html::A>::new();
-    // A finished file's URL is let go when the page is left or another download starts.
+    // A finished file's URL is let go when another download starts or the page is left (a
+    // download still running then stops: its signals are gone).
     let release = move || {
-        if let State::Ready { href, .. } = state.get_untracked() {
-            let _ = web_sys::Url::revoke_object_url(&href);
-        }
-    };
-    on_cleanup(move || {
-        if let Some(Some(controller)) = abort.try_get_value() {
-            controller.abort();
-        }
         if let Some(State::Ready { href, .. }) = state.try_get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&href);
         }
-    });
+    };
+    on_cleanup(release);
     // Once the file is ready, the focus goes to its link, for the keyboard.
     Effect::new(move |_| {
         if matches!(state.get(), State::Ready { .. }) {
@@ -153,14 +148,6 @@ fn ExportCard(export: Export) -> impl IntoView {
     let api = desk.api.clone();
     let start = move |_| {
         release();
-        let Ok(controller) = AbortController::new() else {
-            state.set(State::Failed(
-                "this browser cannot download here".to_owned(),
-            ));
-            return;
-        };
-        let signal = controller.signal();
-        abort.set_value(Some(controller));
         let url = api.url(&query(
             &export,
             &format.get_untracked(),
@@ -171,26 +158,27 @@ fn ExportCard(export: Export) -> impl IntoView {
         bytes.set(0);
         rows.set(0);
         total.set(None);
+        cancelled.set(false);
         state.set(State::Running);
         spawn_local(async move {
-            let progress = Progress { bytes, total, rows };
-            let next = match download(&auth, &url, &signal, csv, progress).await {
-                Ok((href, filename)) => State::Ready { href, filename },
-                Err(_) if signal.aborted() => State::Failed("Cancelled".to_owned()),
+            let progress = Progress {
+                bytes,
+                total,
+                rows,
+                cancelled,
+            };
+            let next = match download(&auth, &url, csv, progress).await {
+                Ok(Some((href, filename))) => State::Ready { href, filename },
+                Ok(None) => State::Failed("Cancelled".to_owned()),
                 Err(message) => State::Failed(message),
             };
-            if state.try_set(next).is_some() {
+            if let Some(State::Ready { href, .. }) = state.try_set(next) {
                 // The page was left meanwhile: nothing shows the file.
-                return;
+                let _ = web_sys::Url::revoke_object_url(&href);
             }
-            abort.set_value(None);
         });
     };
-    let cancel = move |_| {
-        if let Some(controller) = abort.get_value() {
-            controller.abort();
-        }
-    };
+    let cancel = move |_| cancelled.set(true);
 
     let running = move || state.get() == State::Running;
     let formats = vec![
@@ -360,23 +348,24 @@ impl RowCounter {
     }
 }
 
-/// Where a download shows its progress.
+/// Where a download shows its progress, and whether it was cancelled.
 #[derive(Clone, Copy)]
 struct Progress {
     bytes: RwSignal<u64>,
     total: RwSignal<Option<u64>>,
     rows: RwSignal<u64>,
+    cancelled: RwSignal<bool>,
 }
 
 /// Fetches `url` as the signed-in admin, reading the body as it comes (progress into
-/// `progress`); the `blob:` URL of the whole file and its name.
+/// `progress`); the `blob:` URL of the whole file and its name, or `None` when it was cancelled
+/// (or its page left).
 async fn download(
     auth: &Auth,
     url: &str,
-    abort: &web_sys::AbortSignal,
     csv: bool,
     progress: Progress,
-) -> Result<(String, String), String> {
+) -> Result<Option<(String, String)>, String> {
     let failed = |_| "the export could not be fetched; try again".to_owned();
     let window = web_sys::window().ok_or("no browser window")?;
     let headers = Headers::new().map_err(failed)?;
@@ -389,7 +378,6 @@ async fn download(
     init.set_method("GET");
     init.set_headers(&headers);
     init.set_credentials(RequestCredentials::SameOrigin);
-    init.set_signal(Some(abort));
     let request = Request::new_with_str_and_init(url, &init).map_err(failed)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -407,9 +395,9 @@ async fn download(
             .unwrap_or_else(|_| format!("the collector answered {status}")));
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
-    progress
+    let _ = progress
         .total
-        .set(header("Content-Length").and_then(|v| v.trim().parse().ok()));
+        .try_set(header("Content-Length").and_then(|v| v.trim().parse().ok()));
     let content_type = header("Content-Type").unwrap_or_else(|| "text/plain".to_owned());
     let filename = header("Content-Disposition")
         .and_then(|v| {
@@ -428,6 +416,11 @@ async fn download(
         let mut counter = RowCounter::new(csv);
         let mut received = 0u64;
         loop {
+            if progress.cancelled.try_get_untracked() != Some(false) {
+                // Cancelling the reader ends the request too.
+                let _ = reader.cancel();
+                return Ok(None);
+            }
             let chunk = JsFuture::from(reader.read())
                 .await
                 .map_err(|_| "the download broke off; try again".to_owned())?;
@@ -444,8 +437,8 @@ async fn download(
             received += u64::from(bytes.length());
             counter.feed(&bytes.to_vec());
             chunks.push(&bytes);
-            progress.bytes.set(received);
-            progress.rows.set(counter.rows());
+            let _ = progress.bytes.try_set(received);
+            let _ = progress.rows.try_set(counter.rows());
         }
     }
     let options = web_sys::BlobPropertyBag::new();
@@ -453,7 +446,7 @@ async fn download(
     let blob =
         web_sys::Blob::new_with_u8_array_sequence_and_options(&chunks, &options).map_err(failed)?;
     let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
-    Ok((href, filename))
+    Ok(Some((href, filename)))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Only a signed-in user who owns a site may (the collector's rule); others are told so.
 
 use crate::api::{self, ApiError};
-use crate::controls::{described_by, invalid, FieldError, FieldErrors, Notice};
+use crate::controls::{FieldError, FieldErrors, LinesField, Notice, TextField};
 use crate::route::Page;
 use crate::shell::Desk;
 use leptos::ev::SubmitEvent;
@@ -97,38 +97,19 @@ fn NewSiteForm() -> impl IntoView {
     view! {
         <form class="panel new-site-form" on:submit=create aria-labelledby="new-site-title">
             <h3 id="new-site-title">"The site"</h3>
-            <div class="field">
-                <label for="new-site-name">"Name (visitors see it in the survey's question)"</label>
-                <input
-                    id="new-site-name"
-                    type="text"
-                    maxlength="200"
-                    bind:value=name
-                    aria-invalid=invalid(name_error)
-                    aria-describedby=described_by("new-site-name-error".to_owned(), name_error)
-                />
-                <FieldError id="new-site-name-error" message=name_error />
-            </div>
-            <div class="field">
-                <label for="new-site-origins">"Allowed origins, one a line"</label>
-                <p class="hint" id="new-site-origins-hint">
-                    "Where the site's pages are, as scheme://host[:port] (https://shop.example)."
-                </p>
-                <textarea
-                    id="new-site-origins"
-                    rows="3"
-                    spellcheck="false"
-                    bind:value=origins
-                    aria-invalid=invalid(origins_error)
-                    aria-describedby=move || {
-                        match origins_error.get() {
-                            Some(_) => "new-site-origins-hint new-site-origins-error",
-                            None => "new-site-origins-hint",
-                        }
-                    }
-                ></textarea>
-                <FieldError id="new-site-origins-error" message=origins_error />
-            </div>
+            <TextField
+                id="new-site-name"
+                label="Name (visitors see it in the survey's question)"
+                value=name
+                error=name_error
+            />
+            <LinesField
+                id="new-site-origins"
+                label="Allowed origins, one a line"
+                hint="Where the site's pages are, as scheme://host[:port] (https://shop.example)."
+                value=origins
+                error=origins_error
+            />
             <fieldset class="first-survey">
                 <legend>"Its first survey"</legend>
                 <p class="hint">

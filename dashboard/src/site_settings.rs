@@ -7,8 +7,8 @@
 
 use crate::api::{ApiError, Sightings, SiteApi, SiteInfo, SurveyChoice};
 use crate::controls::{
-    described_by, invalid, Choice, ConfirmButton, CopyButton, FieldError, FieldErrors, Notice,
-    Refusal,
+    described_by, invalid, Choice, ConfirmButton, CopyButton, FieldError, FieldErrors, LinesField,
+    Notice, Refusal, TextField,
 };
 use crate::route::Page;
 use crate::settings::SettingsHead;
@@ -194,38 +194,43 @@ pub(crate) fn verdict(seen: &Sightings, site: &str) -> (bool, String) {
     )
 }
 
+/// What "Check my page" found: whether it was seen, the verdict, and the other sightings.
+type Checked = Result<(bool, String, Vec<String>), String>;
+
 /// "Check my page": whether the collector saw the snippet, where and when.
 #[component]
 fn CheckPage() -> impl IntoView {
     let desk = Desk::expect();
-    let (result, set_result) = signal(None::<Result<(bool, String), String>>);
-    let (others, set_others) = signal(Vec::<String>::new());
+    let (result, set_result) = signal(None::<Checked>);
     let (checking, set_checking) = signal(false);
     let api = desk.api.clone();
     let check = move |_| {
         let api = api.clone();
         set_checking.set(true);
         spawn_local(async move {
-            match api.sightings().await {
+            set_result.set(Some(match api.sightings().await {
                 Ok(seen) => {
-                    set_others.set(
-                        seen.sightings
-                            .iter()
-                            .skip(1)
-                            .map(|s| {
-                                let allowed = if s.allowed {
-                                    ""
-                                } else {
-                                    " (no longer allowed)"
-                                };
-                                format!("{}{allowed}: {}", s.origin, ago(&s.last_seen, &seen.now))
-                            })
-                            .collect(),
-                    );
-                    set_result.set(Some(Ok(verdict(&seen, api.site.as_str()))));
+                    // Every sighting but the one the verdict names.
+                    let named = seen.sightings.iter().position(|s| s.allowed);
+                    let others = seen
+                        .sightings
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| Some(*i) != named)
+                        .map(|(_, s)| {
+                            let allowed = if s.allowed {
+                                ""
+                            } else {
+                                " (no longer allowed)"
+                            };
+                            format!("{}{allowed}: {}", s.origin, ago(&s.last_seen, &seen.now))
+                        })
+                        .collect();
+                    let (found, words) = verdict(&seen, api.site.as_str());
+                    Ok((found, words, others))
                 }
-                Err(e) => set_result.set(Some(Err(e.message().to_owned()))),
-            }
+                Err(e) => Err(e.message().to_owned()),
+            }));
             set_checking.set(false);
         });
     };
@@ -240,22 +245,24 @@ fn CheckPage() -> impl IntoView {
             </button>
             <div class="check-result" role="status">
                 {move || match result.get() {
-                    Some(Ok((true, words))) => view! { <p class="seen">{words}</p> }.into_any(),
-                    Some(Ok((false, words))) => view! { <p class="not-seen">{words}</p> }.into_any(),
+                    Some(Ok((found, words, others))) => {
+                        let others = (!others.is_empty())
+                            .then(|| {
+                                view! {
+                                    <p class="hint">"Seen on:"</p>
+                                    <ul class="other-sightings">
+                                        {others.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}
+                                    </ul>
+                                }
+                            });
+                        view! {
+                            <p class=if found { "seen" } else { "not-seen" }>{words}</p>
+                            {others}
+                        }
+                            .into_any()
+                    }
                     Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
                     None => ().into_any(),
-                }}
-                {move || {
-                    let others = others.get();
-                    (!others.is_empty())
-                        .then(|| {
-                            view! {
-                                <p class="hint">"Also seen on:"</p>
-                                <ul class="other-sightings">
-                                    {others.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}
-                                </ul>
-                            }
-                        })
                 }}
             </div>
         </section>
@@ -324,40 +331,22 @@ fn PlaceForm(site: SiteInfo) -> impl IntoView {
     view! {
         <form class="panel place" on:submit=save aria-labelledby="place-title">
             <h3 id="place-title">"Origins and retention"</h3>
-            <div class="field">
-                <label for="site-origins">"Allowed origins, one a line"</label>
-                <p class="hint" id="site-origins-hint">
-                    "Where the site's pages are, as scheme://host[:port] (https://shop.example). The collector serves the config and takes answers only from these."
-                </p>
-                <textarea
-                    id="site-origins"
-                    rows="3"
-                    spellcheck="false"
-                    bind:value=typed
-                    disabled=!editable
-                    aria-invalid=invalid(origins_error)
-                    aria-describedby=move || {
-                        match origins_error.get() {
-                            Some(_) => "site-origins-hint site-origins-error",
-                            None => "site-origins-hint",
-                        }
-                    }
-                ></textarea>
-                <FieldError id="site-origins-error" message=origins_error />
-            </div>
-            <div class="field">
-                <label for="retention-days">"Keep answers and complaints for (days; empty: forever)"</label>
-                <input
-                    id="retention-days"
-                    type="text"
-                    inputmode="numeric"
-                    bind:value=days
-                    disabled=!editable
-                    aria-invalid=invalid(days_error)
-                    aria-describedby=described_by("retention-days-error".to_owned(), days_error)
-                />
-                <FieldError id="retention-days-error" message=days_error />
-            </div>
+            <LinesField
+                id="site-origins"
+                label="Allowed origins, one a line"
+                hint="Where the site's pages are, as scheme://host[:port] (https://shop.example). The collector serves the config and takes answers only from these."
+                value=typed
+                error=origins_error
+                disabled=!editable
+            />
+            <TextField
+                id="retention-days"
+                label="Keep answers and complaints for (days; empty: forever)"
+                value=days
+                error=days_error
+                disabled=!editable
+                numeric=true
+            />
             {editable
                 .then(|| {
                     view! {
@@ -371,26 +360,22 @@ fn PlaceForm(site: SiteInfo) -> impl IntoView {
     }
 }
 
-/// The text colour that reads on `brand` (`#rrggbb`): black or white, whichever contrasts more,
-/// as the widget chooses it.
+/// The text colour that reads on `brand` (`#rrggbb`): black or white, by the widget's own rule
+/// (`widget/src/style.rs`: WCAG's relative luminance with sRGB's curve taken as a square,
+/// against 0.179, where both contrast equally).
 pub(crate) fn text_on(brand: &str) -> &'static str {
+    if !is_colour(brand) {
+        return "#fff";
+    }
     let channel = |i: usize| {
         let c = f64::from(u8::from_str_radix(&brand[i..i + 2], 16).unwrap_or(0)) / 255.0;
-        if c <= 0.039_28 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
+        c * c
     };
-    if !is_colour(brand) {
-        return "#ffffff";
-    }
     let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    // Contrast with white (1.05 / (L + 0.05)) against black ((L + 0.05) / 0.05).
-    if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 {
-        "#ffffff"
+    if luminance > 0.179 {
+        "#000"
     } else {
-        "#000000"
+        "#fff"
     }
 }
 
@@ -535,13 +520,13 @@ fn WidgetForm(settings: SiteSettings, surveys: Vec<SurveyChoice>) -> impl IntoVi
         (s.id, label)
     }))
     .collect();
-    // The last colour that is one, for the preview and the picker while one is being typed.
-    let shown = Memo::new(move |last: Option<&String>| {
+    // The colour typed when it is one (the default while one is being typed), for the preview.
+    let shown = Signal::derive(move || {
         let typed = brand.get().trim().to_ascii_lowercase();
         if is_colour(&typed) {
             typed
         } else {
-            last.cloned().unwrap_or_else(|| "#0969da".to_owned())
+            "#0969da".to_owned()
         }
     });
 
@@ -552,26 +537,16 @@ fn WidgetForm(settings: SiteSettings, surveys: Vec<SurveyChoice>) -> impl IntoVi
             <div class="theme-fields">
                 <div class="field">
                     <label for="theme-brand">"Brand colour (#rrggbb)"</label>
-                    <div class="copy-row">
-                        <input
-                            id="theme-brand"
-                            type="text"
-                            spellcheck="false"
-                            maxlength="7"
-                            bind:value=brand
-                            disabled=!editable
-                            aria-invalid=invalid(brand_error)
-                            aria-describedby=described_by("theme-brand-error".to_owned(), brand_error)
-                        />
-                        <input
-                            id="theme-brand-picker"
-                            type="color"
-                            aria-label="Pick the brand colour"
-                            prop:value=move || shown.get()
-                            on:input=move |ev| brand.set(event_target_value(&ev))
-                            disabled=!editable
-                        />
-                    </div>
+                    <input
+                        id="theme-brand"
+                        type="text"
+                        spellcheck="false"
+                        maxlength="7"
+                        bind:value=brand
+                        disabled=!editable
+                        aria-invalid=invalid(brand_error)
+                        aria-describedby=described_by("theme-brand-error".to_owned(), brand_error)
+                    />
                     <FieldError id="theme-brand-error" message=brand_error />
                 </div>
                 <div class="field">
@@ -594,19 +569,14 @@ fn WidgetForm(settings: SiteSettings, surveys: Vec<SurveyChoice>) -> impl IntoVi
                         disabled=read_only
                     />
                 </div>
-                <div class="field">
-                    <label for="theme-radius">"Corner radius (0 to 24 pixels)"</label>
-                    <input
-                        id="theme-radius"
-                        type="text"
-                        inputmode="numeric"
-                        bind:value=radius
-                        disabled=!editable
-                        aria-invalid=invalid(radius_error)
-                        aria-describedby=described_by("theme-radius-error".to_owned(), radius_error)
-                    />
-                    <FieldError id="theme-radius-error" message=radius_error />
-                </div>
+                <TextField
+                    id="theme-radius"
+                    label="Corner radius (0 to 24 pixels)"
+                    value=radius
+                    error=radius_error
+                    disabled=!editable
+                    numeric=true
+                />
             </div>
             <Preview brand=shown mode position radius label launcher_on />
             <h4>"The feedback tab"</h4>
@@ -614,19 +584,13 @@ fn WidgetForm(settings: SiteSettings, surveys: Vec<SurveyChoice>) -> impl IntoVi
                 <input id="launcher-on" type="checkbox" bind:checked=launcher_on disabled=!editable />
                 <label for="launcher-on">"Show the feedback tab on every page, with its menu"</label>
             </div>
-            <div class="field">
-                <label for="launcher-label">"The tab's words (empty: “Feedback” in the visitor's language)"</label>
-                <input
-                    id="launcher-label"
-                    type="text"
-                    maxlength="40"
-                    bind:value=label
-                    disabled=move || !editable || !launcher_on.get()
-                    aria-invalid=invalid(label_error)
-                    aria-describedby=described_by("launcher-label-error".to_owned(), label_error)
-                />
-                <FieldError id="launcher-label-error" message=label_error />
-            </div>
+            <TextField
+                id="launcher-label"
+                label="The tab's words (empty: “Feedback” in the visitor's language)"
+                value=label
+                error=label_error
+                disabled=Signal::derive(move || !editable || !launcher_on.get())
+            />
             <div class="field">
                 <label for="launcher-survey">"The menu's “Rate us” survey"</label>
                 <Choice
@@ -643,19 +607,14 @@ fn WidgetForm(settings: SiteSettings, surveys: Vec<SurveyChoice>) -> impl IntoVi
                 <a href=Page::Settings.href()>"the settings page"</a>
                 "), and “Suggest something”."
             </p>
-            <div class="field">
-                <label for="cooldown-days">"Days after a survey before another may show (0 to 365)"</label>
-                <input
-                    id="cooldown-days"
-                    type="text"
-                    inputmode="numeric"
-                    bind:value=cooldown
-                    disabled=!editable
-                    aria-invalid=invalid(cooldown_error)
-                    aria-describedby=described_by("cooldown-days-error".to_owned(), cooldown_error)
-                />
-                <FieldError id="cooldown-days-error" message=cooldown_error />
-            </div>
+            <TextField
+                id="cooldown-days"
+                label="Days after a survey before another may show (0 to 365)"
+                value=cooldown
+                error=cooldown_error
+                disabled=!editable
+                numeric=true
+            />
             {editable
                 .then(|| {
                     view! {
@@ -685,6 +644,10 @@ fn Preview(
         let r = radius.get().trim().parse::<u8>().unwrap_or(12).min(24);
         format!("{r}px")
     };
+    let on_brand = move || {
+        let b = brand.get();
+        format!("background:{b};color:{}", text_on(&b))
+    };
     let tab = move || {
         let l = label.get();
         if l.trim().is_empty() {
@@ -711,15 +674,10 @@ fn Preview(
                 <div
                     class="preview-card"
                     class:dark=dark
-                    style:border-radius=corner
+                    style=move || format!("border-radius:{}", corner())
                 >
                     <p class="preview-question">"How likely are you to recommend us?"</p>
-                    <span
-                        class="preview-button"
-                        style:background=move || brand.get()
-                        style:color=move || text_on(&brand.get())
-                        style:border-radius=corner
-                    >
+                    <span class="preview-button" style=move || format!("{};border-radius:{}", on_brand(), corner())>
                         "Send"
                     </span>
                 </div>
@@ -728,11 +686,7 @@ fn Preview(
                         .get()
                         .then(|| {
                             view! {
-                                <span
-                                    class="preview-tab"
-                                    style:background=move || brand.get()
-                                    style:color=move || text_on(&brand.get())
-                                >
+                                <span class="preview-tab" style=on_brand>
                                     {tab}
                                 </span>
                             }
@@ -810,24 +764,17 @@ fn Erasure() -> impl IntoView {
                 <label for="erasure-by">"Find them by"</label>
                 <Choice id="erasure-by" options=kinds current=by on_pick=move |v| by.set(v) />
             </div>
-            <div class="field">
-                <label for="erasure-who">"Whom"</label>
-                <input id="erasure-who" type="text" spellcheck="false" autocomplete="off" bind:value=who />
-            </div>
+            <TextField id="erasure-who" label="Whom" value=who error=Signal::stored(None::<String>) />
             <div class="actions">
-                {move || {
-                    view! {
-                        <ConfirmButton
-                            class="erase"
-                            label="Erase"
-                            aria_label="Erase this respondent's answers and complaints"
-                            question=question()
-                            busy
-                            confirming
-                            on_confirm=erase.clone()
-                        />
-                    }
-                }}
+                <ConfirmButton
+                    class="erase"
+                    label="Erase"
+                    aria_label="Erase this respondent's answers and complaints"
+                    question=Signal::derive(question)
+                    busy
+                    confirming
+                    on_confirm=erase
+                />
             </div>
             <Refusal message=Signal::derive(move || error.get()) />
             <Notice notice=done />
@@ -843,10 +790,10 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn text_on_the_brand_is_the_colour_that_contrasts() {
-        assert_eq!(text_on("#0969da"), "#ffffff");
-        assert_eq!(text_on("#ffd33d"), "#000000");
-        assert_eq!(text_on("#000000"), "#ffffff");
-        assert_eq!(text_on("#ffffff"), "#000000");
+        assert_eq!(text_on("#0969da"), "#fff");
+        assert_eq!(text_on("#ffd33d"), "#000");
+        assert_eq!(text_on("#000000"), "#fff");
+        assert_eq!(text_on("#ffffff"), "#000");
     }
 
     #[wasm_bindgen_test]
