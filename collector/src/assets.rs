@@ -1,13 +1,18 @@
 //! The files the collector serves as they are: the loader, the widget bundle, the dashboard.
 //!
 //! The widget and dashboard are embedded in the binary at build time (see `build.rs`). Each file
-//! is compressed once, on first request, and then served from memory with an `ETag`.
+//! is compressed once and then served from memory with an `ETag`: a small file on the first
+//! request that wants it, a large one (the wasm bundles) by a background thread started with the
+//! server, because brotli's best on the dashboard's wasm takes seconds that no request should
+//! wait for and no runtime thread should spend. Until a large file's compressed form is made,
+//! it is served in the best form already made (gzip, else as it is).
 
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
@@ -83,23 +88,49 @@ impl Asset {
         }
     }
 
-    /// The bytes to send for an encoding. Compression is skipped where it would not help.
+    /// The bytes to send for an encoding, and the encoding they are in. Compression is skipped
+    /// where it would not help; a large file is never compressed here (see the module's doc),
+    /// it comes in the best form made so far.
     pub fn body(&self, encoding: Encoding) -> (Bytes, Encoding) {
         if self.raw.len() < 256 {
             return (self.raw.clone(), Encoding::Identity);
         }
-        let body = match encoding {
+        if self.raw.len() <= COMPRESSED_ON_REQUEST_UP_TO {
+            return (self.compressed(encoding), encoding);
+        }
+        let brotli = match encoding {
+            Encoding::Brotli => self.brotli.get(),
+            _ => None,
+        };
+        let gzip = match encoding {
+            Encoding::Brotli | Encoding::Gzip => self.gzip.get(),
+            Encoding::Identity => None,
+        };
+        match (brotli, gzip) {
+            (Some(br), _) => (br.clone(), Encoding::Brotli),
+            (None, Some(gz)) => (gz.clone(), Encoding::Gzip),
+            (None, None) => (self.raw.clone(), Encoding::Identity),
+        }
+    }
+
+    /// The file in `encoding`, compressed now if it was not yet (which may take seconds).
+    pub fn compressed(&self, encoding: Encoding) -> Bytes {
+        match encoding {
             Encoding::Identity => &self.raw,
             Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.raw).into()),
             Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.raw).into()),
-        };
-        (body.clone(), encoding)
+        }
+        .clone()
     }
 
     pub fn raw(&self) -> &[u8] {
         &self.raw
     }
 }
+
+/// Files up to this size are compressed by the first request that wants them (in milliseconds);
+/// larger ones by `Assets::compress_in_background`.
+const COMPRESSED_ON_REQUEST_UP_TO: usize = 64 * 1024;
 
 /// Every file the collector serves from memory.
 #[derive(Debug)]
@@ -109,12 +140,44 @@ pub struct Assets {
     pub loader: Asset,
     pub widget: HashMap<&'static str, Asset>,
     pub dashboard: HashMap<&'static str, Asset>,
+    compressing: AtomicBool,
 }
 
 impl Assets {
-    /// The assets embedded in this binary.
-    pub fn embedded() -> Self {
-        Self::from_files(embedded::WIDGET, embedded::DASHBOARD)
+    /// The assets embedded in this binary: one copy per process, so that what is compressed
+    /// once serves every server the process runs (the tests run many).
+    pub fn embedded() -> Arc<Self> {
+        static EMBEDDED: OnceLock<Arc<Assets>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| Arc::new(Self::from_files(embedded::WIDGET, embedded::DASHBOARD)))
+            .clone()
+    }
+
+    /// Compresses the large files on a thread of their own, gzip first (the quick one), then
+    /// brotli; once per `Assets`, however often it is called.
+    pub fn compress_in_background(self: &Arc<Self>) {
+        if self.compressing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let assets = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hark-compress".into())
+            .spawn(move || {
+                let large: Vec<&Asset> = assets
+                    .widget
+                    .values()
+                    .chain(assets.dashboard.values())
+                    .filter(|a| a.raw.len() > COMPRESSED_ON_REQUEST_UP_TO)
+                    .collect();
+                for encoding in [Encoding::Gzip, Encoding::Brotli] {
+                    for asset in &large {
+                        asset.compressed(encoding);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the compression thread; large files go uncompressed");
+        }
     }
 
     pub fn from_files(
@@ -139,6 +202,7 @@ impl Assets {
             widget: table(widget),
             dashboard: table(dashboard),
             version,
+            compressing: AtomicBool::new(false),
         }
     }
 
@@ -234,6 +298,31 @@ mod tests {
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
             .unwrap();
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn a_large_file_is_served_as_made_so_far_and_compressed_in_the_background() {
+        let wasm: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let assets = Arc::new(Assets::from_files(&[("widget_bg.wasm", &wasm)], &[]));
+        let asset = &assets.widget["widget_bg.wasm"];
+        // Nothing made yet: as it is, at once, whatever was asked.
+        assert_eq!(asset.body(Encoding::Brotli).1, Encoding::Identity);
+        assert_eq!(asset.body(Encoding::Gzip).1, Encoding::Identity);
+        assets.compress_in_background();
+        assets.compress_in_background();
+        let started = std::time::Instant::now();
+        while asset.body(Encoding::Brotli).1 != Encoding::Brotli {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60));
+            std::thread::yield_now();
+        }
+        assert_eq!(asset.body(Encoding::Gzip).1, Encoding::Gzip);
+        assert_eq!(asset.body(Encoding::Identity).1, Encoding::Identity);
+        let (br, _) = asset.body(Encoding::Brotli);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+        assert_eq!(out, wasm);
     }
 
     #[test]

@@ -43,14 +43,14 @@ impl Drop for Hub {
 
 impl Live {
     /// The entries after entry `after` (after the newest one now, when `None`) of `sites`, as
-    /// they are appended, oldest first. The stream ends when the store fails a read; its reader
-    /// resumes from the last entry it got.
+    /// they are appended, oldest first, and the entry it starts after. The stream ends when the
+    /// store fails a read; its reader resumes from the last entry it got.
     pub async fn stream(
         &self,
         store: &Arc<dyn Store>,
         sites: Vec<SiteKey>,
         after: Option<i64>,
-    ) -> crate::store::StoreResult<impl Stream<Item = CaseEventRow> + Send + 'static> {
+    ) -> crate::store::StoreResult<(i64, impl Stream<Item = CaseEventRow> + Send + 'static)> {
         let newest = self
             .hub
             .get_or_init(|| {
@@ -76,7 +76,7 @@ impl Live {
             ready: VecDeque::new(),
             read_once: after.is_none(),
         };
-        Ok(futures_util::stream::unfold(state, Reader::next))
+        Ok((last, futures_util::stream::unfold(state, Reader::next)))
     }
 }
 

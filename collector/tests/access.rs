@@ -1380,6 +1380,54 @@ async fn changes_and_logins_are_in_the_audit_log_with_their_actor() {
     // The log names tokens by id, never by their secret.
     let text = serde_json::to_string(&audit).unwrap();
     assert!(!text.contains(created["token"].as_str().unwrap()), "{text}");
+
+    // Searched by the collector: an action, part of an actor, days.
+    let search = |query: &str| {
+        let (app, ann) = (&app, ann.clone());
+        let path = format!("/api/v1/admin/sites/{}/audit?{query}", app.own.key);
+        async move { app.request(Method::GET, &path, None, &ann).await }
+    };
+    let actions = |list: Value| -> Vec<String> {
+        list["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let found = search("action=token.create").await;
+    assert_eq!(found.status(), StatusCode::OK);
+    assert_eq!(actions(found.json().await.unwrap()), ["token.create"]);
+    let found = search("actor=ANN%40OWN").await;
+    assert_eq!(
+        actions(found.json().await.unwrap()),
+        ["token.create", "session.create"]
+    );
+    // The day of the entries (on the test's clock).
+    let today = audit["entries"][0]["at"].as_str().unwrap()[..10].to_owned();
+    let found = search(&format!("from={today}&to={today}")).await;
+    assert_eq!(actions(found.json().await.unwrap()).len(), 3);
+    let found = search("to=2001-01-01").await;
+    assert_eq!(actions(found.json().await.unwrap()), Vec::<String>::new());
+    for (bad, says) in [
+        ("from=yesterday", "from must be a day"),
+        (
+            "from=2026-02-01&to=2026-01-01",
+            "from must not come after to",
+        ),
+        (
+            &*format!("action={}", "a".repeat(65)),
+            "action is at most 64",
+        ),
+    ] {
+        let refused = search(bad).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body: Value = refused.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{bad}: {body}"
+        );
+    }
 }
 
 #[tokio::test]

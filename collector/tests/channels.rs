@@ -931,6 +931,8 @@ async fn a_viewer_hears_each_change_of_the_sites_cases_as_it_happens() {
 
     let wait = std::time::Duration::from_secs(10);
     let mut live = events::EventStream::open(&served.base, &viewer, None).await;
+    // It says where it starts, so that a reader dropped before any case event resumes there.
+    let start = live.start(wait).await;
     let logged = served
         .client
         .post(format!(
@@ -950,6 +952,10 @@ async fn a_viewer_hears_each_change_of_the_sites_cases_as_it_happens() {
     let first = live.next(wait).await.expect("the new case's first entry");
     assert_eq!(first.data["case"], case.as_str());
     assert_eq!(first.data["kind"], "received");
+    assert!(first.id > start, "{} after {start}", first.id);
+    let mut from_start = events::EventStream::open(&served.base, &viewer, Some(start)).await;
+    let again = from_start.next(wait).await.expect("resumed from the start");
+    assert_eq!((again.id, &again.data), (first.id, &first.data));
     let mut last = first.id;
     while let Some(e) = live.next(std::time::Duration::from_millis(300)).await {
         last = e.id;

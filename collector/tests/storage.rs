@@ -9,8 +9,9 @@ use collector::store::case_store::{
     AssigneeFilter, CaseChange, CaseFilter, Cursor, Job, ProblemFields, Sort,
 };
 use collector::store::{
-    self, AuditEntry, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse, Respondent,
-    SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse, TokenRecord, DAY_MS,
+    self, AuditEntry, AuditQuery, Enrichment, Grant, GroupCommit, NewComplaint, NewResponse,
+    Respondent, SessionUser, Store, StoreError, Stored, StoredComplaint, StoredResponse,
+    TokenRecord, DAY_MS,
 };
 use shared::case::{Actor, EntryKind, Priority, ProblemStatus, Status, Urgency, Workflow};
 use shared::{
@@ -860,6 +861,46 @@ async fn the_audit_log_lists_a_sites_entries_newest_first(store: Arc<dyn Store>)
     assert_eq!(
         store.audit_log(&blog.key, 10).await.unwrap(),
         [entries[2].clone()]
+    );
+
+    // Searched: by action, by part of the actor in any case (LIKE's `_` and `%` taken
+    // literally), and by time, the end excluded.
+    let mut other = entry(50, Some(&shop.key), "member.remove");
+    other.actor = "Bob_Admin@Shop.test".into();
+    store.record_audit(&other).await.unwrap();
+    let search = |query: AuditQuery| {
+        let (store, key) = (store.clone(), shop.key.clone());
+        async move { store.audit_search(&key, &query, 10).await.unwrap() }
+    };
+    let actions = |found: Vec<AuditEntry>| -> Vec<(i64, String)> {
+        found.into_iter().map(|e| (e.at, e.action)).collect()
+    };
+    let query = |action: Option<&str>, actor: Option<&str>, since, until| AuditQuery {
+        action: action.map(Into::into),
+        actor: actor.map(Into::into),
+        since,
+        until,
+    };
+    assert_eq!(
+        actions(search(query(Some("token.create"), None, None, None)).await),
+        [(30, "token.create".into()), (10, "token.create".into())]
+    );
+    assert_eq!(
+        actions(search(query(None, Some("b_ADMIN"), None, None)).await),
+        [(50, "member.remove".into())]
+    );
+    assert_eq!(
+        actions(search(query(None, Some("b%admin"), None, None)).await),
+        [],
+        "% is no wildcard"
+    );
+    assert_eq!(
+        actions(search(query(None, Some("ann@"), Some(10), Some(30))).await),
+        [(10, "token.create".into())]
+    );
+    assert_eq!(
+        actions(search(query(Some("token.revoke"), Some("ann"), Some(30), None)).await),
+        [(30, "token.revoke".into())]
     );
 }
 

@@ -1297,3 +1297,140 @@ async fn an_operator_turns_off_a_lost_second_factor(harness: Harness) {
         .hark(&["user", "two-factor-off", "--email", "nobody@shop.test"]);
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn a_removed_members_active_cases_go_back_to_the_team_on_sqlite() {
+    a_removed_members_active_cases_go_back_to_the_team(Harness::new().await).await;
+}
+
+#[tokio::test]
+async fn a_removed_members_active_cases_go_back_to_the_team_on_postgres() {
+    a_removed_members_active_cases_go_back_to_the_team(postgres_harness().await).await;
+}
+
+/// A member who leaves the site leaves no case waiting on them: their active cases go to
+/// nobody, each timeline saying why; a resolved one keeps who worked it; another member's
+/// cases stay theirs.
+async fn a_removed_members_active_cases_go_back_to_the_team(harness: Harness) {
+    let app = App::start(harness).await;
+    app.user("ann@shop.test", Role::Owner).await;
+    let cat_id = app.user("cat@shop.test", Role::Agent).await;
+    let dan_id = app.user("dan@shop.test", Role::Agent).await;
+    let ann = app.session("ann@shop.test", PASSWORD, None).await;
+    let log = |text: &str| {
+        let (app, ann, text) = (&app, ann.clone(), text.to_owned());
+        async move {
+            let r = app
+                .call(
+                    Method::POST,
+                    &app.site_path("complaints"),
+                    Some(json!({"channel": "phone", "description": text})),
+                    &ann,
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let case_path = |id: &str| app.site_path(&format!("complaints/{id}"));
+    let assign = |id: String, user: i64| {
+        let (app, ann, path) = (&app, ann.clone(), case_path(&id));
+        async move {
+            let r = app
+                .call(
+                    Method::PUT,
+                    &format!("{path}/assignee"),
+                    Some(json!({ "user_id": user })),
+                    &ann,
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        }
+    };
+    let (open, waiting, resolved, dans) = (
+        log("The grinder stopped").await,
+        log("Where is my refund").await,
+        log("The lid was cracked").await,
+        log("The parcel was late").await,
+    );
+    for id in [&open, &waiting, &resolved] {
+        assign(id.clone(), cat_id).await;
+    }
+    assign(dans.clone(), dan_id).await;
+    for (id, status) in [(&waiting, "waiting_on_customer"), (&resolved, "resolved")] {
+        let r = app
+            .call(
+                Method::POST,
+                &format!("{}/status", case_path(id)),
+                Some(json!({ "status": status })),
+                &ann,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{status}");
+    }
+
+    let removed = app
+        .call(
+            Method::DELETE,
+            &app.site_path(&format!("members/{cat_id}")),
+            None,
+            &ann,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+
+    let view = |id: String| {
+        let (app, ann, path) = (&app, ann.clone(), case_path(&id));
+        async move {
+            let r = app.call(Method::GET, &path, None, &ann).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    for id in [&open, &waiting] {
+        let case = view(id.clone()).await;
+        assert_eq!(case["complaint"]["assignee"], Value::Null, "{case}");
+        let last = case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|e| e["kind"] == "assigned")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            last["detail"], "cat@shop.test → nobody (left the team)",
+            "{last}"
+        );
+    }
+    let kept = view(resolved.clone()).await;
+    assert_eq!(
+        kept["complaint"]["assignee"]["email"], "cat@shop.test",
+        "{kept}"
+    );
+    let dans = view(dans.clone()).await;
+    assert_eq!(dans["complaint"]["assignee"]["id"], dan_id, "{dans}");
+    // In the unassigned queue, with the status they had.
+    let unassigned: Value = app
+        .call(
+            Method::GET,
+            &app.site_path("complaints?status=active&assignee=none"),
+            None,
+            &ann,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut statuses: Vec<&str> = unassigned["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["open", "waiting_on_customer"], "{unassigned}");
+}

@@ -1004,8 +1004,9 @@ impl SiteApi {
     }
 
     /// The newest `limit` lines of the site's audit log (1 to 1000).
-    pub(crate) async fn audit(&self, limit: u32) -> Result<AuditList, ApiError> {
-        self.get(&format!("audit?limit={limit}")).await
+    /// The audit log: `query` is the search's escaped query string (`limit=…&action=…`).
+    pub(crate) async fn audit(&self, query: &str) -> Result<AuditList, ApiError> {
+        self.get(&format!("audit?{query}")).await
     }
 
     pub(crate) async fn problems(&self) -> Result<ProblemList, ApiError> {

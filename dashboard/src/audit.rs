@@ -1,7 +1,8 @@
 //! The audit log page: who changed what on the site and who signed in, newest first. The
-//! collector sends the newest entries up to a limit (at most 1000); "Load more" asks for 100
-//! more, and the filters (action, actor, dates) narrow what was loaded, in the page. Admins and
-//! owners only: the collector refuses the log to other roles, and the page shows its refusal.
+//! collector searches the whole log by the filters (action, part of the actor, first and last
+//! day) and sends the newest entries up to a limit (at most 1000); "Load more" asks for 100
+//! more. Admins and owners only: the collector refuses the log to other roles, and the page
+//! shows its refusal.
 
 use crate::settings::SettingsHead;
 use crate::shell::Desk;
@@ -25,15 +26,23 @@ struct AuditFilter {
 }
 
 impl AuditFilter {
-    fn keeps(&self, line: &AuditLine) -> bool {
-        let day = line.at.get(..10).unwrap_or(&line.at);
-        (self.action.is_empty() || line.action == self.action)
-            && line
-                .actor
-                .to_lowercase()
-                .contains(self.actor.trim().to_lowercase().as_str())
-            && (self.from.is_empty() || day >= self.from.as_str())
-            && (self.to.is_empty() || day <= self.to.as_str())
+    /// The query string the collector's search takes (escaped), `limit` first.
+    fn query(&self, limit: u32) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return format!("limit={limit}");
+        };
+        params.append("limit", &limit.to_string());
+        for (name, value) in [
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.trim().is_empty() {
+                params.append(name, value.trim());
+            }
+        }
+        params.to_string().into()
     }
 }
 
@@ -44,12 +53,20 @@ impl AuditFilter {
 pub(crate) fn AuditPage() -> impl IntoView {
     let desk = Desk::expect();
     let limit = RwSignal::new(STEP);
+    // What the form says, and what the collector was last asked for.
+    let draft = RwSignal::new(AuditFilter::default());
+    let applied = RwSignal::new(AuditFilter::default());
+    // Every action seen so far, for the action filter's choices.
+    let seen = RwSignal::new(BTreeSet::<String>::new());
     let api = desk.api.clone();
     let log = LocalResource::new(move || {
-        let (api, limit) = (api.clone(), limit.get());
-        async move { api.audit(limit).await.map(|l| l.entries) }
+        let (api, query) = (api.clone(), applied.with(|f| f.query(limit.get())));
+        async move {
+            let lines = api.audit(&query).await.map(|l| l.entries)?;
+            seen.update(|s| s.extend(lines.iter().map(|l| l.action.clone())));
+            Ok::<_, crate::api::ApiError>(lines)
+        }
     });
-    let filter = RwSignal::new(AuditFilter::default());
     view! {
         <div class="settings audit">
             <SettingsHead title="Audit log" read_only=false />
@@ -61,7 +78,7 @@ pub(crate) fn AuditPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match log.await {
-                        Ok(lines) => view! { <Log lines limit filter /> }.into_any(),
+                        Ok(lines) => view! { <Log lines limit draft applied seen /> }.into_any(),
                         Err(e) => {
                             let message = e.message().to_owned();
                             view! { <p class="error" role="alert">{message}</p> }.into_any()
@@ -73,47 +90,46 @@ pub(crate) fn AuditPage() -> impl IntoView {
     }
 }
 
-/// The filters and the entries they keep, and "Load more" while the collector has more.
+/// The filters and the entries the collector found, and "Load more" while it has more.
 ///
-/// - `lines`: the newest `limit` entries, newest first.
+/// - `lines`: the newest `limit` entries the filters keep, newest first.
 /// - `limit`: how many were asked for; "Load more" raises it.
-/// - `filter`: what the filters keep, kept while more is loaded.
+/// - `draft`: what the form says; "Search" makes it `applied`, which the page asks for.
+/// - `seen`: every action seen so far, the action filter's choices.
 #[component]
 fn Log(
     lines: Vec<AuditLine>,
     limit: RwSignal<u32>,
-    filter: RwSignal<AuditFilter>,
+    draft: RwSignal<AuditFilter>,
+    applied: RwSignal<AuditFilter>,
+    seen: RwSignal<BTreeSet<String>>,
 ) -> impl IntoView {
-    let actions: BTreeSet<String> = lines.iter().map(|l| l.action.clone()).collect();
     let asked = limit.get_untracked();
-    // Fewer than asked for: that is the whole log.
+    // Fewer than asked for: that is all there is.
     let more = lines.len() as u32 >= asked && asked < MOST;
-    let loaded = lines.len();
-    let lines = StoredValue::new(lines);
-    let kept = move || {
-        let filter = filter.get();
-        lines.with_value(|all| {
-            all.iter()
-                .filter(|l| filter.keeps(l))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
+    let found = lines.len();
+    let filtered = applied.with_untracked(|f| *f != AuditFilter::default());
     let set = move |f: fn(&mut AuditFilter, String)| {
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
-            filter.update(|filter| f(filter, value));
+            draft.update(|draft| f(draft, value));
         }
     };
-    let options = actions
+    let options = seen
+        .get_untracked()
         .into_iter()
         .map(|action| {
-            let selected = filter.with_untracked(|f| f.action == action);
+            let selected = draft.with_untracked(|f| f.action == action);
             view! { <option value=action.clone() prop:selected=selected>{action.clone()}</option> }
         })
         .collect_view();
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        limit.set(STEP);
+        applied.set(draft.get_untracked());
+    };
     view! {
-        <form class="filters audit-filters" on:submit=|ev| ev.prevent_default()>
+        <form class="filters audit-filters" role="search" aria-label="Search the audit log" on:submit=search>
             <div class="field">
                 <label for="audit-action">"Action"</label>
                 <select id="audit-action" on:change=set(|f, v| f.action = v)>
@@ -127,7 +143,7 @@ fn Log(
                     id="audit-actor"
                     type="search"
                     autocomplete="off"
-                    prop:value=move || filter.with(|f| f.actor.clone())
+                    prop:value=move || draft.with(|f| f.actor.clone())
                     on:input=set(|f, v| f.actor = v)
                 />
             </div>
@@ -136,7 +152,7 @@ fn Log(
                 <input
                     id="audit-from"
                     type="date"
-                    prop:value=move || filter.with(|f| f.from.clone())
+                    prop:value=move || draft.with(|f| f.from.clone())
                     on:input=set(|f, v| f.from = v)
                 />
             </div>
@@ -145,27 +161,22 @@ fn Log(
                 <input
                     id="audit-to"
                     type="date"
-                    prop:value=move || filter.with(|f| f.to.clone())
+                    prop:value=move || draft.with(|f| f.to.clone())
                     on:input=set(|f, v| f.to = v)
                 />
             </div>
+            <button type="submit" class="secondary">"Search"</button>
         </form>
         <p class="audit-count" role="status">
-            {move || {
-                let shown = kept().len();
-                if more {
-                    format!("{shown} of the newest {loaded} entries; load more to look further back.")
-                } else {
-                    format!("{shown} of {loaded} entries.")
-                }
+            {match (more, filtered) {
+                (true, false) => format!("The newest {found} entries; load more to look further back."),
+                (true, true) => format!("The newest {found} entries that match; load more to look further back."),
+                (false, false) => format!("{found} entries."),
+                (false, true) => format!("{found} entries match."),
             }}
         </p>
-        {move || {
-            let rows = kept();
-            if rows.is_empty() {
-                return view! { <p class="empty">"No entries."</p> }.into_any();
-            }
-            let rows = rows
+        {(!lines.is_empty()).then(|| {
+            let rows = lines
                 .into_iter()
                 .map(|line| {
                     view! {
@@ -195,7 +206,8 @@ fn Log(
                 </table>
             }
                 .into_any()
-        }}
+        })}
+        {found.eq(&0).then(|| view! { <p class="empty">"No entries."</p> })}
         {more
             .then(|| {
                 view! {

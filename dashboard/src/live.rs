@@ -5,12 +5,16 @@
 //! The stream is read with `fetch` rather than `EventSource`, which cannot send an API token.
 //! A dropped connection is opened again after a pause (2 s, doubling to 30 s), with
 //! `Last-Event-ID` set to the last event read, so that nothing is missed. A refusal (401, 403,
-//! 404) ends it: the pages then still work, only by "Refresh".
+//! 404) ends it: the pages then still work, only by "Refresh". A page put in the browser's
+//! back/forward cache closes its stream (`pagehide`) and resumes it when shown again.
 
 use crate::api::{Auth, SiteApi};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::case::{CaseEvent, EntryKind};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, Request, RequestInit};
@@ -97,20 +101,67 @@ pub(crate) fn provide(api: &SiteApi) {
         return;
     };
     let signal = abort.signal();
-    on_cleanup(move || abort.abort());
+    // The connection open now, and whether the page is hidden in the back/forward cache: a
+    // page kept there would keep its stream, and with it one of the six connections the
+    // browser opens to the collector, and pages loaded after it would wait for one.
+    let current: Rc<RefCell<Option<AbortController>>> = Rc::default();
+    let hidden = Rc::new(Cell::new(false));
+    let on_hide = {
+        let (current, hidden) = (current.clone(), hidden.clone());
+        window_event_listener_untyped("pagehide", move |_| {
+            hidden.set(true);
+            if let Some(connection) = current.borrow().as_ref() {
+                connection.abort();
+            }
+        })
+    };
+    let on_show = {
+        let hidden = hidden.clone();
+        window_event_listener_untyped("pageshow", move |_| hidden.set(false))
+    };
+    on_cleanup(move || {
+        abort.abort();
+        on_hide.remove();
+        on_show.remove();
+    });
     let api = api.clone();
     spawn_local(async move {
         let mut last: Option<i64> = None;
         let mut pause = 2_000;
         loop {
-            match read(&api, &signal, &mut last, sinks).await {
+            // Resumed with `Last-Event-ID` once the page is shown again: nothing is missed.
+            while hidden.get() {
+                sleep(250).await;
+                if signal.aborted() {
+                    return;
+                }
+            }
+            let Ok(connection) = AbortController::new() else {
+                return;
+            };
+            *current.borrow_mut() = Some(connection.clone());
+            // The owner's end ends the connection too.
+            let follow = {
+                let connection = connection.clone();
+                Closure::<dyn FnMut()>::new(move || connection.abort())
+            };
+            signal.set_onabort(Some(follow.as_ref().unchecked_ref()));
+            let ended = read(&api, &signal, &connection.signal(), &mut last, sinks).await;
+            signal.set_onabort(None);
+            drop(follow);
+            current.borrow_mut().take();
+            if signal.aborted() {
+                return;
+            }
+            if hidden.get() {
+                pause = 2_000;
+                continue;
+            }
+            match ended {
                 Ended::Refused => return,
                 // Something came: the next drop is a fresh one.
                 Ended::Dropped { read_any: true } => pause = 2_000,
                 Ended::Dropped { read_any: false } => pause = (pause * 2).min(30_000),
-            }
-            if signal.aborted() {
-                return;
             }
             sleep(pause).await;
             if signal.aborted() {
@@ -177,10 +228,12 @@ enum Ended {
     Dropped { read_any: bool },
 }
 
-/// One connection: reads events until it ends, setting `last` and each batch.
+/// One connection: reads events until it ends (or `connection` is aborted), setting `last` and
+/// each batch.
 async fn read(
     api: &SiteApi,
-    abort: &web_sys::AbortSignal,
+    owner: &web_sys::AbortSignal,
+    connection: &web_sys::AbortSignal,
     last: &mut Option<i64>,
     sinks: Sinks,
 ) -> Ended {
@@ -203,7 +256,10 @@ async fn read(
     init.set_headers(&headers);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     init.set_cache(web_sys::RequestCache::NoStore);
-    init.set_signal(Some(abort));
+    init.set_signal(Some(connection));
+    if owner.aborted() {
+        return Ended::Refused;
+    }
     let path = format!("/api/v1/admin/events?site={}", api.site.as_str());
     let Ok(request) = Request::new_with_str_and_init(&path, &init) else {
         return Ended::Refused;
@@ -250,6 +306,7 @@ async fn read(
                     batch.push(event);
                 }
                 Received::Answers => answered = true,
+                Received::At(id) => *last = Some(id),
             }
         }
         if !batch.is_empty() || answered {
@@ -279,6 +336,10 @@ pub(crate) enum Received {
     Case(i64, CaseEvent),
     /// The site has new answers.
     Answers,
+    /// A frame that only moves the reader on: an `id` alone (where a stream starts), or an
+    /// event with an id that is skipped. As the SSE standard has it, every id sets the last
+    /// event id, which a reconnect resumes after.
+    At(i64),
 }
 
 /// Server-sent events split out of the bytes as they come: complete frames are parsed, the
@@ -290,7 +351,8 @@ pub(crate) struct Frames {
 
 impl Frames {
     /// The events completed by `bytes`: `case` events with their ids, and `answers`; comments
-    /// and other events are skipped, and so is a `case` event whose data does not parse.
+    /// and other events are skipped, and so is a `case` event whose data does not parse, but
+    /// the id of either is kept (`At`).
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Vec<Received> {
         self.pending.extend_from_slice(bytes);
         let mut events = Vec::new();
@@ -314,12 +376,12 @@ impl Frames {
                 }
             }
             match (id, kind.as_deref()) {
-                (Some(id), Some("case")) => {
-                    if let Ok(event) = serde_json::from_str::<CaseEvent>(&data) {
-                        events.push(Received::Case(id, event));
-                    }
-                }
-                (_, Some("answers")) => events.push(Received::Answers),
+                (Some(id), Some("case")) => match serde_json::from_str::<CaseEvent>(&data) {
+                    Ok(event) => events.push(Received::Case(id, event)),
+                    Err(_) => events.push(Received::At(id)),
+                },
+                (None, Some("answers")) => events.push(Received::Answers),
+                (Some(id), _) => events.push(Received::At(id)),
                 _ => {}
             }
         }
@@ -352,7 +414,7 @@ mod tests {
     fn events_are_read_across_chunks_and_the_rest_skipped() {
         let mut frames = Frames::default();
         let whole = format!(
-            ": keep-alive\n\nid: 7\nevent: case\ndata: {}\n\nevent: other\nid: 8\ndata: {{}}\n\nid:9\nevent:case\ndata:{}\n\nid: 10\nevent: case\ndata: not json\n\nevent: answers\ndata: {{}}\n\n",
+            ": keep-alive\n\nid: 6\n\nid: 7\nevent: case\ndata: {}\n\nevent: other\nid: 8\ndata: {{}}\n\nid:9\nevent:case\ndata:{}\n\nid: 10\nevent: case\ndata: not json\n\nevent: answers\ndata: {{}}\n\n",
             event("HK-AAAA", "received"),
             event("HK-BBBB", "hot_stove"),
         );
@@ -360,17 +422,26 @@ mod tests {
         // Split inside a frame and inside a multi-byte-free line: nothing is read twice or lost.
         let (a, b) = bytes.split_at(40);
         let first = frames.push(a);
-        assert!(first.is_empty(), "no frame is complete yet");
+        assert_eq!(first, [Received::At(6)], "only the start is complete yet");
         let rest = frames.push(b);
         let cases: Vec<(i64, CaseEvent)> = rest
             .iter()
             .filter_map(|r| match r {
                 Received::Case(id, e) => Some((*id, e.clone())),
-                Received::Answers => None,
+                Received::Answers | Received::At(_) => None,
             })
             .collect();
         let ids: Vec<i64> = cases.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, [7, 9]);
+        // Every id moves the reader on: a skipped event, a case that did not parse.
+        let at: Vec<i64> = rest
+            .iter()
+            .filter_map(|r| match r {
+                Received::At(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(at, [8, 10]);
         assert_eq!(cases[0].1.reference, "HK-AAAA");
         assert_eq!(cases[0].1.status, Status::New);
         assert_eq!(cases[0].1.priority, Priority::P2);

@@ -3039,11 +3039,28 @@ fn audit_lines(n: usize) -> serde_json::Value {
     serde_json::json!({ "site_key": SHOP_KEY, "entries": lines })
 }
 
+/// The audit lines of `audit_lines(n)` whose action is `action`.
+fn audit_lines_of(n: usize, action: &str) -> serde_json::Value {
+    let mut all = audit_lines(n);
+    let kept: Vec<serde_json::Value> = all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["action"] == action)
+        .cloned()
+        .collect();
+    all["entries"] = serde_json::Value::Array(kept);
+    all
+}
+
 #[wasm_bindgen_test]
-async fn the_audit_log_filters_by_action_actor_and_day_and_loads_more() {
+async fn the_audit_log_is_searched_by_action_actor_and_day_and_loads_more() {
     let audit = format!("GET {}", site("audit"));
     fake_api(&signed_in_with(serde_json::json!({
         (audit.clone()): [
+            { "status": 200, "body": audit_lines(100) },
+            { "status": 200, "body": audit_lines_of(60, "member.role") },
+            { "status": 200, "body": { "site_key": SHOP_KEY, "entries": [] } },
             { "status": 200, "body": audit_lines(100) },
             { "status": 200, "body": audit_lines(130) }
         ],
@@ -3055,11 +3072,28 @@ async fn the_audit_log_filters_by_action_actor_and_day_and_loads_more() {
             .unwrap()
             .length()
     };
+    let asked = || {
+        calls()
+            .into_iter()
+            .rev()
+            .find(|c| c["key"] == audit)
+            .unwrap()["search"]
+            .clone()
+    };
+    let answered = |n: usize| {
+        let audit = audit.clone();
+        async move {
+            for _ in 0..100 {
+                if sent_count(&audit) == n {
+                    break;
+                }
+                next_tick(50).await;
+            }
+            next_tick(50).await;
+        }
+    };
     assert_eq!(rows(), 100);
-    assert_eq!(
-        calls().iter().find(|c| c["key"] == audit).unwrap()["search"],
-        "?limit=100"
-    );
+    assert_eq!(asked(), "?limit=100");
     assert_eq!(
         text_of(&root, "table.audit tbody tr:first-child td.detail"),
         "line 0"
@@ -3068,38 +3102,41 @@ async fn the_audit_log_filters_by_action_actor_and_day_and_loads_more() {
         options_of(&root, "#audit-action"),
         ["", "member.role", "session.create", "settings.change"]
     );
+    assert!(text_of(&root, "p.audit-count").starts_with("The newest 100 entries; load more"));
+
+    // The collector searches: an action, then part of an actor and days.
     choose(&root, "#audit-action", "member.role");
-    next_tick(10).await;
-    assert_eq!(rows(), 33);
-    type_into(&root, "#audit-actor", "ANN");
-    next_tick(10).await;
-    assert_eq!(text_of(&root, "p.empty"), "No entries.");
+    click(&root, "form.audit-filters button[type=submit]");
+    answered(2).await;
+    assert_eq!(asked(), "?limit=100&action=member.role");
+    wait_text(&root, "p.audit-count", "20 entries match.").await;
+    assert_eq!(rows(), 20);
+    // The choices stay those seen, whatever the search found.
+    assert_eq!(options_of(&root, "#audit-action").len(), 4);
     choose(&root, "#audit-action", "");
-    next_tick(10).await;
-    assert_eq!(rows(), 34);
-    type_into(&root, "#audit-actor", "");
-    // One day: 2026-11-22 holds lines 24 to 47.
+    type_into(&root, "#audit-actor", "ann@");
     type_into(&root, "#audit-from", "2026-11-22");
     type_into(&root, "#audit-to", "2026-11-22");
-    next_tick(10).await;
-    assert_eq!(rows(), 24);
-    assert!(text_of(&root, "p.audit-count").starts_with("24 of the newest 100 entries"));
+    click(&root, "form.audit-filters button[type=submit]");
+    answered(3).await;
+    assert_eq!(
+        asked(),
+        "?limit=100&actor=ann%40&from=2026-11-22&to=2026-11-22"
+    );
+    wait_text(&root, "p.empty", "No entries.").await;
 
+    // Cleared, and more loaded: 130 lines is the whole log.
+    type_into(&root, "#audit-actor", "");
+    type_into(&root, "#audit-from", "");
+    type_into(&root, "#audit-to", "");
+    click(&root, "form.audit-filters button[type=submit]");
+    answered(4).await;
+    assert_eq!(asked(), "?limit=100");
+    wait_for(&root, "button.load-more").await;
     click(&root, "button.load-more");
-    for _ in 0..100 {
-        if sent_count(&audit) == 2 {
-            break;
-        }
-        next_tick(50).await;
-    }
-    let asked = calls()
-        .into_iter()
-        .rev()
-        .find(|c| c["key"] == audit)
-        .unwrap();
-    assert_eq!(asked["search"], "?limit=200");
-    // The filters stay; 130 lines is the whole log, so there is no more to load.
-    wait_text(&root, "p.audit-count", "24 of 130 entries.").await;
+    answered(5).await;
+    assert_eq!(asked(), "?limit=200");
+    wait_text(&root, "p.audit-count", "130 entries.").await;
     assert!(root.query_selector("button.load-more").unwrap().is_none());
     restore_fetch();
 }

@@ -751,3 +751,87 @@ async fn a_case_is_shared_with_the_product_team_from_its_page() -> Result<()> {
     browser.stop().await;
     Ok(())
 }
+
+/// The open live event streams, as `/metrics` counts them.
+async fn open_streams(system: &System) -> Result<u64> {
+    let text = system
+        .http
+        .get(format!("{}/metrics", system.collector))
+        .send()
+        .await?
+        .text()
+        .await?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("hark_event_streams "))
+        .and_then(|n| n.trim().parse().ok())
+        .with_context(|| format!("no hark_event_streams in {text}"))
+}
+
+async fn wait_streams(system: &System, wanted: u64, why: &str) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let open = open_streams(system).await?;
+        if open == wanted {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            started.elapsed() < std::time::Duration::from_secs(40),
+            "{why}: {open} event streams open, not {wanted}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A dashboard the browser keeps in its back/forward cache gives its live stream back (kept
+/// open, it would hold one of the six connections a browser opens to the collector, and a
+/// dashboard opened later would wait for one), and takes it up again when shown, missing
+/// nothing that happened meanwhile.
+#[tokio::test]
+async fn a_dashboard_left_for_another_page_gives_its_stream_back_and_resumes_it() -> Result<()> {
+    let system = System::start().await?;
+    let browser = Browser::start().await?;
+    browser.sign_in(&system.collector, &system.token).await?;
+    browser
+        .wait_true(
+            "the empty inbox",
+            "return !!document.querySelector('.inbox') && document.querySelector('.inbox').getAttribute('aria-busy') === 'false'",
+        )
+        .await?;
+    wait_streams(&system, 1, "the inbox open").await?;
+    browser.js("window.harkKept = true; return null").await?;
+
+    // Another page; the dashboard goes into the back/forward cache.
+    browser
+        .client
+        .goto(&format!("{}/healthz", system.collector))
+        .await?;
+    wait_streams(&system, 0, "the dashboard in the back/forward cache").await?;
+    // A call is logged meanwhile.
+    system
+        .http
+        .post(format!(
+            "{}/api/v1/admin/sites/{}/complaints",
+            system.collector, system.site.key
+        ))
+        .bearer_auth(&system.owner)
+        .json(&json!({"channel": "phone", "description": "Called while the tab was away"}))
+        .send()
+        .await?
+        .error_for_status()?;
+
+    browser.client.back().await?;
+    browser
+        .wait_true(
+            "the call in the inbox, read by itself",
+            "return [...document.querySelectorAll('table.cases tbody tr')].some(r => r.textContent.includes('Called while the tab was away'))",
+        )
+        .await?;
+    assert_eq!(
+        browser.js("return window.harkKept === true").await?,
+        json!(true),
+        "the page was loaded again rather than shown from the cache"
+    );
+    wait_streams(&system, 1, "the dashboard shown again").await?;
+    browser.stop().await;
+    Ok(())
+}

@@ -396,40 +396,11 @@ async fn overview_filter_explorer_topic_problem_and_goals() -> Result<()> {
 #[tokio::test]
 async fn the_overview_of_the_demo_data() -> Result<()> {
     let system = System::start().await?;
-    let survey: shared::Survey = serde_json::from_value(json!({
-        "id": "experience", "name": "How are we doing?",
-        "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
-        "questions": [
-            {"id": "score", "type": "nps", "prompt": "How likely are you to recommend us?"},
-            {"id": "why", "type": "text", "prompt": "What is the main reason for your score?", "optional": true}
-        ]
-    }))?;
-    system
-        .store
-        .create_survey(
-            &system.site.key,
-            &survey,
-            collector::store::SurveyStatus::Active,
-            1,
-        )
-        .await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
-    let sample = collector::import::sample_answers("experience", 120, now, 7, true);
-    let report = collector::import::import_answers(
-        system.store.as_ref(),
-        &system.site.key,
-        sample.as_bytes(),
-        false,
-        now,
-        &mut |_| {},
-    )
-    .await?;
-    anyhow::ensure!(
-        report.bad.is_empty() && report.imported > 1000,
-        "{report:?}"
-    );
+    let imported = system.seed_demo_answers(now).await?;
+    anyhow::ensure!(imported > 1000, "{imported} imported");
 
     let browser = Browser::start().await?;
     browser.client.set_window_size(1280, 2400).await?;

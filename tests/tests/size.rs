@@ -15,11 +15,11 @@ const WIDGET_BUDGET: usize = 60_000;
 const DASHBOARD_BUDGET: usize = 1_000_000;
 
 fn gzip_len(asset: &Asset) -> usize {
-    asset.body(Encoding::Gzip).0.len()
+    asset.compressed(Encoding::Gzip).len()
 }
 
 fn brotli_len(asset: &Asset) -> usize {
-    asset.body(Encoding::Brotli).0.len()
+    asset.compressed(Encoding::Brotli).len()
 }
 
 #[test]

@@ -394,6 +394,10 @@ async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()
         "How likely are you to recommend Northwind Coffee to a friend or colleague?",
     )
     .await?;
+    // A person reads the question first: the collector drops an answer sent within 800 ms of
+    // the card showing (`dwell_ms`) as a bot's, with the same acknowledgement, so the test
+    // must not answer faster than a person.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     press(&browser, &[END, TAB, ENTER]).await?;
     browser
         .wait_true(

@@ -39,6 +39,11 @@
 //! Then the imports (`import_bench.rs`): 100,000 answers and 100,000 complaints from CSV, rows
 //! per second. `--no-imports` skips them, `--imports-only` runs only them.
 //!
+//! Then the dashboard's first screen in headless Chromium (`dashboard_bench.rs`): from
+//! navigation until interactive, cold and warm, on loopback and on a throttled link.
+//! `--no-dashboard` skips it, `--dashboard-only` runs only it (both need the bundles, so
+//! `--no-dist` skips it too).
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -71,6 +76,7 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let (mut with_alerts, mut alerts_only) = (true, false);
     let (mut with_insight, mut insight_only) = (true, false);
     let (mut with_imports, mut imports_only) = (true, false);
+    let (mut with_dashboard, mut dashboard_only) = (true, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
@@ -83,12 +89,21 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             "--insight-only" => insight_only = true,
             "--no-imports" => with_imports = false,
             "--imports-only" => imports_only = true,
+            "--no-dashboard" => with_dashboard = false,
+            "--dashboard-only" => dashboard_only = true,
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
             }
             other => bail!("unknown bench option {other:?}"),
         }
+    }
+    if no_dist {
+        // The dashboard's bundle is what it measures.
+        if dashboard_only {
+            bail!("--dashboard-only needs the bundles: leave out --no-dist");
+        }
+        with_dashboard = false;
     }
     let hark = match given {
         Some(path) => path,
@@ -107,6 +122,13 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         println!();
         println!("  machine: {}", machine());
         return alerts(&hark);
+    }
+    if dashboard_only {
+        let work = target_dir().join("bench");
+        std::fs::create_dir_all(&work)?;
+        println!();
+        println!("  machine: {}", machine());
+        return super::dashboard_bench::measure(&hark, &work);
     }
     if imports_only {
         let work = target_dir().join("bench");
@@ -246,6 +268,9 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     }
     if with_imports {
         super::import_bench::imports(&hark, &work)?;
+    }
+    if with_dashboard {
+        super::dashboard_bench::measure(&hark, &work)?;
     }
     println!();
     Ok(())
@@ -419,7 +444,10 @@ pub(crate) fn site_and_token(
 }
 
 /// `hark ARGS` on a database, its standard output read as JSON.
-fn cli(hark: &Path, database_url: &str) -> impl Fn(&[&str]) -> Result<serde_json::Value> {
+pub(crate) fn cli(
+    hark: &Path,
+    database_url: &str,
+) -> impl Fn(&[&str]) -> Result<serde_json::Value> {
     let (hark, database_url) = (hark.to_owned(), database_url.to_owned());
     move |args: &[&str]| {
         let out = Command::new(&hark)
@@ -439,7 +467,7 @@ fn cli(hark: &Path, database_url: &str) -> impl Fn(&[&str]) -> Result<serde_json
 
 /// `hark serve` on a database without rate limits, logging to `log` in the bench directory;
 /// its port, and the server (stopped when dropped).
-fn serve_on(hark: &Path, database_url: &str, log: &str) -> Result<(u16, Server)> {
+pub(crate) fn serve_on(hark: &Path, database_url: &str, log: &str) -> Result<(u16, Server)> {
     let port = free_port()?;
     let server = Server::spawn(
         Command::new(hark)
@@ -507,7 +535,7 @@ fn which_psql(postgres_bin: &Path) -> PathBuf {
     }
 }
 
-fn within(ok: bool, budget: &str) -> String {
+pub(crate) fn within(ok: bool, budget: &str) -> String {
     format!("{} ({budget})", if ok { "within" } else { "OVER" })
 }
 
@@ -621,7 +649,7 @@ fn measure_ingest(engine: &str, hark: &Path, database_url: &str) -> Result<Inges
 }
 
 /// A server process, killed when dropped.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Server {
     fn spawn(cmd: &mut Command, port: u16) -> Result<Self> {
@@ -1088,7 +1116,7 @@ fn proc_cpu_time(path: &str) -> Result<Duration> {
 }
 
 /// A port nobody listened on a moment ago.
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
@@ -1114,7 +1142,7 @@ fn is_root() -> bool {
 }
 
 /// Cores, memory, CPU model and the load average when the run started.
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let mem_gb = meminfo

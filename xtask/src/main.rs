@@ -8,6 +8,7 @@
 
 mod alerts_bench;
 mod bench;
+mod dashboard_bench;
 mod demo;
 mod import_bench;
 mod inbox_bench;

@@ -816,6 +816,68 @@ pub async fn assign(
     apply(store, site, id, &change).await
 }
 
+/// Gives back the cases a member who left the site was working: each active one goes to
+/// nobody, with a timeline entry that says why, so that no case waits on someone who can no
+/// longer see it (the inbox's "Unassigned" queue shows them). Resolved and closed cases keep
+/// who worked them. A case that changes meanwhile is read again and given back then. Returns
+/// how many were given back.
+pub async fn hand_back(
+    store: &dyn Store,
+    site: &SiteKey,
+    member: i64,
+    email: &str,
+    who: &Who,
+    now: Millis,
+) -> CaseResult<u64> {
+    const PAGE: u32 = 200;
+    let mut filter = CaseFilter {
+        statuses: [
+            Status::New,
+            Status::Open,
+            Status::InProgress,
+            Status::WaitingOnCustomer,
+            Status::Reopened,
+        ]
+        .into(),
+        assignee: Some(crate::store::case_store::AssigneeFilter::User(member)),
+        ..Default::default()
+    };
+    let mut given = 0;
+    loop {
+        let page = store.cases(site, &filter, PAGE).await?;
+        for listed in &page {
+            for _ in 0..3 {
+                let case = load(store, site, &listed.id).await?;
+                if case.assignee.as_ref().map(|a| a.id) != Some(member) || !case.status.is_active()
+                {
+                    break;
+                }
+                let mut change = CaseChange::new(case.status, now);
+                change.assignee = Some(None);
+                change.entries.push(NewEntry::new(
+                    EntryKind::Assigned,
+                    who.actor.clone(),
+                    format!("{email} → nobody (left the team)"),
+                ));
+                match apply(store, site, &listed.id, &change).await {
+                    Ok(()) => {
+                        given += 1;
+                        break;
+                    }
+                    Err(CaseError::Changed) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => {
+                filter.after = Some(crate::store::case_store::Cursor::of(last));
+            }
+            _ => return Ok(given),
+        }
+    }
+}
+
 /// Files a case under another of the site's categories.
 pub async fn set_category(
     store: &dyn Store,

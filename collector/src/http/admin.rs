@@ -6,7 +6,7 @@ use super::{ApiError, AppState};
 use crate::access::{ApiToken, Role};
 use crate::accounts::same_secret;
 use crate::clock::rfc3339;
-use crate::store::{AuditEntry, Grant};
+use crate::store::{AuditEntry, AuditQuery, Grant, DAY_MS};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
@@ -411,13 +411,14 @@ async fn revoke_token(
     get,
     path = "/api/v1/admin/sites/{site_key}/audit",
     tag = super::openapi::ADMIN,
-    params(("site_key" = String, Path, description = "The site's key"), ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default")),
+    params(("site_key" = String, Path, description = "The site's key"), AuditQueryParams),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, description = "`shared::api::AuditList`", body = Object),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 422, description = "A filter out of range (an action or actor too long, a day that is not `YYYY-MM-DD`, `from` after `to`)", body = super::openapi::ErrorDoc),
     )
 )]
 /// A site's audit log, newest first: admins and owners.
@@ -426,15 +427,16 @@ async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     Path(site_key): Path<String>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<AuditQueryParams>, QueryRejection>,
 ) -> Result<Json<AuditList>, ApiError> {
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Admin)?;
     let key = grant.site.key.clone();
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let search = q.checked()?;
     let entries = state
         .store
-        .audit_log(&key, limit)
+        .audit_search(&key, &search, limit)
         .await?
         .into_iter()
         .map(|e| AuditLine {
@@ -450,7 +452,49 @@ async fn audit(
     }))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
+/// The audit log's filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AuditQueryParams {
+    /// 1 to 1000, 100 by default.
     limit: Option<u32>,
+    /// Only this action, e.g. `member.remove` (up to 64 characters).
+    action: Option<String>,
+    /// Only actors whose e-mail address (or `token:ID`, `cli`) contains this, in any ASCII case
+    /// (up to 320 characters).
+    actor: Option<String>,
+    /// The first day, `YYYY-MM-DD` (UTC).
+    from: Option<String>,
+    /// The last day, `YYYY-MM-DD` (UTC), included.
+    to: Option<String>,
+}
+
+impl AuditQueryParams {
+    fn checked(&self) -> Result<AuditQuery, ApiError> {
+        let text = |what: &str, s: &Option<String>, most: usize| match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) if s.chars().count() > most => Err(ApiError::Invalid(format!(
+                "{what} is at most {most} characters"
+            ))),
+            Some(s) => Ok(Some(s.to_owned())),
+        };
+        let day = |what: &str, s: &Option<String>| match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) => crate::insight::overview::parse_date(s)
+                .map(Some)
+                .ok_or_else(|| ApiError::Invalid(format!("{what} must be a day, YYYY-MM-DD"))),
+        };
+        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                return Err(ApiError::Invalid("from must not come after to".into()));
+            }
+        }
+        Ok(AuditQuery {
+            action: text("action", &self.action, 64)?,
+            actor: text("actor", &self.actor, 320)?,
+            since: from.map(|d| d * DAY_MS),
+            until: to.map(|d| (d + 1) * DAY_MS),
+        })
+    }
 }

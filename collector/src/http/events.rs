@@ -42,8 +42,8 @@ pub(crate) struct EventsQuery {
 /// text), with the timeline entry's number as its id; and, without an id, `answers` events
 /// (`shared::insight::AnswersEvent`, `{site_key, newest}`) when a site has new answers, looked
 /// for every 15 seconds. Send `Last-Event-ID` (or `?after=`) to
-/// resume after an event; without it the stream starts now. A comment every 15 seconds keeps
-/// the connection open.
+/// resume after an event; without it the stream starts now, and its first frame is an `id`
+/// alone: where it started, to resume from. A comment every 15 seconds keeps the connection open.
 #[utoipa::path(
     get,
     path = "/api/v1/admin/events",
@@ -82,16 +82,22 @@ async fn events(
     if after.is_some_and(|n| n < 0) {
         return Err(invalid("after"));
     }
-    let cases = state
+    let (start, cases) = state
         .live
         .stream(&state.store, sites.clone(), after)
-        .await?
-        .map(|row| {
-            Event::default()
-                .id(row.id.to_string())
-                .event("case")
-                .json_data(&row.event)
-        });
+        .await?;
+    // A stream that starts now says where: an `id` alone, which sets the reader's last event id
+    // (as the SSE standard has it), so that a reader that drops before any case event resumes
+    // from here, missing nothing.
+    let start = after
+        .is_none()
+        .then(|| Ok(Event::default().id(start.to_string())));
+    let cases = futures_util::stream::iter(start).chain(cases.map(|row| {
+        Event::default()
+            .id(row.id.to_string())
+            .event("case")
+            .json_data(&row.event)
+    }));
     let answers = crate::live::answers(state.store.clone(), state.clock.clone(), sites.clone())
         .await
         .map(|(site, newest)| {
@@ -102,11 +108,14 @@ async fn events(
                     newest: crate::clock::rfc3339(newest),
                 })
         });
-    let stream = futures_util::stream::select(cases, answers).take_until(access_ends(
-        state.clone(),
-        caller,
-        sites,
-    ));
+    let open = state.metrics.stream_opened();
+    let stream = futures_util::stream::select(cases, answers)
+        .take_until(access_ends(state.clone(), caller, sites))
+        // Counted for as long as the response's body lives.
+        .map(move |event| {
+            let _counted = &open;
+            event
+        });
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
@@ -95,6 +96,16 @@ pub struct Metrics {
     jobs: Family<JobLabels, Counter>,
     job_lateness: Histogram,
     mail: Family<MailLabels, Counter>,
+    event_streams: Gauge,
+}
+
+/// One open live event stream, counted while it lives.
+pub(crate) struct OpenStream(Gauge);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl Default for Metrics {
@@ -161,6 +172,12 @@ impl Default for Metrics {
         for outcome in crate::mail_in::intake::OUTCOMES {
             let _ = mail.get_or_create(&MailLabels { outcome });
         }
+        let event_streams = Gauge::default();
+        registry.register(
+            "hark_event_streams",
+            "Live event streams open now (dashboards and other readers of /api/v1/admin/events)",
+            event_streams.clone(),
+        );
         Self {
             registry,
             requests,
@@ -171,6 +188,7 @@ impl Default for Metrics {
             jobs,
             job_lateness,
             mail,
+            event_streams,
         }
     }
 }
@@ -211,6 +229,12 @@ impl Metrics {
     /// (`mail_in::intake::OUTCOMES`).
     pub(crate) fn mail_received(&self, outcome: &'static str) {
         self.mail.get_or_create(&MailLabels { outcome }).inc();
+    }
+
+    /// A live event stream opened; it is counted until the guard is dropped.
+    pub(crate) fn stream_opened(&self) -> OpenStream {
+        self.event_streams.inc();
+        OpenStream(self.event_streams.clone())
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

@@ -115,7 +115,7 @@ impl AppState {
         Self(Arc::new(Shared {
             store,
             clock: Arc::new(SystemClock),
-            assets: Arc::new(Assets::embedded()),
+            assets: Assets::embedded(),
             limiter: Arc::new(RateLimiter::new(Limits::default())),
             metrics,
             ingest,
@@ -152,8 +152,8 @@ impl AppState {
         self
     }
 
-    pub fn with_assets(mut self, assets: Assets) -> Self {
-        self.parts().assets = Arc::new(assets);
+    pub fn with_assets(mut self, assets: impl Into<Arc<Assets>>) -> Self {
+        self.parts().assets = assets.into();
         self
     }
 
@@ -294,6 +294,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.assets.compress_in_background();
     // The first read of the database is tried again for a few seconds while it is busy: a
     // collector that has just stopped may still be closing the same SQLite file (its last
     // checkpoint locks it, and SQLite answers "locked" at once rather than waiting).

@@ -202,7 +202,7 @@ fn stale() -> ApiError {
     params(("site_key" = String, Path, description = "The site's key"), ("user_id" = i64, Path, description = "The member's user id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 204, description = "Removed: they lose the site at their next request"),
+        (status = 204, description = "Removed: they lose the site at their next request, and their active cases go to nobody"),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "Too low a role on this site, or a member above oneself", body = super::openapi::ErrorDoc),
         (status = 404, description = "No such member", body = super::openapi::ErrorDoc),
@@ -240,6 +240,17 @@ async fn remove_member(
         &key,
         "member.remove",
         format!("user:{user_id} {} {}", found.email, found.role),
+    )
+    .await?;
+    // Their active cases go back to the team.
+    let now = state.clock.now_ms();
+    crate::complaints::cases::hand_back(
+        state.store.as_ref(),
+        &key,
+        user_id,
+        &found.email,
+        &crate::complaints::cases::Who::team(grant.role, caller.timeline_actor(), caller.user_id()),
+        now,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -97,6 +97,36 @@ pub struct TokenRecord {
     pub revoked_at: Option<Millis>,
 }
 
+/// Which of a site's audit log entries to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this action, e.g. `member.remove`.
+    pub action: Option<String>,
+    /// Only actors whose e-mail address (or `token:<id>`) contains this, ignoring ASCII case.
+    pub actor: Option<String>,
+    /// Only entries at or after this time.
+    pub since: Option<Millis>,
+    /// Only entries before this time.
+    pub until: Option<Millis>,
+}
+
+impl AuditQuery {
+    /// `actor` as a `LIKE` pattern, lower-cased, with `\` escaping LIKE's own characters.
+    pub(crate) fn actor_pattern(&self) -> Option<String> {
+        self.actor.as_ref().map(|a| {
+            let mut pattern = String::from("%");
+            for c in a.to_ascii_lowercase().chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
+            }
+            pattern.push('%');
+            pattern
+        })
+    }
+}
+
 /// One line of the audit log: who did what, when, on which site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -381,7 +411,17 @@ pub trait Store:
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
 
     /// A site's audit log, newest first.
-    async fn audit_log(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    async fn audit_log(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        self.audit_search(site, &AuditQuery::default(), limit).await
+    }
+
+    /// A site's audit log entries that `query` keeps, newest first.
+    async fn audit_search(
+        &self,
+        site: &SiteKey,
+        query: &AuditQuery,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Opens the database a URL names and migrates it: a SQLite file is created if missing, a

@@ -8,8 +8,8 @@
 
 use super::insight_sql::{apply_rows, FOLD_COLUMNS};
 use super::{
-    default_survey, After, AuditEntry, Enrichment, Grant, NewResponse, Respondent, SessionUser,
-    Site, Store, StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
+    default_survey, After, AuditEntry, AuditQuery, Enrichment, Grant, NewResponse, Respondent,
+    SessionUser, Site, Store, StoreError, StoreResult, Stored, StoredResponse, TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
 use crate::clock::Millis;
@@ -634,12 +634,24 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn audit_log(&self, site: &SiteKey, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_search(
+        &self,
+        site: &SiteKey,
+        query: &AuditQuery,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT a.at, a.actor, a.action, a.detail FROM audit_log a JOIN sites s ON s.id = a.site_id
-             WHERE s.key = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2",
+             WHERE s.key = $1 AND ($2::text IS NULL OR a.action = $2)
+               AND ($3::text IS NULL OR lower(a.actor) LIKE $3 ESCAPE '\\')
+               AND ($4::bigint IS NULL OR a.at >= $4) AND ($5::bigint IS NULL OR a.at < $5)
+             ORDER BY a.at DESC, a.id DESC LIMIT $6",
         )
         .bind(site.as_str())
+        .bind(query.action.as_deref())
+        .bind(query.actor_pattern())
+        .bind(query.since)
+        .bind(query.until)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;

@@ -48,6 +48,35 @@ impl EventStream {
     pub(crate) async fn next_of(&mut self, kind: &str, wait: Duration) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
+            let (id, event, data) = self.frame(deadline).await?;
+            // Comments (the keep-alive) and an `id` alone have no event.
+            if event.as_deref() == Some(kind) {
+                if kind == "case" {
+                    assert!(id.is_some(), "a case event has an id");
+                }
+                return Some(Sse {
+                    id: id.unwrap_or(-1),
+                    data: serde_json::from_str(&data).expect("JSON data"),
+                });
+            }
+        }
+    }
+
+    /// The first frame of a stream opened without `Last-Event-ID`: an `id` alone, where it
+    /// starts.
+    pub(crate) async fn start(&mut self, wait: Duration) -> i64 {
+        let deadline = tokio::time::Instant::now() + wait;
+        let (id, event, data) = self.frame(deadline).await.expect("a first frame");
+        assert_eq!((event, data.as_str()), (None, ""), "an id alone");
+        id.expect("an id")
+    }
+
+    /// The next frame that is not a comment: its id, event and data.
+    async fn frame(
+        &mut self,
+        deadline: tokio::time::Instant,
+    ) -> Option<(Option<i64>, Option<String>, String)> {
+        loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let frame: String = self.buffer.drain(..end + 2).collect();
                 let (mut id, mut event, mut data) = (None, None, String::new());
@@ -60,15 +89,8 @@ impl EventStream {
                         data.push_str(v.trim_start());
                     }
                 }
-                // Comments (the keep-alive) have no event.
-                if event.as_deref() == Some(kind) {
-                    if kind == "case" {
-                        assert!(id.is_some(), "a case event has an id");
-                    }
-                    return Some(Sse {
-                        id: id.unwrap_or(-1),
-                        data: serde_json::from_str(&data).expect("JSON data"),
-                    });
+                if id.is_some() || event.is_some() {
+                    return Some((id, event, data));
                 }
             }
             match tokio::time::timeout_at(deadline, self.response.chunk()).await {

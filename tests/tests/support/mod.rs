@@ -123,6 +123,40 @@ impl System {
         })
     }
 
+    /// What `cargo xtask demo` imports: an NPS-and-why survey (`experience`, active) with four
+    /// months of sample answers up to `now`; how many were imported.
+    #[allow(dead_code)]
+    pub async fn seed_demo_answers(&self, now: i64) -> Result<u64> {
+        let survey: shared::Survey = serde_json::from_value(json!({
+            "id": "experience", "name": "How are we doing?",
+            "trigger": {"type": "page_view"}, "frequency": {"type": "once"},
+            "questions": [
+                {"id": "score", "type": "nps", "prompt": "How likely are you to recommend us?"},
+                {"id": "why", "type": "text", "prompt": "What is the main reason for your score?", "optional": true}
+            ]
+        }))?;
+        self.store
+            .create_survey(
+                &self.site.key,
+                &survey,
+                collector::store::SurveyStatus::Active,
+                1,
+            )
+            .await?;
+        let sample = collector::import::sample_answers("experience", 120, now, 7, true);
+        let report = collector::import::import_answers(
+            self.store.as_ref(),
+            &self.site.key,
+            sample.as_bytes(),
+            false,
+            now,
+            &mut |_| {},
+        )
+        .await?;
+        anyhow::ensure!(report.bad.is_empty(), "{report:?}");
+        Ok(report.imported)
+    }
+
     /// The responses the admin API lists for the site.
     pub async fn stored(&self) -> Result<Vec<Value>> {
         let list: Value = self
@@ -479,13 +513,13 @@ impl Lab {
                 }
                 assets
             }
-            Widget::Stub => Assets::from_files(
+            Widget::Stub => std::sync::Arc::new(Assets::from_files(
                 &[
                     ("widget.js", include_bytes!("stub_widget.js")),
                     ("widget_bg.wasm", EMPTY_WASM),
                 ],
                 &[],
-            ),
+            )),
         };
         let dir = tempfile::tempdir()?;
         let store = store::open(&format!(
