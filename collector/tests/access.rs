@@ -401,10 +401,13 @@ enum Route {
     ListInvitations,
     CreateInvitation,
     RevokeInvitation,
+    ReadSite,
+    SetOrigins,
+    Sightings,
 }
 
 impl Route {
-    const ALL: [Route; 68] = [
+    const ALL: [Route; 71] = [
         Route::ListResponses,
         Route::ListTokens,
         Route::CreateToken,
@@ -473,6 +476,9 @@ impl Route {
         Route::ListInvitations,
         Route::CreateInvitation,
         Route::RevokeInvitation,
+        Route::ReadSite,
+        Route::SetOrigins,
+        Route::Sightings,
     ];
 
     /// One's own notification preferences: a user's, so no API token has them.
@@ -503,7 +509,9 @@ impl Route {
             | Route::ReadShareDestinations
             | Route::LiveEvents
             | Route::ReadMailIntake
-            | Route::ListMembers => Role::Viewer,
+            | Route::ListMembers
+            | Route::ReadSite
+            | Route::Sightings => Role::Viewer,
             Route::SetStatus
             | Route::Reply
             | Route::Categorize
@@ -551,6 +559,7 @@ impl Route {
             | Route::RevokeToken
             | Route::ReadAudit
             | Route::SetRetention
+            | Route::SetOrigins
             | Route::Erase => Role::Admin,
         }
     }
@@ -591,6 +600,17 @@ impl Route {
                 Method::PATCH,
                 format!("/api/v1/admin/sites/{key}"),
                 Some(json!({ "retention_days": 30 })),
+            ),
+            Route::ReadSite => (Method::GET, format!("/api/v1/admin/sites/{key}"), None),
+            Route::SetOrigins => (
+                Method::PATCH,
+                format!("/api/v1/admin/sites/{key}"),
+                Some(json!({ "origins": ["https://own.test"] })),
+            ),
+            Route::Sightings => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/sightings"),
+                None,
             ),
             Route::Erase => (
                 Method::POST,
@@ -995,6 +1015,57 @@ async fn every_admin_route_checks_the_role_on_the_site_it_names() {
         .await
         .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// `POST /api/v1/admin/sites` names no site: a session whose user owns a site may create one
+/// (and owns it then); every other role's session and every API token, even an owner's, may not;
+/// nobody unsigned.
+#[tokio::test]
+async fn creating_a_site_takes_the_session_of_an_owner_of_a_site() {
+    let app = TestApp::spawn().await;
+    let mut made = 0;
+    for role in ROLES {
+        let email = format!("{role}@own.test");
+        app.user(&email, &[(&app.own, role)]).await;
+        let (session, _) = app.login(&email).await;
+        let (token, _) = app.token(&app.own, role).await;
+        for (who, credentials, allowed) in [
+            ("session", session, role == Role::Owner),
+            ("token", Credentials::Token(token), false),
+        ] {
+            let body =
+                json!({ "name": format!("{role}'s {who} site"), "origins": ["https://new.test"] });
+            let status = app
+                .request(
+                    Method::POST,
+                    "/api/v1/admin/sites",
+                    Some(body),
+                    &credentials,
+                )
+                .await
+                .status();
+            let expected = if allowed {
+                made += 1;
+                StatusCode::CREATED
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "a {role} {who}");
+        }
+    }
+    let body = json!({ "name": "Nobody's", "origins": ["https://new.test"] });
+    let status = app
+        .request(
+            Method::POST,
+            "/api/v1/admin/sites",
+            Some(body),
+            &Credentials::None,
+        )
+        .await
+        .status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(made, 1);
+    assert_eq!(app.store.sites().await.unwrap().len(), 3);
 }
 
 /// The routes of the caller's own account, which name no site: every role's session may use

@@ -465,6 +465,118 @@ pub(crate) enum ShareSubject {
     },
 }
 
+/// A site as its team places it (`GET`/`PATCH /api/v1/admin/sites/{site_key}`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct SiteInfo {
+    pub(crate) name: String,
+    pub(crate) origins: Vec<String>,
+    /// `None`: answers are kept forever.
+    pub(crate) retention_days: Option<u32>,
+}
+
+/// An origin whose pages fetched the site's config, and when one last did.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Sighting {
+    pub(crate) origin: String,
+    pub(crate) last_seen: String,
+    /// Whether the site still allows the origin.
+    pub(crate) allowed: bool,
+}
+
+/// Where the site's snippet was seen (`GET …/sightings`), with the collector's time.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct Sightings {
+    pub(crate) origins: Vec<String>,
+    pub(crate) sightings: Vec<Sighting>,
+    pub(crate) now: String,
+}
+
+/// A survey as a choice (`GET …/surveys`, of which only these fields are read).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct SurveyChoice {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct SurveyChoices {
+    surveys: Vec<SurveyChoice>,
+}
+
+/// The answer to `POST /api/v1/admin/sites`: the new site, whose owner the caller is.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct CreatedSite {
+    pub(crate) site_key: SiteKey,
+    pub(crate) site_name: String,
+}
+
+/// Creates a site (`POST /api/v1/admin/sites`): a signed-in owner of a site; `body` is
+/// `{name, origins, survey?, survey_status?}`.
+pub(crate) async fn create_site(auth: &Auth, body: &Value) -> Result<CreatedSite, ApiError> {
+    let body = call(
+        "POST",
+        "/api/v1/admin/sites",
+        Some(auth),
+        Some(body.to_string()),
+    )
+    .await?;
+    serde_json::from_str(&body).map_err(unreadable)
+}
+
+impl SiteApi {
+    /// The site's own admin path, for requests made outside [`call`] (exports).
+    pub(crate) fn url(&self, rest: &str) -> String {
+        self.path(rest)
+    }
+
+    pub(crate) async fn site_info(&self) -> Result<SiteInfo, ApiError> {
+        call(
+            "GET",
+            &format!("/api/v1/admin/sites/{}", self.site),
+            Some(&self.auth),
+            None,
+        )
+        .await
+        .and_then(|b| serde_json::from_str(&b).map_err(unreadable))
+    }
+
+    /// Changes the site's allowed origins and retention window (`{origins, retention_days}`);
+    /// the site as it is after.
+    pub(crate) async fn update_site(&self, body: &Value) -> Result<SiteInfo, ApiError> {
+        call(
+            "PATCH",
+            &format!("/api/v1/admin/sites/{}", self.site),
+            Some(&self.auth),
+            Some(body.to_string()),
+        )
+        .await
+        .and_then(|b| serde_json::from_str(&b).map_err(unreadable))
+    }
+
+    pub(crate) async fn sightings(&self) -> Result<Sightings, ApiError> {
+        self.get("sightings").await
+    }
+
+    pub(crate) async fn survey_choices(&self) -> Result<Vec<SurveyChoice>, ApiError> {
+        self.get::<SurveyChoices>("surveys")
+            .await
+            .map(|l| l.surveys)
+    }
+
+    /// Changes the widget settings with a JSON merge patch; the settings as they are after.
+    pub(crate) async fn patch_settings(&self, patch: &Value) -> Result<SiteSettings, ApiError> {
+        self.send("PATCH", "settings", patch).await
+    }
+
+    /// Erases one respondent's answers and complaints (`{"email"}`, `{"user_id"}` or
+    /// `{"visitor"}`); how many were erased.
+    pub(crate) async fn erase(&self, body: &Value) -> Result<u64, ApiError> {
+        let erased: Value = self.send("POST", "erasure", body).await?;
+        Ok(erased["erased"].as_u64().unwrap_or_default())
+    }
+}
+
 impl SiteApi {
     fn path(&self, rest: &str) -> String {
         // A site key is a URL-safe token by construction, so it needs no escaping.

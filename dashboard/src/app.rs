@@ -127,8 +127,9 @@ pub fn App() -> impl IntoView {
                     }
                 },
                 // No session cookie, or an expired one, is the usual start: no error to show.
+                // A reload stays on the site the tab looked at.
                 None => match api::session().await {
-                    Ok(account) => signed_in_screen(account),
+                    Ok(account) => signed_in_screen_on(account, token_store::load_site().as_ref()),
                     Err(_) => Screen::SignIn(None),
                 },
             };
@@ -161,6 +162,25 @@ pub fn App() -> impl IntoView {
         });
     };
     let switch_site = move |account: Account| set_screen.set(Screen::PickSite(account));
+    // A site was made from the dashboard: the account, read again, looks at it, on the page
+    // with its snippet.
+    let site_created = move |site: SiteKey| {
+        spawn_local(async move {
+            match api::session().await {
+                Ok(account) => {
+                    route::go(&Page::SiteSettings);
+                    set_screen.set(signed_in_screen_on(account, Some(&site)));
+                }
+                Err(e) => set_screen.set(Screen::SignIn(Some(e.message().to_owned()))),
+            }
+        });
+    };
+    // The site a session looks at is kept for a reload of the tab.
+    Effect::new(move |_| {
+        if let Screen::Desk(session) = screen.get() {
+            token_store::save_site(&session.site.site_key);
+        }
+    });
     // Joined through an invitation: the site joined, at the inbox, and the spent link's token
     // out of the address.
     let joined = move |(account, site): (Account, SiteKey)| {
@@ -172,8 +192,7 @@ pub fn App() -> impl IntoView {
         set_screen.set(Screen::SignIn(Some(message)));
     };
 
-    move || {
-        match screen.get() {
+    move || match screen.get() {
         Screen::Resuming => view! { <p class="loading" role="status">"Signing in…"</p> }.into_any(),
         Screen::SignIn(error) => view! {
             <SignIn error on_token=token_signed_in on_account=account_signed_in />
@@ -186,9 +205,14 @@ pub fn App() -> impl IntoView {
         }
         .into_any(),
         Screen::Desk(session) => view! {
-            <Shell session on_sign_out=sign_out on_switch_site=switch_site on_session_ended=session_ended />
+            <Shell
+                session
+                on_sign_out=sign_out
+                on_switch_site=switch_site
+                on_session_ended=session_ended
+                on_site_created=site_created
+            />
         }
         .into_any(),
-    }
     }
 }

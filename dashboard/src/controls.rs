@@ -223,7 +223,7 @@ pub(crate) fn ConfirmButton(
     #[prop(into)] class: String,
     #[prop(into)] label: String,
     #[prop(into)] aria_label: String,
-    #[prop(into)] question: String,
+    #[prop(into)] question: Signal<String>,
     #[prop(into)] busy: Signal<bool>,
     confirming: RwSignal<bool>,
     #[prop(into)] on_confirm: Callback<()>,
@@ -248,7 +248,7 @@ pub(crate) fn ConfirmButton(
     move || {
         if confirming.get() {
             view! {
-                <span class="confirm-text">{question.clone()}</span>
+                <span class="confirm-text">{question}</span>
                 <button
                     type="button"
                     class=format!("confirm-{class}")
@@ -301,6 +301,89 @@ pub(crate) fn Refusal(#[prop(into)] message: Signal<Option<String>>) -> impl Int
         message
             .get()
             .map(|m| view! { <p class="field-error refusal" role="alert">{m}</p> })
+    }
+}
+
+/// A labelled one-line text field bound to `value`, with the collector's refusal below it (the
+/// same component for every such field, so that each costs the bundle nothing more).
+///
+/// - `id`: the input's id; its error's is `{id}-error`.
+/// - `label`: what the field is.
+/// - `value`: what is typed.
+/// - `error`: what the collector said about it, or nothing.
+/// - `disabled`: for a role that may only read.
+/// - `numeric`: a number is typed (a numeric keyboard on phones).
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn TextField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional)] numeric: bool,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type="text"
+                inputmode=numeric.then_some("numeric")
+                spellcheck="false"
+                autocomplete="off"
+                bind:value=value
+                disabled=disabled
+                aria-invalid=invalid(error)
+                aria-describedby=described_by(error_id.clone(), error)
+            />
+            <FieldError id=error_id message=error />
+        </div>
+    }
+}
+
+/// A labelled text area of one item a line (a site's origins), with a hint and the collector's
+/// refusal below it.
+///
+/// - `id`: the text area's id; its hint's is `{id}-hint`, its error's `{id}-error`.
+/// - `label`, `hint`: what the field is, and how to fill it in.
+/// - `value`: what is typed.
+/// - `error`: what the collector said about it, or nothing.
+/// - `disabled`: for a role that may only read.
+#[allow(unreachable_pub)]
+#[component]
+pub(crate) fn LinesField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    #[prop(into)] hint: String,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || match error.get() {
+            Some(_) => format!("{hint_id} {error_id}"),
+            None => hint_id.clone(),
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <p class="hint" id=hint_id>{hint}</p>
+            <textarea
+                id=id
+                rows="3"
+                spellcheck="false"
+                bind:value=value
+                disabled=disabled
+                aria-invalid=invalid(error)
+                aria-describedby=described
+            ></textarea>
+            <FieldError id=error_id message=error />
+        </div>
     }
 }
 

@@ -6,6 +6,8 @@
 //! its responses; agents share a case, a problem or a topic with a destination. Admins run the
 //! team (invitations, roles), API tokens and read the audit log; an invitation's link opens a
 //! page of its own; every user keeps their own account (password, sessions, two-factor sign-in).
+//! A site's snippet, origins, widget look, retention and erasure have a page; owners create
+//! sites; the site's data downloads as files with progress.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
@@ -18,6 +20,7 @@ mod audit;
 mod case;
 mod charts;
 mod controls;
+mod exports;
 mod format;
 mod goals;
 mod hot_stove;
@@ -27,6 +30,7 @@ mod insight;
 mod invite;
 mod live;
 mod log_complaint;
+mod new_site;
 mod notifications;
 mod policies;
 mod problems;
@@ -38,6 +42,7 @@ mod share;
 mod sharing;
 mod shell;
 mod sign_in;
+mod site_settings;
 mod sla;
 mod team;
 mod token_store;

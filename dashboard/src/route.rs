@@ -38,6 +38,13 @@ pub(crate) enum Page {
     Tokens,
     /// `#/settings/audit`: who changed what, and who signed in.
     Audit,
+    /// `#/settings/site`: the snippet and whether it was seen, the origins, the widget's look,
+    /// retention and erasure.
+    SiteSettings,
+    /// `#/settings/exports`: the site's data as files, downloaded with progress.
+    Exports,
+    /// `#/sites/new`: a new site, with its first survey.
+    NewSite,
     /// `#/account`: the signed-in user's password, sessions and second factor.
     Account,
 }
@@ -106,6 +113,9 @@ impl Page {
             ("settings", "team") => Page::Team,
             ("settings", "tokens") => Page::Tokens,
             ("settings", "audit") => Page::Audit,
+            ("settings", "site") => Page::SiteSettings,
+            ("settings", "exports") => Page::Exports,
+            ("sites", "new") => Page::NewSite,
             ("account", "") => Page::Account,
             ("settings", _) => Page::Settings,
             _ => Page::Inbox,
@@ -135,6 +145,9 @@ impl Page {
             Page::Team => "#/settings/team".to_owned(),
             Page::Tokens => "#/settings/tokens".to_owned(),
             Page::Audit => "#/settings/audit".to_owned(),
+            Page::SiteSettings => "#/settings/site".to_owned(),
+            Page::Exports => "#/settings/exports".to_owned(),
+            Page::NewSite => "#/sites/new".to_owned(),
             Page::Account => "#/account".to_owned(),
         }
     }
@@ -156,7 +169,10 @@ impl Page {
             | Page::Sharing
             | Page::Team
             | Page::Tokens
-            | Page::Audit => Section::Settings,
+            | Page::Audit
+            | Page::SiteSettings
+            | Page::Exports
+            | Page::NewSite => Section::Settings,
             Page::Account => return None,
         })
     }
@@ -326,6 +342,9 @@ mod tests {
             Page::Team,
             Page::Tokens,
             Page::Audit,
+            Page::SiteSettings,
+            Page::Exports,
+            Page::NewSite,
             Page::Account,
         ];
         for page in pages {

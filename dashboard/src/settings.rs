@@ -58,11 +58,21 @@ pub(crate) fn Settings() -> impl IntoView {
     }
 }
 
-/// The settings that have pages of their own: service levels, alerts, notifications, sharing,
-/// the team, API tokens and the audit log.
+/// The settings that have pages of their own: the site and its snippet, exports, service
+/// levels, alerts, notifications, sharing, the team, API tokens, the audit log and a new site.
 #[component]
 fn SettingsPages() -> impl IntoView {
     let pages = [
+        (
+            Page::SiteSettings,
+            "Site and snippet",
+            "The snippet to paste, whether it was seen, origins, the widget's look, retention and erasure.",
+        ),
+        (
+            Page::Exports,
+            "Exports",
+            "The site's answers and complaints as CSV or NDJSON files.",
+        ),
         (
             Page::BusinessHours,
             "Business hours",
@@ -110,9 +120,17 @@ fn SettingsPages() -> impl IntoView {
         ),
     ];
     // Tokens and the audit log are for admins and owners: the collector refuses them to others.
-    let configures = Desk::expect().role.configures();
+    // A new site is for a signed-in owner of a site.
+    let desk = Desk::expect();
+    let configures = desk.role.configures();
+    let new_site = desk.creates_sites.then_some((
+        Page::NewSite,
+        "New site",
+        "Another site, with its origins and its first survey; you are its owner.",
+    ));
     let items = pages
         .into_iter()
+        .chain(new_site)
         .filter(|(page, _, _)| configures || !matches!(page, Page::Tokens | Page::Audit))
         .map(|(page, title, what)| {
             view! {

@@ -5,11 +5,13 @@ use crate::api::{Auth, CaseQuery, SiteApi};
 use crate::app::Session;
 use crate::audit::AuditPage;
 use crate::case::CasePage;
+use crate::exports::ExportsPage;
 use crate::goals::GoalsPage;
 use crate::hot_stove::HotStovePage;
 use crate::hours::BusinessHoursPage;
 use crate::inbox::Inbox;
 use crate::insight::InsightPage;
+use crate::new_site::NewSitePage;
 use crate::notifications::NotificationsPage;
 use crate::policies::SlaPoliciesPage;
 use crate::problems::{ProblemPage, Problems};
@@ -17,6 +19,7 @@ use crate::responses::Responses;
 use crate::route::{self, Page, Section};
 use crate::settings::Settings;
 use crate::sharing::SharingPage;
+use crate::site_settings::SiteSettingsPage;
 use crate::team::TeamPage;
 use crate::tokens::TokensPage;
 use crate::webhooks::WebhooksPage;
@@ -102,6 +105,10 @@ pub(crate) struct Desk {
     /// Called when the session ended from this page (signing out everywhere), with what to say
     /// on the sign-in screen.
     pub(crate) session_ended: Callback<String>,
+    /// Whether the signed-in user may create sites: a session whose user owns a site.
+    pub(crate) creates_sites: bool,
+    /// Called with a site the user just created, to look at it.
+    pub(crate) site_created: Callback<shared::SiteKey>,
 }
 
 impl Desk {
@@ -118,6 +125,7 @@ impl Desk {
 /// - `on_switch_site`: called to pick another of a session's sites.
 /// - `on_session_ended`: called when the session was ended from a page (signing out
 ///   everywhere), with what to tell the user.
+/// - `on_site_created`: called with a site the user created, to switch to it.
 // The props builder that #[component] generates is `pub` whatever the component's visibility.
 #[allow(unreachable_pub)]
 #[component]
@@ -126,6 +134,7 @@ pub(crate) fn Shell(
     #[prop(into)] on_sign_out: Callback<Auth>,
     #[prop(into)] on_switch_site: Callback<Account>,
     #[prop(into)] on_session_ended: Callback<String>,
+    #[prop(into)] on_site_created: Callback<shared::SiteKey>,
 ) -> impl IntoView {
     let Session {
         auth,
@@ -145,6 +154,10 @@ pub(crate) fn Shell(
             ..CaseQuery::default()
         }),
         session_ended: on_session_ended,
+        creates_sites: account
+            .as_ref()
+            .is_some_and(|a| a.sites.iter().any(|s| s.role == "owner")),
+        site_created: on_site_created,
     });
 
     crate::live::provide(&Desk::expect().api);
@@ -236,6 +249,9 @@ pub(crate) fn Shell(
                 Page::Team => view! { <TeamPage /> }.into_any(),
                 Page::Tokens => view! { <TokensPage /> }.into_any(),
                 Page::Audit => view! { <AuditPage /> }.into_any(),
+                Page::SiteSettings => view! { <SiteSettingsPage /> }.into_any(),
+                Page::Exports => view! { <ExportsPage /> }.into_any(),
+                Page::NewSite => view! { <NewSitePage /> }.into_any(),
                 Page::Account => view! { <AccountPage /> }.into_any(),
             }}
         </main>

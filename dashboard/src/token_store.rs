@@ -1,7 +1,9 @@
 //! Where the API token lives between reloads: `sessionStorage`, so that it is gone when the tab
 //! closes and is never sent anywhere by the browser on its own (no cookies, no `localStorage`).
+//! The site a session looks at is kept there too, so that a reload stays on it.
 
 const KEY: &str = "hark.token";
+const SITE_KEY: &str = "hark.site";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
@@ -26,5 +28,18 @@ pub(crate) fn save(token: &str) {
 pub(crate) fn clear() {
     if let Some(s) = storage() {
         let _ = s.remove_item(KEY);
+        let _ = s.remove_item(SITE_KEY);
+    }
+}
+
+/// The site this tab's session looked at last, if any.
+pub(crate) fn load_site() -> Option<shared::SiteKey> {
+    let key = storage()?.get_item(SITE_KEY).ok().flatten()?;
+    shared::SiteKey::parse(key).ok()
+}
+
+pub(crate) fn save_site(site: &shared::SiteKey) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(SITE_KEY, site.as_str());
     }
 }

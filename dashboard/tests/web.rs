@@ -105,7 +105,7 @@ async fn next_tick(ms: i32) {
 }
 
 /// Replaces `window.fetch` with a fake collector. `routes` is a JS object literal mapping
-/// `"METHOD /path"` to `{status, body, headers}`, or to a list of them answered in turn (the
+/// `"METHOD /path"` to `{status, body (JSON) or text, headers}`, or to a list of them answered in turn (the
 /// last one again from then on); any other request gets a 404. Every request is
 /// recorded in `window.harkCalls` as `{key, search, csrf, authorization, body}`.
 fn fake_api(routes: &str) {
@@ -132,7 +132,9 @@ fn fake_api(routes: &str) {
                 status: 404,
                 body: {{ error: {{ code: "not_found", message: "no such route" }} }},
             }};
-            const body = route.status === 204 ? null : JSON.stringify(route.body);
+            // `text` is a body as it is (an export's CSV), `body` one as JSON.
+            const body = route.status === 204 ? null
+                : route.text !== undefined ? route.text : JSON.stringify(route.body);
             return new Response(body, {{
                 status: route.status,
                 headers: Object.assign({{ "Content-Type": "application/json" }}, route.headers || {{}}),
@@ -1152,6 +1154,13 @@ async fn every_page_passes_axe() {
             "rules": [{ "category": "Billing", "keywords": ["refund"] }] } },
         (format!("GET {}", site("responses"))): { "status": 200, "body": {
             "site_key": SHOP_KEY, "responses": [] } },
+        (format!("GET /api/v1/admin/sites/{SHOP_KEY}")): { "status": 200, "body": site_info() },
+        (format!("GET {}", site("surveys"))): { "status": 200, "body": two_surveys() },
+        (format!("GET {}", site("sightings"))): { "status": 200, "body": seen_three_minutes_ago() },
+        (format!("PATCH {}", site("settings"))): { "status": 422, "body": { "error": { "code": "invalid",
+            "message": "theme.brand: the brand colour is #rrggbb" } } },
+        (format!("GET {}", site("export"))): { "status": 200, "text": "id,answer\n1,yes\n",
+            "headers": { "Content-Type": "text/csv" } },
     })));
     let pages = [
         ("#/inbox", "table.cases tbody tr"),
@@ -1160,6 +1169,9 @@ async fn every_page_passes_axe() {
         ("#/problems/2", "article.problem"),
         ("#/settings", "select#matrix-1-low"),
         ("#/responses", "div.responses p.empty"),
+        ("#/settings/site", "#theme-brand"),
+        ("#/settings/exports", "section.export button.download"),
+        ("#/sites/new", "#new-site-name"),
     ];
     for (page, ready) in pages {
         let root = mount_at(page);
@@ -1169,6 +1181,26 @@ async fn every_page_passes_axe() {
         let violations = axe(&root).await;
         assert!(violations.is_empty(), "{page}: {violations:#?}");
     }
+    // The site page with what its actions show: a check's result, a refusal by its field, the
+    // erasure's question; the exports page with a file ready to save.
+    let root = mount_at("#/settings/site");
+    click_when_ready(&root, "button.check-page-button").await;
+    wait_for(&root, ".check-result p.seen").await;
+    click(&root, "button.save-widget");
+    wait_for(&root, "#theme-brand-error").await;
+    type_into(&root, "#erasure-who", "ann@customer.test");
+    click(&root, "button.erase");
+    wait_for(&root, "button.confirm-erase").await;
+    let violations = axe(&root).await;
+    assert!(
+        violations.is_empty(),
+        "the site page in use: {violations:#?}"
+    );
+    let root = mount_at("#/settings/exports");
+    click_when_ready(&root, "section[data-export=answers] button.download").await;
+    wait_for(&root, "section[data-export=answers] a.save").await;
+    let violations = axe(&root).await;
+    assert!(violations.is_empty(), "an export ready: {violations:#?}");
     restore_fetch();
 }
 
@@ -3197,6 +3229,471 @@ async fn the_team_account_tokens_audit_and_invitation_pages_pass_axe() {
     assert!(
         violations.is_empty(),
         "sign-in with a code: {violations:#?}"
+    );
+    restore_fetch();
+}
+
+/// The shop as `GET /api/v1/admin/sites/{key}` answers.
+fn site_info() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "name": "Shop",
+        "origins": ["https://shop.example"], "retention_days": null })
+}
+
+fn two_surveys() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "surveys": [
+        { "id": "nps", "name": "Net Promoter Score", "status": "active", "version": 1 },
+        { "id": "csat", "name": "Satisfaction", "status": "paused", "version": 2 }
+    ] })
+}
+
+fn seen_three_minutes_ago() -> serde_json::Value {
+    serde_json::json!({ "site_key": SHOP_KEY, "origins": ["https://shop.example"],
+        "sightings": [
+            { "origin": "https://shop.example", "last_seen": "2026-12-05T10:00:00.000Z", "allowed": true },
+            { "origin": "http://old.example", "last_seen": "2026-12-04T10:00:00.000Z", "allowed": false }
+        ],
+        "now": "2026-12-05T10:03:30.000Z" })
+}
+
+/// The site page's routes for a signed-in `role`, plus `routes`.
+fn site_page_with(role: &str, routes: serde_json::Value) -> String {
+    let mut all: serde_json::Value = serde_json::from_str(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": { "status": 200, "body": { "email": "ann@shop.test",
+            "csrf_token": "csrf-of-the-session",
+            "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": role }] } },
+        (format!("GET /api/v1/admin/sites/{SHOP_KEY}")): { "status": 200, "body": site_info() },
+        (format!("GET {}", site("settings"))): { "status": 200, "body": {
+            "theme": { "brand": "#0969da", "mode": "auto", "position": "bottom_right", "radius": 12 },
+            "launcher": { "survey": "nps" }, "categories": ["Billing"], "cooldown_days": 1 } },
+        (format!("GET {}", site("surveys"))): { "status": 200, "body": two_surveys() },
+    })))
+    .unwrap();
+    all.as_object_mut()
+        .unwrap()
+        .extend(routes.as_object().unwrap().clone());
+    all.to_string()
+}
+
+#[wasm_bindgen_test]
+async fn the_site_page_shows_the_snippet_and_says_where_it_was_seen() {
+    fake_api(&site_page_with(
+        "owner",
+        serde_json::json!({
+            (format!("GET {}", site("sightings"))): [
+                { "status": 200, "body": { "site_key": SHOP_KEY, "origins": ["https://shop.example"],
+                    "sightings": [], "now": "2026-12-05T10:00:00.000Z" } },
+                { "status": 200, "body": seen_three_minutes_ago() }
+            ],
+        }),
+    ));
+    let root = mount_at("#/settings/site");
+    let tag = wait_for(&root, "pre.snippet-tag").await;
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    assert_eq!(
+        tag.text_content().unwrap(),
+        format!(r#"<script src="{origin}/widget.js" data-site="{SHOP_KEY}" async></script>"#)
+    );
+    assert_eq!(
+        text_of(&root, "pre.csp"),
+        format!("script-src {origin} 'wasm-unsafe-eval'; connect-src {origin}; frame-src {origin}")
+    );
+    assert_eq!(
+        root.query_selector("button.copy[aria-label='Copy the snippet']")
+            .unwrap()
+            .map(|_| ()),
+        Some(())
+    );
+    // The settings page links here.
+    assert_eq!(text_of(&root, "nav a[aria-current=page]"), "Settings");
+
+    click(&root, "button.check-page-button");
+    let not_seen = wait_for(&root, ".check-result p.not-seen").await;
+    let words = not_seen.text_content().unwrap();
+    assert!(
+        words.starts_with("Not seen yet: open a page at https://shop.example with the snippet"),
+        "{words}"
+    );
+    assert!(
+        words.contains(&format!("data-site is {SHOP_KEY}")),
+        "{words}"
+    );
+    click(&root, "button.check-page-button");
+    let seen = wait_for(&root, ".check-result p.seen").await;
+    assert_eq!(
+        seen.text_content().unwrap(),
+        "Seen on https://shop.example 3 minutes ago"
+    );
+    assert_eq!(
+        text_of(&root, "ul.other-sightings li"),
+        "http://old.example (no longer allowed): 24 hours ago"
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_site_page_saves_the_widget_and_origins_with_each_refusal_by_its_field() {
+    let patch_settings = format!("PATCH {}", site("settings"));
+    let patch_site = format!("PATCH /api/v1/admin/sites/{SHOP_KEY}");
+    fake_api(&site_page_with(
+        "admin",
+        serde_json::json!({
+            (patch_settings.clone()): [
+                { "status": 422, "body": { "error": { "code": "invalid", "message":
+                    "theme.brand: the brand colour is #rrggbb; cooldown_days: cooldown_days is 0 to 365" } } },
+                { "status": 200, "body": { "theme": { "brand": "#d1242f", "mode": "dark",
+                    "position": "bottom_left", "radius": 4 }, "categories": ["Billing"], "cooldown_days": 7 } }
+            ],
+            (patch_site.clone()): [
+                { "status": 422, "body": { "error": { "code": "invalid", "message":
+                    "origins[1]: \"shop\" is not a URL: relative URL without a base; retention_days: 1 to 36500 days, or null to keep answers forever" } } },
+                { "status": 200, "body": { "site_key": SHOP_KEY, "name": "Shop",
+                    "origins": ["https://shop.example", "https://www.shop.example"], "retention_days": 90 } }
+            ],
+        }),
+    ));
+    let root = mount_at("#/settings/site");
+    wait_for(&root, "#theme-brand").await;
+    next_tick(50).await;
+    let input = |selector: &str| -> HtmlInputElement {
+        root.query_selector(selector)
+            .unwrap()
+            .unwrap()
+            .unchecked_into()
+    };
+    assert_eq!(input("#theme-brand").value(), "#0969da");
+    assert!(input("#launcher-on").checked());
+    let survey: web_sys::HtmlSelectElement = root
+        .query_selector("#launcher-survey")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(survey.value(), "nps");
+
+    type_into(&root, "#theme-brand", "#D1242Fx");
+    choose(&root, "#theme-mode", "dark");
+    choose(&root, "#theme-position", "bottom_left");
+    type_into(&root, "#theme-radius", "4");
+    type_into(&root, "#cooldown-days", "700");
+    type_into(&root, "#launcher-label", "Tell us");
+    choose(&root, "#launcher-survey", "");
+    // The preview follows what is typed (the last colour that is one).
+    next_tick(10).await;
+    assert!(root.query_selector(".preview-card.dark").unwrap().is_some());
+    assert!(root
+        .query_selector(".preview-stage.left")
+        .unwrap()
+        .is_some());
+    assert_eq!(text_of(&root, ".preview-tab"), "Tell us");
+    click(&root, "button.save-widget");
+    assert_eq!(
+        sent(&patch_settings).await,
+        serde_json::json!({
+            "theme": { "brand": "#d1242fx", "mode": "dark", "position": "bottom_left", "radius": 4 },
+            "launcher": { "label": "Tell us", "survey": null },
+            "cooldown_days": 700
+        })
+    );
+    let brand_error = wait_for(&root, "#theme-brand-error").await;
+    assert_eq!(
+        brand_error.text_content().unwrap(),
+        "the brand colour is #rrggbb"
+    );
+    assert_eq!(
+        text_of(&root, "#cooldown-days-error"),
+        "cooldown_days is 0 to 365"
+    );
+    assert_eq!(
+        input("#theme-brand")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(root
+        .query_selector("#theme-radius-error")
+        .unwrap()
+        .is_none());
+    // Nothing typed is lost.
+    assert_eq!(input("#cooldown-days").value(), "700");
+
+    type_into(&root, "#theme-brand", "#d1242f");
+    type_into(&root, "#cooldown-days", "7");
+    click(&root, "button.save-widget");
+    let saved = wait_for(&root, "form.widget-look .notice[role=status]").await;
+    assert_eq!(
+        saved.text_content().unwrap(),
+        "Widget settings saved: pages get them within a minute"
+    );
+    assert!(root.query_selector("#theme-brand-error").unwrap().is_none());
+
+    // Origins and retention: refused by field, then saved.
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("#site-origins")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(area.value(), "https://shop.example");
+    area.set_value("https://shop.example\nshop");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    type_into(&root, "#retention-days", "0");
+    click(&root, "button.save-place");
+    assert_eq!(
+        sent(&patch_site).await,
+        serde_json::json!({ "origins": ["https://shop.example", "shop"], "retention_days": 0 })
+    );
+    let origins_error = wait_for(&root, "#site-origins-error").await;
+    assert_eq!(
+        origins_error.text_content().unwrap(),
+        "origins[1]: \"shop\" is not a URL: relative URL without a base"
+    );
+    assert_eq!(
+        text_of(&root, "#retention-days-error"),
+        "1 to 36500 days, or null to keep answers forever"
+    );
+    area.set_value("https://shop.example\nhttps://www.shop.example");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    type_into(&root, "#retention-days", "90");
+    click(&root, "button.save-place");
+    let saved = wait_for(&root, "form.place .notice[role=status]").await;
+    assert_eq!(saved.text_content().unwrap(), "Origins and retention saved");
+    assert_eq!(
+        sent(&patch_site).await,
+        serde_json::json!({ "origins": ["https://shop.example", "https://www.shop.example"], "retention_days": 90 })
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn erasure_asks_first_and_says_how_many_were_erased() {
+    let erase = format!("POST {}", site("erasure"));
+    fake_api(&site_page_with(
+        "owner",
+        serde_json::json!({
+            (erase.clone()): { "status": 200, "body": { "site_key": SHOP_KEY, "erased": 3 } },
+        }),
+    ));
+    let root = mount_at("#/settings/site");
+    wait_for(&root, "#erasure-who").await;
+    choose(&root, "#erasure-by", "user_id");
+    type_into(&root, "#erasure-who", "u-17");
+    next_tick(10).await;
+    click(&root, "button.erase");
+    let confirm = wait_for(&root, "button.confirm-erase").await;
+    assert_eq!(
+        text_of(&root, "section.erasure .confirm-text"),
+        "Erase every answer and complaint of u-17? This cannot be undone."
+    );
+    // Nothing is sent before the confirmation; the focus moved to it, for the keyboard.
+    assert_eq!(sent_count(&erase), 0);
+    assert_eq!(
+        document().active_element().map(|e| e.class_name()),
+        Some("confirm-erase".to_owned())
+    );
+    confirm.click();
+    assert_eq!(sent(&erase).await, serde_json::json!({ "user_id": "u-17" }));
+    let done = wait_for(&root, "section.erasure .notice[role=status]").await;
+    assert_eq!(
+        done.text_content().unwrap(),
+        "Erased 3 answers and complaints of u-17"
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_reads_the_site_page_and_may_only_check_it() {
+    fake_api(&site_page_with(
+        "viewer",
+        serde_json::json!({
+            (format!("GET {}", site("sightings"))): { "status": 200, "body": seen_three_minutes_ago() },
+        }),
+    ));
+    let root = mount_at("#/settings/site");
+    wait_for(&root, "#theme-brand").await;
+    for field in [
+        "#theme-brand",
+        "#theme-radius",
+        "#launcher-label",
+        "#cooldown-days",
+        "#retention-days",
+    ] {
+        let input: HtmlInputElement = root
+            .query_selector(field)
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert!(input.disabled(), "{field} is read only");
+    }
+    for control in ["button.save-widget", "button.save-place", "section.erasure"] {
+        assert!(
+            root.query_selector(control).unwrap().is_none(),
+            "a viewer has no {control}"
+        );
+    }
+    assert_eq!(
+        text_of(&root, "p.muted"),
+        "Only admins and owners change these settings."
+    );
+    click(&root, "button.check-page-button");
+    wait_for(&root, ".check-result p.seen").await;
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn an_owner_creates_a_site_and_the_dashboard_switches_to_it() {
+    const NEW_KEY: &str = "news0123456789ab";
+    let create = "POST /api/v1/admin/sites";
+    let one_site = serde_json::json!({ "status": 200, "body": { "email": "ann@shop.test",
+        "csrf_token": "csrf-of-the-session",
+        "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "owner" }] } });
+    let two_sites = serde_json::json!({ "status": 200, "body": { "email": "ann@shop.test",
+        "csrf_token": "csrf-of-the-session",
+        "sites": [{ "site_key": SHOP_KEY, "site_name": "Shop", "role": "owner" },
+            { "site_key": NEW_KEY, "site_name": "News", "role": "owner" }] } });
+    fake_api(&signed_in_with(serde_json::json!({
+        "GET /api/v1/admin/me": [one_site, two_sites],
+        (create): [
+            { "status": 422, "body": { "error": { "code": "invalid", "message":
+                "name: a site's name is 1 to 200 characters; origins: at least one origin, such as https://shop.example" } } },
+            { "status": 201, "body": { "site_key": NEW_KEY, "site_name": "News", "role": "owner",
+                "origins": ["https://news.example"], "survey": null } }
+        ],
+        (format!("GET /api/v1/admin/sites/{NEW_KEY}")): { "status": 200, "body": {
+            "site_key": NEW_KEY, "name": "News", "origins": ["https://news.example"], "retention_days": null } },
+        (format!("GET /api/v1/admin/sites/{NEW_KEY}/settings")): { "status": 200, "body": { "categories": [] } },
+        (format!("GET /api/v1/admin/sites/{NEW_KEY}/surveys")): { "status": 200, "body": {
+            "site_key": NEW_KEY, "surveys": [] } },
+        (format!("GET /api/v1/admin/sites/{NEW_KEY}/complaints")): { "status": 200, "body": { "site_key": NEW_KEY, "complaints": [], "next": null, "counts": { "active": 0, "unassigned": 0, "mine": 0, "by_status": {} } } },
+    })));
+    let root = mount_at("#/settings");
+    // The settings page offers a new site to an owner.
+    click_when_ready(&root, "nav.settings-pages a[href='#/sites/new']").await;
+    wait_for(&root, "#new-site-name").await;
+    click(&root, "button.create-site");
+    assert_eq!(
+        sent(create).await,
+        serde_json::json!({ "name": "", "origins": [], "survey_status": "active" })
+    );
+    let name_error = wait_for(&root, "#new-site-name-error").await;
+    assert_eq!(
+        name_error.text_content().unwrap(),
+        "a site's name is 1 to 200 characters"
+    );
+    assert_eq!(
+        text_of(&root, "#new-site-origins-error"),
+        "at least one origin, such as https://shop.example"
+    );
+    type_into(&root, "#new-site-name", "News");
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("#new-site-origins")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    area.set_value("https://news.example");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    click(&root, "#new-site-paused");
+    click(&root, "button.create-site");
+    for _ in 0..100 {
+        if sent_count(create) == 2 {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        sent(create).await,
+        serde_json::json!({ "name": "News", "origins": ["https://news.example"], "survey_status": "paused" })
+    );
+    // The dashboard looks at the new site, on the page with its snippet, and keeps it for a
+    // reload; the site picker now offers both.
+    let tag = wait_for(&root, "pre.snippet-tag").await;
+    assert!(tag.text_content().unwrap().contains(NEW_KEY));
+    assert_eq!(text_of(&root, "h1.site-name"), "News");
+    assert_eq!(
+        session_storage().get_item("hark.site").unwrap().as_deref(),
+        Some(NEW_KEY)
+    );
+    assert!(root.query_selector("button.switch-site").unwrap().is_some());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_stays_on_the_site_the_tab_looked_at() {
+    fake_api(&format!(
+        r#"{{
+            "POST /api/v1/admin/session": {{ status: 200, body: {TWO_SITES} }},
+            "GET /api/v1/admin/me": {{ status: 200, body: {TWO_SITES} }},
+            "GET /api/v1/admin/sites/{BLOG_KEY}/complaints": {{ status: 200, body: {EMPTY_CASES} }}
+        }}"#
+    ));
+    let root = mount_as_is();
+    // As a reload finds it: the tab looked at the blog.
+    session_storage().set_item("hark.site", BLOG_KEY).unwrap();
+    wait_for(&root, "p.empty").await;
+    assert_eq!(text_of(&root, "h1.site-name"), "Blog");
+    assert!(root.query_selector("button.site").unwrap().is_none());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn an_export_streams_with_its_progress_and_is_saved_from_a_blob() {
+    let csv = "id,received_at,answer\n1,2026-12-01,\"two\nlines\"\n2,2026-12-02,yes\n";
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("responses/export"))): { "status": 200, "text": csv,
+            "headers": { "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": "attachment; filename=\"hark-shop-responses.csv\"" } },
+        (format!("GET {}", site("complaints/export"))): { "status": 403, "body": { "error": {
+            "code": "forbidden", "message": "you have no access to site shop0123456789ab" } } },
+    })));
+    let root = mount_at("#/settings/exports");
+    wait_for(&root, "section[data-export=responses] button.download").await;
+    choose(&root, "#export-responses-format", "csv");
+    choose(&root, "#export-responses-days", "30");
+    click(&root, "section[data-export=responses] button.download");
+    let save = wait_for(&root, "section[data-export=responses] a.save").await;
+    let call = calls()
+        .into_iter()
+        .find(|c| c["key"] == format!("GET {}", site("responses/export")))
+        .unwrap();
+    assert_eq!(call["search"], "?format=csv&days=30");
+    assert_eq!(
+        text_of(&root, "section[data-export=responses] .progress"),
+        format!("{} B received, 2 rows", csv.len())
+    );
+    assert_eq!(save.text_content().unwrap(), "Save hark-shop-responses.csv");
+    assert_eq!(
+        save.get_attribute("download").as_deref(),
+        Some("hark-shop-responses.csv")
+    );
+    let href = save.get_attribute("href").unwrap();
+    assert!(href.starts_with("blob:"), "{href}");
+    // The blob holds the file as sent (read with the browser's own fetch).
+    let text = js_sys::Function::new_with_args(
+        "href",
+        "return window.harkRealFetch(href).then(r => r.text())",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, &href.into())
+    .unwrap();
+    let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(text))
+        .await
+        .unwrap();
+    assert_eq!(text.as_string().unwrap(), csv);
+    // The focus is on the link, for the keyboard.
+    assert_eq!(
+        document().active_element().map(|e| e.class_name()),
+        Some("save".to_owned())
+    );
+
+    // A refusal says why, next to its export.
+    click(&root, "section[data-export=complaints] button.download");
+    let error = wait_for(
+        &root,
+        "section[data-export=complaints] .export-state .error",
+    )
+    .await;
+    assert_eq!(
+        error.text_content().unwrap(),
+        "you have no access to site shop0123456789ab"
     );
     restore_fetch();
 }

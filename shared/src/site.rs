@@ -126,18 +126,31 @@ impl Default for SiteSettings {
 }
 
 impl SiteSettings {
+    /// The first problem [`SiteSettings::problems`] finds, if any.
     pub fn check(&self) -> Result<(), Invalid> {
-        let fail = |why: &'static str| Err(Invalid::new(why));
+        match self.problems().first() {
+            Some((_, why)) => Err(Invalid::new(*why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the settings, each with the path of the field it concerns
+    /// (`theme.brand`, `cooldown_days`), so that a form can show it next to that field.
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut problems = Vec::new();
         let b = self.theme.brand.as_bytes();
         if b.len() != 7 || b[0] != b'#' || !b[1..].iter().all(u8::is_ascii_hexdigit) {
-            return fail("the brand colour is #rrggbb");
+            problems.push(("theme.brand", "the brand colour is #rrggbb"));
         }
         if self.theme.radius > 24 {
-            return fail("the corner radius is 0 to 24 pixels");
+            problems.push(("theme.radius", "the corner radius is 0 to 24 pixels"));
         }
         if let Some(label) = self.launcher.as_ref().and_then(|l| l.label.as_ref()) {
             if label.trim().is_empty() || label.chars().count() > 40 {
-                return fail("the launcher's label is 1 to 40 characters");
+                problems.push((
+                    "launcher.label",
+                    "the launcher's label is 1 to 40 characters",
+                ));
             }
         }
         if self.categories.len() > 30
@@ -146,19 +159,22 @@ impl SiteSettings {
                 .iter()
                 .any(|c| c.trim().is_empty() || c.len() > MAX_LABEL)
         {
-            return fail("up to 30 categories of 1 to 500 bytes");
+            problems.push(("categories", "up to 30 categories of 1 to 500 bytes"));
         }
         if self.cooldown_days > 365 {
-            return fail("cooldown_days is 0 to 365");
+            problems.push(("cooldown_days", "cooldown_days is 0 to 365"));
         }
         let attributes = &self.segment_attributes;
         if attributes.len() > MAX_SEGMENT_ATTRIBUTES
             || !attributes.iter().all(|k| is_attribute_key(k))
             || (1..attributes.len()).any(|i| attributes[..i].contains(&attributes[i]))
         {
-            return fail("up to 3 different segment_attributes, each 1 to 64 of A-Z a-z 0-9 _ -");
+            problems.push((
+                "segment_attributes",
+                "up to 3 different segment_attributes, each 1 to 64 of A-Z a-z 0-9 _ -",
+            ));
         }
-        Ok(())
+        problems
     }
 }
 

@@ -102,6 +102,14 @@ impl Caller {
         grants.iter().map(|g| &g.site.key)
     }
 
+    /// The caller's role on each of their sites.
+    pub(crate) fn grants(&self) -> &[Grant] {
+        match self {
+            Caller::Token { grant, .. } => std::slice::from_ref(grant),
+            Caller::Session { grants, .. } => grants,
+        }
+    }
+
     /// The stored form of the session token, for a session's caller.
     pub(crate) fn session_hash(&self) -> Option<&str> {
         match self {

@@ -1,5 +1,6 @@
-//! What happens to answers after ingest: a site's retention window, erasure of one respondent's
-//! answers (a data-subject request) and export. Every change is audited.
+//! A site as its team places it, and what happens to answers after ingest: the site's allowed
+//! origins and retention window, erasure of one respondent's answers (a data-subject request)
+//! and export. Every change is audited.
 
 use super::admin::{audit_change, Caller};
 use super::{ApiError, AppState};
@@ -23,17 +24,20 @@ const MAX_RETENTION_DAYS: u32 = 36_500;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(update_site))
+        .routes(routes!(read_site, update_site))
         .routes(routes!(erase))
         .routes(routes!(export))
 }
 
-/// `PATCH /api/v1/admin/sites/{site_key}`: `{"retention_days": N | null}`.
+/// `PATCH /api/v1/admin/sites/{site_key}`: `{"retention_days": N | null, "origins": [...]}`.
 #[derive(Debug, Deserialize)]
 struct SiteUpdate {
     /// Absent leaves the window as it is; `null` keeps answers forever.
     #[serde(default, deserialize_with = "present")]
     retention_days: Option<Option<u32>>,
+    /// Absent leaves them as they are; a list replaces them.
+    #[serde(default)]
+    origins: Option<Vec<String>>,
 }
 
 /// Tells an absent field (`None`, by `default`) from an explicit `null` (`Some(None)`).
@@ -41,23 +45,56 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>
     Option::<u32>::deserialize(d).map(Some)
 }
 
-/// Sets the site's retention window (admin and up, audited).
+/// The site as its team places it: `{site_key, name, origins, retention_days}`.
+async fn site_view(state: &AppState, key: &shared::SiteKey) -> Result<Json<Value>, ApiError> {
+    let site = state.store.site(key).await?.ok_or(ApiError::UnknownSite)?;
+    let days = state.store.retention_days(key).await?;
+    Ok(Json(json!({
+        "site_key": site.key, "name": site.name, "origins": site.origins, "retention_days": days,
+    })))
+}
+
+/// The site's name, allowed origins and retention window (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn read_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let key = caller.on_site(&site_key, Role::Viewer)?.site.key.clone();
+    site_view(&state, &key).await
+}
+
+/// Sets the site's allowed origins and retention window (admin and up, audited).
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/sites/{site_key}",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"retention_days\": N | null}`"),
+    request_body(content = Object, description = "`{\"retention_days\": N | null, \"origins\": [\"https://shop.example\"]}`, either or both"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, retention_days}`", body = Object),
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
-        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, naming each bad field (`origins[1]: …`)", body = super::openapi::ErrorDoc),
     )
 )]
-/// Sets a site's retention window: admins and owners.
+/// Sets a site's allowed origins and retention window: admins and owners. Everything is checked
+/// before anything changes.
 #[tracing::instrument(skip(state, caller, body))]
 async fn update_site(
     State(state): State<AppState>,
@@ -68,12 +105,36 @@ async fn update_site(
     let grant = caller.on_site(&site_key, Role::Admin)?;
     let Json(update) = body?;
     let key = grant.site.key.clone();
-    if let Some(days) = update.retention_days {
-        if days.is_some_and(|d| d == 0 || d > MAX_RETENTION_DAYS) {
-            return Err(ApiError::Invalid(format!(
-                "retention_days is 1 to {MAX_RETENTION_DAYS}, or null to keep answers forever"
-            )));
+    let mut problems = Vec::new();
+    let origins = match update.origins.as_deref().map(crate::sites::origins) {
+        Some(Ok(origins)) => Some(origins),
+        Some(Err(refused)) => {
+            problems.extend(refused);
+            None
         }
+        None => None,
+    };
+    if let Some(Some(d)) = update.retention_days {
+        if d == 0 || d > MAX_RETENTION_DAYS {
+            problems.push((
+                "retention_days".to_owned(),
+                format!("1 to {MAX_RETENTION_DAYS} days, or null to keep answers forever"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(crate::sites::say(&problems)));
+    }
+    if let Some(origins) = origins {
+        if !state.store.set_origins(&key, &origins).await? {
+            return Err(ApiError::UnknownSite);
+        }
+        // Ingest checks answers' origins against its cached copy.
+        state.site_cache.forget(&key);
+        let detail = format!("origins={}", origins.join(","));
+        audit_change(&state, &caller, &key, "site.origins", detail).await?;
+    }
+    if let Some(days) = update.retention_days {
         if !state.store.set_retention_days(&key, days).await? {
             return Err(ApiError::UnknownSite);
         }
@@ -83,8 +144,7 @@ async fn update_site(
         };
         audit_change(&state, &caller, &key, "site.retention", detail).await?;
     }
-    let days = state.store.retention_days(&key).await?;
-    Ok(Json(json!({ "site_key": key, "retention_days": days })))
+    site_view(&state, &key).await
 }
 
 /// `POST /api/v1/admin/sites/{site_key}/erasure`: exactly one of the three.

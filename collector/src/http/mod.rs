@@ -30,6 +30,7 @@ mod session;
 mod settings;
 mod setup;
 mod site_config;
+mod sites;
 mod status;
 mod surveys;
 mod team;
@@ -82,6 +83,8 @@ pub struct Shared {
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
     /// Ingest's copy of each site's origins and active surveys, read again after a TTL.
     pub site_cache: Arc<crate::site_cache::SiteCache>,
+    /// When this process last recorded where each site's snippet was seen (`sightings.rs`).
+    pub sightings: Arc<crate::sightings::Sightings>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`proxy.rs`); none by default.
     pub(crate) trusted_proxies: Arc<[IpNet]>,
     /// Internal networks webhooks may reach all the same (`notify::ssrf`); none by default.
@@ -119,6 +122,7 @@ impl AppState {
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
+            sightings: Arc::default(),
             trusted_proxies: Arc::from([]),
             webhook_allow: Arc::default(),
             mailer: None,

@@ -79,6 +79,7 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::admin::router())
         .merge(super::events::router())
         .merge(super::lifecycle::router())
+        .merge(super::sites::router())
         .merge(super::session::router())
         .merge(super::account::router())
         .merge(super::team::router())

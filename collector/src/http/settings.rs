@@ -58,7 +58,7 @@ async fn read(
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
-        (status = 422, description = "Invalid, with the reason", body = super::openapi::ErrorDoc),
+        (status = 422, description = "Invalid, naming each bad field (`theme.brand: …; cooldown_days: …`)", body = super::openapi::ErrorDoc),
     )
 )]
 /// A JSON merge patch (RFC 7396) onto the current settings: the fields sent replace theirs
@@ -89,15 +89,22 @@ async fn change(
     merge_patch(&mut merged, &patch);
     let settings: SiteSettings =
         serde_json::from_value(merged).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    settings
-        .check()
-        .map_err(|e| ApiError::Invalid(e.message().to_owned()))?;
+    // Every problem at once, each named by its field (`theme.brand: …; cooldown_days: …`).
+    let mut problems: Vec<(String, String)> = settings
+        .problems()
+        .into_iter()
+        .map(|(path, why)| (path.to_owned(), why.to_owned()))
+        .collect();
     if let Some(survey) = settings.launcher.as_ref().and_then(|l| l.survey.as_ref()) {
         if state.store.survey(&key, survey).await?.is_none() {
-            return Err(ApiError::Invalid(format!(
-                "the launcher's survey {survey} is not a survey of this site"
-            )));
+            problems.push((
+                "launcher.survey".to_owned(),
+                format!("the launcher's survey {survey} is not a survey of this site"),
+            ));
         }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(crate::sites::say(&problems)));
     }
     if !state.store.set_site_settings(&key, &settings).await? {
         return Err(ApiError::UnknownSite);

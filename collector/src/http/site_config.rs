@@ -55,6 +55,9 @@ async fn config(
                 "site {key} does not allow the origin {o}"
             )));
         }
+        if site.allows_origin(o) {
+            record_sighting(&state, &key, o).await;
+        }
     }
     // The loader never shows the resolution survey: it is asked on a case's status page.
     let mut surveys = state.store.active_surveys(&key).await?;
@@ -100,6 +103,20 @@ async fn config(
     );
     cors::allow(&mut response, origin.and(headers.get(header::ORIGIN)));
     Ok(response)
+}
+
+/// Records that a page at `origin` (one the site allows) fetched the config, at most once a
+/// minute per site and origin (`sightings.rs`). A failure is logged, never the visitor's
+/// problem: the config is served all the same.
+async fn record_sighting(state: &AppState, key: &SiteKey, origin: &str) {
+    let now = state.clock.now_ms();
+    if !state.sightings.due(key, origin, now) {
+        return;
+    }
+    if let Err(e) = state.store.record_sighting(key, origin, now).await {
+        state.sightings.failed(key, origin);
+        tracing::warn!(error = %e, site = %key, "cannot record where the snippet was seen");
+    }
 }
 
 /// The language to speak to a visitor who asked for `requested` (`data-lang` or the browser's,

@@ -10,6 +10,8 @@ mod mail_sql;
 pub mod mail_store;
 mod notify_sql;
 pub mod notify_store;
+mod origin_sql;
+pub mod origin_store;
 mod postgres;
 mod postgres_server;
 mod postgres_site;
@@ -240,6 +242,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// surveys; with `CaseStore`, complaints as cases and the timer jobs; with `InsightStore`, the
 /// rollups; with `MailStore`, intake addresses and attachments; with `TeamStore`, a site's
 /// members and invitations and each user's password, sessions and second factor; with
+/// `OriginStore`, a site's allowed origins and where its snippet was seen; with
 /// `ServerStore`, the installation's own secrets.
 #[async_trait]
 pub trait Store:
@@ -249,6 +252,7 @@ pub trait Store:
     + insight_store::InsightStore
     + mail_store::MailStore
     + TeamStore
+    + origin_store::OriginStore
     + ServerStore
     + Send
     + Sync

@@ -207,3 +207,4 @@ super::mail_sql::mail_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &share
 super::notify_sql::notify_store!(PostgresStore, sqlx::Postgres, bind_id: |id: &shared::ResponseId| id.as_uuid(), begin: "BEGIN", lock: " FOR UPDATE SKIP LOCKED");
 super::insight_sql::insight_store!(PostgresStore, sqlx::Postgres, super::postgres::read_response, notify: "NOTIFY ");
 super::team_sql::team_store!(PostgresStore, sqlx::Postgres, begin: "BEGIN", lock: " FOR UPDATE");
+super::origin_sql::origin_store!(PostgresStore, sqlx::Postgres, begin: "BEGIN", lock: " FOR UPDATE");

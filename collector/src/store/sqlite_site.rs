@@ -242,3 +242,4 @@ super::mail_sql::mail_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::R
 super::notify_sql::notify_store!(SqliteStore, sqlx::Sqlite, bind_id: |id: &shared::ResponseId| id.to_string(), begin: "BEGIN IMMEDIATE", lock: "");
 super::insight_sql::insight_store!(SqliteStore, sqlx::Sqlite, super::sqlite::read_response, notify: "");
 super::team_sql::team_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock: "");
+super::origin_sql::origin_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock: "");

@@ -1,0 +1,243 @@
+//! A site set up from the dashboard alone, in a real browser against a real collector: the owner
+//! opens "Site and snippet", copies the snippet (the clipboard holds the README's tag with the
+//! site's key and the collector's origin), a visitor opens the example shop at an allowed origin
+//! and "Check my page" then says where it was seen; a new brand colour and position reach the
+//! widget's feedback tab on the shop; the owner creates a second site, lands on it, switches back
+//! and a reload keeps the site; and an export streams to a file saved from the page. axe-core
+//! finds nothing on each new page, and everything is done by keyboard (Enter on the focused
+//! control, keys typed into fields).
+
+mod support;
+
+use anyhow::{Context as _, Result};
+use collector::access::Role;
+use serde_json::{json, Value};
+use support::{Browser, System};
+
+const PASSWORD: &str = "correct horse battery";
+const ENTER: &str = "\u{E007}";
+
+/// A user with `PASSWORD` and `role` on the system's site.
+async fn user(system: &System, email: &str, role: Role) -> Result<()> {
+    let hash = collector::accounts::Password::new(PASSWORD.into())
+        .map_err(anyhow::Error::msg)?
+        .hash()?;
+    let id = system.store.create_user(email, &hash, 0).await?;
+    system
+        .store
+        .set_membership(id, &system.site.key, role, 0)
+        .await?;
+    Ok(())
+}
+
+/// The element `selector` finds, once it is there.
+async fn find(browser: &Browser, selector: &str) -> Result<fantoccini::elements::Element> {
+    browser
+        .wait_element(
+            selector,
+            &format!("return document.querySelector({})", json!(selector)),
+        )
+        .await
+}
+
+/// Types `text` into the field `selector`, as a person does, once it is there.
+async fn type_into(browser: &Browser, selector: &str, text: &str) -> Result<()> {
+    let field = find(browser, selector).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// Presses Enter on the control `selector` (a link or a button): the keyboard's click.
+async fn enter_on(browser: &Browser, selector: &str) -> Result<()> {
+    find(browser, selector).await?.send_keys(ENTER).await?;
+    Ok(())
+}
+
+/// Waits until the first element `selector` finds has `text` in it.
+async fn wait_text(browser: &Browser, selector: &str, text: &str) -> Result<()> {
+    browser
+        .wait_true(
+            &format!("{selector} to say {text:?}"),
+            &format!(
+                "const e = document.querySelector({}); return !!e && e.textContent.includes({});",
+                json!(selector),
+                json!(text)
+            ),
+        )
+        .await
+}
+
+/// Chooses `value` in the `<select>` `selector` by keyboard: focused, the option typed.
+async fn choose(browser: &Browser, selector: &str, value: &str) -> Result<()> {
+    browser
+        .wait_true(
+            &format!("the option {value} of {selector}"),
+            &format!(
+                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
+                 s.focus(); s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
+                json!(selector),
+                v = json!(value)
+            ),
+        )
+        .await
+}
+
+/// Signs in on the dashboard's form with `email` and `PASSWORD`, by keyboard.
+async fn sign_in(browser: &Browser, collector: &str, email: &str) -> Result<()> {
+    browser
+        .client
+        .goto(&format!("{collector}/dashboard/"))
+        .await?;
+    type_into(browser, "#email", email).await?;
+    type_into(browser, "#password", &format!("{PASSWORD}{ENTER}")).await?;
+    Ok(())
+}
+
+/// The feedback tab's button on the shop page, once the loader has shown it: its background
+/// colour and the side it sits on.
+async fn launcher_look(browser: &Browser) -> Result<Value> {
+    browser
+        .wait_true(
+            "the feedback tab",
+            "const h = document.querySelector('hark-launcher'); return !!h && !!h.shadowRoot.querySelector('button');",
+        )
+        .await?;
+    browser
+        .js("const h = document.querySelector('hark-launcher'); const s = getComputedStyle(h);
+             return { background: getComputedStyle(h.shadowRoot.querySelector('button')).backgroundColor,
+                      left: s.left, right: s.right };")
+        .await
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
+    let system = System::start().await?;
+    user(&system, "owner@shop.test", Role::Owner).await?;
+    // An answer to export later.
+    let answer: shared::ResponseSubmission = serde_json::from_value(json!({
+        "id": "0190a0c2-7b6e-7d3f-9a55-3c1f2e4d5a6b", "site_key": system.site.key,
+        "survey_id": "nps", "answers": [{"type": "nps", "question_id": "q1", "score": 9}],
+    }))?;
+    system.store.insert_response(&answer, 0).await?;
+
+    let owner = Browser::start().await?;
+    // The page's Copy button writes to the clipboard, which the test then reads.
+    owner
+        .cdp(
+            "Browser.grantPermissions",
+            json!({ "origin": system.collector,
+                "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] }),
+        )
+        .await?;
+    sign_in(&owner, &system.collector, "owner@shop.test").await?;
+    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
+    enter_on(&owner, "nav a[href='#/settings']").await?;
+    enter_on(&owner, "nav.settings-pages a[href='#/settings/site']").await?;
+
+    // The snippet, copied.
+    let expected = format!(
+        r#"<script src="{}/widget.js" data-site="{}" async></script>"#,
+        system.collector, system.site.key
+    );
+    wait_text(&owner, "pre.snippet-tag", &expected).await?;
+    enter_on(&owner, "button.copy[aria-label='Copy the snippet']").await?;
+    wait_text(&owner, "section.snippet .copied", "Copied").await?;
+    let copied = owner.js("return navigator.clipboard.readText()").await?;
+    assert_eq!(copied, json!(expected));
+    wait_text(
+        &owner,
+        "pre.csp",
+        &format!("script-src {} 'wasm-unsafe-eval'", system.collector),
+    )
+    .await?;
+    owner.axe("document", "the site page").await?;
+
+    // Not seen yet; then a visitor opens the shop, and it is.
+    enter_on(&owner, "button.check-page-button").await?;
+    wait_text(&owner, ".check-result p.not-seen", "Not seen yet").await?;
+    let visitor = Browser::start().await?;
+    visitor.client.goto(&system.shop).await?;
+    let before = launcher_look(&visitor).await?;
+    assert_eq!(before["right"], "16px", "{before}");
+    enter_on(&owner, "button.check-page-button").await?;
+    wait_text(
+        &owner,
+        ".check-result p.seen",
+        &format!("Seen on {} just now", system.shop),
+    )
+    .await?;
+    owner.axe("document", "the site page, seen").await?;
+
+    // A new theme: a brand colour and the left side; the shop's tab takes them.
+    type_into(&owner, "#theme-brand", "#d1242f").await?;
+    choose(&owner, "#theme-position", "bottom_left").await?;
+    enter_on(&owner, "button.save-widget").await?;
+    wait_text(&owner, "form.widget-look .notice", "Widget settings saved").await?;
+    // The config is cached a minute by the browser: a visitor's next visit after that.
+    visitor.cdp("Network.clearBrowserCache", json!({})).await?;
+    visitor.client.goto(&system.shop).await?;
+    let after = launcher_look(&visitor).await?;
+    assert_eq!(after["background"], "rgb(209, 36, 47)", "{after}");
+    assert_eq!(after["left"], "16px", "{after}");
+    visitor.stop().await;
+
+    // An export, streamed and saved from the page.
+    enter_on(&owner, "a.back").await?;
+    enter_on(&owner, "nav.settings-pages a[href='#/settings/exports']").await?;
+    enter_on(&owner, "section[data-export=answers] button.download").await?;
+    wait_text(
+        &owner,
+        "section[data-export=answers] .progress",
+        "received, 1 row",
+    )
+    .await?;
+    let save = find(&owner, "section[data-export=answers] a.save").await?;
+    assert_eq!(
+        save.attr("download").await?.as_deref(),
+        Some(format!("hark-{}.csv", system.site.key).as_str())
+    );
+    let file = owner
+        .js("return fetch(document.querySelector('section[data-export=answers] a.save').href).then(r => r.text())")
+        .await?;
+    let file = file.as_str().context("the file's text")?;
+    assert!(
+        file.starts_with("id,received_at,survey_id,question_id,type,score"),
+        "{file}"
+    );
+    assert!(
+        file.contains("0190a0c2-7b6e-7d3f-9a55-3c1f2e4d5a6b"),
+        "{file}"
+    );
+    owner.axe("document", "the exports page").await?;
+
+    // A second site, made here: the dashboard lands on it.
+    enter_on(&owner, "a.back").await?;
+    enter_on(&owner, "nav.settings-pages a[href='#/sites/new']").await?;
+    type_into(&owner, "#new-site-name", "Northwind Blog").await?;
+    type_into(&owner, "#new-site-origins", "https://blog.example").await?;
+    owner.axe("document", "the new site page").await?;
+    enter_on(&owner, "button.create-site").await?;
+    wait_text(&owner, "h1.site-name", "Northwind Blog").await?;
+    let sites = system.store.sites().await?;
+    assert_eq!(sites.len(), 2);
+    assert_eq!(sites[1].origins, ["https://blog.example"]);
+    // On the new site's page, with its own snippet.
+    wait_text(&owner, "pre.snippet-tag", sites[1].key.as_str()).await?;
+    wait_text(&owner, "header .role", "owner").await?;
+
+    // Switching back to the shop, and a reload stays there.
+    enter_on(&owner, "button.switch-site").await?;
+    enter_on(
+        &owner,
+        &format!("button.site[data-site='{}']", system.site.key),
+    )
+    .await?;
+    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
+    wait_text(&owner, "pre.snippet-tag", system.site.key.as_str()).await?;
+    owner.client.refresh().await?;
+    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
+    wait_text(&owner, "pre.snippet-tag", system.site.key.as_str()).await?;
+    owner.stop().await;
+    Ok(())
+}
