@@ -6,6 +6,8 @@
 //! its responses; agents share a case, a problem or a topic with a destination. Admins run the
 //! team (invitations, roles), API tokens and read the audit log; an invitation's link opens a
 //! page of its own; every user keeps their own account (password, sessions, two-factor sign-in).
+//! Admins make and change the site's surveys in the builder, with a live preview of the real
+//! widget that sends nothing.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
@@ -15,6 +17,7 @@ mod api;
 mod app;
 mod attachments;
 mod audit;
+mod builder;
 mod case;
 mod charts;
 mod controls;
@@ -29,6 +32,7 @@ mod live;
 mod log_complaint;
 mod notifications;
 mod policies;
+mod preview;
 mod problems;
 mod responses;
 mod route;
@@ -39,6 +43,7 @@ mod sharing;
 mod shell;
 mod sign_in;
 mod sla;
+mod surveys;
 mod team;
 mod token_store;
 mod tokens;
