@@ -442,6 +442,12 @@ fn shape(survey: &Survey, keys: &[u32]) -> Shape {
     }
 }
 
+/// A change to a choice question's options, `multiple` and `other`.
+type ChoiceEdit = Box<dyn FnOnce(&mut Vec<String>, &mut bool, &mut bool)>;
+
+/// A change to a question's words in a language, given how many options the question has.
+type TextEdit = Box<dyn FnOnce(&mut QuestionText, usize)>;
+
 /// A number typed into a field, saturated to the field's type (so that a value out of range
 /// reaches the check, which says what the range is); `None` for text that is not a number.
 fn number<T: TryFrom<u64> + Bounded>(text: &str) -> Option<T> {
@@ -1249,7 +1255,7 @@ fn kind_settings(draft: Draft, i: usize, key: u32, question: &Question) -> AnyVi
             multiple,
             other,
         } => {
-            let edit = move |f: Box<dyn FnOnce(&mut Vec<String>, &mut bool, &mut bool)>| {
+            let edit = move |f: ChoiceEdit| {
                 draft.edit_question(key, |q| {
                     if let QuestionKind::Choice {
                         options,
@@ -1879,7 +1885,7 @@ fn question_translation_view(
 ) -> AnyView {
     let id = q.id.clone();
     let base = format!("{base}.questions.{id}");
-    let edit = move |f: Box<dyn FnOnce(&mut QuestionText, usize)>| {
+    let edit = move |f: TextEdit| {
         let id = id.clone();
         draft.edit(|s| {
             let options = s
