@@ -47,6 +47,32 @@ fn main() {
                 .unwrap();
             }
         }
+        // wasm-bindgen's JavaScript snippets (the dashboard's `preview.js`), which its glue
+        // imports from `snippets/CRATE-HASH/…` beside it.
+        let snippets = dir
+            .as_ref()
+            .filter(|_| *name == "DASHBOARD")
+            .map(|d| d.join("snippets"));
+        if let Some(snippets) = snippets {
+            println!("cargo::rerun-if-changed={}", snippets.display());
+            let mut found = Vec::new();
+            files_under(&snippets, &mut found);
+            found.sort();
+            for path in found {
+                let name = path
+                    .strip_prefix(dir.as_ref().unwrap())
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let abs = fs::canonicalize(&path).unwrap();
+                writeln!(
+                    out,
+                    "    ({name:?}, include_bytes!({:?})),",
+                    abs.display().to_string()
+                )
+                .unwrap();
+            }
+        }
         writeln!(out, "];").unwrap();
     }
     let source = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("../widget/loader.js");
@@ -66,4 +92,19 @@ fn main() {
     .unwrap();
     let out_dir = env::var("OUT_DIR").unwrap();
     fs::write(Path::new(&out_dir).join("embedded_assets.rs"), out).unwrap();
+}
+
+/// Every file under `dir`, at any depth; none when it does not exist.
+fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
 }

@@ -350,6 +350,7 @@ enum Route {
     ReadSurvey,
     EditSurvey,
     SetSurveyStatus,
+    SurveyVersions,
     ShowCase,
     DeleteCase,
     SetStatus,
@@ -407,7 +408,7 @@ enum Route {
 }
 
 impl Route {
-    const ALL: [Route; 71] = [
+    const ALL: [Route; 72] = [
         Route::ListResponses,
         Route::ListTokens,
         Route::CreateToken,
@@ -425,6 +426,7 @@ impl Route {
         Route::ReadSurvey,
         Route::EditSurvey,
         Route::SetSurveyStatus,
+        Route::SurveyVersions,
         Route::ShowCase,
         Route::DeleteCase,
         Route::SetStatus,
@@ -495,6 +497,7 @@ impl Route {
             | Route::ExportComplaints
             | Route::ListSurveys
             | Route::ReadSurvey
+            | Route::SurveyVersions
             | Route::ShowCase
             | Route::Agents
             | Route::ReadWorkflow
@@ -667,6 +670,11 @@ impl Route {
                 Method::POST,
                 format!("/api/v1/admin/sites/{key}/surveys/nps/status"),
                 Some(json!({ "status": "active" })),
+            ),
+            Route::SurveyVersions => (
+                Method::GET,
+                format!("/api/v1/admin/sites/{key}/surveys/nps/versions"),
+                None,
             ),
             // Each call on a case works on a fresh one, so that every allowed call can succeed.
             Route::ShowCase | Route::DeleteCase => {

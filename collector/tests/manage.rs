@@ -518,6 +518,143 @@ async fn an_answer_records_and_is_checked_against_the_version_it_answered() {
         .collect();
     versions.sort_by_key(|v| v.as_u64());
     assert_eq!(versions, [json!(1), json!(2), json!(2)]);
+
+    // The versions route lists both, with what each had and the answers it received.
+    let listed: Value = app
+        .call(Method::GET, "/surveys/exit/versions", &app.viewer, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["survey_id"], "exit");
+    let versions = listed["versions"].as_array().unwrap();
+    let summary: Vec<(u64, &str, u64, u64)> = versions
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["name"].as_str().unwrap(),
+                v["questions"].as_u64().unwrap(),
+                v["answers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, [(1, "Exit", 2, 1), (2, "Exit", 1, 2)]);
+    assert!(versions[0]["created_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn the_versions_of_a_survey_list_each_edit_and_an_unknown_survey_is_404() {
+    let app = TestApp::spawn().await;
+    app.call(
+        Method::POST,
+        "/surveys",
+        &app.admin,
+        Some(exit_survey("Exit")),
+    )
+    .await;
+    for name in ["Exit, second", "Exit, third"] {
+        let edited = app
+            .call(
+                Method::PUT,
+                "/surveys/exit",
+                &app.admin,
+                Some(exit_survey(name)),
+            )
+            .await;
+        assert_eq!(edited.status(), StatusCode::OK);
+    }
+    let listed: Value = app
+        .call(Method::GET, "/surveys/exit/versions", &app.viewer, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<(u64, &str, u64)> = listed["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["name"].as_str().unwrap(),
+                v["answers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (1, "Exit", 0),
+            (2, "Exit, second", 0),
+            (3, "Exit, third", 0)
+        ]
+    );
+    let missing = app
+        .call(Method::GET, "/surveys/nope/versions", &app.viewer, None)
+        .await;
+    let (status, code, _) = error_of(missing).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}
+
+/// The invalid surveys the dashboard's builder test reads too (`shared/tests/`): the collector
+/// refuses each, on creation and on an edit, with `Survey::check`'s own message and field.
+#[tokio::test]
+async fn each_invalid_survey_is_refused_with_the_checks_message_and_field() {
+    let app = TestApp::spawn().await;
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("../../shared/tests/invalid_surveys.json")).unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let survey = case["survey"].clone();
+        let draft: shared::SurveyDraft = serde_json::from_value(survey.clone()).unwrap();
+        let invalid = draft.unchecked().check().unwrap_err();
+        let mut edit = survey.clone();
+        edit["id"] = json!("nps");
+        for (method, path, body) in [
+            (Method::POST, "/surveys", survey.clone()),
+            (Method::PUT, "/surveys/nps", edit),
+        ] {
+            let response = app.call(method.clone(), path, &app.admin, Some(body)).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{case}"
+            );
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "invalid");
+            assert_eq!(
+                body["error"]["message"],
+                invalid.message(),
+                "{method} {case}"
+            );
+            assert_eq!(
+                body["error"]["field"],
+                json!(invalid.field()),
+                "{method} {case}"
+            );
+            assert_eq!(body["error"]["field"], case["field"], "{method} {case}");
+        }
+    }
+    // A body of the wrong shape is refused in serde's words, with no field.
+    let response = app
+        .call(
+            Method::POST,
+            "/surveys",
+            &app.admin,
+            Some(json!({"id": "x"})),
+        )
+        .await;
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("missing field"));
+    assert!(body["error"].get("field").is_none(), "{body}");
+    assert_eq!(app.store.surveys(&app.site.key).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -82,6 +82,10 @@ const ROUTES: &[(&str, &str)] = &[
         "POST",
         "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/status",
     ),
+    (
+        "GET",
+        "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions",
+    ),
     ("GET", "/api/v1/admin/sites/{site_key}/complaints/{id}"),
     ("DELETE", "/api/v1/admin/sites/{site_key}/complaints/{id}"),
     (

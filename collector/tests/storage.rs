@@ -1399,6 +1399,55 @@ async fn surveys_are_created_versioned_by_each_edit_and_switched_on_and_off(stor
         store.responses(&site.key, 1).await.unwrap()[0].survey_version,
         Some(1)
     );
+
+    // Every version is listed, oldest first, with what it had and the answers it received.
+    let listed = store
+        .survey_versions(&site.key, &exit)
+        .await
+        .unwrap()
+        .unwrap();
+    let summary: Vec<(u32, i64, &str, u32, u64)> = listed
+        .iter()
+        .map(|v| {
+            (
+                v.version,
+                v.created_at,
+                v.name.as_str(),
+                v.questions,
+                v.answers,
+            )
+        })
+        .collect();
+    let questions = u32::try_from(survey("exit").questions.len()).unwrap();
+    assert_eq!(
+        summary,
+        [
+            (1, 5, "Survey exit", questions, 0),
+            (2, 7, "Exit, edited", questions, 0),
+            (3, 8, "Exit, edited", questions, 0),
+        ]
+    );
+    let nps_versions = store
+        .survey_versions(&site.key, &nps)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(nps_versions.len(), 1);
+    assert_eq!((nps_versions[0].version, nps_versions[0].answers), (1, 1));
+    assert_eq!(
+        store.survey_versions(&site.key, &missing.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .survey_versions(&other.key, &exit)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        1,
+        "the other site's survey of that id has its own versions"
+    );
 }
 
 fn enrichment(visitor: &str, user_id: Option<&str>, email: Option<&str>) -> Enrichment {

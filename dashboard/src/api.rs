@@ -6,7 +6,10 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use shared::api::{Account, AuditList, CreatedToken, ErrorBody, Me, TokenList};
+use shared::api::{
+    Account, AuditList, CreatedToken, ErrorBody, Me, SurveyVersionInfo, SurveyVersionList,
+    TokenList,
+};
 use shared::case::{
     AgentList, CaseList, CaseView, HotStoveRules, Priority, Problem, ProblemList, ProblemView,
     Status, Workflow,
@@ -17,7 +20,7 @@ use shared::team::{
     InvitationList, InvitationPreview, Member, MemberList, RecoveryCodes, SentInvitation,
     TwoFactorEnrolment, TwoFactorProof, TwoFactorStatus,
 };
-use shared::{ResponseId, SiteKey, SiteSettings};
+use shared::{ResponseId, SiteKey, SiteSettings, Survey, SurveyDraft, SurveyId};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -49,6 +52,9 @@ pub(crate) enum ApiError {
     /// 422: the collector refused what was sent; the message names each field that is wrong
     /// (see [`crate::controls::field_errors`]).
     Invalid(String),
+    /// 422 from a `shared` check that names the field it refused (`error.field`, a path such
+    /// as `questions[2].prompt`), with its message.
+    Refused { field: String, message: String },
     /// Anything else: the network, another status, or a body that does not parse.
     Failed(String),
 }
@@ -61,6 +67,7 @@ impl ApiError {
             | ApiError::Conflict(m)
             | ApiError::Failed(m)
             | ApiError::Invalid(m)
+            | ApiError::Refused { message: m, .. }
             | ApiError::TooMany { message: m, .. } => m,
         }
     }
@@ -117,6 +124,12 @@ pub(crate) async fn log_out(auth: &Auth) -> Result<(), ApiError> {
             .await
             .map(drop),
     }
+}
+
+/// The loader (`GET /widget.js`) as the collector serves it to sites: the survey builder's
+/// preview reads from it where the widget's versioned bundle is.
+pub(crate) async fn loader() -> Result<String, ApiError> {
+    call("GET", "/widget.js", None, None).await
 }
 
 /// Whether the collector still needs its first user, and whether it has no site.
@@ -296,6 +309,54 @@ pub(crate) struct ExploredAnswer {
     pub(crate) sentiment_label: Option<String>,
     #[serde(default)]
     pub(crate) key_phrases: Vec<String>,
+}
+
+/// A survey as `GET …/surveys` lists it: its status beside the fields of its current version,
+/// read as written (see `shared::SurveyDraft`).
+#[derive(Debug, Clone)]
+pub(crate) struct ListedSurvey {
+    /// `active`, `paused` or `archived`.
+    pub(crate) status: String,
+    draft: SurveyDraft,
+}
+
+impl ListedSurvey {
+    pub(crate) fn survey(&self) -> Survey {
+        self.draft.clone().unchecked()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StatusOf {
+    status: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Surveys<T> {
+    surveys: Vec<T>,
+}
+
+/// A listed survey from its JSON, read twice rather than through `#[serde(flatten)]`: once for
+/// the status, once as the survey (which ignores the status), because flattening the survey's
+/// whole type tree into another costs the bundle kilobytes for nothing.
+fn listed_survey(text: &str) -> Result<ListedSurvey, ApiError> {
+    let StatusOf { status } = serde_json::from_str(text).map_err(unreadable)?;
+    let draft = serde_json::from_str(text).map_err(unreadable)?;
+    Ok(ListedSurvey { status, draft })
+}
+
+fn listed_surveys(text: &str) -> Result<Vec<ListedSurvey>, ApiError> {
+    let statuses: Surveys<StatusOf> = serde_json::from_str(text).map_err(unreadable)?;
+    let drafts: Surveys<SurveyDraft> = serde_json::from_str(text).map_err(unreadable)?;
+    Ok(statuses
+        .surveys
+        .into_iter()
+        .zip(drafts.surveys)
+        .map(|(s, draft)| ListedSurvey {
+            status: s.status,
+            draft,
+        })
+        .collect())
 }
 
 /// One site's admin API, as the signed-in admin calls it.
@@ -604,6 +665,22 @@ impl SiteApi {
         serde_json::from_str(&body).map_err(unreadable)
     }
 
+    /// The answer's body as it came.
+    async fn text(
+        &self,
+        method: &str,
+        rest: &str,
+        body: Option<&Value>,
+    ) -> Result<String, ApiError> {
+        call(
+            method,
+            &self.path(rest),
+            Some(&self.auth),
+            body.map(Value::to_string),
+        )
+        .await
+    }
+
     /// A change whose answer has no body (`204`, `202`).
     async fn send_empty(
         &self,
@@ -785,6 +862,58 @@ impl SiteApi {
 
     pub(crate) async fn agents(&self) -> Result<AgentList, ApiError> {
         self.get("agents").await
+    }
+
+    /// The config the site's visitors in `lang` receive (`GET /api/v1/sites/{key}/config`, the
+    /// public route, which the collector's own origin may read), as JSON.
+    pub(crate) async fn visitor_config(&self, lang: &str) -> Result<Value, ApiError> {
+        let path = format!("/api/v1/sites/{}/config?lang={lang}", self.site);
+        let body = call("GET", &path, None, None).await?;
+        serde_json::from_str(&body).map_err(unreadable)
+    }
+
+    /// The site's surveys with their status, in creation order.
+    pub(crate) async fn surveys(&self) -> Result<Vec<ListedSurvey>, ApiError> {
+        listed_surveys(&self.text("GET", "surveys", None).await?)
+    }
+
+    /// One survey as it was written (read even where a later check would refuse it).
+    pub(crate) async fn survey(&self, id: &SurveyId) -> Result<ListedSurvey, ApiError> {
+        listed_survey(&self.text("GET", &format!("surveys/{id}"), None).await?)
+    }
+
+    /// Adds a survey as version 1, paused.
+    pub(crate) async fn create_survey(&self, survey: &Survey) -> Result<ListedSurvey, ApiError> {
+        let body = serde_json::to_value(survey).map_err(unreadable)?;
+        listed_survey(&self.text("POST", "surveys", Some(&body)).await?)
+    }
+
+    /// Saves a survey as its next version.
+    pub(crate) async fn update_survey(&self, survey: &Survey) -> Result<ListedSurvey, ApiError> {
+        let body = serde_json::to_value(survey).map_err(unreadable)?;
+        let rest = format!("surveys/{}", survey.id);
+        listed_survey(&self.text("PUT", &rest, Some(&body)).await?)
+    }
+
+    /// Activates, pauses or archives a survey.
+    pub(crate) async fn set_survey_status(
+        &self,
+        id: &SurveyId,
+        status: &str,
+    ) -> Result<ListedSurvey, ApiError> {
+        let body = json!({ "status": status });
+        let rest = format!("surveys/{id}/status");
+        listed_survey(&self.text("POST", &rest, Some(&body)).await?)
+    }
+
+    /// Every kept version of a survey, oldest first.
+    pub(crate) async fn survey_versions(
+        &self,
+        id: &SurveyId,
+    ) -> Result<Vec<SurveyVersionInfo>, ApiError> {
+        self.get::<SurveyVersionList>(&format!("surveys/{id}/versions"))
+            .await
+            .map(|l| l.versions)
     }
 
     pub(crate) async fn settings(&self) -> Result<SiteSettings, ApiError> {
@@ -1099,14 +1228,23 @@ async fn call(
     if response.ok() {
         return Ok(text);
     }
-    let (code, message) = serde_json::from_str::<ErrorBody>(&text)
-        .map(|e| (e.error.code, e.error.message))
-        .unwrap_or_else(|_| (String::new(), format!("the collector answered {status}")));
+    let (code, message, field) = serde_json::from_str::<ErrorBody>(&text)
+        .map(|e| (e.error.code, e.error.message, e.error.field))
+        .unwrap_or_else(|_| {
+            (
+                String::new(),
+                format!("the collector answered {status}"),
+                None,
+            )
+        });
     Err(match status {
         401 if code == "two_factor_required" => ApiError::CodeNeeded(message),
         401 | 403 => ApiError::Denied(message),
         409 => ApiError::Conflict(message),
-        422 => ApiError::Invalid(message),
+        422 => match field {
+            Some(field) => ApiError::Refused { field, message },
+            None => ApiError::Invalid(message),
+        },
         429 => {
             let retry_after = response
                 .headers()

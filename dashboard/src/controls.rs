@@ -142,6 +142,7 @@ impl FieldErrors {
     pub(crate) fn show(&self, error: &ApiError) {
         self.0.set(match error {
             ApiError::Invalid(message) => field_errors(message),
+            ApiError::Refused { field, message } => vec![(field.clone(), message.clone())],
             _ => Vec::new(),
         });
     }

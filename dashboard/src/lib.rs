@@ -8,6 +8,8 @@
 //! page of its own; every user keeps their own account (password, sessions, two-factor sign-in).
 //! A site's snippet, origins, widget look, retention and erasure have a page; owners create
 //! sites; the site's data downloads as files with progress.
+//! Admins make and change the site's surveys in the builder, with a live preview of the real
+//! widget that sends nothing.
 //!
 //! It is served by the collector under `/dashboard/` and talks to the same origin's
 //! `/api/v1/admin/*`. Everything the server sends is rendered as text, never as HTML.
@@ -17,6 +19,7 @@ mod api;
 mod app;
 mod attachments;
 mod audit;
+mod builder;
 mod case;
 mod charts;
 mod controls;
@@ -33,6 +36,7 @@ mod log_complaint;
 mod new_site;
 mod notifications;
 mod policies;
+mod preview;
 mod problems;
 mod responses;
 mod route;
@@ -44,6 +48,7 @@ mod shell;
 mod sign_in;
 mod site_settings;
 mod sla;
+mod surveys;
 mod team;
 mod token_store;
 mod tokens;

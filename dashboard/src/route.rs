@@ -2,7 +2,7 @@
 //! `#/cases/{id}`, …), so that pages are plain links, the browser's Back works, and a case can
 //! be bookmarked. The fragment never reaches the server.
 
-use shared::ResponseId;
+use shared::{ResponseId, SurveyId};
 
 /// A page of the signed-in dashboard.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,13 @@ pub(crate) enum Page {
     Responses(ExploreFilter),
     /// `#/goals`: the service goals and their progress.
     Goals,
+    /// `#/surveys`: the site's surveys, their status and version, and the templates.
+    Surveys,
+    /// `#/surveys/new`, `#/surveys/new?template=SLUG`, `#/surveys/new?from=ID`: the builder
+    /// with a new survey, blank, from a template or a copy of another.
+    NewSurvey(SurveyStart),
+    /// `#/surveys/{id}`: the builder with a saved survey.
+    Survey(SurveyId),
     Problems,
     Problem(i64),
     Settings,
@@ -49,21 +56,33 @@ pub(crate) enum Page {
     Account,
 }
 
-/// The four sections of the navigation; every page belongs to one.
+/// What a new survey in the builder starts as.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SurveyStart {
+    Blank,
+    /// One of `shared::templates::templates()`, by its slug.
+    Template(String),
+    /// A copy of the site's survey with this id.
+    Copy(SurveyId),
+}
+
+/// The sections of the navigation; every page belongs to one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Inbox,
     Insight,
     Responses,
+    Surveys,
     Problems,
     Settings,
 }
 
 impl Section {
-    pub(crate) const ALL: [Section; 5] = [
+    pub(crate) const ALL: [Section; 6] = [
         Section::Inbox,
         Section::Insight,
         Section::Responses,
+        Section::Surveys,
         Section::Problems,
         Section::Settings,
     ];
@@ -73,6 +92,7 @@ impl Section {
             Section::Inbox => "Inbox",
             Section::Insight => "Insight",
             Section::Responses => "Responses",
+            Section::Surveys => "Surveys",
             Section::Problems => "Problems",
             Section::Settings => "Settings",
         }
@@ -83,6 +103,7 @@ impl Section {
             Section::Inbox => Page::Inbox,
             Section::Insight => Page::Insight(InsightFilter::default()),
             Section::Responses => Page::Responses(ExploreFilter::default()),
+            Section::Surveys => Page::Surveys,
             Section::Problems => Page::Problems,
             Section::Settings => Page::Settings,
         }
@@ -101,6 +122,9 @@ impl Page {
             ("cases", id) => ResponseId::parse(id).map_or(Page::Inbox, Page::Case),
             ("responses", "") => Page::Responses(ExploreFilter::from_query(query)),
             ("goals", "") => Page::Goals,
+            ("surveys", "") => Page::Surveys,
+            ("surveys", "new") => Page::NewSurvey(SurveyStart::from_query(query)),
+            ("surveys", id) => SurveyId::parse(id).map_or(Page::Surveys, Page::Survey),
             ("problems", "") => Page::Problems,
             ("problems", id) => id.parse().map_or(Page::Problems, Page::Problem),
             ("settings", "") => Page::Settings,
@@ -133,6 +157,13 @@ impl Page {
                 q => format!("#/responses?{q}"),
             },
             Page::Goals => "#/goals".to_owned(),
+            Page::Surveys => "#/surveys".to_owned(),
+            Page::NewSurvey(SurveyStart::Blank) => "#/surveys/new".to_owned(),
+            Page::NewSurvey(SurveyStart::Template(slug)) => {
+                format!("#/surveys/new?{}", query_of("template", slug))
+            }
+            Page::NewSurvey(SurveyStart::Copy(id)) => format!("#/surveys/new?from={id}"),
+            Page::Survey(id) => format!("#/surveys/{id}"),
             Page::Problems => "#/problems".to_owned(),
             Page::Problem(id) => format!("#/problems/{id}"),
             Page::Settings => "#/settings".to_owned(),
@@ -159,6 +190,7 @@ impl Page {
             Page::Inbox | Page::LogComplaint | Page::Case(_) => Section::Inbox,
             Page::Insight(_) | Page::Goals => Section::Insight,
             Page::Responses(_) => Section::Responses,
+            Page::Surveys | Page::NewSurvey(_) | Page::Survey(_) => Section::Surveys,
             Page::Problems | Page::Problem(_) => Section::Problems,
             Page::Settings
             | Page::BusinessHours
@@ -176,6 +208,30 @@ impl Page {
             Page::Account => return None,
         })
     }
+}
+
+impl SurveyStart {
+    fn from_query(query: &str) -> Self {
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else {
+            return SurveyStart::Blank;
+        };
+        if let Some(slug) = params.get("template").filter(|s| !s.is_empty()) {
+            return SurveyStart::Template(slug);
+        }
+        params
+            .get("from")
+            .and_then(|id| SurveyId::parse(id).ok())
+            .map_or(SurveyStart::Blank, SurveyStart::Copy)
+    }
+}
+
+/// `name=value` escaped as a query string.
+fn query_of(name: &str, value: &str) -> String {
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return String::new();
+    };
+    params.append(name, value);
+    params.to_string().into()
 }
 
 /// The insight page's period (days up to today) and segment (`dimension:value`).
@@ -329,6 +385,11 @@ mod tests {
                 days: Some(30),
             }),
             Page::Goals,
+            Page::Surveys,
+            Page::NewSurvey(SurveyStart::Blank),
+            Page::NewSurvey(SurveyStart::Template("nps-follow-ups".to_owned())),
+            Page::NewSurvey(SurveyStart::Copy(SurveyId::parse("exit").unwrap())),
+            Page::Survey(SurveyId::parse("nps").unwrap()),
             Page::LogComplaint,
             Page::Problems,
             Page::Problem(7),
@@ -354,6 +415,11 @@ mod tests {
         assert_eq!(Page::from_hash("#/cases/not-an-id"), Page::Inbox);
         assert_eq!(Page::from_hash("#/problems/x"), Page::Problems);
         assert_eq!(Page::from_hash("#/elsewhere"), Page::Inbox);
+        assert_eq!(Page::from_hash("#/surveys/not an id"), Page::Surveys);
+        assert_eq!(
+            Page::Survey(SurveyId::parse("nps").unwrap()).section(),
+            Some(Section::Surveys)
+        );
         assert_eq!(Page::from_hash("#/settings/nothing"), Page::Settings);
         assert_eq!(Page::Account.section(), None);
         assert_eq!(Page::Team.section(), Some(Section::Settings));

@@ -668,16 +668,16 @@ fn Preview(
                 }}
             </figcaption>
             <div
-                class="preview-stage"
+                class="theme-stage"
                 class:left=move || position.get() == "bottom_left"
             >
                 <div
-                    class="preview-card"
+                    class="theme-card"
                     class:dark=dark
                     style=move || format!("border-radius:{}", corner())
                 >
-                    <p class="preview-question">"How likely are you to recommend us?"</p>
-                    <span class="preview-button" style=move || format!("{};border-radius:{}", on_brand(), corner())>
+                    <p class="theme-question">"How likely are you to recommend us?"</p>
+                    <span class="theme-button" style=move || format!("{};border-radius:{}", on_brand(), corner())>
                         "Send"
                     </span>
                 </div>
@@ -686,7 +686,7 @@ fn Preview(
                         .get()
                         .then(|| {
                             view! {
-                                <span class="preview-tab" style=on_brand>
+                                <span class="theme-tab" style=on_brand>
                                     {tab}
                                 </span>
                             }

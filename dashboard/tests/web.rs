@@ -1155,12 +1155,15 @@ async fn every_page_passes_axe() {
         (format!("GET {}", site("responses"))): { "status": 200, "body": {
             "site_key": SHOP_KEY, "responses": [] } },
         (format!("GET /api/v1/admin/sites/{SHOP_KEY}")): { "status": 200, "body": site_info() },
-        (format!("GET {}", site("surveys"))): { "status": 200, "body": two_surveys() },
         (format!("GET {}", site("sightings"))): { "status": 200, "body": seen_three_minutes_ago() },
         (format!("PATCH {}", site("settings"))): { "status": 422, "body": { "error": { "code": "invalid",
             "message": "theme.brand: the brand colour is #rrggbb" } } },
         (format!("GET {}", site("export"))): { "status": 200, "text": "id,answer\n1,yes\n",
             "headers": { "Content-Type": "text/csv" } },
+        (format!("GET {}", site("surveys"))): { "status": 200, "body": { "site_key": SHOP_KEY,
+            "surveys": [listed_survey(&translated_nps(), "active", 2), listed_survey(&exit_survey(), "paused", 2)] } },
+        (format!("GET {}", site("surveys/nps"))): { "status": 200, "body": listed_survey(&translated_nps(), "active", 2) },
+        (format!("GET {}", site("surveys/nps/versions"))): { "status": 200, "body": one_version() },
     })));
     let pages = [
         ("#/inbox", "table.cases tbody tr"),
@@ -1172,6 +1175,9 @@ async fn every_page_passes_axe() {
         ("#/settings/site", "#theme-brand"),
         ("#/settings/exports", "section.export button.download"),
         ("#/sites/new", "#new-site-name"),
+        ("#/surveys", "tr[data-id='exit']"),
+        ("#/surveys/nps", "tr[data-version='2']"),
+        ("#/surveys/new?template=ces-after-support", "li.question"),
     ];
     for (page, ready) in pages {
         let root = mount_at(page);
@@ -3378,12 +3384,12 @@ async fn the_site_page_saves_the_widget_and_origins_with_each_refusal_by_its_fie
     choose(&root, "#launcher-survey", "");
     // The preview follows what is typed (the last colour that is one).
     next_tick(10).await;
-    assert!(root.query_selector(".preview-card.dark").unwrap().is_some());
+    assert!(root.query_selector(".theme-card.dark").unwrap().is_some());
     assert!(root
-        .query_selector(".preview-stage.left")
+        .query_selector(".theme-stage.left")
         .unwrap()
         .is_some());
-    assert_eq!(text_of(&root, ".preview-tab"), "Tell us");
+    assert_eq!(text_of(&root, ".theme-tab"), "Tell us");
     click(&root, "button.save-widget");
     assert_eq!(
         sent(&patch_settings).await,
@@ -3696,4 +3702,426 @@ async fn an_export_streams_with_its_progress_and_is_saved_from_a_blob() {
         "you have no access to site shop0123456789ab"
     );
     restore_fetch();
+}
+
+// The surveys page and the survey builder.
+
+/// A survey as `GET …/surveys/{id}` answers: its status beside its fields.
+fn listed_survey(survey: &serde_json::Value, status: &str, version: u32) -> serde_json::Value {
+    let mut listed = survey.clone();
+    listed["status"] = serde_json::json!(status);
+    listed["version"] = serde_json::json!(version);
+    listed
+}
+
+fn exit_survey() -> serde_json::Value {
+    serde_json::json!({
+        "id": "exit", "name": "Exit", "version": 2,
+        "trigger": {"type": "exit_intent"}, "frequency": {"type": "until_answered"},
+        "questions": [
+            {"id": "why", "type": "choice", "prompt": "Why leave?", "options": ["Price", "Time"]}
+        ]
+    })
+}
+
+fn one_version() -> serde_json::Value {
+    serde_json::json!({ "survey_id": "nps", "versions": [
+        { "version": 1, "created_at": "2026-11-20T09:00:00Z", "name": "NPS", "questions": 3, "answers": 12 },
+        { "version": 2, "created_at": "2026-11-23T10:00:00Z", "name": "NPS", "questions": 3, "answers": 0 }
+    ] })
+}
+
+/// The invalid surveys the collector's test sends to the API too (`shared/tests/`).
+fn invalid_surveys() -> Vec<serde_json::Value> {
+    serde_json::from_str(include_str!("../../shared/tests/invalid_surveys.json")).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_builder_shows_each_invalid_surveys_check_message_by_its_field_and_sends_nothing() {
+    let cases = invalid_surveys();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let survey = case["survey"].clone();
+        // The message and the field are the shared check's, which the collector answers with.
+        let invalid = serde_json::from_value::<shared::SurveyDraft>(survey.clone())
+            .unwrap()
+            .unchecked()
+            .check()
+            .unwrap_err();
+        let field = invalid.field().unwrap().to_owned();
+        assert_eq!(case["field"], field.as_str());
+        // A translation of a question the survey does not have has no field of its own: it
+        // shows with its language.
+        let shown_at = if field == "translations.de.questions.ghost" {
+            "translations.de".to_owned()
+        } else {
+            field.clone()
+        };
+        fake_api(&signed_in_with(serde_json::json!({
+            (format!("GET {}", site("surveys/nps"))): { "status": 200,
+                "body": listed_survey(&survey, "paused", 2) },
+            (format!("GET {}", site("surveys/nps/versions"))): { "status": 200, "body": one_version() },
+        })));
+        let root = mount_at("#/surveys/nps");
+        let selector = format!("[data-for=\"{shown_at}\"]");
+        let message = wait_for(&root, &selector).await;
+        assert_eq!(
+            message.text_content().unwrap(),
+            invalid.message(),
+            "{field}"
+        );
+        // One problem shows, by its field, and the field says so to assistive technology.
+        assert_eq!(
+            root.query_selector_all(".field-error").unwrap().length(),
+            1,
+            "{field}: {}",
+            root.inner_html()
+        );
+        if let Some(input) = root
+            .query_selector(&format!("[data-field=\"{shown_at}\"]"))
+            .unwrap()
+        {
+            if input.tag_name() != "DIV" {
+                assert_eq!(
+                    input.get_attribute("aria-describedby").as_deref(),
+                    Some(message.id().as_str()),
+                    "{field}"
+                );
+                assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+            }
+        }
+        click(&root, "button.save-survey");
+        next_tick(50).await;
+        assert_eq!(
+            sent_count(&format!("PUT {}", site("surveys/nps"))),
+            0,
+            "{field}"
+        );
+    }
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_from_the_collector_shows_by_its_field() {
+    let mut survey: serde_json::Value =
+        serde_json::to_value(&shared::templates::templates()[0].survey).unwrap();
+    survey["id"] = serde_json::json!("nps");
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("surveys/nps"))): { "status": 200,
+            "body": listed_survey(&survey, "active", 2) },
+        (format!("GET {}", site("surveys/nps/versions"))): { "status": 200, "body": one_version() },
+        (format!("PUT {}", site("surveys/nps"))): { "status": 422, "body": { "error": {
+            "code": "invalid", "message": "a question's prompt and labels must be 1 to 500 bytes",
+            "field": "questions[1].prompt" } } },
+    })));
+    let root = mount_at("#/surveys/nps");
+    wait_for(&root, "tr[data-version='1']").await;
+    assert_eq!(text_of(&root, "tr[data-version='1'] td:last-child"), "12");
+    click(&root, "button.save-survey");
+    wait_text(
+        &root,
+        "[data-for=\"questions[1].prompt\"]",
+        "a question's prompt and labels must be 1 to 500 bytes",
+    )
+    .await;
+    // An edit takes the refusal away until the next save.
+    type_into(&root, "#survey-name", "NPS, edited");
+    next_tick(10).await;
+    assert!(root.query_selector(".field-error").unwrap().is_none());
+    restore_fetch();
+}
+
+/// The questions' ids in the order the builder shows them.
+fn question_ids(root: &HtmlElement) -> Vec<String> {
+    let inputs = root
+        .query_selector_all("li.question input[id$='-id']")
+        .unwrap();
+    (0..inputs.length())
+        .map(|i| {
+            inputs
+                .item(i)
+                .unwrap()
+                .unchecked_into::<HtmlInputElement>()
+                .value()
+        })
+        .collect()
+}
+
+fn focused_id() -> String {
+    document()
+        .active_element()
+        .map(|e| e.id())
+        .unwrap_or_default()
+}
+
+fn by_id(id: &str) -> HtmlElement {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no #{id}"))
+        .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn questions_move_by_keyboard_and_the_focus_stays_on_the_moved_one() {
+    fake_api(&signed_in_with(serde_json::json!({})));
+    let root = mount_at("#/surveys/new?template=nps-follow-ups");
+    wait_for(&root, "li.question").await;
+    assert_eq!(
+        question_ids(&root),
+        ["score", "detractor", "passive", "promoter"]
+    );
+    let third_up: HtmlElement = root
+        .query_selector("li.question:nth-child(3) button.move-up")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        third_up.get_attribute("aria-label").as_deref(),
+        Some("Move question 3 up")
+    );
+    // The buttons keep their ids (by the question's key) as the question moves.
+    let up = third_up.id();
+    let down = up.replace("move-up", "move-down");
+    third_up.focus().unwrap();
+    third_up.click();
+    next_tick(50).await;
+    assert_eq!(
+        question_ids(&root),
+        ["score", "passive", "detractor", "promoter"]
+    );
+    assert_eq!(
+        focused_id(),
+        up,
+        "the focus stays on the moved question's button"
+    );
+    assert_eq!(
+        by_id(&up).get_attribute("aria-label").as_deref(),
+        Some("Move question 2 up")
+    );
+    // At the top its "up" is disabled: the focus goes to its "down".
+    by_id(&up).click();
+    next_tick(50).await;
+    assert_eq!(
+        question_ids(&root),
+        ["passive", "score", "detractor", "promoter"]
+    );
+    assert!(by_id(&up).has_attribute("disabled"));
+    assert_eq!(focused_id(), down);
+    by_id(&down).click();
+    next_tick(50).await;
+    assert_eq!(
+        question_ids(&root),
+        ["score", "passive", "detractor", "promoter"]
+    );
+    assert_eq!(focused_id(), down);
+    // Typing keeps the focus where it is: the form is not drawn again.
+    let prompt = by_id(&up.replace("move-up", "prompt"));
+    prompt.focus().unwrap();
+    type_into(
+        &root,
+        &format!("#{}", prompt.id()),
+        "What would make it a 10?",
+    );
+    next_tick(50).await;
+    assert_eq!(focused_id(), prompt.id());
+    assert!(root.contains(Some(&prompt)));
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_question_dragged_onto_another_takes_its_place() {
+    fake_api(&signed_in_with(serde_json::json!({})));
+    let root = mount_at("#/surveys/new?template=nps-follow-ups");
+    wait_for(&root, "li.question").await;
+    // One drag carries one DataTransfer from its start to its drop, as in a browser.
+    let carried = web_sys::DataTransfer::new().unwrap();
+    let drag = |kind: &str, target: &web_sys::Element| {
+        let init = web_sys::DragEventInit::new();
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        init.set_data_transfer(Some(&carried));
+        let event = web_sys::DragEvent::new_with_event_init_dict(kind, &init).unwrap();
+        target.dispatch_event(&event).unwrap();
+    };
+    let handle = root
+        .query_selector("li.question:nth-child(4) .drag-handle")
+        .unwrap()
+        .unwrap();
+    assert_eq!(handle.get_attribute("draggable").as_deref(), Some("true"));
+    let second = root
+        .query_selector("li.question:nth-child(2)")
+        .unwrap()
+        .unwrap();
+    drag("dragstart", &handle);
+    drag("dragover", &second);
+    drag("drop", &second);
+    next_tick(50).await;
+    assert_eq!(
+        question_ids(&root),
+        ["score", "promoter", "detractor", "passive"]
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_paths_of_each_nps_group_and_unreachable_questions_show() {
+    fake_api(&signed_in_with(serde_json::json!({})));
+    let root = mount_at("#/surveys/new?template=nps-follow-ups");
+    wait_for(&root, "ul.nps-paths li").await;
+    assert_eq!(
+        text_of(&root, "li[data-group='detractors']"),
+        "Detractors (0–6): 1. How likely are you to recommend us to a… → 2. We are sorry to hear that. What went wr… → End"
+    );
+    assert!(text_of(&root, "li[data-group='promoters']")
+        .ends_with("→ 4. What do you like most about us? → End"));
+    assert!(root.query_selector(".unreachable").unwrap().is_none());
+    // Passives sent to the end: nothing leads to their question any more.
+    choose(&root, "li.question:nth-child(1) [id$='-b1-goto']", "end");
+    next_tick(20).await;
+    assert_eq!(
+        text_of(&root, "li[data-group='passives']"),
+        "Passives (7–8): 1. How likely are you to recommend us to a… → End"
+    );
+    assert_eq!(
+        text_of(&root, ".unreachable-summary li"),
+        "3. What would make us a 10 for you?"
+    );
+    assert!(root
+        .query_selector("li.question:nth-child(3) p.unreachable")
+        .unwrap()
+        .is_some());
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn a_new_survey_is_built_and_created_as_the_survey_it_shows() {
+    let post = format!("POST {}", site("surveys"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (post.clone()): { "status": 201, "body": listed_survey(&exit_survey(), "paused", 1) },
+        (format!("GET {}", site("surveys/exit"))): { "status": 200, "body": listed_survey(&exit_survey(), "paused", 1) },
+        (format!("GET {}", site("surveys/exit/versions"))): { "status": 200, "body": { "survey_id": "exit", "versions": [] } },
+    })));
+    let root = mount_at("#/surveys/new");
+    wait_for(&root, "#survey-name").await;
+    // A blank survey has no name yet: the check says so by the field.
+    wait_text(
+        &root,
+        "[data-for='name']",
+        "a survey's name must be 1 to 500 bytes",
+    )
+    .await;
+    type_into(&root, "#survey-id", "checkout");
+    type_into(&root, "#survey-name", "Checkout NPS");
+    // A text question after the NPS, which detractors are sent to.
+    choose(&root, "#new-question-kind", "text");
+    click(&root, "button.add-question-button");
+    next_tick(20).await;
+    type_into(
+        &root,
+        "li.question:nth-child(2) [id$='-prompt']",
+        "What went wrong?",
+    );
+    click(&root, "li.question:nth-child(1) button.add-branch");
+    next_tick(20).await;
+    choose(&root, "li.question:nth-child(1) [id$='-b0-goto']", "q2");
+    choose(&root, "li.question:nth-child(1) [id$='-next']", "end");
+    // Shown on an event, with the page's call to make.
+    choose(&root, "#trigger-type", "event");
+    next_tick(20).await;
+    type_into(&root, "#trigger-event", "checkout_done");
+    next_tick(20).await;
+    assert_eq!(
+        text_of(&root, "pre.snippet"),
+        "hark('track', 'checkout_done')"
+    );
+    type_into(&root, "#trigger-sample", "50");
+    choose(&root, "#frequency-type", "every_days");
+    next_tick(20).await;
+    type_into(&root, "#frequency-days", "30");
+    type_into(&root, "#new-language", "de");
+    click(&root, "button.add-language-button");
+    next_tick(20).await;
+    // The first question's words in German (its fields are named by the question's key).
+    type_into(&root, "#tr-de-q0-prompt", "Wie wahrscheinlich?");
+    next_tick(20).await;
+    assert!(
+        root.query_selector(".field-error").unwrap().is_none(),
+        "{}",
+        root.inner_html()
+    );
+    click(&root, "button.save-survey");
+    let body = sent(&post).await;
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "id": "checkout", "version": 0, "name": "Checkout NPS",
+            "trigger": {"type": "event", "name": "checkout_done", "sample_percent": 50},
+            "frequency": {"type": "every_days", "days": 30},
+            "questions": [
+                {"id": "q1", "type": "nps",
+                 "prompt": "How likely are you to recommend us to a friend or colleague?",
+                 "branches": [{"when": {"type": "score", "min": 0, "max": 6}, "goto": "q2"}],
+                 "next": "end"},
+                {"id": "q2", "type": "text", "max_len": 1000, "prompt": "What went wrong?"}
+            ],
+            "translations": {"de": {"questions": {"q1": {"prompt": "Wie wahrscheinlich?"}}}}
+        })
+    );
+    // The survey made is opened in the builder.
+    for _ in 0..100 {
+        if web_sys::window().unwrap().location().hash().unwrap() == "#/surveys/exit" {
+            break;
+        }
+        next_tick(50).await;
+    }
+    assert_eq!(
+        web_sys::window().unwrap().location().hash().unwrap(),
+        "#/surveys/exit"
+    );
+    restore_fetch();
+}
+
+#[wasm_bindgen_test]
+async fn the_surveys_page_lists_status_and_version_and_switches_a_survey_on() {
+    let mut nps = serde_json::to_value(&shared::templates::templates()[0].survey).unwrap();
+    nps["id"] = serde_json::json!("nps");
+    let status = format!("POST {}", site("surveys/exit/status"));
+    fake_api(&signed_in_with(serde_json::json!({
+        (format!("GET {}", site("surveys"))): { "status": 200, "body": { "site_key": SHOP_KEY,
+            "surveys": [listed_survey(&nps, "active", 3), listed_survey(&exit_survey(), "paused", 2)] } },
+        (status.clone()): { "status": 200, "body": listed_survey(&exit_survey(), "active", 2) },
+    })));
+    let root = mount_at("#/surveys");
+    wait_for(&root, "tr[data-id='exit']").await;
+    assert_eq!(text_of(&root, "tr[data-id='nps'] td.status"), "Active");
+    assert_eq!(text_of(&root, "tr[data-id='nps'] td.version"), "3");
+    assert_eq!(text_of(&root, "tr[data-id='exit'] td.status"), "Paused");
+    assert_eq!(
+        text_of(&root, "tr[data-id='exit'] td.trigger"),
+        "Exit intent"
+    );
+    let duplicate: HtmlElement = root
+        .query_selector("tr[data-id='exit'] a.duplicate")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        duplicate.get_attribute("href").as_deref(),
+        Some("#/surveys/new?from=exit")
+    );
+    assert_eq!(root.query_selector_all("li.template").unwrap().length(), 5);
+    click(&root, "tr[data-id='exit'] button.to-active");
+    assert_eq!(
+        sent(&status).await,
+        serde_json::json!({ "status": "active" })
+    );
+    restore_fetch();
+}
+
+/// The first template as the site's survey `nps`, with a German translation.
+fn translated_nps() -> serde_json::Value {
+    let mut nps = serde_json::to_value(&shared::templates::templates()[0].survey).unwrap();
+    nps["id"] = serde_json::json!("nps");
+    nps["translations"] = serde_json::json!({ "de": { "questions": { "score": { "prompt": "Wie wahrscheinlich?" } } } });
+    nps
 }

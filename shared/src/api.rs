@@ -19,6 +19,10 @@ pub struct ErrorDetail {
     /// For `invalid_transition`: the statuses the case may go to instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
+    /// For `invalid`, where the check knows it: the refused field's path in the body
+    /// (`questions[2].branches[0].goto`), as [`crate::Invalid::field`] names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The answer to an accepted `POST /api/v1/responses`: the row is committed.
@@ -161,4 +165,27 @@ pub enum SentimentLabel {
     Negative,
     Neutral,
     Positive,
+}
+
+/// One kept version of a survey, as
+/// `GET /api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyVersionInfo {
+    pub version: u32,
+    /// When this version was saved, RFC 3339 in UTC.
+    pub created_at: String,
+    /// The survey's name in this version.
+    pub name: String,
+    /// How many questions this version has.
+    pub questions: u32,
+    /// How many responses answered this version (each answer keeps the version it answered).
+    pub answers: u64,
+}
+
+/// `GET /api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions`: every kept version,
+/// oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyVersionList {
+    pub survey_id: SurveyId,
+    pub versions: Vec<SurveyVersionInfo>,
 }

@@ -17,6 +17,7 @@ pub mod site;
 pub mod sla;
 pub mod survey;
 pub mod team;
+pub mod templates;
 
 pub use answer::{Answer, NpsScore, ResponseSubmission, MAX_PAGE_URL};
 pub use complaint::{ComplaintKind, ComplaintSubmission};
@@ -27,5 +28,5 @@ pub use site::{
 };
 pub use survey::{
     Branch, CsatStyle, Frequency, Invalid, On, PageMatch, PageRule, Question, QuestionKind, Step,
-    Survey, Trigger, When,
+    Survey, SurveyDraft, Trigger, When,
 };

@@ -193,3 +193,60 @@ pub struct SiteConfig {
     /// The active surveys, translated into `lang` where they have a translation.
     pub surveys: Vec<Survey>,
 }
+
+impl SiteConfig {
+    /// The config a visitor who asked for `requested` (`data-lang` or the browser's language)
+    /// receives, with `surveys` (the active ones shown on pages; or, in the builder's preview,
+    /// the draft) in the language [`choose_lang`] picks, and the site's `settings` without what
+    /// is the team's business only.
+    pub fn for_visitor(
+        site_key: SiteKey,
+        mut settings: SiteSettings,
+        surveys: Vec<Survey>,
+        requested: Option<&str>,
+    ) -> SiteConfig {
+        // Which attributes the site segments its insight by is the team's business, not the page's.
+        settings.segment_attributes.clear();
+        let lang = choose_lang(requested, &surveys);
+        SiteConfig {
+            surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),
+            strings: crate::i18n::strings(&lang),
+            dir: if crate::i18n::is_rtl(&lang) {
+                "rtl"
+            } else {
+                "ltr"
+            }
+            .to_owned(),
+            lang,
+            settings,
+            site_key,
+        }
+    }
+}
+
+/// The language to speak to a visitor who asked for `requested` (`data-lang` or the browser's,
+/// e.g. `de-AT`): a survey translated into it speaks it, even one without built-in words (which
+/// then fall back to English); otherwise the nearest built-in language; English when nothing
+/// (or nothing valid) was asked.
+pub fn choose_lang(requested: Option<&str>, surveys: &[Survey]) -> String {
+    use crate::i18n;
+    let requested = requested
+        .map(|l| l.replace('_', "-").to_ascii_lowercase())
+        .filter(|l| i18n::is_lang(l));
+    match requested {
+        Some(l) => {
+            let primary = l.split('-').next().unwrap_or_default().to_owned();
+            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
+                l
+            } else if surveys
+                .iter()
+                .any(|s| s.translations.contains_key(&primary))
+            {
+                primary
+            } else {
+                i18n::pick(&l).to_owned()
+            }
+        }
+        None => "en".to_owned(),
+    }
+}

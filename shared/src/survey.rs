@@ -309,7 +309,7 @@ pub struct QuestionText {
 /// A survey: what the widget receives (the collector fills in `version` and, for the visitor's
 /// language, applies `translations` before sending it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawSurvey")]
+#[serde(try_from = "SurveyDraft")]
 pub struct Survey {
     pub id: SurveyId,
     /// Raised by every edit; each answer records the version it answered.
@@ -326,8 +326,11 @@ pub struct Survey {
     pub translations: BTreeMap<String, Translation>,
 }
 
-#[derive(Deserialize)]
-struct RawSurvey {
+/// A survey's fields as written, before [`Survey::check`]: the collector reads a body as this
+/// and checks it itself, to answer with the field a refusal concerns; the builder opens a
+/// stored survey as this, so that one a later check would refuse can still be opened and fixed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SurveyDraft {
     id: SurveyId,
     #[serde(default)]
     version: u32,
@@ -341,19 +344,27 @@ struct RawSurvey {
     translations: BTreeMap<String, Translation>,
 }
 
-impl TryFrom<RawSurvey> for Survey {
+impl SurveyDraft {
+    /// The survey as written, whether or not [`Survey::check`] takes it: for an editor to show
+    /// and fix, never to store or to ask.
+    pub fn unchecked(self) -> Survey {
+        Survey {
+            id: self.id,
+            version: self.version,
+            name: self.name,
+            trigger: self.trigger,
+            frequency: self.frequency,
+            questions: self.questions,
+            thank_you: self.thank_you,
+            translations: self.translations,
+        }
+    }
+}
+
+impl TryFrom<SurveyDraft> for Survey {
     type Error = Invalid;
-    fn try_from(raw: RawSurvey) -> Result<Self, Invalid> {
-        let survey = Survey {
-            id: raw.id,
-            version: raw.version,
-            name: raw.name,
-            trigger: raw.trigger,
-            frequency: raw.frequency,
-            questions: raw.questions,
-            thank_you: raw.thank_you,
-            translations: raw.translations,
-        };
+    fn try_from(draft: SurveyDraft) -> Result<Self, Invalid> {
+        let survey = draft.unchecked();
         survey.check()?;
         Ok(survey)
     }
@@ -383,120 +394,199 @@ impl Survey {
     }
 
     /// Everything that makes a survey askable: sizes, limits, unique ids, and branches that only
-    /// lead forward (so every path ends) to questions that exist.
+    /// lead forward (so every path ends) to questions that exist. The refusal names the field
+    /// it concerns by its path in the survey's JSON ([`Invalid::field`]).
     pub fn check(&self) -> Result<(), Invalid> {
-        let fail = |why: &'static str| Err(Invalid::new(why));
+        let fail = |why: &'static str, field: Field| Err(Invalid::new(why).at(field.0));
         if !label_ok(&self.name) {
-            return fail("a survey's name must be 1 to 500 bytes");
+            return fail(
+                "a survey's name must be 1 to 500 bytes",
+                Field::root("name"),
+            );
         }
         if self.questions.is_empty() || self.questions.len() > MAX_QUESTIONS {
-            return fail("a survey has 1 to 30 questions");
+            return fail("a survey has 1 to 30 questions", Field::root("questions"));
         }
         if !optional_label_ok(&self.thank_you) {
-            return fail("the thank-you text must be 1 to 500 bytes");
+            return fail(
+                "the thank-you text must be 1 to 500 bytes",
+                Field::root("thank_you"),
+            );
         }
         let t = &self.trigger;
+        let trigger = || Field::root("trigger");
         if t.sample_percent > 100 {
-            return fail("sample_percent is 0 to 100");
+            return fail(
+                "sample_percent is 0 to 100",
+                trigger().key("sample_percent"),
+            );
         }
-        if t.pages.len() > 50
-            || t.pages
-                .iter()
-                .any(|p| p.value.is_empty() || p.value.len() > 2048)
+        const PAGES: &str = "up to 50 page rules of 1 to 2048 bytes";
+        if t.pages.len() > 50 {
+            return fail(PAGES, trigger().key("pages"));
+        }
+        if let Some(k) = t
+            .pages
+            .iter()
+            .position(|p| p.value.is_empty() || p.value.len() > 2048)
         {
-            return fail("up to 50 page rules of 1 to 2048 bytes");
+            return fail(PAGES, trigger().key("pages").index(k).key("value"));
         }
         if let (Some(start), Some(end)) = (t.starts_at, t.ends_at) {
             if end <= start {
-                return fail("ends_at must come after starts_at");
+                return fail(
+                    "ends_at must come after starts_at",
+                    trigger().key("ends_at"),
+                );
             }
         }
         match &t.on {
             On::Scroll { percent } if *percent == 0 || *percent > 100 => {
-                return fail("a scroll trigger's percent is 1 to 100")
+                return fail(
+                    "a scroll trigger's percent is 1 to 100",
+                    trigger().key("percent"),
+                )
             }
             On::Event { name } if !crate::ids::is_token(name) => {
-                return fail("an event name is 1 to 64 characters of a-z, A-Z, 0-9, '_' or '-'")
+                return fail(
+                    "an event name is 1 to 64 characters of a-z, A-Z, 0-9, '_' or '-'",
+                    trigger().key("name"),
+                )
             }
             _ => {}
         }
         if let Frequency::EveryDays { days: 0 } = self.frequency {
-            return fail("every_days needs at least 1 day");
+            return fail(
+                "every_days needs at least 1 day",
+                Field::root("frequency").key("days"),
+            );
         }
+        let question = |i: usize| Field::root("questions").index(i);
         for (i, q) in self.questions.iter().enumerate() {
             if q.id.as_str() == "end" {
-                return fail("no question may be called 'end': it names the end of a survey");
+                return fail(
+                    "no question may be called 'end': it names the end of a survey",
+                    question(i).key("id"),
+                );
             }
             if self.questions[..i].iter().any(|p| p.id == q.id) {
-                return fail("two questions have the same id");
+                return fail("two questions have the same id", question(i).key("id"));
             }
         }
         for (i, q) in self.questions.iter().enumerate() {
-            if !label_ok(&q.prompt) || !optional_label_ok(&q.low) || !optional_label_ok(&q.high) {
-                return fail("a question's prompt and labels must be 1 to 500 bytes");
+            const LABELS: &str = "a question's prompt and labels must be 1 to 500 bytes";
+            if !label_ok(&q.prompt) {
+                return fail(LABELS, question(i).key("prompt"));
+            }
+            if !optional_label_ok(&q.low) {
+                return fail(LABELS, question(i).key("low"));
+            }
+            if !optional_label_ok(&q.high) {
+                return fail(LABELS, question(i).key("high"));
             }
             let options = match &q.kind {
                 QuestionKind::Rating { max } if !(2..=10).contains(max) => {
-                    return fail("a rating's max is 2 to 10")
+                    return fail("a rating's max is 2 to 10", question(i).key("max"))
                 }
                 QuestionKind::Choice { options, .. } => {
                     if options.len() < 2 || options.len() > MAX_OPTIONS {
-                        return fail("a choice question has 2 to 20 options");
+                        return fail(
+                            "a choice question has 2 to 20 options",
+                            question(i).key("options"),
+                        );
                     }
-                    if !options.iter().all(|o| label_ok(o)) {
-                        return fail("an option must be 1 to 500 bytes");
+                    if let Some(k) = options.iter().position(|o| !label_ok(o)) {
+                        return fail(
+                            "an option must be 1 to 500 bytes",
+                            question(i).key("options").index(k),
+                        );
                     }
                     options.len()
                 }
                 QuestionKind::Text { max_len } if *max_len == 0 || *max_len > MAX_TEXT => {
-                    return fail("a text question's max_len is 1 to 5000")
+                    return fail(
+                        "a text question's max_len is 1 to 5000",
+                        question(i).key("max_len"),
+                    )
                 }
                 _ => 0,
             };
             if q.branches.len() > MAX_BRANCHES {
-                return fail("a question has at most 10 branches");
+                return fail(
+                    "a question has at most 10 branches",
+                    question(i).key("branches"),
+                );
             }
             let leads_forward = |step: &Step| match step {
                 Step::End => true,
                 Step::Question(to) => self.position(to).is_some_and(|j| j > i),
             };
-            for b in &q.branches {
-                let fits = match (&b.when, q.kind.scale()) {
+            for (b, branch) in q.branches.iter().enumerate() {
+                let fits = match (&branch.when, q.kind.scale()) {
                     (When::Score { min, max }, Some((lo, hi))) => {
                         lo <= *min && min <= max && *max <= hi
                     }
                     (When::Choice { index }, None) => usize::from(*index) < options,
                     _ => false,
                 };
+                let at = || question(i).key("branches").index(b);
                 if !fits {
-                    return fail("a branch's condition does not fit its question");
+                    return fail(
+                        "a branch's condition does not fit its question",
+                        at().key("when"),
+                    );
                 }
-                if !leads_forward(&b.goto) {
-                    return fail("a branch must lead to a later question or to the end");
+                if !leads_forward(&branch.goto) {
+                    return fail(
+                        "a branch must lead to a later question or to the end",
+                        at().key("goto"),
+                    );
                 }
             }
             if !q.next.as_ref().is_none_or(leads_forward) {
-                return fail("next must be a later question or the end");
+                return fail(
+                    "next must be a later question or the end",
+                    question(i).key("next"),
+                );
             }
         }
         for (lang, t) in &self.translations {
+            let translation = || Field::root("translations").key(lang);
             if !crate::i18n::is_lang(lang) {
-                return fail("translations are keyed by a language code such as 'de'");
+                return fail(
+                    "translations are keyed by a language code such as 'de'",
+                    translation(),
+                );
             }
             if !optional_label_ok(&t.thank_you) {
-                return fail("a translated thank-you text must be 1 to 500 bytes");
+                return fail(
+                    "a translated thank-you text must be 1 to 500 bytes",
+                    translation().key("thank_you"),
+                );
             }
             for (id, text) in &t.questions {
+                let at = || translation().key("questions").key(id.as_str());
                 if self.question(id).is_none() {
-                    return fail("a translation names a question the survey does not have");
+                    return fail(
+                        "a translation names a question the survey does not have",
+                        at(),
+                    );
                 }
-                if !optional_label_ok(&text.prompt)
-                    || !optional_label_ok(&text.low)
-                    || !optional_label_ok(&text.high)
-                    || text.options.len() > MAX_OPTIONS
-                    || !text.options.iter().all(|o| label_ok(o))
-                {
-                    return fail("translated labels must be 1 to 500 bytes");
+                const LABELS: &str = "translated labels must be 1 to 500 bytes";
+                if !optional_label_ok(&text.prompt) {
+                    return fail(LABELS, at().key("prompt"));
+                }
+                if !optional_label_ok(&text.low) {
+                    return fail(LABELS, at().key("low"));
+                }
+                if !optional_label_ok(&text.high) {
+                    return fail(LABELS, at().key("high"));
+                }
+                if text.options.len() > MAX_OPTIONS {
+                    return fail(LABELS, at().key("options"));
+                }
+                if let Some(k) = text.options.iter().position(|o| !label_ok(o)) {
+                    return fail(LABELS, at().key("options").index(k));
                 }
             }
         }
@@ -517,6 +607,98 @@ impl Survey {
             Some(Step::Question(id)) => self.position(id),
             None => (index + 1 < self.questions.len()).then_some(index + 1),
         }
+    }
+
+    /// The answers to question `index` that lead to different steps: each score of a scale,
+    /// each option of a choice alone (choosing several leads where one of them alone does, the
+    /// first matching branch winning), and no answer where one may go on without (an optional
+    /// question, a choice's own "Other" text, any text question).
+    fn distinct_answers(&self, index: usize) -> Vec<(Option<u8>, Vec<u16>)> {
+        let Some(q) = self.questions.get(index) else {
+            return Vec::new();
+        };
+        let mut answers = Vec::new();
+        let none = match &q.kind {
+            QuestionKind::Choice { options, other, .. } => {
+                let n = u16::try_from(options.len()).unwrap_or(u16::MAX);
+                answers.extend((0..n).map(|k| (None, vec![k])));
+                *other
+            }
+            QuestionKind::Text { .. } => true,
+            kind => {
+                if let Some((lo, hi)) = kind.scale() {
+                    answers.extend((lo..=hi).map(|s| (Some(s), Vec::new())));
+                }
+                false
+            }
+        };
+        if none || q.optional {
+            answers.push((None, Vec::new()));
+        }
+        answers
+    }
+
+    /// Which questions some visitor can reach from the first, by any answers through every
+    /// branch and `next`: `reachable()[i]` for question `i`. Works on a draft that
+    /// [`Survey::check`] would refuse too (a branch leading back is followed once).
+    pub fn reachable(&self) -> Vec<bool> {
+        let mut reached = vec![false; self.questions.len()];
+        let mut todo = Vec::new();
+        if !reached.is_empty() {
+            reached[0] = true;
+            todo.push(0);
+        }
+        while let Some(i) = todo.pop() {
+            for (score, chosen) in self.distinct_answers(i) {
+                if let Some(j) = self.after(i, score, &chosen) {
+                    if !reached[j] {
+                        reached[j] = true;
+                        todo.push(j);
+                    }
+                }
+            }
+        }
+        reached
+    }
+
+    /// The questions no visitor can reach, by index, in order.
+    pub fn unreachable(&self) -> Vec<usize> {
+        self.reachable()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !**r)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The questions, by index and in order, that a visitor passes through who gives every
+    /// NPS question `score` and answers every other question without taking a branch (where it
+    /// cannot be skipped, with the first score or option that takes none, if there is one).
+    /// Stops where a draft would lead back.
+    pub fn path_with_score(&self, score: u8) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut at = (!self.questions.is_empty()).then_some(0);
+        while let Some(i) = at {
+            if path.last().is_some_and(|last| *last >= i) {
+                break;
+            }
+            path.push(i);
+            let q = &self.questions[i];
+            let next = if q.kind == QuestionKind::Nps {
+                self.after(i, Some(score), &[])
+            } else {
+                let unbranched = self
+                    .distinct_answers(i)
+                    .into_iter()
+                    .find(|(s, c)| !q.branches.iter().any(|b| b.when.matches(*s, c)));
+                match unbranched {
+                    Some((s, c)) => self.after(i, s, &c),
+                    None => self.after(i, None, &[]),
+                }
+            };
+            at = next;
+        }
+        path
     }
 
     /// This survey in `lang`: its translation applied where there is one, translations dropped.
@@ -551,23 +733,78 @@ impl Survey {
     }
 }
 
-/// Why a value was refused, in words a developer can act on.
+/// Why a value was refused, in words a developer can act on, and where a check knows it, the
+/// field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(Cow<'static, str>);
+pub struct Invalid {
+    message: Cow<'static, str>,
+    field: Option<String>,
+}
 
 impl Invalid {
     pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
-        Self(message.into())
+        Self {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// This refusal, concerning the field at `path` (as [`Invalid::field`] names it).
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.field = Some(path.into());
+        self
     }
 
     pub fn message(&self) -> &str {
-        &self.0
+        &self.message
+    }
+
+    /// The field refused, by its path in the value's JSON: `name`, `trigger.sample_percent`,
+    /// `questions[2].branches[0].goto`, `translations.de.questions.score.prompt`.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
     }
 }
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
+    }
+}
+
+/// A field's path as [`Survey::check`] builds it. Written by hand rather than with `format!`:
+/// the widget runs the check on customers' pages, where formatting machinery costs kilobytes.
+struct Field(String);
+
+impl Field {
+    fn root(key: &str) -> Self {
+        Field(key.to_owned())
+    }
+
+    fn key(mut self, key: &str) -> Self {
+        self.0.push('.');
+        self.0.push_str(key);
+        self
+    }
+
+    fn index(mut self, i: usize) -> Self {
+        self.0.push('[');
+        let mut digits = [0u8; 20];
+        let mut n = i;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for d in &digits[at..] {
+            self.0.push(char::from(*d));
+        }
+        self.0.push(']');
+        self
     }
 }
 
@@ -613,48 +850,293 @@ mod tests {
     }
 
     #[test]
-    fn bad_surveys_say_why() {
-        let cases: [(&str, serde_json::Value, &str); 10] = [
+    fn bad_surveys_say_why_and_where() {
+        // (where the change goes, the value, what the message says, the field it names: none
+        // for a body serde refuses before any check runs).
+        let cases: [(&str, serde_json::Value, &str, Option<&str>); 10] = [
             (
                 "/questions/0/branches/0/goto",
                 json!("nowhere"),
                 "later question",
+                Some("questions[0].branches[0].goto"),
             ),
-            ("/questions/1/next", json!("score"), "later question"),
+            (
+                "/questions/1/next",
+                json!("score"),
+                "later question",
+                Some("questions[1].next"),
+            ),
             (
                 "/questions/0/branches/0/when/max",
                 json!(11),
                 "does not fit",
+                Some("questions[0].branches[0].when"),
             ),
             (
                 "/questions/2/options",
                 json!(vec!["x"; 10_000]),
                 "2 to 20 options",
+                Some("questions[2].options"),
             ),
-            ("/questions/2/options", json!(["only"]), "2 to 20 options"),
-            ("/questions/1/prompt", json!(" "), "1 to 500 bytes"),
-            ("/questions/1/id", json!("love"), "same id"),
+            (
+                "/questions/2/options",
+                json!(["only"]),
+                "2 to 20 options",
+                Some("questions[2].options"),
+            ),
+            (
+                "/questions/1/prompt",
+                json!(" "),
+                "1 to 500 bytes",
+                Some("questions[1].prompt"),
+            ),
+            (
+                "/questions/1/id",
+                json!("love"),
+                "same id",
+                Some("questions[2].id"),
+            ),
             (
                 "/trigger",
                 json!({"type": "page_view", "sample_percent": 101}),
                 "0 to 100",
+                Some("trigger.sample_percent"),
             ),
-            ("/questions/1/type", json!("essay"), "unknown variant"),
+            ("/questions/1/type", json!("essay"), "unknown variant", None),
             (
                 "/frequency",
                 json!({"type": "every_days", "days": 0}),
                 "1 day",
+                Some("frequency.days"),
             ),
         ];
-        for (path, value, expected) in cases {
+        for (path, value, expected, field) in cases {
             let mut s = branching();
             *s.pointer_mut(path).unwrap() = value;
-            let err = serde_json::from_value::<Survey>(s).unwrap_err().to_string();
+            // Deserializing a survey runs the check, with the same message.
+            let err = serde_json::from_value::<Survey>(s.clone())
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.contains(expected),
                 "{path}: {err} should say {expected}"
             );
+            let refused = serde_json::from_value::<SurveyDraft>(s)
+                .map(|draft| draft.unchecked().check().unwrap_err());
+            match refused {
+                Ok(invalid) => {
+                    assert_eq!(invalid.message(), err, "{path}");
+                    assert_eq!(invalid.field(), field, "{path}");
+                }
+                Err(e) => {
+                    assert_eq!(field, None, "{path}: serde refused it first: {e}");
+                    assert_eq!(e.to_string(), err, "{path}");
+                }
+            }
         }
+    }
+
+    /// The invalid surveys the collector's and the dashboard's tests share: each is refused by
+    /// one check, with its message and the field it names.
+    #[test]
+    fn every_shared_invalid_survey_names_its_message_and_field() {
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../tests/invalid_surveys.json")).unwrap();
+        assert!(cases.len() >= 10);
+        for case in cases {
+            let draft: SurveyDraft = serde_json::from_value(case["survey"].clone()).unwrap();
+            let invalid = draft.unchecked().check().unwrap_err();
+            assert_eq!(invalid.message(), case["message"], "{case}");
+            assert_eq!(invalid.field(), case["field"].as_str(), "{case}");
+        }
+    }
+
+    fn question(id: &str, kind: QuestionKind) -> Question {
+        Question {
+            id: QuestionId::parse(id).unwrap(),
+            prompt: "?".into(),
+            kind,
+            optional: false,
+            low: None,
+            high: None,
+            branches: Vec::new(),
+            next: None,
+        }
+    }
+
+    fn to(id: &str) -> Step {
+        Step::Question(QuestionId::parse(id).unwrap())
+    }
+
+    fn score(min: u8, max: u8, goto: Step) -> Branch {
+        Branch {
+            when: When::Score { min, max },
+            goto,
+        }
+    }
+
+    #[test]
+    fn reachability_follows_every_branch_and_next() {
+        let text = || QuestionKind::Text { max_len: 100 };
+        let choice = |other| QuestionKind::Choice {
+            options: vec!["a".into(), "b".into()],
+            multiple: false,
+            other,
+        };
+        let branched = |mut q: Question, branches: Vec<Branch>, next: Option<Step>| {
+            q.branches = branches;
+            q.next = next;
+            q
+        };
+        let choose = |index, goto| Branch {
+            when: When::Choice { index },
+            goto,
+        };
+        let cases: Vec<(&str, Vec<Question>, Vec<usize>)> = vec![
+            (
+                "in order, every question",
+                vec![question("a", QuestionKind::Nps), question("b", text())],
+                vec![],
+            ),
+            (
+                "branches cover every score: what follows in order is skipped",
+                vec![
+                    branched(
+                        question("a", QuestionKind::Nps),
+                        vec![score(0, 6, to("c")), score(7, 10, Step::End)],
+                        None,
+                    ),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![1],
+            ),
+            (
+                "an optional question may be skipped past its branches",
+                vec![
+                    {
+                        let mut q = branched(
+                            question("a", QuestionKind::Nps),
+                            vec![score(0, 10, to("c"))],
+                            None,
+                        );
+                        q.optional = true;
+                        q
+                    },
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![],
+            ),
+            (
+                "a scale branch leaves a gap: the gap goes on in order",
+                vec![
+                    branched(
+                        question("a", QuestionKind::Ces),
+                        vec![score(1, 3, to("c"))],
+                        None,
+                    ),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![],
+            ),
+            (
+                "next to the end leaves the rest unreachable",
+                vec![
+                    branched(question("a", text()), vec![], Some(Step::End)),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![1, 2],
+            ),
+            (
+                "next jumps over a question",
+                vec![
+                    branched(question("a", text()), vec![], Some(to("c"))),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![1],
+            ),
+            (
+                "each option branches: no option goes on in order",
+                vec![
+                    branched(
+                        question("a", choice(false)),
+                        vec![choose(0, to("c")), choose(1, Step::End)],
+                        None,
+                    ),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![1],
+            ),
+            (
+                "an Other answer takes no branch",
+                vec![
+                    branched(
+                        question("a", choice(true)),
+                        vec![choose(0, to("c")), choose(1, Step::End)],
+                        None,
+                    ),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![],
+            ),
+            (
+                "a second branch on the same option never wins",
+                vec![
+                    branched(
+                        question("a", choice(false)),
+                        vec![choose(0, to("c")), choose(0, to("b")), choose(1, to("c"))],
+                        None,
+                    ),
+                    question("b", text()),
+                    question("c", text()),
+                ],
+                vec![1],
+            ),
+            (
+                "what only an unreachable question leads to is unreachable too",
+                vec![
+                    branched(question("a", text()), vec![], Some(to("d"))),
+                    branched(question("b", text()), vec![], Some(to("c"))),
+                    question("c", text()),
+                    question("d", text()),
+                ],
+                vec![1, 2],
+            ),
+        ];
+        for (what, questions, unreachable) in cases {
+            let mut s: Survey = serde_json::from_value(branching()).unwrap();
+            s.questions = questions;
+            assert_eq!(s.check(), Ok(()), "{what}");
+            assert_eq!(s.unreachable(), unreachable, "{what}");
+        }
+        let s: Survey = serde_json::from_value(branching()).unwrap();
+        assert_eq!(s.unreachable(), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn each_nps_group_takes_its_path() {
+        let s: Survey = serde_json::from_value(branching()).unwrap();
+        for (score, path) in [
+            (0, vec![0, 1]),
+            (6, vec![0, 1]),
+            (7, vec![0]),
+            (8, vec![0]),
+            (9, vec![0, 2]),
+            (10, vec![0, 2]),
+        ] {
+            assert_eq!(s.path_with_score(score), path, "score {score}");
+        }
+        // A draft whose branch leads back stops there rather than going round.
+        let mut back = s.clone();
+        back.questions[1].next = Some(to("score"));
+        assert_eq!(back.path_with_score(3), vec![0, 1]);
+        assert_eq!(back.reachable(), vec![true, true, true]);
     }
 
     #[test]

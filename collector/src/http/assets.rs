@@ -37,6 +37,8 @@ pub(crate) fn router() -> Router<AppState> {
         // The setup page is the dashboard's own screen (the token is in the fragment).
         .route("/dashboard/setup", get(dashboard_index))
         .route("/dashboard/{file}", get(dashboard_file))
+        // The JavaScript snippets the dashboard's glue imports (the builder's preview).
+        .route("/dashboard/snippets/{*rest}", get(dashboard_snippet))
 }
 
 /// The loader: the only script a host page includes.
@@ -116,6 +118,14 @@ async fn dashboard_file(
         HeaderValue::from_static("no-referrer"),
     );
     Ok(response)
+}
+
+async fn dashboard_snippet(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    dashboard_file(State(state), Path(format!("snippets/{rest}")), headers).await
 }
 
 fn unbuilt(what: &str) -> ApiError {

@@ -50,6 +50,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("{0}")]
     Invalid(String),
+    /// A value a `shared` check refused, with the field it names (`questions[2].prompt`).
+    #[error("{}", .0.message())]
+    Refused(shared::Invalid),
     /// Too many requests from one client or for one site; retry after this many seconds.
     #[error("too many answers {what}; retry in {retry_after} s")]
     RateLimited {
@@ -89,7 +92,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::Invalid(_) | ApiError::Refused(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::TooManyLogins { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -115,6 +120,10 @@ impl IntoResponse for ApiError {
                     ApiError::InvalidTransition(r) => {
                         Some(r.allowed.iter().map(|s| s.as_str().to_owned()).collect())
                     }
+                    _ => None,
+                },
+                field: match &self {
+                    ApiError::Refused(invalid) => invalid.field().map(str::to_owned),
                     _ => None,
                 },
             },

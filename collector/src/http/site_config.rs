@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::{i18n, SiteConfig, SiteKey};
+use shared::{SiteConfig, SiteKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -62,22 +62,12 @@ async fn config(
     // The loader never shows the resolution survey: it is asked on a case's status page.
     let mut surveys = state.store.active_surveys(&key).await?;
     surveys.retain(shared::Survey::on_pages);
-    let mut settings = state
+    let settings = state
         .store
         .site_settings(&key)
         .await?
         .ok_or(ApiError::UnknownSite)?;
-    // Which attributes the site segments its insight by is the team's business, not the page's.
-    settings.segment_attributes.clear();
-    let lang = choose_lang(query.lang.as_deref(), &surveys);
-    let config = SiteConfig {
-        surveys: surveys.into_iter().map(|s| s.localized(&lang)).collect(),
-        strings: i18n::strings(&lang),
-        dir: if i18n::is_rtl(&lang) { "rtl" } else { "ltr" }.to_owned(),
-        lang,
-        settings,
-        site_key: key,
-    };
+    let config = SiteConfig::for_visitor(key, settings, surveys, query.lang.as_deref());
     let body = serde_json::to_vec(&config).map_err(|e| ApiError::Internal(e.into()))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..20]);
 
@@ -119,28 +109,6 @@ async fn record_sighting(state: &AppState, key: &SiteKey, origin: &str) {
     }
 }
 
-/// The language to speak to a visitor who asked for `requested` (`data-lang` or the browser's,
-/// e.g. `de-AT`): a survey translated into it speaks it, even one without built-in words (which
-/// then fall back to English); otherwise the nearest built-in language; English when nothing
-/// (or nothing valid) was asked.
-pub(super) fn choose_lang(requested: Option<&str>, surveys: &[shared::Survey]) -> String {
-    let requested = requested
-        .map(|l| l.replace('_', "-").to_ascii_lowercase())
-        .filter(|l| i18n::is_lang(l));
-    match requested {
-        Some(l) => {
-            let primary = l.split('-').next().unwrap_or_default().to_owned();
-            if surveys.iter().any(|s| s.translations.contains_key(&l)) {
-                l
-            } else if surveys
-                .iter()
-                .any(|s| s.translations.contains_key(&primary))
-            {
-                primary
-            } else {
-                i18n::pick(&l).to_owned()
-            }
-        }
-        None => "en".to_owned(),
-    }
-}
+/// The language to speak to a visitor who asked for `requested`: `shared::site::choose_lang`,
+/// which the dashboard's preview shares.
+pub(super) use shared::site::choose_lang;

@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::{ResponseSubmission, SiteKey, Survey, SurveyId};
+use shared::api::{SurveyVersionInfo, SurveyVersionList};
+use shared::{ResponseSubmission, SiteKey, Survey, SurveyDraft, SurveyId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,6 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(read, update))
         .routes(routes!(set_status))
+        .routes(routes!(versions))
 }
 
 /// A survey as admins see it: the current version, with its status beside its fields.
@@ -56,11 +58,14 @@ struct StatusChange {
     status: SurveyStatus,
 }
 
-/// A `shared::Survey` from a body: malformed JSON is a 400, a survey that is not valid a 422
-/// with the reason.
+/// A `shared::Survey` from a body: malformed JSON is a 400; a body of the wrong shape a 422 in
+/// serde's words; a survey that `Survey::check` refuses a 422 with its reason and the field it
+/// names (`error.field`), so that the builder shows it by that field.
 fn survey_body(body: Result<Json<Value>, JsonRejection>) -> Result<Survey, ApiError> {
     let Json(value) = body?;
-    serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))
+    let draft: SurveyDraft =
+        serde_json::from_value(value).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    Survey::try_from(draft).map_err(ApiError::Refused)
 }
 
 fn survey_id(id: String) -> Result<SurveyId, ApiError> {
@@ -273,6 +278,49 @@ async fn set_status(
     )
     .await?;
     listed(&state, &key, &id).await
+}
+
+/// Every kept version of a survey, oldest first: when it was saved, its name, how many
+/// questions it had and how many responses answered it (viewer and up).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions",
+    tag = super::openapi::ADMIN,
+    params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{survey_id, versions: [{version, created_at, name, questions, answers}]}`, oldest first", body = Object),
+        (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
+        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
+    )
+)]
+#[tracing::instrument(skip(state, caller))]
+async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((site_key, id)): Path<(String, String)>,
+) -> Result<Json<SurveyVersionList>, ApiError> {
+    let grant = caller.on_site(&site_key, Role::Viewer)?;
+    let id = survey_id(id)?;
+    let versions = state
+        .store
+        .survey_versions(&grant.site.key, &id)
+        .await?
+        .ok_or(ApiError::NotFound("this site has no survey with this id"))?;
+    Ok(Json(SurveyVersionList {
+        survey_id: id,
+        versions: versions
+            .into_iter()
+            .map(|v| SurveyVersionInfo {
+                version: v.version,
+                created_at: crate::clock::rfc3339(v.created_at),
+                name: v.name,
+                questions: v.questions,
+                answers: v.answers,
+            })
+            .collect(),
+    }))
 }
 
 /// The definition a submission is checked against, `current` being the survey's active

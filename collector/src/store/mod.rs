@@ -30,7 +30,7 @@ pub use case_store::{
 pub use group::{BatchObserver, GroupCommit, Syncer, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use server_store::ServerStore;
-pub use site_store::{SiteStore, SurveyRecord, SurveyStatus};
+pub use site_store::{SiteStore, SurveyRecord, SurveyStatus, SurveyVersion};
 pub use sqlite::SqliteStore;
 pub use team_store::TeamStore;
 

@@ -2,7 +2,8 @@
 //! `CaseStore` (whose SQL is written once, in `case_sql.rs`).
 
 use super::site_store::{
-    encode, read_settings, read_survey, SiteStore, SurveyRecord, SurveyStatus,
+    encode, read_settings, read_survey, read_version, SiteStore, SurveyRecord, SurveyStatus,
+    SurveyVersion,
 };
 use super::{PostgresStore, StoreError, StoreResult};
 use crate::clock::Millis;
@@ -159,6 +160,35 @@ impl SiteStore for PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn survey_versions(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+    ) -> StoreResult<Option<Vec<SurveyVersion>>> {
+        // The responses by version are the rollups' rows of whole responses (question '') in
+        // the `version` dimension: a few rows a day, read by their primary key's prefix.
+        let rows = sqlx::query(
+            "SELECT v.version, v.created_at, v.definition::text,
+                 (SELECT COALESCE(SUM(r.n), 0)::BIGINT FROM insight_rollups r
+                  WHERE r.site_id = t.id AND r.survey_key = s.key AND r.question_id = ''
+                    AND r.dimension = 'version' AND r.value = CAST(v.version AS TEXT))
+             FROM survey_versions v
+             JOIN surveys s ON s.id = v.survey_id JOIN sites t ON t.id = s.site_id
+             WHERE t.key = $1 AND s.key = $2 ORDER BY v.version",
+        )
+        .bind(site.as_str())
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.iter()
+            .map(|r| read_version(r.get(0), r.get(1), r.get::<&str, _>(2), r.get(3)))
+            .collect::<StoreResult<Vec<_>>>()
+            .map(Some)
     }
 
     async fn survey_version(

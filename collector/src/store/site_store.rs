@@ -44,6 +44,37 @@ pub struct SurveyRecord {
     pub status: SurveyStatus,
 }
 
+/// One kept version of a survey, with how many responses answered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyVersion {
+    pub version: u32,
+    pub created_at: Millis,
+    pub name: String,
+    pub questions: u32,
+    pub answers: u64,
+}
+
+/// A `survey_versions` row as `SurveyVersion`: the definition as it was written (a version
+/// stored under an older check still lists).
+pub(super) fn read_version(
+    version: i64,
+    created_at: Millis,
+    definition: &str,
+    answers: i64,
+) -> StoreResult<SurveyVersion> {
+    use anyhow::Context as _;
+    let survey = serde_json::from_str::<shared::SurveyDraft>(definition)
+        .context("a stored survey version is unreadable")?
+        .unchecked();
+    Ok(SurveyVersion {
+        version: u32::try_from(version).context("a stored version is out of range")?,
+        created_at,
+        name: survey.name,
+        questions: u32::try_from(survey.questions.len()).unwrap_or(u32::MAX),
+        answers: u64::try_from(answers).unwrap_or(0),
+    })
+}
+
 pub(super) fn read_survey(definition: &str, status: &str) -> StoreResult<SurveyRecord> {
     use anyhow::Context as _;
     Ok(SurveyRecord {
@@ -94,6 +125,15 @@ pub trait SiteStore: Send + Sync + 'static {
         id: &SurveyId,
         status: SurveyStatus,
     ) -> StoreResult<bool>;
+
+    /// Every kept version of a survey, oldest first, with how many responses answered each
+    /// (from the insight rollups' count of responses by version, not by reading the answers);
+    /// `None` when the site has no such survey.
+    async fn survey_versions(
+        &self,
+        site: &SiteKey,
+        id: &SurveyId,
+    ) -> StoreResult<Option<Vec<SurveyVersion>>>;
 
     /// One version of a survey, if it was kept.
     async fn survey_version(
