@@ -44,6 +44,8 @@ fn NewSiteForm() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let origins = RwSignal::new(String::new());
     let status = RwSignal::new("active".to_owned());
+    // A template's slug, or empty for the default NPS question.
+    let template = RwSignal::new(String::new());
     let errors = FieldErrors::new();
     let (notice, set_notice) = signal(None::<Result<String, String>>);
     let (saving, set_saving) = signal(false);
@@ -65,11 +67,18 @@ fn NewSiteForm() -> impl IntoView {
             .lines()
             .map(|l| l.trim().to_owned())
             .collect();
-        let body: Value = json!({
+        let mut body: Value = json!({
             "name": name.get_untracked(),
             "origins": lines,
             "survey_status": status.get_untracked(),
         });
+        let chosen = template.get_untracked();
+        if let Some(t) = shared::templates::templates()
+            .into_iter()
+            .find(|t| t.slug == chosen)
+        {
+            body["survey"] = serde_json::to_value(&t.survey).unwrap_or(Value::Null);
+        }
         let auth = auth.clone();
         set_saving.set(true);
         set_notice.set(None);
@@ -112,9 +121,33 @@ fn NewSiteForm() -> impl IntoView {
             />
             <fieldset class="first-survey">
                 <legend>"Its first survey"</legend>
-                <p class="hint">
-                    "An NPS question, shown once to each visitor on any page, so that the snippet works as pasted."
-                </p>
+                <div class="field">
+                    <label for="new-site-template">"Survey"</label>
+                    <select
+                        id="new-site-template"
+                        aria-describedby="new-site-template-hint"
+                        on:change=move |ev| template.set(event_target_value(&ev))
+                    >
+                        <option value="">"An NPS question (the default)"</option>
+                        {shared::templates::templates()
+                            .into_iter()
+                            .filter(|t| t.survey.on_pages())
+                            .map(|t| view! { <option value=t.slug>{t.title}</option> })
+                            .collect_view()}
+                    </select>
+                    <p class="hint" id="new-site-template-hint">
+                        {move || {
+                            let chosen = template.get();
+                            shared::templates::templates()
+                                .into_iter()
+                                .find(|t| t.slug == chosen)
+                                .map_or(
+                                    "Shown once to each visitor on any page, so that the snippet works as pasted.",
+                                    |t| t.description,
+                                )
+                        }}
+                    </p>
+                </div>
                 <div class="field checkbox">
                     <input
                         id="new-site-paused"

@@ -3385,10 +3385,7 @@ async fn the_site_page_saves_the_widget_and_origins_with_each_refusal_by_its_fie
     // The preview follows what is typed (the last colour that is one).
     next_tick(10).await;
     assert!(root.query_selector(".theme-card.dark").unwrap().is_some());
-    assert!(root
-        .query_selector(".theme-stage.left")
-        .unwrap()
-        .is_some());
+    assert!(root.query_selector(".theme-stage.left").unwrap().is_some());
     assert_eq!(text_of(&root, ".theme-tab"), "Tell us");
     click(&root, "button.save-widget");
     assert_eq!(
@@ -3599,6 +3596,20 @@ async fn an_owner_creates_a_site_and_the_dashboard_switches_to_it() {
     area.dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
     click(&root, "#new-site-paused");
+    // Its first survey from a template: the page-shown ones are offered, with a description.
+    assert_eq!(
+        options_of(&root, "#new-site-template"),
+        [
+            "",
+            "nps-follow-ups",
+            "post-purchase-csat",
+            "periodic-nps",
+            "ces-after-support"
+        ]
+    );
+    choose(&root, "#new-site-template", "post-purchase-csat");
+    next_tick(10).await;
+    assert!(text_of(&root, "#new-site-template-hint").contains("purchase"));
     click(&root, "button.create-site");
     for _ in 0..100 {
         if sent_count(create) == 2 {
@@ -3606,9 +3617,14 @@ async fn an_owner_creates_a_site_and_the_dashboard_switches_to_it() {
         }
         next_tick(50).await;
     }
+    let template = shared::templates::templates()
+        .into_iter()
+        .find(|t| t.slug == "post-purchase-csat")
+        .unwrap();
     assert_eq!(
         sent(create).await,
-        serde_json::json!({ "name": "News", "origins": ["https://news.example"], "survey_status": "paused" })
+        serde_json::json!({ "name": "News", "origins": ["https://news.example"], "survey_status": "paused",
+            "survey": serde_json::to_value(&template.survey).unwrap() })
     );
     // The dashboard looks at the new site, on the page with its snippet, and keeps it for a
     // reload; the site picker now offers both.
