@@ -44,6 +44,21 @@ const STEPS: &[(&str, &str, &str)] = &[
         "return !!document.querySelector('section.goal .trend-table, section.goal svg')",
     ),
     (
+        "surveys",
+        "#/surveys",
+        "return document.querySelectorAll('table.survey-list tbody tr').length > 1",
+    ),
+    (
+        "builder",
+        "#/surveys/new?template=nps-follow-ups",
+        "const start = document.querySelector('button.start-preview'); if (start) start.click(); return document.querySelectorAll('li.question').length > 1 && !!document.querySelector('.preview-stage hark-widget')",
+    ),
+    (
+        "site",
+        "#/settings/site",
+        "return !!document.querySelector('pre.snippet-tag') && !!document.querySelector('#theme-brand')",
+    ),
+    (
         "team",
         "#/settings/team",
         "return document.querySelectorAll('table.members tbody tr').length > 0",
