@@ -8,6 +8,7 @@
 //! it is served in the best form already made (gzip, else as it is).
 
 use axum::body::Bytes;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -140,6 +141,8 @@ pub struct Assets {
     pub loader: Asset,
     pub widget: HashMap<&'static str, Asset>,
     pub dashboard: HashMap<&'static str, Asset>,
+    /// The dashboard page's Content-Security-Policy (`dashboard_csp`).
+    pub dashboard_csp: String,
     compressing: AtomicBool,
 }
 
@@ -197,10 +200,15 @@ impl Assets {
                 .map(|(name, bytes)| (*name, Asset::new(name, bytes.to_vec())))
                 .collect()
         };
+        let index = dashboard
+            .iter()
+            .find(|(name, _)| *name == "index.html")
+            .map_or(&[][..], |(_, bytes)| bytes);
         Self {
             loader: Asset::new("widget.js", loader.into_bytes()),
             widget: table(widget),
             dashboard: table(dashboard),
+            dashboard_csp: dashboard_csp(index),
             version,
             compressing: AtomicBool::new(false),
         }
@@ -214,6 +222,35 @@ impl Assets {
     pub fn has_dashboard(&self) -> bool {
         self.dashboard.contains_key("index.html")
     }
+}
+
+/// The dashboard page's Content-Security-Policy: its own scripts, styles and wasm, each inline
+/// script of its `index.html` by hash (the build's start-up module), its own API; no inline
+/// style, no plugin, no `<base>`, and no framing.
+pub fn dashboard_csp(index: &[u8]) -> String {
+    let html = String::from_utf8_lossy(index);
+    let mut hashes = String::new();
+    let mut rest = &*html;
+    while let Some(open) = rest.find("<script") {
+        let Some(body) = rest[open..].find('>').map(|end| open + end + 1) else {
+            break;
+        };
+        let Some(len) = rest[body..].find("</script>") else {
+            break;
+        };
+        if !rest[open..body].contains(" src=") {
+            let digest = Sha256::digest(&rest.as_bytes()[body..body + len]);
+            hashes.push_str(" 'sha256-");
+            hashes.push_str(&base64::engine::general_purpose::STANDARD.encode(digest));
+            hashes.push('\'');
+        }
+        rest = &rest[body + len..];
+    }
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -260,6 +297,25 @@ fn brotli(raw: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dashboard_policy_allows_its_inline_start_up_script_by_hash_and_nothing_inline_else() {
+        let index = b"<html><head><script type=\"module\">init();</script>\
+            <script src=\"/dashboard/x.js\"></script><script>\nrun()\n</script></head></html>";
+        let csp = dashboard_csp(index);
+        let hash = |s: &str| {
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+        };
+        assert!(csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' "));
+        assert!(csp.contains(&format!("'sha256-{}'", hash("init();"))));
+        assert!(csp.contains(&format!("'sha256-{}'", hash("\nrun()\n"))));
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert!(csp.contains("style-src 'self';"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(csp.ends_with("frame-ancestors 'none'"));
+        // A page without inline scripts allows none.
+        assert!(!dashboard_csp(b"<html></html>").contains("sha256"));
+    }
 
     #[test]
     fn negotiates_the_best_accepted_encoding() {

@@ -644,10 +644,10 @@ fn Preview(
         let r = radius.get().trim().parse::<u8>().unwrap_or(12).min(24);
         format!("{r}px")
     };
-    let on_brand = move || {
-        let b = brand.get();
-        format!("background:{b};color:{}", text_on(&b))
-    };
+    // Set through the CSSOM (`style:`), never as a `style` attribute: the dashboard's CSP
+    // allows no inline styles.
+    let background = move || brand.get();
+    let foreground = move || text_on(&brand.get());
     let tab = move || {
         let l = label.get();
         if l.trim().is_empty() {
@@ -674,10 +674,15 @@ fn Preview(
                 <div
                     class="theme-card"
                     class:dark=dark
-                    style=move || format!("border-radius:{}", corner())
+                    style:border-radius=corner
                 >
                     <p class="theme-question">"How likely are you to recommend us?"</p>
-                    <span class="theme-button" style=move || format!("{};border-radius:{}", on_brand(), corner())>
+                    <span
+                        class="theme-button"
+                        style:background=background
+                        style:color=foreground
+                        style:border-radius=corner
+                    >
                         "Send"
                     </span>
                 </div>
@@ -686,7 +691,11 @@ fn Preview(
                         .get()
                         .then(|| {
                             view! {
-                                <span class="theme-tab" style=on_brand>
+                                <span
+                                    class="theme-tab"
+                                    style:background=background
+                                    style:color=foreground
+                                >
                                     {tab}
                                 </span>
                             }

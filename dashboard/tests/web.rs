@@ -3387,6 +3387,26 @@ async fn the_site_page_saves_the_widget_and_origins_with_each_refusal_by_its_fie
     assert!(root.query_selector(".theme-card.dark").unwrap().is_some());
     assert!(root.query_selector(".theme-stage.left").unwrap().is_some());
     assert_eq!(text_of(&root, ".theme-tab"), "Tell us");
+    // Styled through the CSSOM, which the dashboard's CSP allows (a `style` attribute it would
+    // refuse).
+    let style = |selector: &str| {
+        root.query_selector(selector)
+            .unwrap()
+            .unwrap()
+            .get_attribute("style")
+            .unwrap_or_default()
+    };
+    assert!(
+        style(".theme-card").contains("border-radius: 4px"),
+        "{}",
+        style(".theme-card")
+    );
+    assert!(style(".theme-button").contains("border-radius: 4px"));
+    assert!(
+        style(".theme-tab").contains("color:"),
+        "{}",
+        style(".theme-tab")
+    );
     click(&root, "button.save-widget");
     assert_eq!(
         sent(&patch_settings).await,

@@ -9,7 +9,7 @@
 
 mod support;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use collector::access::Role;
 use serde_json::{json, Value};
 use support::{Browser, System};
@@ -197,10 +197,26 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         save.attr("download").await?.as_deref(),
         Some(format!("hark-{}.csv", system.site.key).as_str())
     );
-    let file = owner
-        .js("return fetch(document.querySelector('section[data-export=answers] a.save').href).then(r => r.text())")
+    // Saved as a person saves it: the link clicked, the file in the downloads folder.
+    let downloads = tempfile::tempdir()?;
+    owner
+        .cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": downloads.path() }),
+        )
         .await?;
-    let file = file.as_str().context("the file's text")?;
+    enter_on(&owner, "section[data-export=answers] a.save").await?;
+    let saved = downloads.path().join(format!("hark-{}.csv", system.site.key));
+    let started = std::time::Instant::now();
+    while !saved.exists() {
+        anyhow::ensure!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the export was not saved to {}",
+            saved.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let file = std::fs::read_to_string(&saved)?;
     assert!(
         file.starts_with("id,received_at,survey_id,question_id,type,score"),
         "{file}"

@@ -178,6 +178,7 @@ fn test() -> Result<()> {
             .env("HARK_CHROMEDRIVER", &tools.chromedriver)
             .env("HARK_CHROMIUM", &tools.chromium)
             .env("HARK_AXE", &tools.axe)
+            .env("HARK_XSS_CORPUS", &tools.xss_corpus)
             .env("HARK_PYTHONPATH", &tools.python)
             .env("HARK_POSTGRES_BIN", &postgres_bin))
     };

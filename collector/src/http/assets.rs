@@ -49,7 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
     responses((status = 200, description = "The loader (JavaScript), cached 5 minutes", body = String, content_type = "text/javascript"))
 )]
 async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    send(&state.assets.loader, &headers, LOADER_CACHE)
+    public(send(&state.assets.loader, &headers, LOADER_CACHE))
 }
 
 /// A file of the widget's bundle, under its version.
@@ -87,7 +87,7 @@ async fn widget_file(
     } else {
         REVALIDATE
     };
-    Ok(send(asset, &headers, cache))
+    Ok(public(send(asset, &headers, cache)))
 }
 
 async fn dashboard_index(
@@ -111,12 +111,11 @@ async fn dashboard_file(
         .get(file.as_str())
         .ok_or(ApiError::NotFound("no such file"))?;
     let mut response = send(asset, &headers, REVALIDATE);
-    let h = response.headers_mut();
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    if file == "index.html" {
+        if let Ok(csp) = HeaderValue::from_str(&state.assets.dashboard_csp) {
+            super::pages::secure(response.headers_mut(), csp, super::pages::Framing::Nobody);
+        }
+    }
     Ok(response)
 }
 
@@ -165,8 +164,13 @@ fn send(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // The widget's module and wasm are fetched cross-origin by the host page's loader.
-    h.insert(
+    response
+}
+
+/// The loader and the widget's files are fetched cross-origin by host pages (the widget's module
+/// and wasm by the loader's `import()`): readable from any origin. Nothing else is.
+fn public(mut response: Response) -> Response {
+    response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );

@@ -4,6 +4,7 @@
 //! the loader (`data-hosted`) does the rest, and its answers come from the collector's own
 //! origin, which ingest and the config accept for every site (`cors::is_own_origin`).
 
+use super::pages::Framing;
 use super::site_config::choose_lang;
 use super::AppState;
 use crate::html::escape;
@@ -18,7 +19,8 @@ use utoipa_axum::routes;
 
 /// Only the collector's own scripts and wasm, its own API, and any page may frame it.
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-    connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors *";
+    connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; \
+    form-action 'none'; frame-ancestors *";
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(page))
@@ -137,18 +139,7 @@ fn html_response(status: StatusCode, html: String) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    super::pages::secure(h, HeaderValue::from_static(CSP), Framing::Anyone);
     response
 }

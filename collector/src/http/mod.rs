@@ -24,6 +24,7 @@ mod mail;
 mod metrics;
 mod notifications;
 mod openapi;
+mod pages;
 mod proxy;
 mod service_levels;
 mod session;
@@ -52,6 +53,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The largest request body accepted anywhere.
@@ -255,6 +257,15 @@ pub fn app(state: AppState) -> Router {
         .layer(edge::EdgeLayer(state.clone()));
     // Request spans only when the log asks for them (`tower_http=debug`, at start): when not,
     // the layer would still cost every request timer reads and a wrapped body.
+    // Over HTTPS (which `secure_cookies` says), browsers are told to come back only that way.
+    let app = if state.sessions.secure_cookies() {
+        app.layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            pages::HSTS,
+        ))
+    } else {
+        app
+    };
     let app = if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
         app.layer(TraceLayer::new_for_http())
     } else {

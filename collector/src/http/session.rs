@@ -49,6 +49,11 @@ impl Sessions {
         }
     }
 
+    /// Whether the collector is served over HTTPS (its cookies then carry `Secure`).
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
     pub(crate) fn cookie(&self, value: &str, max_age_s: i64) -> HeaderValue {
         let secure = if self.secure_cookies { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(

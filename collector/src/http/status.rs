@@ -493,18 +493,9 @@ fn json_answer(
 /// on in a `Referer`.
 fn secure_headers(h: &mut HeaderMap) {
     if let Ok(csp) = HeaderValue::from_str(&page::CSP) {
-        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+        super::pages::secure(h, csp, super::pages::Framing::Nobody);
     }
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -266,12 +266,23 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Ok(Self {
+        let browser = Self {
             client,
             driver_url: url,
             driver,
             _profile: profile,
-        })
+        };
+        // Every document notes what its Content-Security-Policy refused, for `axe` to check.
+        browser.cdp("Page.enable", json!({})).await?;
+        browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": "document.addEventListener('securitypolicyviolation', e => \
+                    (window.__hark_csp ||= []).push(e.effectiveDirective + ' refused ' + \
+                    (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));" }),
+            )
+            .await?;
+        Ok(browser)
     }
 
     /// Runs a Chrome DevTools Protocol command through ChromeDriver.
@@ -365,6 +376,20 @@ impl Browser {
         let violations = result.as_array().context("axe's violations")?;
         if !violations.is_empty() {
             bail!("axe found violations on {what}: {violations:#?}");
+        }
+        self.assert_no_csp_violation(what).await
+    }
+
+    /// Fails if the collector's page now shown (the dashboard, a status page, a hosted page)
+    /// had anything refused by its Content-Security-Policy. Test shops' pages are not checked:
+    /// some forbid wasm on purpose.
+    pub async fn assert_no_csp_violation(&self, what: &str) -> Result<()> {
+        let refused = self
+            .js("return /^\\/(dashboard|c|s)\\//.test(location.pathname) ? (window.__hark_csp || []) : []")
+            .await?;
+        let refused = refused.as_array().context("the CSP violations")?;
+        if !refused.is_empty() {
+            bail!("the Content-Security-Policy refused on {what}: {refused:#?}");
         }
         Ok(())
     }
