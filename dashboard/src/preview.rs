@@ -266,7 +266,9 @@ pub(crate) fn Preview(
                 on_close,
             ) {
                 Ok(m) => {
+                    // A fresh widget (a restart, or the draft changed): nothing answered in it yet.
                     set_problem.set(None);
+                    set_kept.set(0);
                     set_closed.set(false);
                     mounted.set_value(Some(m));
                 }

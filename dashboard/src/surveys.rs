@@ -134,7 +134,8 @@ fn SurveyRow(listed: ListedSurvey, on_changed: Callback<()>) -> impl IntoView {
     let actions = desk.role.configures().then(|| {
         let status_buttons = [("active", "Activate"), ("paused", "Pause"), ("archived", "Archive")]
             .into_iter()
-            .filter(|(to, _)| *to != status)
+            // An archived survey comes back by being switched on; pausing it means nothing.
+            .filter(|(to, _)| *to != status && !(status == "archived" && *to == "paused"))
             .map(|(to, label)| {
                 let change = change.clone();
                 view! {

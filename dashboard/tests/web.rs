@@ -4121,10 +4121,13 @@ async fn a_new_survey_is_built_and_created_as_the_survey_it_shows() {
 async fn the_surveys_page_lists_status_and_version_and_switches_a_survey_on() {
     let mut nps = serde_json::to_value(&shared::templates::templates()[0].survey).unwrap();
     nps["id"] = serde_json::json!("nps");
+    let mut old = nps.clone();
+    old["id"] = serde_json::json!("old");
     let status = format!("POST {}", site("surveys/exit/status"));
     fake_api(&signed_in_with(serde_json::json!({
         (format!("GET {}", site("surveys"))): { "status": 200, "body": { "site_key": SHOP_KEY,
-            "surveys": [listed_survey(&nps, "active", 3), listed_survey(&exit_survey(), "paused", 2)] } },
+            "surveys": [listed_survey(&nps, "active", 3), listed_survey(&exit_survey(), "paused", 2),
+                        listed_survey(&old, "archived", 1)] } },
         (status.clone()): { "status": 200, "body": listed_survey(&exit_survey(), "active", 2) },
     })));
     let root = mount_at("#/surveys");
@@ -4146,6 +4149,20 @@ async fn the_surveys_page_lists_status_and_version_and_switches_a_survey_on() {
         Some("#/surveys/new?from=exit")
     );
     assert_eq!(root.query_selector_all("li.template").unwrap().length(), 5);
+    // An archived survey can be switched on again, not paused.
+    assert_eq!(text_of(&root, "tr[data-id='old'] td.status"), "Archived");
+    assert!(root
+        .query_selector("tr[data-id='old'] button.to-active")
+        .unwrap()
+        .is_some());
+    assert!(root
+        .query_selector("tr[data-id='old'] button.to-paused")
+        .unwrap()
+        .is_none());
+    assert!(root
+        .query_selector("tr[data-id='nps'] button.to-paused")
+        .unwrap()
+        .is_some());
     click(&root, "tr[data-id='exit'] button.to-active");
     assert_eq!(
         sent(&status).await,
