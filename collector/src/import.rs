@@ -316,6 +316,8 @@ fn row(
         "id": response_id(site, external),
         "site_key": site,
         "survey_id": survey.id,
+        // Checked against the survey's current version, so counted with it (`…/versions`).
+        "survey_version": survey.version,
         "answers": answers,
         "page_url": page_url,
     }))

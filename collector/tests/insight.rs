@@ -1470,6 +1470,18 @@ async fn hark_import_answers_checks_each_row_and_is_idempotent() {
     assert_eq!(g2.enrichment.attributes["plan"], "free");
     // Gathered elsewhere, by a channel the file did not name.
     assert_eq!(g2.enrichment.channel.as_deref(), Some("other"));
+    // Checked against the survey's version 1, and counted with it.
+    assert!(stored.iter().all(|r| r.survey_version == Some(1)));
+    let versions: Value = get(
+        &served,
+        &viewer,
+        &format!("/api/v1/admin/sites/{}/surveys/why/versions", site.key),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(versions["versions"][0]["answers"], 3, "{versions}");
     let free: Value = get(
         &served,
         &viewer,
