@@ -6,114 +6,23 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/members.rs"]
+mod members;
 #[path = "support/postgres.rs"]
 mod postgres_server;
 
-use app::{Harness, Served, SHOP};
+use app::{Harness, SHOP};
 use collector::access::Role;
-use collector::accounts::Password;
 use collector::clock::Clock as _;
-use collector::store::Site;
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
+use members::{postgres_harness, App, Who};
+use reqwest::header::ORIGIN;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 
-const PASSWORD: &str = "correct horse battery staple";
 const MINUTE: i64 = 60 * 1000;
 
-fn password_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| Password::new(PASSWORD.into()).unwrap().hash().unwrap())
-}
-
-async fn postgres_harness() -> Harness {
-    let url = postgres_server::shared().fresh_database().await;
-    let store = collector::store::open(&url).await.unwrap();
-    Harness::on(store, url)
-}
-
-#[derive(Clone)]
-enum Who {
-    Nobody,
-    Token(String),
-    Session { cookie: String, csrf: String },
-}
-
-struct App {
-    served: Served,
-    site: Site,
-}
-
+/// What only these tests ask of the site.
 impl App {
-    async fn start(harness: Harness) -> Self {
-        let site = harness.site("Ann's Shop", &[SHOP]).await;
-        let served = harness.serve().await;
-        Self { served, site }
-    }
-
-    /// A user with `role` on the site, signed in.
-    async fn user(&self, email: &str, role: Role) -> Who {
-        let id = self
-            .served
-            .store
-            .create_user(email, password_hash(), 0)
-            .await
-            .unwrap();
-        self.served
-            .store
-            .set_membership(id, &self.site.key, role, 0)
-            .await
-            .unwrap();
-        let r = self
-            .served
-            .client
-            .post(format!("{}/api/v1/admin/session", self.served.base))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{email} signs in");
-        let cookie = r.headers()[SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: Value = r.json().await.unwrap();
-        let csrf = body["csrf_token"].as_str().unwrap().to_owned();
-        Who::Session { cookie, csrf }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        who: &Who,
-    ) -> reqwest::Response {
-        let mut req = self
-            .served
-            .client
-            .request(method, format!("{}{path}", self.served.base));
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req = match who {
-            Who::Nobody => req,
-            Who::Token(token) => req.bearer_auth(token),
-            Who::Session { cookie, csrf } => {
-                req.header(COOKIE, cookie).header("X-CSRF-Token", csrf)
-            }
-        };
-        req.send().await.unwrap()
-    }
-
-    fn site_path(&self, rest: &str) -> String {
-        format!("/api/v1/admin/sites/{}{rest}", self.site.key)
-    }
-
     /// The site's config as a page at `origin` fetches it.
     async fn config_from(&self, origin: &str) -> StatusCode {
         self.served
@@ -131,7 +40,7 @@ impl App {
 
     async fn sightings(&self, who: &Who) -> Value {
         let r = self
-            .call(Method::GET, &self.site_path("/sightings"), None, who)
+            .call(Method::GET, &self.site_path("sightings"), None, who)
             .await;
         assert_eq!(r.status(), StatusCode::OK);
         r.json().await.unwrap()
@@ -149,7 +58,7 @@ fn csat_survey() -> Value {
 
 async fn an_owner_creates_a_site_with_a_first_survey_and_owns_it(harness: Harness) {
     let app = App::start(harness).await;
-    let owner = app.user("ann@shop.test", Role::Owner).await;
+    let owner = app.signed_in("ann@shop.test", Role::Owner).await;
 
     let r = app
         .call(
@@ -321,15 +230,15 @@ async fn only_owners_sessions_create_sites_and_bad_fields_are_named(harness: Har
         (Who::Nobody, StatusCode::UNAUTHORIZED),
         (Who::Token(token), StatusCode::FORBIDDEN),
         (
-            app.user("viewer@shop.test", Role::Viewer).await,
+            app.signed_in("viewer@shop.test", Role::Viewer).await,
             StatusCode::FORBIDDEN,
         ),
         (
-            app.user("agent@shop.test", Role::Agent).await,
+            app.signed_in("agent@shop.test", Role::Agent).await,
             StatusCode::FORBIDDEN,
         ),
         (
-            app.user("admin@shop.test", Role::Admin).await,
+            app.signed_in("admin@shop.test", Role::Admin).await,
             StatusCode::FORBIDDEN,
         ),
     ] {
@@ -346,7 +255,7 @@ async fn only_owners_sessions_create_sites_and_bad_fields_are_named(harness: Har
     assert_eq!(app.served.store.sites().await.unwrap().len(), 1);
 
     // Everything wrong at once, each by its field; nothing made.
-    let owner = app.user("ann@shop.test", Role::Owner).await;
+    let owner = app.signed_in("ann@shop.test", Role::Owner).await;
     let mut survey = csat_survey();
     survey["questions"] = json!([]);
     let r = app
@@ -405,7 +314,7 @@ async fn only_owners_sessions_create_sites_and_bad_fields_are_named_on_postgres(
 
 async fn the_snippet_is_seen_by_origin_once_a_minute(harness: Harness) {
     let app = App::start(harness).await;
-    let viewer = app.user("viewer@shop.test", Role::Viewer).await;
+    let viewer = app.signed_in("viewer@shop.test", Role::Viewer).await;
     let start = app.served.clock.now_ms();
     let seen = app.sightings(&viewer).await;
     assert_eq!(seen["sightings"], json!([]));
@@ -446,7 +355,7 @@ async fn the_snippet_is_seen_by_origin_once_a_minute(harness: Harness) {
     assert_eq!(seen["sightings"].as_array().unwrap().len(), 1);
 
     // Once the origin is no longer allowed, its sighting says so.
-    let admin = app.user("admin@shop.test", Role::Admin).await;
+    let admin = app.signed_in("admin@shop.test", Role::Admin).await;
     let r = app
         .call(
             Method::PATCH,
@@ -488,8 +397,8 @@ async fn the_snippet_is_seen_by_origin_once_a_minute_on_postgres() {
 
 async fn origins_and_settings_refusals_name_their_fields(harness: Harness) {
     let app = App::start(harness).await;
-    let admin = app.user("admin@shop.test", Role::Admin).await;
-    let viewer = app.user("viewer@shop.test", Role::Viewer).await;
+    let admin = app.signed_in("admin@shop.test", Role::Admin).await;
+    let viewer = app.signed_in("viewer@shop.test", Role::Viewer).await;
 
     let site: Value = app
         .call(Method::GET, &app.site_path(""), None, &viewer)
@@ -540,7 +449,7 @@ async fn origins_and_settings_refusals_name_their_fields(harness: Harness) {
     );
     assert_eq!(app.config_from(SHOP).await, StatusCode::FORBIDDEN);
     let audit: Value = app
-        .call(Method::GET, &app.site_path("/audit"), None, &admin)
+        .call(Method::GET, &app.site_path("audit"), None, &admin)
         .await
         .json()
         .await
@@ -557,7 +466,7 @@ async fn origins_and_settings_refusals_name_their_fields(harness: Harness) {
     let r = app
         .call(
             Method::PATCH,
-            &app.site_path("/settings"),
+            &app.site_path("settings"),
             Some(
                 json!({ "theme": { "brand": "blue", "radius": 30 }, "cooldown_days": 400,
                 "launcher": { "label": " ", "survey": "nope" } }),

@@ -6,6 +6,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/members.rs"]
+mod members;
 #[path = "support/peers.rs"]
 mod peers;
 #[path = "support/postgres.rs"]
@@ -13,129 +15,22 @@ mod postgres_server;
 #[path = "support/totp.rs"]
 mod totp;
 
-use app::{Harness, Served, SHOP};
+use app::Harness;
 use collector::access::Role;
-use collector::accounts::Password;
-use collector::clock::{rfc3339, Clock as _};
-use collector::store::Site;
+use collector::clock::rfc3339;
+use members::{password_hash, postgres_harness, session_of, App, Who, PASSWORD};
 use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 use totp::{base32_decode, totp};
 
-const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "a much longer passphrase now";
 const KEY: &str = "5a1d4f0c8e7b6a594837261504f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c";
 const MINUTE: i64 = 60 * 1000;
 const DAY: i64 = 24 * 60 * MINUTE;
 
-/// One Argon2id hash of `PASSWORD` for every user made directly in the store.
-fn password_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| Password::new(PASSWORD.into()).unwrap().hash().unwrap())
-}
-
-async fn postgres_harness() -> Harness {
-    let url = postgres_server::shared().fresh_database().await;
-    let store = collector::store::open(&url).await.unwrap();
-    Harness::on(store, url)
-}
-
-/// How a request authenticates.
-#[derive(Clone)]
-enum Who {
-    Nobody,
-    Token(String),
-    Session { cookie: String, csrf: String },
-}
-
-struct App {
-    served: Served,
-    site: Site,
-}
-
+/// What only these tests ask of the site.
 impl App {
-    async fn start(harness: Harness) -> Self {
-        let site = harness.site("Ann's Shop", &[SHOP]).await;
-        let served = harness.serve().await;
-        Self { served, site }
-    }
-
-    fn now(&self) -> i64 {
-        self.served.clock.now_ms()
-    }
-
-    /// A user whose password is `PASSWORD`, with `role` on the site; their id.
-    async fn user(&self, email: &str, role: Role) -> i64 {
-        let id = self
-            .served
-            .store
-            .create_user(email, password_hash(), 0)
-            .await
-            .unwrap();
-        self.served
-            .store
-            .set_membership(id, &self.site.key, role, 0)
-            .await
-            .unwrap();
-        id
-    }
-
-    async fn sign_in_response(
-        &self,
-        email: &str,
-        password: &str,
-        code: Option<&str>,
-    ) -> reqwest::Response {
-        let mut body = json!({ "email": email, "password": password });
-        if let Some(code) = code {
-            body["code"] = json!(code);
-        }
-        self.served
-            .client
-            .post(format!("{}/api/v1/admin/session", self.served.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn session(&self, email: &str, password: &str, code: Option<&str>) -> Who {
-        let r = self.sign_in_response(email, password, code).await;
-        assert_eq!(r.status(), StatusCode::OK, "{email} signs in");
-        session_of(r).await.0
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        who: &Who,
-    ) -> reqwest::Response {
-        let mut req = self
-            .served
-            .client
-            .request(method, format!("{}{path}", self.served.base));
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req = match who {
-            Who::Nobody => req,
-            Who::Token(token) => req.bearer_auth(token),
-            Who::Session { cookie, csrf } => {
-                req.header(COOKIE, cookie).header("X-CSRF-Token", csrf)
-            }
-        };
-        req.send().await.unwrap()
-    }
-
-    /// `path` under the site's admin routes.
-    fn site_path(&self, rest: &str) -> String {
-        format!("/api/v1/admin/sites/{}/{rest}", self.site.key)
-    }
-
     async fn members(&self, who: &Who) -> Vec<Value> {
         let r = self
             .call(Method::GET, &self.site_path("members"), None, who)
@@ -186,20 +81,6 @@ impl App {
             })
             .collect()
     }
-}
-
-/// The session a sign-in (or an invitation's acceptance) answered with, and its body.
-async fn session_of(r: reqwest::Response) -> (Who, Value) {
-    let cookie = r.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body: Value = r.json().await.unwrap();
-    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
-    (Who::Session { cookie, csrf }, body)
 }
 
 async fn error_code(r: reqwest::Response) -> (StatusCode, String, String) {

@@ -206,7 +206,9 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         )
         .await?;
     enter_on(&owner, "section[data-export=answers] a.save").await?;
-    let saved = downloads.path().join(format!("hark-{}.csv", system.site.key));
+    let saved = downloads
+        .path()
+        .join(format!("hark-{}.csv", system.site.key));
     let started = std::time::Instant::now();
     while !saved.exists() {
         anyhow::ensure!(
