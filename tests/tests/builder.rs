@@ -20,27 +20,6 @@ const RIGHT: char = '\u{E014}';
 const UP: char = '\u{E013}';
 const DOWN: char = '\u{E015}';
 
-/// Presses `keys`, one after the other, wherever the focus is.
-async fn press(browser: &Browser, keys: &[char]) -> Result<()> {
-    let mut actions = KeyActions::new("keyboard".into());
-    for &key in keys {
-        actions = actions
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-    }
-    browser.client.perform_actions(actions).await?;
-    Ok(())
-}
-
-/// Holds the keyboard still for a second, as the pause of a person reading.
-async fn human_pause(browser: &Browser) -> Result<()> {
-    let pause = KeyActions::new("keyboard".into()).then(KeyAction::Pause {
-        duration: std::time::Duration::from_secs(1),
-    });
-    browser.client.perform_actions(pause).await?;
-    Ok(())
-}
-
 /// Types `text` with the keys, wherever the focus is; replacing what the field held.
 async fn type_keys(browser: &Browser, text: &str) -> Result<()> {
     let mut actions = KeyActions::new("keyboard".into())
@@ -116,7 +95,7 @@ async fn arrow_to(browser: &Browser, selector: &str, value: &str) -> Result<()> 
             if now == json!(value) {
                 return Ok(());
             }
-            press(browser, &[key]).await?;
+            browser.press(&[key]).await?;
         }
     }
     bail!("the arrow keys never chose {value} in {selector}")
@@ -147,19 +126,6 @@ async fn fill(browser: &Browser, selector: &str, text: &str) -> Result<()> {
     field.clear().await?;
     field.send_keys(text).await?;
     Ok(())
-}
-
-async fn wait_text(browser: &Browser, selector: &str, text: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("{selector} to say {text:?}"),
-            &format!(
-                "const e = document.querySelector({}); return !!e && e.textContent.includes({});",
-                json!(selector),
-                json!(text)
-            ),
-        )
-        .await
 }
 
 /// Waits for the widget's step asking `expected`.
@@ -242,12 +208,12 @@ async fn preview_answered(browser: &Browser) -> Result<()> {
             &in_widget("const p = root.querySelector('[role=status] p'); return !!p && p.className === 'thanks'"),
         )
         .await?;
-    wait_text(
-        browser,
-        "p.preview-status",
-        "Answered in the preview: nothing was sent to the collector.",
-    )
-    .await
+    browser
+        .wait_text(
+            "p.preview-status",
+            "Answered in the preview: nothing was sent to the collector.",
+        )
+        .await
 }
 
 /// A new visitor of the shop page is asked the survey `name`, and their answer arrives with
@@ -264,7 +230,7 @@ async fn a_new_visitor_is_asked(system: &System, id: &str, name: &str) -> Result
     assert_eq!(title, json!(name));
     // A person reads the question first: the collector takes an answer given faster than a
     // person could for a bot's.
-    human_pause(&visitor).await?;
+    visitor.human_pause().await?;
     click_in_widget(&visitor, ".scale [role=radio]:nth-child(3)").await?;
     click_in_widget(&visitor, "button.send").await?;
     wait_prompt(&visitor, WHY).await?;
@@ -306,7 +272,9 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_mouse() -> Result<()
     let browser = Browser::start().await?;
     browser.sign_in(&system.collector, &system.owner).await?;
     browser.click("nav a[href='#/surveys']").await?;
-    wait_text(&browser, "tr[data-id='nps'] td.status", "Active").await?;
+    browser
+        .wait_text("tr[data-id='nps'] td.status", "Active")
+        .await?;
     browser.axe("document", "the surveys page").await?;
 
     browser.click("a.new-survey").await?;
@@ -321,18 +289,16 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_mouse() -> Result<()
         .await?;
     pick(&browser, "li.question:nth-child(1) [id$='-b0-goto']", "q2").await?;
     pick(&browser, "li.question:nth-child(1) [id$='-next']", "end").await?;
-    wait_text(
-        &browser,
-        "li[data-group='detractors']",
+    browser.wait_text("li[data-group='detractors']",
         "Detractors (0–6): 1. How likely are you to recommend us to a… → 2. What went wrong? → End",
     )
     .await?;
-    wait_text(
-        &browser,
-        "li[data-group='promoters']",
-        "Promoters (9–10): 1. How likely are you to recommend us to a… → End",
-    )
-    .await?;
+    browser
+        .wait_text(
+            "li[data-group='promoters']",
+            "Promoters (9–10): 1. How likely are you to recommend us to a… → End",
+        )
+        .await?;
     anyhow::ensure!(
         browser
             .js("return document.querySelector('.field-error')")
@@ -368,8 +334,12 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_mouse() -> Result<()
     preview_answered(&browser).await?;
     // Closing it offers a restart.
     click_in_widget(&browser, "button.close").await?;
-    wait_text(&browser, "p.preview-status", "The preview was closed.").await?;
-    wait_text(&browser, "button.start-preview", "Restart preview").await?;
+    browser
+        .wait_text("p.preview-status", "The preview was closed.")
+        .await?;
+    browser
+        .wait_text("button.start-preview", "Restart preview")
+        .await?;
 
     browser.click("button.save-survey").await?;
     browser
@@ -378,7 +348,9 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_mouse() -> Result<()
             "return location.hash === '#/surveys/checkout'",
         )
         .await?;
-    wait_text(&browser, "tr[data-version='1']", "Checkout NPS").await?;
+    browser
+        .wait_text("tr[data-version='1']", "Checkout NPS")
+        .await?;
     assert!(
         system.stored().await?.is_empty(),
         "the preview's answers never reach the collector"
@@ -392,9 +364,13 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_mouse() -> Result<()
     browser
         .click("tr[data-id='checkout'] button.to-active")
         .await?;
-    wait_text(&browser, "tr[data-id='checkout'] td.status", "Active").await?;
+    browser
+        .wait_text("tr[data-id='checkout'] td.status", "Active")
+        .await?;
     browser.click("tr[data-id='nps'] button.to-paused").await?;
-    wait_text(&browser, "tr[data-id='nps'] td.status", "Paused").await?;
+    browser
+        .wait_text("tr[data-id='nps'] td.status", "Paused")
+        .await?;
     assert_eq!(
         surveys(&system).await?,
         [
@@ -422,14 +398,18 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
         .await?;
     tab_to(&browser, "#token", false).await?;
     type_keys(&browser, &system.owner).await?;
-    press(&browser, &[ENTER]).await?;
-    wait_text(&browser, "nav a[aria-current=page]", "Inbox").await?;
+    browser.press(&[ENTER]).await?;
+    browser
+        .wait_text("nav a[aria-current=page]", "Inbox")
+        .await?;
 
     tab_to(&browser, "nav a[href='#/surveys']", false).await?;
-    press(&browser, &[ENTER]).await?;
-    wait_text(&browser, "tr[data-id='nps'] td.status", "Active").await?;
+    browser.press(&[ENTER]).await?;
+    browser
+        .wait_text("tr[data-id='nps'] td.status", "Active")
+        .await?;
     tab_to(&browser, "a.new-survey", false).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     browser
         .wait_element("the builder", "return document.querySelector('#survey-id')")
         .await?;
@@ -440,7 +420,7 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
     tab_to(&browser, "#new-question-kind", false).await?;
     arrow_to(&browser, "#new-question-kind", "text").await?;
     tab_to(&browser, "button.add-question-button", false).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     // The new question's prompt has the focus.
     browser
         .wait_true(
@@ -453,8 +433,10 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
     // Moved up and back down by keyboard, the focus staying on the moved question.
     tab_to(&browser, "li.question:nth-child(2) button.move-up", true).await?;
     let moved = browser.js("return document.activeElement.id").await?;
-    press(&browser, &[ENTER]).await?;
-    wait_text(&browser, "li.question:nth-child(1) h4", "Question 1").await?;
+    browser.press(&[ENTER]).await?;
+    browser
+        .wait_text("li.question:nth-child(1) h4", "Question 1")
+        .await?;
     browser
         .wait_true(
             "the question moved up",
@@ -465,7 +447,7 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
         .await?;
     // At the top its "up" is disabled, so the focus is on its "down".
     wait_focus(&browser, "li.question:nth-child(1) button.move-down").await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     browser
         .wait_true(
             "the question moved back down",
@@ -479,22 +461,19 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
 
     // The detractors' branch, by keyboard: added, pointed at the text question.
     tab_to(&browser, "li.question:nth-child(1) button.add-branch", true).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     tab_to(&browser, "li.question:nth-child(1) [id$='-b0-goto']", true).await?;
     arrow_to(&browser, "li.question:nth-child(1) [id$='-b0-goto']", "q2").await?;
     tab_to(&browser, "li.question:nth-child(1) [id$='-next']", false).await?;
     arrow_to(&browser, "li.question:nth-child(1) [id$='-next']", "end").await?;
-    wait_text(
-        &browser,
-        "li[data-group='detractors']",
-        "→ 2. What went wrong? → End",
-    )
-    .await?;
+    browser
+        .wait_text("li[data-group='detractors']", "→ 2. What went wrong? → End")
+        .await?;
 
     // The preview, answered by keyboard: the widget takes the focus; Home, then Right twice,
     // chooses 2.
     tab_to(&browser, "button.start-preview", false).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     wait_prompt(&browser, NPS_PROMPT).await?;
     browser
         .wait_true(
@@ -502,7 +481,7 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
             "const h = document.querySelector('hark-widget'); return !!h && document.activeElement === h && !!h.shadowRoot.activeElement",
         )
         .await?;
-    press(&browser, &[HOME, RIGHT, RIGHT, TAB, ENTER]).await?;
+    browser.press(&[HOME, RIGHT, RIGHT, TAB, ENTER]).await?;
     wait_prompt(&browser, WHY).await?;
     let mut actions = KeyActions::new("keyboard".into());
     for key in "Too slow".chars() {
@@ -511,19 +490,21 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
             .then(KeyAction::Up { value: key });
     }
     browser.client.perform_actions(actions).await?;
-    press(&browser, &[TAB, ENTER]).await?;
+    browser.press(&[TAB, ENTER]).await?;
     preview_answered(&browser).await?;
 
     // Back out of the widget, past the preview's controls, to the form's button.
     tab_to(&browser, "button.save-survey", true).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     browser
         .wait_true(
             "the saved survey's page",
             "return location.hash === '#/surveys/exit'",
         )
         .await?;
-    wait_text(&browser, "tr[data-version='1']", "Exit NPS").await?;
+    browser
+        .wait_text("tr[data-version='1']", "Exit NPS")
+        .await?;
     browser
         .axe("document", "the builder of a saved survey")
         .await?;
@@ -533,7 +514,7 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
     );
 
     tab_to(&browser, "a.back", true).await?;
-    press(&browser, &[ENTER]).await?;
+    browser.press(&[ENTER]).await?;
     browser
         .wait_element(
             "the new survey's row",
@@ -541,11 +522,15 @@ async fn an_owner_builds_previews_and_activates_a_survey_by_keyboard_alone() -> 
         )
         .await?;
     tab_to(&browser, "tr[data-id='exit'] button.to-active", false).await?;
-    press(&browser, &[ENTER]).await?;
-    wait_text(&browser, "tr[data-id='exit'] td.status", "Active").await?;
+    browser.press(&[ENTER]).await?;
+    browser
+        .wait_text("tr[data-id='exit'] td.status", "Active")
+        .await?;
     tab_to(&browser, "tr[data-id='nps'] button.to-paused", true).await?;
-    press(&browser, &[ENTER]).await?;
-    wait_text(&browser, "tr[data-id='nps'] td.status", "Paused").await?;
+    browser.press(&[ENTER]).await?;
+    browser
+        .wait_text("tr[data-id='nps'] td.status", "Paused")
+        .await?;
     browser.axe("document", "the surveys page").await?;
 
     a_new_visitor_is_asked(&system, "exit", "Exit NPS").await?;

@@ -16,18 +16,6 @@ use support::{in_widget, Browser, System};
 
 const ENTER: char = '\u{E007}';
 
-/// Presses `keys` on whatever has the focus.
-async fn press(browser: &Browser, keys: &[char]) -> Result<()> {
-    let mut actions = KeyActions::new("keyboard".into());
-    for &key in keys {
-        actions = actions
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-    }
-    browser.client.perform_actions(actions).await?;
-    Ok(())
-}
-
 /// Runs axe-core (WCAG 2.0/2.1 A and AA) on the whole dashboard page as it is now.
 async fn axe(browser: &Browser, what: &str) -> Result<()> {
     browser.axe("document", what).await
@@ -36,21 +24,6 @@ async fn axe(browser: &Browser, what: &str) -> Result<()> {
 /// Clicks the first element `selector` finds in the dashboard.
 async fn click(browser: &Browser, selector: &str) -> Result<()> {
     browser.click(selector).await
-}
-
-/// Chooses `value` in the `<select>` `selector`, as picking it does.
-async fn choose(browser: &Browser, selector: &str, value: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("the option {value} of {selector}"),
-            &format!(
-                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
-                 s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
-                json!(selector),
-                v = json!(value)
-            ),
-        )
-        .await
 }
 
 /// The timeline entries' kinds on the case page, in order.
@@ -246,7 +219,7 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
     browser
         .js("document.activeElement && document.activeElement.blur()")
         .await?;
-    press(&browser, &['j', ENTER]).await?;
+    browser.press(&['j', ENTER]).await?;
     browser
         .wait_true(
             "the case page",
@@ -260,7 +233,7 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
     axe(&browser, "the case page").await?;
 
     // Assign it to Sam, reply, note, resolve.
-    choose(&browser, "#case-assignee", &agent.to_string()).await?;
+    browser.choose("#case-assignee", &agent.to_string()).await?;
     click(&browser, "button.assign").await?;
     browser
         .wait_true(
@@ -288,7 +261,7 @@ async fn a_complaint_from_the_shop_is_worked_to_resolution_in_the_dashboard() ->
     composer.send_keys("Refund 4711 at the PSP").await?;
     click(&browser, "button.note").await?;
     wait_kind(&browser, "internal_note").await?;
-    choose(&browser, "#case-status", "resolved").await?;
+    browser.choose("#case-status", "resolved").await?;
     click(&browser, "button.set-status").await?;
     browser
         .wait_true(
@@ -393,8 +366,8 @@ async fn the_team_logs_a_complaint_from_a_chat_in_the_inbox() -> Result<()> {
         )
         .await?;
     axe(&browser, "the form to log a complaint").await?;
-    choose(&browser, "select[name=channel]", "chat").await?;
-    choose(&browser, "select[name=category]", "Billing").await?;
+    browser.choose("select[name=channel]", "chat").await?;
+    browser.choose("select[name=category]", "Billing").await?;
     // Typed, as a keyboard does.
     browser
         .wait_element(
@@ -535,8 +508,8 @@ async fn a_call_logged_in_one_browser_appears_in_anothers_inbox_by_itself() -> R
             "return !!document.querySelector('form[aria-label=\"Log a complaint\"] select[name=category] option[value=Billing]')",
         )
         .await?;
-    choose(&agent, "select[name=channel]", "phone").await?;
-    choose(&agent, "select[name=category]", "Billing").await?;
+    agent.choose("select[name=channel]", "phone").await?;
+    agent.choose("select[name=category]", "Billing").await?;
     agent
         .wait_element(
             "the description",

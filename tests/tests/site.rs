@@ -40,47 +40,10 @@ async fn find(browser: &Browser, selector: &str) -> Result<fantoccini::elements:
         .await
 }
 
-/// Types `text` into the field `selector`, as a person does, once it is there.
-async fn type_into(browser: &Browser, selector: &str, text: &str) -> Result<()> {
-    let field = find(browser, selector).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
 /// Presses Enter on the control `selector` (a link or a button): the keyboard's click.
 async fn enter_on(browser: &Browser, selector: &str) -> Result<()> {
     find(browser, selector).await?.send_keys(ENTER).await?;
     Ok(())
-}
-
-/// Waits until the first element `selector` finds has `text` in it.
-async fn wait_text(browser: &Browser, selector: &str, text: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("{selector} to say {text:?}"),
-            &format!(
-                "const e = document.querySelector({}); return !!e && e.textContent.includes({});",
-                json!(selector),
-                json!(text)
-            ),
-        )
-        .await
-}
-
-/// Chooses `value` in the `<select>` `selector` by keyboard: focused, the option typed.
-async fn choose(browser: &Browser, selector: &str, value: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("the option {value} of {selector}"),
-            &format!(
-                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
-                 s.focus(); s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
-                json!(selector),
-                v = json!(value)
-            ),
-        )
-        .await
 }
 
 /// Signs in on the dashboard's form with `email` and `PASSWORD`, by keyboard.
@@ -89,8 +52,10 @@ async fn sign_in(browser: &Browser, collector: &str, email: &str) -> Result<()> 
         .client
         .goto(&format!("{collector}/dashboard/"))
         .await?;
-    type_into(browser, "#email", email).await?;
-    type_into(browser, "#password", &format!("{PASSWORD}{ENTER}")).await?;
+    browser.type_into("#email", email).await?;
+    browser
+        .type_into("#password", &format!("{PASSWORD}{ENTER}"))
+        .await?;
     Ok(())
 }
 
@@ -131,7 +96,7 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         )
         .await?;
     sign_in(&owner, &system.collector, "owner@shop.test").await?;
-    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
+    owner.wait_text("h1.site-name", "Northwind Coffee").await?;
     enter_on(&owner, "nav a[href='#/settings']").await?;
     enter_on(&owner, "nav.settings-pages a[href='#/settings/site']").await?;
 
@@ -140,40 +105,44 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         r#"<script src="{}/widget.js" data-site="{}" async></script>"#,
         system.collector, system.site.key
     );
-    wait_text(&owner, "pre.snippet-tag", &expected).await?;
+    owner.wait_text("pre.snippet-tag", &expected).await?;
     enter_on(&owner, "button.copy[aria-label='Copy the snippet']").await?;
-    wait_text(&owner, "section.snippet .copied", "Copied").await?;
+    owner.wait_text("section.snippet .copied", "Copied").await?;
     let copied = owner.js("return navigator.clipboard.readText()").await?;
     assert_eq!(copied, json!(expected));
-    wait_text(
-        &owner,
-        "pre.csp",
-        &format!("script-src {} 'wasm-unsafe-eval'", system.collector),
-    )
-    .await?;
+    owner
+        .wait_text(
+            "pre.csp",
+            &format!("script-src {} 'wasm-unsafe-eval'", system.collector),
+        )
+        .await?;
     owner.axe("document", "the site page").await?;
 
     // Not seen yet; then a visitor opens the shop, and it is.
     enter_on(&owner, "button.check-page-button").await?;
-    wait_text(&owner, ".check-result p.not-seen", "Not seen yet").await?;
+    owner
+        .wait_text(".check-result p.not-seen", "Not seen yet")
+        .await?;
     let visitor = Browser::start().await?;
     visitor.client.goto(&system.shop).await?;
     let before = launcher_look(&visitor).await?;
     assert_eq!(before["right"], "16px", "{before}");
     enter_on(&owner, "button.check-page-button").await?;
-    wait_text(
-        &owner,
-        ".check-result p.seen",
-        &format!("Seen on {} just now", system.shop),
-    )
-    .await?;
+    owner
+        .wait_text(
+            ".check-result p.seen",
+            &format!("Seen on {} just now", system.shop),
+        )
+        .await?;
     owner.axe("document", "the site page, seen").await?;
 
     // A new theme: a brand colour and the left side; the shop's tab takes them.
-    type_into(&owner, "#theme-brand", "#d1242f").await?;
-    choose(&owner, "#theme-position", "bottom_left").await?;
+    owner.type_into("#theme-brand", "#d1242f").await?;
+    owner.choose("#theme-position", "bottom_left").await?;
     enter_on(&owner, "button.save-widget").await?;
-    wait_text(&owner, "form.widget-look .notice", "Widget settings saved").await?;
+    owner
+        .wait_text("form.widget-look .notice", "Widget settings saved")
+        .await?;
     // The config is cached a minute by the browser: a visitor's next visit after that.
     visitor.cdp("Network.clearBrowserCache", json!({})).await?;
     visitor.client.goto(&system.shop).await?;
@@ -186,12 +155,9 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
     enter_on(&owner, "a.back").await?;
     enter_on(&owner, "nav.settings-pages a[href='#/settings/exports']").await?;
     enter_on(&owner, "section[data-export=answers] button.download").await?;
-    wait_text(
-        &owner,
-        "section[data-export=answers] .progress",
-        "received, 1 row",
-    )
-    .await?;
+    owner
+        .wait_text("section[data-export=answers] .progress", "received, 1 row")
+        .await?;
     let save = find(&owner, "section[data-export=answers] a.save").await?;
     assert_eq!(
         save.attr("download").await?.as_deref(),
@@ -232,17 +198,21 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
     // A second site, made here: the dashboard lands on it.
     enter_on(&owner, "a.back").await?;
     enter_on(&owner, "nav.settings-pages a[href='#/sites/new']").await?;
-    type_into(&owner, "#new-site-name", "Northwind Blog").await?;
-    type_into(&owner, "#new-site-origins", "https://blog.example").await?;
+    owner.type_into("#new-site-name", "Northwind Blog").await?;
+    owner
+        .type_into("#new-site-origins", "https://blog.example")
+        .await?;
     owner.axe("document", "the new site page").await?;
     enter_on(&owner, "button.create-site").await?;
-    wait_text(&owner, "h1.site-name", "Northwind Blog").await?;
+    owner.wait_text("h1.site-name", "Northwind Blog").await?;
     let sites = system.store.sites().await?;
     assert_eq!(sites.len(), 2);
     assert_eq!(sites[1].origins, ["https://blog.example"]);
     // On the new site's page, with its own snippet.
-    wait_text(&owner, "pre.snippet-tag", sites[1].key.as_str()).await?;
-    wait_text(&owner, "header .role", "owner").await?;
+    owner
+        .wait_text("pre.snippet-tag", sites[1].key.as_str())
+        .await?;
+    owner.wait_text("header .role", "owner").await?;
 
     // Switching back to the shop, and a reload stays there.
     enter_on(&owner, "button.switch-site").await?;
@@ -251,11 +221,15 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         &format!("button.site[data-site='{}']", system.site.key),
     )
     .await?;
-    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
-    wait_text(&owner, "pre.snippet-tag", system.site.key.as_str()).await?;
+    owner.wait_text("h1.site-name", "Northwind Coffee").await?;
+    owner
+        .wait_text("pre.snippet-tag", system.site.key.as_str())
+        .await?;
     owner.client.refresh().await?;
-    wait_text(&owner, "h1.site-name", "Northwind Coffee").await?;
-    wait_text(&owner, "pre.snippet-tag", system.site.key.as_str()).await?;
+    owner.wait_text("h1.site-name", "Northwind Coffee").await?;
+    owner
+        .wait_text("pre.snippet-tag", system.site.key.as_str())
+        .await?;
     owner.stop().await;
     Ok(())
 }

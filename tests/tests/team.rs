@@ -35,48 +35,6 @@ async fn user(system: &System, email: &str, role: Role) -> Result<()> {
     Ok(())
 }
 
-/// Types `text` into the field `selector`, as a person does, once it is there.
-async fn type_into(browser: &Browser, selector: &str, text: &str) -> Result<()> {
-    let field = browser
-        .wait_element(
-            selector,
-            &format!("return document.querySelector({})", json!(selector)),
-        )
-        .await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-/// Waits until the first element `selector` finds says `text` (or, with `contains`, has it).
-async fn wait_text(browser: &Browser, selector: &str, text: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("{selector} to say {text:?}"),
-            &format!(
-                "const e = document.querySelector({}); return !!e && e.textContent.includes({});",
-                json!(selector),
-                json!(text)
-            ),
-        )
-        .await
-}
-
-/// Chooses `value` in the `<select>` `selector`, as picking it does.
-async fn choose(browser: &Browser, selector: &str, value: &str) -> Result<()> {
-    browser
-        .wait_true(
-            &format!("the option {value} of {selector}"),
-            &format!(
-                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
-                 s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
-                json!(selector),
-                v = json!(value)
-            ),
-        )
-        .await
-}
-
 /// Signs in on the dashboard's form with `email` and `PASSWORD`, by keyboard; with `code`, the
 /// second factor the form then asks for.
 async fn sign_in(
@@ -89,18 +47,24 @@ async fn sign_in(
         .client
         .goto(&format!("{collector}/dashboard/"))
         .await?;
-    type_into(browser, "#email", email).await?;
-    type_into(browser, "#password", &format!("{PASSWORD}{ENTER}")).await?;
+    browser.type_into("#email", email).await?;
+    browser
+        .type_into("#password", &format!("{PASSWORD}{ENTER}"))
+        .await?;
     if let Some(code) = code {
-        type_into(browser, "input#code", &format!("{code}{ENTER}")).await?;
+        browser
+            .type_into("input#code", &format!("{code}{ENTER}"))
+            .await?;
     }
     Ok(())
 }
 
 /// Waits for the signed-in inbox of the system's site.
 async fn at_inbox(browser: &Browser) -> Result<()> {
-    wait_text(browser, "nav a[aria-current=page]", "Inbox").await?;
-    wait_text(browser, "h1.site-name", "Northwind Coffee").await
+    browser
+        .wait_text("nav a[aria-current=page]", "Inbox")
+        .await?;
+    browser.wait_text("h1.site-name", "Northwind Coffee").await
 }
 
 async fn sign_out(browser: &Browser) -> Result<()> {
@@ -145,25 +109,28 @@ async fn an_owner_invites_a_colleague_who_joins_from_the_mailed_link_once() -> R
     owner
         .click("nav.settings-pages a[href='#/settings/team']")
         .await?;
-    wait_text(&owner, "table.members tbody td.email", "owner@shop.test").await?;
+    owner
+        .wait_text("table.members tbody td.email", "owner@shop.test")
+        .await?;
     owner.axe("document", "the team page").await?;
 
-    type_into(&owner, "#invite-email", "colleague@shop.test").await?;
-    choose(&owner, "#invite-role", "agent").await?;
+    owner
+        .type_into("#invite-email", "colleague@shop.test")
+        .await?;
+    owner.choose("#invite-role", "agent").await?;
     // Enter in the address sends the form.
-    type_into(
-        &owner,
-        "#invite-email",
-        &format!("colleague@shop.test{ENTER}"),
-    )
-    .await?;
-    wait_text(
-        &owner,
-        "form.invite .notice",
-        "Invitation mailed to colleague@shop.test",
-    )
-    .await?;
-    wait_text(&owner, "table.invitations td.email", "colleague@shop.test").await?;
+    owner
+        .type_into("#invite-email", &format!("colleague@shop.test{ENTER}"))
+        .await?;
+    owner
+        .wait_text(
+            "form.invite .notice",
+            "Invitation mailed to colleague@shop.test",
+        )
+        .await?;
+    owner
+        .wait_text("table.invitations td.email", "colleague@shop.test")
+        .await?;
     owner
         .axe("document", "the team page with an invitation")
         .await?;
@@ -177,35 +144,36 @@ async fn an_owner_invites_a_colleague_who_joins_from_the_mailed_link_once() -> R
     // The colleague, in a browser of their own.
     let colleague = Browser::start().await?;
     colleague.client.goto(&link).await?;
-    wait_text(&colleague, "main.invite h2", "Join Northwind Coffee").await?;
-    wait_text(&colleague, ".invited-role", "agent").await?;
+    colleague
+        .wait_text("main.invite h2", "Join Northwind Coffee")
+        .await?;
+    colleague.wait_text(".invited-role", "agent").await?;
     colleague.axe("document", "the invitation page").await?;
-    type_into(
-        &colleague,
-        "#invite-password",
-        "a colleague's own passphrase",
-    )
-    .await?;
-    type_into(
-        &colleague,
-        "#invite-password-again",
-        &format!("a colleague's own passphrase{ENTER}"),
-    )
-    .await?;
+    colleague
+        .type_into("#invite-password", "a colleague's own passphrase")
+        .await?;
+    colleague
+        .type_into(
+            "#invite-password-again",
+            &format!("a colleague's own passphrase{ENTER}"),
+        )
+        .await?;
     at_inbox(&colleague).await?;
-    wait_text(&colleague, "header .who", "colleague@shop.test").await?;
-    wait_text(&colleague, "header .role", "agent").await?;
+    colleague
+        .wait_text("header .who", "colleague@shop.test")
+        .await?;
+    colleague.wait_text("header .role", "agent").await?;
     let hash = colleague.js("return location.hash").await?;
     assert_eq!(hash, json!("#/inbox"), "the spent token left the address");
 
     // The link works once.
     colleague.client.goto(&link).await?;
-    wait_text(
-        &colleague,
-        "main.invite .error[role=alert]",
-        "this invitation was used already",
-    )
-    .await?;
+    colleague
+        .wait_text(
+            "main.invite .error[role=alert]",
+            "this invitation was used already",
+        )
+        .await?;
     assert_eq!(
         colleague
             .js("return document.querySelectorAll('main.invite form').length")
@@ -253,12 +221,9 @@ async fn two_factor_sign_in_is_enrolled_on_the_account_page_and_a_recovery_code_
     at_inbox(&browser).await?;
     // The header's address leads to the account.
     browser.click("header a.who").await?;
-    type_into(
-        &browser,
-        "#two-factor-password",
-        &format!("{PASSWORD}{ENTER}"),
-    )
-    .await?;
+    browser
+        .type_into("#two-factor-password", &format!("{PASSWORD}{ENTER}"))
+        .await?;
     let shown = browser
         .wait_element(
             "the key for the app",
@@ -281,12 +246,12 @@ async fn two_factor_sign_in_is_enrolled_on_the_account_page_and_a_recovery_code_
         .axe("document", "the account page, enrolling")
         .await?;
     let key = totp::base32_decode(&secret);
-    type_into(
-        &browser,
-        "#two-factor-code",
-        &format!("{}{ENTER}", totp::totp(&key, clock.now_ms())),
-    )
-    .await?;
+    browser
+        .type_into(
+            "#two-factor-code",
+            &format!("{}{ENTER}", totp::totp(&key, clock.now_ms())),
+        )
+        .await?;
     browser
         .wait_element(
             "the recovery codes",
@@ -303,7 +268,9 @@ async fn two_factor_sign_in_is_enrolled_on_the_account_page_and_a_recovery_code_
         .axe("document", "the account page with the recovery codes")
         .await?;
     browser.click("button.codes-done").await?;
-    wait_text(&browser, "p.two-factor-state", "10 recovery codes left").await?;
+    browser
+        .wait_text("p.two-factor-state", "10 recovery codes left")
+        .await?;
 
     // Signing in now asks for a code: a wrong one is refused with the collector's words.
     sign_out(&browser).await?;
@@ -311,16 +278,18 @@ async fn two_factor_sign_in_is_enrolled_on_the_account_page_and_a_recovery_code_
     let right = totp::totp(&key, clock.now_ms());
     let wrong = format!("{:06}", (right.parse::<u32>()? + 1) % 1_000_000);
     sign_in(&browser, &system.collector, "ann@shop.test", Some(&wrong)).await?;
-    wait_text(
-        &browser,
-        ".error[role=alert]",
-        "the code is wrong or was used already",
-    )
-    .await?;
+    browser
+        .wait_text(
+            ".error[role=alert]",
+            "the code is wrong or was used already",
+        )
+        .await?;
     browser
         .axe("document", "the sign-in asking for a code")
         .await?;
-    type_into(&browser, "input#code", &format!("{right}{ENTER}")).await?;
+    browser
+        .type_into("input#code", &format!("{right}{ENTER}"))
+        .await?;
     at_inbox(&browser).await?;
 
     // A recovery code instead of the app's: once.
@@ -341,12 +310,12 @@ async fn two_factor_sign_in_is_enrolled_on_the_account_page_and_a_recovery_code_
         Some(&codes[0]),
     )
     .await?;
-    wait_text(
-        &browser,
-        ".error[role=alert]",
-        "the code is wrong or was used already",
-    )
-    .await?;
+    browser
+        .wait_text(
+            ".error[role=alert]",
+            "the code is wrong or was used already",
+        )
+        .await?;
     let status: Value = browser
         .js("return document.querySelector('nav.sections') === null")
         .await?;

@@ -6,7 +6,6 @@
 mod support;
 
 use anyhow::{bail, Context as _, Result};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 use support::{in_widget, Browser, System};
 
@@ -20,29 +19,8 @@ const LEFT: char = '\u{E012}';
 const RIGHT: char = '\u{E014}';
 const DOWN: char = '\u{E015}';
 
-/// Presses `keys` one after the other on whatever has the focus, as a person would.
-async fn press(browser: &Browser, keys: &[char]) -> Result<()> {
-    let mut actions = KeyActions::new("keyboard".into());
-    for &key in keys {
-        actions = actions
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-    }
-    browser.client.perform_actions(actions).await?;
-    Ok(())
-}
-
-/// Holds the keyboard still for a second, as the pause of a person reading.
-async fn human_pause(browser: &Browser) -> Result<()> {
-    let pause = KeyActions::new("keyboard".into()).then(KeyAction::Pause {
-        duration: std::time::Duration::from_secs(1),
-    });
-    browser.client.perform_actions(pause).await?;
-    Ok(())
-}
-
 async fn type_text(browser: &Browser, text: &str) -> Result<()> {
-    press(browser, &text.chars().collect::<Vec<_>>()).await
+    browser.press(&text.chars().collect::<Vec<_>>()).await
 }
 
 /// Sets the site up through the admin API: `survey` created and activated, the default survey
@@ -131,30 +109,30 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
     // NPS: End chooses 10, ArrowLeft 9; Tab reaches Next, Enter presses it.
     wait_prompt(&browser, "How likely are you to recommend us?").await?;
     axe(&browser, "the NPS question").await?;
-    press(&browser, &[END, LEFT, TAB, ENTER]).await?;
+    browser.press(&[END, LEFT, TAB, ENTER]).await?;
     // CSAT stars: ArrowRight three times from the first star chooses 4.
     wait_prompt(&browser, "How satisfied are you?").await?;
     axe(&browser, "the CSAT question").await?;
-    press(&browser, &[RIGHT, RIGHT, RIGHT, TAB, ENTER]).await?;
+    browser.press(&[RIGHT, RIGHT, RIGHT, TAB, ENTER]).await?;
     wait_prompt(&browser, "How easy was it?").await?;
     axe(&browser, "the CES question").await?;
-    press(&browser, &[END, TAB, ENTER]).await?;
+    browser.press(&[END, TAB, ENTER]).await?;
     wait_prompt(&browser, "Rate our coffee").await?;
     axe(&browser, "the rating question").await?;
-    press(&browser, &[RIGHT, RIGHT, TAB, ENTER]).await?;
+    browser.press(&[RIGHT, RIGHT, TAB, ENTER]).await?;
     // Single choice: ArrowDown chooses Filter; Tab passes the "Other" field, then Next.
     wait_prompt(&browser, "What do you drink?").await?;
     axe(&browser, "the single choice question").await?;
-    press(&browser, &[DOWN, TAB, TAB, ENTER]).await?;
+    browser.press(&[DOWN, TAB, TAB, ENTER]).await?;
     // Multiple choice: each checkbox is a tab stop, Space ticks it.
     wait_prompt(&browser, "Why us?").await?;
     axe(&browser, "the multiple choice question").await?;
-    press(&browser, &[SPACE, TAB, TAB, SPACE, TAB, ENTER]).await?;
+    browser.press(&[SPACE, TAB, TAB, SPACE, TAB, ENTER]).await?;
     wait_prompt(&browser, "Anything else?").await?;
     axe(&browser, "the text question").await?;
     type_text(&browser, "Great beans").await?;
-    human_pause(&browser).await?;
-    press(&browser, &[TAB, ENTER]).await?;
+    browser.human_pause().await?;
+    browser.press(&[TAB, ENTER]).await?;
 
     browser
         .wait_true(
@@ -187,7 +165,7 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
     // A complaint, by keyboard alone too: the category by arrow key, the text typed, the
     // impact, the address and the consent (Space), each step left with Tab and Enter. Esc first
     // closes the thanked survey.
-    press(&browser, &[ESCAPE]).await?;
+    browser.press(&[ESCAPE]).await?;
     browser
         .wait_true(
             "the survey closed",
@@ -199,18 +177,18 @@ async fn every_question_type_by_keyboard_alone_arrives_and_passes_axe() -> Resul
         .execute("hark('open', 'complaint')", vec![])
         .await?;
     wait_prompt(&browser, "What is it about?").await?;
-    press(&browser, &[DOWN, DOWN, TAB, ENTER]).await?;
+    browser.press(&[DOWN, DOWN, TAB, ENTER]).await?;
     wait_prompt(&browser, "What happened?").await?;
     type_text(&browser, "Card charged twice").await?;
-    press(&browser, &[TAB, ENTER]).await?;
+    browser.press(&[TAB, ENTER]).await?;
     wait_prompt(&browser, "How badly does it affect you?").await?;
-    press(&browser, &[DOWN, DOWN, DOWN, TAB, ENTER]).await?;
+    browser.press(&[DOWN, DOWN, DOWN, TAB, ENTER]).await?;
     wait_prompt(&browser, "Your e-mail (optional)").await?;
     type_text(&browser, "bo@example.com").await?;
     // A person takes a moment: the collector drops answers sent within 800 ms of the widget
     // showing as a bot's (acknowledged, not stored).
-    human_pause(&browser).await?;
-    press(&browser, &[TAB, SPACE, TAB, ENTER]).await?;
+    browser.human_pause().await?;
+    browser.press(&[TAB, SPACE, TAB, ENTER]).await?;
     browser
         .wait_true(
             "the report's thanks",
@@ -398,7 +376,7 @@ async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()
     // the card showing (`dwell_ms`) as a bot's, with the same acknowledgement, so the test
     // must not answer faster than a person.
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    press(&browser, &[END, TAB, ENTER]).await?;
+    browser.press(&[END, TAB, ENTER]).await?;
     browser
         .wait_true(
             "the thanks",
@@ -407,7 +385,7 @@ async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()
         .await?;
     funnel_until(&system, |f| f["shown"] == 1 && f["completed"] == 1).await?;
     // Closing a thanked card is no dismissal.
-    press(&browser, &[ESCAPE]).await?;
+    browser.press(&[ESCAPE]).await?;
     browser
         .wait_true(
             "the card closed",
@@ -423,7 +401,7 @@ async fn the_funnel_counts_impressions_completions_and_dismissals() -> Result<()
         "How likely are you to recommend Northwind Coffee to a friend or colleague?",
     )
     .await?;
-    press(&browser, &[ESCAPE]).await?;
+    browser.press(&[ESCAPE]).await?;
     let f = funnel_until(&system, |f| f["shown"] == 2 && f["dismissed"] == 1).await?;
     assert_eq!(
         [&f["shown"], &f["started"], &f["completed"], &f["dismissed"]],

@@ -8,6 +8,7 @@ use collector::access::{ApiToken, Role};
 use collector::assets::Assets;
 use collector::store::{self, Site};
 use collector::AppState;
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -452,6 +453,67 @@ impl Browser {
         .await?
         .click()
         .await?;
+        Ok(())
+    }
+
+    /// Presses `keys` one after the other on whatever has the focus, as a person would.
+    pub async fn press(&self, keys: &[char]) -> Result<()> {
+        let mut actions = KeyActions::new("keyboard".into());
+        for &key in keys {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// Holds the keyboard still for a second, as the pause of a person reading.
+    pub async fn human_pause(&self) -> Result<()> {
+        let pause = KeyActions::new("keyboard".into()).then(KeyAction::Pause {
+            duration: Duration::from_secs(1),
+        });
+        self.client.perform_actions(pause).await?;
+        Ok(())
+    }
+
+    /// Waits until what `selector` finds says `text` (among the rest).
+    pub async fn wait_text(&self, selector: &str, text: &str) -> Result<()> {
+        self.wait_true(
+            &format!("{selector} to say {text:?}"),
+            &format!(
+                "const e = document.querySelector({}); return !!e && e.textContent.includes({});",
+                json!(selector),
+                json!(text)
+            ),
+        )
+        .await
+    }
+
+    /// Picks the option `value` of the `<select>` `selector`, once it has it, as a person does.
+    pub async fn choose(&self, selector: &str, value: &str) -> Result<()> {
+        self.wait_true(
+            &format!("the option {value} of {selector}"),
+            &format!(
+                "const s = document.querySelector({}); if (!s || ![...s.options].some(o => o.value === {v})) return false;
+                 s.focus(); s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
+                json!(selector),
+                v = json!(value)
+            ),
+        )
+        .await
+    }
+
+    /// Types `text` into the field `selector` in place of what it held.
+    pub async fn type_into(&self, selector: &str, text: &str) -> Result<()> {
+        let field = self
+            .wait_element(
+                selector,
+                &format!("return document.querySelector({})", json!(selector)),
+            )
+            .await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
         Ok(())
     }
 
