@@ -503,6 +503,17 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                             .unwrap_or_else(|| format!("http://{}", reachable(listener_address))),
                     ),
                 );
+            let state = match crate::clock::AheadClock::from_env()? {
+                Some(clock) => {
+                    tracing::warn!(
+                        ahead_ms = clock.ahead_ms(),
+                        "the clock runs ahead of the system's ({}): for tests only",
+                        crate::clock::AheadClock::VARIABLE
+                    );
+                    state.with_clock(std::sync::Arc::new(clock))
+                }
+                None => state,
+            };
             // E-mail in: the listener is bound (and its certificate read) before anything is
             // served, so that a wrong setting stops `hark serve` at once.
             let state = state

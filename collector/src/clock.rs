@@ -34,6 +34,44 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system's time plus a fixed amount: what `hark serve` runs on when the environment sets
+/// `HARK_TEST_CLOCK_AHEAD_MS` (`AheadClock::from_env`). It is for tests of the real binary that
+/// must see timers fall due without waiting hours for them (`tests/crash.rs`), not a setting:
+/// a collector whose clock is wrong sends wrong due times and webhook timestamps.
+#[derive(Debug, Clone, Copy)]
+pub struct AheadClock {
+    ahead_ms: Millis,
+}
+
+impl AheadClock {
+    /// The variable `hark serve` reads.
+    pub const VARIABLE: &'static str = "HARK_TEST_CLOCK_AHEAD_MS";
+
+    /// The clock the environment asks for, if it asks for one; an error for a value that is not
+    /// a whole number of milliseconds.
+    pub fn from_env() -> anyhow::Result<Option<Self>> {
+        match std::env::var(Self::VARIABLE) {
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Ok(v) if v.is_empty() => Ok(None),
+            Ok(v) => match v.trim().parse() {
+                Ok(ahead_ms) => Ok(Some(Self { ahead_ms })),
+                Err(_) => anyhow::bail!("{} is not milliseconds: {v:?}", Self::VARIABLE),
+            },
+            Err(e) => anyhow::bail!("{}: {e}", Self::VARIABLE),
+        }
+    }
+
+    pub fn ahead_ms(&self) -> Millis {
+        self.ahead_ms
+    }
+}
+
+impl Clock for AheadClock {
+    fn now_ms(&self) -> Millis {
+        SystemClock.now_ms().saturating_add(self.ahead_ms)
+    }
+}
+
 /// A clock that only moves when told to, for tests. Whoever sleeps on it wakes when it is
 /// moved past their time.
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,10 @@
 //! `kill -9` loses no queued notification: complaints filed while the webhook receiver is down,
 //! the collector killed the moment the last is acknowledged, and every event reaches the
-//! receiver, each with its `webhook-id`, once a restarted collector finds it up. The real `hark`
-//! binary on a SQLite file, on the real clock.
+//! receiver, each with its `webhook-id`, once a restarted collector finds it up. Nor does it
+//! make a timer fire twice or not at all: a collector killed while it fires SLA alarms leaves
+//! the rest to the next, and each alarm is on its case's timeline once and reaches the receiver
+//! under one `webhook-id`. The real `hark` binary on a SQLite file, on the real clock, or on one
+//! that runs hours ahead (`HARK_TEST_CLOCK_AHEAD_MS`) so that timers fall due without waiting.
 
 use axum::http::HeaderMap;
 use reqwest::header::ORIGIN;
@@ -52,10 +55,16 @@ fn free_port() -> u16 {
 }
 
 async fn serve(database_url: &str, port: u16) -> Collector {
+    serve_ahead(database_url, port, 0).await
+}
+
+/// `serve` on a clock `ahead_ms` ahead of the system's.
+async fn serve_ahead(database_url: &str, port: u16, ahead_ms: i64) -> Collector {
     let child = Command::new(env!("CARGO_BIN_EXE_hark"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--webhook-allow", "127.0.0.0/8"])
         .env("HARK_DATABASE_URL", database_url)
+        .env("HARK_TEST_CLOCK_AHEAD_MS", ahead_ms.to_string())
         .env("HARK_LOG", "warn")
         .env_remove("HARK_CONFIG")
         .stdout(Stdio::null())
@@ -192,4 +201,252 @@ async fn queued_webhooks_survive_kill_9_and_go_out_with_their_ids() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+const HOUR: i64 = 3_600_000;
+const CASES: usize = 30;
+/// What each case fires once two hours have passed: the first response's warning (at 50 % of
+/// 60 minutes), its breach, and the escalation ladder's two levels (at the breach and 30
+/// minutes after). The resolution's warning (at 300 minutes) is not due.
+const ALARMS: [&str; 4] = [
+    "sla.warning",
+    "sla.breached",
+    "escalation.raised",
+    "escalation.raised",
+];
+
+/// A delivery received: its event type and case, by `webhook-id`.
+type Deliveries = Arc<Mutex<Vec<(String, String, String)>>>;
+
+/// How many of the database's outbox events are SLA alarms (read beside the running collector).
+async fn alarms_in_outbox(database_url: &str) -> i64 {
+    use sqlx::Connection as _;
+    let mut db = sqlx::SqliteConnection::connect(&format!("{database_url}?mode=ro"))
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT count(*) FROM outbox_events WHERE type <> 'complaint.created'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_id() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
+    let key = hark_json(
+        &database_url,
+        &[
+            "site", "create", "--name", "Shop", "--origin", SHOP, "--json",
+        ],
+    )["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = hark_json(
+        &database_url,
+        &[
+            "token", "create", "--site", &key, "--role", "admin", "--json",
+        ],
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let first = serve(&database_url, free_port()).await;
+    let client = reqwest::Client::new();
+    let admin = |base: &str, path: &str| format!("{base}/api/v1/admin/sites/{key}{path}");
+    let put = |path: &str, body: Value| {
+        client
+            .put(admin(&first.base, path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let hours = put(
+        "/business-hours",
+        json!({"time_zone": "UTC", "always_open": true}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hours.status(), StatusCode::OK);
+    // Whatever priority a case gets, the same targets and ladder.
+    let policies: Vec<Value> = ["P1", "P2", "P3", "P4"]
+        .iter()
+        .map(|p| {
+            json!({
+                "priority": p, "first_response": 60, "next_response": null, "resolution": 600,
+                "warn_at_percent": 50,
+                "escalation": [
+                    {"after_minutes": 0, "actions": [{"action": "notify", "to": "admins"}]},
+                    {"after_minutes": 30, "actions": [{"action": "raise_priority"}]}
+                ]
+            })
+        })
+        .collect();
+    let set = put("/sla-policies", json!({ "policies": policies }))
+        .await
+        .unwrap();
+    assert_eq!(
+        set.status(),
+        StatusCode::OK,
+        "{}",
+        set.text().await.unwrap()
+    );
+    // Nobody listens at the receiver's port yet: the complaints' events wait in the outbox.
+    let hook_port = free_port();
+    let created = client
+        .post(admin(&first.base, "/webhooks"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "url": format!("http://127.0.0.1:{hook_port}/hook"),
+            "events": ["complaint.created", "sla.warning", "sla.breached", "escalation.raised"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let mut filed = Vec::new();
+    for i in 0..CASES {
+        let id = uuid::Uuid::new_v4().to_string();
+        let response = client
+            .post(format!("{}/api/v1/complaints", first.base))
+            .header(ORIGIN, SHOP)
+            .json(&json!({
+                "id": id, "site_key": key, "kind": "problem",
+                "description": format!("My order {i} is late"), "impact": 2, "dwell_ms": 5000,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        filed.push(id);
+    }
+    drop(first);
+
+    let received: Deliveries = Arc::default();
+    let seen = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let v: Value = serde_json::from_str(&body).unwrap();
+                seen.lock().unwrap().push((
+                    headers["webhook-id"].to_str().unwrap().to_owned(),
+                    v["type"].as_str().unwrap().to_owned(),
+                    v["data"]["complaint"]["id"].as_str().unwrap().to_owned(),
+                ));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", hook_port))
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // Two hours later, every case's first-response alarms are due at once. The collector is
+    // killed as soon as the first of them is committed, while it fires the others and
+    // delivers the complaints' events.
+    let all = (CASES * ALARMS.len()) as i64;
+    let second = serve_ahead(&database_url, free_port(), 2 * HOUR).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while alarms_in_outbox(&database_url).await == 0 {
+        assert!(Instant::now() < deadline, "no alarm fired within 30 s");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    drop(second);
+    let fired_before = alarms_in_outbox(&database_url).await;
+    let delivered_before = received.lock().unwrap().len();
+    eprintln!(
+        "killed with {fired_before} of {all} alarms fired and {delivered_before} deliveries made"
+    );
+
+    let third = serve_ahead(&database_url, free_port(), 2 * HOUR).await;
+    let expected = |types: &mut Vec<String>| {
+        types.sort();
+        let mut want: Vec<String> = ALARMS.iter().map(|t| (*t).to_owned()).collect();
+        want.push("complaint.created".into());
+        want.sort();
+        *types == want
+    };
+    // Each case's distinct events received, by type.
+    let per_case = |got: &[(String, String, String)]| {
+        let mut events: HashMap<&str, HashMap<&str, &str>> = HashMap::new();
+        for (msg, kind, case) in got {
+            events.entry(case).or_default().insert(msg, kind);
+        }
+        events
+            .into_iter()
+            .map(|(case, msgs)| {
+                let kinds: Vec<String> = msgs.values().map(|k| (*k).to_owned()).collect();
+                (case.to_owned(), kinds)
+            })
+            .collect::<HashMap<String, Vec<String>>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let got = received.lock().unwrap().clone();
+        let mut cases = per_case(&got);
+        if cases.len() == CASES && cases.values_mut().all(expected) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 40 s, {} deliveries: {cases:?}",
+            got.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Each event went out under one `webhook-id`, each id named one event.
+    let got = received.lock().unwrap().clone();
+    let mut ids: HashMap<&str, (&str, &str)> = HashMap::new();
+    for (msg, kind, case) in &got {
+        assert!(
+            filed.contains(case),
+            "an event of a case nobody filed: {case}"
+        );
+        let first = *ids.entry(msg).or_insert((kind, case));
+        assert_eq!(
+            first,
+            (kind.as_str(), case.as_str()),
+            "{msg} named two events"
+        );
+    }
+    // The timeline says the same: every alarm once, none lost.
+    for id in &filed {
+        let view: Value = client
+            .get(admin(&third.base, &format!("/complaints/{id}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut alarms: Vec<&str> = view["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .filter(|k| k.starts_with("sla_") || *k == "escalated")
+            .collect();
+        alarms.sort();
+        assert_eq!(
+            alarms,
+            ["escalated", "escalated", "sla_breached", "sla_warning"],
+            "case {id}"
+        );
+    }
+    assert_eq!(alarms_in_outbox(&database_url).await, all);
+    let repeated = got.len() - ids.len();
+    eprintln!(
+        "{} events, {} deliveries ({repeated} repeated under their id), in {:.1} s",
+        ids.len(),
+        got.len(),
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -1,11 +1,16 @@
 //! The loader (widget/loader.js) in real headless Chromium: triggers, frequency rules, the
-//! outbox, no wasm where nothing is due, and the hosted-page fallback under a strict CSP.
+//! outbox, no wasm where nothing is due, and the hosted-page fallback under a strict CSP; the
+//! outbox across a PostgreSQL outage (a server of the test's own, stopped and started again).
 //!
 //! Each scenario runs twice: against the stand-in widget (`support/stub_widget.js`: the widget's
 //! interface and DOM, without Leptos), which tests the loader alone, and against the real wasm
 //! widget (module `real`). The config comes from the test, through a proxy in front of a real collector, which
 //! stores the answers. A survey is told apart by its question, `Question of ID?`.
 
+// Only its `Cluster`: a PostgreSQL server of the test's own, which it stops and starts.
+#[allow(dead_code)]
+#[path = "../../collector/tests/support/postgres.rs"]
+mod postgres_server;
 mod support;
 
 use anyhow::{bail, Result};
@@ -41,6 +46,42 @@ impl T {
             lab: Lab::start(widget).await?,
             b: Browser::start().await?,
         })
+    }
+
+    /// `start`, the collector on a database of `cluster`.
+    async fn start_on(widget: Widget, cluster: &postgres_server::Cluster) -> Result<Self> {
+        let database_url = cluster.fresh_database().await;
+        Ok(Self {
+            lab: Lab::start_on(widget, Some(&database_url)).await?,
+            b: Browser::start().await?,
+        })
+    }
+
+    /// Waits until the outbox holds `n` answers and complaints.
+    async fn wait_outbox(&self, n: usize, within: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let now = self.outbox().await?;
+            if now == n {
+                return Ok(());
+            }
+            if started.elapsed() > within {
+                bail!("the outbox held {now}, not {n}, after {within:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Shows the survey `nps` again on the next page (a new visitor on this device, as far as
+    /// the frequency rule goes), keeping the outbox.
+    async fn forget_nps(&self) -> Result<()> {
+        self.b
+            .js(&format!(
+                "localStorage.removeItem('hark:{}:s:nps')",
+                self.lab.site.key
+            ))
+            .await?;
+        Ok(())
     }
 
     /// Opens a shop page and waits until the loader has its config and has evaluated the page
@@ -613,6 +654,59 @@ async fn offline_then_online_delivers_exactly_once_also_across_a_reload(
     Ok(())
 }
 
+/// The collector's database stops (as in a crash: `pg_ctl stop -m immediate`) while visitors
+/// answer: the collector answers `503` with `Retry-After`, the widget says the answer is saved
+/// and will be sent, and the outbox keeps it across a reload. Once the database is back, the
+/// loader's own retries deliver every answer, each stored once.
+async fn postgres_stopped_the_outbox_delivers_each_answer_once_when_it_is_back(
+    widget: Widget,
+) -> Result<()> {
+    let cluster = postgres_server::Cluster::start().map_err(anyhow::Error::msg)?;
+    let t = T::start_on(widget, &cluster).await?;
+    t.lab.configure(
+        nps_everywhere(),
+        json!({"launcher": null, "cooldown_days": 0}),
+    );
+    t.visit("/").await?;
+    t.wait_view("nps").await?;
+    t.answer().await?;
+    t.wait_status(&t.string("thanks")).await?;
+
+    cluster.stop("immediate").map_err(anyhow::Error::msg)?;
+    let posts = t.lab.posts();
+    t.forget_nps().await?;
+    t.visit("/").await?;
+    t.wait_view("nps").await?;
+    t.answer().await?;
+    // The collector waits for its pool (5 s) before it says the database is away.
+    t.wait_status(&t.string("queued")).await?;
+    t.wait_outbox(1, Duration::from_secs(5)).await?;
+    // Another page, another answer, while the first waits: both are kept, and the reload sent
+    // the first again (a 503 again).
+    t.forget_nps().await?;
+    t.visit("/").await?;
+    t.wait_view("nps").await?;
+    t.answer().await?;
+    t.wait_status(&t.string("queued")).await?;
+    t.wait_outbox(2, Duration::from_secs(5)).await?;
+    assert!(
+        t.lab.posts() >= posts + 3,
+        "the reload sent the waiting answer again"
+    );
+
+    // Back: the page's own backoff (after `Retry-After`) delivers both, with no reload.
+    cluster.resume().map_err(anyhow::Error::msg)?;
+    t.wait_status(&t.string("thanks")).await?;
+    t.wait_outbox(0, Duration::from_secs(60)).await?;
+    let stored = t.lab.stored().await?;
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    let ids: std::collections::HashSet<&str> =
+        stored.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 3, "each answer once: {stored:?}");
+    t.b.stop().await;
+    Ok(())
+}
+
 async fn without_wasm_under_a_strict_csp_the_visitor_answers_in_the_hosted_page(
     widget: Widget,
 ) -> Result<()> {
@@ -696,5 +790,6 @@ scenarios!(
     a_dismissal_and_the_site_cooldown_wait_out_their_days,
     a_server_failing_twice_gets_the_answer_once_and_the_widget_tells_the_truth,
     offline_then_online_delivers_exactly_once_also_across_a_reload,
+    postgres_stopped_the_outbox_delivers_each_answer_once_when_it_is_back,
     without_wasm_under_a_strict_csp_the_visitor_answers_in_the_hosted_page,
 );

@@ -44,6 +44,11 @@
 //! `--no-dashboard` skips it, `--dashboard-only` runs only it (both need the bundles, so
 //! `--no-dist` skips it too).
 //!
+//! Last, the soak (`soak_bench.rs`): answers at 1,000 a second and dashboard reads for 10
+//! minutes, the collector's RSS sampled and held flat after the warm-up (growth under 10 %).
+//! `--no-soak` skips it, `--soak-only` runs only it; `--soak-minutes N` and `--soak-rate N`
+//! make it shorter or lighter, e.g. to try it.
+//!
 //! `--sqlite-only` skips PostgreSQL. `--no-dist` builds `hark` without the wasm bundles (ingest does not use them); `--hark PATH`
 //! and `--noop PATH` measure binaries already built, e.g. two versions in one sitting.
 
@@ -77,6 +82,8 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     let (mut with_insight, mut insight_only) = (true, false);
     let (mut with_imports, mut imports_only) = (true, false);
     let (mut with_dashboard, mut dashboard_only) = (true, false);
+    let (mut with_soak, mut soak_only) = (true, false);
+    let mut soak = super::soak_bench::Soak::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-dist" => no_dist = true,
@@ -91,6 +98,22 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
             "--imports-only" => imports_only = true,
             "--no-dashboard" => with_dashboard = false,
             "--dashboard-only" => dashboard_only = true,
+            "--no-soak" => with_soak = false,
+            "--soak-only" => soak_only = true,
+            "--soak-minutes" => {
+                soak.minutes = args
+                    .next()
+                    .and_then(|m| m.parse().ok())
+                    .filter(|m: &f64| *m >= 1.0)
+                    .context("--soak-minutes needs a number of minutes, at least 1")?
+            }
+            "--soak-rate" => {
+                soak.rate = args
+                    .next()
+                    .and_then(|r| r.parse().ok())
+                    .filter(|r: &u64| *r > 0)
+                    .context("--soak-rate needs a number of answers a second")?
+            }
             "--hark" => given = Some(PathBuf::from(args.next().context("--hark needs a path")?)),
             "--noop" => {
                 given_noop = Some(PathBuf::from(args.next().context("--noop needs a path")?))
@@ -118,6 +141,13 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
         }
         None => dist()?,
     };
+    if soak_only {
+        let work = target_dir().join("bench");
+        std::fs::create_dir_all(&work)?;
+        println!();
+        println!("  machine: {}", machine());
+        return super::soak_bench::soak(&hark, &work, soak);
+    }
     if alerts_only {
         println!();
         println!("  machine: {}", machine());
@@ -271,6 +301,9 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     }
     if with_dashboard {
         super::dashboard_bench::measure(&hark, &work)?;
+    }
+    if with_soak {
+        super::soak_bench::soak(&hark, &work, soak)?;
     }
     println!();
     Ok(())
@@ -668,19 +701,29 @@ impl Server {
         Ok(server)
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.0.id()
     }
 
     /// The most memory the process has had resident.
     fn peak_rss_kb(&self) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmHWM in /proc/PID/status")
+        peak_rss_kb(self.0.id())
     }
+}
+
+/// The most memory a process has had resident.
+pub(crate) fn peak_rss_kb(pid: u32) -> Result<u64> {
+    proc_status_kb(pid, "VmHWM:")
+}
+
+/// A line of `/proc/PID/status` in kB, by its name (`VmRSS:`).
+pub(crate) fn proc_status_kb(pid: u32, field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }
 
 impl Drop for Server {

@@ -14,6 +14,7 @@ mod import_bench;
 mod inbox_bench;
 mod insight_bench;
 mod setup;
+mod soak_bench;
 
 use anyhow::{bail, Context as _, Result};
 use std::path::PathBuf;
@@ -31,7 +32,9 @@ commands:
           [--sqlite-only: skip PostgreSQL]
           then the inbox at 100,000 complaints on each engine (list, filters, search, case page)
           [--no-inbox: skip it; --inbox-only: only it]
-          [--hark PATH, --noop PATH: measure these binaries instead of building them]";
+          [--hark PATH, --noop PATH: measure these binaries instead of building them]
+          last a soak: answers at 1,000/s and dashboard reads for 10 minutes, RSS held flat
+          [--no-soak: skip it; --soak-only: only it; --soak-minutes N, --soak-rate N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -216,6 +216,15 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Unavailable(e)
             }
             sqlx::Error::Database(ref db)
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                    && db
+                        .code()
+                        .and_then(|code| code.parse().ok())
+                        .is_some_and(sqlite_is_transient) =>
+            {
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Database(ref db)
                 if db
                     .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
                     .is_some_and(|pg| pg_is_transient(pg.code())) =>
@@ -234,6 +243,25 @@ fn pg_is_transient(sqlstate: &str) -> bool {
     sqlstate.starts_with("08")
         || sqlstate.starts_with("53")
         || matches!(sqlstate, "57P01" | "57P02" | "57P03")
+}
+
+/// Whether a SQLite error (by its extended result code, whose low byte is the primary one) says
+/// "not now" rather than "never": the database is busy or locked, the disk is full
+/// (`SQLITE_FULL`, which a write of the log or the database meets when the file system has no
+/// room), a read or write of a file failed (`SQLITE_IOERR_*`, such as `ENOSPC` while the shared
+/// memory index grows), a file cannot be opened, or memory ran out. The ingest writer's
+/// `store_error` reads the same codes through rusqlite.
+fn sqlite_is_transient(extended: i32) -> bool {
+    const BUSY: i32 = 5;
+    const LOCKED: i32 = 6;
+    const NOMEM: i32 = 7;
+    const IOERR: i32 = 10;
+    const FULL: i32 = 13;
+    const CANTOPEN: i32 = 14;
+    matches!(
+        extended & 0xff,
+        BUSY | LOCKED | NOMEM | IOERR | FULL | CANTOPEN
+    )
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

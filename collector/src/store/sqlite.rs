@@ -77,6 +77,26 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            // A connection still inside a transaction is closed, not handed out. SQLite rolls
+            // a transaction back by itself on some errors (a full disk, an I/O error); sqlx's
+            // own `ROLLBACK` then fails and leaves the connection counted one transaction
+            // deep, so that every later `BEGIN IMMEDIATE` on it failed ("begin_with at
+            // non-zero transaction depth") long after the disk had room again. The pool pings
+            // an idle connection before this runs, and the ping comes after any rollback that
+            // a dropped transaction queued: the depth read here is the connection's own.
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::TransactionManager as _;
+                    let depth =
+                        <sqlx::Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(
+                            conn,
+                        );
+                    if depth > 0 {
+                        tracing::warn!(depth, "closing a connection left inside a transaction");
+                    }
+                    Ok(depth == 0)
+                })
+            })
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open {url}"))?;

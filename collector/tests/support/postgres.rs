@@ -52,6 +52,110 @@ pub(super) fn shared() -> &'static Server {
     }
 }
 
+/// A PostgreSQL server of one test's own, which the test stops (as a crash or an operator
+/// would: `pg_ctl stop -m immediate` or `-m fast`) and starts again, on the same port and data.
+/// A watchdog like `shared`'s stops it and removes the cluster when the `Cluster` is dropped or
+/// this process ends, however it ends.
+#[allow(dead_code)]
+pub(super) struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    _lifeline: ChildStdin,
+}
+
+/// The cluster's watchdog: `$1` is `pg_ctl`, `$2` the cluster's directory.
+const CLUSTER_WATCHDOG: &str = r#"
+set -u
+read -r _
+"$1" -D "$2/data" -m immediate -w stop >/dev/null 2>&1
+rm -rf "$2"
+"#;
+
+#[allow(dead_code)]
+impl Cluster {
+    /// A new cluster, started.
+    pub(super) fn start() -> Result<Self, String> {
+        let bin = binaries()?;
+        let dir = tempfile::Builder::new()
+            .prefix("hark-pg-own-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a directory for the cluster: {e}"))?;
+        if running_as_root() {
+            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
+        }
+        run(as_server_user(bin.join("initdb"))
+            .current_dir(dir.path())
+            .arg("--pgdata")
+            .arg(dir.path().join("data"))
+            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
+            .args(["--no-locale", "--no-sync", "--no-instructions"]))?;
+        let mut watchdog = as_server_user("sh")
+            .current_dir(dir.path())
+            .args(["-c", CLUSTER_WATCHDOG, "hark-postgres-own"])
+            .arg(bin.join("pg_ctl"))
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run the PostgreSQL watchdog: {e}"))?;
+        let cluster = Cluster {
+            bin,
+            dir: dir.keep(),
+            port: free_port()?,
+            _lifeline: watchdog.stdin.take().expect("a piped stdin"),
+        };
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    pub(super) fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Stops the server: `immediate` (every process quits at once, as in a crash; the next
+    /// start recovers from the log) or `fast` (sessions are ended, then a clean shutdown).
+    pub(super) fn stop(&self, mode: &str) -> Result<(), String> {
+        run(as_server_user(self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", mode, "-w", "stop"])
+            .stdout(Stdio::null()))
+    }
+
+    /// Starts the server (again), waiting until it takes connections.
+    pub(super) fn resume(&self) -> Result<(), String> {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -F -c max_connections=100",
+            self.port,
+            self.dir.display()
+        );
+        run(as_server_user(self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .args(["-w", "-t", "60", "-o", &options, "start"])
+            .stdout(Stdio::null()))
+    }
+
+    /// A new, empty database; its URL.
+    pub(super) async fn fresh_database(&self) -> String {
+        use sqlx::Connection as _;
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("cannot connect to the test's PostgreSQL server");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        self.url(&name)
+    }
+}
+
 /// The watchdog: `$1` is the `postgres` binary, `$2` the cluster's directory, `$3` the port.
 /// Background jobs of a non-interactive shell read `/dev/null`, so the pipe is handed to
 /// the reader as descriptor 3.

@@ -592,6 +592,12 @@ pub struct Lab {
 
 impl Lab {
     pub async fn start(widget: Widget) -> Result<Self> {
+        Self::start_on(widget, None).await
+    }
+
+    /// `start`, with the collector's store on the database at `database_url` (a PostgreSQL
+    /// server the test stops and starts, say) rather than a fresh SQLite file.
+    pub async fn start_on(widget: Widget, database_url: Option<&str>) -> Result<Self> {
         let assets = match widget {
             Widget::Real => {
                 let assets = Assets::embedded();
@@ -609,11 +615,8 @@ impl Lab {
             )),
         };
         let dir = tempfile::tempdir()?;
-        let store = store::open(&format!(
-            "sqlite://{}",
-            dir.path().join("hark.db").display()
-        ))
-        .await?;
+        let sqlite = format!("sqlite://{}", dir.path().join("hark.db").display());
+        let store = store::open(database_url.unwrap_or(&sqlite)).await?;
         let shop_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let shop = format!("http://{}", shop_listener.local_addr()?);
         let front_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
