@@ -31,7 +31,9 @@ fn main() {
         let dir = dist
             .as_ref()
             .map(|d| Path::new(d).join(name.to_lowercase()));
-        writeln!(out, "pub(crate) static {name}: &[(&str, &[u8])] = &[").unwrap();
+        // Each file with its gzip and brotli forms where `cargo xtask dist` made them (empty
+        // where not: the collector compresses those itself).
+        writeln!(out, "pub(crate) static {name}: &[super::Embedded] = &[").unwrap();
         for file in *files {
             let Some(path) = dir.as_ref().map(|d| d.join(file)) else {
                 continue;
@@ -39,9 +41,10 @@ fn main() {
             println!("cargo::rerun-if-changed={}", path.display());
             if path.is_file() {
                 let abs = fs::canonicalize(&path).unwrap();
+                let [gz, br] = ["gz", "br"].map(|suffix| compressed(&path, suffix));
                 writeln!(
                     out,
-                    "    ({file:?}, include_bytes!({:?})),",
+                    "    ({file:?}, include_bytes!({:?}), {gz}, {br}),",
                     abs.display().to_string()
                 )
                 .unwrap();
@@ -67,7 +70,7 @@ fn main() {
                 let abs = fs::canonicalize(&path).unwrap();
                 writeln!(
                     out,
-                    "    ({name:?}, include_bytes!({:?})),",
+                    "    ({name:?}, include_bytes!({:?}), b\"\", b\"\"),",
                     abs.display().to_string()
                 )
                 .unwrap();
@@ -92,6 +95,21 @@ fn main() {
     .unwrap();
     let out_dir = env::var("OUT_DIR").unwrap();
     fs::write(Path::new(&out_dir).join("embedded_assets.rs"), out).unwrap();
+}
+
+/// `include_bytes!` of `PATH.SUFFIX` when it is at least as new as `path` (made from it by
+/// `cargo xtask dist`), else an empty slice.
+fn compressed(path: &Path, suffix: &str) -> String {
+    let form = std::path::PathBuf::from(format!("{}.{suffix}", path.display()));
+    println!("cargo::rerun-if-changed={}", form.display());
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    match (modified(path), modified(&form)) {
+        (Some(raw), Some(made)) if made >= raw => format!(
+            "include_bytes!({:?})",
+            fs::canonicalize(&form).unwrap().display().to_string()
+        ),
+        _ => "b\"\"".to_owned(),
+    }
 }
 
 /// Every file under `dir`, at any depth; none when it does not exist.

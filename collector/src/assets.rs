@@ -1,11 +1,13 @@
 //! The files the collector serves as they are: the loader, the widget bundle, the dashboard.
 //!
-//! The widget and dashboard are embedded in the binary at build time (see `build.rs`). Each file
-//! is compressed once and then served from memory with an `ETag`: a small file on the first
-//! request that wants it, a large one (the wasm bundles) by a background thread started with the
-//! server, because brotli's best on the dashboard's wasm takes seconds that no request should
-//! wait for and no runtime thread should spend. Until a large file's compressed form is made,
-//! it is served in the best form already made (gzip, else as it is).
+//! The widget and dashboard are embedded in the binary at build time (see `build.rs`), the large
+//! files (the wasm bundles) with their gzip and brotli forms, which `cargo xtask dist` makes once:
+//! brotli's best on the dashboard's wasm takes seconds and a hundred MB that no collector should
+//! spend at its start. Embedded files are served from the binary's own pages with an `ETag`. A
+//! small file is compressed by the first request that wants it; a large one that came without
+//! its forms (a build without `dist`, or assets given by a test) by a background thread started
+//! with the server, and until then it is served in the best form already made (gzip, else as it
+//! is).
 
 use axum::body::Bytes;
 use base64::Engine as _;
@@ -14,6 +16,10 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+
+/// An embedded file: its name, its bytes, and its gzip and brotli forms (empty where the build
+/// made none).
+type Embedded = (&'static str, &'static [u8], &'static [u8], &'static [u8]);
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_assets.rs"));
@@ -78,15 +84,34 @@ pub struct Asset {
 }
 
 impl Asset {
-    fn new(name: &str, raw: Vec<u8>) -> Self {
+    fn new(name: &str, raw: impl Into<Bytes>) -> Self {
+        let raw = raw.into();
         let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&raw))[..20]);
         Self {
             content_type: content_type(name),
             etag,
-            raw: raw.into(),
+            raw,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
         }
+    }
+
+    /// A file embedded in the binary, with the compressed forms made at build time (empty where
+    /// none was): served from the binary's own pages, never copied.
+    fn embedded(
+        name: &str,
+        raw: &'static [u8],
+        gzip: &'static [u8],
+        brotli: &'static [u8],
+    ) -> Self {
+        let asset = Self::new(name, Bytes::from_static(raw));
+        if !gzip.is_empty() {
+            let _ = asset.gzip.set(Bytes::from_static(gzip));
+        }
+        if !brotli.is_empty() {
+            let _ = asset.brotli.set(Bytes::from_static(brotli));
+        }
+        asset
     }
 
     /// The bytes to send for an encoding, and the encoding they are in. Compression is skipped
@@ -152,7 +177,18 @@ impl Assets {
     pub fn embedded() -> Arc<Self> {
         static EMBEDDED: OnceLock<Arc<Assets>> = OnceLock::new();
         EMBEDDED
-            .get_or_init(|| Arc::new(Self::from_files(embedded::WIDGET, embedded::DASHBOARD)))
+            .get_or_init(|| {
+                let table = |files: &'static [Embedded]| {
+                    files
+                        .iter()
+                        .map(|&(name, raw, gz, br)| (name, Asset::embedded(name, raw, gz, br)))
+                        .collect()
+                };
+                Arc::new(Self::from_tables(
+                    table(embedded::WIDGET),
+                    table(embedded::DASHBOARD),
+                ))
+            })
             .clone()
     }
 
@@ -183,32 +219,40 @@ impl Assets {
         }
     }
 
+    /// Assets from these files (each compressed here when first wanted).
     pub fn from_files(
         widget: &[(&'static str, &[u8])],
         dashboard: &[(&'static str, &[u8])],
     ) -> Self {
-        let mut digest = Sha256::new();
-        for (name, bytes) in widget {
-            digest.update(name.as_bytes());
-            digest.update(bytes);
-        }
-        let version = hex::encode(digest.finalize())[..12].to_owned();
-        let loader = LOADER.replace(ASSETS_PLACEHOLDER, &format!("/assets/{version}"));
         let table = |files: &[(&'static str, &[u8])]| {
             files
                 .iter()
                 .map(|(name, bytes)| (*name, Asset::new(name, bytes.to_vec())))
                 .collect()
         };
-        let index = dashboard
-            .iter()
-            .find(|(name, _)| *name == "index.html")
-            .map_or(&[][..], |(_, bytes)| bytes);
+        Self::from_tables(table(widget), table(dashboard))
+    }
+
+    fn from_tables(
+        widget: HashMap<&'static str, Asset>,
+        dashboard: HashMap<&'static str, Asset>,
+    ) -> Self {
+        // The version names the bundle's contents, in a fixed order.
+        let mut names: Vec<&&str> = widget.keys().collect();
+        names.sort();
+        let mut digest = Sha256::new();
+        for name in names {
+            digest.update(name.as_bytes());
+            digest.update(widget[*name].raw());
+        }
+        let version = hex::encode(digest.finalize())[..12].to_owned();
+        let loader = LOADER.replace(ASSETS_PLACEHOLDER, &format!("/assets/{version}"));
+        let csp = dashboard_csp(dashboard.get("index.html").map_or(&[][..], Asset::raw));
         Self {
             loader: Asset::new("widget.js", loader.into_bytes()),
-            widget: table(widget),
-            dashboard: table(dashboard),
-            dashboard_csp: dashboard_csp(index),
+            widget,
+            dashboard,
+            dashboard_csp: csp,
             version,
             compressing: AtomicBool::new(false),
         }
@@ -354,6 +398,45 @@ mod tests {
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
             .unwrap();
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn a_file_embedded_with_its_forms_is_served_in_them_from_the_start() {
+        static WASM: [u8; 100_000] = [7; 100_000];
+        let gz: &'static [u8] = Vec::leak(gzip(&WASM));
+        let br: &'static [u8] = Vec::leak(brotli(&WASM));
+        let asset = Asset::embedded("widget_bg.wasm", &WASM, gz, br);
+        assert_eq!(
+            asset.body(Encoding::Brotli),
+            (Bytes::from_static(br), Encoding::Brotli)
+        );
+        assert_eq!(
+            asset.body(Encoding::Gzip),
+            (Bytes::from_static(gz), Encoding::Gzip)
+        );
+        assert_eq!(asset.body(Encoding::Identity).1, Encoding::Identity);
+        // Without forms, as it is until the background thread made them.
+        let bare = Asset::embedded("widget_bg.wasm", &WASM, b"", b"");
+        assert_eq!(bare.body(Encoding::Brotli).1, Encoding::Identity);
+    }
+
+    #[test]
+    fn this_binarys_bundles_came_with_their_forms() {
+        let assets = Assets::embedded();
+        if !assets.has_dashboard() {
+            println!("skipped: built without `cargo xtask dist`'s bundles");
+            return;
+        }
+        for (name, asset) in assets.widget.iter().chain(assets.dashboard.iter()) {
+            if asset.raw().len() > 64 * 1024 {
+                assert_eq!(asset.body(Encoding::Brotli).1, Encoding::Brotli, "{name}");
+                assert_eq!(asset.body(Encoding::Gzip).1, Encoding::Gzip, "{name}");
+                let (br, _) = asset.body(Encoding::Brotli);
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+                assert!(out == asset.raw(), "{name}'s brotli form is of other bytes");
+            }
+        }
     }
 
     #[test]

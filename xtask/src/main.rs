@@ -17,7 +17,7 @@ mod setup;
 mod soak_bench;
 
 use anyhow::{bail, Context as _, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -143,8 +143,71 @@ fn build_bundles(tools: &setup::Tools) -> Result<PathBuf> {
             .arg(&out)
             .args(["--public-url", public_url])
             .arg(root().join(name).join("index.html")))?;
+        precompress(&out)?;
     }
     Ok(dist)
+}
+
+/// Files larger than this are compressed here, once, rather than by every collector at its start
+/// (brotli's best on the dashboard's wasm takes seconds and a hundred MB).
+const PRECOMPRESS_FROM: u64 = 64 * 1024;
+
+/// Writes `FILE.gz` (zlib's best) and `FILE.br` (brotli's best, a 4 MB window) beside each large
+/// file in `dir`, unless they are newer than it; the collector embeds them (`collector/build.rs`).
+fn precompress(dir: &Path) -> Result<()> {
+    use std::io::Write as _;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !path.is_file()
+            || matches!(ext, "gz" | "br")
+            || path.metadata()?.len() <= PRECOMPRESS_FROM
+        {
+            continue;
+        }
+        let modified = path.metadata()?.modified()?;
+        let raw = std::fs::read(&path)?;
+        for (suffix, compress) in [("gz", gzip as fn(&[u8]) -> Result<Vec<u8>>), ("br", brotli)] {
+            let target = PathBuf::from(format!("{}.{suffix}", path.display()));
+            let fresh = target
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= modified);
+            if !fresh {
+                let bytes = compress(&raw)?;
+                let mut file = std::fs::File::create(&target)?;
+                file.write_all(&bytes)?;
+                step(&format!(
+                    "compressed {} ({} → {} bytes)",
+                    target.display(),
+                    raw.len(),
+                    bytes.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn gzip(raw: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(raw)?;
+    Ok(enc.finish()?)
+}
+
+fn brotli(raw: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &raw[..], &mut out, &params)?;
+    Ok(out)
 }
 
 fn dist() -> Result<PathBuf> {
