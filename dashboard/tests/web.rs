@@ -3827,7 +3827,7 @@ async fn a_refusal_from_the_collector_shows_by_its_field() {
             "body": listed_survey(&survey, "active", 2) },
         (format!("GET {}", site("surveys/nps/versions"))): { "status": 200, "body": one_version() },
         (format!("PUT {}", site("surveys/nps"))): { "status": 422, "body": { "error": {
-            "code": "invalid", "message": "a question's prompt and labels must be 1 to 500 bytes",
+            "code": "invalid", "message": "a question's prompt and labels must be 1 to 500 characters",
             "field": "questions[1].prompt" } } },
     })));
     let root = mount_at("#/surveys/nps");

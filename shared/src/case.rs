@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// Where a case is in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -86,6 +87,7 @@ impl Status {
 
 /// P1 (most urgent) to P4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     P1,
     P2,
@@ -125,6 +127,7 @@ impl Priority {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Low,
@@ -163,6 +166,7 @@ impl Urgency {
 
 /// A dashboard user, as a case names its assignee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: i64,
     pub email: String,
@@ -170,6 +174,7 @@ pub struct UserRef {
 
 /// A problem record, as a case names the one it is linked to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemRef {
     pub id: i64,
     pub title: String,
@@ -177,6 +182,7 @@ pub struct ProblemRef {
 
 /// One case, as listed and as shown on its page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: ResponseId,
     /// A short code to say on the phone or in an e-mail, like `HK-7QF3`.
@@ -252,6 +258,7 @@ fn widget() -> String {
 
 /// How many cases each queue of the inbox holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueCounts {
     /// Every case the team still works (`Status::is_active`).
     pub active: u64,
@@ -265,6 +272,7 @@ pub struct QueueCounts {
 
 /// `GET /api/v1/admin/sites/{site_key}/complaints`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseList {
     pub site_key: SiteKey,
     pub complaints: Vec<Case>,
@@ -276,6 +284,7 @@ pub struct CaseList {
 
 /// Who made a timeline entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
     User {
@@ -295,6 +304,7 @@ pub enum Actor {
 
 /// What a timeline entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Received,
@@ -366,6 +376,7 @@ impl EntryKind {
 
 /// One entry of a case's append-only timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub id: i64,
     /// RFC 3339 in UTC.
@@ -384,6 +395,7 @@ pub struct TimelineEntry {
 /// which case, what its timeline recorded, and the case's status, priority and hot marker as
 /// they are now. It carries none of the case's text: a dashboard reads the case again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     pub site_key: SiteKey,
     pub case: ResponseId,
@@ -397,6 +409,7 @@ pub struct CaseEvent {
 
 /// A category the site's keyword rules suggest for a case, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub category: String,
     /// The rule's words found in the text.
@@ -407,6 +420,7 @@ pub struct Suggestion {
 
 /// An open case that looks like this one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SimilarCase {
     pub id: ResponseId,
     pub reference: String,
@@ -418,6 +432,7 @@ pub struct SimilarCase {
 
 /// `GET /api/v1/admin/sites/{site_key}/complaints/{id}` and the answer to every change of a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseView {
     pub complaint: Case,
     /// Oldest first.
@@ -436,6 +451,7 @@ pub struct CaseView {
 
 /// A file that came with a customer's e-mail, as a case lists it (never its content).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: i64,
     /// As the sender named it.
@@ -452,6 +468,7 @@ pub struct Attachment {
 /// A site's keyword rule: text with any of `keywords` suggests `category` and, if set, raises
 /// the urgency to `urgency`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeywordRule {
     pub category: String,
     /// Words or phrases, matched case-insensitively on word boundaries.
@@ -463,6 +480,7 @@ pub struct KeywordRule {
 /// A hot-stove rule: a complaint that matches every condition it sets is urgent at once (P1,
 /// marked hot, the team alerted on every channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRule {
     /// Said on the timeline and in the alert: "Charged twice".
@@ -483,6 +501,7 @@ pub struct HotStoveRule {
 
 /// A burst of complaints of one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Spike {
     pub count: u32,
@@ -491,6 +510,7 @@ pub struct Spike {
 
 /// A site's hot-stove rules, checked in order; the first that matches names the alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRules {
     #[serde(default)]
@@ -547,6 +567,7 @@ impl Default for HotStoveRules {
 
 /// How a site's cases are filed, prioritized, routed and closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workflow {
     #[serde(default)]
     pub rules: Vec<KeywordRule>,
@@ -602,6 +623,7 @@ impl Default for Workflow {
 
 /// A problem record's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemStatus {
     Investigating,
@@ -631,6 +653,7 @@ impl ProblemStatus {
 
 /// A problem record: the root cause several complaints share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     pub id: i64,
     pub title: String,
@@ -653,6 +676,7 @@ pub struct Problem {
 
 /// `GET /api/v1/admin/sites/{site_key}/problems`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemList {
     pub site_key: SiteKey,
     pub problems: Vec<Problem>,
@@ -660,6 +684,7 @@ pub struct ProblemList {
 
 /// `GET /api/v1/admin/sites/{site_key}/problems/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemView {
     pub problem: Problem,
     pub complaints: Vec<Case>,
@@ -667,6 +692,7 @@ pub struct ProblemView {
 
 /// A user who can be given cases, with how many active cases they have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agent {
     pub id: i64,
     pub email: String,
@@ -676,6 +702,7 @@ pub struct Agent {
 
 /// `GET /api/v1/admin/sites/{site_key}/agents`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
@@ -716,6 +743,7 @@ mod tests {
 /// the team's public replies, their own replies, status changes and their rating. Never an
 /// internal note, who in the team did what, or another case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicCase {
     pub reference: String,
     pub status: Status,
@@ -733,6 +761,7 @@ pub struct PublicCase {
 
 /// One entry of a [`PublicCase`]'s timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicEntry {
     /// RFC 3339 in UTC.
     pub at: String,

@@ -6,6 +6,7 @@ use crate::survey::{Invalid, Survey, MAX_LABEL};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeMode {
     Light,
@@ -16,6 +17,7 @@ pub enum ThemeMode {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     #[default]
@@ -25,6 +27,7 @@ pub enum Position {
 
 /// The widget's look on one site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Theme {
     /// The brand colour, `#rrggbb`: chosen answers, buttons and focus rings.
     #[serde(default = "default_brand")]
@@ -59,6 +62,7 @@ impl Default for Theme {
 
 /// The always-available "Feedback" tab and its menu.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Launcher {
     /// The tab's text (the built-in "Feedback" in the visitor's language when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +74,7 @@ pub struct Launcher {
 
 /// What an admin sets for a site's widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteSettings {
     #[serde(default)]
     pub theme: Theme,
@@ -157,9 +162,9 @@ impl SiteSettings {
             || self
                 .categories
                 .iter()
-                .any(|c| c.trim().is_empty() || c.len() > MAX_LABEL)
+                .any(|c| c.trim().is_empty() || c.chars().count() > MAX_LABEL)
         {
-            problems.push(("categories", "up to 30 categories of 1 to 500 bytes"));
+            problems.push(("categories", "up to 30 categories of 1 to 500 characters"));
         }
         if self.cooldown_days > 365 {
             problems.push(("cooldown_days", "cooldown_days is 0 to 365"));
@@ -181,6 +186,7 @@ impl SiteSettings {
 /// What `GET /api/v1/sites/{site_key}/config?lang=…` returns: everything the loader and the
 /// widget need, in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteConfig {
     pub site_key: SiteKey,
     /// The language of `strings` and of the surveys' texts.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A day of the week, as a working interval names it: `mon` … `sun`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     Mon,
@@ -63,6 +64,7 @@ impl Weekday {
 /// `end` at or before `start` is an overnight interval: `22:00`–`06:00` on `mon` runs from Monday
 /// 22:00 to Tuesday 06:00. `24:00` is allowed as an end, for a day worked until midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkingInterval {
     pub day: Weekday,
@@ -85,6 +87,7 @@ impl WorkingInterval {
 
 /// When a site's team works, which is when SLA clocks run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct BusinessHours {
     /// An IANA time zone name, such as `Europe/Berlin`; the week and the holidays are in its
@@ -115,6 +118,7 @@ impl Default for BusinessHours {
 
 /// Which SLA clock of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaTarget {
     /// From the case's arrival to the team's first public reply.
@@ -144,6 +148,7 @@ impl SlaTarget {
 
 /// Whom a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recipients {
     /// The case's assignee (nobody when it has none).
@@ -156,6 +161,7 @@ pub enum Recipients {
 
 /// Whom a case is given to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reassignee {
     /// This user, by id.
@@ -166,6 +172,7 @@ pub enum Reassignee {
 
 /// What an escalation level does, as `{"action": "notify", "to": "admins"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EscalationAction {
     Notify {
@@ -182,6 +189,7 @@ pub enum EscalationAction {
 
 /// One rung of the escalation ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EscalationLevel {
     /// Business minutes after the breach; 0 is at the breach itself.
@@ -191,6 +199,7 @@ pub struct EscalationLevel {
 
 /// The targets of one priority, in business minutes; `None` is no target (no clock runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub priority: Priority,
@@ -253,6 +262,7 @@ impl SlaPolicy {
 
 /// A site's policies, at most one per priority; a priority without one has no targets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicies {
     pub policies: Vec<SlaPolicy>,
@@ -276,6 +286,7 @@ impl Default for SlaPolicies {
 
 /// Where an SLA clock stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaState {
     /// Running, below the warning share.
@@ -292,6 +303,7 @@ pub enum SlaState {
 
 /// One SLA clock of a case, as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaClock {
     pub target: SlaTarget,

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// The longest prompt, option label, scale label or thank-you text, in bytes.
+/// The longest prompt, option label, scale label or thank-you text, in characters (as JSON
+/// Schema's `maxLength` counts them, so that the API's document can say it).
 pub const MAX_LABEL: usize = 500;
 /// The most options a choice question may offer.
 pub const MAX_OPTIONS: usize = 20;
@@ -24,6 +25,7 @@ pub const MAX_BRANCHES: usize = 10;
 
 /// One question of a survey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     pub id: QuestionId,
     pub prompt: String,
@@ -53,6 +55,7 @@ fn is_false(b: &bool) -> bool {
 
 /// The kinds of question, tagged by `type` on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
     /// "How likely are you to recommend …?", 0 to 10.
@@ -86,6 +89,7 @@ fn default_max_len() -> u16 {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CsatStyle {
     #[default]
@@ -149,6 +153,7 @@ impl From<Step> for String {
 
 /// "When the answer is …, go to …".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branch {
     pub when: When,
     pub goto: Step,
@@ -156,6 +161,7 @@ pub struct Branch {
 
 /// The condition of a [`Branch`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum When {
     /// A scale's score is within `min..=max`.
@@ -176,6 +182,7 @@ impl When {
 
 /// When a survey may be shown. The loader evaluates it on the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trigger {
     /// What shows it; `type` on the wire.
     #[serde(flatten)]
@@ -220,6 +227,7 @@ impl Trigger {
 
 /// The event that shows a survey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum On {
     /// Loading a page, or a single-page app's route change (history API).
@@ -238,6 +246,7 @@ pub enum On {
 
 /// A rule for the page's path (`location.pathname`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PageRule {
     #[serde(rename = "match")]
     pub kind: PageMatch,
@@ -245,6 +254,7 @@ pub struct PageRule {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PageMatch {
     Exact,
@@ -274,6 +284,7 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 
 /// How often one visitor may be asked a survey. Kept on the device by the loader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Frequency {
     /// Once: shown once, answered or dismissed.
@@ -286,6 +297,7 @@ pub enum Frequency {
 
 /// Text of a survey in another language, by language code (`de`, `pt`, …).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Translation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thank_you: Option<String>,
@@ -295,6 +307,7 @@ pub struct Translation {
 
 /// The words of one question in another language; what is missing stays as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
@@ -309,6 +322,7 @@ pub struct QuestionText {
 /// A survey: what the widget receives (the collector fills in `version` and, for the visitor's
 /// language, applies `translations` before sending it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "SurveyDraft")]
 pub struct Survey {
     pub id: SurveyId,
@@ -330,6 +344,7 @@ pub struct Survey {
 /// and checks it itself, to answer with the field a refusal concerns; the builder opens a
 /// stored survey as this, so that one a later check would refuse can still be opened and fixed.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyDraft {
     id: SurveyId,
     #[serde(default)]
@@ -371,7 +386,7 @@ impl TryFrom<SurveyDraft> for Survey {
 }
 
 fn label_ok(s: &str) -> bool {
-    !s.trim().is_empty() && s.len() <= MAX_LABEL
+    !s.trim().is_empty() && s.chars().count() <= MAX_LABEL
 }
 
 fn optional_label_ok(s: &Option<String>) -> bool {
@@ -400,7 +415,7 @@ impl Survey {
         let fail = |why: &'static str, field: Field| Err(Invalid::new(why).at(field.0));
         if !label_ok(&self.name) {
             return fail(
-                "a survey's name must be 1 to 500 bytes",
+                "a survey's name must be 1 to 500 characters",
                 Field::root("name"),
             );
         }
@@ -409,7 +424,7 @@ impl Survey {
         }
         if !optional_label_ok(&self.thank_you) {
             return fail(
-                "the thank-you text must be 1 to 500 bytes",
+                "the thank-you text must be 1 to 500 characters",
                 Field::root("thank_you"),
             );
         }
@@ -421,14 +436,14 @@ impl Survey {
                 trigger().key("sample_percent"),
             );
         }
-        const PAGES: &str = "up to 50 page rules of 1 to 2048 bytes";
+        const PAGES: &str = "up to 50 page rules of 1 to 2048 characters";
         if t.pages.len() > 50 {
             return fail(PAGES, trigger().key("pages"));
         }
         if let Some(k) = t
             .pages
             .iter()
-            .position(|p| p.value.is_empty() || p.value.len() > 2048)
+            .position(|p| p.value.is_empty() || p.value.chars().count() > 2048)
         {
             return fail(PAGES, trigger().key("pages").index(k).key("value"));
         }
@@ -474,7 +489,7 @@ impl Survey {
             }
         }
         for (i, q) in self.questions.iter().enumerate() {
-            const LABELS: &str = "a question's prompt and labels must be 1 to 500 bytes";
+            const LABELS: &str = "a question's prompt and labels must be 1 to 500 characters";
             if !label_ok(&q.prompt) {
                 return fail(LABELS, question(i).key("prompt"));
             }
@@ -497,7 +512,7 @@ impl Survey {
                     }
                     if let Some(k) = options.iter().position(|o| !label_ok(o)) {
                         return fail(
-                            "an option must be 1 to 500 bytes",
+                            "an option must be 1 to 500 characters",
                             question(i).key("options").index(k),
                         );
                     }
@@ -560,7 +575,7 @@ impl Survey {
             }
             if !optional_label_ok(&t.thank_you) {
                 return fail(
-                    "a translated thank-you text must be 1 to 500 bytes",
+                    "a translated thank-you text must be 1 to 500 characters",
                     translation().key("thank_you"),
                 );
             }
@@ -572,7 +587,7 @@ impl Survey {
                         at(),
                     );
                 }
-                const LABELS: &str = "translated labels must be 1 to 500 bytes";
+                const LABELS: &str = "translated labels must be 1 to 500 characters";
                 if !optional_label_ok(&text.prompt) {
                     return fail(LABELS, at().key("prompt"));
                 }
@@ -887,7 +902,7 @@ mod tests {
             (
                 "/questions/1/prompt",
                 json!(" "),
-                "1 to 500 bytes",
+                "1 to 500 characters",
                 Some("questions[1].prompt"),
             ),
             (

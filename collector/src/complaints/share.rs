@@ -14,14 +14,14 @@ pub const MAX_DESTINATIONS: usize = 20;
 pub const MAX_NOTE: usize = 2000;
 
 /// A site's destinations (`GET`/`PUT …/share-destinations`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destinations {
     pub destinations: Vec<Destination>,
 }
 
 /// Where a share goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// 1 to 60 characters, unique on the site.
@@ -35,7 +35,7 @@ pub struct Destination {
 }
 
 /// A request to share: the destination's name, and the team's private note.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sharing {
     pub destination: String,

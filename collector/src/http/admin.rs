@@ -195,7 +195,7 @@ const CSRF_HEADER: &str = "x-csrf-token";
     tag = super::openapi::ADMIN,
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::Me` or `shared::api::Account`", body = Object),
+        (status = 200, description = "`shared::api::Me` or `shared::api::Account`", body = super::openapi::MeDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
     )
 )]
@@ -251,7 +251,7 @@ pub(crate) async fn audit_change(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::TokenList`: each token's id, role and creation time", body = Object),
+        (status = 200, description = "`shared::api::TokenList`: each token's id, role and creation time", body = shared::api::TokenList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
     )
@@ -285,11 +285,11 @@ async fn tokens(
     post,
     path = "/api/v1/admin/sites/{site_key}/tokens",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"role\"}`"),
+    request_body(content = shared::api::NewToken, description = "`{\"role\"}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "`shared::api::CreatedToken`: the token, shown this once", body = Object),
+        (status = 201, description = "`shared::api::CreatedToken`: the token, shown this once", body = shared::api::CreatedToken),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -414,7 +414,7 @@ async fn revoke_token(
     params(("site_key" = String, Path, description = "The site's key"), AuditQueryParams),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::AuditList`", body = Object),
+        (status = 200, description = "`shared::api::AuditList`", body = shared::api::AuditList),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),

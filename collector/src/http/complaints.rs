@@ -51,11 +51,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     post,
     path = "/api/v1/complaints",
+    operation_id = "submit_complaint",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
+    request_body(content((super::openapi::Submission<shared::ComplaintSubmission> = "application/json"), (super::openapi::Submission<shared::ComplaintSubmission> = "text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\", \"status_url\"}`, the reference a short code such as `HK-7QF3`, the status URL the customer's page `PUBLIC_URL/c/{token}` (the token a capability: 256 random bits, stored only hashed)", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\", \"status_url\"}`, with a new token for the same case", body = Object),
+        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\", \"status_url\"}`, the reference a short code such as `HK-7QF3`, the status URL the customer's page `PUBLIC_URL/c/{token}` (the token a capability: 256 random bits, stored only hashed)", body = super::openapi::FiledComplaint),
+        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\", \"status_url\"}`, with a new token for the same case", body = super::openapi::FiledComplaint),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's complaint", body = super::openapi::ErrorDoc),
@@ -192,7 +193,7 @@ async fn accept(
 }
 
 /// A complaint the team logged, or an integration sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoggedComplaint {
     /// `phone`, `chat`, `email`, `in_person`, `social`, `review` or `other`.
@@ -230,12 +231,12 @@ struct LoggedComplaint {
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"channel\": \"phone\", \"description\": \"…\", \"kind\", \"category\", \"impact\": 1-4, \"email\", \"contact_consent\", \"user_id\", \"locale\", \"external_id\", \"source_url\"}`: the channel one of `phone`, `chat`, `email`, `in_person`, `social`, `review`, `other`; the description 1 to 5000 characters; the category one of the site's; `external_id` 1 to 200 characters; `source_url` an http(s) URL"),
+    request_body(content = LoggedComplaint, description = "`{\"channel\": \"phone\", \"description\": \"…\", \"kind\", \"category\", \"impact\": 1-4, \"email\", \"contact_consent\", \"user_id\", \"locale\", \"external_id\", \"source_url\"}`: the channel one of `phone`, `chat`, `email`, `in_person`, `social`, `review`, `other`; the description 1 to 5000 characters; the category one of the site's; `external_id` 1 to 200 characters; `source_url` an http(s) URL"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "A new case: `{\"id\", \"reference\", \"status_url\"}` (the customer's status page, to pass on)", body = Object),
-        (status = 200, description = "The same `external_id` again: the case stored before, with a new status link", body = Object),
+        (status = 201, description = "A new case: `{\"id\", \"reference\", \"status_url\"}` (the customer's status page, to pass on)", body = super::openapi::FiledComplaint),
+        (status = 200, description = "The same `external_id` again: the case stored before, with a new status link", body = super::openapi::FiledComplaint),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -451,6 +452,7 @@ fn sla_state(s: &str) -> Option<SlaState> {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/complaints",
+    operation_id = "list_complaints",
     tag = super::openapi::ADMIN,
     params(
         ("site_key" = String, Path, description = "The site's key"),
@@ -467,7 +469,7 @@ fn sla_state(s: &str) -> Option<SlaState> {
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::CaseList`: `{site_key, complaints, next, counts}`", body = Object),
+        (status = 200, description = "`shared::case::CaseList`: `{site_key, complaints, next, counts}`", body = shared::case::CaseList),
         (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -521,6 +523,7 @@ struct ExportQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/complaints/export",
+    operation_id = "export_complaints",
     tag = super::openapi::ADMIN,
     params(
         ("site_key" = String, Path, description = "The site's key"),

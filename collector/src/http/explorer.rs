@@ -226,7 +226,7 @@ impl Explore {
     params(("site_key" = String, Path, description = "The site's key"), ExploreQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, responses: [...], next}` (`shared::api::ResponseList` and more); `next` is the `before` of the next page, `null` on the last", body = Object),
+        (status = 200, description = "`{site_key, responses: [...], next}` (`shared::api::ResponseList` and more); `next` is the `before` of the next page, `null` on the last", body = ListedResponses),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -301,14 +301,14 @@ fn listed(mut r: StoredResponse) -> Result<ListedResponse, ApiError> {
 
 /// `shared::api::ResponseList`, each response with what the collector added since: the survey
 /// version it answered and the respondent's attributes; and where the next page starts.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ListedResponses {
     site_key: SiteKey,
     responses: Vec<ListedResponse>,
     next: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 struct ListedResponse {
     /// `shared::api::StoredResponse`, its text answers with `sentiment`, `sentiment_label` and
     /// `key_phrases`.
@@ -327,6 +327,7 @@ struct ListedResponse {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/responses/export",
+    operation_id = "export_responses",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key"), ExploreQuery),
     security(("token" = []), ("session" = [])),
@@ -426,7 +427,7 @@ async fn read_topics(
 }
 
 /// What to share of a topic, and with whom.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TopicSharing {
     /// The topic's word, as `…/insight/topics` names it.
@@ -444,7 +445,7 @@ struct TopicSharing {
     post,
     path = "/api/v1/admin/sites/{site_key}/insight/topics/share",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"term\": \"delivery\", \"destination\": \"Product team\", \"note\": \"…\"}`: a topic of the period, a destination of the site's, a note of at most 2,000 characters"),
+    request_body(content = TopicSharing, description = "`{\"term\": \"delivery\", \"destination\": \"Product team\", \"note\": \"…\"}`: a topic of the period, a destination of the site's, a note of at most 2,000 characters"),
     params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
     security(("token" = []), ("session" = [])),
     responses(

@@ -65,11 +65,12 @@ pub(crate) struct FunnelEvent {
 #[utoipa::path(
     post,
     path = "/api/v1/funnel",
+    operation_id = "submit_funnel_event",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`{id, site_key, survey, event, seen}`, at most 64 KiB", content = FunnelEvent),
+    request_body(content((FunnelEvent = "application/json"), (FunnelEvent = "text/plain")), description = "`{id, site_key, survey, event, seen}`, at most 64 KiB"),
     responses(
-        (status = 201, description = "Recorded: `{\"id\"}`", body = Object),
-        (status = 200, description = "A replayed id, recorded before: `{\"id\"}`", body = Object),
+        (status = 201, description = "Recorded: `{\"id\"}`", body = shared::api::Accepted),
+        (status = 200, description = "A replayed id, recorded before: `{\"id\"}`", body = shared::api::Accepted),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),

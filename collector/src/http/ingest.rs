@@ -44,11 +44,12 @@ pub(super) enum Outcome {
 #[utoipa::path(
     post,
     path = "/api/v1/responses",
+    operation_id = "submit_response",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
+    request_body(content((super::openapi::Submission<shared::ResponseSubmission> = "application/json"), (super::openapi::Submission<shared::ResponseSubmission> = "text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed: `{\"id\"}`", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 201, description = "Committed: `{\"id\"}`", body = shared::api::Accepted),
+        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = shared::api::Accepted),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's answer", body = super::openapi::ErrorDoc),

@@ -30,7 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `PATCH /api/v1/admin/sites/{site_key}`: `{"retention_days": N | null, "origins": [...]}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SiteUpdate {
     /// Absent leaves the window as it is; `null` keeps answers forever.
     #[serde(default, deserialize_with = "present")]
@@ -62,7 +62,7 @@ async fn site_view(state: &AppState, key: &shared::SiteKey) -> Result<Json<Value
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = super::openapi::SiteInfo),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
     )
@@ -82,11 +82,11 @@ async fn read_site(
     patch,
     path = "/api/v1/admin/sites/{site_key}",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"retention_days\": N | null, \"origins\": [\"https://shop.example\"]}`, either or both"),
+    request_body(content = SiteUpdate, description = "`{\"retention_days\": N | null, \"origins\": [\"https://shop.example\"]}`, either or both"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = super::openapi::SiteInfo),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -148,7 +148,7 @@ async fn update_site(
 }
 
 /// `POST /api/v1/admin/sites/{site_key}/erasure`: exactly one of the three.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ErasureRequest {
     email: Option<String>,
@@ -161,11 +161,11 @@ struct ErasureRequest {
     post,
     path = "/api/v1/admin/sites/{site_key}/erasure",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
+    request_body(content = ErasureRequest, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, erased}`", body = Object),
+        (status = 200, description = "`{site_key, erased}`", body = super::openapi::Erased),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -229,6 +229,7 @@ struct ExportQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/export",
+    operation_id = "export_site",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`")),
     security(("token" = []), ("session" = [])),

@@ -138,3 +138,150 @@ async fn openapi_json() -> Response {
     )
         .into_response()
 }
+
+// The shapes of answers that handlers write as JSON values, for the document only. Each is
+// checked against what the server really sends by the schemathesis test
+// (`tests/schemathesis.rs`, `response_schema_conformance`).
+
+/// `GET /api/v1/admin/me`: an API token's caller gets `Me`, a session's `Account`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum MeDoc {
+    Token(shared::api::Me),
+    Session(shared::api::Account),
+}
+
+/// A 201 to a complaint: the case's id, its reference and the customer's status page.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FiledComplaint {
+    id: shared::ResponseId,
+    /// A short code such as `HK-7QF3`.
+    #[schema(pattern = "^HK-[0-9A-Z]+$")]
+    reference: String,
+    /// `PUBLIC_URL/c/{token}`, the customer's status page.
+    #[schema(format = "uri")]
+    status_url: String,
+}
+
+/// Each case's outcome of a bulk change.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BulkResults {
+    results: Vec<BulkResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BulkResult {
+    /// The id as sent.
+    id: String,
+    ok: bool,
+    /// Why this case was not changed, when `ok` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorDetailDoc>,
+}
+
+/// A resolved problem and how many of its cases were resolved with it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ResolvedProblem {
+    problem: shared::case::Problem,
+    resolved: u64,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    #[schema(pattern = "^ok$")]
+    status: String,
+}
+
+/// A refused import: the error, and each bad row by line.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportRefusal {
+    error: ErrorDetailDoc,
+    report: crate::import::Report,
+}
+
+/// A site's name, allowed origins and retention window.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SiteInfo {
+    site_key: shared::SiteKey,
+    name: String,
+    origins: Vec<String>,
+    /// Answers older than this many days are deleted; `null` keeps them.
+    retention_days: Option<u32>,
+}
+
+/// What an erasure deleted.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Erased {
+    site_key: shared::SiteKey,
+    /// How many answers and complaints were deleted.
+    erased: u64,
+}
+
+/// A new site, whose owner the caller is, and its first survey's id.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedSite {
+    site_key: shared::SiteKey,
+    site_name: String,
+    /// Always `owner`.
+    role: String,
+    origins: Vec<String>,
+    survey: Option<shared::SurveyId>,
+}
+
+/// Where a site's snippet was seen, the latest first, and the collector's time.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Sightings {
+    site_key: shared::SiteKey,
+    origins: Vec<String>,
+    sightings: Vec<Sighting>,
+    /// RFC 3339 in UTC.
+    now: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Sighting {
+    origin: String,
+    /// RFC 3339 in UTC.
+    last_seen: String,
+    /// The site allows this origin.
+    allowed: bool,
+}
+
+/// A JSON merge patch (RFC 7396) of `SiteSettings`: the fields sent replace theirs, objects
+/// merge, `null` restores a default.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct SettingsPatch {
+    #[schema(value_type = Option<Object>)]
+    theme: Option<()>,
+    #[schema(value_type = Option<Object>)]
+    launcher: Option<()>,
+    categories: Option<Vec<String>>,
+    #[schema(minimum = 0, maximum = 365)]
+    cooldown_days: Option<u16>,
+    segment_attributes: Option<Vec<String>>,
+}
+
+/// What a page sends: the domain type, and beside it the widget's spam signs and who the host
+/// page says the visitor is (`ingest::Extras`).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct Submission<T: ToSchema> {
+    #[serde(flatten)]
+    submission: T,
+    /// The honeypot field: people never see it, so it stays empty.
+    #[schema(max_length = 0)]
+    hp: Option<String>,
+    /// Milliseconds between showing the survey and sending it.
+    #[schema(minimum = 0)]
+    dwell_ms: Option<f64>,
+    /// Who the host page says the visitor is (`hark('identify', id, …)`).
+    #[schema(min_length = 1, max_length = 200)]
+    user_id: Option<String>,
+    #[schema(format = Email, max_length = 254)]
+    email: Option<String>,
+    /// `hark('identify', id, attrs)`'s attributes: keys of 1 to 64 of `A-Z a-z 0-9 _ -`.
+    attributes: Option<std::collections::BTreeMap<String, String>>,
+}

@@ -134,7 +134,7 @@ pub(crate) fn peer_address(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> 
     peer.map(|Extension(ConnectInfo(addr))| addr)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
     email: String,
     password: String,
@@ -150,9 +150,9 @@ struct Login {
     post,
     path = "/api/v1/admin/session",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"email\", \"password\"}`, and `\"code\"` (six digits from the authenticator app, or a recovery code) for an account with two-factor sign-in: without it, such an account is answered `401 two_factor_required`, and the client asks for the code and sends all three again"),
+    request_body(content = Login, description = "`{\"email\", \"password\"}`, and `\"code\"` (six digits from the authenticator app, or a recovery code) for an account with two-factor sign-in: without it, such an account is answered `401 two_factor_required`, and the client asks for the code and sends all three again"),
     responses(
-        (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = Object),
+        (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = shared::api::Account),
         (status = 401, description = "Wrong e-mail address or password (`wrong_credentials`); the password was right but the account needs a second factor (`two_factor_required`) or the code is wrong or used (`wrong_code`)", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),

@@ -104,6 +104,7 @@ fn page_query(uri: &axum::http::Uri) -> PageQuery {
 #[utoipa::path(
     get,
     path = "/c/{token}",
+    operation_id = "status_page",
     tag = super::openapi::PUBLIC,
     params(
         ("token" = String, Path, description = "The case's token, from the acknowledgement or an e-mail"),
@@ -331,7 +332,7 @@ struct RatingBody {
         ("lang" = Option<String>, Query, description = "The language of `state` and the survey"),
     ),
     responses(
-        (status = 200, description = "`{\"reference\", \"status\", \"state\", \"lang\", \"timeline\": [{\"at\", \"kind\", \"body\", \"status\", \"state\", \"detail\"}], \"can_reply\", \"rating\"}`: `rating` is the resolution survey while the resolution waits for one, else null", body = Object),
+        (status = 200, description = "`{\"reference\", \"status\", \"state\", \"lang\", \"timeline\": [{\"at\", \"kind\", \"body\", \"status\", \"state\", \"detail\"}], \"can_reply\", \"rating\"}`: `rating` is the resolution survey while the resolution waits for one, else null", body = shared::case::PublicCase),
         (status = 404, description = "No case has this token (wrong, expired or erased alike)", body = super::openapi::ErrorDoc),
         (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
     )
@@ -362,7 +363,7 @@ async fn case_json(
     params(("token" = String, Path, description = "The case's token")),
     request_body(content(("application/json"), ("text/plain")), description = "`{\"body\"}`: 1 to 10,000 characters"),
     responses(
-        (status = 201, description = "Added: the case as the customer now sees it", body = Object),
+        (status = 201, description = "Added: the case as the customer now sees it", body = shared::case::PublicCase),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),
@@ -409,7 +410,7 @@ async fn reply_json(
     params(("token" = String, Path, description = "The case's token")),
     request_body(content(("application/json"), ("text/plain")), description = "`{\"answers\": [shared::Answer]}`, as a survey response's answers"),
     responses(
-        (status = 201, description = "Recorded: the case as the customer now sees it (reopened after an unhappy rating)", body = Object),
+        (status = 201, description = "Recorded: the case as the customer now sees it (reopened after an unhappy rating)", body = shared::case::PublicCase),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),

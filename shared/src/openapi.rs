@@ -1,0 +1,76 @@
+//! The schemas of the types whose wire form is a checked scalar (`SiteKey`, `ResponseId`,
+//! `NpsScore`, …), for the collector's OpenAPI document. Only with the `openapi` feature, which
+//! the widget and the dashboard never turn on: they pay nothing for it.
+
+use crate::answer::NpsScore;
+use crate::ids::{QuestionId, ResponseId, SiteKey, SurveyId};
+use crate::survey::Step;
+use std::borrow::Cow;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+/// What `ids::is_token` accepts.
+const TOKEN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
+fn token(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(64))
+        .pattern(Some(TOKEN))
+        .description(Some(description))
+        .into()
+}
+
+macro_rules! scalar_schema {
+    ($name:ident, $schema:expr) => {
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+scalar_schema!(
+    SiteKey,
+    token("A site's public key: 1 to 64 of a-z, A-Z, 0-9, '_' and '-'")
+);
+scalar_schema!(
+    SurveyId,
+    token("A survey's id: 1 to 64 of a-z, A-Z, 0-9, '_' and '-'")
+);
+scalar_schema!(
+    QuestionId,
+    token("A question's id: 1 to 64 of a-z, A-Z, 0-9, '_' and '-'")
+);
+scalar_schema!(
+    Step,
+    token("A question's id, or `end`: where a survey goes next")
+);
+scalar_schema!(
+    ResponseId,
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::Custom("uuid".into())))
+        .description(Some(
+            "A UUID made by the client, so that a retried submission is stored once"
+        ))
+        .into()
+);
+scalar_schema!(
+    NpsScore,
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(NpsScore::MAX))
+        .description(Some("A Net Promoter score, 0 to 10"))
+        .into()
+);
