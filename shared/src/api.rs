@@ -108,6 +108,7 @@ pub struct Account {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewToken {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(owner|admin|agent|viewer)$"))]
     pub role: String,
 }
 

@@ -472,6 +472,7 @@ pub struct Attachment {
 pub struct KeywordRule {
     pub category: String,
     /// Words or phrases, matched case-insensitively on word boundaries.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub keywords: Vec<String>,
     #[serde(default)]
     pub urgency: Option<Urgency>,
@@ -484,15 +485,18 @@ pub struct KeywordRule {
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRule {
     /// Said on the timeline and in the alert: "Charged twice".
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: String,
     /// Any of these, case-insensitively: on word boundaries, or anywhere for phrases in scripts
     /// written without spaces (Japanese).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100, inline, value_type = Vec<crate::openapi::Phrase>))]
     pub phrases: Vec<String>,
     #[serde(default)]
     pub category: Option<String>,
     /// The customer's impact at least this (1–4).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub min_impact: Option<u8>,
     /// `count` complaints of the complaint's category (this one included) within `minutes`.
     #[serde(default)]
@@ -504,7 +508,9 @@ pub struct HotStoveRule {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Spike {
+    #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 10000))]
     pub count: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10080))]
     pub minutes: u32,
 }
 
@@ -514,6 +520,7 @@ pub struct Spike {
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRules {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub rules: Vec<HotStoveRule>,
 }
 
@@ -570,10 +577,12 @@ impl Default for HotStoveRules {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workflow {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub rules: Vec<KeywordRule>,
     /// `matrix[impact - 1][urgency.index()]`: impact 1 (a little) to 4 (urgent) by urgency low,
     /// normal, high, critical.
     #[serde(default = "default_matrix")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = matrix_schema))]
     pub matrix: [[Priority; 4]; 4],
     /// Category → the user who gets its cases.
     #[serde(default)]
@@ -583,13 +592,31 @@ pub struct Workflow {
     pub auto_assign: bool,
     /// A resolved case is closed this many days after it was resolved (1 to 365).
     #[serde(default = "default_auto_close_days")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
     pub auto_close_days: u16,
     /// A resolution rated this CSAT or lower (1 to 5) reopens the case; 0 never does.
     #[serde(default = "default_reopen_at_or_below")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 5))]
     pub reopen_at_or_below: u8,
 }
 
 /// The usual ITIL matrix: priority by the sum of impact and urgency.
+/// Four rows of four priorities.
+#[cfg(feature = "openapi")]
+fn matrix_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::ArrayBuilder;
+    use utoipa::PartialSchema as _;
+    let row = ArrayBuilder::new()
+        .items(Priority::schema())
+        .min_items(Some(4))
+        .max_items(Some(4));
+    ArrayBuilder::new()
+        .items(row)
+        .min_items(Some(4))
+        .max_items(Some(4))
+        .build()
+}
+
 pub fn default_matrix() -> [[Priority; 4]; 4] {
     use Priority::*;
     [

@@ -46,9 +46,10 @@ pub struct ComplaintSubmission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub impact: Option<u8>,
-    /// Where to reach the customer; only with `contact_consent`.
+    /// Where to reach the customer; only with `contact_consent`. The pattern is what
+    /// [`is_email`] accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$"))]
     pub email: Option<String>,
     #[serde(default)]
     pub contact_consent: bool,
@@ -134,13 +135,13 @@ impl ComplaintSubmission {
     }
 }
 
-/// A plausible address: `local@domain.tld`, no spaces, at most 254 bytes. (Whether it reaches
+/// A plausible address: `local@domain.tld`, no spaces, at most 254 characters. (Whether it reaches
 /// anyone only sending mail tells.)
 pub fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    s.len() <= 254
+    s.chars().count() <= 254
         && !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')

@@ -24,8 +24,10 @@ pub const OPT_IN_EVENTS: [&str; 1] = ["insight.digest"];
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationPreferences {
     /// The e-mails' language: one of the widget's ([`crate::i18n::LANGS`]).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(en|de|fr|es|pt|ja|ar)$"))]
     pub language: String,
     /// The events mailed to this user, each one of [`EMAIL_EVENTS`].
+    #[cfg_attr(feature = "openapi", schema(inline, value_type = Vec<crate::openapi::EmailEvent>))]
     pub email: Vec<String>,
 }
 

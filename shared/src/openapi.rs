@@ -74,3 +74,62 @@ scalar_schema!(
         .description(Some("A Net Promoter score, 0 to 10"))
         .into()
 );
+
+/// Days as `YYYY-MM-DD`.
+pub(crate) fn dates() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat};
+    let day = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)));
+    ArrayBuilder::new().items(day).build()
+}
+
+/// A category or another label: 1 to 500 characters, not only spaces.
+pub(crate) struct Label;
+
+scalar_schema!(
+    Label,
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(crate::survey::MAX_LABEL))
+        .pattern(Some(r"\S"))
+        .into()
+);
+
+/// An `identify` attribute's key.
+pub(crate) struct AttributeKey;
+
+scalar_schema!(
+    AttributeKey,
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9_-]{1,64}$"))
+        .into()
+);
+
+/// An event a user may take by e-mail (`notify::EMAIL_EVENTS`).
+pub(crate) struct EmailEvent;
+
+scalar_schema!(
+    EmailEvent,
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(
+            "^(complaint\\.hot_stove|sla\\.warning|sla\\.breached|escalation\\.raised|webhook\\.disabled|goal\\.at_risk|insight\\.digest)$"
+        ))
+        .into()
+);
+
+/// A hot-stove phrase: 1 to 100 characters with a letter or digit.
+pub(crate) struct Phrase;
+
+scalar_schema!(
+    Phrase,
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(100))
+        .pattern(Some(r"[^\W_]"))
+        .into()
+);

@@ -31,6 +31,7 @@ pub enum Position {
 pub struct Theme {
     /// The brand colour, `#rrggbb`: chosen answers, buttons and focus rings.
     #[serde(default = "default_brand")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9A-Fa-f]{6}$"))]
     pub brand: String,
     #[serde(default)]
     pub mode: ThemeMode,
@@ -38,6 +39,7 @@ pub struct Theme {
     pub position: Position,
     /// Corner radius in pixels, 0 to 24.
     #[serde(default = "default_radius")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 24))]
     pub radius: u8,
 }
 
@@ -66,6 +68,7 @@ impl Default for Theme {
 pub struct Launcher {
     /// The tab's text (the built-in "Feedback" in the visitor's language when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40, pattern = r"\S"))]
     pub label: Option<String>,
     /// The survey "Rate us" opens; without one the menu offers only reports and suggestions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,14 +86,17 @@ pub struct SiteSettings {
     pub launcher: Option<Launcher>,
     /// What a complaint can be about, in the site's words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 30, inline, value_type = Vec<crate::openapi::Label>))]
     pub categories: Vec<String>,
     /// Days after any survey was shown before another may be (0: no cooldown).
     #[serde(default = "default_cooldown")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 365))]
     pub cooldown_days: u16,
     /// The `hark('identify', id, attrs)` attributes (at most [`MAX_SEGMENT_ATTRIBUTES`] keys)
     /// whose values become insight segments, from the next answer on. The collector keeps
     /// them out of the widget's config.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 3, value_type = Vec<crate::openapi::AttributeKey>))]
     pub segment_attributes: Vec<String>,
 }
 

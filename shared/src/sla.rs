@@ -69,8 +69,10 @@ impl Weekday {
 pub struct WorkingInterval {
     pub day: Weekday,
     /// `HH:MM`, 24-hour.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub start: String,
     /// `HH:MM`, 24-hour, or `24:00`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
     pub end: String,
 }
 
@@ -98,6 +100,7 @@ pub struct BusinessHours {
     pub always_open: bool,
     pub week: Vec<WorkingInterval>,
     /// Whole local days closed, as `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::dates))]
     pub holidays: Vec<String>,
 }
 
@@ -193,7 +196,9 @@ pub enum EscalationAction {
 #[serde(deny_unknown_fields)]
 pub struct EscalationLevel {
     /// Business minutes after the breach; 0 is at the breach itself.
+    #[cfg_attr(feature = "openapi", schema(maximum = 525600))]
     pub after_minutes: u32,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
     pub actions: Vec<EscalationAction>,
 }
 
@@ -203,17 +208,23 @@ pub struct EscalationLevel {
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub priority: Priority,
+    /// Business minutes, 1 to a year's (525,600); `null` for no target.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub first_response: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub next_response: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub resolution: Option<u32>,
     /// The share of a target after which its clock is at risk and a warning goes out.
     #[serde(default = "default_warn_at_percent")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 99))]
     pub warn_at_percent: u8,
     /// Levels in order of `after_minutes`, for every target of this priority.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub escalation: Vec<EscalationLevel>,
 }
 
@@ -265,6 +276,7 @@ impl SlaPolicy {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicies {
+    #[cfg_attr(feature = "openapi", schema(max_items = 4))]
     pub policies: Vec<SlaPolicy>,
 }
 

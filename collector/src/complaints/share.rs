@@ -17,6 +17,7 @@ pub const MAX_NOTE: usize = 2000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destinations {
+    #[schema(max_items = 20)]
     pub destinations: Vec<Destination>,
 }
 
@@ -25,9 +26,11 @@ pub struct Destinations {
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// 1 to 60 characters, unique on the site.
+    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
     pub name: String,
     /// An address the summary is mailed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 320, pattern = r"^(\S.*)?@(.*\S)?$")]
     pub email: Option<String>,
     /// Also delivered as the `feedback.shared` webhook event.
     #[serde(default)]
@@ -38,8 +41,10 @@ pub struct Destination {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sharing {
+    #[schema(min_length = 1, max_length = 60)]
     pub destination: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

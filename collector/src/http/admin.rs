@@ -432,7 +432,10 @@ async fn audit(
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Admin)?;
     let key = grant.site.key.clone();
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+    }
     let search = q.checked()?;
     let entries = state
         .store
@@ -457,15 +460,20 @@ async fn audit(
 #[into_params(parameter_in = Query)]
 struct AuditQueryParams {
     /// 1 to 1000, 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// Only this action, e.g. `member.remove` (up to 64 characters).
+    #[param(max_length = 64)]
     action: Option<String>,
     /// Only actors whose e-mail address (or `token:ID`, `cli`) contains this, in any ASCII case
     /// (up to 320 characters).
+    #[param(max_length = 320)]
     actor: Option<String>,
     /// The first day, `YYYY-MM-DD` (UTC).
+    #[param(format = Date)]
     from: Option<String>,
     /// The last day, `YYYY-MM-DD` (UTC), included.
+    #[param(format = Date)]
     to: Option<String>,
 }
 
@@ -478,8 +486,9 @@ impl AuditQueryParams {
             ))),
             Some(s) => Ok(Some(s.to_owned())),
         };
-        let day = |what: &str, s: &Option<String>| match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
+        // A day is a date as written (the dashboard sends none rather than an empty one).
+        let day = |what: &str, s: &Option<String>| match s.as_deref() {
+            None => Ok(None),
             Some(s) => crate::insight::overview::parse_date(s)
                 .map(Some)
                 .ok_or_else(|| ApiError::Invalid(format!("{what} must be a day, YYYY-MM-DD"))),

@@ -240,6 +240,7 @@ async fn delete(
 struct StatusBody {
     status: Status,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reason: Option<String>,
 }
 
@@ -291,6 +292,7 @@ async fn set_status(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: String,
     /// An internal note rather than a reply the customer sees.
     #[serde(default)]
@@ -520,6 +522,7 @@ async fn assign(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     category: String,
 }
 
@@ -563,6 +566,7 @@ struct PriorityBody {
     #[serde(default)]
     priority: Option<Priority>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reason: Option<String>,
 }
 
@@ -718,6 +722,8 @@ async fn merge(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkBody {
+    /// Cases' ids or references.
+    #[schema(min_items = 1, max_items = 500)]
     ids: Vec<String>,
     #[serde(default)]
     status: Option<Status>,
@@ -934,15 +940,19 @@ async fn problems(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProblemBody {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     title: Option<String>,
     #[serde(default, with = "double_option")]
     category: Option<Option<String>>,
     status: Option<ProblemStatus>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     root_cause: Option<Option<String>>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     workaround: Option<Option<String>>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     fix: Option<Option<String>>,
 }
 
@@ -1118,6 +1128,7 @@ async fn update_problem(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reply: String,
 }
 

@@ -44,26 +44,35 @@ const SCAN: usize = 20_000;
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExploreQuery {
     /// The first day, `YYYY-MM-DD` (UTC).
+    #[param(format = Date)]
     from: Option<String>,
     /// Without `from`: this many days (1 to 3660) ending with `to`.
+    #[param(minimum = 1, maximum = 3660)]
     days: Option<i64>,
     /// The last day, `YYYY-MM-DD` (UTC); by default today.
+    #[param(format = Date)]
     to: Option<String>,
     /// `dimension:value`, as `GET …/insight/segments` lists them.
+    #[param(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")]
     segment: Option<String>,
     /// Only this survey's responses.
     survey: Option<String>,
     /// Only responses whose written answers contain this, in any case (1 to 200 characters).
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Only responses whose written answers mention this topic's word (`GET …/insight/topics`).
+    #[param(max_length = 200)]
     topic: Option<String>,
     /// Only responses with a written answer.
     written: Option<bool>,
     /// The `next` of the page before.
+    #[param(pattern = r"^-?[0-9]{1,19}:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     before: Option<String>,
     /// 1 to 1000, 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// For the export: `csv` (the default) or `ndjson`.
+    #[param(pattern = "^(csv|ndjson)$")]
     format: Option<String>,
 }
 
@@ -85,6 +94,9 @@ struct Explore {
 
 impl ExploreQuery {
     fn checked(&self, today: i64) -> Result<Explore, ApiError> {
+        if self.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+            return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+        }
         let bounded = self.from.is_some() || self.to.is_some() || self.days.is_some();
         let as_period = PeriodQuery::new(
             self.from.clone(),
@@ -313,6 +325,7 @@ struct ListedResponse {
     /// `shared::api::StoredResponse`, its text answers with `sentiment`, `sentiment_label` and
     /// `key_phrases`.
     #[serde(flatten)]
+    #[schema(value_type = shared::api::StoredResponse)]
     response: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     survey_version: Option<u32>,
@@ -332,7 +345,7 @@ struct ListedResponse {
     params(("site_key" = String, Path, description = "The site's key"), ExploreQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "CSV (a row per answer) or NDJSON (a line per response)", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV (a row per answer) or NDJSON (a line per response)", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),

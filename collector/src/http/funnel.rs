@@ -39,15 +39,20 @@ const MAX_SEEN: usize = 100;
 #[serde(deny_unknown_fields)]
 pub(crate) struct FunnelEvent {
     /// A UUID the widget made for this event: a retry of it counts once.
+    #[schema(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$")]
     id: String,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     site_key: String,
     /// The survey's id (not `survey_id`: the loader marks a survey answered when a body with
     /// that field is acknowledged).
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     survey: String,
     /// `shown`, `completed` or `dismissed`.
+    #[schema(pattern = "^(shown|completed|dismissed)$")]
     event: String,
     /// The questions the card showed, in order (empty when shown; at most 100).
     #[serde(default)]
+    #[schema(max_items = 100, value_type = Vec<shared::QuestionId>)]
     seen: Vec<String>,
     /// Added by the loader to everything it sends; not stored with funnel events.
     #[serde(default)]

@@ -171,7 +171,15 @@ impl Extras {
 /// The domain type `T` from the body, once `Extras::read` found it well-formed: 422 when it
 /// is not a valid `T`.
 pub(super) fn submission<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Invalid(e.to_string()))
+    serde_json::from_slice(body)
+        .or_else(|e| {
+            // `9.0` is the integer 9 to JSON Schema, and so to the API's document: read it so
+            // too. Only after a refusal, so that what the widget sends is read once.
+            super::json_numbers::rewrite(body)
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .ok_or(e)
+        })
+        .map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 /// Reads the widget's spam signs and says whether they give a bot away: a filled-in honeypot

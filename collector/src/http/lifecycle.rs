@@ -34,9 +34,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 struct SiteUpdate {
     /// Absent leaves the window as it is; `null` keeps answers forever.
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1, maximum = 36500)]
     retention_days: Option<Option<u32>>,
-    /// Absent leaves them as they are; a list replaces them.
+    /// Absent leaves them as they are; a list replaces them: `scheme://host[:port]` each (blank
+    /// entries are left out), 1 to 50.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 50, inline, value_type = Option<Vec<super::openapi::Origin>>)]
     origins: Option<Vec<String>>,
 }
 
@@ -100,10 +103,13 @@ async fn update_site(
     State(state): State<AppState>,
     caller: Caller,
     Path(site_key): Path<String>,
-    body: Result<Json<SiteUpdate>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let grant = caller.on_site(&site_key, Role::Admin)?;
-    let Json(update) = body?;
+    // Read as an object first: serde reads a struct from an array too, by position.
+    let Json(fields) = body?;
+    let update: SiteUpdate = serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::Invalid(format!("the body is not a site update: {e}")))?;
     let key = grant.site.key.clone();
     let mut problems = Vec::new();
     let origins = match update.origins.as_deref().map(crate::sites::origins) {
@@ -231,10 +237,10 @@ struct ExportQuery {
     path = "/api/v1/admin/sites/{site_key}/export",
     operation_id = "export_site",
     tag = super::openapi::ADMIN,
-    params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`")),
+    params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, pattern = "^(csv|ndjson)$", description = "`csv` (default) or `ndjson`")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "CSV or NDJSON", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV or NDJSON", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),

@@ -99,7 +99,8 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::status::router())
         .merge(super::health::router())
         .merge(super::metrics::router())
-        .routes(routes!(openapi_json));
+        .routes(routes!(openapi_json))
+        .layer(axum::middleware::from_fn(super::json_numbers::whole_numbers));
     (submissions, rest)
 }
 
@@ -180,6 +181,21 @@ pub(crate) struct BulkResult {
     error: Option<ErrorDetailDoc>,
 }
 
+/// One event of the live stream, as a reader parses it: `case` (its data a
+/// `shared::case::CaseEvent`, its id the timeline entry's number) or `answers` (a
+/// `shared::insight::AnswersEvent`, no id of its own).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct StreamEvent {
+    #[schema(pattern = "^(case|answers)$")]
+    event: String,
+    /// The event's JSON.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+    #[schema(pattern = "^[0-9]+$")]
+    id: Option<String>,
+}
+
 /// A resolved problem and how many of its cases were resolved with it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ResolvedProblem {
@@ -198,7 +214,9 @@ pub(crate) struct Health {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ImportRefusal {
     error: ErrorDetailDoc,
-    report: crate::import::Report,
+    /// The rows' problems; absent when the file as a whole is refused (its header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<crate::import::Report>,
 }
 
 /// A site's name, allowed origins and retention window.
@@ -254,15 +272,74 @@ pub(crate) struct Sighting {
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub(crate) struct SettingsPatch {
-    #[schema(value_type = Option<Object>)]
-    theme: Option<()>,
-    #[schema(value_type = Option<Object>)]
-    launcher: Option<()>,
+    /// The fields sent replace theirs; `null` restores a field's default.
+    theme: Option<ThemePatch>,
+    /// The fields sent replace theirs; `null` restores the default launcher.
+    launcher: Option<shared::Launcher>,
+    #[schema(max_items = 30, inline, value_type = Option<Vec<Category>>)]
     categories: Option<Vec<String>>,
     #[schema(minimum = 0, maximum = 365)]
     cooldown_days: Option<u16>,
+    #[schema(max_items = 3, inline, value_type = Option<Vec<AttributeKey>>)]
     segment_attributes: Option<Vec<String>>,
 }
+
+/// A merge patch of `shared::Theme`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct ThemePatch {
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
+    brand: Option<String>,
+    mode: Option<shared::ThemeMode>,
+    position: Option<shared::Position>,
+    #[schema(minimum = 0, maximum = 24)]
+    radius: Option<u8>,
+}
+
+/// A string schema for the document: its length and pattern.
+macro_rules! string_schema {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $pattern:expr) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                use utoipa::openapi::schema::{ObjectBuilder, Type};
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length($min)
+                    .max_length($max)
+                    .pattern(Some($pattern))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
+}
+
+string_schema!(
+    /// One of a site's complaint categories: 1 to 500 characters, not only spaces.
+    Category,
+    Some(1),
+    Some(shared::survey::MAX_LABEL),
+    r"\S"
+);
+string_schema!(
+    /// An allowed origin as typed: `scheme://host[:port]`, or blank (left out).
+    Origin,
+    None,
+    Some(2048),
+    r"^\s*([Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]+(\.[A-Za-z0-9]+)*(:[0-9]{1,4})?/?)?\s*$"
+);
+string_schema!(
+    /// An `identify` attribute's key.
+    AttributeKey,
+    None,
+    None,
+    "^[A-Za-z0-9_-]{1,64}$"
+);
+
 
 /// What a page sends: the domain type, and beside it the widget's spam signs and who the host
 /// page says the visitor is (`ingest::Extras`).
@@ -277,11 +354,37 @@ pub(crate) struct Submission<T: ToSchema> {
     /// Milliseconds between showing the survey and sending it.
     #[schema(minimum = 0)]
     dwell_ms: Option<f64>,
-    /// Who the host page says the visitor is (`hark('identify', id, …)`).
-    #[schema(min_length = 1, max_length = 200)]
+    /// Who the host page says the visitor is (`hark('identify', id, …)`): 1 to 200 characters
+    /// once trimmed.
+    #[schema(max_length = 200, pattern = r"\S")]
     user_id: Option<String>,
-    #[schema(format = Email, max_length = 254)]
+    /// Up to 320 characters, with an `@`.
+    #[schema(max_length = 320, pattern = "@")]
     email: Option<String>,
-    /// `hark('identify', id, attrs)`'s attributes: keys of 1 to 64 of `A-Z a-z 0-9 _ -`.
+    /// `hark('identify', id, attrs)`'s attributes.
+    #[schema(schema_with = attributes)]
     attributes: Option<std::collections::BTreeMap<String, String>>,
 }
+
+/// Up to 20 attributes, keys of 1 to 64 of `A-Z a-z 0-9 _ -`, values of at most 200 characters.
+fn attributes() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Object, Schema};
+    let key = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9_-]{1,64}$"));
+    let value = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(crate::enrich::MAX_ATTRIBUTE_VALUE));
+    let object: Object = ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Object, Type::Null]))
+        .property_names(Some(Schema::Object(key.build())))
+        .additional_properties(Some(Schema::Object(value.build())))
+        .max_properties(Some(super::identity::MAX_ATTRIBUTES))
+        .description(Some(
+            "Up to 20 attributes: keys of 1 to 64 of `A-Z a-z 0-9 _ -`, values of at most 200 characters",
+        ))
+        .build();
+    object
+}
+

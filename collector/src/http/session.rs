@@ -279,14 +279,15 @@ pub(crate) async fn open_session(
     responses(
         (status = 204, description = "Signed out"),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
-        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 403, description = "An API token, which has no session; or a missing CSRF token", body = super::openapi::ErrorDoc),
     )
 )]
 /// Ends the caller's session. Goes through `Caller`, so it needs the CSRF token like any change.
 #[tracing::instrument(skip_all)]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let Some(token_hash) = caller.session_hash() else {
-        return Err(ApiError::Malformed(
+        // The request is well formed; an API token is just not a caller this route serves.
+        return Err(ApiError::Forbidden(
             "an API token has no session to end".into(),
         ));
     };

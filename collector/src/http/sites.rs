@@ -28,10 +28,14 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSite {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
+    /// `scheme://host[:port]` each (blank entries are left out), 1 to 50.
+    #[schema(min_items = 1, max_items = 50, inline, value_type = Vec<super::openapi::Origin>)]
     origins: Vec<String>,
     /// A `shared::Survey` to start with instead of the default NPS survey.
     #[serde(default)]
+    #[schema(value_type = Option<shared::Survey>)]
     survey: Option<Value>,
     /// `active` (the default) or `paused`.
     #[serde(default)]
