@@ -55,7 +55,10 @@ async fn a_generated_python_client_lists_a_sites_responses() {
         let out = Command::new("python3")
             .args(args)
             .current_dir(dir.path())
-            .env("PYTHONPATH", format!("{}:{}", dir.path().display(), pythonpath.to_string_lossy()))
+            .env(
+                "PYTHONPATH",
+                format!("{}:{}", dir.path().display(), pythonpath.to_string_lossy()),
+            )
             .output()
             .expect("python3 runs");
         let said = String::from_utf8_lossy(&out.stdout).into_owned()

@@ -182,6 +182,7 @@ pub struct ResponseSubmission {
     pub survey_id: SurveyId,
     /// The version of the survey the visitor answered (the current one when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub survey_version: Option<u32>,
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub answers: Vec<Answer>,

@@ -485,7 +485,10 @@ pub struct KeywordRule {
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRule {
     /// Said on the timeline and in the alert: "Charged twice".
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     /// Any of these, case-insensitively: on word boundaries, or anywhere for phrases in scripts
     /// written without spaces (Japanese).

@@ -133,3 +133,34 @@ scalar_schema!(
         .pattern(Some(r"[^\W_]"))
         .into()
 );
+
+/// An escalation level's actions: each a `{"action", …}` object with no other fields, as
+/// `EscalationAction`'s `deny_unknown_fields` reads it (which the derive leaves out of a tagged
+/// enum's variants).
+pub(crate) fn escalation_actions() -> utoipa::openapi::schema::Array {
+    use crate::sla::{Reassignee, Recipients};
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, OneOfBuilder};
+    let variant = |action: &str, to: Option<RefOr<Schema>>| {
+        let tag = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([action]));
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("action", tag)
+            .required("action")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        if let Some(to) = to {
+            object = object.property("to", to).required("to");
+        }
+        object.build()
+    };
+    let action = OneOfBuilder::new()
+        .item(variant("notify", Some(Recipients::schema())))
+        .item(variant("reassign", Some(Reassignee::schema())))
+        .item(variant("raise_priority", None));
+    ArrayBuilder::new()
+        .items(action)
+        .min_items(Some(1))
+        .max_items(Some(10))
+        .build()
+}

@@ -68,7 +68,10 @@ impl Default for Theme {
 pub struct Launcher {
     /// The tab's text (the built-in "Feedback" in the visitor's language when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40, pattern = r"\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 40, pattern = r"\S")
+    )]
     pub label: Option<String>,
     /// The survey "Rate us" opens; without one the menu offers only reports and suggestions.
     #[serde(default, skip_serializing_if = "Option::is_none")]

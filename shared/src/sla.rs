@@ -69,10 +69,16 @@ impl Weekday {
 pub struct WorkingInterval {
     pub day: Weekday,
     /// `HH:MM`, 24-hour.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
     pub start: String,
     /// `HH:MM`, 24-hour, or `24:00`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+    )]
     pub end: String,
 }
 
@@ -198,7 +204,7 @@ pub struct EscalationLevel {
     /// Business minutes after the breach; 0 is at the breach itself.
     #[cfg_attr(feature = "openapi", schema(maximum = 525600))]
     pub after_minutes: u32,
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::escalation_actions))]
     pub actions: Vec<EscalationAction>,
 }
 

@@ -28,6 +28,10 @@ pub const MAX_BRANCHES: usize = 10;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     pub id: QuestionId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub prompt: String,
     /// What kind of answer it takes; `type` on the wire.
     #[serde(flatten)]
@@ -37,11 +41,20 @@ pub struct Question {
     pub optional: bool,
     /// Scales: the words under the lowest and the highest point (the widget has defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub low: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub high: Option<String>,
     /// Where an answer leads, first match wins; otherwise to [`Question::next`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub branches: Vec<Branch>,
     /// Where the survey goes after this question when no branch matched: by default the next
     /// question in order, or the end after the last.
@@ -68,9 +81,13 @@ pub enum QuestionKind {
     /// Customer effort, 1 (very difficult) to 7 (very easy).
     Ces,
     /// A rating from 1 to `max` (2 to 10).
-    Rating { max: u8 },
+    Rating {
+        #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 10))]
+        max: u8,
+    },
     /// One of `options` (or several with `multiple`), and with `other` a free "Other" answer.
     Choice {
+        #[cfg_attr(feature = "openapi", schema(min_items = 2, max_items = 20, inline, value_type = Vec<crate::openapi::Label>))]
         options: Vec<String>,
         #[serde(default, skip_serializing_if = "is_false")]
         multiple: bool,
@@ -80,6 +97,7 @@ pub enum QuestionKind {
     /// Free text of at most `max_len` characters.
     Text {
         #[serde(default = "default_max_len")]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5000))]
         max_len: u16,
     },
 }
@@ -189,12 +207,15 @@ pub struct Trigger {
     pub on: On,
     /// Only on pages whose path matches one of these (all pages when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub pages: Vec<PageRule>,
     /// Seconds to wait after the event before showing.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub delay_seconds: u32,
     /// The share of visitors (0 to 100) who are asked at all.
     #[serde(default = "hundred")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub sample_percent: u8,
     /// Unix seconds: not shown before, and not after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,11 +254,17 @@ pub enum On {
     /// Loading a page, or a single-page app's route change (history API).
     PageView,
     /// Scrolling past `percent` of the page.
-    Scroll { percent: u8 },
+    Scroll {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+        percent: u8,
+    },
     /// The pointer leaving the top of the window (desktop).
     ExitIntent,
     /// `hark('track', name)` called by the page, e.g. after a purchase.
-    Event { name: String },
+    Event {
+        #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
+        name: String,
+    },
     /// Never on the site's pages: the survey a customer answers about their resolved case, on
     /// its status page (`/c/{token}`). A site's active survey with this trigger replaces the
     /// built-in one.
@@ -250,6 +277,7 @@ pub enum On {
 pub struct PageRule {
     #[serde(rename = "match")]
     pub kind: PageMatch,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2048))]
     pub value: String,
 }
 
@@ -292,7 +320,10 @@ pub enum Frequency {
     /// Again on later visits until answered; a dismissal still waits out the site's cooldown.
     UntilAnswered,
     /// Periodic: again `days` after it was last shown.
-    EveryDays { days: u16 },
+    EveryDays {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+        days: u16,
+    },
 }
 
 /// Text of a survey in another language, by language code (`de`, `pt`, …).
@@ -328,13 +359,23 @@ pub struct Survey {
     pub id: SurveyId,
     /// Raised by every edit; each answer records the version it answered.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub version: u32,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub name: String,
     pub trigger: Trigger,
     pub frequency: Frequency,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 30))]
     pub questions: Vec<Question>,
     /// Said after the last step (the widget has a default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub thank_you: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub translations: BTreeMap<String, Translation>,

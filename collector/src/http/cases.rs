@@ -987,7 +987,7 @@ impl ProblemBody {
     post,
     path = "/api/v1/admin/sites/{site_key}/problems",
     tag = super::openapi::ADMIN,
-    request_body(content = ProblemBody, description = "`{\"title\", \"category\"?, \"status\"?, \"root_cause\"?, \"workaround\"?, \"fix\"?}`"),
+    request_body(content = super::openapi::NewProblem, description = "`{\"title\", \"category\"?, \"status\"?, \"root_cause\"?, \"workaround\"?, \"fix\"?}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(

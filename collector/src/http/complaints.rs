@@ -212,7 +212,10 @@ struct LoggedComplaint {
     /// The customer's address; kept only with `contact_consent`. The pattern is what
     /// `shared::complaint::is_email` accepts.
     #[serde(default)]
-    #[schema(max_length = 254, pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$"
+    )]
     email: Option<String>,
     #[serde(default)]
     contact_consent: bool,
@@ -229,7 +232,10 @@ struct LoggedComplaint {
     external_id: Option<String>,
     /// Where it came from (the chat's transcript, the review).
     #[serde(default)]
-    #[schema(max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9][^\s]*$"
+    )]
     source_url: Option<String>,
 }
 

@@ -80,7 +80,8 @@ async fn events(
         ),
         None => q.after,
     };
-    if after.is_some_and(|n| n < 0) {
+    // The query's `after` is checked even where the header wins over it.
+    if after.is_some_and(|n| n < 0) || q.after.is_some_and(|n| n < 0) {
         return Err(invalid("after"));
     }
     let (start, cases) = state

@@ -66,7 +66,9 @@ pub(crate) struct ExploreQuery {
     /// Only responses with a written answer.
     written: Option<bool>,
     /// The `next` of the page before.
-    #[param(pattern = r"^-?[0-9]{1,19}:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+    #[param(
+        pattern = r"^-?[0-9]{1,19}:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     before: Option<String>,
     /// 1 to 1000, 100 by default.
     #[param(minimum = 1, maximum = 1000)]
@@ -96,6 +98,9 @@ impl ExploreQuery {
     fn checked(&self, today: i64) -> Result<Explore, ApiError> {
         if self.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
             return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+        }
+        if let Some(format) = self.format.as_deref() {
+            super::lifecycle::export_format(Some(format))?;
         }
         let bounded = self.from.is_some() || self.to.is_some() || self.days.is_some();
         let as_period = PeriodQuery::new(
@@ -362,8 +367,11 @@ async fn export(
     let Query(mut q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let format = super::lifecycle::export_format(q.format.as_deref())?;
+    let today = rollup::day(state.clock.now_ms());
+    // Every filter is checked as the list checks it; the export then starts at the newest.
+    q.checked(today)?;
     q.before = None;
-    let explore = q.checked(rollup::day(state.clock.now_ms()))?;
+    let explore = q.checked(today)?;
     let key = grant.site.key.clone();
     let filename = format!("hark-{key}-responses.{}", format.extension());
     let pages = futures_util::stream::try_unfold(Some(explore), move |explore| {

@@ -39,7 +39,9 @@ const MAX_SEEN: usize = 100;
 #[serde(deny_unknown_fields)]
 pub(crate) struct FunnelEvent {
     /// A UUID the widget made for this event: a retry of it counts once.
-    #[schema(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$")]
+    #[schema(
+        pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$"
+    )]
     id: String,
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     site_key: String,

@@ -77,6 +77,8 @@ impl PeriodQuery {
     }
 
     pub(super) fn period(&self, today: i64) -> Result<Period, ApiError> {
+        // Every route that reads a period refuses a malformed segment, used or not.
+        self.segment()?;
         let day = |what: &str, s: &Option<String>| -> Result<Option<i64>, ApiError> {
             s.as_deref()
                 .map(|s| {

@@ -26,7 +26,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct Intake {
     /// `support@feedback.example`; `null`: the site takes no e-mail.
-    #[schema(max_length = 254, pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@([^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])\s*$")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@([^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])\s*$"
+    )]
     address: Option<String>,
 }
 

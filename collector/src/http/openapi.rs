@@ -72,7 +72,10 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
 pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let submissions = OpenApiRouter::new()
         .merge(super::ingest::router())
-        .merge(super::complaints::router())
+        // Not the answers' route: ingest reads its bodies once (`ingest::submission`).
+        .merge(super::complaints::router().layer(axum::middleware::from_fn(
+            super::json_numbers::whole_numbers,
+        )))
         .merge(super::funnel::router());
     let rest = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::site_config::router())
@@ -100,7 +103,9 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
         .merge(super::health::router())
         .merge(super::metrics::router())
         .routes(routes!(openapi_json))
-        .layer(axum::middleware::from_fn(super::json_numbers::whole_numbers));
+        .layer(axum::middleware::from_fn(
+            super::json_numbers::whole_numbers,
+        ));
     (submissions, rest)
 }
 
@@ -196,6 +201,31 @@ pub(crate) struct StreamEvent {
     id: Option<String>,
 }
 
+/// A new problem record: a title, and what else is known.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct NewProblem {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    title: String,
+    category: Option<String>,
+    status: Option<shared::case::ProblemStatus>,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    root_cause: Option<String>,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    workaround: Option<String>,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    fix: Option<String>,
+}
+
+/// The customer's reply from the status page's form.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct ReplyForm {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    body: String,
+}
+
 /// A resolved problem and how many of its cases were resolved with it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ResolvedProblem {
@@ -280,7 +310,7 @@ pub(crate) struct SettingsPatch {
     categories: Option<Vec<String>>,
     #[schema(minimum = 0, maximum = 365)]
     cooldown_days: Option<u16>,
-    #[schema(max_items = 3, inline, value_type = Option<Vec<AttributeKey>>)]
+    #[schema(max_items = 3, inline, value_type = Option<std::collections::BTreeSet<AttributeKey>>)]
     segment_attributes: Option<Vec<String>>,
 }
 
@@ -340,7 +370,6 @@ string_schema!(
     "^[A-Za-z0-9_-]{1,64}$"
 );
 
-
 /// What a page sends: the domain type, and beside it the widget's spam signs and who the host
 /// page says the visitor is (`ingest::Extras`).
 #[derive(Serialize, ToSchema)]
@@ -387,4 +416,3 @@ fn attributes() -> utoipa::openapi::Object {
         .build();
     object
 }
-

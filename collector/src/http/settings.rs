@@ -81,10 +81,11 @@ async fn change(
         ));
     };
     // serde reads a struct from an array too, by position: the patch's objects must be objects.
-    if let Some(key) = ["theme", "launcher"]
-        .into_iter()
-        .find(|k| fields.get(*k).is_some_and(|v| !v.is_object() && !v.is_null()))
-    {
+    if let Some(key) = ["theme", "launcher"].into_iter().find(|k| {
+        fields
+            .get(*k)
+            .is_some_and(|v| !v.is_object() && !v.is_null())
+    }) {
         return Err(ApiError::Invalid(format!("{key} is an object, or null")));
     }
     let changed: Vec<String> = fields.keys().cloned().collect();

@@ -80,7 +80,10 @@ async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
 #[derive(Deserialize, utoipa::ToSchema)]
 struct SetUp {
     token: String,
-    #[schema(max_length = 254, pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$"
+    )]
     email: String,
     #[schema(min_length = 10, max_length = 1024)]
     password: String,

@@ -164,7 +164,7 @@ enum FormOutcome {
     path = "/c/{token}/reply",
     tag = super::openapi::PUBLIC,
     params(("token" = String, Path, description = "The case's token")),
-    request_body(content = ReplyBody, content_type = "application/x-www-form-urlencoded", description = "`body`: the reply, 1 to 10,000 characters"),
+    request_body(content = super::openapi::ReplyForm, content_type = "application/x-www-form-urlencoded", description = "`body`: the reply, 1 to 10,000 characters"),
     responses(
         (status = 303, description = "Added: back to the page, which says so"),
         (status = 404, description = "No case has this token", body = String, content_type = "text/html"),
@@ -366,6 +366,7 @@ async fn case_json(
     request_body(content((ReplyBody = "application/json"), (ReplyBody = "text/plain")), description = "`{\"body\"}`: 1 to 10,000 characters"),
     responses(
         (status = 201, description = "Added: the case as the customer now sees it", body = shared::case::PublicCase),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),
@@ -413,6 +414,7 @@ async fn reply_json(
     request_body(content((RatingBody = "application/json"), (RatingBody = "text/plain")), description = "`{\"answers\": [shared::Answer]}`, as a survey response's answers"),
     responses(
         (status = 201, description = "Recorded: the case as the customer now sees it (reopened after an unhappy rating)", body = shared::case::PublicCase),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),
