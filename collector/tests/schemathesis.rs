@@ -75,7 +75,9 @@ async fn server() -> (app::Served, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_the_document_true_to_the_server() {
-    let Some(mut python) = python() else { return };
+    let Some(mut schemathesis) = python() else {
+        return;
+    };
     let (served, site_key, token) = server().await;
     let base = served.base.clone();
     let client = &served.client;
@@ -200,27 +202,24 @@ parameters = {{ "path.id" = 999999 }}
     let config_path = dir.path().join("schemathesis.toml");
     std::fs::write(&config_path, config).unwrap();
     let examples = std::env::var("HARK_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "5".into());
-    let seed = std::env::var("HARK_SCHEMATHESIS_SEED").unwrap_or_else(|_| "15".into());
+    let seed = std::env::var("HARK_SCHEMATHESIS_SEED").unwrap_or_else(|_| "1".into());
+    schemathesis
+        .current_dir(dir.path())
+        .args(["-m", "schemathesis.cli", "--config-file"])
+        .arg(&config_path)
+        .args(["run", &format!("{base}/api/openapi.json")])
+        .args(["--checks", "all", "--workers", "1"])
+        .args(["--max-examples", &examples, "--seed", &seed])
+        // A new webhook endpoint would have the server deliver events to whatever host the
+        // fuzzer names: not from a test. Its routes by id are still fuzzed.
+        .args(["--exclude-operation-id", "create_webhook"])
+        .args(["--report", "junit", "--report-dir"])
+        .arg(dir.path().join("report"))
+        .env("NO_COLOR", "1");
     let started = Instant::now();
-    let run = tokio::task::spawn_blocking({
-        let dir = dir.path().to_owned();
-        let url = format!("{base}/api/openapi.json");
-        move || {
-            python
-                .current_dir(&dir)
-                .args(["-m", "schemathesis.cli", "--config-file"])
-                .arg(&config_path)
-                .args(["run", &url, "--checks", "all", "--workers", "1"])
-                .args(["--max-examples", &examples, "--seed", &seed])
-                .args(["--report", "junit", "--report-dir"])
-                .arg(dir.join("report"))
-                .env("NO_COLOR", "1")
-                .output()
-                .expect("python3 runs")
-        }
-    })
-    .await
-    .unwrap();
+    let run = tokio::task::spawn_blocking(move || schemathesis.output().expect("python3 runs"))
+        .await
+        .unwrap();
     let out = String::from_utf8_lossy(&run.stdout);
     let summary = out.rfind("SUMMARY").map_or(out.as_ref(), |at| &out[at..]);
     println!(

@@ -479,12 +479,13 @@ struct AuditQueryParams {
 
 impl AuditQueryParams {
     fn checked(&self) -> Result<AuditQuery, ApiError> {
-        let text = |what: &str, s: &Option<String>, most: usize| match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
+        // The length as sent (as the document's `maxLength` counts it), then trimmed.
+        let text = |what: &str, s: &Option<String>, most: usize| match s.as_deref() {
             Some(s) if s.chars().count() > most => Err(ApiError::Invalid(format!(
                 "{what} is at most {most} characters"
             ))),
-            Some(s) => Ok(Some(s.to_owned())),
+            None => Ok(None),
+            Some(s) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)),
         };
         // A day is a date as written (the dashboard sends none rather than an empty one).
         let day = |what: &str, s: &Option<String>| match s.as_deref() {

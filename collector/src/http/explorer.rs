@@ -111,13 +111,14 @@ impl ExploreQuery {
         );
         let period = bounded.then(|| as_period.period(today)).transpose()?;
         let segment = as_period.segment()?.map(|s| (s.dimension, s.value));
+        // The length as sent (as the document's `maxLength` counts it), then trimmed.
         let text = |what: &str, s: &Option<String>| -> Result<Option<String>, ApiError> {
-            match s.as_deref().map(str::trim) {
-                None | Some("") => Ok(None),
+            match s.as_deref() {
                 Some(s) if s.chars().count() > 200 => Err(ApiError::Invalid(format!(
                     "{what} is at most 200 characters"
                 ))),
-                Some(s) => Ok(Some(s.to_owned())),
+                None => Ok(None),
+                Some(s) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)),
             }
         };
         let before = match self.before.as_deref() {
