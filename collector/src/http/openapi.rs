@@ -113,12 +113,75 @@ pub(crate) fn api_routers() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>
 pub fn document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        api_router()
+        let mut openapi = api_router()
             .merge(super::assets::documented())
-            .into_openapi()
+            .into_openapi();
+        common_responses(&mut openapi);
+        openapi
             .to_pretty_json()
             .expect("the OpenAPI document serializes")
     })
+}
+
+/// The answers every route of a kind can give, added where its annotation leaves them out:
+/// `503` wherever storage is read (a database that is down), and `400` and `413` wherever a JSON
+/// body is read (`json_numbers` reads at most 2 MiB).
+fn common_responses(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Error")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        // Static files and the document need no storage; the HTML pages say their errors in HTML.
+        let storage = !matches!(
+            path.as_str(),
+            "/api/openapi.json" | "/widget.js" | "/assets/{version}/{file}" | "/metrics"
+        ) && !path.starts_with("/s/")
+            && !path.starts_with("/c/");
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|body| match body {
+                    RefOr::T(body) => body
+                        .content
+                        .keys()
+                        .any(|media| media == "application/json" || media == "text/plain"),
+                    RefOr::Ref(_) => false,
+                });
+            let responses = &mut operation.responses.responses;
+            if storage {
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| error("Storage unavailable; see Retry-After"));
+            }
+            if json_body {
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| error("Malformed JSON"));
+                responses
+                    .entry("413".into())
+                    .or_insert_with(|| error("A body too large"));
+            }
+        }
+    }
 }
 
 /// This document.
