@@ -3837,7 +3837,7 @@ async fn a_refusal_from_the_collector_shows_by_its_field() {
     wait_text(
         &root,
         "[data-for=\"questions[1].prompt\"]",
-        "a question's prompt and labels must be 1 to 500 bytes",
+        "a question's prompt and labels must be 1 to 500 characters",
     )
     .await;
     // An edit takes the refusal away until the next save.
@@ -4023,7 +4023,7 @@ async fn a_new_survey_is_built_and_created_as_the_survey_it_shows() {
     wait_text(
         &root,
         "[data-for='name']",
-        "a survey's name must be 1 to 500 bytes",
+        "a survey's name must be 1 to 500 characters",
     )
     .await;
     type_into(&root, "#survey-id", "checkout");
