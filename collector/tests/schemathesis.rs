@@ -30,7 +30,7 @@ use std::time::Instant;
 /// check, and every other operation, is held to the document as written.
 const BUSINESS_RULES: &str = r#"
 [[operations]]
-include-operation-id-regex = "^(audit|overview_route|segments_route|drivers_route|complaints_route|complaints_export|praise_route|topics_route|funnels|responses|export_responses|share_topic|share|share_problem|categorize|assign|prioritize|bulk|reply|erase|create_goal|set_business_hours|set_share_destinations|set_hot_stove|set_sla_policies|set_workflow|update_site|change_settings|create_survey|update|log|submit_response|submit_complaint|submit_funnel_event|rating_json|page_rating|complaints|answers)$"
+include-operation-id-regex = "^(audit|overview_route|segments_route|drivers_route|complaints_route|complaints_export|praise_route|topics_route|funnels|responses|export_responses|share_topic|share|share_problem|categorize|assign|prioritize|bulk|reply|create_goal|set_business_hours|set_share_destinations|set_hot_stove|set_sla_policies|set_workflow|update_site|change_settings|create_survey|update|log|submit_response|submit_complaint|submit_funnel_event|rating_json|page_rating|complaints|answers)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 "#;
 

@@ -138,7 +138,6 @@ scalar_schema!(
 /// `EscalationAction`'s `deny_unknown_fields` reads it (which the derive leaves out of a tagged
 /// enum's variants).
 pub(crate) fn escalation_actions() -> utoipa::openapi::schema::Array {
-    use crate::sla::{Reassignee, Recipients};
     use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, OneOfBuilder};
     let variant = |action: &str, to: Option<RefOr<Schema>>| {
         let tag = ObjectBuilder::new()
@@ -154,9 +153,45 @@ pub(crate) fn escalation_actions() -> utoipa::openapi::schema::Array {
         }
         object.build()
     };
+    // `Recipients` and `Reassignee` are externally tagged: a name, or an object of one key.
+    let one_key = |key: &str, value: ObjectBuilder| {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(key, value)
+            .required(key)
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+    };
+    let names = |names: &[&str]| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names.to_vec()))
+    };
+    let user = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Int64,
+            )))
+    };
+    let users = utoipa::openapi::schema::ArrayBuilder::new()
+        .items(user())
+        .min_items(Some(1));
+    let recipients = OneOfBuilder::new()
+        .item(names(&["assignee", "admins"]))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("users", users)
+                .required("users")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+        )
+        .description(Some("`assignee`, `admins`, or `{\"users\": [id, …]}`"));
+    let reassignee = OneOfBuilder::new()
+        .item(names(&["round_robin"]))
+        .item(one_key("user", user()));
     let action = OneOfBuilder::new()
-        .item(variant("notify", Some(Recipients::schema())))
-        .item(variant("reassign", Some(Reassignee::schema())))
+        .item(variant("notify", Some(recipients.into())))
+        .item(variant("reassign", Some(reassignee.into())))
         .item(variant("raise_priority", None));
     ArrayBuilder::new()
         .items(action)

@@ -167,7 +167,7 @@ struct ErasureRequest {
     post,
     path = "/api/v1/admin/sites/{site_key}/erasure",
     tag = super::openapi::ADMIN,
-    request_body(content = ErasureRequest, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
+    request_body(content = super::openapi::Erasure, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(

@@ -322,6 +322,53 @@ pub(crate) struct SiteInfo {
     retention_days: Option<u32>,
 }
 
+/// Whom an erasure names: exactly one of `email`, `user_id` and `visitor`, the others absent,
+/// `null` or blank.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum Erasure {
+    Email(ErasureByEmail),
+    UserId(ErasureByUserId),
+    Visitor(ErasureByVisitor),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ErasureByEmail {
+    #[schema(pattern = r"\S")]
+    email: String,
+    #[schema(pattern = r"^\s*$")]
+    user_id: Option<String>,
+    #[schema(pattern = r"^\s*$")]
+    visitor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ErasureByUserId {
+    #[schema(pattern = r"^\s*$")]
+    email: Option<String>,
+    #[schema(pattern = r"\S")]
+    user_id: String,
+    #[schema(pattern = r"^\s*$")]
+    visitor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ErasureByVisitor {
+    #[schema(pattern = r"^\s*$")]
+    email: Option<String>,
+    #[schema(pattern = r"^\s*$")]
+    user_id: Option<String>,
+    #[schema(pattern = r"\S")]
+    visitor: String,
+}
+
 /// What an erasure deleted.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Erased {
