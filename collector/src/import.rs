@@ -46,14 +46,14 @@ pub const CHANNELS: [&str; 7] = [
 ];
 
 /// A row that cannot be imported: its line in the file (the header is line 1) and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct BadRow {
     pub line: u64,
     pub message: String,
 }
 
 /// What an import did, or (dry run) would do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub rows: u64,
     /// Stored now.

@@ -3847,7 +3847,7 @@ async fn a_refusal_from_the_collector_shows_by_its_field() {
             "body": listed_survey(&survey, "active", 2) },
         (format!("GET {}", site("surveys/nps/versions"))): { "status": 200, "body": one_version() },
         (format!("PUT {}", site("surveys/nps"))): { "status": 422, "body": { "error": {
-            "code": "invalid", "message": "a question's prompt and labels must be 1 to 500 bytes",
+            "code": "invalid", "message": "a question's prompt and labels must be 1 to 500 characters",
             "field": "questions[1].prompt" } } },
     })));
     let root = mount_at("#/surveys/nps");
@@ -3857,7 +3857,7 @@ async fn a_refusal_from_the_collector_shows_by_its_field() {
     wait_text(
         &root,
         "[data-for=\"questions[1].prompt\"]",
-        "a question's prompt and labels must be 1 to 500 bytes",
+        "a question's prompt and labels must be 1 to 500 characters",
     )
     .await;
     // An edit takes the refusal away until the next save.
@@ -4043,7 +4043,7 @@ async fn a_new_survey_is_built_and_created_as_the_survey_it_shows() {
     wait_text(
         &root,
         "[data-for='name']",
-        "a survey's name must be 1 to 500 bytes",
+        "a survey's name must be 1 to 500 characters",
     )
     .await;
     type_into(&root, "#survey-id", "checkout");

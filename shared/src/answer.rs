@@ -41,6 +41,7 @@ impl From<NpsScore> for u8 {
 
 /// One answered question, tagged by the question's `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Answer {
     Nps {
@@ -48,20 +49,41 @@ pub enum Answer {
         score: NpsScore,
     },
     /// 1 to 5.
-    Csat { question_id: QuestionId, score: u8 },
+    Csat {
+        question_id: QuestionId,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+        score: u8,
+    },
     /// 1 to 7.
-    Ces { question_id: QuestionId, score: u8 },
+    Ces {
+        question_id: QuestionId,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 7))]
+        score: u8,
+    },
     /// 1 to the question's `max`.
-    Rating { question_id: QuestionId, score: u8 },
+    Rating {
+        question_id: QuestionId,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
+        score: u8,
+    },
     /// The indices of the chosen options, and the text of "Other" if given.
     Choice {
         question_id: QuestionId,
+        #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeSet<u16>, max_items = 20))]
         selected: Vec<u16>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 500, pattern = r"\S")
+        )]
         other: Option<String>,
     },
     Text {
         question_id: QuestionId,
+        #[cfg_attr(
+            feature = "openapi",
+            schema(min_length = 1, max_length = 5000, pattern = r"\S")
+        )]
         text: String,
     },
 }
@@ -127,8 +149,8 @@ impl Answer {
                     }
                 }
                 if let Some(other) = other {
-                    if other.trim().is_empty() || other.len() > MAX_LABEL {
-                        return fail("'other' must be 1 to 500 bytes");
+                    if other.trim().is_empty() || other.chars().count() > MAX_LABEL {
+                        return fail("'other' must be 1 to 500 characters");
                     }
                 }
                 if selected.is_empty() && other.is_none() {
@@ -146,11 +168,13 @@ impl Answer {
     }
 }
 
-/// The longest page URL kept with an answer; longer ones are refused rather than cut.
+/// The longest page URL kept with an answer, in characters; longer ones are refused rather
+/// than cut.
 pub const MAX_PAGE_URL: usize = 2048;
 
 /// The body of `POST /api/v1/responses`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawSubmission")]
 pub struct ResponseSubmission {
     pub id: ResponseId,
@@ -158,9 +182,12 @@ pub struct ResponseSubmission {
     pub survey_id: SurveyId,
     /// The version of the survey the visitor answered (the current one when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub survey_version: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub answers: Vec<Answer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
     pub page_url: Option<String>,
 }
 
@@ -208,8 +235,8 @@ impl TryFrom<RawSubmission> for ResponseSubmission {
 
 pub(crate) fn check_page_url(url: &Option<String>) -> Result<(), Invalid> {
     match url {
-        Some(url) if url.len() > MAX_PAGE_URL => {
-            Err(Invalid::new("page_url is longer than 2048 bytes"))
+        Some(url) if url.chars().count() > MAX_PAGE_URL => {
+            Err(Invalid::new("page_url is longer than 2048 characters"))
         }
         _ => Ok(()),
     }

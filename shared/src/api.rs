@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// Every error the collector returns: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// A stable, machine-readable code such as `invalid` or `unknown_site`.
     pub code: String,
@@ -27,12 +29,14 @@ pub struct ErrorDetail {
 
 /// The answer to an accepted `POST /api/v1/responses`: the row is committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Accepted {
     pub id: ResponseId,
 }
 
 /// One stored response, as admins list it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredResponse {
     pub id: ResponseId,
     pub survey_id: SurveyId,
@@ -64,6 +68,7 @@ pub struct StoredResponse {
 
 /// `GET /api/v1/admin/sites/{site_key}/responses`: newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseList {
     pub site_key: SiteKey,
     pub responses: Vec<StoredResponse>,
@@ -71,6 +76,7 @@ pub struct ResponseList {
 
 /// `GET /api/v1/admin/me`: who the caller is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub site_key: SiteKey,
     pub site_name: String,
@@ -79,6 +85,7 @@ pub struct Me {
 
 /// A caller's role on one site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteRole {
     pub site_key: SiteKey,
     pub site_name: String,
@@ -89,6 +96,7 @@ pub struct SiteRole {
 /// A dashboard session: the answer to `POST /api/v1/admin/session` and, for a session's caller,
 /// to `GET /api/v1/admin/me` (an API token's caller gets `Me`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub email: String,
     /// Send it as `X-CSRF-Token` with every change made with the session cookie.
@@ -98,12 +106,15 @@ pub struct Account {
 
 /// The body of `POST /api/v1/admin/sites/{site_key}/tokens`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewToken {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(owner|admin|agent|viewer)$"))]
     pub role: String,
 }
 
 /// A new API token, shown this once: only its hash is stored.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub id: i64,
     pub site_key: SiteKey,
@@ -124,6 +135,7 @@ impl core::fmt::Debug for CreatedToken {
 /// One of a site's API tokens, as `GET /api/v1/admin/sites/{site_key}/tokens` lists it: never
 /// its secret, which only the answer that made it showed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     pub id: i64,
     pub role: String,
@@ -133,6 +145,7 @@ pub struct TokenInfo {
 
 /// `GET /api/v1/admin/sites/{site_key}/tokens`: the site's unrevoked tokens, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenList {
     pub site_key: SiteKey,
     pub tokens: Vec<TokenInfo>,
@@ -140,6 +153,7 @@ pub struct TokenList {
 
 /// One line of a site's audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditLine {
     /// RFC 3339 in UTC.
     pub at: String,
@@ -152,6 +166,7 @@ pub struct AuditLine {
 
 /// `GET /api/v1/admin/sites/{site_key}/audit`: newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditList {
     pub site_key: SiteKey,
     pub entries: Vec<AuditLine>,
@@ -160,6 +175,7 @@ pub struct AuditList {
 /// The label of a text's sentiment (its score −1 to 1 beside it): `negative`, `neutral` or
 /// `positive`. Where the text's language has no lexicon, both are `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SentimentLabel {
     Negative,
@@ -170,6 +186,7 @@ pub enum SentimentLabel {
 /// One kept version of a survey, as
 /// `GET /api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyVersionInfo {
     pub version: u32,
     /// When this version was saved, RFC 3339 in UTC.
@@ -185,6 +202,7 @@ pub struct SurveyVersionInfo {
 /// `GET /api/v1/admin/sites/{site_key}/surveys/{survey_id}/versions`: every kept version,
 /// oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyVersionList {
     pub survey_id: SurveyId,
     pub versions: Vec<SurveyVersionInfo>,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// Where a case is in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -86,6 +87,7 @@ impl Status {
 
 /// P1 (most urgent) to P4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     P1,
     P2,
@@ -125,6 +127,7 @@ impl Priority {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Low,
@@ -163,6 +166,7 @@ impl Urgency {
 
 /// A dashboard user, as a case names its assignee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: i64,
     pub email: String,
@@ -170,6 +174,7 @@ pub struct UserRef {
 
 /// A problem record, as a case names the one it is linked to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemRef {
     pub id: i64,
     pub title: String,
@@ -177,6 +182,7 @@ pub struct ProblemRef {
 
 /// One case, as listed and as shown on its page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: ResponseId,
     /// A short code to say on the phone or in an e-mail, like `HK-7QF3`.
@@ -252,6 +258,7 @@ fn widget() -> String {
 
 /// How many cases each queue of the inbox holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueCounts {
     /// Every case the team still works (`Status::is_active`).
     pub active: u64,
@@ -265,6 +272,7 @@ pub struct QueueCounts {
 
 /// `GET /api/v1/admin/sites/{site_key}/complaints`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseList {
     pub site_key: SiteKey,
     pub complaints: Vec<Case>,
@@ -276,6 +284,7 @@ pub struct CaseList {
 
 /// Who made a timeline entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
     User {
@@ -295,6 +304,7 @@ pub enum Actor {
 
 /// What a timeline entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Received,
@@ -366,6 +376,7 @@ impl EntryKind {
 
 /// One entry of a case's append-only timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub id: i64,
     /// RFC 3339 in UTC.
@@ -384,6 +395,7 @@ pub struct TimelineEntry {
 /// which case, what its timeline recorded, and the case's status, priority and hot marker as
 /// they are now. It carries none of the case's text: a dashboard reads the case again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     pub site_key: SiteKey,
     pub case: ResponseId,
@@ -397,6 +409,7 @@ pub struct CaseEvent {
 
 /// A category the site's keyword rules suggest for a case, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub category: String,
     /// The rule's words found in the text.
@@ -407,6 +420,7 @@ pub struct Suggestion {
 
 /// An open case that looks like this one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SimilarCase {
     pub id: ResponseId,
     pub reference: String,
@@ -418,6 +432,7 @@ pub struct SimilarCase {
 
 /// `GET /api/v1/admin/sites/{site_key}/complaints/{id}` and the answer to every change of a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseView {
     pub complaint: Case,
     /// Oldest first.
@@ -436,6 +451,7 @@ pub struct CaseView {
 
 /// A file that came with a customer's e-mail, as a case lists it (never its content).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: i64,
     /// As the sender named it.
@@ -452,9 +468,11 @@ pub struct Attachment {
 /// A site's keyword rule: text with any of `keywords` suggests `category` and, if set, raises
 /// the urgency to `urgency`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeywordRule {
     pub category: String,
     /// Words or phrases, matched case-insensitively on word boundaries.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub keywords: Vec<String>,
     #[serde(default)]
     pub urgency: Option<Urgency>,
@@ -463,18 +481,25 @@ pub struct KeywordRule {
 /// A hot-stove rule: a complaint that matches every condition it sets is urgent at once (P1,
 /// marked hot, the team alerted on every channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRule {
     /// Said on the timeline and in the alert: "Charged twice".
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     /// Any of these, case-insensitively: on word boundaries, or anywhere for phrases in scripts
     /// written without spaces (Japanese).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100, inline, value_type = Vec<crate::openapi::Phrase>))]
     pub phrases: Vec<String>,
     #[serde(default)]
     pub category: Option<String>,
     /// The customer's impact at least this (1–4).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub min_impact: Option<u8>,
     /// `count` complaints of the complaint's category (this one included) within `minutes`.
     #[serde(default)]
@@ -483,17 +508,22 @@ pub struct HotStoveRule {
 
 /// A burst of complaints of one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Spike {
+    #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 10000))]
     pub count: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10080))]
     pub minutes: u32,
 }
 
 /// A site's hot-stove rules, checked in order; the first that matches names the alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HotStoveRules {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub rules: Vec<HotStoveRule>,
 }
 
@@ -547,12 +577,15 @@ impl Default for HotStoveRules {
 
 /// How a site's cases are filed, prioritized, routed and closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workflow {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub rules: Vec<KeywordRule>,
     /// `matrix[impact - 1][urgency.index()]`: impact 1 (a little) to 4 (urgent) by urgency low,
     /// normal, high, critical.
     #[serde(default = "default_matrix")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = matrix_schema))]
     pub matrix: [[Priority; 4]; 4],
     /// Category → the user who gets its cases.
     #[serde(default)]
@@ -562,13 +595,31 @@ pub struct Workflow {
     pub auto_assign: bool,
     /// A resolved case is closed this many days after it was resolved (1 to 365).
     #[serde(default = "default_auto_close_days")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
     pub auto_close_days: u16,
     /// A resolution rated this CSAT or lower (1 to 5) reopens the case; 0 never does.
     #[serde(default = "default_reopen_at_or_below")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 5))]
     pub reopen_at_or_below: u8,
 }
 
 /// The usual ITIL matrix: priority by the sum of impact and urgency.
+/// Four rows of four priorities.
+#[cfg(feature = "openapi")]
+fn matrix_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::ArrayBuilder;
+    use utoipa::PartialSchema as _;
+    let row = ArrayBuilder::new()
+        .items(Priority::schema())
+        .min_items(Some(4))
+        .max_items(Some(4));
+    ArrayBuilder::new()
+        .items(row)
+        .min_items(Some(4))
+        .max_items(Some(4))
+        .build()
+}
+
 pub fn default_matrix() -> [[Priority; 4]; 4] {
     use Priority::*;
     [
@@ -602,6 +653,7 @@ impl Default for Workflow {
 
 /// A problem record's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemStatus {
     Investigating,
@@ -631,6 +683,7 @@ impl ProblemStatus {
 
 /// A problem record: the root cause several complaints share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     pub id: i64,
     pub title: String,
@@ -653,6 +706,7 @@ pub struct Problem {
 
 /// `GET /api/v1/admin/sites/{site_key}/problems`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemList {
     pub site_key: SiteKey,
     pub problems: Vec<Problem>,
@@ -660,6 +714,7 @@ pub struct ProblemList {
 
 /// `GET /api/v1/admin/sites/{site_key}/problems/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemView {
     pub problem: Problem,
     pub complaints: Vec<Case>,
@@ -667,6 +722,7 @@ pub struct ProblemView {
 
 /// A user who can be given cases, with how many active cases they have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agent {
     pub id: i64,
     pub email: String,
@@ -676,6 +732,7 @@ pub struct Agent {
 
 /// `GET /api/v1/admin/sites/{site_key}/agents`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
@@ -716,6 +773,7 @@ mod tests {
 /// the team's public replies, their own replies, status changes and their rating. Never an
 /// internal note, who in the team did what, or another case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicCase {
     pub reference: String,
     pub status: Status,
@@ -733,6 +791,7 @@ pub struct PublicCase {
 
 /// One entry of a [`PublicCase`]'s timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicEntry {
     /// RFC 3339 in UTC.
     pub at: String,

@@ -6,6 +6,7 @@ use crate::survey::{Invalid, MAX_LABEL, MAX_TEXT};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintKind {
     /// Something went wrong: enters the complaint workflow.
@@ -20,6 +21,7 @@ pub const MAX_IMPACT: u8 = 4;
 
 /// The body of `POST /api/v1/complaints`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawComplaint")]
 pub struct ComplaintSubmission {
     /// Made by the widget, so that a retried report is stored once.
@@ -29,18 +31,36 @@ pub struct ComplaintSubmission {
     pub kind: ComplaintKind,
     /// One of the site's categories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub category: Option<String>,
     /// What happened (or what they suggest), 1 to 5000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 5000, pattern = r"\S")
+    )]
     pub description: String,
     /// 1 to 4; problems only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4))]
     pub impact: Option<u8>,
-    /// Where to reach the customer; only with `contact_consent`.
+    /// Where to reach the customer; only with `contact_consent`. The pattern is what
+    /// [`is_email`] accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$"
+        )
+    )]
     pub email: Option<String>,
     #[serde(default)]
     pub contact_consent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
     pub page_url: Option<String>,
 }
 
@@ -75,9 +95,9 @@ impl TryFrom<RawComplaint> for ComplaintSubmission {
         if raw
             .category
             .as_deref()
-            .is_some_and(|c| c.trim().is_empty() || c.len() > MAX_LABEL)
+            .is_some_and(|c| c.trim().is_empty() || c.chars().count() > MAX_LABEL)
         {
-            return fail("a category is 1 to 500 bytes");
+            return fail("a category is 1 to 500 characters");
         }
         match (raw.kind, raw.impact) {
             (ComplaintKind::Problem, Some(i)) if !(1..=MAX_IMPACT).contains(&i) => {
@@ -121,13 +141,13 @@ impl ComplaintSubmission {
     }
 }
 
-/// A plausible address: `local@domain.tld`, no spaces, at most 254 bytes. (Whether it reaches
+/// A plausible address: `local@domain.tld`, no spaces, at most 254 characters. (Whether it reaches
 /// anyone only sending mail tells.)
 pub fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    s.len() <= 254
+    s.chars().count() <= 254
         && !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')

@@ -10,8 +10,10 @@ macro_rules! strings {
     ($($key:ident),* $(,)?) => {
         /// Every text the widget shows that a site does not write itself.
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct Strings {
-            $(pub $key: Cow<'static, str>,)*
+            $(#[cfg_attr(feature = "openapi", schema(value_type = String))]
+            pub $key: Cow<'static, str>,)*
         }
 
         #[cfg(test)]

@@ -405,18 +405,34 @@ pub struct Topics {
 #[serde(deny_unknown_fields)]
 pub struct NewGoal {
     /// 1 to 120 characters, e.g. "Answer within two hours by March".
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub name: String,
     /// `nps` (−100 to 100), `csat` (1 to 5), `ces` (1 to 7), `first_response` and `resolution`
     /// (median business minutes), `sla_compliance` (percent of SLA clocks met) or
     /// `complaint_volume` (cases of `category` per week).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(nps|csat|ces|first_response|resolution|sla_compliance|complaint_volume)$"
+        )
+    )]
     pub metric: String,
     pub target: f64,
     /// `YYYY-MM-DD` (UTC).
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub start: String,
     /// `YYYY-MM-DD` (UTC), after `start`, within ten years.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub deadline: String,
     /// For scores: `dimension:value`, as the overview's segment.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")
+    )]
     pub segment: Option<String>,
     /// For `complaint_volume`, required: the category counted.
     #[serde(default)]

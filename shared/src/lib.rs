@@ -12,6 +12,8 @@ pub mod i18n;
 pub mod ids;
 pub mod insight;
 pub mod notify;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod score;
 pub mod site;
 pub mod sla;

@@ -21,10 +21,13 @@ pub const OPT_IN_EVENTS: [&str; 1] = ["insight.digest"];
 /// /api/v1/admin/sites/{site_key}/notifications`, the caller's own). A user who never set them
 /// takes every event but the opt-in ones, in English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationPreferences {
     /// The e-mails' language: one of the widget's ([`crate::i18n::LANGS`]).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(en|de|fr|es|pt|ja|ar)$"))]
     pub language: String,
     /// The events mailed to this user, each one of [`EMAIL_EVENTS`].
+    #[cfg_attr(feature = "openapi", schema(inline, value_type = Vec<crate::openapi::EmailEvent>))]
     pub email: Vec<String>,
 }
 

@@ -6,6 +6,7 @@ use crate::survey::{Invalid, Survey, MAX_LABEL};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeMode {
     Light,
@@ -16,6 +17,7 @@ pub enum ThemeMode {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     #[default]
@@ -25,9 +27,11 @@ pub enum Position {
 
 /// The widget's look on one site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Theme {
     /// The brand colour, `#rrggbb`: chosen answers, buttons and focus rings.
     #[serde(default = "default_brand")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9A-Fa-f]{6}$"))]
     pub brand: String,
     #[serde(default)]
     pub mode: ThemeMode,
@@ -35,6 +39,7 @@ pub struct Theme {
     pub position: Position,
     /// Corner radius in pixels, 0 to 24.
     #[serde(default = "default_radius")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 24))]
     pub radius: u8,
 }
 
@@ -59,9 +64,14 @@ impl Default for Theme {
 
 /// The always-available "Feedback" tab and its menu.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Launcher {
     /// The tab's text (the built-in "Feedback" in the visitor's language when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 40, pattern = r"\S")
+    )]
     pub label: Option<String>,
     /// The survey "Rate us" opens; without one the menu offers only reports and suggestions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +80,7 @@ pub struct Launcher {
 
 /// What an admin sets for a site's widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteSettings {
     #[serde(default)]
     pub theme: Theme,
@@ -78,14 +89,17 @@ pub struct SiteSettings {
     pub launcher: Option<Launcher>,
     /// What a complaint can be about, in the site's words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 30, inline, value_type = Vec<crate::openapi::Label>))]
     pub categories: Vec<String>,
     /// Days after any survey was shown before another may be (0: no cooldown).
     #[serde(default = "default_cooldown")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 365))]
     pub cooldown_days: u16,
     /// The `hark('identify', id, attrs)` attributes (at most [`MAX_SEGMENT_ATTRIBUTES`] keys)
     /// whose values become insight segments, from the next answer on. The collector keeps
     /// them out of the widget's config.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 3, value_type = Vec<crate::openapi::AttributeKey>))]
     pub segment_attributes: Vec<String>,
 }
 
@@ -157,9 +171,9 @@ impl SiteSettings {
             || self
                 .categories
                 .iter()
-                .any(|c| c.trim().is_empty() || c.len() > MAX_LABEL)
+                .any(|c| c.trim().is_empty() || c.chars().count() > MAX_LABEL)
         {
-            problems.push(("categories", "up to 30 categories of 1 to 500 bytes"));
+            problems.push(("categories", "up to 30 categories of 1 to 500 characters"));
         }
         if self.cooldown_days > 365 {
             problems.push(("cooldown_days", "cooldown_days is 0 to 365"));
@@ -181,6 +195,7 @@ impl SiteSettings {
 /// What `GET /api/v1/sites/{site_key}/config?lang=…` returns: everything the loader and the
 /// widget need, in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteConfig {
     pub site_key: SiteKey,
     /// The language of `strings` and of the surveys' texts.

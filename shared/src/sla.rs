@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A day of the week, as a working interval names it: `mon` … `sun`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     Mon,
@@ -63,12 +64,21 @@ impl Weekday {
 /// `end` at or before `start` is an overnight interval: `22:00`–`06:00` on `mon` runs from Monday
 /// 22:00 to Tuesday 06:00. `24:00` is allowed as an end, for a day worked until midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkingInterval {
     pub day: Weekday,
     /// `HH:MM`, 24-hour.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
     pub start: String,
     /// `HH:MM`, 24-hour, or `24:00`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+    )]
     pub end: String,
 }
 
@@ -85,6 +95,7 @@ impl WorkingInterval {
 
 /// When a site's team works, which is when SLA clocks run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct BusinessHours {
     /// An IANA time zone name, such as `Europe/Berlin`; the week and the holidays are in its
@@ -95,6 +106,7 @@ pub struct BusinessHours {
     pub always_open: bool,
     pub week: Vec<WorkingInterval>,
     /// Whole local days closed, as `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::dates))]
     pub holidays: Vec<String>,
 }
 
@@ -115,6 +127,7 @@ impl Default for BusinessHours {
 
 /// Which SLA clock of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaTarget {
     /// From the case's arrival to the team's first public reply.
@@ -144,6 +157,7 @@ impl SlaTarget {
 
 /// Whom a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recipients {
     /// The case's assignee (nobody when it has none).
@@ -156,6 +170,7 @@ pub enum Recipients {
 
 /// Whom a case is given to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reassignee {
     /// This user, by id.
@@ -166,6 +181,7 @@ pub enum Reassignee {
 
 /// What an escalation level does, as `{"action": "notify", "to": "admins"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EscalationAction {
     Notify {
@@ -182,29 +198,39 @@ pub enum EscalationAction {
 
 /// One rung of the escalation ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EscalationLevel {
     /// Business minutes after the breach; 0 is at the breach itself.
+    #[cfg_attr(feature = "openapi", schema(maximum = 525600))]
     pub after_minutes: u32,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::escalation_actions))]
     pub actions: Vec<EscalationAction>,
 }
 
 /// The targets of one priority, in business minutes; `None` is no target (no clock runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub priority: Priority,
+    /// Business minutes, 1 to a year's (525,600); `null` for no target.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub first_response: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub next_response: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub resolution: Option<u32>,
     /// The share of a target after which its clock is at risk and a warning goes out.
     #[serde(default = "default_warn_at_percent")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 99))]
     pub warn_at_percent: u8,
     /// Levels in order of `after_minutes`, for every target of this priority.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub escalation: Vec<EscalationLevel>,
 }
 
@@ -253,8 +279,10 @@ impl SlaPolicy {
 
 /// A site's policies, at most one per priority; a priority without one has no targets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicies {
+    #[cfg_attr(feature = "openapi", schema(max_items = 4))]
     pub policies: Vec<SlaPolicy>,
 }
 
@@ -276,6 +304,7 @@ impl Default for SlaPolicies {
 
 /// Where an SLA clock stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaState {
     /// Running, below the warning share.
@@ -292,6 +321,7 @@ pub enum SlaState {
 
 /// One SLA clock of a case, as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaClock {
     pub target: SlaTarget,

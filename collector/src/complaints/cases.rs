@@ -892,6 +892,12 @@ pub async fn set_category(
         .site_settings(site)
         .await?
         .ok_or(CaseError::NotFound("no site has this key"))?;
+    // A site without a list takes any category, but never a blank one (as a report's).
+    if category.trim().is_empty() || category.chars().count() > shared::survey::MAX_LABEL {
+        return Err(CaseError::Invalid(
+            "a category is 1 to 500 characters".into(),
+        ));
+    }
     if !settings.categories.is_empty() && !settings.categories.contains(&category) {
         return Err(CaseError::Invalid(format!(
             "the site has no category {category:?}"

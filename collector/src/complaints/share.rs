@@ -14,20 +14,23 @@ pub const MAX_DESTINATIONS: usize = 20;
 pub const MAX_NOTE: usize = 2000;
 
 /// A site's destinations (`GET`/`PUT …/share-destinations`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destinations {
+    #[schema(max_items = 20)]
     pub destinations: Vec<Destination>,
 }
 
 /// Where a share goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// 1 to 60 characters, unique on the site.
+    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
     pub name: String,
     /// An address the summary is mailed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 320, pattern = r"^(\S.*)?@(.*\S)?$")]
     pub email: Option<String>,
     /// Also delivered as the `feedback.shared` webhook event.
     #[serde(default)]
@@ -35,11 +38,13 @@ pub struct Destination {
 }
 
 /// A request to share: the destination's name, and the team's private note.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sharing {
+    #[schema(min_length = 1, max_length = 60)]
     pub destination: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

@@ -195,7 +195,7 @@ const CSRF_HEADER: &str = "x-csrf-token";
     tag = super::openapi::ADMIN,
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::Me` or `shared::api::Account`", body = Object),
+        (status = 200, description = "`shared::api::Me` or `shared::api::Account`", body = super::openapi::MeDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
     )
 )]
@@ -251,7 +251,7 @@ pub(crate) async fn audit_change(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::TokenList`: each token's id, role and creation time", body = Object),
+        (status = 200, description = "`shared::api::TokenList`: each token's id, role and creation time", body = shared::api::TokenList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
     )
@@ -285,11 +285,11 @@ async fn tokens(
     post,
     path = "/api/v1/admin/sites/{site_key}/tokens",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"role\"}`"),
+    request_body(content = shared::api::NewToken, description = "`{\"role\"}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "`shared::api::CreatedToken`: the token, shown this once", body = Object),
+        (status = 201, description = "`shared::api::CreatedToken`: the token, shown this once", body = shared::api::CreatedToken),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -414,7 +414,7 @@ async fn revoke_token(
     params(("site_key" = String, Path, description = "The site's key"), AuditQueryParams),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::api::AuditList`", body = Object),
+        (status = 200, description = "`shared::api::AuditList`", body = shared::api::AuditList),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -432,7 +432,10 @@ async fn audit(
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Admin)?;
     let key = grant.site.key.clone();
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+    }
     let search = q.checked()?;
     let entries = state
         .store
@@ -457,29 +460,36 @@ async fn audit(
 #[into_params(parameter_in = Query)]
 struct AuditQueryParams {
     /// 1 to 1000, 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// Only this action, e.g. `member.remove` (up to 64 characters).
+    #[param(max_length = 64)]
     action: Option<String>,
     /// Only actors whose e-mail address (or `token:ID`, `cli`) contains this, in any ASCII case
     /// (up to 320 characters).
+    #[param(max_length = 320)]
     actor: Option<String>,
     /// The first day, `YYYY-MM-DD` (UTC).
+    #[param(format = Date)]
     from: Option<String>,
     /// The last day, `YYYY-MM-DD` (UTC), included.
+    #[param(format = Date)]
     to: Option<String>,
 }
 
 impl AuditQueryParams {
     fn checked(&self) -> Result<AuditQuery, ApiError> {
-        let text = |what: &str, s: &Option<String>, most: usize| match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
+        // The length as sent (as the document's `maxLength` counts it), then trimmed.
+        let text = |what: &str, s: &Option<String>, most: usize| match s.as_deref() {
             Some(s) if s.chars().count() > most => Err(ApiError::Invalid(format!(
                 "{what} is at most {most} characters"
             ))),
-            Some(s) => Ok(Some(s.to_owned())),
+            None => Ok(None),
+            Some(s) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)),
         };
-        let day = |what: &str, s: &Option<String>| match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
+        // A day is a date as written (the dashboard sends none rather than an empty one).
+        let day = |what: &str, s: &Option<String>| match s.as_deref() {
+            None => Ok(None),
             Some(s) => crate::insight::overview::parse_date(s)
                 .map(Some)
                 .ok_or_else(|| ApiError::Invalid(format!("{what} must be a day, YYYY-MM-DD"))),

@@ -189,7 +189,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::CaseView`: `{complaint, timeline, allowed_transitions, suggestion, similar}`", body = Object),
+        (status = 200, description = "`shared::case::CaseView`: `{complaint, timeline, allowed_transitions, suggestion, similar}`", body = CaseView),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
         (status = 404, description = "The site has no such complaint", body = super::openapi::ErrorDoc),
@@ -209,6 +209,7 @@ async fn show(
 #[utoipa::path(
     delete,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}",
+    operation_id = "delete_complaint",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
@@ -234,11 +235,12 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     status: Status,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reason: Option<String>,
 }
 
@@ -247,12 +249,13 @@ struct StatusBody {
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/status",
+    operation_id = "set_complaint_status",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"status\": \"resolved\", \"reason\"?: \"…\"}`"),
+    request_body(content = StatusBody, description = "`{\"status\": \"resolved\", \"reason\"?: \"…\"}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -286,9 +289,10 @@ async fn set_status(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: String,
     /// An internal note rather than a reply the customer sees.
     #[serde(default)]
@@ -305,11 +309,11 @@ struct ReplyBody {
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/replies",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"body\": \"…\", \"internal\": false, \"customer\": false}`: 1 to 10,000 characters of plain text; `internal` for a note the customer never sees, `customer` to record what the customer said by phone or e-mail (it reopens a resolved case)"),
+    request_body(content = ReplyBody, description = "`{\"body\": \"…\", \"internal\": false, \"customer\": false}`: 1 to 10,000 characters of plain text; `internal` for a note the customer never sees, `customer` to record what the customer said by phone or e-mail (it reopens a resolved case)"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 201, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -351,11 +355,11 @@ async fn reply(
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/share",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
+    request_body(content = crate::complaints::share::Sharing, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 201, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -404,7 +408,7 @@ pub(super) fn dashboard_link(
     post,
     path = "/api/v1/admin/sites/{site_key}/problems/{id}/share",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
+    request_body(content = crate::complaints::share::Sharing, description = "`{\"destination\": \"Product team\", \"note\": \"…\"}`: a destination of the site's, a note of at most 2,000 characters"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = i64, Path, description = "The problem's id")),
     security(("token" = []), ("session" = [])),
     responses(
@@ -451,7 +455,7 @@ async fn share_problem(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AssignBody {
     /// A user's id, or null for nobody; absent with `auto`.
@@ -488,11 +492,11 @@ fn assign_target(b: &AssignBody) -> Result<Assign, ApiError> {
     put,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/assignee",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"user_id\": 4}`, `{\"user_id\": null}` or `{\"auto\": true}`"),
+    request_body(content = AssignBody, description = "`{\"user_id\": 4}`, `{\"user_id\": null}` or `{\"auto\": true}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "Too low a role for this assignment", body = super::openapi::ErrorDoc),
@@ -515,9 +519,10 @@ async fn assign(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     category: String,
 }
 
@@ -526,11 +531,11 @@ struct CategoryBody {
     put,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/category",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"category\": \"Billing\"}`: one of the site's categories"),
+    request_body(content = CategoryBody, description = "`{\"category\": \"Billing\"}`: one of the site's categories"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -553,7 +558,7 @@ async fn categorize(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PriorityBody {
     #[serde(default)]
@@ -561,6 +566,7 @@ struct PriorityBody {
     #[serde(default)]
     priority: Option<Priority>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reason: Option<String>,
 }
 
@@ -570,11 +576,11 @@ struct PriorityBody {
     put,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/priority",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"urgency\": \"high\"}` or `{\"priority\": \"P1\", \"reason\": \"…\"}`"),
+    request_body(content = PriorityBody, description = "`{\"urgency\": \"high\"}` or `{\"priority\": \"P1\", \"reason\": \"…\"}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -622,7 +628,7 @@ async fn prioritize(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProblemLinkBody {
     problem_id: Option<i64>,
@@ -633,11 +639,11 @@ struct ProblemLinkBody {
     put,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/problem",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"problem_id\": 2}` or `{\"problem_id\": null}`"),
+    request_body(content = ProblemLinkBody, description = "`{\"problem_id\": 2}` or `{\"problem_id\": null}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The complaint's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -659,7 +665,7 @@ async fn link_problem(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
     /// The survivor: a case's id or its reference.
@@ -671,11 +677,11 @@ struct MergeBody {
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/{id}/merge",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"into\": \"<id or HK-reference>\"}`"),
+    request_body(content = MergeBody, description = "`{\"into\": \"<id or HK-reference>\"}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = String, Path, description = "The duplicate's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The merged case's `shared::case::CaseView`", body = Object),
+        (status = 200, description = "The merged case's `shared::case::CaseView`", body = CaseView),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -713,9 +719,11 @@ async fn merge(
     after(&state, &site, &id, &who).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkBody {
+    /// Cases' ids or references.
+    #[schema(min_items = 1, max_items = 500)]
     ids: Vec<String>,
     #[serde(default)]
     status: Option<Status>,
@@ -732,11 +740,11 @@ const MAX_BULK: usize = 500;
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints/bulk",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"ids\": [...], \"status\"?: \"resolved\", \"assignee\"?: {\"user_id\": 4}}`, up to 500 ids"),
+    request_body(content = BulkBody, description = "`{\"ids\": [...], \"status\"?: \"resolved\", \"assignee\"?: {\"user_id\": 4}}`, up to 500 ids"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"results\": [{\"id\", \"ok\": true} | {\"id\", \"ok\": false, \"error\": {\"code\", \"message\"}}]}`", body = Object),
+        (status = 200, description = "`{\"results\": [{\"id\", \"ok\": true} | {\"id\", \"ok\": false, \"error\": {\"code\", \"message\"}}]}`", body = super::openapi::BulkResults),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -796,7 +804,7 @@ async fn bulk(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::AgentList`: `{agents: [{id, email, role, active_cases}]}`", body = Object),
+        (status = 200, description = "`shared::case::AgentList`: `{agents: [{id, email, role, active_cases}]}`", body = shared::case::AgentList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -822,7 +830,7 @@ async fn agents(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::Workflow`", body = Object),
+        (status = 200, description = "`shared::case::Workflow`", body = Workflow),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -848,11 +856,11 @@ async fn workflow(
     put,
     path = "/api/v1/admin/sites/{site_key}/workflow",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::case::Workflow`: `{rules: [{category, keywords, urgency?}], matrix: [[P1..P4; 4]; 4], routing: {category: user_id}, auto_assign, auto_close_days}`"),
+    request_body(content = Workflow, description = "`shared::case::Workflow`: `{rules: [{category, keywords, urgency?}], matrix: [[P1..P4; 4]; 4], routing: {category: user_id}, auto_assign, auto_close_days}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::case::Workflow`", body = Object),
+        (status = 200, description = "The new `shared::case::Workflow`", body = Workflow),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
@@ -910,7 +918,7 @@ async fn set_workflow(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::ProblemList`", body = Object),
+        (status = 200, description = "`shared::case::ProblemList`", body = shared::case::ProblemList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -929,18 +937,22 @@ async fn problems(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProblemBody {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     title: Option<String>,
     #[serde(default, with = "double_option")]
     category: Option<Option<String>>,
     status: Option<ProblemStatus>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     root_cause: Option<Option<String>>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     workaround: Option<Option<String>>,
     #[serde(default, with = "double_option")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     fix: Option<Option<String>>,
 }
 
@@ -975,11 +987,11 @@ impl ProblemBody {
     post,
     path = "/api/v1/admin/sites/{site_key}/problems",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"title\", \"category\"?, \"status\"?, \"root_cause\"?, \"workaround\"?, \"fix\"?}`"),
+    request_body(content = super::openapi::NewProblem, description = "`{\"title\", \"category\"?, \"status\"?, \"root_cause\"?, \"workaround\"?, \"fix\"?}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "The new `shared::case::Problem`", body = Object),
+        (status = 201, description = "The new `shared::case::Problem`", body = Problem),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -1036,7 +1048,7 @@ async fn load_problem(
     params(("site_key" = String, Path, description = "The site's key"), ("id" = i64, Path, description = "The problem's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::ProblemView`: `{problem, complaints}`", body = Object),
+        (status = 200, description = "`shared::case::ProblemView`: `{problem, complaints}`", body = shared::case::ProblemView),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
         (status = 404, description = "The site has no such problem", body = super::openapi::ErrorDoc),
@@ -1076,11 +1088,11 @@ async fn problem(
     patch,
     path = "/api/v1/admin/sites/{site_key}/problems/{id}",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "Any of `title`, `category`, `status`, `root_cause`, `workaround`, `fix` (null clears a text)"),
+    request_body(content = ProblemBody, description = "Any of `title`, `category`, `status`, `root_cause`, `workaround`, `fix` (null clears a text)"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = i64, Path, description = "The problem's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The `shared::case::Problem`", body = Object),
+        (status = 200, description = "The `shared::case::Problem`", body = Problem),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -1113,9 +1125,10 @@ async fn update_problem(
     Ok(Json(problem_wire(load_problem(&state, &site, id).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     reply: String,
 }
 
@@ -1125,11 +1138,11 @@ struct ResolveBody {
     post,
     path = "/api/v1/admin/sites/{site_key}/problems/{id}/resolve",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"reply\": \"…\"}`: the public reply every linked active case gets"),
+    request_body(content = ResolveBody, description = "`{\"reply\": \"…\"}`: the public reply every linked active case gets"),
     params(("site_key" = String, Path, description = "The site's key"), ("id" = i64, Path, description = "The problem's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"problem\": Problem, \"resolved\": n}`", body = Object),
+        (status = 200, description = "`{\"problem\": Problem, \"resolved\": n}`", body = super::openapi::ResolvedProblem),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),

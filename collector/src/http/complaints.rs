@@ -51,11 +51,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     post,
     path = "/api/v1/complaints",
+    operation_id = "submit_complaint",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
+    request_body(content((super::openapi::Submission<shared::ComplaintSubmission> = "application/json"), (super::openapi::Submission<shared::ComplaintSubmission> = "text/plain")), description = "`shared::ComplaintSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\", \"status_url\"}`, the reference a short code such as `HK-7QF3`, the status URL the customer's page `PUBLIC_URL/c/{token}` (the token a capability: 256 random bits, stored only hashed)", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\", \"status_url\"}`, with a new token for the same case", body = Object),
+        (status = 201, description = "Committed as a new case: `{\"id\", \"reference\", \"status_url\"}`, the reference a short code such as `HK-7QF3`, the status URL the customer's page `PUBLIC_URL/c/{token}` (the token a capability: 256 random bits, stored only hashed)", body = super::openapi::FiledComplaint),
+        (status = 200, description = "A replayed id, stored before: `{\"id\", \"reference\", \"status_url\"}`, with a new token for the same case", body = super::openapi::FiledComplaint),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's complaint", body = super::openapi::ErrorDoc),
@@ -192,33 +193,49 @@ async fn accept(
 }
 
 /// A complaint the team logged, or an integration sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoggedComplaint {
     /// `phone`, `chat`, `email`, `in_person`, `social`, `review` or `other`.
+    #[schema(pattern = "^(phone|chat|email|in_person|social|review|other)$")]
     channel: String,
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     description: String,
     #[serde(default)]
     kind: shared::ComplaintKind,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     category: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 4)]
     impact: Option<u8>,
-    /// The customer's address; kept only with `contact_consent`.
+    /// The customer's address; kept only with `contact_consent`. The pattern is what
+    /// `shared::complaint::is_email` accepts.
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$"
+    )]
     email: Option<String>,
     #[serde(default)]
     contact_consent: bool,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"\S")]
     user_id: Option<String>,
     /// The customer's language (`de-CH`): their status page's and e-mails' language.
     #[serde(default)]
+    #[schema(max_length = 35, pattern = "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")]
     locale: Option<String>,
     /// The integration's own id of it: the same id again stores nothing new.
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"\S")]
     external_id: Option<String>,
     /// Where it came from (the chat's transcript, the review).
     #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9][^\s]*$"
+    )]
     source_url: Option<String>,
 }
 
@@ -230,12 +247,12 @@ struct LoggedComplaint {
     post,
     path = "/api/v1/admin/sites/{site_key}/complaints",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"channel\": \"phone\", \"description\": \"…\", \"kind\", \"category\", \"impact\": 1-4, \"email\", \"contact_consent\", \"user_id\", \"locale\", \"external_id\", \"source_url\"}`: the channel one of `phone`, `chat`, `email`, `in_person`, `social`, `review`, `other`; the description 1 to 5000 characters; the category one of the site's; `external_id` 1 to 200 characters; `source_url` an http(s) URL"),
+    request_body(content = LoggedComplaint, description = "`{\"channel\": \"phone\", \"description\": \"…\", \"kind\", \"category\", \"impact\": 1-4, \"email\", \"contact_consent\", \"user_id\", \"locale\", \"external_id\", \"source_url\"}`: the channel one of `phone`, `chat`, `email`, `in_person`, `social`, `review`, `other`; the description 1 to 5000 characters; the category one of the site's; `external_id` 1 to 200 characters; `source_url` an http(s) URL"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "A new case: `{\"id\", \"reference\", \"status_url\"}` (the customer's status page, to pass on)", body = Object),
-        (status = 200, description = "The same `external_id` again: the case stored before, with a new status link", body = Object),
+        (status = 201, description = "A new case: `{\"id\", \"reference\", \"status_url\"}` (the customer's status page, to pass on)", body = super::openapi::FiledComplaint),
+        (status = 200, description = "The same `external_id` again: the case stored before, with a new status link", body = super::openapi::FiledComplaint),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
@@ -373,6 +390,9 @@ struct ListQuery {
     after: Option<String>,
 }
 
+/// No user has this id (ids count up from 1): what `assignee=me` names for an API token.
+const NO_USER: i64 = -1;
+
 /// Reads a comma-separated list with `parse`, naming what is wrong.
 fn list_of<T>(
     raw: &Option<String>,
@@ -399,9 +419,8 @@ impl ListQuery {
         let assignee = match self.assignee.as_deref() {
             None | Some("") => None,
             Some("none") => Some(AssigneeFilter::Nobody),
-            Some("me") => Some(AssigneeFilter::User(me.ok_or_else(|| {
-                ApiError::Invalid("assignee=me needs a dashboard session".into())
-            })?)),
+            // An API token is nobody: its "mine" queue is empty, as its count says (0).
+            Some("me") => Some(AssigneeFilter::User(me.unwrap_or(NO_USER))),
             Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| {
                 ApiError::Invalid("assignee is a user id, none or me".into())
             })?)),
@@ -451,23 +470,24 @@ fn sla_state(s: &str) -> Option<SlaState> {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/complaints",
+    operation_id = "list_complaints",
     tag = super::openapi::ADMIN,
     params(
         ("site_key" = String, Path, description = "The site's key"),
-        ("limit" = Option<u32>, Query, description = "1 to 1000, 100 by default"),
-        ("status" = Option<String>, Query, description = "Comma-separated statuses, or `active` (new, open, in_progress, waiting_on_customer, reopened)"),
-        ("priority" = Option<String>, Query, description = "Comma-separated priorities, `P1` to `P4`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1 to 1000, 100 by default"),
+        ("status" = Option<String>, Query, pattern = r"^(|active|(new|open|in_progress|waiting_on_customer|reopened|resolved|closed|merged|spam)(,(new|open|in_progress|waiting_on_customer|reopened|resolved|closed|merged|spam))*)$", description = "Comma-separated statuses, or `active` (new, open, in_progress, waiting_on_customer, reopened)"),
+        ("priority" = Option<String>, Query, pattern = r"^(|P[1-4](,P[1-4])*)$", description = "Comma-separated priorities, `P1` to `P4`"),
         ("category" = Option<String>, Query, description = "One category"),
-        ("assignee" = Option<String>, Query, description = "A user id, `none` (the unassigned queue) or `me`"),
-        ("sla" = Option<String>, Query, description = "Comma-separated SLA states, the worst of a case's clocks: `on_track`, `at_risk`, `breached`, `met`, `paused`"),
+        ("assignee" = Option<String>, Query, pattern = r"^(|none|me|[0-9]{1,18})$", description = "A user id, `none` (the unassigned queue) or `me` (the caller's: none for an API token)"),
+        ("sla" = Option<String>, Query, pattern = r"^(|(on_track|at_risk|breached|met|paused)(,(on_track|at_risk|breached|met|paused))*)$", description = "Comma-separated SLA states, the worst of a case's clocks: `on_track`, `at_risk`, `breached`, `met`, `paused`"),
         ("problem" = Option<i64>, Query, description = "A problem record's id"),
         ("q" = Option<String>, Query, description = "Words of the description, or a reference (`HK-7QF3`)"),
-        ("sort" = Option<String>, Query, description = "`newest` (default), `oldest` or `priority`"),
-        ("after" = Option<String>, Query, description = "The `next` of the page before"),
+        ("sort" = Option<String>, Query, pattern = r"^(newest|oldest|priority)$", description = "`newest` (default), `oldest` or `priority`"),
+        ("after" = Option<String>, Query, pattern = r"^(|[1-4]\.-?[0-9]{1,19}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", description = "The `next` of the page before"),
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::CaseList`: `{site_key, complaints, next, counts}`", body = Object),
+        (status = 200, description = "`shared::case::CaseList`: `{site_key, complaints, next, counts}`", body = shared::case::CaseList),
         (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -484,7 +504,10 @@ async fn list(
     let Query(q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let key = grant.site.key.clone();
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+    }
     let filter = q.filter(caller.user_id())?;
     // One more than asked for tells whether there is a next page.
     let mut rows = state.store.cases(&key, &filter, limit + 1).await?;
@@ -521,14 +544,15 @@ struct ExportQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/complaints/export",
+    operation_id = "export_complaints",
     tag = super::openapi::ADMIN,
     params(
         ("site_key" = String, Path, description = "The site's key"),
-        ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`"),
+        ("format" = Option<String>, Query, pattern = "^(csv|ndjson)$", description = "`csv` (default) or `ndjson`"),
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "CSV or NDJSON, without e-mail addresses or visitor hashes", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV or NDJSON, without e-mail addresses or visitor hashes", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),

@@ -34,6 +34,7 @@ pub(crate) struct EventsQuery {
     /// Only this site's cases (one the caller has a role on); every such site's when absent.
     site: Option<String>,
     /// Resume after this event id, as `Last-Event-ID` does (the header wins).
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 
@@ -48,10 +49,10 @@ pub(crate) struct EventsQuery {
     get,
     path = "/api/v1/admin/events",
     tag = super::openapi::ADMIN,
-    params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
+    params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this event id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`text/event-stream` of `case` and `answers` events", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`text/event-stream` of `case` and `answers` events", content_type = "text/event-stream", body = super::openapi::StreamEvent),
         (status = 400, description = "Malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on the site named", body = super::openapi::ErrorDoc),
@@ -79,7 +80,8 @@ async fn events(
         ),
         None => q.after,
     };
-    if after.is_some_and(|n| n < 0) {
+    // The query's `after` is checked even where the header wins over it.
+    if after.is_some_and(|n| n < 0) || q.after.is_some_and(|n| n < 0) {
         return Err(invalid("after"));
     }
     let (start, cases) = state

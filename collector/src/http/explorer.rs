@@ -44,26 +44,37 @@ const SCAN: usize = 20_000;
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExploreQuery {
     /// The first day, `YYYY-MM-DD` (UTC).
+    #[param(format = Date)]
     from: Option<String>,
     /// Without `from`: this many days (1 to 3660) ending with `to`.
+    #[param(minimum = 1, maximum = 3660)]
     days: Option<i64>,
     /// The last day, `YYYY-MM-DD` (UTC); by default today.
+    #[param(format = Date)]
     to: Option<String>,
     /// `dimension:value`, as `GET …/insight/segments` lists them.
+    #[param(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")]
     segment: Option<String>,
     /// Only this survey's responses.
     survey: Option<String>,
     /// Only responses whose written answers contain this, in any case (1 to 200 characters).
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Only responses whose written answers mention this topic's word (`GET …/insight/topics`).
+    #[param(max_length = 200)]
     topic: Option<String>,
     /// Only responses with a written answer.
     written: Option<bool>,
     /// The `next` of the page before.
+    #[param(
+        pattern = r"^-?[0-9]{1,19}:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     before: Option<String>,
     /// 1 to 1000, 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// For the export: `csv` (the default) or `ndjson`.
+    #[param(pattern = "^(csv|ndjson)$")]
     format: Option<String>,
 }
 
@@ -85,6 +96,12 @@ struct Explore {
 
 impl ExploreQuery {
     fn checked(&self, today: i64) -> Result<Explore, ApiError> {
+        if self.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+            return Err(ApiError::Invalid("limit is 1 to 1000".into()));
+        }
+        if let Some(format) = self.format.as_deref() {
+            super::lifecycle::export_format(Some(format))?;
+        }
         let bounded = self.from.is_some() || self.to.is_some() || self.days.is_some();
         let as_period = PeriodQuery::new(
             self.from.clone(),
@@ -94,13 +111,14 @@ impl ExploreQuery {
         );
         let period = bounded.then(|| as_period.period(today)).transpose()?;
         let segment = as_period.segment()?.map(|s| (s.dimension, s.value));
+        // The length as sent (as the document's `maxLength` counts it), then trimmed.
         let text = |what: &str, s: &Option<String>| -> Result<Option<String>, ApiError> {
-            match s.as_deref().map(str::trim) {
-                None | Some("") => Ok(None),
+            match s.as_deref() {
                 Some(s) if s.chars().count() > 200 => Err(ApiError::Invalid(format!(
                     "{what} is at most 200 characters"
                 ))),
-                Some(s) => Ok(Some(s.to_owned())),
+                None => Ok(None),
+                Some(s) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)),
             }
         };
         let before = match self.before.as_deref() {
@@ -226,7 +244,7 @@ impl Explore {
     params(("site_key" = String, Path, description = "The site's key"), ExploreQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, responses: [...], next}` (`shared::api::ResponseList` and more); `next` is the `before` of the next page, `null` on the last", body = Object),
+        (status = 200, description = "`{site_key, responses: [...], next}` (`shared::api::ResponseList` and more); `next` is the `before` of the next page, `null` on the last", body = ListedResponses),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -301,18 +319,19 @@ fn listed(mut r: StoredResponse) -> Result<ListedResponse, ApiError> {
 
 /// `shared::api::ResponseList`, each response with what the collector added since: the survey
 /// version it answered and the respondent's attributes; and where the next page starts.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ListedResponses {
     site_key: SiteKey,
     responses: Vec<ListedResponse>,
     next: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 struct ListedResponse {
     /// `shared::api::StoredResponse`, its text answers with `sentiment`, `sentiment_label` and
     /// `key_phrases`.
     #[serde(flatten)]
+    #[schema(value_type = shared::api::StoredResponse)]
     response: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     survey_version: Option<u32>,
@@ -327,11 +346,12 @@ struct ListedResponse {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/responses/export",
+    operation_id = "export_responses",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key"), ExploreQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "CSV (a row per answer) or NDJSON (a line per response)", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV (a row per answer) or NDJSON (a line per response)", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
@@ -348,8 +368,11 @@ async fn export(
     let Query(mut q) = query?;
     let grant = caller.on_site(&site_key, Role::Viewer)?;
     let format = super::lifecycle::export_format(q.format.as_deref())?;
+    let today = rollup::day(state.clock.now_ms());
+    // Every filter is checked as the list checks it; the export then starts at the newest.
+    q.checked(today)?;
     q.before = None;
-    let explore = q.checked(rollup::day(state.clock.now_ms()))?;
+    let explore = q.checked(today)?;
     let key = grant.site.key.clone();
     let filename = format!("hark-{key}-responses.{}", format.extension());
     let pages = futures_util::stream::try_unfold(Some(explore), move |explore| {
@@ -426,7 +449,7 @@ async fn read_topics(
 }
 
 /// What to share of a topic, and with whom.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TopicSharing {
     /// The topic's word, as `…/insight/topics` names it.
@@ -444,7 +467,7 @@ struct TopicSharing {
     post,
     path = "/api/v1/admin/sites/{site_key}/insight/topics/share",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"term\": \"delivery\", \"destination\": \"Product team\", \"note\": \"…\"}`: a topic of the period, a destination of the site's, a note of at most 2,000 characters"),
+    request_body(content = TopicSharing, description = "`{\"term\": \"delivery\", \"destination\": \"Product team\", \"note\": \"…\"}`: a topic of the period, a destination of the site's, a note of at most 2,000 characters"),
     params(("site_key" = String, Path, description = "The site's key"), PeriodQuery),
     security(("token" = []), ("session" = [])),
     responses(

@@ -39,15 +39,22 @@ const MAX_SEEN: usize = 100;
 #[serde(deny_unknown_fields)]
 pub(crate) struct FunnelEvent {
     /// A UUID the widget made for this event: a retry of it counts once.
+    #[schema(
+        pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$"
+    )]
     id: String,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     site_key: String,
     /// The survey's id (not `survey_id`: the loader marks a survey answered when a body with
     /// that field is acknowledged).
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     survey: String,
     /// `shown`, `completed` or `dismissed`.
+    #[schema(pattern = "^(shown|completed|dismissed)$")]
     event: String,
     /// The questions the card showed, in order (empty when shown; at most 100).
     #[serde(default)]
+    #[schema(max_items = 100, value_type = Vec<shared::QuestionId>)]
     seen: Vec<String>,
     /// Added by the loader to everything it sends; not stored with funnel events.
     #[serde(default)]
@@ -65,11 +72,12 @@ pub(crate) struct FunnelEvent {
 #[utoipa::path(
     post,
     path = "/api/v1/funnel",
+    operation_id = "submit_funnel_event",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`{id, site_key, survey, event, seen}`, at most 64 KiB", content = FunnelEvent),
+    request_body(content((FunnelEvent = "application/json"), (FunnelEvent = "text/plain")), description = "`{id, site_key, survey, event, seen}`, at most 64 KiB"),
     responses(
-        (status = 201, description = "Recorded: `{\"id\"}`", body = Object),
-        (status = 200, description = "A replayed id, recorded before: `{\"id\"}`", body = Object),
+        (status = 201, description = "Recorded: `{\"id\"}`", body = shared::api::Accepted),
+        (status = 200, description = "A replayed id, recorded before: `{\"id\"}`", body = shared::api::Accepted),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),

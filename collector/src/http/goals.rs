@@ -27,6 +27,7 @@ const MAX_GOALS: usize = 50;
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/goals",
+    operation_id = "list_goals",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
@@ -60,6 +61,7 @@ async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/goals",
+    operation_id = "create_goal",
     tag = super::openapi::ADMIN,
     request_body = NewGoal,
     params(("site_key" = String, Path, description = "The site's key")),

@@ -16,7 +16,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     path = "/healthz",
     tag = super::openapi::OPERATIONS,
     responses(
-        (status = 200, description = "`{\"status\": \"ok\"}`", body = Object),
+        (status = 200, description = "`{\"status\": \"ok\"}`", body = super::openapi::Health),
         (status = 503, description = "Storage unavailable; see Retry-After", body = super::openapi::ErrorDoc),
     )
 )]

@@ -36,6 +36,7 @@ struct PageQuery {
 #[utoipa::path(
     get,
     path = "/s/{survey_id}",
+    operation_id = "survey_page",
     tag = super::openapi::PUBLIC,
     params(
         ("survey_id" = String, Path, description = "The survey's id"),

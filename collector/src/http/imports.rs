@@ -103,13 +103,13 @@ fn file_error(e: anyhow::Error) -> ApiError {
     params(("site_key" = String, Path, description = "The site's key"), ImportQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"rows\", \"imported\", \"already\", \"dry_run\", \"bad\": []}`", body = Object),
+        (status = 200, description = "`{\"rows\", \"imported\", \"already\", \"dry_run\", \"bad\": []}`", body = crate::import::Report),
         (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
         (status = 413, description = "Over 64 MiB", body = super::openapi::ErrorDoc),
         (status = 415, description = "Not text/csv", body = super::openapi::ErrorDoc),
-        (status = 422, description = "A bad header (the error), or bad rows: `{\"error\", \"report\"}` with each by line", body = Object),
+        (status = 422, description = "A bad header (the error), or bad rows: `{\"error\", \"report\"}` with each by line", body = super::openapi::ImportRefusal),
     )
 )]
 #[tracing::instrument(skip(state, caller, headers, body))]
@@ -144,13 +144,13 @@ async fn answers(
     params(("site_key" = String, Path, description = "The site's key"), ImportQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"rows\", \"imported\", \"already\", \"dry_run\", \"bad\": []}`", body = Object),
+        (status = 200, description = "`{\"rows\", \"imported\", \"already\", \"dry_run\", \"bad\": []}`", body = crate::import::Report),
         (status = 400, description = "A malformed query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No agent role on this site", body = super::openapi::ErrorDoc),
         (status = 413, description = "Over 64 MiB", body = super::openapi::ErrorDoc),
         (status = 415, description = "Not text/csv", body = super::openapi::ErrorDoc),
-        (status = 422, description = "A bad header (the error), or bad rows: `{\"error\", \"report\"}` with each by line", body = Object),
+        (status = 422, description = "A bad header (the error), or bad rows: `{\"error\", \"report\"}` with each by line", body = super::openapi::ImportRefusal),
     )
 )]
 #[tracing::instrument(skip(state, caller, headers, body))]

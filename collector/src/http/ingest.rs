@@ -44,11 +44,12 @@ pub(super) enum Outcome {
 #[utoipa::path(
     post,
     path = "/api/v1/responses",
+    operation_id = "submit_response",
     tag = super::openapi::PUBLIC,
-    request_body(content(("application/json"), ("text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
+    request_body(content((super::openapi::Submission<shared::ResponseSubmission> = "application/json"), (super::openapi::Submission<shared::ResponseSubmission> = "text/plain")), description = "`shared::ResponseSubmission` as JSON, at most 64 KiB"),
     responses(
-        (status = 201, description = "Committed: `{\"id\"}`", body = Object),
-        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = Object),
+        (status = 201, description = "Committed: `{\"id\"}`", body = shared::api::Accepted),
+        (status = 200, description = "A replayed id, stored before: `{\"id\"}`", body = shared::api::Accepted),
         (status = 403, description = "No `Origin`, or not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),
         (status = 409, description = "The id belongs to another site's answer", body = super::openapi::ErrorDoc),
@@ -170,7 +171,15 @@ impl Extras {
 /// The domain type `T` from the body, once `Extras::read` found it well-formed: 422 when it
 /// is not a valid `T`.
 pub(super) fn submission<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Invalid(e.to_string()))
+    serde_json::from_slice(body)
+        .or_else(|e| {
+            // `9.0` is the integer 9 to JSON Schema, and so to the API's document: read it so
+            // too. Only after a refusal, so that what the widget sends is read once.
+            super::json_numbers::rewrite(body)
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .ok_or(e)
+        })
+        .map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 /// Reads the widget's spam signs and says whether they give a bot away: a filled-in honeypot

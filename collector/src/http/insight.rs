@@ -36,12 +36,16 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct PeriodQuery {
     /// The first day, `YYYY-MM-DD` (UTC); by default `days` before `to`.
+    #[param(format = Date)]
     from: Option<String>,
     /// Without `from`: how many days, ending with `to` (1 to 3660; 90 by default).
+    #[param(minimum = 1, maximum = 3660)]
     days: Option<i64>,
     /// The last day, `YYYY-MM-DD` (UTC); by default today.
+    #[param(format = Date)]
     to: Option<String>,
     /// `dimension:value`, e.g. `device:mobile` or `page:/checkout`; by default all answers.
+    #[param(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")]
     segment: Option<String>,
     /// Only this survey's questions.
     survey: Option<String>,
@@ -73,6 +77,8 @@ impl PeriodQuery {
     }
 
     pub(super) fn period(&self, today: i64) -> Result<Period, ApiError> {
+        // Every route that reads a period refuses a malformed segment, used or not.
+        self.segment()?;
         let day = |what: &str, s: &Option<String>| -> Result<Option<i64>, ApiError> {
             s.as_deref()
                 .map(|s| {
@@ -530,6 +536,7 @@ async fn complaints_export(
 #[into_params(parameter_in = Query)]
 pub(crate) struct EmergingQuery {
     /// The weeks of baseline before the last seven days: 2 to 52, 8 by default.
+    #[param(minimum = 2, maximum = 52)]
     weeks: Option<usize>,
 }
 

@@ -30,13 +30,16 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `PATCH /api/v1/admin/sites/{site_key}`: `{"retention_days": N | null, "origins": [...]}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SiteUpdate {
     /// Absent leaves the window as it is; `null` keeps answers forever.
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1, maximum = 36500)]
     retention_days: Option<Option<u32>>,
-    /// Absent leaves them as they are; a list replaces them.
+    /// Absent leaves them as they are; a list replaces them: `scheme://host[:port]` each (blank
+    /// entries are left out), 1 to 50.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 50, inline, value_type = Option<Vec<super::openapi::Origin>>)]
     origins: Option<Vec<String>>,
 }
 
@@ -62,7 +65,7 @@ async fn site_view(state: &AppState, key: &shared::SiteKey) -> Result<Json<Value
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = super::openapi::SiteInfo),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
     )
@@ -82,11 +85,11 @@ async fn read_site(
     patch,
     path = "/api/v1/admin/sites/{site_key}",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"retention_days\": N | null, \"origins\": [\"https://shop.example\"]}`, either or both"),
+    request_body(content = SiteUpdate, description = "`{\"retention_days\": N | null, \"origins\": [\"https://shop.example\"]}`, either or both"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = Object),
+        (status = 200, description = "`{site_key, name, origins, retention_days}`", body = super::openapi::SiteInfo),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -100,10 +103,13 @@ async fn update_site(
     State(state): State<AppState>,
     caller: Caller,
     Path(site_key): Path<String>,
-    body: Result<Json<SiteUpdate>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let grant = caller.on_site(&site_key, Role::Admin)?;
-    let Json(update) = body?;
+    // Read as an object first: serde reads a struct from an array too, by position.
+    let Json(fields) = body?;
+    let update: SiteUpdate = serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::Invalid(format!("the body is not a site update: {e}")))?;
     let key = grant.site.key.clone();
     let mut problems = Vec::new();
     let origins = match update.origins.as_deref().map(crate::sites::origins) {
@@ -148,7 +154,7 @@ async fn update_site(
 }
 
 /// `POST /api/v1/admin/sites/{site_key}/erasure`: exactly one of the three.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ErasureRequest {
     email: Option<String>,
@@ -161,11 +167,11 @@ struct ErasureRequest {
     post,
     path = "/api/v1/admin/sites/{site_key}/erasure",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
+    request_body(content = super::openapi::Erasure, description = "Exactly one of `{\"email\"}`, `{\"user_id\"}`, `{\"visitor\"}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, erased}`", body = Object),
+        (status = 200, description = "`{site_key, erased}`", body = super::openapi::Erased),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -229,11 +235,12 @@ struct ExportQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/export",
+    operation_id = "export_site",
     tag = super::openapi::ADMIN,
-    params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, description = "`csv` (default) or `ndjson`")),
+    params(("site_key" = String, Path, description = "The site's key"), ("format" = Option<String>, Query, pattern = "^(csv|ndjson)$", description = "`csv` (default) or `ndjson`")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "CSV or NDJSON", body = String, content_type = "text/csv"),
+        (status = 200, description = "CSV or NDJSON", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),

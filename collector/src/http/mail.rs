@@ -22,10 +22,14 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A site's intake address.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Intake {
     /// `support@feedback.example`; `null`: the site takes no e-mail.
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@([^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])\s*$"
+    )]
     address: Option<String>,
 }
 
@@ -38,7 +42,7 @@ struct Intake {
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"address\": \"support@feedback.example\" | null}`", body = Object),
+        (status = 200, description = "`{\"address\": \"support@feedback.example\" | null}`", body = Intake),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -61,11 +65,11 @@ async fn mail_intake(
     put,
     path = "/api/v1/admin/sites/{site_key}/mail-intake",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"address\": \"support@feedback.example\"}`, or `null` to stop taking e-mail; an address on a domain whose MX points at the collector's SMTP listener, not a case's reply address (`c+…@mail_domain`)"),
+    request_body(content = Intake, description = "`{\"address\": \"support@feedback.example\"}`, or `null` to stop taking e-mail; an address on a domain whose MX points at the collector's SMTP listener, not a case's reply address (`c+…@mail_domain`)"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The address as kept (lower case)", body = Object),
+        (status = 200, description = "The address as kept (lower case)", body = Intake),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),

@@ -18,6 +18,7 @@ mod identity;
 mod imports;
 mod ingest;
 mod insight;
+mod json_numbers;
 mod lifecycle;
 mod limits;
 mod mail;

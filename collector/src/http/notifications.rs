@@ -37,7 +37,7 @@ fn member(caller: &Caller, site_key: &str) -> Result<(shared::SiteKey, i64), Api
     params(("site_key" = String, Path, description = "The site's key")),
     security(("session" = [])),
     responses(
-        (status = 200, description = "`shared::notify::NotificationPreferences`: `{language, email: [event types]}`", body = Object),
+        (status = 200, description = "`shared::notify::NotificationPreferences`: `{language, email: [event types]}`", body = NotificationPreferences),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site, or an API token", body = super::openapi::ErrorDoc),
     )
@@ -62,11 +62,11 @@ async fn preferences(
     put,
     path = "/api/v1/admin/sites/{site_key}/notifications",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::notify::NotificationPreferences`: `{\"language\": \"de\", \"email\": [\"complaint.hot_stove\", \"sla.breached\"]}`; the events are `complaint.hot_stove`, `sla.warning`, `sla.breached`, `escalation.raised`, `webhook.disabled`, `goal.at_risk` and `insight.digest` (the weekly digest, to admins and owners; the one event a user without preferences does not take); the languages the widget's"),
+    request_body(content = NotificationPreferences, description = "`shared::notify::NotificationPreferences`: `{\"language\": \"de\", \"email\": [\"complaint.hot_stove\", \"sla.breached\"]}`; the events are `complaint.hot_stove`, `sla.warning`, `sla.breached`, `escalation.raised`, `webhook.disabled`, `goal.at_risk` and `insight.digest` (the weekly digest, to admins and owners; the one event a user without preferences does not take); the languages the widget's"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::notify::NotificationPreferences`", body = Object),
+        (status = 200, description = "The new `shared::notify::NotificationPreferences`", body = NotificationPreferences),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site, or an API token", body = super::openapi::ErrorDoc),

@@ -73,7 +73,7 @@ async fn write<T: serde::Serialize>(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::sla::BusinessHours`", body = Object),
+        (status = 200, description = "`shared::sla::BusinessHours`", body = BusinessHours),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -96,11 +96,11 @@ async fn business_hours(
     put,
     path = "/api/v1/admin/sites/{site_key}/business-hours",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::sla::BusinessHours`: `{time_zone: \"Europe/Berlin\", always_open: false, week: [{day: \"mon\", start: \"09:00\", end: \"17:00\"}], holidays: [\"2026-12-25\"]}`; an end at or before its start runs overnight"),
+    request_body(content = BusinessHours, description = "`shared::sla::BusinessHours`: `{time_zone: \"Europe/Berlin\", always_open: false, week: [{day: \"mon\", start: \"09:00\", end: \"17:00\"}], holidays: [\"2026-12-25\"]}`; an end at or before its start runs overnight"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::sla::BusinessHours`", body = Object),
+        (status = 200, description = "The new `shared::sla::BusinessHours`", body = BusinessHours),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
@@ -136,7 +136,7 @@ async fn set_business_hours(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::sla::SlaPolicies`", body = Object),
+        (status = 200, description = "`shared::sla::SlaPolicies`", body = SlaPolicies),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -157,11 +157,11 @@ async fn sla_policies(
     put,
     path = "/api/v1/admin/sites/{site_key}/sla-policies",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::sla::SlaPolicies`: `{policies: [{priority: \"P1\", first_response: 60, next_response: 60, resolution: 480, warn_at_percent: 80, escalation: [{after_minutes: 0, actions: [{action: \"notify\", to: \"admins\"}]}]}]}`"),
+    request_body(content = SlaPolicies, description = "`shared::sla::SlaPolicies`: `{policies: [{priority: \"P1\", first_response: 60, next_response: 60, resolution: 480, warn_at_percent: 80, escalation: [{after_minutes: 0, actions: [{action: \"notify\", to: \"admins\"}]}]}]}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::sla::SlaPolicies`", body = Object),
+        (status = 200, description = "The new `shared::sla::SlaPolicies`", body = SlaPolicies),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
@@ -226,7 +226,7 @@ async fn set_sla_policies(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::case::HotStoveRules`", body = Object),
+        (status = 200, description = "`shared::case::HotStoveRules`", body = HotStoveRules),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -248,11 +248,11 @@ async fn hot_stove(
     put,
     path = "/api/v1/admin/sites/{site_key}/hot-stove",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::case::HotStoveRules`: `{rules: [{name, phrases: [\"charged twice\"], category?, min_impact?, spike?: {count, minutes}}]}`"),
+    request_body(content = HotStoveRules, description = "`shared::case::HotStoveRules`: `{rules: [{name, phrases: [\"charged twice\"], category?, min_impact?, spike?: {count, minutes}}]}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::case::HotStoveRules`", body = Object),
+        (status = 200, description = "The new `shared::case::HotStoveRules`", body = HotStoveRules),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
@@ -298,7 +298,7 @@ async fn set_hot_stove(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{\"destinations\": [{name, email?, webhook}]}`", body = Object),
+        (status = 200, description = "`{\"destinations\": [{name, email?, webhook}]}`", body = Destinations),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role on this site", body = super::openapi::ErrorDoc),
     )
@@ -320,11 +320,11 @@ async fn share_destinations(
     put,
     path = "/api/v1/admin/sites/{site_key}/share-destinations",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"destinations\": [{\"name\": \"Product team\", \"email\": \"product@example.com\", \"webhook\": false}]}`: at most 20, names 1 to 60 characters and unique, each with an address, `webhook: true`, or both"),
+    request_body(content = Destinations, description = "`{\"destinations\": [{\"name\": \"Product team\", \"email\": \"product@example.com\", \"webhook\": false}]}`: at most 20, names 1 to 60 characters and unique, each with an address, `webhook: true`, or both"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new destinations", body = Object),
+        (status = 200, description = "The new destinations", body = Destinations),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),

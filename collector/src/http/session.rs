@@ -139,7 +139,7 @@ pub(crate) fn peer_address(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> 
     peer.map(|Extension(ConnectInfo(addr))| addr)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Login {
     email: String,
     password: String,
@@ -155,9 +155,9 @@ struct Login {
     post,
     path = "/api/v1/admin/session",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"email\", \"password\"}`, and `\"code\"` (six digits from the authenticator app, or a recovery code) for an account with two-factor sign-in: without it, such an account is answered `401 two_factor_required`, and the client asks for the code and sends all three again"),
+    request_body(content = Login, description = "`{\"email\", \"password\"}`, and `\"code\"` (six digits from the authenticator app, or a recovery code) for an account with two-factor sign-in: without it, such an account is answered `401 two_factor_required`, and the client asks for the code and sends all three again"),
     responses(
-        (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = Object),
+        (status = 200, description = "Signed in: `{email, csrf_token, sites}` (`shared::api::Account`)", body = shared::api::Account),
         (status = 401, description = "Wrong e-mail address or password (`wrong_credentials`); the password was right but the account needs a second factor (`two_factor_required`) or the code is wrong or used (`wrong_code`)", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
@@ -284,14 +284,15 @@ pub(crate) async fn open_session(
     responses(
         (status = 204, description = "Signed out"),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
-        (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
+        (status = 403, description = "An API token, which has no session; or a missing CSRF token", body = super::openapi::ErrorDoc),
     )
 )]
 /// Ends the caller's session. Goes through `Caller`, so it needs the CSRF token like any change.
 #[tracing::instrument(skip_all)]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let Some(token_hash) = caller.session_hash() else {
-        return Err(ApiError::Malformed(
+        // The request is well formed; an API token is just not a caller this route serves.
+        return Err(ApiError::Forbidden(
             "an API token has no session to end".into(),
         ));
     };

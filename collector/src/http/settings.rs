@@ -21,11 +21,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/settings",
+    operation_id = "read_settings",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`shared::SiteSettings`", body = Object),
+        (status = 200, description = "`shared::SiteSettings`", body = shared::SiteSettings),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
     )
@@ -49,12 +50,13 @@ async fn read(
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/sites/{site_key}/settings",
+    operation_id = "change_settings",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "A JSON merge patch of `shared::SiteSettings`"),
+    request_body(content = super::openapi::SettingsPatch, description = "A JSON merge patch of `shared::SiteSettings`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new `shared::SiteSettings`", body = Object),
+        (status = 200, description = "The new `shared::SiteSettings`", body = shared::SiteSettings),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -78,6 +80,14 @@ async fn change(
             "the settings patch is a JSON object".into(),
         ));
     };
+    // serde reads a struct from an array too, by position: the patch's objects must be objects.
+    if let Some(key) = ["theme", "launcher"].into_iter().find(|k| {
+        fields
+            .get(*k)
+            .is_some_and(|v| !v.is_object() && !v.is_null())
+    }) {
+        return Err(ApiError::Invalid(format!("{key} is an object, or null")));
+    }
     let changed: Vec<String> = fields.keys().cloned().collect();
     let key = grant.site.key.clone();
     let current = state

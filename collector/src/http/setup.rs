@@ -50,7 +50,7 @@ pub async fn issue_setup_token(store: &dyn Store, now: Millis) -> anyhow::Result
 }
 
 /// Whether setup is still to do, and whether it must create a site.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SetupStatus {
     /// No user exists yet.
     needed: bool,
@@ -64,7 +64,7 @@ struct SetupStatus {
     path = "/api/v1/setup",
     tag = super::openapi::ADMIN,
     responses(
-        (status = 200, description = "`{needed, needs_site}`: whether there is no user yet, and no site", body = Object),
+        (status = 200, description = "`{needed, needs_site}`: whether there is no user yet, and no site", body = SetupStatus),
     )
 )]
 async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -77,10 +77,15 @@ async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SetUp {
     token: String,
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$"
+    )]
     email: String,
+    #[schema(min_length = 10, max_length = 1024)]
     password: String,
     /// For the site setup creates when there is none.
     site_name: Option<String>,
@@ -92,9 +97,9 @@ struct SetUp {
     post,
     path = "/api/v1/setup",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"token\", \"email\", \"password\"}`, and `site_name` and `origin` when the collector has no site yet"),
+    request_body(content = SetUp, description = "`{\"token\", \"email\", \"password\"}`, and `site_name` and `origin` when the collector has no site yet"),
     responses(
-        (status = 201, description = "The first user, owner of every site, signed in: `{email, csrf_token, sites}` and the session cookie", body = Object),
+        (status = 201, description = "The first user, owner of every site, signed in: `{email, csrf_token, sites}` and the session cookie", body = shared::api::Account),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "The token is unknown, used or expired", body = super::openapi::ErrorDoc),
         (status = 410, description = "A user exists already: setup is done", body = super::openapi::ErrorDoc),

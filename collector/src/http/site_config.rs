@@ -33,7 +33,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         ("lang" = Option<String>, Query, description = "The visitor's language, e.g. `de-AT`"),
     ),
     responses(
-        (status = 200, description = "`shared::SiteConfig`; `ETag`, `Cache-Control: public, max-age=60`", body = Object),
+        (status = 200, description = "`shared::SiteConfig`; `ETag`, `Cache-Control: public, max-age=60`", body = shared::SiteConfig),
         (status = 304, description = "The client's copy (`If-None-Match`) is current"),
         (status = 403, description = "The `Origin` is not one of the site's (nor the collector's own)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No site has this key", body = super::openapi::ErrorDoc),

@@ -25,13 +25,17 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `POST /api/v1/admin/sites`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSite {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
+    /// `scheme://host[:port]` each (blank entries are left out), 1 to 50.
+    #[schema(min_items = 1, max_items = 50, inline, value_type = Vec<super::openapi::Origin>)]
     origins: Vec<String>,
     /// A `shared::Survey` to start with instead of the default NPS survey.
     #[serde(default)]
+    #[schema(value_type = Option<shared::Survey>)]
     survey: Option<Value>,
     /// `active` (the default) or `paused`.
     #[serde(default)]
@@ -42,11 +46,12 @@ struct NewSite {
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites",
+    operation_id = "create_site",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"name\", \"origins\": [...], \"survey\"?: shared::Survey, \"survey_status\"?: \"active\" | \"paused\"}`"),
+    request_body(content = NewSite, description = "`{\"name\", \"origins\": [...], \"survey\"?: shared::Survey, \"survey_status\"?: \"active\" | \"paused\"}`"),
     security(("session" = [])),
     responses(
-        (status = 201, description = "`{site_key, site_name, role, origins, survey}`: the new site, whose owner the caller is, and its first survey's id", body = Object),
+        (status = 201, description = "`{site_key, site_name, role, origins, survey}`: the new site, whose owner the caller is, and its first survey's id", body = super::openapi::CreatedSite),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "An API token, or a user who owns no site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -149,7 +154,7 @@ async fn create(
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, origins, sightings: [{origin, last_seen, allowed}], now}`: the latest first, and the collector's time (to say how long ago)", body = Object),
+        (status = 200, description = "`{site_key, origins, sightings: [{origin, last_seen, allowed}], now}`: the latest first, and the collector's time (to say how long ago)", body = super::openapi::Sightings),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site", body = super::openapi::ErrorDoc),
     )

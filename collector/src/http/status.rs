@@ -104,6 +104,7 @@ fn page_query(uri: &axum::http::Uri) -> PageQuery {
 #[utoipa::path(
     get,
     path = "/c/{token}",
+    operation_id = "status_page",
     tag = super::openapi::PUBLIC,
     params(
         ("token" = String, Path, description = "The case's token, from the acknowledgement or an e-mail"),
@@ -163,7 +164,7 @@ enum FormOutcome {
     path = "/c/{token}/reply",
     tag = super::openapi::PUBLIC,
     params(("token" = String, Path, description = "The case's token")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`body`: the reply, 1 to 10,000 characters"),
+    request_body(content = super::openapi::ReplyForm, content_type = "application/x-www-form-urlencoded", description = "`body`: the reply, 1 to 10,000 characters"),
     responses(
         (status = 303, description = "Added: back to the page, which says so"),
         (status = 404, description = "No case has this token", body = String, content_type = "text/html"),
@@ -308,16 +309,18 @@ async fn answer_form(
 }
 
 /// `{"body"}`: a reply from the widget or an API client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: String,
 }
 
 /// `{"answers"}`: the resolution survey's answers (`shared::Answer`, as the widget posts them).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RatingBody {
+    #[schema(min_items = 1)]
     answers: Vec<shared::Answer>,
 }
 
@@ -331,7 +334,7 @@ struct RatingBody {
         ("lang" = Option<String>, Query, description = "The language of `state` and the survey"),
     ),
     responses(
-        (status = 200, description = "`{\"reference\", \"status\", \"state\", \"lang\", \"timeline\": [{\"at\", \"kind\", \"body\", \"status\", \"state\", \"detail\"}], \"can_reply\", \"rating\"}`: `rating` is the resolution survey while the resolution waits for one, else null", body = Object),
+        (status = 200, description = "`{\"reference\", \"status\", \"state\", \"lang\", \"timeline\": [{\"at\", \"kind\", \"body\", \"status\", \"state\", \"detail\"}], \"can_reply\", \"rating\"}`: `rating` is the resolution survey while the resolution waits for one, else null", body = shared::case::PublicCase),
         (status = 404, description = "No case has this token (wrong, expired or erased alike)", body = super::openapi::ErrorDoc),
         (status = 429, description = "Rate-limited; see Retry-After", body = super::openapi::ErrorDoc),
     )
@@ -360,9 +363,10 @@ async fn case_json(
     path = "/api/v1/c/{token}/replies",
     tag = super::openapi::PUBLIC,
     params(("token" = String, Path, description = "The case's token")),
-    request_body(content(("application/json"), ("text/plain")), description = "`{\"body\"}`: 1 to 10,000 characters"),
+    request_body(content((ReplyBody = "application/json"), (ReplyBody = "text/plain")), description = "`{\"body\"}`: 1 to 10,000 characters"),
     responses(
-        (status = 201, description = "Added: the case as the customer now sees it", body = Object),
+        (status = 201, description = "Added: the case as the customer now sees it", body = shared::case::PublicCase),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),
@@ -407,9 +411,10 @@ async fn reply_json(
     path = "/api/v1/c/{token}/rating",
     tag = super::openapi::PUBLIC,
     params(("token" = String, Path, description = "The case's token")),
-    request_body(content(("application/json"), ("text/plain")), description = "`{\"answers\": [shared::Answer]}`, as a survey response's answers"),
+    request_body(content((RatingBody = "application/json"), (RatingBody = "text/plain")), description = "`{\"answers\": [shared::Answer]}`, as a survey response's answers"),
     responses(
-        (status = 201, description = "Recorded: the case as the customer now sees it (reopened after an unhappy rating)", body = Object),
+        (status = 201, description = "Recorded: the case as the customer now sees it (reopened after an unhappy rating)", body = shared::case::PublicCase),
+        (status = 415, description = "Not JSON or text/plain", body = super::openapi::ErrorDoc),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 403, description = "A browser's `Origin` that is neither the site's nor the collector's", body = super::openapi::ErrorDoc),
         (status = 404, description = "No case has this token", body = super::openapi::ErrorDoc),

@@ -30,7 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A survey as admins see it: the current version, with its status beside its fields.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Listed {
     status: SurveyStatus,
     #[serde(flatten)]
@@ -46,13 +46,13 @@ impl From<SurveyRecord> for Listed {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SurveyList {
     site_key: SiteKey,
     surveys: Vec<Listed>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusChange {
     status: SurveyStatus,
@@ -76,11 +76,12 @@ fn survey_id(id: String) -> Result<SurveyId, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/surveys",
+    operation_id = "list_surveys",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{site_key, surveys: [...]}`", body = Object),
+        (status = 200, description = "`{site_key, surveys: [...]}`", body = SurveyList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
     )
@@ -104,12 +105,13 @@ async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/surveys",
+    operation_id = "create_survey",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::Survey`"),
+    request_body(content = shared::Survey, description = "`shared::Survey`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "The survey with its status", body = Object),
+        (status = 201, description = "The survey with its status", body = Listed),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -159,11 +161,12 @@ async fn create(
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}",
+    operation_id = "read_survey",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The survey with its status", body = Object),
+        (status = 200, description = "The survey with its status", body = Listed),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),
@@ -184,11 +187,11 @@ async fn read(
     put,
     path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`shared::Survey`"),
+    request_body(content = shared::Survey, description = "`shared::Survey`"),
     params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The new version with its status", body = Object),
+        (status = 200, description = "The new version with its status", body = Listed),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -235,12 +238,13 @@ async fn update(
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/surveys/{survey_id}/status",
+    operation_id = "set_survey_status",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{\"status\": \"active\" | \"paused\" | \"archived\"}`"),
+    request_body(content = StatusChange, description = "`{\"status\": \"active\" | \"paused\" | \"archived\"}`"),
     params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The survey with its new status", body = Object),
+        (status = 200, description = "The survey with its new status", body = Listed),
         (status = 400, description = "Malformed JSON or query", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
@@ -289,7 +293,7 @@ async fn set_status(
     params(("site_key" = String, Path, description = "The site's key"), ("survey_id" = String, Path, description = "The survey's id")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{survey_id, versions: [{version, created_at, name, questions, answers}]}`, oldest first", body = Object),
+        (status = 200, description = "`{survey_id, versions: [{version, created_at, name, questions, answers}]}`, oldest first", body = shared::api::SurveyVersionList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No role, or too low a role, on this site (or a missing CSRF token)", body = super::openapi::ErrorDoc),
         (status = 404, description = "No such site or item", body = super::openapi::ErrorDoc),

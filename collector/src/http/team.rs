@@ -547,8 +547,8 @@ async fn preview(
     tag = super::openapi::PUBLIC,
     request_body = AcceptInvitation,
     responses(
-        (status = 200, description = "An existing user joined the site: `shared::api::Account` (`{email, csrf_token, sites}`), with a new session cookie when they gave their password", body = Object),
-        (status = 201, description = "A new user was made, joined the site and is signed in: `shared::api::Account` and the session cookie", body = Object),
+        (status = 200, description = "An existing user joined the site: `shared::api::Account` (`{email, csrf_token, sites}`), with a new session cookie when they gave their password", body = shared::api::Account),
+        (status = 201, description = "A new user was made, joined the site and is signed in: `shared::api::Account` and the session cookie", body = shared::api::Account),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "A wrong password (`wrong_credentials`), a second factor needed (`two_factor_required`) or wrong (`wrong_code`), or an expired session", body = super::openapi::ErrorDoc),
         (status = 403, description = "Signed in as someone else than the invitation's address, or a missing CSRF token", body = super::openapi::ErrorDoc),

@@ -30,7 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// The most endpoints a site may have.
 const MAX_ENDPOINTS: usize = 20;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewEndpoint {
     url: String,
@@ -39,13 +39,13 @@ struct NewEndpoint {
     events: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EndpointChange {
     enabled: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Endpoint {
     id: i64,
     url: String,
@@ -58,6 +58,46 @@ struct Endpoint {
     /// Only in the answer that made the endpoint: it is not shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
+}
+
+/// `{"webhooks": [...]}`, for the document (the handler writes it as a value).
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct WebhookList {
+    webhooks: Vec<Endpoint>,
+}
+
+/// `{"deliveries": [...]}`, newest first, for the document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct DeliveryList {
+    deliveries: Vec<DeliveryDoc>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct DeliveryDoc {
+    id: i64,
+    event_id: String,
+    /// The event type, such as `complaint.created`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// `pending`, `delivered` or `failed`.
+    status: String,
+    /// RFC 3339 in UTC: the next attempt, if one is due.
+    next_at: Option<String>,
+    created_at: String,
+    attempts: Vec<AttemptDoc>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct AttemptDoc {
+    at: String,
+    /// The receiver's HTTP status, if it answered.
+    status: Option<u16>,
+    latency_ms: i64,
+    error: Option<String>,
 }
 
 fn wire(e: WebhookEndpoint, secret: Option<String>) -> Endpoint {
@@ -81,11 +121,12 @@ fn site(caller: &Caller, site_key: &str) -> Result<SiteKey, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/sites/{site_key}/webhooks",
+    operation_id = "list_webhooks",
     tag = super::openapi::ADMIN,
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{webhooks: [{id, url, events, enabled, disabled_reason, failures, created_at}]}`", body = Object),
+        (status = 200, description = "`{webhooks: [{id, url, events, enabled, disabled_reason, failures, created_at}]}`", body = WebhookList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
     )
@@ -113,12 +154,13 @@ async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sites/{site_key}/webhooks",
+    operation_id = "create_webhook",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{url, events?: [\"complaint.hot_stove\", …]}`"),
+    request_body(content = NewEndpoint, description = "`{url, events?: [\"complaint.hot_stove\", …]}`"),
     params(("site_key" = String, Path, description = "The site's key")),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, description = "The endpoint, with its `secret` (shown once)", body = Object),
+        (status = 201, description = "The endpoint, with its `secret` (shown once)", body = Endpoint),
         (status = 400, description = "Malformed JSON", body = super::openapi::ErrorDoc),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
@@ -184,8 +226,9 @@ async fn create(
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/sites/{site_key}/webhooks/{id}",
+    operation_id = "change_webhook",
     tag = super::openapi::ADMIN,
-    request_body(content = Object, description = "`{enabled: bool}`"),
+    request_body(content = EndpointChange, description = "`{enabled: bool}`"),
     params(
         ("site_key" = String, Path, description = "The site's key"),
         ("id" = i64, Path, description = "The endpoint's id"),
@@ -224,6 +267,7 @@ async fn change(
 #[utoipa::path(
     delete,
     path = "/api/v1/admin/sites/{site_key}/webhooks/{id}",
+    operation_id = "delete_webhook",
     tag = super::openapi::ADMIN,
     params(
         ("site_key" = String, Path, description = "The site's key"),
@@ -263,7 +307,7 @@ async fn delete(
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "`{deliveries: [{id, event_id, type, status, next_at, created_at, attempts: [{at, status, latency_ms, error}]}]}`", body = Object),
+        (status = 200, description = "`{deliveries: [{id, event_id, type, status, next_at, created_at, attempts: [{at, status, latency_ms, error}]}]}`", body = DeliveryList),
         (status = 401, description = "No valid credentials", body = super::openapi::ErrorDoc),
         (status = 403, description = "No admin role on this site", body = super::openapi::ErrorDoc),
         (status = 404, description = "The site has no such endpoint", body = super::openapi::ErrorDoc),

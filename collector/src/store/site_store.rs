@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use shared::{ComplaintKind, SiteKey, SiteSettings, Survey, SurveyId};
 
 /// Where a survey is in its life: only `active` ones are shown to visitors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SurveyStatus {
     Active,
