@@ -6,93 +6,23 @@
 mod events;
 #[path = "support/postgres.rs"]
 mod postgres_server;
+#[path = "support/process.rs"]
+mod process;
 
 use events::EventStream;
+use process::{free_port, hark_json, serve_with, Collector};
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::Connection as _;
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SHOP: &str = "http://shop.test";
 
-/// A `hark serve` process, killed when dropped, so that a failing test leaves none behind.
-struct Collector {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs a `hark` command that prints one JSON object.
-fn hark_json(database_url: &str, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_LOG", "warn")
-        .output()
-        .expect("cannot run hark");
-    assert!(
-        out.status.success(),
-        "hark {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("hark printed one JSON object")
-}
-
-/// A port nobody listened on a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Starts `hark serve` on a free port and waits until it answers `/healthz`.
 async fn serve(database_url: &str) -> Collector {
-    let port = free_port();
-    let logs = if std::env::var_os("TEST_LOG").is_some() {
-        Stdio::inherit()
-    } else {
-        Stdio::null()
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("HARK_DATABASE_URL", database_url)
-        .stdout(Stdio::null())
-        .stderr(logs)
-        .spawn()
-        .expect("cannot start hark serve");
-    let mut collector = Collector {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = collector.child.try_wait().unwrap() {
-            panic!("hark serve exited before it served ({status})");
-        }
-        let health = client
-            .get(format!("{}/healthz", collector.base))
-            .send()
-            .await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return collector;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hark serve did not answer within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serve_with(database_url, free_port(), &[], &[]).await
 }
 
 async fn post(client: &reqwest::Client, collector: &Collector, answer: &Value) -> StatusCode {

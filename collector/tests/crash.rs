@@ -6,53 +6,20 @@
 //! under one `webhook-id`. The real `hark` binary on a SQLite file, on the real clock, or on one
 //! that runs hours ahead (`HARK_TEST_CLOCK_AHEAD_MS`) so that timers fall due without waiting.
 
+#[path = "support/process.rs"]
+mod process;
+
 use axum::http::HeaderMap;
+use process::{free_port, hark_json, serve_with, Collector};
 use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const SHOP: &str = "http://shop.test";
 const COMPLAINTS: usize = 20;
-
-/// A `hark serve` process, killed when dropped.
-struct Collector {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn hark_json(database_url: &str, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_LOG", "warn")
-        .env_remove("HARK_CONFIG")
-        .output()
-        .expect("cannot run hark");
-    assert!(
-        out.status.success(),
-        "hark {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("hark printed one JSON object")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 async fn serve(database_url: &str, port: u16) -> Collector {
     serve_ahead(database_url, port, 0).await
@@ -60,44 +27,13 @@ async fn serve(database_url: &str, port: u16) -> Collector {
 
 /// `serve` on a clock `ahead_ms` ahead of the system's.
 async fn serve_ahead(database_url: &str, port: u16, ahead_ms: i64) -> Collector {
-    let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--webhook-allow", "127.0.0.0/8"])
-        .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_TEST_CLOCK_AHEAD_MS", ahead_ms.to_string())
-        .env("HARK_LOG", "warn")
-        .env_remove("HARK_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .spawn()
-        .expect("cannot start hark serve");
-    let mut collector = Collector {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = collector.child.try_wait().unwrap() {
-            panic!("hark serve exited before it served ({status})");
-        }
-        let health = client
-            .get(format!("{}/healthz", collector.base))
-            .send()
-            .await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return collector;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hark serve did not answer within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serve_with(
+        database_url,
+        port,
+        &["--webhook-allow", "127.0.0.0/8"],
+        &[("HARK_TEST_CLOCK_AHEAD_MS", ahead_ms.to_string())],
+    )
+    .await
 }
 
 /// The complaint id of each delivery received, with its `webhook-id`s.

@@ -15,13 +15,16 @@
 #[allow(dead_code)]
 #[path = "support/postgres.rs"]
 mod postgres_server;
+#[path = "support/process.rs"]
+mod process;
 
+use process::{free_port, hark_json, serve_with, Collector};
 use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,91 +33,21 @@ const SHOP: &str = "http://shop.test";
 const RESPONSES: &str = "/api/v1/responses";
 const COMPLAINTS: &str = "/api/v1/complaints";
 
-/// A `hark serve` process, killed when dropped.
-struct Collector {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Collector {
-    /// Fails the test if the process has exited.
-    fn assert_running(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
-            panic!("hark serve exited ({status})");
-        }
-    }
-}
-
-fn hark_json(database_url: &str, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(args)
-        .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_LOG", "warn")
-        .env_remove("HARK_CONFIG")
-        .output()
-        .expect("cannot run hark");
-    assert!(
-        out.status.success(),
-        "hark {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("hark printed one JSON object")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// `hark serve` on a free port with rate limits no load test reaches, once it answers
 /// `/healthz`.
 async fn serve(database_url: &str) -> Collector {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--rate-limit-per-client", "100000000"])
-        .args(["--rate-limit-per-site", "100000000"])
-        .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_LOG", "warn")
-        .env_remove("HARK_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .spawn()
-        .expect("cannot start hark serve");
-    let mut collector = Collector {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        collector.assert_running();
-        let health = client
-            .get(format!("{}/healthz", collector.base))
-            .send()
-            .await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return collector;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "hark serve did not answer within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serve_with(
+        database_url,
+        free_port(),
+        &[
+            "--rate-limit-per-client",
+            "100000000",
+            "--rate-limit-per-site",
+            "100000000",
+        ],
+        &[],
+    )
+    .await
 }
 
 /// One submission as the loader's outbox keeps it: where it goes and its body, whose `id` is
