@@ -36,6 +36,34 @@ async fn serve_ahead(database_url: &str, port: u16, ahead_ms: i64) -> Collector 
     .await
 }
 
+/// Files `n` complaints on the site `key` through the widget's route, each described by
+/// `text` with its number for `{}`; their ids.
+async fn file(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    n: usize,
+    text: &str,
+) -> Vec<String> {
+    let mut filed = Vec::new();
+    for i in 0..n {
+        let id = uuid::Uuid::new_v4().to_string();
+        let response = client
+            .post(format!("{base}/api/v1/complaints"))
+            .header(ORIGIN, SHOP)
+            .json(&json!({
+                "id": id, "site_key": key, "kind": "problem",
+                "description": text.replace("{}", &i.to_string()), "impact": 2, "dwell_ms": 5000,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        filed.push(id);
+    }
+    filed
+}
+
 /// The complaint id of each delivery received, with its `webhook-id`s.
 type Received = Arc<Mutex<HashMap<String, Vec<String>>>>;
 
@@ -74,22 +102,14 @@ async fn queued_webhooks_survive_kill_9_and_go_out_with_their_ids() {
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
 
-    let mut filed = Vec::new();
-    for i in 0..COMPLAINTS {
-        let id = uuid::Uuid::new_v4().to_string();
-        let response = client
-            .post(format!("{}/api/v1/complaints", collector.base))
-            .header(ORIGIN, SHOP)
-            .json(&json!({
-                "id": id, "site_key": key, "kind": "problem",
-                "description": format!("The parcel {i} never came"), "impact": 2, "dwell_ms": 5000,
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        filed.push(id);
-    }
+    let filed = file(
+        &client,
+        &collector.base,
+        &key,
+        COMPLAINTS,
+        "The parcel {} never came",
+    )
+    .await;
     // At once, whatever the notifier was doing: some events not fanned out, some deliveries
     // being tried, the rest waiting for their retry.
     drop(collector);
@@ -243,22 +263,7 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
-    let mut filed = Vec::new();
-    for i in 0..CASES {
-        let id = uuid::Uuid::new_v4().to_string();
-        let response = client
-            .post(format!("{}/api/v1/complaints", first.base))
-            .header(ORIGIN, SHOP)
-            .json(&json!({
-                "id": id, "site_key": key, "kind": "problem",
-                "description": format!("My order {i} is late"), "impact": 2, "dwell_ms": 5000,
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        filed.push(id);
-    }
+    let filed = file(&client, &first.base, &key, CASES, "My order {} is late").await;
     drop(first);
 
     let received: Deliveries = Arc::default();
