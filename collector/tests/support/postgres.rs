@@ -77,19 +77,7 @@ impl Cluster {
     /// A new cluster, started.
     pub(super) fn start() -> Result<Self, String> {
         let bin = binaries()?;
-        let dir = tempfile::Builder::new()
-            .prefix("hark-pg-own-")
-            .tempdir()
-            .map_err(|e| format!("cannot make a directory for the cluster: {e}"))?;
-        if running_as_root() {
-            run(Command::new("chown").arg("postgres:").arg(dir.path()))?;
-        }
-        run(as_server_user(bin.join("initdb"))
-            .current_dir(dir.path())
-            .arg("--pgdata")
-            .arg(dir.path().join("data"))
-            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
-            .args(["--no-locale", "--no-sync", "--no-instructions"]))?;
+        let dir = init_cluster(&bin, "hark-pg-own-")?;
         let mut watchdog = as_server_user("sh")
             .current_dir(dir.path())
             .args(["-c", CLUSTER_WATCHDOG, "hark-postgres-own"])
@@ -224,9 +212,11 @@ fn start(bin: &Path) -> Result<Server, String> {
     Err(format!("cannot start a PostgreSQL server: {failure}"))
 }
 
-fn start_once(bin: &Path) -> Result<Server, String> {
+/// A new cluster's data directory (`DIR/data`, the superuser `postgres` trusted), in a
+/// temporary directory named with `prefix`.
+fn init_cluster(bin: &Path, prefix: &str) -> Result<tempfile::TempDir, String> {
     let dir = tempfile::Builder::new()
-        .prefix("hark-pg-")
+        .prefix(prefix)
         .tempdir()
         .map_err(|e| format!("cannot make a directory for the cluster: {e}"))?;
     if running_as_root() {
@@ -239,6 +229,11 @@ fn start_once(bin: &Path) -> Result<Server, String> {
         .arg(dir.path().join("data"))
         .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
         .args(["--no-locale", "--no-sync", "--no-instructions"]))?;
+    Ok(dir)
+}
+
+fn start_once(bin: &Path) -> Result<Server, String> {
+    let dir = init_cluster(bin, "hark-pg-")?;
 
     let port = free_port()?;
     let mut watchdog = as_server_user("sh")
