@@ -176,7 +176,16 @@ async fn an_owner_sets_the_site_up_from_the_dashboard_alone() -> Result<()> {
         .path()
         .join(format!("hark-{}.csv", system.site.key));
     let started = std::time::Instant::now();
-    while !saved.exists() {
+    // Chrome reserves the name with an empty file, writes `….crdownload` and renames it over.
+    let done = || {
+        saved.metadata().is_ok_and(|m| m.len() > 0)
+            && std::fs::read_dir(downloads.path()).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .all(|e| !e.file_name().to_string_lossy().ends_with(".crdownload"))
+            })
+    };
+    while !done() {
         anyhow::ensure!(
             started.elapsed() < std::time::Duration::from_secs(30),
             "the export was not saved to {}",
