@@ -10,7 +10,7 @@
 mod process;
 
 use axum::http::HeaderMap;
-use process::{free_port, hark_json, serve_with, Collector};
+use process::{create_site, free_port, hark_json, serve_with, Collector};
 use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -71,13 +71,7 @@ type Received = Arc<Mutex<HashMap<String, Vec<String>>>>;
 async fn queued_webhooks_survive_kill_9_and_go_out_with_their_ids() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
-    let site = hark_json(
-        &database_url,
-        &[
-            "site", "create", "--name", "Shop", "--origin", SHOP, "--json",
-        ],
-    );
-    let key = site["key"].as_str().unwrap().to_owned();
+    let key = create_site(&database_url, SHOP);
     let token = hark_json(
         &database_url,
         &[
@@ -191,15 +185,7 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
-    let key = hark_json(
-        &database_url,
-        &[
-            "site", "create", "--name", "Shop", "--origin", SHOP, "--json",
-        ],
-    )["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = create_site(&database_url, SHOP);
     let token = hark_json(
         &database_url,
         &[

@@ -18,7 +18,7 @@ mod postgres_server;
 #[path = "support/process.rs"]
 mod process;
 
-use process::{free_port, hark_json, serve_with, Collector};
+use process::{create_site, free_port, serve_with, Collector};
 use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -273,15 +273,7 @@ async fn postgres_stopped_under_load_is_503_and_the_outboxes_deliver_each_answer
     let started = Instant::now();
     let cluster = postgres_server::Cluster::start().unwrap_or_else(|e| panic!("{e}"));
     let database_url = cluster.fresh_database().await;
-    let site = hark_json(
-        &database_url,
-        &[
-            "site", "create", "--name", "Shop", "--origin", SHOP, "--json",
-        ],
-    )["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let site = create_site(&database_url, SHOP);
     let mut collector = serve(&database_url).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -554,15 +546,7 @@ async fn a_full_disk_is_503_keeps_the_database_whole_and_ingest_resumes_when_spa
     let started = Instant::now();
     let database: PathBuf = disk.path().join("hark.db");
     let database_url = format!("sqlite://{}", database.display());
-    let site = hark_json(
-        &database_url,
-        &[
-            "site", "create", "--name", "Shop", "--origin", SHOP, "--json",
-        ],
-    )["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let site = create_site(&database_url, SHOP);
     let mut collector = serve(&database_url).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

@@ -52,6 +52,19 @@ pub(super) fn hark_json(database_url: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("hark printed one JSON object")
 }
 
+/// `hark site create` for a site named Shop whose pages are on `origin`: its key.
+pub(super) fn create_site(database_url: &str, origin: &str) -> String {
+    hark_json(
+        database_url,
+        &[
+            "site", "create", "--name", "Shop", "--origin", origin, "--json",
+        ],
+    )["key"]
+        .as_str()
+        .expect("the new site's key")
+        .to_owned()
+}
+
 /// A port nobody listened on a moment ago.
 pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
