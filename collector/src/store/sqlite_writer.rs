@@ -20,7 +20,6 @@ use crate::insight::rollup::{Deltas, Row};
 use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, OptionalExtension as _};
 use shared::SiteKey;
 use std::fs::File;
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -67,19 +66,53 @@ impl WalFile {
     /// the disk (and, the first time a log is opened, its directory entry).
     pub(super) fn sync(&self) -> std::io::Result<()> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let now = std::fs::metadata(&self.path)?;
-        let current =
-            matches!(&*open, Some((_, dev, ino)) if *dev == now.dev() && *ino == now.ino());
+        let now = identity::of_path(&self.path)?;
+        let current = matches!(&*open, Some((_, dev, ino)) if (*dev, *ino) == now);
         if !current {
             let file = File::open(&self.path)?;
-            let meta = file.metadata()?;
+            let (dev, ino) = identity::of_file(&file)?;
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 File::open(dir)?.sync_all()?;
             }
-            *open = Some((file, meta.dev(), meta.ino()));
+            *open = Some((file, dev, ino));
         }
         let (file, _, _) = open.as_ref().expect("opened above");
         file.sync_data()
+    }
+}
+
+/// A file's device and inode number, and nothing else. On Linux a `stat` that returns a file's
+/// times marks them as read (multigrain timestamps), so that the next write stamps a new time on
+/// the inode, and the sync after it writes the inode too: with `std::fs::metadata` before every
+/// sync, each sync of the log waited for two writes to the disk rather than one. Asking only for
+/// the inode number leaves the times unread.
+#[cfg(target_os = "linux")]
+mod identity {
+    use rustix::fs::{statx, AtFlags, StatxFlags, CWD};
+    use std::{fs::File, io, path::Path};
+
+    pub(super) fn of_path(path: &Path) -> io::Result<(u64, u64)> {
+        let x = statx(CWD, path, AtFlags::empty(), StatxFlags::INO)?;
+        Ok((rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor), x.stx_ino))
+    }
+
+    pub(super) fn of_file(file: &File) -> io::Result<(u64, u64)> {
+        let x = statx(file, "", AtFlags::EMPTY_PATH, StatxFlags::INO)?;
+        Ok((rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor), x.stx_ino))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod identity {
+    use std::os::unix::fs::MetadataExt as _;
+    use std::{fs::File, io, path::Path};
+
+    pub(super) fn of_path(path: &Path) -> io::Result<(u64, u64)> {
+        std::fs::metadata(path).map(|m| (m.dev(), m.ino()))
+    }
+
+    pub(super) fn of_file(file: &File) -> io::Result<(u64, u64)> {
+        file.metadata().map(|m| (m.dev(), m.ino()))
     }
 }
 
@@ -491,6 +524,34 @@ mod tests {
         let bytes = std::fs::read(log).unwrap();
         let sequence = u32::from_be_bytes(bytes[12..16].try_into().unwrap());
         (bytes.len() as u64, sequence)
+    }
+
+    #[test]
+    fn a_log_made_anew_is_opened_again_before_its_sync() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let wal = WalFile::of(&dir.path().join("hark.db"));
+        let opened = || {
+            let open = wal.open.lock().unwrap();
+            open.as_ref().map(|(_, dev, ino)| (*dev, *ino)).unwrap()
+        };
+        let log = dir.path().join("hark.db-wal");
+        std::fs::write(&log, b"first").unwrap();
+        wal.sync().unwrap();
+        let first = std::fs::metadata(&log).unwrap();
+        assert_eq!(opened(), (first.dev(), first.ino()));
+
+        // The same log again: the descriptor is kept.
+        wal.sync().unwrap();
+        assert_eq!(opened(), (first.dev(), first.ino()));
+
+        // Deleted and made anew (the first is still open here, so its inode is not reused).
+        std::fs::remove_file(&log).unwrap();
+        std::fs::write(&log, b"second").unwrap();
+        wal.sync().unwrap();
+        let second = std::fs::metadata(&log).unwrap();
+        assert_ne!(second.ino(), first.ino());
+        assert_eq!(opened(), (second.dev(), second.ino()));
     }
 
     #[tokio::test]
