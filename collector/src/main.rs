@@ -5,8 +5,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = collector::cli::Cli::parse();
     // Bad settings are a usage error, like a bad flag: exit code 2, before anything starts.
     let settings = match cli.settings() {
@@ -17,7 +16,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     collector::cli::init_tracing(settings.log_json, &settings.log);
-    match collector::cli::run_with(cli, settings).await {
+    let runtime = match collector::cli::runtime(&settings) {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(collector::cli::run_with(cli, settings)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -93,12 +93,18 @@ mod identity {
 
     pub(super) fn of_path(path: &Path) -> io::Result<(u64, u64)> {
         let x = statx(CWD, path, AtFlags::empty(), StatxFlags::INO)?;
-        Ok((rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor), x.stx_ino))
+        Ok((
+            rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor),
+            x.stx_ino,
+        ))
     }
 
     pub(super) fn of_file(file: &File) -> io::Result<(u64, u64)> {
         let x = statx(file, "", AtFlags::EMPTY_PATH, StatxFlags::INO)?;
-        Ok((rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor), x.stx_ino))
+        Ok((
+            rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor),
+            x.stx_ino,
+        ))
     }
 }
 
