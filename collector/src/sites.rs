@@ -82,9 +82,11 @@ pub struct FirstSurvey {
     pub status: SurveyStatus,
 }
 
-/// Creates a site (with the store's `create_site`, which gives it the default NPS survey) owned
-/// by `owner`. With a first survey, that survey takes the default's place: it replaces it when
-/// it has the default's id, else it is added and the default archived.
+/// Creates a site owned by `owner` (with the store's `create_owned_site`, which gives it the
+/// default NPS survey and its owner in one transaction). With a first survey, that survey then
+/// takes the default's place: it replaces it when it has the default's id, else it is added and
+/// the default archived; should that fail, the site is there all the same, owned and with the
+/// default survey.
 pub async fn create(
     store: &dyn Store,
     name: &str,
@@ -93,10 +95,7 @@ pub async fn create(
     owner: i64,
     now: Millis,
 ) -> StoreResult<Site> {
-    let site = store.create_site(name, origins, now).await?;
-    store
-        .set_membership(owner, &site.key, Role::Owner, now)
-        .await?;
+    let site = store.create_owned_site(name, origins, owner, now).await?;
     if let Some(first) = first {
         let default = crate::store::default_survey(name).id;
         if first.survey.id == default {

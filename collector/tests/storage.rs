@@ -55,6 +55,7 @@ on_every_engine! {
     tests: [
         the_database_answers_pings,
         a_new_site_has_its_origins_and_the_default_survey,
+        a_site_and_its_owner_are_made_together_or_not_at_all,
         sites_are_listed_in_creation_order_and_found_by_key,
         an_origin_is_allowed_when_any_site_lists_it,
         an_answer_is_stored_once_and_a_replay_is_acknowledged,
@@ -105,6 +106,34 @@ const SHOP: &str = "https://shop.test";
 
 async fn the_database_answers_pings(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
+}
+
+async fn a_site_and_its_owner_are_made_together_or_not_at_all(store: Arc<dyn Store>) {
+    let ann = store.create_user("ann@shop.test", "h", 1).await.unwrap();
+    let origins = ["https://shop.test".to_owned()];
+    let site = store
+        .create_owned_site("Shop", &origins, ann, 5)
+        .await
+        .unwrap();
+    let grants = store.memberships(ann).await.unwrap();
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!((&grants[0].site, grants[0].role), (&site, Role::Owner));
+    assert_eq!(store.active_surveys(&site.key).await.unwrap().len(), 1);
+
+    // An owner who is not there (a user deleted meanwhile): no site either, not one nobody
+    // can reach.
+    let refused = store
+        .create_owned_site("Orphan", &origins, ann + 1000, 6)
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let names: Vec<String> = store
+        .sites()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["Shop"]);
 }
 
 async fn a_new_site_has_its_origins_and_the_default_survey(store: Arc<dyn Store>) {

@@ -310,6 +310,16 @@ pub trait Store:
     /// any page, so that the snippet works as pasted.
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site>;
 
+    /// `create_site`, with `owner` its owner, in the same transaction: a site is never left
+    /// without the user who made it.
+    async fn create_owned_site(
+        &self,
+        name: &str,
+        origins: &[String],
+        owner: i64,
+        now: Millis,
+    ) -> StoreResult<Site>;
+
     async fn sites(&self) -> StoreResult<Vec<Site>>;
 
     async fn site(&self, key: &SiteKey) -> StoreResult<Option<Site>>;

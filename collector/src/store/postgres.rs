@@ -89,6 +89,67 @@ impl PostgresStore {
         Ok(rows.into_iter().map(|r| r.get(0)).collect())
     }
 
+    /// A site with its default survey and, given an owner, its owner's membership: one
+    /// transaction (`Store::create_site`, `Store::create_owned_site`).
+    async fn insert_site(
+        &self,
+        name: &str,
+        origins: &[String],
+        owner: Option<i64>,
+        now: Millis,
+    ) -> StoreResult<Site> {
+        let key = new_site_key();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sites (key, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&key)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for origin in origins {
+            sqlx::query(
+                "INSERT INTO site_origins (site_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(origin)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let survey = default_survey(name);
+        sqlx::query(
+            "INSERT INTO surveys (site_id, key, status, definition, created_at)
+             VALUES ($1, $2, 'active', $3::jsonb, $4)",
+        )
+        .bind(id)
+        .bind(survey.id.as_str())
+        .bind(serde_json::to_string(&survey).context("cannot encode a survey")?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
+             SELECT id, version, definition, created_at FROM surveys WHERE site_id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(owner) = owner {
+            sqlx::query(
+                "INSERT INTO memberships (user_id, site_id, role, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(owner)
+            .bind(id)
+            .bind(Role::Owner.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.site_by_id(id, key, name.to_owned()).await
+    }
+
     async fn site_by_id(&self, id: i64, key: String, name: String) -> StoreResult<Site> {
         Ok(Site {
             key: SiteKey::parse(key).context("a stored site key is invalid")?,
@@ -154,45 +215,17 @@ impl Store for PostgresStore {
     }
 
     async fn create_site(&self, name: &str, origins: &[String], now: Millis) -> StoreResult<Site> {
-        let key = new_site_key();
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sites (key, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(&key)
-        .bind(name)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        for origin in origins {
-            sqlx::query(
-                "INSERT INTO site_origins (site_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(origin)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let survey = default_survey(name);
-        sqlx::query(
-            "INSERT INTO surveys (site_id, key, status, definition, created_at)
-             VALUES ($1, $2, 'active', $3::jsonb, $4)",
-        )
-        .bind(id)
-        .bind(survey.id.as_str())
-        .bind(serde_json::to_string(&survey).context("cannot encode a survey")?)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO survey_versions (survey_id, version, definition, created_at)
-             SELECT id, version, definition, created_at FROM surveys WHERE site_id = $1",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.site_by_id(id, key, name.to_owned()).await
+        self.insert_site(name, origins, None, now).await
+    }
+
+    async fn create_owned_site(
+        &self,
+        name: &str,
+        origins: &[String],
+        owner: i64,
+        now: Millis,
+    ) -> StoreResult<Site> {
+        self.insert_site(name, origins, Some(owner), now).await
     }
 
     async fn sites(&self) -> StoreResult<Vec<Site>> {
