@@ -398,9 +398,9 @@ pub fn runtime(settings: &Settings) -> std::io::Result<tokio::runtime::Runtime> 
 /// How many threads run the HTTP side (and every other task). On SQLite, answers are written by
 /// a thread of the group commit's own and synced by another (`store::GroupCommit`): one core
 /// fewer than the machine has, and at least one, so that the writer is not time-sliced against
-/// the workers that queue its work. On 2 cores this made ingest's closed loop faster and each
-/// answer at 5,000 a second cost 5–7 % less CPU (`cargo xtask bench`). On PostgreSQL the
-/// writing is the server's: every core.
+/// the workers that queue its work. On 2 cores each answer at 5,000 a second cost 3–7 % less
+/// CPU (`cargo xtask bench`, A/B pairs); the closed loop did not move beyond the noise. On
+/// PostgreSQL the writing is the server's: every core.
 pub fn http_workers(cores: usize, on_sqlite: bool) -> usize {
     if on_sqlite {
         cores.saturating_sub(1).max(1)
