@@ -495,6 +495,16 @@ pub async fn run_with(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Config { .. } => unreachable!("handled above"),
         Command::Serve(_) => {
+            let recomputed = store
+                .recover_rollups()
+                .await
+                .context("cannot recompute the rollups a stopped collector owed")?;
+            if recomputed > 0 {
+                tracing::info!(
+                    answers = recomputed,
+                    "recomputed the rollups a stopped collector owed"
+                );
+            }
             let serve = settings.serve;
             let listen = serve.listen;
             let listener = tokio::net::TcpListener::bind(listen)

@@ -3,7 +3,8 @@
 //! receiver, each with its `webhook-id`, once a restarted collector finds it up. Nor does it
 //! make a timer fire twice or not at all: a collector killed while it fires SLA alarms leaves
 //! the rest to the next, and each alarm is on its case's timeline once and reaches the receiver
-//! under one `webhook-id`. The real `hark` binary on a SQLite file, on the real clock, or on one
+//! under one `webhook-id`. Nor does it lose the rollups' counts that SQLite's writer still owed
+//! for acknowledged answers. The real `hark` binary on a SQLite file, on the real clock, or on one
 //! that runs hours ahead (`HARK_TEST_CLOCK_AHEAD_MS`) so that timers fall due without waiting.
 
 #[path = "support/process.rs"]
@@ -375,5 +376,98 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
         ids.len(),
         got.len(),
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// The rollups' rows as stored (read beside the collector, nothing paid first), and how many
+/// sites and days are marked as owed.
+async fn rollups_as_stored(
+    database_url: &str,
+) -> (Vec<(String, String, String, i64, i64, i64)>, i64) {
+    use sqlx::Connection as _;
+    let mut db = sqlx::SqliteConnection::connect(&format!("{database_url}?mode=ro"))
+        .await
+        .unwrap();
+    let rows = sqlx::query_as(
+        "SELECT question_id, dimension, value, day, bucket, n FROM insight_rollups
+         ORDER BY survey_key, question_id, dimension, value, day, bucket",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let owed = sqlx::query_scalar("SELECT count(*) FROM insight_rollups_owed")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    (rows, owed)
+}
+
+/// Whole responses counted in `rows`.
+fn responses_counted(rows: &[(String, String, String, i64, i64, i64)]) -> i64 {
+    rows.iter()
+        .filter(|(q, d, ..)| q.is_empty() && d.is_empty())
+        .map(|r| r.5)
+        .sum()
+}
+
+/// On SQLite the writer adds the rollups' counts between batches, and marks what it owes in
+/// each batch's transaction: a collector killed while it owes counts for acknowledged answers
+/// leaves them to the next, which recomputes them as it starts. The rollups then count every
+/// answer once, and equal what `hark insight rebuild` folds from the answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_owed_at_kill_9_are_recomputed_when_the_collector_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("hark.db").display());
+    let key = create_site(&database_url, SHOP);
+    let unlimited = [
+        "--rate-limit-per-client",
+        "1000000",
+        "--rate-limit-per-site",
+        "1000000",
+    ];
+    let collector = serve_with(&database_url, free_port(), &unlimited, &[]).await;
+    let client = reqwest::Client::new();
+    let mut sent: i64 = 0;
+    // Bursts of answers until some are owed when the burst ends: the writer pays at most every
+    // quarter of a second, after a batch, so the last batches of a short burst usually owe.
+    for _ in 0..20 {
+        let burst = (0..40).map(|n| {
+            client
+                .post(format!("{}/api/v1/responses", collector.base))
+                .header(ORIGIN, SHOP)
+                .json(&json!({
+                    "id": uuid::Uuid::new_v4(), "site_key": key, "survey_id": "nps",
+                    "answers": [{"type": "nps", "question_id": "q1", "score": n % 11}],
+                    "page_url": "http://shop.test/cart", "dwell_ms": 5000,
+                }))
+                .send()
+        });
+        for response in futures_util::future::join_all(burst).await {
+            assert_eq!(response.unwrap().status(), StatusCode::CREATED);
+            sent += 1;
+        }
+        if rollups_as_stored(&database_url).await.1 > 0 {
+            break;
+        }
+    }
+    let (before, owed) = rollups_as_stored(&database_url).await;
+    assert!(owed > 0, "no burst of {sent} answers left counts owed");
+    assert!(responses_counted(&before) < sent, "{before:?}");
+    // Idle, the collector pays nothing more before it dies.
+    drop(collector);
+
+    let _again = serve_with(&database_url, free_port(), &unlimited, &[]).await;
+    let (after, owed) = rollups_as_stored(&database_url).await;
+    assert_eq!(owed, 0);
+    assert_eq!(responses_counted(&after), sent, "every answer counted once");
+    let rebuilt = hark_json(
+        &database_url,
+        &["insight", "rebuild", "--site", &key, "--json"],
+    );
+    assert_eq!(rebuilt["answers"], sent);
+    assert_eq!(
+        rollups_as_stored(&database_url).await.0,
+        after,
+        "recomputed as rebuilt"
     );
 }

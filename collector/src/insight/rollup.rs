@@ -1,7 +1,8 @@
 //! The rollups: what the stored answers add up to, per site × survey × question × segment ×
-//! UTC day × bucket (migration 0021). A pure fold: the store adds a batch's rows at ingest and
-//! subtracts the rows it deletes, in the same transaction, and `hark insight rebuild` folds
-//! every stored answer again; both go through [`Deltas::add`], so that the two agree.
+//! UTC day × bucket (migration 0021). A pure fold: the store adds a batch's rows at ingest (on
+//! SQLite summed over batches and added between them, `store/sqlite_writer.rs`) and subtracts
+//! the rows it deletes in the same transaction, and `hark insight rebuild` folds every stored
+//! answer again; both go through [`Deltas::add`], so that the two agree.
 //!
 //! Segments are one dimension at a time (`''` for all answers): `page` (the path's first
 //! segment, so that `/products/123` and `/products/456` are one segment), `device`, `browser`,
@@ -59,6 +60,11 @@ const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 /// The UTC day (days since 1970-01-01) of a time.
 pub fn day(at: Millis) -> i64 {
     at.div_euclid(DAY_MS)
+}
+
+/// The times of a UTC day: from its first millisecond, until the next day's.
+pub fn day_span(day: i64) -> (Millis, Millis) {
+    (day * DAY_MS, (day + 1) * DAY_MS)
 }
 
 /// One stored response, as the fold reads it.
@@ -228,6 +234,27 @@ impl Deltas {
     pub fn is_empty(&self) -> bool {
         self.counts.values().all(|&n| n == 0)
     }
+
+    /// An empty fold that names things by this one's numbers, lending it this one's names until
+    /// [`Deltas::absorb`] gives them back: a batch folds into it, and only the counts of a batch
+    /// that committed are kept, with nothing copied.
+    pub fn split(&mut self) -> Self {
+        Self {
+            names: std::mem::take(&mut self.names),
+            counts: HashMap::new(),
+        }
+    }
+
+    /// Takes back the names lent by [`Deltas::split`] (with any `part` added meanwhile), and
+    /// `part`'s counts when `keep`.
+    pub fn absorb(&mut self, part: Self, keep: bool) {
+        self.names = part.names;
+        if keep {
+            for (key, n) in part.counts {
+                *self.counts.entry(key).or_default() += n;
+            }
+        }
+    }
 }
 
 /// A value cut at [`MAX_VALUE`] characters, on a character's boundary.
@@ -353,10 +380,46 @@ mod tests {
     }
 
     #[test]
+    fn a_split_part_is_kept_only_when_told() {
+        let a = answers();
+        let mut other = a.clone();
+        other.push(
+            serde_json::from_value(serde_json::json!(
+                {"type": "csat", "question_id": "q4", "score": 5}
+            ))
+            .unwrap(),
+        );
+        let mut whole = Deltas::default();
+        whole.add(&row(&a), 1);
+
+        // A part folded and dropped leaves the counts as they were, its new names kept.
+        let mut part = whole.split();
+        part.add(&row(&other), 1);
+        whole.absorb(part, false);
+        assert_eq!(count(&whole, "q1", ALL, ALL, 9), 1);
+        assert_eq!(count(&whole, "q4", ALL, ALL, 5), 0);
+
+        // A part kept adds its counts, named as the part named them.
+        let mut part = whole.split();
+        part.add(&row(&other), 1);
+        whole.absorb(part, true);
+        assert_eq!(count(&whole, "q1", ALL, ALL, 9), 2);
+        assert_eq!(count(&whole, "q4", "device", "mobile", 5), 1);
+        let mut direct = Deltas::default();
+        direct.add(&row(&a), 1);
+        direct.add(&row(&other), 1);
+        assert_eq!(whole.changes(), direct.changes());
+    }
+
+    #[test]
     fn days_are_utc_and_times_before_1970_fall_on_earlier_days() {
         assert_eq!(day(0), 0);
         assert_eq!(day(DAY_MS - 1), 0);
         assert_eq!(day(DAY_MS), 1);
+        for d in [-1, 0, 20_000] {
+            let (from, until) = day_span(d);
+            assert_eq!((day(from), day(until - 1), day(until)), (d, d, d + 1));
+        }
         assert_eq!(day(-1), -1);
     }
 

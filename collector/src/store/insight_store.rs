@@ -198,4 +198,9 @@ pub trait InsightStore {
     /// Recomputes the rollups of one site (or of every site) from the stored answers, in one
     /// transaction per site, while answers keep arriving. Returns how many answers it folded.
     async fn rebuild_rollups(&self, site: Option<&SiteKey>) -> StoreResult<u64>;
+
+    /// Recomputes from the stored answers the days whose counts a writer that stopped (a crash)
+    /// still owed the rollups; `hark serve` calls it as it starts. Returns how many answers it
+    /// folded: always 0 on PostgreSQL, whose writes owe nothing.
+    async fn recover_rollups(&self) -> StoreResult<u64>;
 }

@@ -25,6 +25,8 @@ pub struct SqliteStore {
     /// Where answers are written: a connection of its own, kept, so that the group commit's
     /// batches find their pages in its cache (`sqlite_writer.rs`).
     writer: Arc<Mutex<Writer>>,
+    /// Whether the writer owes the rollups counts (`settle_rollups`).
+    owes: Arc<std::sync::atomic::AtomicBool>,
     /// Told after a commit that set timer jobs or wrote outbox events: one process uses a
     /// SQLite file, so its runner and notifier hear of them here (`Store::watch_jobs`).
     pub(super) jobs_set: Arc<tokio::sync::Notify>,
@@ -104,13 +106,17 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
-        Ok(Self {
+        let writer = Writer::new(path);
+        let owes = writer.owes();
+        let store = Self {
             pool,
-            writer: Arc::new(Mutex::new(Writer::new(path))),
+            writer: Arc::new(Mutex::new(writer)),
+            owes,
             jobs_set: Arc::default(),
             events_written: Arc::default(),
             entries_appended: Arc::default(),
-        })
+        };
+        Ok(store)
     }
 
     async fn origins(&self, site_id: i64) -> StoreResult<Vec<String>> {
@@ -226,6 +232,34 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Pays what the ingest writer owes the rollups (`sqlite_writer.rs`) before they are read,
+    /// so that a read sees every answer acknowledged before it began. At once when nothing is
+    /// owed; otherwise after the writer's current batch.
+    pub(super) async fn settle_rollups(&self) -> StoreResult<()> {
+        if !self.owes.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || lock(&writer).fold_owed())
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+    }
+
+    /// Recomputes from the stored answers the days a writer that stopped before paying left
+    /// owed (`Writer::recover`); 0 at once when none is marked.
+    pub(super) async fn recover_owed(&self) -> StoreResult<u64> {
+        let owed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM insight_rollups_owed)")
+            .fetch_one(&self.pool)
+            .await?;
+        if !owed {
+            return Ok(0);
+        }
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || lock(&writer).recover())
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+    }
+
     /// Recomputes one site's rollups on the writer's connection (`InsightStore`), off the
     /// runtime's threads: the fold reads each row where it lies, with no hand-over per row.
     pub(super) async fn rebuild_site(&self, site: i64) -> StoreResult<u64> {
@@ -361,9 +395,17 @@ impl Store for SqliteStore {
         // group commit calls the writer on a thread of its own, `thread_writer`.)
         let writer = self.writer.clone();
         let items = items.to_vec();
-        tokio::task::spawn_blocking(move || lock(&writer).insert_batch(&items))
-            .await
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let mut writer = lock(&writer);
+            let outcomes = writer.insert_batch(&items)?;
+            // Callers here (imports, a case's rating) are few: their counts are paid at once.
+            if let Err(e) = writer.fold_owed() {
+                tracing::warn!(error = %e, "the rollups could not be brought up to date; trying again later");
+            }
+            Ok(outcomes)
+        })
+        .await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
     }
 
     fn thread_writer(&self) -> Option<Box<dyn ThreadWriter>> {

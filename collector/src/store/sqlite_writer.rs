@@ -8,19 +8,35 @@
 //! answers a batch's submitters only once a sync that began after its commit has returned, so
 //! that the next batch is written while the last one is synced, and one sync covers every batch
 //! committed meanwhile. Callers other than the group commit get the sync before the call returns
-//! (`Writer::insert_batch`). The same transaction adds what the stored answers count to the rollups, summed over
-//! the batch first (a batch of one survey on one day writes a few dozen rows, not one per
-//! answer). Between batches, at most every `CHECKPOINT_EVERY`, the same connection copies the log
-//! into the database (a `PASSIVE` checkpoint, which waits for nobody): when the copy catches
-//! up, the next batch starts the log over from its beginning, so that the log stays short
-//! under a steady load instead of growing until something must wait for it.
+//! (`Writer::insert_batch`). Between batches, at most every `CHECKPOINT_EVERY`, the same
+//! connection copies the log into the database (a `PASSIVE` checkpoint, which waits for nobody):
+//! when the copy catches up, the next batch starts the log over from its beginning, so that the
+//! log stays short under a steady load instead of growing until something must wait for it.
+//!
+//! The rollups (`insight::rollup`) are owed, not written, by a batch: the writer sums what the
+//! answers it stored count in memory (`Owed`) and adds that to `insight_rollups` in a transaction
+//! of its own just before each checkpoint, or sooner when something reads the rollups
+//! (`Writer::fold_owed`, which `SqliteStore::settle_rollups` calls before every read of them).
+//! Each rollup row today's answers touch lies in its own page of the table (its key puts the
+//! day after the question and the segment): written by every batch, that was a dozen more
+//! pages in every commit. What a batch leaves owed is recorded in its own transaction, as the
+//! site and UTC day it stored answers for (`insight_rollups_owed`, migration 0032), one row per
+//! site and day until it is paid: after a crash, `hark serve` recomputes those days from the
+//! stored answers as it starts (`Writer::recover`). Deletes of answers subtract from the
+//! rollups at once; addition commutes, so a count owed meanwhile still comes out right (a row
+//! brought to 0 by the payment is deleted). A writer that recomputes days other writers owe
+//! (another process's, left by a crash or still live) counts up the epoch
+//! (`insight_rollups_epoch`); a writer that finds the epoch changed drops what it owed, which
+//! was recomputed with them.
 
 use super::{NewResponse, StoreError, StoreResult, Stored};
-use crate::insight::rollup::{Deltas, Row};
+use crate::insight::rollup::{self, Deltas, Row};
 use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, OptionalExtension as _};
 use shared::SiteKey;
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -133,6 +149,68 @@ pub(super) struct Writer {
     /// When the log was last copied into the database, and whether a batch committed since.
     checkpointed: Instant,
     committed: bool,
+    /// What the committed batches owe the rollups.
+    owed: Owed,
+}
+
+/// What this writer's committed batches owe the rollups: their counts, and the days marked as
+/// owed in `insight_rollups_owed`.
+#[derive(Debug)]
+struct Owed {
+    /// This writer's number in `insight_rollups_owed`: random, so that writers in two
+    /// processes on one file tell their rows apart.
+    writer: i64,
+    counts: Deltas,
+    /// The sites and days this writer's committed batches marked as owed.
+    marked: HashSet<(i64, i64)>,
+    /// `insight_rollups_epoch` as this writer last read it (`None` before its first read).
+    epoch: Option<i64>,
+    /// Whether anything is owed, for readers that do not hold the writer
+    /// (`SqliteStore::settle_rollups`). Set once a batch that stored answers has committed,
+    /// before any of its submitters is answered.
+    any: Arc<AtomicBool>,
+}
+
+impl Owed {
+    fn new() -> Self {
+        Self {
+            writer: rand::random(),
+            counts: Deltas::default(),
+            marked: HashSet::new(),
+            epoch: None,
+            any: Arc::default(),
+        }
+    }
+
+    /// Reads the epoch in `tx`. When another writer has recomputed the owed days since this
+    /// one last read it, what this one owed was recomputed with them (its marks were among
+    /// those days, committed with its answers): it is dropped.
+    fn check_epoch(&mut self, tx: &Connection) -> rusqlite::Result<()> {
+        let epoch: i64 = tx
+            .prepare_cached("SELECT epoch FROM insight_rollups_epoch WHERE id = 1")?
+            .query_row([], |row| row.get(0))?;
+        if self.epoch != Some(epoch) {
+            self.paid();
+            self.epoch = Some(epoch);
+        }
+        Ok(())
+    }
+
+    /// Adds the counts to the rollups and takes back this writer's marks, in `tx`; `paid` once
+    /// it commits.
+    fn pay(&self, tx: &Connection) -> rusqlite::Result<()> {
+        add_to_rollups(tx, &self.counts)?;
+        tx.prepare_cached("DELETE FROM insight_rollups_owed WHERE writer = ?1")?
+            .execute([self.writer])?;
+        Ok(())
+    }
+
+    /// Nothing is owed any more.
+    fn paid(&mut self) {
+        self.counts = Deltas::default();
+        self.marked.clear();
+        self.any.store(false, Ordering::Release);
+    }
 }
 
 impl Writer {
@@ -143,12 +221,18 @@ impl Writer {
             conn: None,
             checkpointed: Instant::now(),
             committed: false,
+            owed: Owed::new(),
         }
     }
 
     /// The log this writer's commits leave to be synced.
     pub(super) fn wal(&self) -> WalFile {
         self.wal.clone()
+    }
+
+    /// Whether this writer owes the rollups anything, readable without holding it.
+    pub(super) fn owes(&self) -> Arc<AtomicBool> {
+        self.owed.any.clone()
     }
 
     /// `commit_batch`, then the sync that makes it durable: for callers other than the group
@@ -183,10 +267,33 @@ impl Writer {
         &mut self,
         items: &[NewResponse],
     ) -> rusqlite::Result<Vec<StoreResult<Stored>>> {
-        let conn = self.connection()?;
+        // The batch's counts, kept only if it commits.
+        let mut counts = self.owed.counts.split();
+        let mut days = Vec::new();
+        let outcomes = self.insert_owing(items, &mut counts, &mut days);
+        self.owed.counts.absorb(counts, outcomes.is_ok());
+        let outcomes = outcomes?;
+        self.committed = true;
+        self.owed.marked.extend(days);
+        if outcomes.iter().any(|o| matches!(o, Ok(Stored::Created))) {
+            self.owed.any.store(true, Ordering::Release);
+        }
+        Ok(outcomes)
+    }
+
+    /// Stores the items in one transaction, folding what the stored ones count into `counts`
+    /// and marking the sites and days not marked before (`days`) as owed.
+    fn insert_owing(
+        &mut self,
+        items: &[NewResponse],
+        counts: &mut Deltas,
+        days: &mut Vec<(i64, i64)>,
+    ) -> rusqlite::Result<Vec<StoreResult<Stored>>> {
+        let conn = connection(&self.path, &mut self.conn)?;
         // IMMEDIATE takes the write lock up front (waiting up to `BUSY_TIMEOUT`), so that the
         // transaction never has to upgrade from reading to writing.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.owed.check_epoch(&tx)?;
         let mut outcomes = Vec::with_capacity(items.len());
         {
             let mut insert = tx.prepare_cached(INSERT)?;
@@ -195,8 +302,6 @@ impl Writer {
             let mut sites: Vec<(&SiteKey, Option<i64>)> = Vec::new();
             // Each answer's JSON, written into one buffer.
             let mut scratch = Vec::new();
-            // What the stored answers add to the rollups, written after them.
-            let mut deltas = Deltas::default();
             for item in items {
                 let key = &item.submission.site_key;
                 let site = match sites.iter().find(|(k, _)| *k == key) {
@@ -212,15 +317,75 @@ impl Writer {
                     None => Err(StoreError::Other(anyhow::anyhow!("site {key} vanished"))),
                 };
                 if let (Ok(Stored::Created), Some(site)) = (&outcome, site) {
-                    deltas.add(&rollup_row(site, item), 1);
+                    counts.add(&rollup_row(site, item), 1);
+                    let day = (site, rollup::day(item.received_at));
+                    if !self.owed.marked.contains(&day) && !days.contains(&day) {
+                        days.push(day);
+                    }
                 }
                 outcomes.push(outcome);
             }
-            add_to_rollups(&tx, &deltas)?;
+            if !days.is_empty() {
+                let mut mark = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO insight_rollups_owed (site_id, day, writer)
+                     VALUES (?1, ?2, ?3)",
+                )?;
+                for &(site, day) in days.iter() {
+                    mark.execute([site, day, self.owed.writer])?;
+                }
+            }
         }
         tx.commit()?;
-        self.committed = true;
         Ok(outcomes)
+    }
+
+    /// Adds what this writer owes to the rollups, in a transaction of its own: before each
+    /// checkpoint, before the rollups are read, and when the writer is dropped. A failure
+    /// leaves it owed.
+    pub(super) fn fold_owed(&mut self) -> StoreResult<()> {
+        let folded = self.try_fold_owed().map_err(store_error);
+        if folded.is_err() {
+            self.conn = None;
+        }
+        folded
+    }
+
+    fn try_fold_owed(&mut self) -> rusqlite::Result<()> {
+        if !self.owed.any.load(Ordering::Acquire) && self.owed.marked.is_empty() {
+            return Ok(());
+        }
+        let conn = connection(&self.path, &mut self.conn)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.owed.check_epoch(&tx)?;
+        self.owed.pay(&tx)?;
+        tx.commit()?;
+        self.owed.paid();
+        self.committed = true;
+        Ok(())
+    }
+
+    /// Pays what this writer owes, then recomputes from the stored answers every day other
+    /// writers owe: those a process left when it stopped before paying (and those a live one
+    /// owes, which then drops them). `hark serve` calls it as it starts. Returns how many
+    /// answers it folded.
+    pub(super) fn recover(&mut self) -> StoreResult<u64> {
+        let folded = self.try_recover().map_err(store_error);
+        if folded.is_err() {
+            self.conn = None;
+        }
+        folded
+    }
+
+    fn try_recover(&mut self) -> rusqlite::Result<u64> {
+        let conn = connection(&self.path, &mut self.conn)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.owed.check_epoch(&tx)?;
+        let (folded, epoch) = settle(&tx, &self.owed)?;
+        tx.commit()?;
+        self.owed.paid();
+        self.owed.epoch = epoch.or(self.owed.epoch);
+        self.committed = true;
+        Ok(folded)
     }
 
     /// Recomputes one site's rollups from its stored answers, in one transaction on this
@@ -236,43 +401,27 @@ impl Writer {
     }
 
     fn try_rebuild_rollups(&mut self, site: i64) -> rusqlite::Result<u64> {
-        let conn = self.connection()?;
+        let conn = connection(&self.path, &mut self.conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Nothing may be owed while the site is recomputed: a count paid later would be
+        // counted twice.
+        self.owed.check_epoch(&tx)?;
+        let (_, epoch) = settle(&tx, &self.owed)?;
         tx.execute("DELETE FROM insight_rollups WHERE site_id = ?1", [site])?;
         let mut deltas = Deltas::default();
-        let mut folded = 0;
-        {
-            let mut select = tx.prepare(&format!(
+        let folded = fold_answers(
+            &tx,
+            &format!(
                 "SELECT {} FROM responses WHERE site_id = ?1",
                 super::insight_sql::FOLD_COLUMNS
-            ))?;
-            let mut rows = select.query([site])?;
-            while let Some(r) = rows.next()? {
-                let answers: Vec<shared::Answer> =
-                    serde_json::from_str(r.get_ref(2)?.as_str()?).unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "a stored response's answers do not read; left out of the rollups");
-                        Vec::new()
-                    });
-                deltas.add(
-                    &Row {
-                        site: r.get(0)?,
-                        survey: r.get_ref(1)?.as_str()?,
-                        answers: &answers,
-                        received_at: r.get(3)?,
-                        page_path: r.get_ref(4)?.as_str_or_null()?,
-                        device: r.get_ref(5)?.as_str_or_null()?,
-                        browser: r.get_ref(6)?.as_str_or_null()?,
-                        locale: r.get_ref(7)?.as_str_or_null()?,
-                        version: r.get(8)?,
-                        attributes: &crate::enrich::read_segments(r.get_ref(9)?.as_str_or_null()?),
-                    },
-                    1,
-                );
-                folded += 1;
-            }
-        }
+            ),
+            [site],
+            &mut deltas,
+        )?;
         add_to_rollups(&tx, &deltas)?;
         tx.commit()?;
+        self.owed.paid();
+        self.owed.epoch = epoch.or(self.owed.epoch);
         self.committed = true;
         Ok(folded)
     }
@@ -283,6 +432,10 @@ impl Writer {
     pub(super) fn checkpoint_if_due(&mut self, now: Instant) {
         if !self.committed || now.saturating_duration_since(self.checkpointed) < CHECKPOINT_EVERY {
             return;
+        }
+        // What the batches owe the rollups first, so that the copy takes it along.
+        if let Err(e) = self.fold_owed() {
+            tracing::warn!(error = %e, "the rollups could not be brought up to date; trying again later");
         }
         self.checkpointed = now;
         self.committed = false;
@@ -301,37 +454,52 @@ impl Writer {
             self.conn = None;
         }
     }
+}
 
-    fn connection(&mut self) -> rusqlite::Result<&mut Connection> {
-        if self.conn.is_none() {
-            let conn = Connection::open_with_flags(
-                &self.path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            // The answers' statements and one rollup statement per row count (`add_to_rollups`).
-            conn.set_prepared_statement_cache_capacity(32);
-            // The file is in WAL mode already (the pool set it, and it persists). Commits write
-            // the log and leave its sync to `WalFile::sync` (`synchronous = OFF`); checkpoints
-            // are this writer's, between batches, never inside a commit, and sync both files.
-            // When the log starts over, a file grown longer than 64 MiB is cut back: longer
-            // than a quarter of a second of commits at full load (~30 MB), so that the log's
-            // file keeps its length and a commit overwrites blocks the file has, and its sync
-            // writes no file-system metadata (a cut-back file grew again within every quarter
-            // of a second, and each growth cost a journal commit: 7 % of throughput).
-            // Foreign keys are not checked here: this connection only inserts answers, with
-            // the id of a site it has just read in the same transaction.
-            conn.execute_batch(
-                "PRAGMA synchronous = OFF;
+impl Drop for Writer {
+    /// Pays what the batches owe the rollups; what it cannot pay stays marked, and `hark
+    /// serve` recomputes it as it next starts.
+    fn drop(&mut self) {
+        if let Err(e) = self.fold_owed() {
+            tracing::warn!(error = %e, "the rollups could not be brought up to date; they are recomputed when the collector next starts");
+        }
+    }
+}
+
+/// The writer's connection, opened (and set up) when there is none.
+fn connection<'c>(
+    path: &Path,
+    conn: &'c mut Option<Connection>,
+) -> rusqlite::Result<&'c mut Connection> {
+    if conn.is_none() {
+        let opened = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        opened.busy_timeout(BUSY_TIMEOUT)?;
+        // The answers' statements and one rollup statement per row count (`add_to_rollups`).
+        opened.set_prepared_statement_cache_capacity(32);
+        // The file is in WAL mode already (the pool set it, and it persists). Commits write
+        // the log and leave its sync to `WalFile::sync` (`synchronous = OFF`); checkpoints
+        // are this writer's, between batches, never inside a commit, and sync both files.
+        // When the log starts over, a file grown longer than 64 MiB is cut back: longer
+        // than a quarter of a second of commits at full load (~30 MB), so that the log's
+        // file keeps its length and a commit overwrites blocks the file has, and its sync
+        // writes no file-system metadata (a cut-back file grew again within every quarter
+        // of a second, and each growth cost a journal commit: 7 % of throughput).
+        // Foreign keys are not checked here: this connection only inserts answers, with
+        // the id of a site it has just read in the same transaction, and rollup rows of
+        // those sites (which are never deleted).
+        opened.execute_batch(
+            "PRAGMA synchronous = OFF;
                  PRAGMA foreign_keys = OFF;
                  PRAGMA wal_autocheckpoint = 0;
                  PRAGMA journal_size_limit = 67108864;
                  PRAGMA temp_store = MEMORY;",
-            )?;
-            self.conn = Some(conn);
-        }
-        Ok(self.conn.as_mut().expect("opened above"))
+        )?;
+        *conn = Some(opened);
     }
+    Ok(conn.as_mut().expect("opened above"))
 }
 
 /// Stores one item inside the batch's transaction. The outer `Err` is a failure of the
@@ -412,12 +580,15 @@ fn rollup_row(site: i64, item: &NewResponse) -> Row<'_> {
     }
 }
 
-/// Adds counts to the rollups, in key order (a batch, or a rebuild, only adds).
+/// Adds counts to the rollups, in key order (what is owed, or a rebuild, only adds). A row an
+/// addition brings to 0 (one that deletes had taken below 0 while its count was owed) is
+/// deleted, so that the table holds what a rebuild would write.
 fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
     // Up to `ROWS` rows per statement: one execution instead of one per row (a batch of one
     // survey writes a dozen rows), through at most `ROWS` cached statements.
     const ROWS: usize = 16;
     let changes = deltas.changes();
+    let mut zeros = false;
     for chunk in changes.chunks(ROWS) {
         let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut upsert = tx.prepare_cached(&format!(
@@ -425,7 +596,8 @@ fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
                  (site_id, survey_key, question_id, dimension, value, day, bucket, n)
              VALUES {rows}
              ON CONFLICT (site_id, survey_key, question_id, dimension, value, day, bucket)
-             DO UPDATE SET n = n + excluded.n"
+             DO UPDATE SET n = n + excluded.n
+             RETURNING n = 0"
         ))?;
         let mut i = 1;
         for k in chunk {
@@ -439,9 +611,106 @@ fn add_to_rollups(tx: &Connection, deltas: &Deltas) -> rusqlite::Result<()> {
             upsert.raw_bind_parameter(i + 7, k.n)?;
             i += 8;
         }
-        upsert.raw_execute()?;
+        let mut rows = upsert.raw_query();
+        while let Some(row) = rows.next()? {
+            zeros |= row.get::<_, bool>(0)?;
+        }
+    }
+    if zeros {
+        let mut drop = tx.prepare_cached(
+            "DELETE FROM insight_rollups
+             WHERE site_id = ?1 AND survey_key = ?2 AND question_id = ?3 AND dimension = ?4
+               AND value = ?5 AND day = ?6 AND bucket = ?7 AND n = 0",
+        )?;
+        for k in &changes {
+            drop.execute(rusqlite::params![
+                k.site,
+                k.survey,
+                k.question,
+                k.dimension,
+                k.value,
+                k.day,
+                k.bucket
+            ])?;
+        }
     }
     Ok(())
+}
+
+/// Pays what `owed` owes, then recomputes from the stored answers every site and day other
+/// writers owe, takes back their marks and counts up the epoch, in `tx`. Returns how many
+/// answers it folded, and the new epoch when it counted it up.
+fn settle(tx: &Connection, owed: &Owed) -> rusqlite::Result<(u64, Option<i64>)> {
+    owed.pay(tx)?;
+    let others: Vec<(i64, i64)> = tx
+        .prepare("SELECT DISTINCT site_id, day FROM insight_rollups_owed ORDER BY site_id, day")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if others.is_empty() {
+        return Ok((0, None));
+    }
+    let select = format!(
+        "SELECT {} FROM responses WHERE site_id = ?1 AND received_at >= ?2 AND received_at < ?3",
+        super::insight_sql::FOLD_COLUMNS
+    );
+    let mut deltas = Deltas::default();
+    let mut folded = 0;
+    for (site, day) in others {
+        tx.execute(
+            "DELETE FROM insight_rollups WHERE site_id = ?1 AND day = ?2",
+            [site, day],
+        )?;
+        let (from, until) = rollup::day_span(day);
+        folded += fold_answers(tx, &select, [site, from, until], &mut deltas)?;
+    }
+    add_to_rollups(tx, &deltas)?;
+    tx.execute("DELETE FROM insight_rollups_owed", [])?;
+    let epoch = tx.query_row(
+        "UPDATE insight_rollups_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+        [],
+        |row| row.get(0),
+    )?;
+    tracing::info!(
+        answers = folded,
+        "recomputed the rollups of the days other writers owed"
+    );
+    Ok((folded, Some(epoch)))
+}
+
+/// Folds the stored answers `select` reads (`FOLD_COLUMNS`) into `deltas`; returns how many.
+fn fold_answers(
+    tx: &Connection,
+    select: &str,
+    params: impl rusqlite::Params,
+    deltas: &mut Deltas,
+) -> rusqlite::Result<u64> {
+    let mut select = tx.prepare(select)?;
+    let mut rows = select.query(params)?;
+    let mut folded = 0;
+    while let Some(r) = rows.next()? {
+        let answers: Vec<shared::Answer> = serde_json::from_str(r.get_ref(2)?.as_str()?)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "a stored response's answers do not read; left out of the rollups");
+                Vec::new()
+            });
+        deltas.add(
+            &Row {
+                site: r.get(0)?,
+                survey: r.get_ref(1)?.as_str()?,
+                answers: &answers,
+                received_at: r.get(3)?,
+                page_path: r.get_ref(4)?.as_str_or_null()?,
+                device: r.get_ref(5)?.as_str_or_null()?,
+                browser: r.get_ref(6)?.as_str_or_null()?,
+                locale: r.get_ref(7)?.as_str_or_null()?,
+                version: r.get(8)?,
+                attributes: &crate::enrich::read_segments(r.get_ref(9)?.as_str_or_null()?),
+            },
+            1,
+        );
+        folded += 1;
+    }
+    Ok(folded)
 }
 
 /// The id of the site with this key, if there is one.
@@ -503,6 +772,7 @@ fn store_error(e: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::insight_store::InsightStore as _;
     use crate::store::{SqliteStore, Store as _};
 
     /// `n` answers for `site`, each with a fresh id.
@@ -560,6 +830,158 @@ mod tests {
         assert_eq!(opened(), (second.dev(), second.ino()));
     }
 
+    /// `n` answers of `visitor`.
+    fn answers_of(site: &SiteKey, n: usize, visitor: &str) -> Vec<NewResponse> {
+        let mut items = answers(site, n);
+        for item in &mut items {
+            item.enrichment.visitor = Some(visitor.to_owned());
+        }
+        items
+    }
+
+    async fn open(path: &Path) -> SqliteStore {
+        SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap()
+    }
+
+    /// What the rollups table holds for whole responses over all answers, read as it is (no
+    /// payment first), and how many days are marked as owed.
+    async fn held(store: &SqliteStore) -> (i64, i64) {
+        sqlx::query_as(
+            "SELECT (SELECT COALESCE(SUM(n), 0) FROM insight_rollups
+                     WHERE question_id = '' AND dimension = ''),
+                    (SELECT COUNT(*) FROM insight_rollups_owed)",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The rollups as kept equal the fold of the stored answers, which number `answers`.
+    async fn kept_equals_rebuilt(store: &SqliteStore, site: &SiteKey, answers: i64) {
+        let kept = store.rollup_rows(site).await.unwrap();
+        let folded = store.rebuild_rollups(Some(site)).await.unwrap();
+        assert_eq!(folded, answers as u64);
+        assert_eq!(
+            kept,
+            store.rollup_rows(site).await.unwrap(),
+            "kept vs rebuilt"
+        );
+        assert_eq!(held(store).await, (answers, 0));
+    }
+
+    #[tokio::test]
+    async fn what_a_crashed_writer_owed_is_recomputed_by_the_next_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let store = open(&path).await;
+        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let mut writer = Writer::new(path.clone());
+        writer.insert_batch(&answers(&site, 30)).unwrap();
+        writer.insert_batch(&answers_of(&site, 4, "v1")).unwrap();
+        // Committed and durable, owed to the rollups: one site and day marked.
+        assert_eq!(held(&store).await, (0, 1));
+        // A delete subtracts at once, while the counts it takes away are still owed.
+        let erased = store
+            .erase_respondent(&site, &crate::store::Respondent::Visitor("v1".into()))
+            .await
+            .unwrap();
+        assert_eq!(erased, 4);
+        assert_eq!(held(&store).await, (-4, 1));
+
+        // The writer's process dies before it pays.
+        std::mem::forget(writer);
+        drop(store);
+        let store = open(&path).await;
+        assert_eq!(held(&store).await, (-4, 1), "owed until recovered");
+        assert_eq!(store.recover_rollups().await.unwrap(), 30);
+        assert_eq!(held(&store).await, (30, 0));
+        assert_eq!(
+            store.recover_rollups().await.unwrap(),
+            0,
+            "nothing left owed"
+        );
+        kept_equals_rebuilt(&store, &site, 30).await;
+    }
+
+    #[tokio::test]
+    async fn a_writer_drops_what_it_owed_once_another_recomputed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let store = open(&path).await;
+        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        // A writer in another process owes 10 answers' counts when this one opens the file.
+        let mut other = Writer::new(path.clone());
+        other.insert_batch(&answers(&site, 10)).unwrap();
+        let opened = open(&path).await;
+        assert_eq!(opened.recover_rollups().await.unwrap(), 10);
+        assert_eq!(held(&opened).await, (10, 0));
+        // The other writer goes on: it learns that its counts were recomputed, owes only
+        // what it stored since, and pays that once.
+        other.insert_batch(&answers(&site, 5)).unwrap();
+        assert_eq!(held(&store).await, (10, 1));
+        other.fold_owed().unwrap();
+        assert_eq!(held(&store).await, (15, 0));
+        drop(other);
+        assert_eq!(
+            held(&store).await,
+            (15, 0),
+            "nothing more paid when dropped"
+        );
+        kept_equals_rebuilt(&store, &site, 15).await;
+    }
+
+    #[tokio::test]
+    async fn a_count_a_payment_brings_to_zero_is_deleted_and_reads_pay_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let store = open(&path).await;
+        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        // Through the store's own writer: owed until a read.
+        store.insert_batch(&answers(&site, 2)).await.unwrap();
+        let mut writer = Writer::new(path.clone());
+        writer.insert_batch(&answers_of(&site, 3, "v1")).unwrap();
+        store
+            .erase_respondent(&site, &crate::store::Respondent::Visitor("v1".into()))
+            .await
+            .unwrap();
+        assert_eq!(held(&store).await, (-1, 1));
+        writer.fold_owed().unwrap();
+        assert_eq!(held(&store).await, (2, 0));
+        let zeros: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM insight_rollups WHERE n = 0")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(zeros, 0, "rows brought to 0 are deleted");
+
+        // The store's writer owes what the group commit stores until something reads.
+        let ingest = crate::store::GroupCommit::new(std::sync::Arc::new(store.clone()), None);
+        for item in answers(&site, 3) {
+            ingest.insert(item).await.unwrap();
+        }
+        assert_eq!(held(&store).await, (2, 1));
+        let responses = store
+            .rollup(&crate::store::insight_store::RollupQuery {
+                site: &site,
+                survey: "nps",
+                question: "",
+                dimension: "",
+                value: "",
+                from_day: 0,
+                to_day: 0,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            responses.iter().map(|c| c.n).sum::<u64>(),
+            5,
+            "{responses:?}"
+        );
+        assert_eq!(held(&store).await, (5, 0));
+        kept_equals_rebuilt(&store, &site, 5).await;
+    }
+
     #[tokio::test]
     async fn the_log_starts_over_after_a_checkpoint_between_batches() {
         let dir = tempfile::tempdir().unwrap();
@@ -587,11 +1009,15 @@ mod tests {
 
         // Once due, the writer copies the log into the database between two batches, and the
         // next batch writes the log over from its beginning.
+        // (The rollups the batches owe are paid just before the copy, into the log.)
         writer.checkpoint_if_due(start + CHECKPOINT_EVERY);
+        let (paid, sequence) = log(&path);
+        assert!(paid > grown, "the payment was written to the log");
+        assert_eq!(sequence, first);
         writer.insert_batch(&answers(&site, 50)).unwrap();
         let (len, sequence) = log(&path);
         assert_ne!(sequence, first, "the log started over");
-        assert_eq!(len, grown, "the batch was written over the log's beginning");
+        assert_eq!(len, paid, "the batch was written over the log's beginning");
         assert_eq!(store.responses(&site, 10_000).await.unwrap().len(), 22 * 50);
     }
 }
