@@ -19,6 +19,10 @@ use crate::clock::Millis;
 use shared::{Answer, MAX_SEGMENT_ATTRIBUTES};
 use std::collections::HashMap;
 
+/// A fast hasher, seeded per process: the keys are a few small names and numbers, hashed some 25
+/// times per answer on ingest's one writer thread.
+type Hasher = foldhash::fast::RandomState;
+
 /// The question id of the row that counts whole responses (bucket 0).
 pub const RESPONSES: &str = "";
 
@@ -111,7 +115,7 @@ struct Packed {
 /// Names seen, each stored once and known by its number.
 #[derive(Debug, Default, Clone)]
 struct Names {
-    numbers: HashMap<String, u32>,
+    numbers: HashMap<String, u32, Hasher>,
     names: Vec<String>,
 }
 
@@ -136,7 +140,7 @@ impl Names {
 #[derive(Debug, Default, Clone)]
 pub struct Deltas {
     names: Names,
-    counts: HashMap<Packed, i64>,
+    counts: HashMap<Packed, i64, Hasher>,
 }
 
 impl Deltas {
@@ -241,7 +245,7 @@ impl Deltas {
     pub fn split(&mut self) -> Self {
         Self {
             names: std::mem::take(&mut self.names),
-            counts: HashMap::new(),
+            counts: HashMap::default(),
         }
     }
 
