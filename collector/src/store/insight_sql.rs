@@ -631,7 +631,7 @@ macro_rules! insight_store {
                 &self,
                 q: &$crate::store::insight_store::RollupQuery<'_>,
             ) -> $crate::store::StoreResult<Vec<$crate::store::insight_store::DayCount>> {
-                self.settle_rollups().await?;
+                self.settle_rollups().await;
                 let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
                     "SELECT day, bucket, n FROM insight_rollups
                      WHERE site_id = (SELECT id FROM sites WHERE key = $1)
@@ -666,7 +666,7 @@ macro_rules! insight_store {
                 days: (i64, i64),
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<(String, u64)>> {
-                self.settle_rollups().await?;
+                self.settle_rollups().await;
                 let rows: Vec<(String, i64)> = sqlx::query_as(
                     "SELECT value, CAST(SUM(n) AS BIGINT) AS total FROM insight_rollups
                      WHERE site_id = (SELECT id FROM sites WHERE key = $1)
@@ -696,7 +696,7 @@ macro_rules! insight_store {
                 dimension: &str,
                 days: (i64, i64),
             ) -> $crate::store::StoreResult<Vec<(String, i64, u64)>> {
-                self.settle_rollups().await?;
+                self.settle_rollups().await;
                 let rows: Vec<(String, i64, i64)> = sqlx::query_as(
                     "SELECT value, bucket, CAST(SUM(n) AS BIGINT) FROM insight_rollups
                      WHERE site_id = (SELECT id FROM sites WHERE key = $1)
@@ -766,7 +766,7 @@ macro_rules! insight_store {
                 &self,
                 site: &shared::SiteKey,
             ) -> $crate::store::StoreResult<Vec<$crate::store::insight_store::RollupRow>> {
-                self.settle_rollups().await?;
+                self.settle_rollups().await;
                 let rows: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
                     "SELECT survey_key, question_id, dimension, value, day, bucket, n
                      FROM insight_rollups

@@ -745,9 +745,7 @@ pub(super) fn read_response(r: sqlx::postgres::PgRow) -> StoreResult<StoredRespo
 impl PostgresStore {
     /// Nothing: every transaction that stores answers adds their counts to the rollups.
     #[allow(clippy::unused_async)]
-    pub(super) async fn settle_rollups(&self) -> StoreResult<()> {
-        Ok(())
-    }
+    pub(super) async fn settle_rollups(&self) {}
 
     /// Nothing is ever owed (`settle_rollups`).
     #[allow(clippy::unused_async)]

@@ -168,7 +168,7 @@ impl SiteStore for SqliteStore {
     ) -> StoreResult<Option<Vec<SurveyVersion>>> {
         // The responses by version are the rollups' rows of whole responses (question '') in
         // the `version` dimension: a few rows a day, read by their primary key's prefix.
-        self.settle_rollups().await?;
+        self.settle_rollups().await;
         let rows = sqlx::query(
             "SELECT v.version, v.created_at, v.definition,
                  (SELECT COALESCE(SUM(r.n), 0) FROM insight_rollups r
