@@ -351,7 +351,8 @@ impl Writer {
     }
 
     fn try_fold_owed(&mut self) -> rusqlite::Result<()> {
-        if !self.owed.any.load(Ordering::Acquire) && self.owed.marked.is_empty() {
+        // Marks come only with stored answers, and go with their counts.
+        if !self.owed.any.load(Ordering::Acquire) {
             return Ok(());
         }
         let conn = connection(&self.path, &mut self.conn)?;
@@ -845,6 +846,16 @@ mod tests {
             .unwrap()
     }
 
+    /// A fresh database file with one site: its directory (kept while the test runs), the
+    /// file, the store on it and the site's key.
+    async fn shop() -> (tempfile::TempDir, PathBuf, SqliteStore, SiteKey) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let store = open(&path).await;
+        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        (dir, path, store, site)
+    }
+
     /// What the rollups table holds for whole responses over all answers, read as it is (no
     /// payment first), and how many days are marked as owed.
     async fn held(store: &SqliteStore) -> (i64, i64) {
@@ -873,10 +884,7 @@ mod tests {
 
     #[tokio::test]
     async fn what_a_crashed_writer_owed_is_recomputed_by_the_next_recovery() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        let store = open(&path).await;
-        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let (_dir, path, store, site) = shop().await;
         let mut writer = Writer::new(path.clone());
         writer.insert_batch(&answers(&site, 30)).unwrap();
         writer.insert_batch(&answers_of(&site, 4, "v1")).unwrap();
@@ -907,10 +915,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_writer_drops_what_it_owed_once_another_recomputed_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        let store = open(&path).await;
-        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let (_dir, path, store, site) = shop().await;
         // A writer in another process owes 10 answers' counts when this one opens the file.
         let mut other = Writer::new(path.clone());
         other.insert_batch(&answers(&site, 10)).unwrap();
@@ -934,10 +939,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_count_a_payment_brings_to_zero_is_deleted_and_reads_pay_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        let store = open(&path).await;
-        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let (_dir, path, store, site) = shop().await;
         // Through the store's own writer: owed until a read.
         store.insert_batch(&answers(&site, 2)).await.unwrap();
         let mut writer = Writer::new(path.clone());
@@ -984,12 +986,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_log_starts_over_after_a_checkpoint_between_batches() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        let site = store.create_site("Shop", &[], 0).await.unwrap().key;
+        let (_dir, path, store, site) = shop().await;
         let mut writer = Writer::new(path.clone());
         let start = Instant::now();
         writer.insert_batch(&answers(&site, 50)).unwrap();
