@@ -108,15 +108,14 @@ impl SqliteStore {
             .context("cannot migrate the database")?;
         let writer = Writer::new(path);
         let owes = writer.owes();
-        let store = Self {
+        Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(writer)),
             owes,
             jobs_set: Arc::default(),
             events_written: Arc::default(),
             entries_appended: Arc::default(),
-        };
-        Ok(store)
+        })
     }
 
     async fn origins(&self, site_id: i64) -> StoreResult<Vec<String>> {
@@ -241,12 +240,7 @@ impl SqliteStore {
         if !self.owes.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        let writer = self.writer.clone();
-        let paid = tokio::task::spawn_blocking(move || lock(&writer).fold_owed())
-            .await
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))
-            .and_then(|paid| paid);
-        if let Err(e) = paid {
+        if let Err(e) = self.on_writer(Writer::fold_owed).await {
             tracing::warn!(error = %e, "the rollups are read without the newest answers, which they still owe");
         }
     }
@@ -260,17 +254,23 @@ impl SqliteStore {
         if !owed {
             return Ok(0);
         }
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || lock(&writer).recover())
-            .await
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
+        self.on_writer(Writer::recover).await
     }
 
     /// Recomputes one site's rollups on the writer's connection (`InsightStore`), off the
     /// runtime's threads: the fold reads each row where it lies, with no hand-over per row.
     pub(super) async fn rebuild_site(&self, site: i64) -> StoreResult<u64> {
+        self.on_writer(move |writer| writer.rebuild_rollups(site))
+            .await
+    }
+
+    /// Calls the writer off the runtime's threads (its calls block), once it is free.
+    async fn on_writer<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || lock(&writer).rebuild_rollups(site))
+        tokio::task::spawn_blocking(move || call(&mut lock(&writer)))
             .await
             .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
     }
@@ -399,10 +399,8 @@ impl Store for SqliteStore {
     async fn insert_batch(&self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
         // The writer blocks its thread: off the runtime's. (Ingest does not come this way: the
         // group commit calls the writer on a thread of its own, `thread_writer`.)
-        let writer = self.writer.clone();
         let items = items.to_vec();
-        tokio::task::spawn_blocking(move || {
-            let mut writer = lock(&writer);
+        self.on_writer(move |writer| {
             let outcomes = writer.insert_batch(&items)?;
             // Callers here (imports, a case's rating) are few: their counts are paid at once.
             if let Err(e) = writer.fold_owed() {
@@ -411,7 +409,6 @@ impl Store for SqliteStore {
             Ok(outcomes)
         })
         .await
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("the SQLite writer failed: {e}")))?
     }
 
     fn thread_writer(&self) -> Option<Box<dyn ThreadWriter>> {
