@@ -395,8 +395,8 @@ pub fn runtime(settings: &Settings) -> std::io::Result<tokio::runtime::Runtime> 
     builder.build()
 }
 
-/// How many threads run the HTTP side (and every other task). On SQLite, answers are written by
-/// a thread of the group commit's own and synced by another (`store::GroupCommit`): one core
+/// How many threads run the HTTP side (and every other task). On SQLite, answers are written and
+/// synced by a thread of the group commit's own (`store::GroupCommit`): one core
 /// fewer than the machine has, and at least one, so that the writer is not time-sliced against
 /// the workers that queue its work. On 2 cores each answer at 5,000 a second cost 3–7 % less
 /// CPU (`cargo xtask bench`, A/B pairs); the closed loop did not move beyond the noise. On

@@ -27,7 +27,7 @@ pub mod team_store;
 pub use case_store::{
     CaseEventRow, CaseStore, CaseToken, NewComplaint, NewRating, StoredComplaint, StoredRating,
 };
-pub use group::{BatchObserver, GroupCommit, Syncer, ThreadWriter, MAX_BATCH, QUEUE};
+pub use group::{BatchObserver, GroupCommit, ThreadWriter, MAX_BATCH, QUEUE};
 pub use postgres::PostgresStore;
 pub use server_store::ServerStore;
 pub use site_store::{SiteStore, SurveyRecord, SurveyStatus, SurveyVersion};

@@ -5,7 +5,7 @@ use super::insight_sql::{apply_rows, FOLD_COLUMNS};
 use super::sqlite_writer::Writer;
 use super::{
     default_survey, After, AuditEntry, AuditQuery, Enrichment, Grant, NewResponse, Respondent,
-    SessionUser, Site, Store, StoreError, StoreResult, Stored, StoredResponse, Syncer,
+    SessionUser, Site, Store, StoreError, StoreResult, Stored, StoredResponse,
     ThreadWriter, TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
@@ -44,14 +44,7 @@ fn lock(writer: &Mutex<Writer>) -> std::sync::MutexGuard<'_, Writer> {
 
 impl ThreadWriter for Arc<Mutex<Writer>> {
     fn insert_batch(&mut self, items: &[NewResponse]) -> StoreResult<Vec<StoreResult<Stored>>> {
-        lock(self).commit_batch(items)
-    }
-
-    fn syncer(&mut self) -> Option<Syncer> {
-        let wal = lock(self).wal();
-        Some(Box::new(move || {
-            wal.sync().map_err(super::sqlite_writer::unsynced)
-        }))
+        lock(self).insert_batch(items)
     }
 
     fn after_batch(&mut self) {

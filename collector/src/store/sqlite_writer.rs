@@ -4,11 +4,9 @@
 //!
 //! A batch is one `IMMEDIATE` transaction of single-row inserts through one prepared statement.
 //! Its commit writes the write-ahead log without syncing it (`synchronous = OFF` on this
-//! connection): the group commit syncs the log on a thread of its own (`WalFile::sync`) and
-//! answers a batch's submitters only once a sync that began after its commit has returned, so
-//! that the next batch is written while the last one is synced, and one sync covers every batch
-//! committed meanwhile. Callers other than the group commit get the sync before the call returns
-//! (`Writer::insert_batch`). Between batches, at most every `CHECKPOINT_EVERY`, the same
+//! connection); `Writer::insert_batch` then syncs the log through a descriptor of its own
+//! (`WalFile::sync`) before it returns, and the group commit answers the batch's submitters
+//! after that. Between batches, at most every `CHECKPOINT_EVERY`, the same
 //! connection copies the log into the database (a `PASSIVE` checkpoint, which waits for nobody):
 //! when the copy catches up, the next batch starts the log over from its beginning, so that the
 //! log stays short under a steady load instead of growing until something must wait for it.
@@ -37,7 +35,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long the write-ahead log may take new commits before the writer copies it into the
@@ -58,14 +56,14 @@ const INSERT: &str = "INSERT INTO responses (id, site_id, survey_key, answers, p
      ON CONFLICT (id) DO NOTHING";
 
 /// The database's write-ahead log (`…-wal`), opened on its own so that its writes can be synced
-/// apart from the connection that makes them: on Linux a file's sync covers every write to it
-/// made before, through any descriptor. Cheap to clone; the clones share one descriptor.
-#[derive(Debug, Clone)]
+/// apart from the connection that makes them, once per batch rather than once per transaction
+/// written: on Linux a file's sync covers every write to it made before, through any descriptor.
+#[derive(Debug)]
 pub(super) struct WalFile {
     path: PathBuf,
     /// The log as last opened, with its device and inode: a log deleted and made anew (when
     /// every connection closed) is opened again.
-    open: Arc<Mutex<Option<(File, u64, u64)>>>,
+    open: Option<(File, u64, u64)>,
 }
 
 impl WalFile {
@@ -74,25 +72,24 @@ impl WalFile {
         path.push("-wal");
         Self {
             path: PathBuf::from(path),
-            open: Arc::default(),
+            open: None,
         }
     }
 
     /// Makes every commit written to the log before this call durable: the log's data reach
     /// the disk (and, the first time a log is opened, its directory entry).
-    pub(super) fn sync(&self) -> std::io::Result<()> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+    pub(super) fn sync(&mut self) -> std::io::Result<()> {
         let now = identity::of_path(&self.path)?;
-        let current = matches!(&*open, Some((_, dev, ino)) if (*dev, *ino) == now);
+        let current = matches!(&self.open, Some((_, dev, ino)) if (*dev, *ino) == now);
         if !current {
             let file = File::open(&self.path)?;
             let (dev, ino) = identity::of_file(&file)?;
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 File::open(dir)?.sync_all()?;
             }
-            *open = Some((file, dev, ino));
+            self.open = Some((file, dev, ino));
         }
-        let (file, _, _) = open.as_ref().expect("opened above");
+        let (file, _, _) = self.open.as_ref().expect("opened above");
         file.sync_data()
     }
 }
@@ -225,33 +222,17 @@ impl Writer {
         }
     }
 
-    /// The log this writer's commits leave to be synced.
-    pub(super) fn wal(&self) -> WalFile {
-        self.wal.clone()
-    }
-
     /// Whether this writer owes the rollups anything, readable without holding it.
     pub(super) fn owes(&self) -> Arc<AtomicBool> {
         self.owed.any.clone()
     }
 
-    /// `commit_batch`, then the sync that makes it durable: for callers other than the group
-    /// commit, which syncs on a thread of its own.
-    pub(super) fn insert_batch(
-        &mut self,
-        items: &[NewResponse],
-    ) -> StoreResult<Vec<StoreResult<Stored>>> {
-        let outcomes = self.commit_batch(items)?;
-        self.wal.sync().map_err(unsynced)?;
-        Ok(outcomes)
-    }
-
-    /// Stores every item in one transaction and returns, in order, what became of each: a
-    /// replay of an id stored before (in this batch or earlier) for the same site, or a
+    /// Stores every item in one transaction, durably, and returns, in order, what became of
+    /// each: a replay of an id stored before (in this batch or earlier) for the same site, or a
     /// conflict when it was stored for another. `Err` when the transaction failed as a whole,
-    /// and then nothing of the batch was stored. The commit is durable only once
-    /// `WalFile::sync`, called after this returns, has returned.
-    pub(super) fn commit_batch(
+    /// and then nothing of the batch was stored, or when the log could not be synced, and then
+    /// what was committed may not be durable (a retry is a replay).
+    pub(super) fn insert_batch(
         &mut self,
         items: &[NewResponse],
     ) -> StoreResult<Vec<StoreResult<Stored>>> {
@@ -260,7 +241,9 @@ impl Writer {
             // Whatever went wrong, the next batch starts on a fresh connection.
             self.conn = None;
         }
-        outcomes
+        let outcomes = outcomes?;
+        self.wal.sync().map_err(unsynced)?;
+        Ok(outcomes)
     }
 
     fn try_insert_batch(
@@ -745,7 +728,7 @@ fn owner_outcome(
 
 /// A log that could not be synced: what was committed may not be durable, so the submitters
 /// hear that it failed and retry (a replay of a stored answer is acknowledged as such).
-pub(super) fn unsynced(e: std::io::Error) -> StoreError {
+fn unsynced(e: std::io::Error) -> StoreError {
     StoreError::unavailable(format!("cannot sync the write-ahead log: {e}"))
 }
 
@@ -807,20 +790,20 @@ mod tests {
     fn a_log_made_anew_is_opened_again_before_its_sync() {
         use std::os::unix::fs::MetadataExt as _;
         let dir = tempfile::tempdir().unwrap();
-        let wal = WalFile::of(&dir.path().join("hark.db"));
-        let opened = || {
-            let open = wal.open.lock().unwrap();
-            open.as_ref().map(|(_, dev, ino)| (*dev, *ino)).unwrap()
+        let mut wal = WalFile::of(&dir.path().join("hark.db"));
+        let opened = |wal: &WalFile| {
+            let open = wal.open.as_ref();
+            open.map(|(_, dev, ino)| (*dev, *ino)).unwrap()
         };
         let log = dir.path().join("hark.db-wal");
         std::fs::write(&log, b"first").unwrap();
         wal.sync().unwrap();
         let first = std::fs::metadata(&log).unwrap();
-        assert_eq!(opened(), (first.dev(), first.ino()));
+        assert_eq!(opened(&wal), (first.dev(), first.ino()));
 
         // The same log again: the descriptor is kept.
         wal.sync().unwrap();
-        assert_eq!(opened(), (first.dev(), first.ino()));
+        assert_eq!(opened(&wal), (first.dev(), first.ino()));
 
         // Deleted and made anew (the first is still open here, so its inode is not reused).
         std::fs::remove_file(&log).unwrap();
@@ -828,7 +811,7 @@ mod tests {
         wal.sync().unwrap();
         let second = std::fs::metadata(&log).unwrap();
         assert_ne!(second.ino(), first.ino());
-        assert_eq!(opened(), (second.dev(), second.ino()));
+        assert_eq!(opened(&wal), (second.dev(), second.ino()));
     }
 
     /// `n` answers of `visitor`.
