@@ -432,7 +432,10 @@ mod tests {
     async fn a_failed_batch_tells_each_submitter_to_retry() {
         let (group, say, committed, begun) = start();
         let a = spawn_insert(&group, IDS[0]);
-        until("the first batch begun", || begun.load(Ordering::SeqCst) == 1).await;
+        until("the first batch begun", || {
+            begun.load(Ordering::SeqCst) == 1
+        })
+        .await;
         let (b, c) = (spawn_insert(&group, IDS[1]), spawn_insert(&group, IDS[2]));
         until("two queued", || group.queued() == 2).await;
         say.send(Ok(())).unwrap();
@@ -450,9 +453,6 @@ mod tests {
         assert_eq!(committed.load(Ordering::SeqCst), 1);
         // The next batch works: the retry is stored.
         say.send(Ok(())).unwrap();
-        assert_eq!(
-            group.insert(answer(IDS[1])).await.unwrap(),
-            Stored::Created
-        );
+        assert_eq!(group.insert(answer(IDS[1])).await.unwrap(), Stored::Created);
     }
 }

@@ -5,8 +5,8 @@ use super::insight_sql::{apply_rows, FOLD_COLUMNS};
 use super::sqlite_writer::Writer;
 use super::{
     default_survey, After, AuditEntry, AuditQuery, Enrichment, Grant, NewResponse, Respondent,
-    SessionUser, Site, Store, StoreError, StoreResult, Stored, StoredResponse,
-    ThreadWriter, TokenRecord, User,
+    SessionUser, Site, Store, StoreError, StoreResult, Stored, StoredResponse, ThreadWriter,
+    TokenRecord, User,
 };
 use crate::access::{new_site_key, Role};
 use crate::clock::Millis;
