@@ -12,9 +12,9 @@
 //!
 //! The sync is the writer's own, not handed to another thread to overlap with the next commit:
 //! on SQLite, with 2 cores, that overlap made batches smaller (about 10 answers where there are
-//! now 14–15) and every batch pays a sync, a hand-over and the wake-ups around them, so ingest
-//! cost 10–15 % more CPU per answer and the closed loop ran about 8 points lower against the
-//! no-op (`cargo xtask bench`, A/B pairs in one sitting).
+//! now 13–15), and each batch paid a hand-over and the wake-ups around it as well as its sync:
+//! ingest cost about 15 % more server CPU per answer, and the closed loop ran at 42–48 % of the
+//! no-op where it now runs at 44–54 % (`cargo xtask bench`, A/B runs in one sitting).
 
 use super::{NewResponse, Store, StoreError, StoreResult, Stored};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
