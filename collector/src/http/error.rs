@@ -140,6 +140,14 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
+        if let ApiError::TooLarge = self {
+            // The rest of the body is never read, so the server closes the connection after this
+            // answer; saying so keeps a client from sending its next request down a closed line.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
         response
     }
 }
