@@ -37,7 +37,9 @@ impl Clock for SystemClock {
 /// The system's time plus a fixed amount: what `hark serve` runs on when the environment sets
 /// `HARK_TEST_CLOCK_AHEAD_MS` (`AheadClock::from_env`). It is for tests of the real binary that
 /// must see timers fall due without waiting hours for them (`tests/crash.rs`), not a setting:
-/// a collector whose clock is wrong sends wrong due times and webhook timestamps.
+/// a collector whose clock is wrong sends wrong due times and webhook timestamps. So only a
+/// build with debug assertions (the one `cargo test` runs) reads the variable; the builds that
+/// ship (`release`, `server`) ignore it.
 #[derive(Debug, Clone, Copy)]
 pub struct AheadClock {
     ahead_ms: Millis,
@@ -48,8 +50,11 @@ impl AheadClock {
     pub const VARIABLE: &'static str = "HARK_TEST_CLOCK_AHEAD_MS";
 
     /// The clock the environment asks for, if it asks for one; an error for a value that is not
-    /// a whole number of milliseconds.
+    /// a whole number of milliseconds. Always `None` in a build without debug assertions.
     pub fn from_env() -> anyhow::Result<Option<Self>> {
+        if !cfg!(debug_assertions) {
+            return Ok(None);
+        }
         match std::env::var(Self::VARIABLE) {
             Err(std::env::VarError::NotPresent) => Ok(None),
             Ok(v) if v.is_empty() => Ok(None),
