@@ -259,6 +259,26 @@ async fn health_becomes(client: &reqwest::Client, base: &str, want: StatusCode, 
     }
 }
 
+/// A value from the collector's `/metrics`, which the breaker never refuses.
+async fn metric(client: &reqwest::Client, base: &str, name: &str) -> u64 {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 fn ids_of(tally: &Tally, path: &str) -> HashSet<String> {
     tally
         .acknowledged
@@ -296,7 +316,7 @@ async fn postgres_stopped_under_load_is_503_and_the_outboxes_deliver_each_answer
         })
         .collect();
 
-    let mut outages = Vec::new();
+    let (mut outages, mut refused_at_once) = (Vec::new(), Vec::new());
     for mode in ["immediate", "fast"] {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let before = tally.lock().unwrap().acknowledged.len();
@@ -315,6 +335,18 @@ async fn postgres_stopped_under_load_is_503_and_the_outboxes_deliver_each_answer
             let t = tally.lock().unwrap();
             (t.unavailable, t.acknowledged.len())
         };
+        // The breaker took the database to be down and answered requests at once meanwhile,
+        // rather than each after the pool's acquire timeout.
+        assert_eq!(
+            metric(&client, &collector.base, "hark_database_down").await,
+            1
+        );
+        let refused = metric(&client, &collector.base, "hark_database_refused_total").await;
+        assert!(
+            refused > 0,
+            "no request was refused at once during the outage"
+        );
+        refused_at_once.push(refused);
         cluster.resume().unwrap();
         // The pool connects again by itself: `/healthz` says so.
         health_becomes(
@@ -324,6 +356,10 @@ async fn postgres_stopped_under_load_is_503_and_the_outboxes_deliver_each_answer
             Duration::from_secs(20),
         )
         .await;
+        assert_eq!(
+            metric(&client, &collector.base, "hark_database_down").await,
+            0
+        );
         outages.push((mode, stopped.elapsed(), before, during));
         collector.assert_running();
     }
@@ -410,6 +446,9 @@ async fn postgres_stopped_under_load_is_503_and_the_outboxes_deliver_each_answer
              ({took:.1?} later); {unavailable} 503s so far"
         );
     }
+    eprintln!(
+        "answered 503 at once by the breaker, by the end of each outage: {refused_at_once:?}"
+    );
     eprintln!(
         "{} requests: {} answers and {} complaints acknowledged ({} replays), {} 503s, {} unanswered, in {:.1} s",
         tally.sent,

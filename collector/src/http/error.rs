@@ -64,6 +64,10 @@ pub enum ApiError {
     TooManyLogins { retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// The database is out of reach (`StoreError::is_unreachable`), found so by this request or,
+    /// answered at once, by the breaker (`http::reach`).
+    #[error("the database does not answer; retry shortly")]
+    Unreachable,
     /// The SMTP server did not take a message that had to go out now (an invitation).
     #[error("{0}")]
     MailFailed(String),
@@ -97,7 +101,9 @@ impl ApiError {
             }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::TooManyLogins { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Unavailable(_) | ApiError::Unreachable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             ApiError::MailFailed(_) => (StatusCode::BAD_GATEWAY, "mail_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -130,7 +136,7 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         let retry_after = match self {
-            ApiError::Unavailable(_) => Some(5),
+            ApiError::Unavailable(_) | ApiError::Unreachable => Some(5),
             ApiError::RateLimited { retry_after, .. } => Some(retry_after),
             ApiError::TooManyLogins { retry_after } => Some(retry_after),
             _ => None,
@@ -139,6 +145,10 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        if let ApiError::Unreachable = self {
+            // For the breaker, which reads it on the way out.
+            response.extensions_mut().insert(super::reach::Unreached);
         }
         if let ApiError::TooLarge = self {
             // The rest of the body is never read, so the server closes the connection after this
@@ -168,6 +178,10 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            e @ StoreError::Unavailable(_) if e.is_unreachable() => {
+                tracing::warn!(error = %e, "the database does not answer");
+                ApiError::Unreachable
+            }
             StoreError::Unavailable(e) => {
                 tracing::warn!(error = %e, "storage unavailable");
                 ApiError::Unavailable("storage is unavailable; retry shortly".into())

@@ -120,7 +120,7 @@ pub(super) fn refusal_reason(e: &ApiError) -> Option<DropReason> {
         ApiError::TooLarge => DropReason::TooLarge,
         ApiError::RateLimited { .. } => DropReason::RateLimited,
         // The storage being down or a bug: the client retries, and the answer is not lost.
-        ApiError::Unavailable(_) | ApiError::Internal(_) => return None,
+        ApiError::Unavailable(_) | ApiError::Unreachable | ApiError::Internal(_) => return None,
         // Errors of other routes (authentication, logins) never come out of ingest.
         _ => return None,
     })

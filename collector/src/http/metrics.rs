@@ -97,6 +97,8 @@ pub struct Metrics {
     job_lateness: Histogram,
     mail: Family<MailLabels, Counter>,
     event_streams: Gauge,
+    refused_unreachable: Counter,
+    database_down: Gauge,
 }
 
 /// One open live event stream, counted while it lives.
@@ -117,6 +119,18 @@ impl Default for Metrics {
             "hark_http_requests",
             "HTTP requests answered, by route template and status",
             requests.clone(),
+        );
+        let refused_unreachable = Counter::default();
+        registry.register(
+            "hark_database_refused",
+            "Requests answered 503 at once because the database was out of reach (the breaker)",
+            refused_unreachable.clone(),
+        );
+        let database_down = Gauge::default();
+        registry.register(
+            "hark_database_down",
+            "1 while the breaker takes the database to be out of reach, else 0",
+            database_down.clone(),
         );
         let accepted = Counter::default();
         registry.register(
@@ -189,11 +203,21 @@ impl Default for Metrics {
             job_lateness,
             mail,
             event_streams,
+            refused_unreachable,
+            database_down,
         }
     }
 }
 
 impl Metrics {
+    pub(crate) fn refused_unreachable(&self) {
+        self.refused_unreachable.inc();
+    }
+
+    fn database_down(&self, down: bool) {
+        self.database_down.set(i64::from(down));
+    }
+
     pub(crate) fn accepted(&self) {
         self.accepted.inc();
     }
@@ -256,6 +280,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text"))
 )]
 async fn metrics(State(state): State<AppState>) -> Response {
+    state.metrics.database_down(state.reach.is_down());
     match state.metrics.render() {
         Ok(text) => (
             [(

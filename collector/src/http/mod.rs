@@ -27,6 +27,7 @@ mod notifications;
 mod openapi;
 mod pages;
 mod proxy;
+mod reach;
 mod service_levels;
 mod session;
 mod settings;
@@ -84,6 +85,8 @@ pub struct Shared {
     /// The salt of visitor hashes: each day's is derived from a secret, random per state until
     /// `with_stored_visitor_salt` (which `serve` calls) replaces it with the database's.
     pub(crate) visitor_salt: Arc<crate::enrich::DailySalt>,
+    /// Whether the database answers, as requests found it: the breaker (`reach.rs`).
+    pub(crate) reach: Arc<crate::store::reach::Reach>,
     /// Ingest's copy of each site's origins and active surveys, read again after a TTL.
     pub site_cache: Arc<crate::site_cache::SiteCache>,
     /// When this process last recorded where each site's snippet was seen (`sightings.rs`).
@@ -125,6 +128,7 @@ impl AppState {
             sessions: Arc::new(session::Sessions::default()),
             visitor_salt: Arc::new(crate::enrich::DailySalt::default()),
             site_cache: Arc::new(crate::site_cache::SiteCache::default()),
+            reach: Arc::default(),
             sightings: Arc::default(),
             trusted_proxies: Arc::from([]),
             webhook_allow: Arc::default(),
@@ -240,7 +244,11 @@ pub fn app(state: AppState) -> Router {
     let (submissions, api) = openapi::api_routers();
     let (submissions, _) = submissions.split_for_parts();
     let (api, _) = api.split_for_parts();
+    // Every route that reads or writes the database goes through the breaker; the assets,
+    // served from memory, do not.
+    let submissions = submissions.layer(reach::ReachLayer(state.clone()));
     let api = api
+        .layer(reach::ReachLayer(state.clone()))
         // Assets are compressed ahead of time; this compresses the JSON answers.
         .layer(
             CompressionLayer::new().compress_when(

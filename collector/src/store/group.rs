@@ -170,6 +170,16 @@ impl GroupCommit {
 /// The error of a failed batch, once for each of its submitters.
 fn share(e: &StoreError) -> StoreError {
     match e {
+        // Out of reach stays out of reach (`StoreError::is_unreachable`), for the breaker.
+        StoreError::Unavailable(sqlx::Error::PoolTimedOut) => {
+            StoreError::Unavailable(sqlx::Error::PoolTimedOut)
+        }
+        StoreError::Unavailable(sqlx::Error::PoolClosed) => {
+            StoreError::Unavailable(sqlx::Error::PoolClosed)
+        }
+        StoreError::Unavailable(sqlx::Error::Io(e)) => StoreError::Unavailable(sqlx::Error::Io(
+            std::io::Error::new(e.kind(), e.to_string()),
+        )),
         StoreError::Unavailable(inner) => StoreError::unavailable(inner.to_string()),
         StoreError::Conflict(what) => StoreError::Conflict(what),
         StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),

@@ -15,6 +15,7 @@ pub mod origin_store;
 mod postgres;
 mod postgres_server;
 mod postgres_site;
+pub mod reach;
 mod server_store;
 mod site_store;
 mod sqlite;
@@ -203,6 +204,17 @@ impl StoreError {
     /// Unavailable for a reason of the collector's own (a full queue, a busy database).
     pub(crate) fn unavailable(why: impl Into<String>) -> Self {
         StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(why.into())))
+    }
+
+    /// Whether the database was out of reach: the pool gave up waiting for a connection (it
+    /// could not open one, or none came free) or a connection broke. Not a full disk, a busy
+    /// file or the collector's own full queue (`unavailable`), which leave reads working.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
+            StoreError::Unavailable(sqlx::Error::Io(e)) => e.kind() != std::io::ErrorKind::Other,
+            _ => false,
+        }
     }
 }
 
