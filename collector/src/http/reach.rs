@@ -80,18 +80,22 @@ where
         };
         Watched::Went {
             inner: self.inner.call(request),
-            watch: Watch(Some((self.state.clone(), admitted))),
+            watch: Watch(Some((
+                self.state.clone(),
+                admitted,
+                self.state.reach.generation(),
+            ))),
         }
     }
 }
 
 /// A request that went: what it found is told to the breaker when it is answered, and a probe
 /// dropped unanswered (its client went away) gives its turn back.
-pub(super) struct Watch(Option<(AppState, Admit)>);
+pub(super) struct Watch(Option<(AppState, Admit, u64)>);
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        if let Some((state, Admit::Probe)) = self.0.take() {
+        if let Some((state, Admit::Probe, _)) = self.0.take() {
             state.reach.abandoned();
         }
     }
@@ -119,12 +123,13 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for Watched<F> {
             }
             WatchedProj::Went { inner, watch } => {
                 let result = ready!(inner.poll(cx));
-                if let (Ok(response), Some((state, admitted))) = (&result, watch.0.take()) {
+                if let (Ok(response), Some((state, admitted, generation))) =
+                    (&result, watch.0.take())
+                {
                     let unreachable = response.extensions().get::<Unreached>().is_some();
                     if unreachable || admitted == Admit::Probe {
-                        state
-                            .reach
-                            .found(admitted, unreachable, state.clock.now_ms());
+                        let now = state.clock.now_ms();
+                        state.reach.found(admitted, generation, unreachable, now);
                     }
                 }
                 Poll::Ready(result)

@@ -12,7 +12,7 @@
 //! reads (the dashboard) still work.
 
 use crate::clock::Millis;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// How long after the last sign of an outage the next probe may go.
@@ -33,6 +33,9 @@ pub enum Admit {
 pub struct Reach {
     /// The fast path: read by every request, written only when the state changes.
     down: AtomicBool,
+    /// How many times the database came back: a request that went before the last time
+    /// (`generation` when it went) and found it out of reach says nothing of it now.
+    generation: AtomicU64,
     outage: Mutex<Outage>,
 }
 
@@ -61,10 +64,15 @@ impl Reach {
         Admit::Probe
     }
 
-    /// What a request that went (`Go` or `Probe`) found: `unreachable` when the database did
-    /// not answer it.
-    pub fn found(&self, admitted: Admit, unreachable: bool, now: Millis) {
-        if !unreachable && !(admitted == Admit::Probe) {
+    /// Read as a request goes, for `found`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// What a request that went (`Go` or `Probe`, when `generation` was current) found:
+    /// `unreachable` when the database did not answer it.
+    pub fn found(&self, admitted: Admit, generation: u64, unreachable: bool, now: Millis) {
+        if !unreachable && admitted != Admit::Probe {
             // The common case, lock-free: a request that went while the database was up found
             // it up. (One that went before an outage and ended after it proves nothing.)
             return;
@@ -72,11 +80,15 @@ impl Reach {
         let mut outage = self.outage.lock().unwrap_or_else(PoisonError::into_inner);
         if admitted == Admit::Probe {
             outage.probing = false;
+        } else if generation != self.generation.load(Ordering::Acquire) {
+            // It went before the database came back, and waited out the pool meanwhile.
+            return;
         }
         if unreachable {
             outage.last_seen = outage.last_seen.max(now);
             self.down.store(true, Ordering::Release);
-        } else {
+        } else if self.down.load(Ordering::Acquire) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
             self.down.store(false, Ordering::Release);
         }
     }
@@ -104,12 +116,13 @@ mod tests {
     #[test]
     fn up_lets_everything_go_and_ordinary_answers_change_nothing() {
         let reach = Reach::default();
+        let g = reach.generation();
         for _ in 0..3 {
             assert_eq!(
                 reach.admit(|| unreachable!("no clock read while up")),
                 Admit::Go
             );
-            reach.found(Admit::Go, false, T0);
+            reach.found(Admit::Go, g, false, T0);
         }
         assert!(!reach.is_down());
     }
@@ -117,7 +130,8 @@ mod tests {
     #[test]
     fn one_unreachable_answer_trips_it_and_a_probe_goes_every_second() {
         let reach = Reach::default();
-        reach.found(Admit::Go, true, T0);
+        let g = reach.generation();
+        reach.found(Admit::Go, g, true, T0);
         assert!(reach.is_down());
         // Refused at once until a second has passed since the outage was last seen.
         assert_eq!(reach.admit(|| T0), Admit::Refuse);
@@ -128,12 +142,12 @@ mod tests {
         // The probe waited out the pool (5 s) and found it still down: the next goes a second
         // after that.
         let back = T0 + 6 * PROBE_EVERY_MS;
-        reach.found(Admit::Probe, true, back);
+        reach.found(Admit::Probe, g, true, back);
         assert!(reach.is_down());
         assert_eq!(reach.admit(|| back + PROBE_EVERY_MS - 1), Admit::Refuse);
         assert_eq!(reach.admit(|| back + PROBE_EVERY_MS), Admit::Probe);
         // This one got an answer: up again, everything goes.
-        reach.found(Admit::Probe, false, back + PROBE_EVERY_MS + 3);
+        reach.found(Admit::Probe, g, false, back + PROBE_EVERY_MS + 3);
         assert!(!reach.is_down());
         assert_eq!(reach.admit(|| unreachable!()), Admit::Go);
     }
@@ -141,23 +155,41 @@ mod tests {
     #[test]
     fn a_request_from_before_the_outage_neither_mends_it_nor_takes_the_probes_turn() {
         let reach = Reach::default();
-        reach.found(Admit::Go, true, T0);
+        let g = reach.generation();
+        reach.found(Admit::Go, g, true, T0);
         assert_eq!(reach.admit(|| T0 + PROBE_EVERY_MS), Admit::Probe);
         // Requests let through before the trip end meanwhile, one answered, one not.
-        reach.found(Admit::Go, false, T0 + PROBE_EVERY_MS + 1);
+        reach.found(Admit::Go, g, false, T0 + PROBE_EVERY_MS + 1);
         assert!(
             reach.is_down(),
             "an answer to a request that went before proves nothing"
         );
-        reach.found(Admit::Go, true, T0 + PROBE_EVERY_MS + 2);
+        reach.found(Admit::Go, g, true, T0 + PROBE_EVERY_MS + 2);
         // The probe is still out: nobody else goes.
         assert_eq!(reach.admit(|| T0 + 5 * PROBE_EVERY_MS), Admit::Refuse);
     }
 
     #[test]
+    fn a_request_from_before_the_database_came_back_does_not_trip_it_again() {
+        let reach = Reach::default();
+        let before = reach.generation();
+        reach.found(Admit::Go, before, true, T0);
+        assert_eq!(reach.admit(|| T0 + PROBE_EVERY_MS), Admit::Probe);
+        reach.found(Admit::Probe, before, false, T0 + PROBE_EVERY_MS + 2);
+        assert!(!reach.is_down());
+        // One that went before the outage waited out the pool and ends only now.
+        reach.found(Admit::Go, before, true, T0 + 5 * PROBE_EVERY_MS);
+        assert!(!reach.is_down());
+        // One that went since is believed.
+        reach.found(Admit::Go, reach.generation(), true, T0 + 6 * PROBE_EVERY_MS);
+        assert!(reach.is_down());
+    }
+
+    #[test]
     fn an_abandoned_probe_lets_the_next_go() {
         let reach = Reach::default();
-        reach.found(Admit::Go, true, T0);
+        let g = reach.generation();
+        reach.found(Admit::Go, g, true, T0);
         assert_eq!(reach.admit(|| T0 + PROBE_EVERY_MS), Admit::Probe);
         reach.abandoned();
         assert!(reach.is_down());
@@ -167,8 +199,9 @@ mod tests {
     #[test]
     fn an_older_sighting_does_not_move_the_next_probe_earlier() {
         let reach = Reach::default();
-        reach.found(Admit::Go, true, T0 + 500);
-        reach.found(Admit::Go, true, T0);
+        let g = reach.generation();
+        reach.found(Admit::Go, g, true, T0 + 500);
+        reach.found(Admit::Go, g, true, T0);
         assert_eq!(reach.admit(|| T0 + PROBE_EVERY_MS), Admit::Refuse);
         assert_eq!(reach.admit(|| T0 + 500 + PROBE_EVERY_MS), Admit::Probe);
     }
