@@ -10,6 +10,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/postgres.rs"]
+mod postgres_server;
 
 use app::{Harness, SHOP};
 use collector::access::Role;
@@ -49,9 +51,9 @@ fn python() -> Option<Command> {
     Some(python)
 }
 
-/// A server with room to be fuzzed: rate limits no fuzzer reaches, and a widget bundle so that
-/// `/assets/{version}/{file}` has something to serve.
-async fn server() -> (app::Served, String, String) {
+/// A server on `harness`'s database with room to be fuzzed: rate limits no fuzzer reaches, and
+/// a widget bundle so that `/assets/{version}/{file}` has something to serve.
+async fn server(harness: Harness) -> (app::Served, String, String) {
     let many = Rate {
         per_minute: 1_000_000,
         burst: 1_000_000,
@@ -60,8 +62,7 @@ async fn server() -> (app::Served, String, String) {
         ("widget.js", b"export default function init() {}\n"),
         ("widget_bg.wasm", b"\0asm\x01\0\0\0"),
     ];
-    let harness = Harness::new()
-        .await
+    let harness = harness
         .limits(Limits {
             per_client: many,
             per_site: many,
@@ -74,11 +75,25 @@ async fn server() -> (app::Served, String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn schemathesis_finds_the_document_true_to_the_server() {
-    let Some(mut schemathesis) = python() else {
-        return;
-    };
-    let (served, site_key, token) = server().await;
+async fn schemathesis_finds_the_document_true_to_the_server_on_sqlite() {
+    if python().is_some() {
+        fuzz(Harness::new().await).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_the_document_true_to_the_server_on_postgresql() {
+    if python().is_some() {
+        let url = postgres_server::shared().fresh_database().await;
+        let store = collector::store::open(&url).await.unwrap();
+        fuzz(Harness::on(store, url)).await;
+    }
+}
+
+/// Both tools against a server on `harness`'s database.
+async fn fuzz(harness: Harness) {
+    let mut schemathesis = python().expect("checked by the caller");
+    let (served, site_key, token) = server(harness).await;
     let base = served.base.clone();
     let client = &served.client;
     let admin = format!("{base}/api/v1/admin/sites/{site_key}");

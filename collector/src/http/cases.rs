@@ -240,7 +240,11 @@ async fn delete(
 struct StatusBody {
     status: Status,
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     reason: Option<String>,
 }
 
@@ -292,7 +296,11 @@ async fn set_status(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     body: String,
     /// An internal note rather than a reply the customer sees.
     #[serde(default)]
@@ -522,7 +530,11 @@ async fn assign(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     category: String,
 }
 
@@ -566,7 +578,11 @@ struct PriorityBody {
     #[serde(default)]
     priority: Option<Priority>,
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     reason: Option<String>,
 }
 
@@ -940,19 +956,35 @@ async fn problems(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProblemBody {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     title: Option<String>,
     #[serde(default, with = "double_option")]
     category: Option<Option<String>>,
     status: Option<ProblemStatus>,
     #[serde(default, with = "double_option")]
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     root_cause: Option<Option<String>>,
     #[serde(default, with = "double_option")]
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     workaround: Option<Option<String>>,
     #[serde(default, with = "double_option")]
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     fix: Option<Option<String>>,
 }
 
@@ -1128,7 +1160,11 @@ async fn update_problem(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveBody {
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     reply: String,
 }
 

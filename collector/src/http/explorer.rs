@@ -53,7 +53,9 @@ pub(crate) struct ExploreQuery {
     #[param(format = Date)]
     to: Option<String>,
     /// `dimension:value`, as `GET …/insight/segments` lists them.
-    #[param(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")]
+    #[param(
+        pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):[^\u0000]+$"
+    )]
     segment: Option<String>,
     /// Only this survey's responses.
     survey: Option<String>,

@@ -262,7 +262,7 @@ pub(super) fn limit_site(state: &AppState, key: &SiteKey) -> Result<(), ApiError
 }
 
 /// The body: at most 64 KiB (413), sent as `application/json` or `text/plain` (the widget's
-/// CORS-simple form; 415 otherwise).
+/// CORS-simple form; 415 otherwise), with no NUL character in its strings (422).
 pub(super) fn read_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -280,10 +280,14 @@ pub(super) fn read_body(
         .and_then(|v| v.split(';').next())
         .map(str::trim);
     match media_type {
-        Some(t) if t.eq_ignore_ascii_case("application/json") => Ok(body),
-        Some(t) if t.eq_ignore_ascii_case("text/plain") => Ok(body),
-        _ => Err(ApiError::UnsupportedMediaType),
+        Some(t) if t.eq_ignore_ascii_case("application/json") => {}
+        Some(t) if t.eq_ignore_ascii_case("text/plain") => {}
+        _ => return Err(ApiError::UnsupportedMediaType),
     }
+    if super::json_numbers::spells_nul(&body) {
+        return Err(ApiError::Invalid(super::json_numbers::NUL.into()));
+    }
+    Ok(body)
 }
 
 /// The body's `site_key`, recorded in the request's span.

@@ -45,7 +45,9 @@ pub(crate) struct PeriodQuery {
     #[param(format = Date)]
     to: Option<String>,
     /// `dimension:value`, e.g. `device:mobile` or `page:/checkout`; by default all answers.
-    #[param(pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):.")]
+    #[param(
+        pattern = r"^(page|device|browser|locale|version|attr\.[A-Za-z0-9_-]{1,64}):[^\u0000]+$"
+    )]
     segment: Option<String>,
     /// Only this survey's questions.
     survey: Option<String>,

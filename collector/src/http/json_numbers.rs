@@ -39,6 +39,9 @@ pub(crate) async fn whole_numbers(request: Request, next: Next) -> Response {
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
     };
+    if holds_nul(&value) {
+        return ApiError::Invalid(NUL.into()).into_response();
+    }
     if let Some(tag) = numeric_tag(&value) {
         return ApiError::Invalid(format!("{tag} is one of its names, a string, not a number"))
             .into_response();
@@ -49,6 +52,40 @@ pub(crate) async fn whole_numbers(request: Request, next: Next) -> Response {
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Why a body with a NUL character in a string is refused.
+pub(super) const NUL: &str =
+    "a string holds a NUL character (\\u0000), which no text the collector keeps may";
+
+/// Whether a string of `value`, or a key, holds a NUL character: PostgreSQL cannot store one
+/// in text, and no field of the API means one.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
+}
+
+/// Whether JSON text spells a NUL character in a string (`\u0000`, an escape not itself
+/// escaped: JSON cannot hold the raw byte), without reading it into values.
+pub(super) fn spells_nul(json: &[u8]) -> bool {
+    let mut backslashes = 0;
+    for (i, &b) in json.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if backslashes % 2 == 1 && b == b'u' && json[i + 1..].starts_with(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
 }
 
 /// The keys that hold a tagged enum's tag in the API's bodies.
@@ -115,8 +152,29 @@ fn whole(value: &mut Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::rewrite;
+    use super::{holds_nul, rewrite, spells_nul};
     use serde_json::{json, Value};
+
+    #[test]
+    fn a_nul_escape_is_found_only_where_it_spells_one() {
+        for (json, nul) in [
+            (&br#"{"a": "x\u0000y"}"#[..], true),
+            (br#"{"a\u0000": 1}"#, true),
+            (br#"["\\\u0000"]"#, true),
+            // An escaped backslash, then the letters: no NUL.
+            (br#"{"a": "\\u0000"}"#, false),
+            (br#"{"a": "\\\\u0000"}"#, false),
+            (br#"{"a": "\u00001"}"#, true),
+            (br#"{"a": "\u0001"}"#, false),
+            (br#"{"a": "u0000"}"#, false),
+            (br#"{"a": "\""}"#, false),
+        ] {
+            let text = String::from_utf8_lossy(json);
+            assert_eq!(spells_nul(json), nul, "{text}");
+            let value: Value = serde_json::from_slice(json).unwrap();
+            assert_eq!(holds_nul(&value), nul, "{text}");
+        }
+    }
 
     #[test]
     fn whole_numbers_lose_their_fraction_and_nothing_else_changes() {

@@ -117,15 +117,69 @@ pub fn document() -> &'static str {
             .merge(super::assets::documented())
             .into_openapi();
         common_responses(&mut openapi);
-        openapi
-            .to_pretty_json()
-            .expect("the OpenAPI document serializes")
+        let mut document = serde_json::to_value(&openapi).expect("the OpenAPI document serializes");
+        no_nul_in_strings(&mut document);
+        serde_json::to_string_pretty(&document).expect("the OpenAPI document serializes")
     })
 }
 
+/// No text the API takes may hold a NUL character (PostgreSQL cannot keep one; `edge.rs` and
+/// `json_numbers.rs` refuse it): every string the document describes without a pattern or a
+/// list of values says so, in the schemas, the parameters and the JSON bodies.
+fn no_nul_in_strings(document: &mut serde_json::Value) {
+    fn walk(schema: &mut serde_json::Value) {
+        match schema {
+            serde_json::Value::Object(fields) => {
+                let string = match fields.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "string",
+                    Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                if string
+                    && !["pattern", "enum", "const"]
+                        .iter()
+                        .any(|k| fields.contains_key(*k))
+                {
+                    fields.insert("pattern".into(), NO_NUL.into());
+                }
+                fields.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(schemas) = document.pointer_mut("/components/schemas") {
+        walk(schemas);
+    }
+    let Some(serde_json::Value::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(parameters) = operation.get_mut("parameters") {
+            walk(parameters);
+        }
+        for media in ["application/json", "text/plain"] {
+            if let Some(schema) = operation.pointer_mut(&format!(
+                "/requestBody/content/{}/schema",
+                media.replace('/', "~1")
+            )) {
+                walk(schema);
+            }
+        }
+    }
+}
+
+/// Any text without a NUL character, as an ECMA-262 pattern.
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 /// The answers every route of a kind can give, added where its annotation leaves them out:
-/// `503` wherever storage is read (a database that is down), and `400` and `413` wherever a JSON
-/// body is read (`json_numbers` reads at most 2 MiB).
+/// `503` wherever storage is read (a database that is down), `400` everywhere (a NUL character
+/// in the URL), and `413` and `422` wherever a JSON body is read (`json_numbers` reads at most
+/// 2 MiB, and refuses a NUL character in a string).
 fn common_responses(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |description: &str| {
@@ -172,13 +226,18 @@ fn common_responses(openapi: &mut utoipa::openapi::OpenApi) {
                     .entry("503".into())
                     .or_insert_with(|| error("Storage unavailable; see Retry-After"));
             }
+            // `edge.rs` refuses a NUL character in any URL.
+            responses.entry("400".into()).or_insert_with(|| {
+                error("A malformed request: a NUL character (%00) in the URL, or malformed JSON")
+            });
             if json_body {
-                responses
-                    .entry("400".into())
-                    .or_insert_with(|| error("Malformed JSON"));
                 responses
                     .entry("413".into())
                     .or_insert_with(|| error("A body too large"));
+                // `json_numbers.rs` refuses a NUL character in any string of a JSON body.
+                responses
+                    .entry("422".into())
+                    .or_insert_with(|| error("Invalid, with the reason"));
             }
         }
     }

@@ -28,7 +28,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSite {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     name: String,
     /// `scheme://host[:port]` each (blank entries are left out), 1 to 50.
     #[schema(min_items = 1, max_items = 50, inline, value_type = Vec<super::openapi::Origin>)]
