@@ -206,6 +206,18 @@ pub(crate) fn read_rows<T>(
                 continue;
             }
         };
+        // PostgreSQL cannot keep it, and no field means one: the row is bad on both engines.
+        if let Some(column) = headers
+            .iter()
+            .zip(record.iter())
+            .find_map(|(h, v)| v.contains('\0').then_some(h))
+        {
+            report.bad.push(BadRow {
+                line,
+                message: format!("{} holds a NUL character", column.trim()),
+            });
+            continue;
+        }
         let fields = Fields {
             headers: &headers,
             record: &record,
@@ -486,6 +498,24 @@ mod tests {
         assert_eq!(response_id(&a, "row-1"), response_id(&a, "row-1"));
         assert_ne!(response_id(&a, "row-1"), response_id(&a, "row-2"));
         assert_ne!(response_id(&a, "row-1"), response_id(&b, "row-1"));
+    }
+
+    #[test]
+    fn a_row_with_a_nul_character_is_bad_with_its_line_and_column() {
+        let columns = Columns {
+            known: &["external_id", "comment"],
+            required: &["external_id"],
+            also: None,
+        };
+        let csv = "external_id,comment\nx1,fine\nx2,fine\u{0}thanks\n";
+        let (report, good) = read_rows(csv.as_bytes(), &columns, true, &mut |fields| {
+            Ok(fields.get("external_id").unwrap_or_default().to_owned())
+        })
+        .unwrap();
+        assert_eq!(good, ["x1"]);
+        assert_eq!(report.bad.len(), 1);
+        assert_eq!(report.bad[0].line, 3);
+        assert_eq!(report.bad[0].message, "comment holds a NUL character");
     }
 
     #[test]
