@@ -397,6 +397,27 @@ async fn unknown_routes_and_missing_bundles_answer_in_json() {
         (status, code.as_str()),
         (StatusCode::NOT_FOUND, "not_found")
     );
+    // A route asked with a method it does not take: JSON too, and the methods it does take.
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/responses", "POST,OPTIONS"),
+        (reqwest::Method::POST, "/healthz", "GET,HEAD"),
+        (reqwest::Method::PUT, "/widget.js", "GET,HEAD"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], allowed, "{method} {path}");
+        let (status, code, message) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            "{method} {path}"
+        );
+        assert!(message.contains("Allow"), "{message}");
+    }
     // This server was built without bundles: it says so instead of serving a broken widget.
     let wasm = app
         .client

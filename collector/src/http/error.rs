@@ -36,6 +36,9 @@ pub enum ApiError {
     UnknownSite,
     #[error("{0}")]
     NotFound(&'static str),
+    /// The route exists, but not with this method: the `Allow` header lists the ones it takes.
+    #[error("this route does not take this method; the Allow header lists those it does")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
     /// A case asked to go where its workflow does not lead (from where it is, for this caller).
@@ -89,6 +92,7 @@ impl ApiError {
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::UnknownSite => (StatusCode::NOT_FOUND, "unknown_site"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone"),

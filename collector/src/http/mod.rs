@@ -263,6 +263,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(assets::router())
         .fallback(|| async { ApiError::NotFound("no such route") })
+        // After every route is in: axum adds the `Allow` header to this answer too.
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(edge::EdgeLayer(state.clone()));
     // Request spans only when the log asks for them (`tower_http=debug`, at start): when not,
     // the layer would still cost every request timer reads and a wrapped body.
