@@ -11,10 +11,38 @@ mod peers;
 use app::{uuid, Harness, SHOP};
 use collector::access::Role;
 use collector::clock::Clock as _;
-use peers::{smtp_server, to, wait_for_messages};
+use peers::{messages_within, smtp_server, to, wait_for_messages};
 use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+/// `n` messages at the SMTP server; if they do not come, the panic says what the outbox holds:
+/// the events not yet turned into e-mails, and each e-mail with its attempts and last error.
+async fn mailed(served: &app::Served, smtp: &peers::SmtpServer, n: usize) -> Vec<String> {
+    match messages_within(smtp, n).await {
+        Ok(all) => all,
+        Err(got) => {
+            use sqlx::Connection as _;
+            let url = format!("{}?mode=ro", served.database_url);
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let unmailed: Vec<(String, String)> =
+                sqlx::query_as("SELECT type, event_id FROM outbox_events WHERE mailed_at IS NULL")
+                    .fetch_all(&mut db)
+                    .await
+                    .unwrap();
+            let emails: Vec<(String, String, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+                "SELECT recipient, status, attempts, next_at, last_error FROM email_deliveries",
+            )
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+            panic!(
+                "{n} messages not within 20 s: {got:?}\nevents not mailed yet: {unmailed:?}\n\
+                 e-mails (recipient, status, attempts, next at, last error): {emails:?}"
+            )
+        }
+    }
+}
 
 /// Users with these roles on the site; their ids.
 async fn users(harness: &Harness, site: &collector::store::Site, who: &[(&str, Role)]) -> Vec<i64> {
@@ -80,7 +108,7 @@ async fn the_hot_stove_alert_is_mailed_to_the_admins_who_take_it_in_their_langua
     let filed: Value = response.json().await.unwrap();
     let reference = filed["reference"].as_str().unwrap().to_owned();
 
-    let all = wait_for_messages(&smtp, 2).await;
+    let all = mailed(&served, &smtp, 2).await;
     assert_eq!(all.len(), 2, "the admin and the owner: {all:?}");
     assert!(
         to(&all, "agent@shop.test").is_empty(),

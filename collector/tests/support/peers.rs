@@ -93,17 +93,26 @@ pub(crate) fn messages(smtp: &SmtpServer) -> Vec<String> {
 
 /// Waits until the server has `n` messages; then a moment more, to catch any extra.
 pub(crate) async fn wait_for_messages(smtp: &SmtpServer, n: usize) -> Vec<String> {
+    messages_within(smtp, n)
+        .await
+        .unwrap_or_else(|got| panic!("{n} messages not within 20 s: {got:?}"))
+}
+
+/// What `wait_for_messages` waits for, or (`Err`) the messages there were when 20 s had gone
+/// by without `n`, so that a test can say more about why.
+pub(crate) async fn messages_within(
+    smtp: &SmtpServer,
+    n: usize,
+) -> Result<Vec<String>, Vec<String>> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while messages(smtp).len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "{n} messages not within 20 s: {:?}",
-            messages(smtp)
-        );
+        if Instant::now() >= deadline {
+            return Err(messages(smtp));
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    messages(smtp)
+    Ok(messages(smtp))
 }
 
 pub(crate) fn to<'a>(all: &'a [String], address: &str) -> Vec<&'a String> {
