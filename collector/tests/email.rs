@@ -16,6 +16,9 @@ use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// An e-mail in the outbox: recipient, status, attempts, next attempt, last error.
+type Delivery = (String, String, i64, Option<i64>, Option<String>);
+
 /// `n` messages at the SMTP server; if they do not come, the panic says what the outbox holds:
 /// the events not yet turned into e-mails, and each e-mail with its attempts and last error.
 async fn mailed(served: &app::Served, smtp: &peers::SmtpServer, n: usize) -> Vec<String> {
@@ -30,7 +33,7 @@ async fn mailed(served: &app::Served, smtp: &peers::SmtpServer, n: usize) -> Vec
                     .fetch_all(&mut db)
                     .await
                     .unwrap();
-            let emails: Vec<(String, String, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            let emails: Vec<Delivery> = sqlx::query_as(
                 "SELECT recipient, status, attempts, next_at, last_error FROM email_deliveries",
             )
             .fetch_all(&mut db)
