@@ -23,14 +23,11 @@ impl Drop for SmtpServer {
     }
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
-}
-
-/// `aiosmtpd` on a free port, once it takes connections; `None` (outside CI) without it.
+/// `aiosmtpd`, taking connections, on a port it chose itself; `None` (outside CI) without it.
+///
+/// The server binds port 0 and prints the port it got before anything else: a port found free
+/// here and handed to the server could be taken by another test's peer before the server binds
+/// it, and then this test would read one server while its collector mails the other.
 pub(crate) fn smtp_server() -> Option<SmtpServer> {
     let Some(path) = std::env::var_os("HARK_PYTHONPATH") else {
         assert!(
@@ -40,39 +37,47 @@ pub(crate) fn smtp_server() -> Option<SmtpServer> {
         eprintln!("HARK_PYTHONPATH is not set: the SMTP test is skipped");
         return None;
     };
-    let port = free_port();
+    // What `python -m aiosmtpd -n` runs (its `Debugging` handler, printing each message), but
+    // on a socket bound and listening before its port is printed.
+    let script = r#"
+import asyncio, socket, sys
+from aiosmtpd.handlers import Debugging
+from aiosmtpd.smtp import SMTP
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen(128)
+print(sock.getsockname()[1], flush=True)
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+loop.run_until_complete(loop.create_server(lambda: SMTP(Debugging(sys.stdout)), sock=sock))
+loop.run_forever()
+"#;
     let mut child = Command::new("python3")
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["-u", "-c", script])
         .env("PYTHONPATH", path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("cannot start python3 -m aiosmtpd");
+        .expect("cannot start python3 with aiosmtpd");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).expect("aiosmtpd's output");
+    let Ok(port) = first.trim().parse::<u16>() else {
+        let _ = child.kill();
+        panic!(
+            "aiosmtpd did not start ({:?}): it printed {first:?}",
+            child.wait()
+        )
+    };
     let printed: Arc<Mutex<String>> = Arc::default();
-    let out = child.stdout.take().unwrap();
     let sink = printed.clone();
     std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
+        for line in out.lines().map_while(Result::ok) {
             let mut all = sink.lock().unwrap();
             all.push_str(&line);
             all.push('\n');
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "aiosmtpd did not listen within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     Some(SmtpServer {
         child,
         port,
