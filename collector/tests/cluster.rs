@@ -10,7 +10,7 @@ mod postgres_server;
 mod process;
 
 use events::EventStream;
-use process::{free_port, hark_json, serve_with, Collector};
+use process::{hark_json, serve_with, Collector};
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ const SHOP: &str = "http://shop.test";
 
 /// Starts `hark serve` on a free port and waits until it answers `/healthz`.
 async fn serve(database_url: &str) -> Collector {
-    serve_with(database_url, free_port(), &[], &[]).await
+    serve_with(database_url, &[], &[]).await
 }
 
 async fn post(client: &reqwest::Client, collector: &Collector, answer: &Value) -> StatusCode {

@@ -22,15 +22,14 @@ use std::time::{Duration, Instant};
 const SHOP: &str = "http://shop.test";
 const COMPLAINTS: usize = 20;
 
-async fn serve(database_url: &str, port: u16) -> Collector {
-    serve_ahead(database_url, port, 0).await
+async fn serve(database_url: &str) -> Collector {
+    serve_ahead(database_url, 0).await
 }
 
 /// `serve` on a clock `ahead_ms` ahead of the system's.
-async fn serve_ahead(database_url: &str, port: u16, ahead_ms: i64) -> Collector {
+async fn serve_ahead(database_url: &str, ahead_ms: i64) -> Collector {
     serve_with(
         database_url,
-        port,
         &["--webhook-allow", "127.0.0.0/8"],
         &[("HARK_TEST_CLOCK_AHEAD_MS", ahead_ms.to_string())],
     )
@@ -83,8 +82,7 @@ async fn queued_webhooks_survive_kill_9_and_go_out_with_their_ids() {
         .unwrap()
         .to_owned();
 
-    let port = free_port();
-    let collector = serve(&database_url, port).await;
+    let collector = serve(&database_url).await;
     let client = reqwest::Client::new();
     // The receiver's port: nobody listens there yet, so every delivery fails and waits.
     let hook_port = free_port();
@@ -129,7 +127,7 @@ async fn queued_webhooks_survive_kill_9_and_go_out_with_their_ids() {
         .unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let _again = serve(&database_url, free_port()).await;
+    let _again = serve(&database_url).await;
     // The first retry comes about 5 s (±20 %) after a failed try.
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
@@ -197,7 +195,7 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
         .unwrap()
         .to_owned();
 
-    let first = serve(&database_url, free_port()).await;
+    let first = serve(&database_url).await;
     let client = reqwest::Client::new();
     let admin = |base: &str, path: &str| format!("{base}/api/v1/admin/sites/{key}{path}");
     let put = |path: &str, body: Value| {
@@ -279,7 +277,7 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
     // killed as soon as the first of them is committed, while it fires the others and
     // delivers the complaints' events.
     let all = (CASES * ALARMS.len()) as i64;
-    let second = serve_ahead(&database_url, free_port(), 2 * HOUR).await;
+    let second = serve_ahead(&database_url, 2 * HOUR).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while alarms_in_outbox(&database_url).await == 0 {
         assert!(Instant::now() < deadline, "no alarm fired within 30 s");
@@ -292,7 +290,7 @@ async fn sla_alarms_fire_once_across_kill_9_and_their_webhooks_go_out_under_one_
         "killed with {fired_before} of {all} alarms fired and {delivered_before} deliveries made"
     );
 
-    let third = serve_ahead(&database_url, free_port(), 2 * HOUR).await;
+    let third = serve_ahead(&database_url, 2 * HOUR).await;
     let expected = |types: &mut Vec<String>| {
         types.sort();
         let mut want: Vec<String> = ALARMS.iter().map(|t| (*t).to_owned()).collect();
@@ -425,7 +423,7 @@ async fn rollups_owed_at_kill_9_are_recomputed_when_the_collector_starts() {
         "--rate-limit-per-site",
         "1000000",
     ];
-    let collector = serve_with(&database_url, free_port(), &unlimited, &[]).await;
+    let collector = serve_with(&database_url, &unlimited, &[]).await;
     let client = reqwest::Client::new();
     let mut sent: i64 = 0;
     // Bursts of answers until some are owed when the burst ends: the writer pays at most every
@@ -456,7 +454,7 @@ async fn rollups_owed_at_kill_9_are_recomputed_when_the_collector_starts() {
     // Idle, the collector pays nothing more before it dies.
     drop(collector);
 
-    let _again = serve_with(&database_url, free_port(), &unlimited, &[]).await;
+    let _again = serve_with(&database_url, &unlimited, &[]).await;
     let (after, owed) = rollups_as_stored(&database_url).await;
     assert_eq!(owed, 0);
     assert_eq!(responses_counted(&after), sent, "every answer counted once");

@@ -18,7 +18,7 @@ mod postgres_server;
 #[path = "support/process.rs"]
 mod process;
 
-use process::{create_site, free_port, serve_with, Collector};
+use process::{create_site, serve_with, Collector};
 use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -38,7 +38,6 @@ const COMPLAINTS: &str = "/api/v1/complaints";
 async fn serve(database_url: &str) -> Collector {
     serve_with(
         database_url,
-        free_port(),
         &[
             "--rate-limit-per-client",
             "100000000",

@@ -3,6 +3,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/process.rs"]
+mod process;
 
 use app::{error_of, ingest_request, submission, Harness, Served, SHOP, START_MS};
 use collector::http::{issue_setup_token, Limits, Rate, SETUP_LINK_MS};
@@ -286,42 +288,23 @@ async fn serve_prints_a_setup_link_only_while_there_is_no_user() {
 
 /// Starts `hark serve`, waits for it to answer, stops it; the setup link it printed, and its stdout.
 async fn run_serve(database_url: &str, public_url: Option<&str>) -> (Option<String>, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hark"));
-    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+    cmd.arg("serve")
         .env("HARK_DATABASE_URL", database_url)
-        .env("HARK_LOG", "warn")
         .env_remove("HARK_CONFIG")
         .env_remove("HARK_PUBLIC_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
+        .stdout(std::process::Stdio::piped());
     if let Some(url) = public_url {
         cmd.env("HARK_PUBLIC_URL", url);
     }
-    let mut child = cmd.spawn().unwrap();
-    let client = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let health = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "hark serve did not answer"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut collector = process::start(cmd).await;
+    collector.child.kill().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(
+        &mut collector.child.stdout.take().expect("piped"),
+        &mut stdout,
+    )
+    .unwrap();
     let link = stdout
         .split_whitespace()
         .find(|w| w.contains("/dashboard/setup#"))

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,7 +66,8 @@ pub(super) fn create_site(database_url: &str, origin: &str) -> String {
         .to_owned()
 }
 
-/// A port nobody listened on a moment ago.
+/// A port nobody listened on a moment ago: for a peer a test means to start later (a webhook
+/// receiver), never for `hark serve`, which picks its own (`serve_with`).
 pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -73,32 +75,67 @@ pub(super) fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// `hark serve` on `port`, with `args` and the environment's `envs` besides, once it answers
-/// `/healthz`. Its log goes to the test's output with `TEST_LOG`.
+/// `hark serve` on a port it picks itself, with `args` and the environment's `envs` besides,
+/// once it answers `/healthz` (`start`).
 pub(super) async fn serve_with(
     database_url: &str,
-    port: u16,
     args: &[&str],
     envs: &[(&str, String)],
 ) -> Collector {
-    let child = hark(database_url)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+    let mut command = hark(database_url);
+    command
+        .arg("serve")
         .args(args)
         .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
+        .stdout(Stdio::null());
+    start(command).await
+}
+
+/// Starts `serve`, a `hark serve` command, on a port it picks itself (`--listen 127.0.0.1:0`),
+/// and returns once it answers `/healthz`. The port is read from its log ("hark is serving",
+/// in JSON): a port found free beforehand could be taken by another test's process before this
+/// one binds it, and then the test would talk to that one. Its log goes to the test's output
+/// with `TEST_LOG`; its standard output is as `serve` says.
+pub(super) async fn start(mut serve: Command) -> Collector {
+    let mut child = serve
+        .args(["--listen", "127.0.0.1:0"])
+        // Warnings, and the line that says where it listens.
+        .env("HARK_LOG", "warn,collector::cli=info")
+        .env("HARK_LOG_JSON", "true")
+        .stderr(Stdio::piped())
         .spawn()
         .expect("cannot start hark serve");
+    let (address_tx, address_rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("piped");
+    // Read to the end, so that the process never waits on a full pipe.
+    std::thread::spawn(move || {
+        let echo = std::env::var_os("TEST_LOG").is_some();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if echo {
+                eprintln!("{line}");
+            }
+            if let Some(address) = serving_address(&line) {
+                let _ = address_tx.send(address);
+            }
+        }
+    });
     let mut collector = Collector {
         child,
-        base: format!("http://127.0.0.1:{port}"),
+        base: String::new(),
     };
-    let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
+    let address = loop {
+        collector.assert_running();
+        match address_rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(address) => break address,
+            Err(_) => assert!(
+                Instant::now() < deadline,
+                "hark serve did not say where it listens within 30 s"
+            ),
+        }
+    };
+    collector.base = format!("http://{address}");
+    let client = reqwest::Client::new();
     loop {
         collector.assert_running();
         let health = client
@@ -114,4 +151,13 @@ pub(super) async fn serve_with(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The address in `hark serve`'s JSON log line "hark is serving", if `line` is that one.
+fn serving_address(line: &str) -> Option<String> {
+    let entry: Value = serde_json::from_str(line).ok()?;
+    let fields = &entry["fields"];
+    (fields["message"] == "hark is serving")
+        .then(|| fields["address"].as_str().map(str::to_owned))
+        .flatten()
 }
