@@ -248,7 +248,7 @@ fn start_once(bin: &Path) -> Result<Server, String> {
         .spawn()
         .map_err(|e| format!("cannot run the PostgreSQL watchdog: {e}"))?;
     // From here on the watchdog removes the directory when the server stops.
-    let _ = dir.keep();
+    let dir = dir.keep();
     let lifeline = watchdog.stdin.take().expect("a piped stdin");
 
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -260,8 +260,12 @@ fn start_once(bin: &Path) -> Result<Server, String> {
             }
             return Err(format!("postgres exited ({status}):\n{log}"));
         }
+        // Asked through the Unix socket in the cluster's own directory, so that a server of
+        // another test binary which took the port meanwhile is not taken for this one (this
+        // one then fails to listen, and exits: PostgreSQL opens its TCP socket first).
         let ready = Command::new(bin.join("pg_isready"))
-            .args(["--host=127.0.0.1", "--username=postgres", "--quiet"])
+            .args(["--username=postgres", "--quiet"])
+            .arg(format!("--host={}", dir.display()))
             .arg(format!("--port={port}"))
             .status()
             .is_ok_and(|s| s.success());
