@@ -105,7 +105,7 @@ pub(super) async fn start(mut serve: Command) -> Collector {
         .stderr(Stdio::piped())
         .spawn()
         .expect("cannot start hark serve");
-    let (address_tx, address_rx) = std::sync::mpsc::channel();
+    let (address_tx, mut address_rx) = tokio::sync::mpsc::unbounded_channel();
     let stderr = child.stderr.take().expect("piped");
     // Read to the end, so that the process never waits on a full pipe.
     std::thread::spawn(move || {
@@ -126,13 +126,17 @@ pub(super) async fn start(mut serve: Command) -> Collector {
     let deadline = Instant::now() + Duration::from_secs(30);
     let address = loop {
         collector.assert_running();
-        match address_rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(address) => break address,
-            Err(_) => assert!(
-                Instant::now() < deadline,
-                "hark serve did not say where it listens within 30 s"
-            ),
+        // Waited for on the runtime, not on its thread: other tasks of the test go on.
+        match tokio::time::timeout(Duration::from_millis(50), address_rx.recv()).await {
+            Ok(Some(address)) => break address,
+            // Its log ended: it is exiting, which `assert_running` soon sees.
+            Ok(None) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(_) => {}
         }
+        assert!(
+            Instant::now() < deadline,
+            "hark serve did not say where it listens within 30 s"
+        );
     };
     collector.base = format!("http://{address}");
     let client = reqwest::Client::new();
