@@ -288,10 +288,8 @@ async fn serve_prints_a_setup_link_only_while_there_is_no_user() {
 
 /// Starts `hark serve`, waits for it to answer, stops it; the setup link it printed, and its stdout.
 async fn run_serve(database_url: &str, public_url: Option<&str>) -> (Option<String>, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hark"));
+    let mut cmd = process::hark(database_url);
     cmd.arg("serve")
-        .env("HARK_DATABASE_URL", database_url)
-        .env_remove("HARK_CONFIG")
         .env_remove("HARK_PUBLIC_URL")
         .stdout(std::process::Stdio::piped());
     if let Some(url) = public_url {

@@ -30,7 +30,7 @@ impl Collector {
 }
 
 /// `hark` with only what the test says: its database, warnings only, no configuration file.
-fn hark(database_url: &str) -> Command {
+pub(super) fn hark(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hark"));
     command
         .env("HARK_DATABASE_URL", database_url)
