@@ -214,6 +214,16 @@ async fn serve_shop(listener: tokio::net::TcpListener, collector: String, site_k
     axum::serve(listener, app).await.unwrap();
 }
 
+/// The port in ChromeDriver's `ChromeDriver was started successfully on port 41235.`
+fn driver_port(line: &str) -> Option<u16> {
+    line.split_once("started successfully on port ")?
+        .1
+        .trim_end_matches('.')
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Headless Chromium with a fresh profile, through its own ChromeDriver.
 pub struct Browser {
     pub client: Client,
@@ -229,15 +239,36 @@ impl Browser {
             std::env::var("HARK_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium =
             std::env::var("HARK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // ChromeDriver binds a port of its own choosing and says which: a port found free here
+        // and handed to it could be taken first by another test's process.
+        let mut driver = Command::new(&chromedriver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {chromedriver}; run `cargo xtask setup`"))?;
+        let (tell, told) = tokio::sync::oneshot::channel();
+        let stdout = driver.stdout.take().context("ChromeDriver's output")?;
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            let mut tell = Some(tell);
+            // Read to the end, so that ChromeDriver never blocks on a full pipe.
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(port) = driver_port(&line) {
+                    if let Some(tell) = tell.take() {
+                        let _ = tell.send(port);
+                    }
+                }
+            }
+        });
+        let port = match tokio::time::timeout(Duration::from_secs(30), told).await {
+            Ok(Ok(port)) => port,
+            Ok(Err(_)) => bail!("ChromeDriver ended without saying its port"),
+            Err(_) => bail!("ChromeDriver did not say its port within 30 s"),
+        };
         let profile = tempfile::tempdir()?;
         let caps = json!({
             "goog:chromeOptions": {
