@@ -267,7 +267,10 @@ impl Browser {
         let port = match tokio::time::timeout(Duration::from_secs(30), told).await {
             Ok(Ok(port)) => port,
             Ok(Err(_)) => bail!("ChromeDriver ended without saying its port"),
-            Err(_) => bail!("ChromeDriver did not say its port within 30 s"),
+            Err(_) => {
+                let _ = driver.kill();
+                bail!("ChromeDriver did not say its port within 30 s")
+            }
         };
         let profile = tempfile::tempdir()?;
         let caps = json!({
@@ -293,6 +296,7 @@ impl Browser {
             match builder.connect(&url).await {
                 Ok(c) => break c,
                 Err(e) if started.elapsed() > Duration::from_secs(30) => {
+                    let _ = driver.kill();
                     bail!("ChromeDriver did not answer: {e}")
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
