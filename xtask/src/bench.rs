@@ -16,7 +16,10 @@
 //! benchmark does, so the numbers are a lower bound and noisy when something else is busy.
 //! It is the same generator, with the same connections and the same bytes, for the no-op and
 //! for ingest; each run prints the CPU it used itself (`gen cores`) beside the server's CPU
-//! time per answer (`srv µs/r`), which does not depend on how the cores were shared. SQLite's
+//! time per answer (`srv µs/r`), which does not depend on how the cores were shared, and how
+//! much of the machine's CPU time went unused (`idle`: idle or waiting for the disk, over every
+//! core, from `/proc/stat`): where the no-op keeps every core busy, a server that leaves cores
+//! idle is held back by waiting (for its disk, or for a thread), not by its CPU. SQLite's
 //! closed loop runs `ROUNDS` times, each right after a closed loop of the no-op and right before
 //! another; each round's ratio is taken against the faster of the two no-op runs beside it (a
 //! baseline slowed by something else on the machine would flatter ingest), and the budget is
@@ -244,8 +247,8 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
 
     println!();
     println!(
-        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}  budget",
-        "run", "req/s", "p50 ms", "p99 ms", "errors", "srv µs/r", "gen cores"
+        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  budget",
+        "run", "req/s", "p50 ms", "p99 ms", "errors", "srv µs/r", "gen cores", "idle"
     );
     baseline.print(
         "axum no-op, closed loop",
@@ -290,7 +293,8 @@ pub(crate) fn run_bench(args: &[String]) -> Result<()> {
     }
     println!(
         "  srv µs/r: the server's CPU time per answer; gen cores: the CPU this load generator \
-         used;\n  /commit: answers per group commit (transaction), on average"
+         used;\n  idle: the machine's CPU time left unused (idle, or waiting for the disk), \
+         over every core;\n  /commit: answers per group commit (transaction), on average"
     );
     for &(engine, m) in &engines {
         println!(
@@ -406,14 +410,15 @@ fn alerts(hark: &Path) -> Result<()> {
     let kept = with.rate() / without.rate();
     println!();
     println!(
-        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}  budget",
+        "  {:<34} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}  budget",
         "run (4 × 10 s each, interleaved)",
         "req/s",
         "p50 ms",
         "p99 ms",
         "errors",
         "srv µs/r",
-        "gen cores"
+        "gen cores",
+        "idle"
     );
     without.print("complaints SQLite, no webhook", "");
     with.print(
@@ -1034,6 +1039,8 @@ struct Run {
     /// CPU time (user and system) the server and this load generator used during the run.
     server_cpu: Duration,
     generator_cpu: Duration,
+    /// The machine's CPU time (every core) during the run, and how much of it was idle.
+    machine: Ticks,
 }
 
 impl Run {
@@ -1055,13 +1062,14 @@ impl Run {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let answered = self.latencies_us.len() + self.errors;
         println!(
-            "  {what:<34} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>9.1} {:>9.2}  {note}",
+            "  {what:<34} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>9.1} {:>9.2} {:>5.0} %  {note}",
             self.rate(),
             ms(self.p(0.5)),
             ms(self.p(0.99)),
             self.errors,
             self.server_cpu.as_secs_f64() * 1e6 / answered.max(1) as f64,
             self.generator_cpu.as_secs_f64() / self.elapsed.as_secs_f64(),
+            self.machine.idle_share() * 100.0,
         );
     }
 
@@ -1073,6 +1081,7 @@ impl Run {
             elapsed: Duration::ZERO,
             server_cpu: Duration::ZERO,
             generator_cpu: Duration::ZERO,
+            machine: Ticks::default(),
         };
         for r in runs {
             all.latencies_us.extend(r.latencies_us);
@@ -1080,6 +1089,8 @@ impl Run {
             all.elapsed += r.elapsed;
             all.server_cpu += r.server_cpu;
             all.generator_cpu += r.generator_cpu;
+            all.machine.total += r.machine.total;
+            all.machine.idle += r.machine.idle;
         }
         all.latencies_us.sort_unstable();
         all
@@ -1090,6 +1101,7 @@ impl Run {
         elapsed: Duration,
         server_cpu: Duration,
         generator_cpu: Duration,
+        machine: Ticks,
     ) -> Result<Run> {
         let mut latencies_us = Vec::new();
         let mut errors = 0;
@@ -1105,7 +1117,67 @@ impl Run {
             elapsed,
             server_cpu,
             generator_cpu,
+            machine,
         })
+    }
+}
+
+/// The machine's CPU time over every core, in clock ticks (100 a second, as in `proc_cpu_time`):
+/// how much there was (the wall-clock time times the cores) and how much of it was idle (idle,
+/// or waiting for I/O with nothing else to run), from `/proc/stat`. The idle time is measured
+/// there as it passes, where the busy time is sampled at each clock tick, which misses short
+/// bursts of work between idle spells: the share is taken of the wall-clock time, not of the
+/// sum of the fields.
+#[derive(Debug, Default, Clone, Copy)]
+struct Ticks {
+    total: u64,
+    idle: u64,
+}
+
+/// The idle ticks and the cores counted in `/proc/stat` at one instant.
+struct Idle {
+    at: Instant,
+    idle: u64,
+    cores: u64,
+}
+
+impl Idle {
+    fn now() -> Result<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").context("cannot read /proc/stat")?;
+        let line = stat
+            .lines()
+            .find(|l| l.starts_with("cpu "))
+            .context("/proc/stat has no cpu line")?;
+        // user nice system idle iowait …
+        let field = |i: usize| -> Result<u64> {
+            line.split_whitespace()
+                .nth(i)
+                .and_then(|f| f.parse().ok())
+                .context("a malformed cpu line in /proc/stat")
+        };
+        let cores = stat
+            .lines()
+            .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+            .count();
+        Ok(Self {
+            at: Instant::now(),
+            idle: field(4)? + field(5)?,
+            cores: cores.max(1) as u64,
+        })
+    }
+
+    fn since(&self, before: &Self) -> Ticks {
+        let wall = self.at.saturating_duration_since(before.at);
+        Ticks {
+            total: (wall.as_secs_f64() * 100.0) as u64 * self.cores,
+            idle: self.idle.saturating_sub(before.idle),
+        }
+    }
+}
+
+impl Ticks {
+    fn idle_share(self) -> f64 {
+        (self.idle as f64 / self.total.max(1) as f64).min(1.0)
     }
 }
 
@@ -1133,6 +1205,7 @@ fn fixed_rate(target: &Target, rate: u64) -> Result<Run> {
 fn drive(target: &Target, duration: Duration, rate: Option<u64>) -> Result<Run> {
     let start = Instant::now() + Duration::from_millis(200);
     let (server_before, generator_before) = (cpu_time(target.server_pid)?, own_cpu_time()?);
+    let machine_before = Idle::now()?;
     let end = start + duration;
     // At a fixed rate a server that cannot keep up falls ever further behind: the run stops
     // sending at this hard deadline, and the achieved rate tells.
@@ -1186,7 +1259,8 @@ fn drive(target: &Target, duration: Duration, rate: Option<u64>) -> Result<Run> 
     let elapsed = start.elapsed();
     let server_cpu = cpu_time(target.server_pid)?.saturating_sub(server_before);
     let generator_cpu = own_cpu_time()?.saturating_sub(generator_before);
-    Run::merge(parts, elapsed, server_cpu, generator_cpu)
+    let machine = Idle::now()?.since(&machine_before);
+    Run::merge(parts, elapsed, server_cpu, generator_cpu, machine)
 }
 
 /// The CPU time (user and system, all threads) a process has used, from `/proc/PID/stat`.
