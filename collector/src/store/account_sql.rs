@@ -47,11 +47,10 @@ macro_rules! account_store {
                     .fetch_optional(&self.pool)
                     .await?;
                     let Some(r) = row else { return Ok(None) };
-                    let role: String = r.get(0);
                     Ok(Some((
                         r.get(4),
                         Grant {
-                            role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                            role: $crate::store::team_sql::role(r.get(0))?,
                             site: self.site_by_id(r.get(1), r.get(2), r.get(3)).await?,
                         },
                     )))
@@ -67,10 +66,9 @@ macro_rules! account_store {
                     .fetch_optional(&self.pool)
                     .await?;
                     let Some(r) = row else { return Ok(None) };
-                    let role: String = r.get(1);
                     Ok(Some(TokenRecord {
                         id: r.get(0),
-                        role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                        role: $crate::store::team_sql::role(r.get(1))?,
                         created_at: r.get(2),
                         revoked_at: r.get(3),
                     }))
@@ -86,10 +84,9 @@ macro_rules! account_store {
                     .await?;
                     rows.into_iter()
                         .map(|r| {
-                            let role: String = r.get(1);
                             Ok(TokenRecord {
                                 id: r.get(0),
-                                role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                                role: $crate::store::team_sql::role(r.get(1))?,
                                 created_at: r.get(2),
                                 revoked_at: None,
                             })
@@ -175,9 +172,8 @@ macro_rules! account_store {
                     .await?;
                     let mut grants = Vec::with_capacity(rows.len());
                     for r in rows {
-                        let role: String = r.get(0);
                         grants.push(Grant {
-                            role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                            role: $crate::store::team_sql::role(r.get(0))?,
                             site: self.site_by_id(r.get(1), r.get(2), r.get(3)).await?,
                         });
                     }
